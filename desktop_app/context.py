@@ -1,0 +1,41 @@
+"""The application context: which data folder, and the stores opened on it, opened lazily.
+
+The CLI makes one per command and the window one per session; services receive it instead of
+reaching for global state, so that tests can point everything at a temporary folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from desktop_app import paths
+
+
+class AppContext:
+    def __init__(self, data_dir: Path | None = None, catalog_path: Path | None = None) -> None:
+        self.data_dir = Path(data_dir) if data_dir is not None else paths.default_data_dir()
+        self.catalog_path = catalog_path or paths.catalog_path()
+        self._opened: dict[str, Any] = {}
+        self._closers: list[Callable[[], None]] = []
+
+    def cached(self, key: str, factory: Callable[[], Any], close: str | None = "close") -> Any:
+        """Open a store once per context; `close` names its method to call on `close()`."""
+        if key not in self._opened:
+            value = factory()
+            self._opened[key] = value
+            if close and hasattr(value, close):
+                self._closers.append(getattr(value, close))
+        return self._opened[key]
+
+    @property
+    def catalog(self) -> Any:
+        from desktop_app.models.catalog import Catalog
+
+        return self.cached("catalog", lambda: Catalog.open(self.catalog_path))
+
+    def close(self) -> None:
+        while self._closers:
+            self._closers.pop()()
+        self._opened.clear()

@@ -1,0 +1,55 @@
+"""Errors a person can meet, each with a Chinese message that says what to do.
+
+The CLI prints `message` and exits with `exit_code`; the window shows it in a dialog.
+"""
+
+from __future__ import annotations
+
+
+class AppError(Exception):
+    """Base of every error shown to a user. `message` is Chinese and actionable."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def to_json(self) -> dict[str, object]:
+        return {"error": self.message, "kind": type(self).__name__, **self.details}
+
+
+class UsageError(AppError):
+    """Wrong or unknown input on the command line or in a form (exit status 2)."""
+
+    exit_code = 2
+
+
+class UnknownNameError(UsageError):
+    """A jurisdiction, department or category that the catalog does not know."""
+
+    def __init__(self, what: str, name: str, suggestions: list[str]) -> None:
+        hint = f"您是否要找：{'、'.join(suggestions)}？" if suggestions else "请检查拼写。"
+        super().__init__(f"未找到{what}“{name}”。{hint}", name=name, suggestions=suggestions)
+        self.suggestions = suggestions
+
+
+class InvalidInputError(UsageError):
+    """A query that cannot be checked as typed, e.g. an ID with a wrong check digit."""
+
+
+class DataError(AppError):
+    """A data file or database that cannot be used as it is (nothing was written)."""
+
+
+class PermissionDeniedError(AppError):
+    """The acting user's role does not allow this action."""
+
+    exit_code = 3
+
+
+class AuthenticationError(AppError):
+    """Wrong user name or password, or a locked account."""
+
+    exit_code = 3

@@ -1,0 +1,59 @@
+"""SQLite connections and schema migrations for the working data.
+
+Each storage module (lists, records, audit, users) owns its tables and passes its ordered
+list of migration scripts to `migrate`; the version of each aggregate is kept in
+`schema_version`. The SQL stays plain so that the same statements can later run on
+PostgreSQL, and no other module calls `sqlite3` directly.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+from desktop_app.errors import DataError
+
+
+def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
+    """Open a working database in WAL mode with foreign keys and a generous busy timeout."""
+    if readonly:
+        conn = sqlite3.connect(f"file:{Path(path).as_posix()}?mode=ro", uri=True, timeout=30)
+    else:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys=ON")
+    return conn
+
+
+def migrate(conn: sqlite3.Connection, aggregate: str, migrations: Sequence[str]) -> int:
+    """Bring `aggregate`'s tables up to date; returns the schema version reached.
+
+    `migrations[i]` takes the schema from version i to i+1. Each step runs in its own
+    transaction together with the version bump, so a failed step leaves the previous version.
+    """
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version ("
+        " aggregate TEXT PRIMARY KEY, version INTEGER NOT NULL)"
+    )
+    row = conn.execute(
+        "SELECT version FROM schema_version WHERE aggregate = ?", (aggregate,)
+    ).fetchone()
+    current = row[0] if row else 0
+    if current > len(migrations):
+        raise DataError(
+            f"数据库中“{aggregate}”的结构版本（{current}）比本程序支持的（{len(migrations)}）新，"
+            "请升级信用核查台后再打开此数据目录。"
+        )
+    for version in range(current, len(migrations)):
+        with conn:
+            conn.executescript("BEGIN;" + migrations[version] + ";")
+            conn.execute(
+                "INSERT INTO schema_version (aggregate, version) VALUES (?, ?)"
+                " ON CONFLICT (aggregate) DO UPDATE SET version = excluded.version",
+                (aggregate, version + 1),
+            )
+    return len(migrations)

@@ -1,0 +1,1 @@
+"""Services that compose the models: check workflow, PDF rendering, signing, import/export."""
