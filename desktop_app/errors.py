@@ -53,3 +53,21 @@ class AuthenticationError(AppError):
     """Wrong user name or password, or a locked account."""
 
     exit_code = 3
+
+
+class ConfigError(DataError):
+    """A configuration or settings file that cannot be read; the message names file and line."""
+
+
+class InstanceLockedError(AppError):
+    """Another copy of the program is using the same data folder."""
+
+    exit_code = 4
+
+
+class PackageError(DataError):
+    """An update package that is refused (signature, contents, kind); nothing was changed."""
+
+
+class BackupError(DataError):
+    """A backup that cannot be made or restored; nothing was replaced."""
