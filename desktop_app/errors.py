@@ -71,3 +71,15 @@ class PackageError(DataError):
 
 class BackupError(DataError):
     """A backup that cannot be made or restored; nothing was replaced."""
+
+
+class AccountLockedError(AuthenticationError):
+    """Too many wrong passwords: the account refuses logins until the lock expires."""
+
+
+class UserExistsError(UsageError):
+    """A user name that is already taken, or a second `init-admin`."""
+
+
+class RecordNotFoundError(UsageError):
+    """A check record number (or version) that the office database does not hold."""
