@@ -1,0 +1,165 @@
+"""The check record: what is stored, hashed, printed and signed for one check.
+
+A check record is the check result of `desktop_app.services.check.run_check` plus record
+metadata (number, version, clerk, time). The records store keeps exactly this dict; the PDF
+prints it; `record_hash` binds the printed document to the stored record and the audit trail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Literal, NotRequired, TypedDict
+
+FeedbackAction = Literal["applied", "not_applicable", "referred"]
+
+# The Chinese words for each feedback action, as printed on records and reports.
+FEEDBACK_ACTION_TEXT: dict[str, str] = {
+    "applied": "已实施",
+    "not_applicable": "不适用",
+    "referred": "已移送",
+}
+NO_FEEDBACK_TEXT = "待反馈"
+
+
+class UserRef(TypedDict):
+    """The clerk who made the check: login name and the name printed on the record."""
+
+    name: str
+    display_name: str
+
+
+class Feedback(TypedDict):
+    """What the department did about one measure (结果反馈); all None until the clerk acts."""
+
+    action: FeedbackAction | None
+    reason: str | None  # required for not_applicable
+    note: str | None
+    by: str | None  # user name
+    at: str | None  # ISO time
+
+
+class RecordMeasure(TypedDict):
+    """A measure dict of `Catalog.measures` plus the hit it applies to and its feedback."""
+
+    id: str
+    jurisdiction: str
+    department: str
+    category: str
+    basis: str
+    basis_doc_no: str | None
+    initiator: str | None
+    label: str | None
+    text: str
+    applies_to: str
+    source: dict[str, Any]
+    entry_no: str | None
+    group: str | None
+    by_remit: bool
+    note: str | None
+    hit_id: str
+    feedback: Feedback
+
+
+class Hit(TypedDict):
+    """A listing that matched (or, with `active` False, a revoked/expired one shown as history)."""
+
+    hit_id: str
+    name: str
+    id: str | None  # already masked by the check engine
+    category: str
+    list: str
+    listed_on: str | None
+    revoked_on: str | None
+    active: bool
+    match: str  # exact_id | masked_id | org_code | name_exact | related | name_confirmed
+    related_to: NotRequired[str | None]
+    case_no: NotRequired[str | None]
+    court: NotRequired[str | None]
+    catalog_note: NotRequired[str | None]
+
+
+class PossibleMatch(TypedDict):
+    """A similar listing that the clerk must confirm or reject; never a hit by itself."""
+
+    hit_id: str
+    name: str
+    id: str | None  # masked
+    category: str
+    list: str
+    score: float
+    reason: str
+
+
+class ListVersion(TypedDict):
+    list: str
+    version: int | str
+    sha256: str
+    imported_at: str
+
+
+class DataVersions(TypedDict):
+    catalog: str  # the catalog's content hash
+    lists: list[ListVersion]
+
+
+class PreviousVersion(TypedDict):
+    record_number: str
+    version: int
+
+
+class CheckRecord(TypedDict):
+    """One stored check record (version `version` of record `record_number`).
+
+    The check result fields are those of `run_check`; the check engine may add more, which
+    are stored and hashed as they are.
+    """
+
+    record_number: str
+    version: int
+    previous_version: PreviousVersion | None
+    created_at: str  # ISO time the record (this version) was made
+    user: UserRef
+    jurisdiction: str
+    department: str
+    query: str  # as typed; may hold a full ID, so never printed as is
+    input_kind: str  # resident_id | uscc | org_code | name
+    name: str | None
+    subject_type: NotRequired[str | None]
+    status: str  # listed | not_listed | possible_match | invalid_input
+    status_text: str
+    error: str | None
+    hits: list[Hit]
+    possible: list[PossibleMatch]
+    measures: list[RecordMeasure]
+    data_versions: DataVersions
+    checked_at: str
+    as_of: NotRequired[str | None]
+    record_hash: str
+
+
+def canonical_record_json(record: dict[str, Any]) -> bytes:
+    """The bytes that `record_hash` is computed over: the record without `record_hash`.
+
+    Sorted keys, no ASCII escaping, no spaces, UTF-8: the same record gives the same bytes on
+    every machine and in every Python version.
+    """
+    content = {key: value for key, value in record.items() if key != "record_hash"}
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8")
+
+
+def canonical_record_hash(record: dict[str, Any]) -> str:
+    """SHA-256 (hex) of the canonical JSON of `record` without its `record_hash` field."""
+    return hashlib.sha256(canonical_record_json(record)).hexdigest()
+
+
+def feedback_text(feedback: Feedback | None) -> str:
+    """The feedback in the words printed on a record: 已实施 / 不适用（理由）/ 已移送 / 待反馈."""
+    if not feedback or not feedback.get("action"):
+        return NO_FEEDBACK_TEXT
+    words = FEEDBACK_ACTION_TEXT[feedback["action"]]
+    reason = (feedback.get("reason") or "").strip()
+    if feedback["action"] == "not_applicable" and reason:
+        words += f"（{reason}）"
+    return words
