@@ -35,6 +35,13 @@ class AppContext:
 
         return self.cached("catalog", lambda: Catalog.open(self.catalog_path))
 
+    @property
+    def config(self) -> Any:
+        """The machine configuration (`desktop_app.config.MachineConfig`), read once."""
+        from desktop_app.config import load_machine_config
+
+        return self.cached("config", load_machine_config, close=None)
+
     def close(self) -> None:
         while self._closers:
             self._closers.pop()()

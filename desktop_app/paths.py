@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from desktop_app import APP_ID
+from desktop_app.config import load_machine_config
 
 
 def project_root() -> Path:
@@ -45,10 +46,20 @@ def cjk_font_path() -> Path:
 
 
 def default_data_dir() -> Path:
-    """The per-machine working data folder, unless `--data-dir` or the config says otherwise."""
+    """The working data folder when no `--data-dir` is given.
+
+    Priority: env `XYHC_DATA_DIR`, then `data_dir` of the machine configuration, then the
+    per-user platform folder (`platform_data_dir`).
+    """
     override = os.environ.get("XYHC_DATA_DIR")
     if override:
         return Path(override)
+    configured = load_machine_config().data_dir
+    return configured if configured is not None else platform_data_dir()
+
+
+def platform_data_dir() -> Path:
+    """The per-user data folder of the platform, used when nothing else names one."""
     if sys.platform == "win32":
         base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
         return base / APP_ID

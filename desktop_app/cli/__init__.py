@@ -68,8 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    ctx = AppContext(data_dir=args.data_dir)
+    ctx: AppContext | None = None
     try:
+        # Inside the try: a broken machine configuration is reported like any other error.
+        ctx = AppContext(data_dir=args.data_dir)
         result = args.func(args, ctx)
     except AppError as error:
         if getattr(args, "json", False):
@@ -81,5 +83,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("已取消。", file=sys.stderr)
         return 130
     finally:
-        ctx.close()
+        if ctx is not None:
+            ctx.close()
     return int(result or 0)

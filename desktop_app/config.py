@@ -1,0 +1,363 @@
+"""The machine-wide configuration file and the per-user settings.
+
+The machine configuration (one per PC, written by IT) says which jurisdiction and department
+this PC serves, whether clerks may pick another department, where the working data lives, which
+certificate signs records and which publishers' update packages are trusted. It is TOML, read
+with `tomllib`; the program only ever writes it through `save_machine_config`. Every key is
+documented in docs/CONFIG.md; packaging/config.example.toml is a complete example.
+
+Per-user settings (last user name, font scale, last folder) live apart, in the user's own
+configuration folder, so that one clerk's preferences never change the machine's set-up.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import re
+import sys
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from desktop_app import APP_ID
+from desktop_app.errors import ConfigError
+
+CONFIG_ENV = "XYHC_CONFIG"
+SETTINGS_ENV = "XYHC_SETTINGS"
+
+_MACHINE_KEYS = {
+    "jurisdiction",
+    "department",
+    "lock_department",
+    "data_dir",
+    "certificate",
+    "trusted_publishers",
+}
+_PUBLISHER_KEYS = {"name", "public_key"}
+_USER_KEYS = {"last_user", "font_scale", "last_folder"}
+
+
+@dataclass(frozen=True)
+class TrustedPublisher:
+    """A credit office whose Ed25519 key may sign update packages for this PC."""
+
+    name: str
+    public_key: bytes  # the raw 32-byte Ed25519 public key
+
+    @property
+    def public_key_text(self) -> str:
+        """The key as written in the configuration file (base64 of the 32 raw bytes)."""
+        return base64.b64encode(self.public_key).decode("ascii")
+
+
+@dataclass(frozen=True)
+class MachineConfig:
+    """The machine configuration; every field's default is what a missing key means."""
+
+    jurisdiction: str | None = None
+    department: str | None = None
+    lock_department: bool = False
+    data_dir: Path | None = None
+    certificate: Path | None = None
+    trusted_publishers: tuple[TrustedPublisher, ...] = ()
+    source: Path | None = None  # the file it was read from (None: no file, all defaults)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-friendly view, e.g. for `config show --json` and the selftest."""
+        return {
+            "file": str(self.source) if self.source else None,
+            "jurisdiction": self.jurisdiction,
+            "department": self.department,
+            "lock_department": self.lock_department,
+            "data_dir": str(self.data_dir) if self.data_dir else None,
+            "certificate": str(self.certificate) if self.certificate else None,
+            "trusted_publishers": [
+                {"name": p.name, "public_key": p.public_key_text} for p in self.trusted_publishers
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class UserSettings:
+    """One user's preferences on this PC. Nothing here changes what a check finds."""
+
+    last_user: str | None = None
+    font_scale: float = 1.0
+    last_folder: Path | None = None
+    source: Path | None = field(default=None, compare=False)
+
+
+def machine_config_path() -> Path:
+    """Where the machine configuration is read: `XYHC_CONFIG`, else the platform's place."""
+    override = os.environ.get(CONFIG_ENV)
+    if override:
+        return Path(override)
+    if sys.platform == "win32":
+        base = Path(os.environ.get("PROGRAMDATA") or r"C:\ProgramData")
+        return base / APP_ID / "config.toml"
+    return Path("/etc") / APP_ID / "config.toml"
+
+
+def user_settings_path() -> Path:
+    """Where the current user's settings live: `XYHC_SETTINGS`, else the user config folder."""
+    override = os.environ.get(SETTINGS_ENV)
+    if override:
+        return Path(override)
+    if sys.platform == "win32":
+        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+    else:
+        base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / APP_ID / "settings.toml"
+
+
+def load_machine_config(path: Path | None = None) -> MachineConfig:
+    """Read the machine configuration; a missing file means every default.
+
+    Raises `ConfigError` naming the file and the line for a syntax error, an unknown key or a
+    value of the wrong kind, so that IT can fix the file without guessing.
+    """
+    path = Path(path) if path is not None else machine_config_path()
+    text, data = _read_toml(path)
+    if data is None:
+        return MachineConfig()
+    where = _Locator(path, text)
+    for key in data:
+        if key not in _MACHINE_KEYS:
+            raise where.error(key, f"未知的配置项“{key}”（可用的配置项见 docs/CONFIG.md）")
+    publishers = []
+    raw_publishers = data.get("trusted_publishers", [])
+    if not isinstance(raw_publishers, list):
+        raise where.error(
+            "trusted_publishers", "trusted_publishers 必须写成 [[trusted_publishers]] 表"
+        )
+    for index, entry in enumerate(raw_publishers):
+        publishers.append(_publisher(entry, index, where))
+    return MachineConfig(
+        jurisdiction=_optional_text(data, "jurisdiction", where),
+        department=_optional_text(data, "department", where),
+        lock_department=_boolean(data, "lock_department", False, where),
+        data_dir=_optional_path(data, "data_dir", path, where),
+        certificate=_optional_path(data, "certificate", path, where),
+        trusted_publishers=tuple(publishers),
+        source=path,
+    )
+
+
+def save_machine_config(config: MachineConfig, path: Path | None = None) -> Path:
+    """Write `config` as TOML (atomically: a reader never sees half a file); returns the path.
+
+    The file is rewritten whole from the known keys: comments a person added are not kept.
+    """
+    path = Path(path) if path is not None else (config.source or machine_config_path())
+    lines = [
+        "# 信用核查台 本机配置（由程序写入；各项说明见 docs/CONFIG.md）",
+        "",
+    ]
+    for key in ("jurisdiction", "department"):
+        value = getattr(config, key)
+        if value is not None:
+            lines.append(f"{key} = {_toml_string(value)}")
+    lines.append(f"lock_department = {'true' if config.lock_department else 'false'}")
+    for key in ("data_dir", "certificate"):
+        value = getattr(config, key)
+        if value is not None:
+            lines.append(f"{key} = {_toml_string(str(value))}")
+    for publisher in config.trusted_publishers:
+        lines += [
+            "",
+            "[[trusted_publishers]]",
+            f"name = {_toml_string(publisher.name)}",
+            f"public_key = {_toml_string(publisher.public_key_text)}",
+        ]
+    _write_atomically(path, "\n".join(lines) + "\n")
+    return path
+
+
+def with_trusted_publisher(config: MachineConfig, name: str, public_key: str) -> MachineConfig:
+    """A copy of `config` that also trusts `public_key` (base64, as printed by `package keygen`)."""
+    key = _decode_public_key(public_key)
+    if key is None:
+        raise ConfigError(
+            "公钥格式不对：应为 package keygen 输出的 44 个字符的 base64 文本（Ed25519 公钥）。"
+        )
+    kept = tuple(p for p in config.trusted_publishers if p.public_key != key)
+    return replace(config, trusted_publishers=(*kept, TrustedPublisher(name, key)))
+
+
+def load_user_settings(path: Path | None = None) -> UserSettings:
+    """Read the current user's settings; a missing file means the defaults."""
+    path = Path(path) if path is not None else user_settings_path()
+    text, data = _read_toml(path)
+    if data is None:
+        return UserSettings()
+    where = _Locator(path, text)
+    for key in data:
+        if key not in _USER_KEYS:
+            raise where.error(key, f"未知的设置项“{key}”")
+    scale = data.get("font_scale", 1.0)
+    if isinstance(scale, bool) or not isinstance(scale, int | float) or not 0.5 <= scale <= 3.0:
+        raise where.error("font_scale", "font_scale 应为 0.5 到 3.0 之间的数，例如 1.25")
+    return UserSettings(
+        last_user=_optional_text(data, "last_user", where),
+        font_scale=float(scale),
+        last_folder=_optional_path(data, "last_folder", path, where),
+        source=path,
+    )
+
+
+def save_user_settings(settings: UserSettings, path: Path | None = None) -> Path:
+    """Write the user's settings (atomically) to their own configuration folder."""
+    path = Path(path) if path is not None else (settings.source or user_settings_path())
+    lines = ["# 信用核查台 个人设置（由程序写入）"]
+    if settings.last_user is not None:
+        lines.append(f"last_user = {_toml_string(settings.last_user)}")
+    lines.append(f"font_scale = {settings.font_scale!r}")
+    if settings.last_folder is not None:
+        lines.append(f"last_folder = {_toml_string(str(settings.last_folder))}")
+    _write_atomically(path, "\n".join(lines) + "\n")
+    return path
+
+
+# -- reading helpers -------------------------------------------------------------------------
+
+
+def _read_toml(path: Path) -> tuple[str, dict[str, Any] | None]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return "", None
+    except OSError as error:
+        raise ConfigError(f"无法读取配置文件 {path}：{error.strerror}。请检查文件权限。") from error
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise ConfigError(
+            f"配置文件 {path} 第 {line} 行不是 UTF-8 编码。请用 UTF-8 保存该文件。",
+            file=str(path),
+            line=line,
+        ) from error
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        # Python 3.11's TOMLDecodeError carries the position only in its message.
+        found = re.search(r"line (\d+)", str(error))
+        line = int(found.group(1)) if found else None
+        at = f"第 {line} 行" if line else ""
+        raise ConfigError(
+            f"配置文件 {path} {at}格式有误（{error}）。"
+            '请按 docs/CONFIG.md 的写法改正，字符串须加引号，例如 jurisdiction = "柳州市"。',
+            file=str(path),
+            line=line,
+        ) from error
+
+
+class _Locator:
+    """Finds the line of a key in the text, so that value errors can name it too."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+
+    def line_of(self, key: str, table_index: int | None = None) -> int | None:
+        pattern = re.compile(rf"^\s*(\[\[\s*)?[\"']?{re.escape(key)}[\"']?\s*(=|\]\])")
+        tables_seen = -1
+        for number, line in enumerate(self.lines, start=1):
+            if re.match(r"^\s*\[\[\s*trusted_publishers\s*\]\]", line):
+                tables_seen += 1
+            if table_index is not None and tables_seen != table_index:
+                continue
+            if pattern.match(line):
+                return number
+        return None
+
+    def error(self, key: str, problem: str, table_index: int | None = None) -> ConfigError:
+        line = self.line_of(key, table_index)
+        at = f"第 {line} 行" if line else ""
+        return ConfigError(
+            f"配置文件 {self.path} {at}：{problem}。", file=str(self.path), line=line, key=key
+        )
+
+
+def _optional_text(data: dict[str, Any], key: str, where: _Locator) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise where.error(key, f'{key} 应为非空的文字，例如 {key} = "…"')
+    return value.strip()
+
+
+def _boolean(data: dict[str, Any], key: str, default: bool, where: _Locator) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise where.error(key, f"{key} 只能是 true 或 false（不加引号）")
+    return value
+
+
+def _optional_path(data: dict[str, Any], key: str, origin: Path, where: _Locator) -> Path | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise where.error(key, f"{key} 应为路径文字，Windows 路径请用单引号，例如 '{key}'")
+    # Relative paths are relative to the file that names them, not to the working folder.
+    path = Path(value.strip()).expanduser()
+    return path if path.is_absolute() else (origin.parent / path)
+
+
+def _publisher(entry: Any, index: int, where: _Locator) -> TrustedPublisher:
+    if not isinstance(entry, dict):
+        raise where.error(
+            "trusted_publishers", "trusted_publishers 的每一项须有 name 与 public_key"
+        )
+    for key in entry:
+        if key not in _PUBLISHER_KEYS:
+            raise where.error(key, f"可信发布者中未知的项“{key}”", index)
+    name = entry.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise where.error("trusted_publishers", "每个可信发布者都要写 name（发布单位名称）", index)
+    key = _decode_public_key(entry.get("public_key"))
+    if key is None:
+        raise where.error(
+            "public_key",
+            "public_key 应为 package keygen 输出的 base64 公钥（Ed25519，44 个字符）",
+            index,
+        )
+    return TrustedPublisher(name.strip(), key)
+
+
+def _decode_public_key(value: Any) -> bytes | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        key = base64.b64decode(value.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return key if len(key) == 32 else None
+
+
+# -- writing helpers -------------------------------------------------------------------------
+
+
+def _toml_string(value: str) -> str:
+    # A JSON string with ensure_ascii=False is a valid TOML basic string: both use \" \\ \n
+    # \t and \uXXXX escapes, and json never emits anything TOML lacks.
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise ConfigError(
+            f"无法写入 {path}：{error.strerror}。修改本机配置需要管理员权限。"
+        ) from error
