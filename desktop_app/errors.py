@@ -83,3 +83,11 @@ class UserExistsError(UsageError):
 
 class RecordNotFoundError(UsageError):
     """A check record number (or version) that the office database does not hold."""
+
+
+class SigningKeyError(DataError):
+    """The department's signing key or certificate cannot be used (missing secret, expired)."""
+
+
+class CertificateImportError(UsageError):
+    """A certificate file for import that is refused (password, key usage, validity, key)."""
