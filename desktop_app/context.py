@@ -42,6 +42,13 @@ class AppContext:
 
         return self.cached("config", load_machine_config, close=None)
 
+    @property
+    def office(self) -> Any:
+        """office.db (`OfficeDatabase`): the users, records and audit stores, one connection."""
+        from desktop_app.models.office_db import OfficeDatabase
+
+        return self.cached("office", lambda: OfficeDatabase.open(self.data_dir / "office.db"))
+
     def close(self) -> None:
         while self._closers:
             self._closers.pop()()

@@ -1,0 +1,189 @@
+"""Storage of check records (aggregate "records" in office.db).
+
+A stored record version is never changed: the store has no UPDATE for records. Feedback or a
+correction inserts version n+1 of the same record number. The whole record (the dict of
+`desktop_app.models.record_types.CheckRecord`) is kept as canonical JSON in `body`; a few of
+its fields are copied into columns so that lists and reports can filter without parsing JSON,
+and `summary_of` says exactly which, so that a verifier can compare columns and body.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from desktop_app.models import db
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE record_sequences (
+        prefix TEXT NOT NULL,
+        year INTEGER NOT NULL,
+        last_value INTEGER NOT NULL,
+        PRIMARY KEY (prefix, year)
+    );
+    CREATE TABLE records (
+        record_number TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        created_on TEXT NOT NULL,
+        user_name TEXT NOT NULL,
+        jurisdiction TEXT NOT NULL,
+        department TEXT NOT NULL,
+        status TEXT NOT NULL,
+        hit_count INTEGER NOT NULL,
+        measure_count INTEGER NOT NULL,
+        record_hash TEXT NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (record_number, version)
+    );
+    CREATE INDEX records_created_on ON records (created_on);
+    CREATE INDEX records_user ON records (user_name, created_on);
+    CREATE INDEX records_department ON records (department, created_on)
+    """,
+)
+
+# The record fields copied into columns (besides number and version).
+SUMMARY_FIELDS = (
+    "created_at",
+    "created_on",
+    "user_name",
+    "jurisdiction",
+    "department",
+    "status",
+    "hit_count",
+    "measure_count",
+    "record_hash",
+)
+
+
+def summary_of(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The column values that the store derives from a record."""
+    return {
+        "created_at": record["created_at"],
+        "created_on": record["created_at"][:10],
+        "user_name": record["user"]["name"],
+        "jurisdiction": record["jurisdiction"],
+        "department": record["department"],
+        "status": record["status"],
+        "hit_count": sum(1 for hit in record["hits"] if hit.get("active")),
+        "measure_count": len(record["measures"]),
+        "record_hash": record["record_hash"],
+    }
+
+
+def record_body(record: Mapping[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+class RecordsStore:
+    """Insert and read record versions; writes run inside the office transaction."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        db.migrate(conn, "records", MIGRATIONS)
+
+    def next_sequence(self, prefix: str, year: int) -> int:
+        """Allocate the next sequence number of `prefix` in `year`.
+
+        Must run in the same transaction as the insert that uses it: the upsert takes the
+        write lock, so a concurrent process waits and then sees the incremented value.
+        """
+        if not self.conn.in_transaction:
+            raise RuntimeError("record numbers are allocated inside OfficeDatabase.transaction()")
+        row = self.conn.execute(
+            "INSERT INTO record_sequences (prefix, year, last_value) VALUES (?, ?, 1)"
+            " ON CONFLICT (prefix, year) DO UPDATE"
+            " SET last_value = record_sequences.last_value + 1"
+            " RETURNING last_value",
+            (prefix, year),
+        ).fetchone()
+        return row[0]
+
+    def insert(self, record: Mapping[str, Any]) -> None:
+        """Store one record version (a new number, or version n+1 of an existing one)."""
+        summary = summary_of(record)
+        self.conn.execute(
+            "INSERT INTO records (record_number, version, "
+            + ", ".join(SUMMARY_FIELDS)
+            + ", body) VALUES (?, ?, "
+            + ", ".join("?" for _ in SUMMARY_FIELDS)
+            + ", ?)",
+            (
+                record["record_number"],
+                record["version"],
+                *(summary[field] for field in SUMMARY_FIELDS),
+                record_body(record),
+            ),
+        )
+
+    def get(self, record_number: str, version: int | None = None) -> dict[str, Any] | None:
+        """One version of a record (the latest when `version` is None), as its dict."""
+        if version is None:
+            row = self.conn.execute(
+                "SELECT body FROM records WHERE record_number = ? ORDER BY version DESC LIMIT 1",
+                (record_number,),
+            ).fetchone()
+        else:
+            row = self.conn.execute(
+                "SELECT body FROM records WHERE record_number = ? AND version = ?",
+                (record_number, version),
+            ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def versions(self, record_number: str) -> list[dict[str, Any]]:
+        """Summary of every version of a record, oldest first."""
+        rows = self.conn.execute(
+            "SELECT record_number, version, "
+            + ", ".join(SUMMARY_FIELDS)
+            + " FROM records WHERE record_number = ? ORDER BY version",
+            (record_number,),
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    def search(
+        self,
+        *,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        user_name: str | None = None,
+        department: str | None = None,
+        jurisdiction: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Latest versions of the records created from `date_from` to `date_to` (inclusive,
+        YYYY-MM-DD, by the day of the first version), oldest first, as full dicts."""
+        where = [
+            "r.version = (SELECT max(v.version) FROM records v"
+            " WHERE v.record_number = r.record_number)"
+        ]
+        params: list[Any] = []
+        for clause, value in (
+            ("first.created_on >= ?", date_from),
+            ("first.created_on <= ?", date_to),
+            ("r.user_name = ?", user_name),
+            ("r.department = ?", department),
+            ("r.jurisdiction = ?", jurisdiction),
+        ):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+        rows = self.conn.execute(
+            "SELECT r.body FROM records r JOIN records first"
+            " ON first.record_number = r.record_number AND first.version = 1"
+            " WHERE " + " AND ".join(where) + " ORDER BY first.created_at, r.record_number",
+            params,
+        ).fetchall()
+        return [json.loads(row[0]) for row in rows]
+
+    def iter_stored(self) -> Iterator[tuple[dict[str, Any], str]]:
+        """Every stored version as (columns, body text), for integrity checks."""
+        for row in self.conn.execute(
+            "SELECT record_number, version, "
+            + ", ".join(SUMMARY_FIELDS)
+            + ", body FROM records ORDER BY record_number, version"
+        ):
+            data = dict(row)
+            body = data.pop("body")
+            yield data, body

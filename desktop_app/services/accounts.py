@@ -1,0 +1,360 @@
+"""Local user accounts: roles, scrypt password hashes, lockout, and the ONE permission check.
+
+Roles: `clerk` (科员) checks and gives feedback on their own records; `supervisor` (科长/信用办)
+also sees every user's checks and the audit trail; `admin` (管理员) also imports lists, manages
+users, changes settings and imports certificates. Every other module asks `require(user,
+permission)`; no role names are compared anywhere else.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from desktop_app.errors import (
+    AccountLockedError,
+    AuthenticationError,
+    InvalidInputError,
+    PermissionDeniedError,
+    UsageError,
+    UserExistsError,
+)
+from desktop_app.models.users_store import User
+from desktop_app.services import audit
+
+if TYPE_CHECKING:
+    from desktop_app.context import AppContext
+
+ROLE_TEXT: dict[str, str] = {"clerk": "科员", "supervisor": "科长/信用办", "admin": "管理员"}
+ROLES = tuple(ROLE_TEXT)
+
+# permission → (roles that hold it, what it allows, in Chinese for the refusal message)
+PERMISSIONS: dict[str, tuple[frozenset[str], str]] = {
+    "check": (frozenset(ROLES), "核查"),
+    "records.read_all": (frozenset({"supervisor", "admin"}), "查看其他用户的核查记录"),
+    "audit.read": (frozenset({"supervisor", "admin"}), "查看和校验审计日志"),
+    "lists.import": (frozenset({"admin"}), "导入失信名单"),
+    "users.manage": (frozenset({"admin"}), "管理用户"),
+    "settings.change": (frozenset({"admin"}), "修改设置"),
+    "certificates.import": (frozenset({"admin"}), "导入证书"),
+}
+
+MAX_FAILED_LOGINS = 5
+LOCK_DURATION = timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 8
+
+
+@dataclass(frozen=True)
+class ScryptParams:
+    """scrypt cost: memory is 128·n·r bytes (64 MiB here), time ~0.25 s on a 2-core office PC."""
+
+    n: int = 2**16
+    r: int = 8
+    p: int = 1
+
+
+# The cost new hashes get; each stored hash carries its own, so raising it later is harmless.
+SCRYPT = ScryptParams()
+_SALT_BYTES = 16
+_KEY_BYTES = 32
+
+
+def hash_password(password: str, params: ScryptParams | None = None) -> str:
+    """`scrypt$n$r$p$salt$key` (base64) with a fresh random salt."""
+    params = params or SCRYPT
+    salt = secrets.token_bytes(_SALT_BYTES)
+    key = _scrypt(password, salt, params.n, params.r, params.p)
+    encode = base64.b64encode
+    return (
+        f"scrypt${params.n}${params.r}${params.p}$"
+        f"{encode(salt).decode('ascii')}${encode(key).decode('ascii')}"
+    )
+
+
+def check_password(password: str, stored: str) -> bool:
+    """Whether `password` matches the stored hash (constant-time comparison)."""
+    try:
+        scheme, n, r, p, salt, key = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        expected = base64.b64decode(key)
+        actual = _scrypt(password, base64.b64decode(salt), int(n), int(r), int(p))
+    except ValueError:
+        return False
+    return hmac.compare_digest(actual, expected)
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return hashlib.scrypt(
+        password.encode("utf-8"),
+        salt=salt,
+        n=n,
+        r=r,
+        p=p,
+        maxmem=256 * n * r * p + 2**20,
+        dklen=_KEY_BYTES,
+    )
+
+
+def can(user: User | None, permission: str) -> bool:
+    """Whether `user` holds `permission` (see `PERMISSIONS`)."""
+    roles, _ = PERMISSIONS[permission]
+    return user is not None and user.role in roles
+
+
+def require(user: User | None, permission: str) -> None:
+    """Raise `PermissionDeniedError` unless `user` holds `permission`."""
+    if can(user, permission):
+        return
+    roles, what = PERMISSIONS[permission]
+    allowed = "、".join(ROLE_TEXT[r] for r in ROLES if r in roles)
+    who = f"用户“{user.name}”（{ROLE_TEXT[user.role]}）" if user else "未登录用户"
+    raise PermissionDeniedError(
+        f"{who}无权{what}。此操作只能由{allowed}进行，请联系管理员。",
+        permission=permission,
+    )
+
+
+def accounts_exist(ctx: AppContext) -> bool:
+    """Once any account exists, checks, imports and audit commands need a logged-in user."""
+    return ctx.office.users.count() > 0
+
+
+_NAME_RE = re.compile(r"^[^\s/\\:*?\"<>|$]{1,32}$")
+
+
+def _validate_new_user(
+    ctx: AppContext,
+    name: str,
+    password: str,
+    role: str,
+    jurisdiction: str | None,
+    department: str | None,
+) -> tuple[str | None, str | None]:
+    if not _NAME_RE.match(name):
+        raise InvalidInputError(
+            f'用户名“{name}”不可用：请用 1–32 个字符，不含空格和 / \\ : * ? " < > | $。'
+        )
+    if role not in ROLES:
+        raise InvalidInputError(
+            f"角色“{role}”不存在。请选择：" + "、".join(f"{r}（{t}）" for r, t in ROLE_TEXT.items())
+        )
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInputError(f"密码太短：至少需要 {MIN_PASSWORD_LENGTH} 个字符，请重新设置。")
+    if department is not None and jurisdiction is None:
+        raise InvalidInputError("指定部门时也需要指定地区（--jurisdiction），请补充后重试。")
+    if role != "admin" and department is None:
+        raise InvalidInputError(
+            f"{ROLE_TEXT[role]}账户必须属于一个部门："
+            "请用 --department 指定（以及 --jurisdiction）。"
+        )
+    catalog = ctx.catalog
+    if jurisdiction is not None:
+        jurisdiction = catalog.resolve_jurisdiction(jurisdiction)
+    if department is not None:
+        department = catalog.resolve_department(jurisdiction, department)
+    if ctx.office.users.get(name) is not None:
+        raise UserExistsError(f"用户名“{name}”已被使用，请换一个用户名。", name=name)
+    return jurisdiction, department
+
+
+def _create(
+    ctx: AppContext,
+    actor: User | None,
+    action: str,
+    *,
+    name: str,
+    password: str,
+    role: str,
+    display_name: str | None,
+    jurisdiction: str | None,
+    department: str | None,
+) -> User:
+    at = audit.timestamp()
+    user = User(
+        name=name,
+        display_name=(display_name or "").strip() or name,
+        role=role,
+        jurisdiction=jurisdiction,
+        department=department,
+        created_at=at,
+        updated_at=at,
+    )
+    ctx.office.users.add(user, hash_password(password))
+    audit.log_event(
+        ctx,
+        actor or user,
+        action,
+        details={
+            "name": user.name,
+            "display_name": user.display_name,
+            "role": role,
+            "jurisdiction": jurisdiction,
+            "department": department,
+        },
+    )
+    return user
+
+
+def init_admin(
+    ctx: AppContext,
+    name: str,
+    password: str,
+    *,
+    display_name: str | None = None,
+    jurisdiction: str | None = None,
+    department: str | None = None,
+) -> User:
+    """First start: create the administrator. Refused once any admin exists."""
+    office = ctx.office
+    with office.transaction():
+        jurisdiction, department = _validate_new_user(
+            ctx, name, password, "admin", jurisdiction, department
+        )
+        existing = [u.name for u in office.users.all() if u.role == "admin"]
+        if existing:
+            raise UserExistsError(
+                f"已有管理员账户（{'、'.join(existing)}），不能再次初始化。"
+                "如需添加用户，请以管理员身份使用 users add。"
+            )
+        return _create(
+            ctx,
+            None,
+            "admin_created",
+            name=name,
+            password=password,
+            role="admin",
+            display_name=display_name,
+            jurisdiction=jurisdiction,
+            department=department,
+        )
+
+
+def add_user(
+    ctx: AppContext,
+    actor: User,
+    name: str,
+    password: str,
+    *,
+    role: str,
+    department: str | None,
+    jurisdiction: str | None = None,
+    display_name: str | None = None,
+) -> User:
+    """An admin adds a user; the jurisdiction defaults to the admin's own."""
+    require(actor, "users.manage")
+    jurisdiction = jurisdiction or actor.jurisdiction
+    with ctx.office.transaction():
+        jurisdiction, department = _validate_new_user(
+            ctx, name, password, role, jurisdiction, department
+        )
+        return _create(
+            ctx,
+            actor,
+            "user_added",
+            name=name,
+            password=password,
+            role=role,
+            display_name=display_name,
+            jurisdiction=jurisdiction,
+            department=department,
+        )
+
+
+def list_users(ctx: AppContext, actor: User) -> list[dict[str, Any]]:
+    """Every account (never with password hashes), with its role and lock state in Chinese."""
+    require(actor, "users.manage")
+    moment = audit.now()
+    return [
+        {
+            **u.to_dict(),
+            "role_text": ROLE_TEXT[u.role],
+            "locked": _locked(u, moment),
+        }
+        for u in ctx.office.users.all()
+    ]
+
+
+def unlock_user(ctx: AppContext, actor: User, name: str) -> User:
+    """An admin lifts a lockout (and forgets the failed attempts)."""
+    require(actor, "users.manage")
+    office = ctx.office
+    with office.transaction():
+        user = office.users.get(name)
+        if user is None:
+            raise UsageError(f"用户“{name}”不存在。请用 users list 查看用户名。", name=name)
+        office.users.clear_lock(name, audit.timestamp())
+        audit.log_event(
+            ctx,
+            actor,
+            "user_unlocked",
+            details={"name": name, "was_locked_until": user.locked_until},
+        )
+    unlocked = office.users.get(name)
+    assert unlocked is not None
+    return unlocked
+
+
+def _locked(user: User, moment: datetime) -> bool:
+    return user.locked_until is not None and moment < datetime.fromisoformat(user.locked_until)
+
+
+def authenticate(ctx: AppContext, name: str, password: str, *, at: datetime | None = None) -> User:
+    """Log in: the user, or `AuthenticationError` / `AccountLockedError`. Always audited.
+
+    Five consecutive wrong passwords lock the account for 15 minutes; while it is locked even
+    the right password is refused, until the time passes or an admin unlocks it.
+    """
+    moment = at or audit.now()
+    office = ctx.office
+    refusal: AuthenticationError | None = None
+    with office.transaction():
+        user = office.users.get(name)
+        if user is None:
+            audit.log_event(
+                ctx, name, "login_failed", details={"reason": "unknown_user"}, at=moment
+            )
+            refusal = AuthenticationError("用户名或密码错误，请重新输入。")
+        elif _locked(user, moment):
+            audit.log_event(ctx, user, "login_refused_locked", at=moment)
+            refusal = _locked_error(user.name, user.locked_until or "")
+        elif not check_password(password, office.users.password_hash(name) or ""):
+            failures = office.users.add_failed_attempt(name, audit.timestamp(moment))
+            audit.log_event(
+                ctx, user, "login_failed", details={"reason": "wrong_password"}, at=moment
+            )
+            if failures >= MAX_FAILED_LOGINS:
+                until = audit.timestamp(moment + LOCK_DURATION)
+                office.users.lock(name, until, audit.timestamp(moment))
+                audit.log_event(ctx, user, "account_locked", details={"until": until}, at=moment)
+                refusal = _locked_error(name, until)
+            else:
+                left = MAX_FAILED_LOGINS - failures
+                refusal = AuthenticationError(
+                    f"用户名或密码错误，请重新输入（再错 {left} 次账户将锁定 "
+                    f"{int(LOCK_DURATION.total_seconds() // 60)} 分钟）。"
+                )
+        else:
+            office.users.clear_lock(name, audit.timestamp(moment))
+            audit.log_event(ctx, user, "login", details={"role": user.role}, at=moment)
+    # Raised after the commit: a refused login must still be recorded.
+    if refusal is not None:
+        raise refusal
+    logged_in = office.users.get(name)
+    assert logged_in is not None
+    return logged_in
+
+
+def _locked_error(name: str, until: str) -> AccountLockedError:
+    shown = until.replace("T", " ")[:16]
+    return AccountLockedError(
+        f"账户“{name}”因连续 {MAX_FAILED_LOGINS} 次密码错误已被锁定，请于 {shown} 之后再试，"
+        f"或请管理员解锁（users unlock {name}）。",
+        locked_until=until,
+    )

@@ -1,0 +1,336 @@
+"""The audit trail: append events, read them, and verify the chain and the stored records.
+
+Every login (and failed login), check, feedback, print, import, user change, certificate and
+setting change goes through `log_event`, which appends a hash-chained entry to office.db.
+`verify_chain` walks the chain and names the first entry that was altered, removed or
+reordered, and checks every stored check record against its own hash and its audit entry.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from desktop_app.models.audit_store import GENESIS_HASH, AuditEntry, entry_hash
+from desktop_app.models.record_types import canonical_record_hash
+from desktop_app.models.records_store import summary_of
+from desktop_app.models.users_store import User
+
+if TYPE_CHECKING:
+    from desktop_app.context import AppContext
+
+# Action codes and their Chinese names. Other modules may log further codes; they are shown
+# as written.
+ACTION_TEXT: dict[str, str] = {
+    "admin_created": "创建管理员",
+    "login": "登录",
+    "login_failed": "登录失败",
+    "login_refused_locked": "账户锁定期间登录被拒",
+    "account_locked": "账户被锁定",
+    "user_added": "添加用户",
+    "user_unlocked": "解锁用户",
+    "check": "核查",
+    "feedback": "结果反馈",
+    "print": "打印核查记录",
+    "list_import": "导入名单",
+    "certificate_import": "导入证书",
+    "setting_change": "修改设置",
+    "report": "生成审计报告",
+}
+
+# Actions whose entry registers a new record version (number, version, record_hash).
+RECORD_VERSION_ACTIONS = ("check", "feedback")
+
+# How far from its position a moved entry is looked for when its hash does not match.
+_REORDER_WINDOW = 1000
+# Enough to locate damage; a destroyed log would otherwise print one line per entry.
+_MAX_PROBLEMS = 100
+
+
+def now() -> datetime:
+    """The local time, with its UTC offset (records and the log show office time)."""
+    return datetime.now().astimezone()
+
+
+def timestamp(moment: datetime | None = None) -> str:
+    """ISO 8601 text of `moment` (default now) to the second, with the UTC offset."""
+    return (moment or now()).astimezone().isoformat(timespec="seconds")
+
+
+def action_text(action: str) -> str:
+    return ACTION_TEXT.get(action, action)
+
+
+def log_event(
+    ctx: AppContext,
+    user: User | str | None,
+    action: str,
+    *,
+    record_number: str | None = None,
+    record_hash: str | None = None,
+    details: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
+) -> AuditEntry:
+    """Append one event to the audit log (joining the caller's office transaction, if any).
+
+    `details` must be JSON data without floats' rounding surprises (text, ints, bools, lists,
+    dicts); never put a password or a full ID in it.
+    """
+    user_name = user.name if isinstance(user, User) else user
+    office = ctx.office
+    with office.transaction():
+        return office.audit.append(
+            at=timestamp(at),
+            user_name=user_name,
+            action=action,
+            record_number=record_number,
+            record_hash=record_hash,
+            details=dict(details or {}),
+        )
+
+
+def entries(
+    ctx: AppContext,
+    *,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    user_name: str | None = None,
+    action: str | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Audit entries from `date_from` to `date_to` (YYYY-MM-DD, inclusive), as dicts with the
+    action's Chinese name added. Permission checks are the caller's (see `accounts.require`)."""
+    until = _day_after(date_to) if date_to else None
+    found = ctx.office.audit.search(
+        since=date_from, until=until, user_name=user_name, action=action, limit=limit
+    )
+    return [{**entry.to_dict(), "action_text": action_text(entry.action)} for entry in found]
+
+
+def _day_after(day: str) -> str:
+    return (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[dict[str, Any]] = []
+        self.truncated = False
+
+    def add(self, kind: str, message: str, **where: Any) -> None:
+        if len(self.items) >= _MAX_PROBLEMS:
+            self.truncated = True
+            return
+        self.items.append({"kind": kind, "message": message, **where})
+
+
+def _original_seq(entry: AuditEntry) -> int | None:
+    """The sequence number under which `entry`'s content hashes to its stored hash, if it is
+    not its current one (the entry was moved)."""
+    content = entry.content()
+    for distance in range(1, _REORDER_WINDOW + 1):
+        for candidate in (entry.seq - distance, entry.seq + distance):
+            if candidate >= 1 and entry_hash({**content, "seq": candidate}) == entry.entry_hash:
+                return candidate
+    return None
+
+
+def _describe(entry: AuditEntry) -> str:
+    return f"{entry.at}，{action_text(entry.action)}，用户 {entry.user_name or '—'}"
+
+
+def verify_chain(ctx: AppContext) -> dict[str, Any]:
+    """Walk the audit chain and the stored records; report every problem found, first first.
+
+    Returns `{"ok", "entries", "records", "problems": [{"kind", "message", "seq"|
+    "record_number"/"version"}], "first_problem", "truncated"}`. Kinds: `removed`, `altered`,
+    `reordered`, `broken_link`, `head` (entries cut off the end), `record_altered`,
+    `record_columns`, `record_unregistered`, `record_mismatch`, `record_removed`.
+    """
+    office = ctx.office
+    problems = _Problems()
+    registered: dict[tuple[str, int], tuple[str | None, int]] = {}
+    expected_seq = 1
+    previous: AuditEntry | None = None
+    previous_ok = True
+    count = 0
+    for entry in office.audit.iter_all():
+        count += 1
+        if entry.seq > expected_seq:
+            missing = (
+                f"第 {expected_seq} 条"
+                if entry.seq == expected_seq + 1
+                else f"第 {expected_seq}–{entry.seq - 1} 条"
+            )
+            problems.add(
+                "removed",
+                f"审计日志{missing}记录已被删除（第 {expected_seq - 1} 条之后"
+                f"应为第 {expected_seq} 条，实际为第 {entry.seq} 条）。",
+                seq=expected_seq,
+            )
+            previous_ok = False
+        ok = True
+        if entry_hash(entry.content()) != entry.entry_hash:
+            ok = False
+            origin = _original_seq(entry)
+            if origin is not None:
+                problems.add(
+                    "reordered",
+                    f"审计日志第 {entry.seq} 条（{_describe(entry)}）"
+                    f"原为第 {origin} 条：顺序被调换。",
+                    seq=entry.seq,
+                )
+            else:
+                problems.add(
+                    "altered",
+                    f"审计日志第 {entry.seq} 条（{_describe(entry)}）的内容被改动。",
+                    seq=entry.seq,
+                )
+        else:
+            expected_prev = previous.entry_hash if previous is not None else GENESIS_HASH
+            if entry.prev_hash != expected_prev and previous_ok:
+                ok = False
+                problems.add(
+                    "broken_link",
+                    f"审计日志第 {entry.seq} 条与前一条不衔接：其前的记录被删除、插入或调换。",
+                    seq=entry.seq,
+                )
+        if entry.action in RECORD_VERSION_ACTIONS and entry.record_number:
+            version = entry.details.get("version")
+            if isinstance(version, int):
+                registered[(entry.record_number, version)] = (entry.record_hash, entry.seq)
+        expected_seq = entry.seq + 1
+        previous = entry
+        previous_ok = ok
+    _check_head(office.audit.head(), previous, problems)
+    records = _check_records(ctx, registered, problems)
+    return {
+        "ok": not problems.items,
+        "entries": count,
+        "records": records,
+        "problems": problems.items,
+        "first_problem": problems.items[0]["message"] if problems.items else None,
+        "truncated": problems.truncated,
+    }
+
+
+def _check_head(head: tuple[int, str] | None, last: AuditEntry | None, problems: _Problems) -> None:
+    last_seq = last.seq if last else 0
+    last_hash = last.entry_hash if last else GENESIS_HASH
+    if head is None:
+        problems.add("head", "审计日志的链尾记录（audit_head）缺失：日志可能被截断。")
+    elif head[0] > last_seq:
+        missing = (
+            f"第 {head[0]} 条" if head[0] == last_seq + 1 else f"第 {last_seq + 1}–{head[0]} 条"
+        )
+        problems.add("removed", f"审计日志最后的{missing}记录已被删除。", seq=last_seq + 1)
+    elif head[0] < last_seq or head[1] != last_hash:
+        problems.add(
+            "head",
+            f"审计日志的链尾（第 {head[0]} 条）与最后一条记录（第 {last_seq} 条）不符："
+            "末尾的记录被改动或添加。",
+            seq=last_seq,
+        )
+
+
+def _check_records(
+    ctx: AppContext,
+    registered: dict[tuple[str, int], tuple[str | None, int]],
+    problems: _Problems,
+) -> int:
+    seen: set[tuple[str, int]] = set()
+    count = 0
+    for columns, body_text in ctx.office.records.iter_stored():
+        count += 1
+        number, version = columns["record_number"], columns["version"]
+        key = (number, version)
+        seen.add(key)
+        where = {"record_number": number, "version": version}
+        name = f"核查记录 {number} 第 {version} 版"
+        try:
+            body = json.loads(body_text)
+            stored_hash = body["record_hash"]
+            body_hash = canonical_record_hash(body)
+            summary = summary_of(body)
+        except (ValueError, KeyError, TypeError):
+            problems.add("record_altered", f"{name}的内容已损坏，无法读取。", **where)
+            continue
+        if body_hash != stored_hash:
+            problems.add("record_altered", f"{name}的内容被改动（与其记录哈希不符）。", **where)
+        elif (body.get("record_number"), body.get("version")) != key or any(
+            summary[field] != columns[field] for field in summary
+        ):
+            changed = [f for f in summary if summary[f] != columns[f]] or ["record_number"]
+            problems.add(
+                "record_columns",
+                f"{name}的索引字段（{'、'.join(changed)}）与记录内容不符。",
+                **where,
+            )
+        audit = registered.get(key)
+        if audit is None:
+            problems.add("record_unregistered", f"{name}在审计日志中没有登记。", **where)
+        elif audit[0] != stored_hash:
+            problems.add(
+                "record_mismatch",
+                f"{name}的哈希与审计日志第 {audit[1]} 条登记的不符（记录在登记后被改动）。",
+                seq=audit[1],
+                **where,
+            )
+    for (number, version), (_, seq) in sorted(registered.items(), key=lambda item: item[1][1]):
+        if (number, version) not in seen:
+            problems.add(
+                "record_removed",
+                f"核查记录 {number} 第 {version} 版已从数据库中删除（审计日志第 {seq} 条有登记）。",
+                record_number=number,
+                version=version,
+                seq=seq,
+            )
+    return count
+
+
+def record_trail(ctx: AppContext, record_number: str, record_hash: str) -> dict[str, Any]:
+    """Does the trail know this record number with this hash? For verifying a printed PDF.
+
+    Returns `{"known", "version", "in_store", "in_audit", "printed", "problems"}` where
+    `version` is the record version with that hash, `in_store` whether the stored version
+    still hashes to it, `in_audit` whether a check/feedback entry registered it, and
+    `printed` the audit entries (seq, at, user) that printed that version.
+    """
+    office = ctx.office
+    trail = office.audit.for_record(record_number)
+    problems: list[str] = []
+    registered = [
+        e for e in trail if e.action in RECORD_VERSION_ACTIONS and e.record_hash == record_hash
+    ]
+    version = registered[0].details.get("version") if registered else None
+    stored = [v for v in office.records.versions(record_number) if v["record_hash"] == record_hash]
+    if not trail and not office.records.versions(record_number):
+        problems.append(f"本机的审计日志中没有核查记录编号 {record_number}。")
+    elif not registered:
+        problems.append(
+            f"核查记录 {record_number} 在审计日志中没有哈希为 {record_hash[:16]}… 的版本："
+            "文件中的记录内容与登记的不符。"
+        )
+    in_store = False
+    if stored:
+        body = office.records.get(record_number, stored[0]["version"])
+        in_store = body is not None and canonical_record_hash(body) == record_hash
+        version = version if version is not None else stored[0]["version"]
+    if registered and not in_store:
+        problems.append(
+            f"核查记录 {record_number} 第 {version} 版在数据库中缺失或被改动，与审计日志不符。"
+        )
+    printed = [
+        {"seq": e.seq, "at": e.at, "user": e.user_name}
+        for e in trail
+        if e.action == "print" and e.record_hash == record_hash
+    ]
+    return {
+        "known": bool(registered),
+        "version": version,
+        "in_store": in_store,
+        "in_audit": bool(registered),
+        "printed": printed,
+        "problems": problems,
+    }
