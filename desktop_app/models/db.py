@@ -57,3 +57,50 @@ def migrate(conn: sqlite3.Connection, aggregate: str, migrations: Sequence[str])
                 (aggregate, version + 1),
             )
     return len(migrations)
+
+
+def is_sqlite_file(path: Path | str) -> bool:
+    """True when `path` starts with SQLite's file header (whatever its name ends with)."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
+def backup_to(source: Path | str, destination: Path | str) -> None:
+    """Copy a working database consistently, while other processes may be writing to it.
+
+    Uses SQLite's online backup API (a snapshot at one transaction boundary, WAL included), so
+    the copy is a single self-contained file with no `-wal`/`-shm` companions. The copy is
+    checked with `PRAGMA integrity_check` before this returns.
+    """
+    src = sqlite3.connect(f"file:{Path(source).as_posix()}?mode=ro", uri=True, timeout=30)
+    try:
+        dst = sqlite3.connect(str(destination))
+        try:
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode=DELETE")
+            problem = dst.execute("PRAGMA integrity_check").fetchone()[0]
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    if problem != "ok":
+        raise DataError(
+            f"数据库 {Path(source).name} 的副本未通过完整性检查（{problem}），"
+            "请先修复该数据库再备份。"
+        )
+
+
+def integrity_problem(path: Path | str) -> str | None:
+    """None when the database at `path` passes `PRAGMA quick_check`, else SQLite's message."""
+    try:
+        conn = sqlite3.connect(f"file:{Path(path).as_posix()}?mode=ro", uri=True, timeout=30)
+        try:
+            result = conn.execute("PRAGMA quick_check").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as error:
+        return str(error)
+    return None if result == "ok" else str(result)
