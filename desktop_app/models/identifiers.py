@@ -1,0 +1,395 @@
+"""Resident IDs, unified social credit codes (USCC) and organisation codes: recognise,
+clean, validate, mask and compare them. Pure functions: no I/O, no Qt, no SQL.
+
+Two rules shape this module (issue 3):
+
+* A mistyped number is an error that says which character is wrong, never "not listed".
+* A real ID is never refused. An ID keeps the area code of the place of first registration,
+  which may be a district created after the holder was born, or one abolished since.
+  `stdnum.cn.ric.validate` rejects both, so here the check digit comes from python-stdnum,
+  the date is checked for existing, and the area code only for having ever existed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+
+from stdnum.cn import ric, uscc
+
+from desktop_app.models import names, regions
+
+
+class InputKind(StrEnum):
+    """What a clerk's query is, decided from its shape."""
+
+    RESIDENT_ID = "resident_id"
+    USCC = "uscc"
+    ORG_CODE = "org_code"
+    NAME = "name"
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A query as typed (`raw`) and as it will be searched (`value`).
+
+    `value` is normalised: resident IDs 18 characters with an upper-case X (15-digit ones
+    converted), USCCs 18 upper-case characters, organisation codes 9 characters without the
+    hyphen, names through `names.clean_display`. `error` is a Chinese message when the query
+    cannot be searched; `expected_check_digit` names the right check character when that is
+    the problem.
+    """
+
+    raw: str
+    kind: InputKind
+    value: str
+    error: str | None
+    expected_check_digit: str | None
+    converted_from_15: bool
+
+
+@dataclass(frozen=True)
+class IdCell:
+    """An identifier cell of an imported list, normalised.
+
+    kind: "resident_id" | "uscc" | "org_code" | "masked_resident_id" | "masked_other" |
+    "empty" | "invalid". For masked kinds `value` keeps the full length with `*` for every
+    hidden character and `visible` is the (prefix, suffix) shown around the mask. For
+    "invalid" `value` is the cleaned text (for the import report) and `error` says why.
+    """
+
+    kind: str
+    value: str | None
+    visible: tuple[str, str] | None
+    error: str | None
+
+
+# Whitespace that str.split() does not know about (zero-width characters, BOM) plus every
+# kind of hyphen or dash people type between the parts of an organisation code.
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+_STRIP_TABLE = str.maketrans("", "", _INVISIBLE + _DASHES)
+_WHITESPACE_RE = re.compile(r"\s+")
+
+# What lists use to hide characters: * (full-width ＊ becomes * under NFKC), ×, and runs of
+# two or more x/X (a single X is a check character, so it is never a mask on its own).
+_MASK_CHARS = "*×"
+_X_RUN_RE = re.compile(r"X{2,}")
+_SCIENTIFIC_RE = re.compile(r"^\d+(?:\.\d+)?E\+?\d+$")
+_TRAILING_ZERO_FRACTION_RE = re.compile(r"^(\d+)\.0+$")
+_ID_SHAPE_RE = re.compile(r"^[0-9A-Z]+$")
+
+_ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+_ORG_CODE_BODY_RE = re.compile(r"^[0-9A-Z]{8}$")
+# GB 32100-2015: the registering authority (1st) and entity type (2nd) may be letters
+# (e.g. N for 农业, Y for 其他), which stdnum's format check does not allow; the check
+# character is computed over the same alphabet for all 18 positions.
+_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_RE = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{2}\d{6}[0-9A-HJ-NP-RTUWXY]{10}$")
+
+_RETRY = "请核对后重新输入。"
+_TEXT_COLUMN_HINT = (
+    "号码被表格软件存成了数字，后几位已丢失，无法还原。请在原表中把该列设为“文本”格式、"
+    "重新填入号码后再导入。"
+)
+
+
+def clean_id_text(text: str) -> str:
+    """Normalise how an identifier was typed or pasted.
+
+    NFKC (full-width digits and letters become ASCII), remove all whitespace (including
+    U+3000, NBSP and zero-width characters) and hyphens (organisation codes are often
+    written `12345678-9`), upper-case.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    text = _WHITESPACE_RE.sub("", text.translate(_STRIP_TABLE))
+    return text.upper()
+
+
+def _check_char_message(label: str, position: int, expected: str, given: str) -> str:
+    return f"{label}校验位错误：第{position}位应为“{expected}”，输入的是“{given}”。{_RETRY}"
+
+
+def _length_message(length: int) -> str:
+    return (
+        f"号码位数不对：输入的是{length}位。身份证号码应为18位（旧证15位），"
+        f"统一社会信用代码为18位，组织机构代码为9位。{_RETRY}"
+    )
+
+
+def resident_id_error(id18: str, today: datetime.date | None = None) -> str | None:
+    """Why an 18-character resident ID (as cleaned by `clean_id_text`) is invalid, or None.
+
+    Checks the format, the check digit, that the birth date exists and lies between
+    1900-01-01 and `today`, and that the area code exists or existed at any time. It does
+    not check the area code's history against the birth year: that would refuse real IDs.
+    """
+    if len(id18) != 18:
+        return _length_message(len(id18))
+    if not id18[:17].isdigit() or not (id18[17].isdigit() or id18[17] == "X"):
+        return f"身份证号码格式不对：前17位应为数字，第18位为数字或X。{_RETRY}"
+    expected = ric.calc_check_digit(id18)
+    if id18[17] != expected:
+        return _check_char_message("身份证号码", 18, expected, id18[17])
+    birth = id18[6:14]
+    try:
+        born = datetime.date(int(birth[:4]), int(birth[4:6]), int(birth[6:]))
+    except ValueError:
+        return f"身份证号码中的出生日期“{birth}”不存在（第7–14位）。{_RETRY}"
+    if born.year < 1900:
+        return f"身份证号码中的出生日期“{birth}”早于1900年（第7–14位）。{_RETRY}"
+    if born > (today or datetime.date.today()):
+        return f"身份证号码中的出生日期“{birth}”晚于今天（第7–14位）。{_RETRY}"
+    if not regions.area_exists(id18[:6]):
+        return f"身份证号码前6位地区码“{id18[:6]}”不存在，也不是已撤销的旧地区码。{_RETRY}"
+    return None
+
+
+def convert_15_to_18(id15: str) -> str:
+    """Convert a 15-digit resident ID (issued before 1999) to 18 digits.
+
+    The year gains its century (19) and a check digit is appended. Raises ValueError if
+    `id15` is not 15 digits.
+    """
+    if len(id15) != 15 or not id15.isdigit():
+        raise ValueError(f"not a 15-digit resident ID: {id15!r}")
+    body = id15[:6] + "19" + id15[6:]
+    # calc_check_digit expects the full 18 characters and ignores the last one.
+    return body + ric.calc_check_digit(body + "0")
+
+
+def _uscc_check_char(code: str) -> str:
+    return uscc.calc_check_digit(code[:17])
+
+
+def uscc_error(code: str) -> str | None:
+    """Why an 18-character USCC (cleaned) is invalid, or None.
+
+    The message of a wrong check character names the right one (python-stdnum's
+    `cn.uscc.calc_check_digit`).
+    """
+    if len(code) != 18:
+        return _length_message(len(code))
+    if not _USCC_RE.match(code):
+        return (
+            "统一社会信用代码格式不对：第3–8位应为数字，其余为数字或大写字母"
+            f"（不含I、O、Z、S、V）。{_RETRY}"
+        )
+    expected = _uscc_check_char(code)
+    if code[17] != expected:
+        return _check_char_message("统一社会信用代码", 18, expected, code[17])
+    return None
+
+
+def org_code_check_char(body: str) -> str:
+    """The GB 11714-1997 check character of an 8-character organisation code body."""
+    total = sum(
+        (int(char) if char.isdigit() else ord(char) - 55) * weight
+        for char, weight in zip(body, _ORG_CODE_WEIGHTS, strict=True)
+    )
+    remainder = 11 - total % 11
+    return {10: "X", 11: "0"}.get(remainder, str(remainder))
+
+
+def org_code_error(code: str) -> str | None:
+    """Why a 9-character organisation code (cleaned, no hyphen) is invalid, or None."""
+    if len(code) != 9:
+        return _length_message(len(code))
+    if not _ORG_CODE_BODY_RE.match(code[:8]) or not (code[8].isdigit() or code[8] == "X"):
+        return (
+            "组织机构代码格式不对：前8位应为数字或大写字母，第9位为数字或X"
+            f"（可写作12345678-9）。{_RETRY}"
+        )
+    expected = org_code_check_char(code[:8])
+    if code[8] != expected:
+        return _check_char_message("组织机构代码", 9, expected, code[8])
+    return None
+
+
+def org_code_of_uscc(code: str) -> str:
+    """The organisation code embedded in a USCC: characters 9–17."""
+    return code[8:17]
+
+
+def _is_resident_id_shape(text: str) -> bool:
+    return len(text) == 18 and text[:17].isdigit() and (text[17].isdigit() or text[17] == "X")
+
+
+def _expected_check(kind: InputKind, value: str) -> str | None:
+    if kind is InputKind.RESIDENT_ID and _is_resident_id_shape(value):
+        expected = ric.calc_check_digit(value)
+    elif kind is InputKind.USCC and _USCC_RE.match(value):
+        expected = _uscc_check_char(value)
+    elif kind is InputKind.ORG_CODE and len(value) == 9 and _ORG_CODE_BODY_RE.match(value[:8]):
+        expected = org_code_check_char(value[:8])
+    else:
+        return None
+    return expected if expected != value[-1] else None
+
+
+def _classify(cleaned: str) -> tuple[InputKind, str, str | None, bool]:
+    """(kind, normalised value, error, converted_from_15) of an identifier-shaped text."""
+    if len(cleaned) == 18:
+        if _is_resident_id_shape(cleaned):
+            error = resident_id_error(cleaned)
+            if error is not None and uscc_error(cleaned) is None:
+                return InputKind.USCC, cleaned, None, False
+            return InputKind.RESIDENT_ID, cleaned, error, False
+        return InputKind.USCC, cleaned, uscc_error(cleaned), False
+    if len(cleaned) == 15 and cleaned.isdigit():
+        converted = convert_15_to_18(cleaned)
+        return InputKind.RESIDENT_ID, converted, resident_id_error(converted), True
+    if len(cleaned) == 9:
+        return InputKind.ORG_CODE, cleaned, org_code_error(cleaned), False
+    if len(cleaned) <= 10:
+        kind = InputKind.ORG_CODE
+    elif re.search(r"[A-WYZ]", cleaned):
+        kind = InputKind.USCC
+    else:
+        kind = InputKind.RESIDENT_ID
+    return kind, cleaned, _length_message(len(cleaned)), False
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Recognise what a clerk typed or pasted and validate it. Never raises.
+
+    A text made of ASCII letters and digits with at least five digits (after cleaning), or
+    of digits only, is an identifier, its kind decided by length: 18 (resident ID if 17
+    digits + digit/X, else USCC), 15 digits (old resident ID, converted), 9 (organisation
+    code). Anything else is a name.
+    """
+    cleaned = clean_id_text(text)
+    digits = sum(char.isdigit() for char in cleaned)
+    if digits >= 5 and any(char in _MASK_CHARS for char in cleaned):
+        error = "号码中有被遮蔽的字符（*）。查询时请输入完整的号码，或改按名称查询。"
+        kind = InputKind.RESIDENT_ID if len(cleaned) in (15, 18) else InputKind.USCC
+        return ParsedQuery(text, kind, cleaned, error, None, False)
+    if (digits >= 5 or cleaned.isdigit()) and _ID_SHAPE_RE.match(cleaned):
+        kind, value, error, converted = _classify(cleaned)
+        expected = _expected_check(kind, value) if error else None
+        return ParsedQuery(text, kind, value, error, expected, converted)
+    display = names.clean_display(text)
+    if not display:
+        error = "请输入身份证号码、统一社会信用代码、组织机构代码或名称。"
+    elif len(names.normalize_name(display)) < 2:
+        error = "名称至少输入两个字。请输入完整的姓名或单位名称。"
+    else:
+        error = None
+    return ParsedQuery(text, InputKind.NAME, display, error, None, False)
+
+
+def _masked_cell(cleaned: str) -> IdCell:
+    masked = _X_RUN_RE.sub(lambda m: "*" * len(m.group()), cleaned)
+    masked = "".join("*" if char in _MASK_CHARS else char for char in masked)
+    first = masked.index("*")
+    last = masked.rindex("*")
+    prefix, suffix = masked[:first], masked[last + 1 :]
+    if len(prefix) + len(suffix) < 4:
+        return IdCell("invalid", cleaned, None, "号码几乎全部被遮蔽（可见字符少于4个），无法比对。")
+    resident_like = (
+        len(masked) == 18 and (prefix.isdigit() or not prefix) and re.match(r"^\d*X?$", suffix)
+    )
+    kind = "masked_resident_id" if resident_like else "masked_other"
+    return IdCell(kind, masked, (prefix, suffix), None)
+
+
+def _has_mask(cleaned: str) -> bool:
+    if any(char in _MASK_CHARS for char in cleaned):
+        return True
+    if not _X_RUN_RE.search(cleaned) or sum(c.isdigit() for c in cleaned) < 4:
+        return False
+    # A run of X hides digits, unless the text is a valid code that contains "XX" itself.
+    return not (
+        (len(cleaned) == 18 and uscc_error(cleaned) is None)
+        or (len(cleaned) == 9 and org_code_error(cleaned) is None)
+    )
+
+
+def _from_number(value: int | float) -> str | IdCell:
+    """The digits of a numeric cell, or an invalid cell if precision was lost."""
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            return IdCell("invalid", repr(value), None, f"号码不是有效的数字：{value!r}。")
+        # Beyond 2**53 a double cannot hold every integer: the last digits are guesses.
+        if abs(value) >= 2**53:
+            return IdCell("invalid", f"{value:.0f}", None, _TEXT_COLUMN_HINT)
+        value = int(value)
+    return str(value)
+
+
+def _pad_org_code(digits: str) -> str | None:
+    """A numeric organisation code that lost its leading zeros, padded if that validates."""
+    padded = digits.zfill(9)
+    return padded if org_code_error(padded) is None else None
+
+
+def normalize_id_cell(value: object) -> IdCell:
+    """Normalise the identifier cell of one list row (str, int, float or None).
+
+    Handles what spreadsheets do to numbers: full-width digits, spaces, scientific notation
+    (`1.1e17`) and floats beyond double precision (invalid: the user must re-export the
+    column as text), `123.0`, organisation codes that lost leading zeros (padded only when
+    the padded code validates), 15-digit IDs (converted), lower-case x, and masked IDs such
+    as `4501**********1234` or `450102********123x`.
+    """
+    numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if value is None:
+        return IdCell("empty", None, None, None)
+    if numeric:
+        digits = _from_number(value)  # type: ignore[arg-type]
+        if isinstance(digits, IdCell):
+            return digits
+        cleaned = digits
+    else:
+        cleaned = clean_id_text(str(value))
+    if not cleaned:
+        return IdCell("empty", None, None, None)
+    if _SCIENTIFIC_RE.match(cleaned):
+        return IdCell("invalid", cleaned, None, _TEXT_COLUMN_HINT)
+    fraction = _TRAILING_ZERO_FRACTION_RE.match(cleaned)
+    if fraction:
+        cleaned = fraction.group(1)
+    if _has_mask(cleaned):
+        return _masked_cell(cleaned)
+    if cleaned.isdigit() and len(cleaned) < 9:
+        padded = _pad_org_code(cleaned)
+        if padded:
+            return IdCell("org_code", padded, None, None)
+    if not _ID_SHAPE_RE.match(cleaned):
+        return IdCell("invalid", cleaned, None, "号码含有数字和字母以外的字符。")
+    kind, normalised, error, _converted = _classify(cleaned)
+    if error:
+        if numeric and len(cleaned) >= 16:
+            error = _TEXT_COLUMN_HINT
+        return IdCell("invalid", cleaned, None, error)
+    return IdCell(kind.value, normalised, None, None)
+
+
+def mask_id(kind: str, value: str) -> str:
+    """How an identifier is shown or printed.
+
+    A resident ID is personal: it keeps the first 6 and the last 4 characters
+    (`450102********123X`). USCCs and organisation codes are public and shown whole; masked
+    values are already masked.
+    """
+    if kind == "resident_id" and len(value) > 10:
+        return value[:6] + "*" * (len(value) - 10) + value[-4:]
+    return value
+
+
+def masked_matches(masked_value: str, full_id: str) -> bool:
+    """True if `full_id` agrees with every visible character of `masked_value`.
+
+    Both must have the same length; a `*` (or ×, ＊) in the masked value matches anything.
+    Letters are compared case-insensitively. A masked match alone is never a hit: the
+    caller must also compare the name.
+    """
+    if len(masked_value) != len(full_id):
+        return False
+    return all(
+        m in "*×＊" or m.upper() == f.upper() for m, f in zip(masked_value, full_id, strict=True)
+    )

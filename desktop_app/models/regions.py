@@ -1,0 +1,136 @@
+"""Chinese administrative divisions, read once from python-stdnum's `cn/loc.dat`.
+
+One place for the area-code facts that resident IDs, name parsing and demo data rely on.
+The data file keeps the history of every code (`[1983-2003]新城区,[2004-]青秀区`); here a code
+"exists" if it was ever assigned, because an ID keeps the area code of first registration
+for life, even after the district is renamed or merged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from stdnum import numdb
+
+_HISTORY_RE = re.compile(r"^\[(\d*)-(\d*)\](.+)$")
+
+
+@dataclass(frozen=True)
+class AreaName:
+    """One name an area code carried, with the years it was valid (None = open)."""
+
+    name: str
+    start: int | None
+    end: int | None
+
+    def valid_in(self, year: int) -> bool:
+        """True if the code carried this name in `year`."""
+        return (self.start is None or year >= self.start) and (self.end is None or year <= self.end)
+
+
+def _parse_history(value: str) -> tuple[AreaName, ...]:
+    names = []
+    for part in value.split(","):
+        match = _HISTORY_RE.match(part)
+        if match:
+            start, end, name = match.groups()
+            names.append(AreaName(name, int(start) if start else None, int(end) if end else None))
+        else:
+            names.append(AreaName(part, None, None))
+    return tuple(names)
+
+
+@cache
+def _areas() -> tuple[dict[str, tuple[AreaName, ...]], dict[str, str]]:
+    """(6-digit code → names over time, 2-digit province code → province name)."""
+    codes: dict[str, tuple[AreaName, ...]] = {}
+    provinces: dict[str, str] = {}
+    for _length, low, _high, props, children in numdb.get("cn/loc").prefixes:
+        provinces[low] = props.get("province", "")
+        for _clen, clow, _chigh, cprops, _grandchildren in children:
+            if "county" in cprops:
+                codes[low + clow] = _parse_history(cprops["county"])
+    return codes, provinces
+
+
+def area_exists(code: str) -> bool:
+    """True if the 6-digit area code exists now or existed at any time."""
+    return code in _areas()[0]
+
+
+def area_names(code: str) -> tuple[AreaName, ...]:
+    """Every name the 6-digit area code carried (empty if the code never existed)."""
+    return _areas()[0].get(code, ())
+
+
+def province_name(code: str) -> str | None:
+    """The province of a 2-digit (or longer) area code prefix, e.g. '45' → 广西壮族自治区."""
+    return _areas()[1].get(code[:2]) or None
+
+
+def area_codes(prefix: str = "", year: int | None = None) -> list[str]:
+    """Sorted 6-digit county-level codes starting with `prefix`.
+
+    With `year`, only codes that had a name valid in that year, excluding the 市辖区 and
+    城区/郊区 placeholders and the prefecture (xxxx00) rows, i.e. codes a person born that
+    year could plausibly carry.
+    """
+    result = []
+    for code, names in _areas()[0].items():
+        if not code.startswith(prefix):
+            continue
+        if year is not None:
+            if code.endswith("00"):
+                continue
+            valid = [n for n in names if n.valid_in(year)]
+            if not valid or all(n.name in ("市辖区", "县", "郊区", "市区") for n in valid):
+                continue
+        result.append(code)
+    return sorted(result)
+
+
+@cache
+def place_names() -> frozenset[str]:
+    """Every name of a province, prefecture or county that ever existed (with its suffix).
+
+    Placeholders such as 市辖区 or 县 are left out: they never start a real name.
+    """
+    placeholders = {"市辖区", "县", "郊区", "市区", "矿区", "城区"}
+    names: set[str] = set()
+    codes, provinces = _areas()
+    names.update(p for p in provinces.values() if p)
+    for history in codes.values():
+        for area in history:
+            if area.name not in placeholders and "直辖" not in area.name and len(area.name) >= 2:
+                names.add(area.name)
+    return frozenset(names)
+
+
+_PROVINCE_SUFFIX_RE = re.compile(r"(?:壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区|省|市)$")
+
+
+@cache
+def short_place_names() -> frozenset[str]:
+    """Short forms of provinces and prefecture-level cities: 广西, 内蒙古, 江苏, 柳州, 南宁.
+
+    County-level short forms (东方, 永安, 开平, …) are left out on purpose: too many of them
+    are ordinary words that start company names.
+    """
+    codes, provinces = _areas()
+    shorts: set[str] = set()
+    for name in provinces.values():
+        short = _PROVINCE_SUFFIX_RE.sub("", name)
+        if len(short) >= 2:
+            shorts.add(short)
+    for code, history in codes.items():
+        if code.endswith("00") and not code.endswith("0000"):
+            for area in history:
+                if area.name.endswith(("市", "盟")) and len(area.name) >= 3:
+                    shorts.add(area.name[:-1])
+    return frozenset(shorts - _AMBIGUOUS_SHORT_NAMES)
+
+
+# Prefecture short forms that are also common words at the start of company names.
+_AMBIGUOUS_SHORT_NAMES = frozenset({"中山", "大同", "安康", "白银", "长安", "太平", "朝阳"})

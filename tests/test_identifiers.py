@@ -1,0 +1,332 @@
+"""Resident IDs, USCCs and organisation codes: recognition, validation, masking."""
+
+from __future__ import annotations
+
+import datetime
+import random
+
+import pytest
+from stdnum.cn import ric, uscc
+
+from desktop_app.models import regions
+from desktop_app.models.identifiers import (
+    IdCell,
+    InputKind,
+    clean_id_text,
+    convert_15_to_18,
+    mask_id,
+    masked_matches,
+    normalize_id_cell,
+    org_code_check_char,
+    org_code_error,
+    org_code_of_uscc,
+    parse_query,
+    resident_id_error,
+    uscc_error,
+)
+
+
+def with_check(body17: str) -> str:
+    """A resident ID with the check digit python-stdnum computes."""
+    return body17 + ric.calc_check_digit(body17 + "0")
+
+
+VALID_ID = with_check("45020219850101123")  # 柳州市城中区, 1985-01-01
+# Published unified social credit codes (their check characters are public knowledge).
+REAL_USCCS = ["91110000600037341L", "9144030071526726XG", "91310000775785552L"]
+
+
+# --- clean_id_text ------------------------------------------------------------------------
+
+
+def test_clean_id_text_full_width_spaces_zero_width_and_hyphens() -> None:
+    assert clean_id_text("４５０２０２\u3000１９８５\u00a00101 123x") == "45020219850101123X"
+    assert clean_id_text("\ufeff6000\u200b3734－1\n") == "600037341"
+    assert clean_id_text("60003734‐1") == "600037341"
+
+
+# --- resident IDs ---------------------------------------------------------------------
+
+
+def test_valid_id_has_no_error() -> None:
+    assert ric.is_valid(VALID_ID)
+    assert resident_id_error(VALID_ID) is None
+
+
+def test_area_code_created_after_birth_year_is_accepted() -> None:
+    # 450206 柳江区 exists only since 2016 ("[2016-]柳江区" in stdnum's loc.dat); a person
+    # born 1985 whose first registration was there holds a real ID that stdnum refuses.
+    assert [(n.name, n.start) for n in regions.area_names("450206")] == [("柳江区", 2016)]
+    late_area = with_check("45020619850101123")
+    assert not ric.is_valid(late_area)
+    assert resident_id_error(late_area) is None
+    assert parse_query(late_area).error is None
+
+
+def test_retired_area_codes_are_accepted() -> None:
+    # 450221 柳江县 [1983-2016] and 110103 崇文区 [-2010] no longer exist.
+    for body in ("45022120180101123", "11010320150101123"):
+        number = with_check(body)
+        assert not ric.is_valid(number)
+        assert resident_id_error(number) is None
+
+
+def test_area_code_that_never_existed_is_refused() -> None:
+    number = with_check("99999919850101123")
+    message = resident_id_error(number)
+    assert message is not None and "地区码“999999”不存在" in message
+
+
+def test_wrong_check_digit_names_the_right_one() -> None:
+    wrong = VALID_ID[:17] + ("0" if VALID_ID[17] != "0" else "1")
+    parsed = parse_query(wrong)
+    assert parsed.kind is InputKind.RESIDENT_ID
+    assert parsed.expected_check_digit == VALID_ID[17]
+    assert parsed.error == (
+        f"身份证号码校验位错误：第18位应为“{VALID_ID[17]}”，输入的是“{wrong[17]}”。"
+        "请核对后重新输入。"
+    )
+
+
+@pytest.mark.parametrize(
+    ("birth", "words"),
+    [
+        ("19850230", "“19850230”不存在"),
+        ("19851301", "“19851301”不存在"),
+        ("18991231", "早于1900年"),
+        ("20991231", "晚于今天"),
+    ],
+)
+def test_impossible_birth_dates(birth: str, words: str) -> None:
+    number = with_check("450202" + birth + "123")
+    message = resident_id_error(number)
+    assert message is not None and words in message
+
+
+def test_birth_date_today_is_fine_but_tomorrow_is_not() -> None:
+    today = datetime.date(2024, 6, 1)
+    assert resident_id_error(with_check("45020220240601123"), today=today) is None
+    assert "晚于今天" in (resident_id_error(with_check("45020220240602123"), today=today) or "")
+
+
+def test_lower_case_x_is_accepted_and_upper_cased() -> None:
+    body = next(
+        f"45020219850101{n:03d}"
+        for n in range(1000)
+        if with_check(f"45020219850101{n:03d}")[-1] == "X"
+    )
+    parsed = parse_query(body + "x")
+    assert parsed.error is None
+    assert parsed.value == body + "X"
+
+
+def test_fifteen_digit_ids_are_converted() -> None:
+    assert convert_15_to_18("452123850101123") == with_check("45212319850101123")
+    parsed = parse_query("452123 850101 123")
+    assert parsed.kind is InputKind.RESIDENT_ID
+    assert parsed.converted_from_15
+    assert parsed.value == with_check("45212319850101123")
+    assert parsed.error is None
+    bad_date = parse_query("452123851301123")
+    assert bad_date.converted_from_15 and "不存在" in (bad_date.error or "")
+    with pytest.raises(ValueError):
+        convert_15_to_18("45212385010112X")
+
+
+def test_every_valid_random_id_validates_property() -> None:
+    rng = random.Random(7)
+    codes = regions.area_codes("45")
+    for _ in range(500):
+        birth = datetime.date(1900, 1, 1) + datetime.timedelta(days=rng.randrange(45_000))
+        number = with_check(f"{rng.choice(codes)}{birth:%Y%m%d}{rng.randrange(1000):03d}")
+        assert resident_id_error(number) is None, number
+        broken = number[:17] + ("1" if number[17] != "1" else "2")
+        assert "校验位错误" in (resident_id_error(broken) or "")
+
+
+# --- USCC and organisation codes ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", REAL_USCCS)
+def test_real_usccs_and_their_embedded_org_codes_validate(code: str) -> None:
+    assert uscc_error(code) is None
+    assert parse_query(code).kind is InputKind.USCC
+    org = org_code_of_uscc(code)
+    assert len(org) == 9
+    assert org_code_error(org) is None
+    assert parse_query(org[:8] + "-" + org[8]).value == org
+
+
+def test_uscc_wrong_check_char_names_the_right_one() -> None:
+    parsed = parse_query("91110000600037341A")
+    assert parsed.kind is InputKind.USCC
+    assert parsed.expected_check_digit == "L"
+    assert (
+        parsed.error == "统一社会信用代码校验位错误：第18位应为“L”，输入的是“A”。请核对后重新输入。"
+    )
+
+
+def test_uscc_with_letter_authority_is_not_refused() -> None:
+    # GB 32100 allows letters in the first two positions (N = agriculture, Y = other).
+    body = "N2450202MA5K0000"
+    body17 = body + "1"
+    code = body17 + uscc.calc_check_digit(body17)
+    assert not uscc.is_valid(code)  # stdnum's format check insists on digits there
+    assert uscc_error(code) is None
+
+
+def test_uscc_with_forbidden_letters_is_a_format_error() -> None:
+    assert "格式不对" in (uscc_error("91110000600037O41L") or "")
+
+
+def test_org_code_check_char_gb11714() -> None:
+    # Compare with the check characters of organisation codes embedded in real USCCs.
+    assert org_code_check_char("60003734") == "1"
+    assert org_code_check_char("71526726") == "X"
+    assert org_code_check_char("77578555") == "2"
+    message = org_code_error("600037342")
+    assert message == "组织机构代码校验位错误：第9位应为“1”，输入的是“2”。请核对后重新输入。"
+    assert parse_query("60003734-2").expected_check_digit == "1"
+
+
+def test_org_code_format_error() -> None:
+    assert "格式不对" in (org_code_error("6000373#1") or "")
+
+
+# --- parse_query --------------------------------------------------------------------------
+
+
+def test_names_are_recognised_and_cleaned() -> None:
+    parsed = parse_query("  張  偉\u200b ")
+    assert parsed.kind is InputKind.NAME
+    assert parsed.value == "張 偉"
+    assert parsed.error is None
+    company = parse_query("（柳州）鑫源贸易有限公司")
+    assert company.kind is InputKind.NAME and company.value == "(柳州)鑫源贸易有限公司"
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("", "请输入身份证号码"),
+        ("   ", "请输入身份证号码"),
+        ("张", "至少输入两个字"),
+        ("12345", "输入的是5位"),
+        ("１２３", "输入的是3位"),
+        ("4502021985010112", "输入的是16位"),
+        ("4501**********1234", "被遮蔽"),
+    ],
+)
+def test_unusable_queries_get_a_message(text: str, words: str) -> None:
+    parsed = parse_query(text)
+    assert parsed.error is not None and words in parsed.error
+
+
+def test_parse_query_never_raises_on_garbage() -> None:
+    rng = random.Random(3)
+    alphabet = "0123456789Xx*-— \u3000ＡＢ１２张伟()（）\x00\ud7ff"
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(25)))
+        parsed = parse_query(text)
+        assert parsed.raw == text
+        assert isinstance(parsed.kind, InputKind)
+
+
+# --- list cells ---------------------------------------------------------------------------
+
+
+def test_cell_plain_values() -> None:
+    assert normalize_id_cell(None) == IdCell("empty", None, None, None)
+    assert normalize_id_cell("  ") == IdCell("empty", None, None, None)
+    assert normalize_id_cell(f" {VALID_ID} ") == IdCell("resident_id", VALID_ID, None, None)
+    assert normalize_id_cell(REAL_USCCS[0]) == IdCell("uscc", REAL_USCCS[0], None, None)
+    assert normalize_id_cell("60003734-1") == IdCell("org_code", "600037341", None, None)
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in VALID_ID)
+    assert normalize_id_cell(full_width).value == VALID_ID
+    assert normalize_id_cell("452123850101123").value == with_check("45212319850101123")
+
+
+def test_cell_numbers_that_lost_precision_are_invalid_with_a_hint() -> None:
+    for value in (float(VALID_ID), 4.50202198501011e17, "4.50202198501011E+17", "1.1e17"):
+        cell = normalize_id_cell(value)
+        assert cell.kind == "invalid", value
+        assert "文本" in (cell.error or "")
+    # Excel keeps 15 significant digits: the int it hands over has zeros at the end.
+    rounded = normalize_id_cell(int(VALID_ID[:15] + "000"))
+    assert rounded.kind == "invalid" and "文本" in (rounded.error or "")
+
+
+def test_cell_exact_int_id_is_fine() -> None:
+    assert normalize_id_cell(int(VALID_ID)) == IdCell("resident_id", VALID_ID, None, None)
+    assert normalize_id_cell(f"{VALID_ID}.0").value == VALID_ID
+
+
+def test_cell_org_code_that_lost_leading_zeros_is_padded_only_when_valid() -> None:
+    body = "01234567"
+    code = body + org_code_check_char(body)
+    assert code.isdigit()
+    assert normalize_id_cell(int(code)) == IdCell("org_code", code, None, None)
+    assert normalize_id_cell(float(int(code))).value == code
+    wrong = int(code[:8] + str((int(code[8]) + 1) % 10))
+    assert normalize_id_cell(wrong).kind == "invalid"
+
+
+@pytest.mark.parametrize(
+    ("raw", "masked", "visible"),
+    [
+        ("4501**********1234", "4501**********1234", ("4501", "1234")),
+        ("4501021985****123X", "4501021985****123X", ("4501021985", "123X")),
+        ("450102********123x", "450102********123X", ("450102", "123X")),
+        ("4501××××××××××1234", "4501**********1234", ("4501", "1234")),
+        ("4501＊＊＊＊＊＊＊＊＊＊1234", "4501**********1234", ("4501", "1234")),
+        ("4501xxxxxxxxxx1234", "4501**********1234", ("4501", "1234")),
+    ],
+)
+def test_cell_masked_ids(raw: str, masked: str, visible: tuple[str, str]) -> None:
+    cell = normalize_id_cell(raw)
+    assert cell == IdCell("masked_resident_id", masked, visible, None)
+
+
+def test_cell_masked_other_and_fully_masked() -> None:
+    assert normalize_id_cell("9145****1234").kind == "masked_other"
+    hidden = normalize_id_cell("45****************")
+    assert hidden.kind == "invalid" and "少于4个" in (hidden.error or "")
+
+
+def test_cell_uscc_containing_xx_is_not_taken_for_a_mask() -> None:
+    body17 = "91450200MA5KXX001"
+    code = body17 + uscc.calc_check_digit(body17)
+    assert normalize_id_cell(code) == IdCell("uscc", code, None, None)
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        ("45020219850101123#", "数字和字母以外"),
+        ("450202198501011230", "校验位错误"),
+        ("1234567890", "输入的是10位"),
+        (float("nan"), "不是有效的数字"),
+        (3.5, "不是有效的数字"),
+    ],
+)
+def test_cell_invalid_values(raw: object, words: str) -> None:
+    cell = normalize_id_cell(raw)
+    assert cell.kind == "invalid"
+    assert words in (cell.error or "")
+
+
+# --- masking and masked matching ----------------------------------------------------------
+
+
+def test_mask_id() -> None:
+    assert mask_id("resident_id", "45010219850101123X") == "450102********123X"
+    assert mask_id("uscc", REAL_USCCS[0]) == REAL_USCCS[0]
+    assert mask_id("org_code", "600037341") == "600037341"
+
+
+def test_masked_matches() -> None:
+    assert masked_matches("4502**********" + VALID_ID[-4:], VALID_ID)
+    assert masked_matches("450202********" + VALID_ID[-4:].lower(), VALID_ID)
+    assert not masked_matches("4503**********" + VALID_ID[-4:], VALID_ID)
+    assert not masked_matches("4502*********" + VALID_ID[-4:], VALID_ID)
+    assert masked_matches(normalize_id_cell("4502××××××××××" + VALID_ID[-4:]).value or "", VALID_ID)
