@@ -1,0 +1,278 @@
+"""Backup and restore of the whole data folder as one file, restorable on another PC.
+
+A backup is a zip holding `backup-manifest.json` (format, time, program version, every file
+with its size and SHA-256) and the data folder's files under `data/`. Databases are copied
+with SQLite's online backup API (`db.backup_to`), so a backup made while a clerk is working is
+consistent. Optionally (`with_key_secrets`) the passphrase files of the signing keys
+(`signing.secret_dir()`, outside the data folder) are included under `secrets/`, so that the
+department can sign again on the new PC; such a backup must then be kept as safely as the key.
+
+A restore never replaces anything it has not verified: it refuses while another program uses
+the folder (the instance lock), extracts into a temporary folder beside the data folder, checks
+every checksum, every database's integrity and the audit chain, and only then swaps the folders
+by renaming; the replaced folder is kept as `<name>.replaced-YYYYMMDD-HHMMSS`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import tempfile
+import zipfile
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from desktop_app import APP_ID, __version__
+from desktop_app.errors import BackupError
+from desktop_app.models import db
+from desktop_app.services import archive
+from desktop_app.services.instance_lock import InstanceLock, lock_path
+
+FORMAT = f"{APP_ID}-backup"
+FORMAT_VERSION = 1
+MANIFEST = "backup-manifest.json"
+DATA_PREFIX = "data/"
+SECRETS_PREFIX = "secrets/"
+# Companions of a live SQLite database (the copy is self-contained) and our own scratch files.
+_SKIPPED_SUFFIXES = ("-wal", "-shm", "-journal", ".tmp")
+_SKIPPED_PREFIXES = (".package-", ".backup-")
+
+
+def create_backup(data_dir: Path, out: Path, with_key_secrets: bool = False) -> dict[str, Any]:
+    """Write a backup of `data_dir` to `out` (atomically); returns its manifest."""
+    data_dir = Path(data_dir).absolute()
+    out = Path(out).absolute()
+    if not data_dir.is_dir():
+        raise BackupError(f"数据目录 {data_dir} 不存在，没有可备份的内容。")
+    if out.is_relative_to(data_dir):
+        raise BackupError("备份文件不能放在数据目录里面，请另选位置（例如 U 盘）。")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".backup-", dir=out.parent))
+    temporary = out.with_name(out.name + ".tmp")
+    try:
+        members = _collect(data_dir, staging)
+        if with_key_secrets:
+            members += _collect_secrets(data_dir)
+        files = [
+            {"name": name, "size": source.stat().st_size, "sha256": archive.sha256_file(source)}
+            for name, source in members
+        ]
+        manifest = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "created_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+            "program_version": __version__,
+            "host": socket.gethostname(),
+            "data_dir": str(data_dir),
+            "with_key_secrets": with_key_secrets,
+            "files": files,
+        }
+        with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as backup:
+            backup.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
+            for name, source in members:
+                backup.write(source, name)
+        os.replace(temporary, out)
+    except OSError as error:
+        raise BackupError(f"无法写入备份文件 {out}：{error.strerror}。请检查磁盘空间。") from error
+    finally:
+        temporary.unlink(missing_ok=True)
+        shutil.rmtree(staging, ignore_errors=True)
+    return manifest
+
+
+def _collect(data_dir: Path, staging: Path) -> list[tuple[str, Path]]:
+    members = []
+    for path in sorted(data_dir.rglob("*")):
+        relative = path.relative_to(data_dir)
+        if not path.is_file() or path.is_symlink() or _skipped(relative):
+            continue
+        name = DATA_PREFIX + relative.as_posix()
+        if db.is_sqlite_file(path):
+            copy = staging / relative
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            db.backup_to(path, copy)
+            members.append((name, copy))
+        else:
+            members.append((name, path))
+    return members
+
+
+def _skipped(relative: Path) -> bool:
+    return relative.name.endswith(_SKIPPED_SUFFIXES) or any(
+        part.startswith(_SKIPPED_PREFIXES) for part in relative.parts
+    )
+
+
+def _collect_secrets(data_dir: Path) -> list[tuple[str, Path]]:
+    from desktop_app.services import signing
+
+    keys = signing.keys_dir(data_dir)
+    members = []
+    for key_folder in sorted(keys.iterdir()) if keys.is_dir() else []:
+        secret = signing.secret_dir() / f"{key_folder.name}.secret"
+        if key_folder.is_dir() and (key_folder / "key.pem").is_file() and secret.is_file():
+            members.append((SECRETS_PREFIX + secret.name, secret))
+    return members
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """The verified manifest of a backup file (structure only; checksums are read on restore)."""
+    with archive.open_checked(Path(path), "备份文件", BackupError) as backup:
+        return _manifest(backup, Path(path))
+
+
+def _manifest(backup: zipfile.ZipFile, path: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads(backup.read(MANIFEST))
+    except KeyError as error:
+        raise BackupError(f"{path.name} 不是信用核查台的备份文件（缺少清单）。") from error
+    except (ValueError, zipfile.BadZipFile) as error:
+        raise BackupError(f"备份文件 {path.name} 的清单已损坏，无法恢复。") from error
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise BackupError(f"{path.name} 不是信用核查台的备份文件。")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise BackupError("此备份文件的格式版本本程序不支持，请升级信用核查台后再恢复。")
+    files = manifest.get("files")
+    if not isinstance(files, list) or not all(
+        isinstance(f, dict)
+        and isinstance(f.get("name"), str)
+        and isinstance(f.get("sha256"), str)
+        and isinstance(f.get("size"), int)
+        and f["name"].startswith((DATA_PREFIX, SECRETS_PREFIX))
+        for f in files
+    ):
+        raise BackupError(f"备份文件 {path.name} 的清单不完整，无法恢复。")
+    if {f["name"] for f in files} | {MANIFEST} != set(backup.namelist()):
+        raise BackupError(f"备份文件 {path.name} 的内容与清单不一致（有多出或缺少的文件）。")
+    for entry in files:
+        name = PurePosixPath(entry["name"])
+        if entry["name"].startswith(SECRETS_PREFIX) and name.parent != PurePosixPath("secrets"):
+            raise BackupError(f"备份文件 {path.name} 中的“{entry['name']}”位置不对。")
+    return manifest
+
+
+def restore_backup(path: Path, data_dir: Path) -> dict[str, Any]:
+    """Verify the backup at `path`, then make it `data_dir`; returns what was done.
+
+    Refuses (raising, with nothing replaced) when another program holds the folder, when any
+    checksum or database integrity check fails, or when the audit chain does not verify.
+    """
+    path = Path(path).absolute()
+    data_dir = Path(data_dir).absolute()
+    parent = data_dir.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    with InstanceLock(data_dir), archive.open_checked(path, "备份文件", BackupError) as backup:
+        manifest = _manifest(backup, path)
+        files = manifest["files"]
+        archive.check_free_space(parent, sum(f["size"] for f in files), "恢复备份", BackupError)
+        staging = Path(tempfile.mkdtemp(prefix=f".{data_dir.name}.restore-", dir=parent))
+        try:
+            secrets = _extract_verified(backup, files, staging)
+            restored = staging / "data"
+            restored.mkdir(exist_ok=True)
+            audit = _verify_restored(restored)
+            replaced = _swap(restored, data_dir, parent / f"{data_dir.name}.replaced-{stamp}")
+            installed_secrets = _install_secrets(staging / "secrets", secrets)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return {
+        "restored": str(data_dir),
+        "from": str(path),
+        "backup_created_at": manifest.get("created_at"),
+        "backup_host": manifest.get("host"),
+        "files": len(files),
+        "audit": audit,
+        "replaced_kept_at": str(replaced) if replaced else None,
+        "key_secrets_installed": installed_secrets,
+        "lock_file": str(lock_path(data_dir)),
+    }
+
+
+def _extract_verified(
+    backup: zipfile.ZipFile, files: list[dict[str, Any]], staging: Path
+) -> list[str]:
+    secrets = []
+    for entry in files:
+        digest = archive.extract_member(backup, entry["name"], staging / entry["name"], BackupError)
+        if digest != entry["sha256"]:
+            raise BackupError(
+                f"备份文件中的“{entry['name']}”校验值不符（文件已损坏或被改动），"
+                "未恢复，原数据未做任何更改。"
+            )
+        if entry["name"].startswith(SECRETS_PREFIX):
+            secrets.append(PurePosixPath(entry["name"]).name)
+    return secrets
+
+
+def _verify_restored(restored: Path) -> dict[str, Any] | None:
+    for database in restored.rglob("*"):
+        if database.is_file() and db.is_sqlite_file(database):
+            problem = db.integrity_problem(database)
+            if problem:
+                raise BackupError(
+                    f"备份中的数据库 {database.name} 已损坏（{problem}），"
+                    "未恢复，原数据未做任何更改。"
+                )
+    if not (restored / "office.db").is_file():
+        return None
+    from desktop_app.context import AppContext
+    from desktop_app.services import audit
+
+    ctx = AppContext(data_dir=restored)
+    try:
+        result = audit.verify_chain(ctx)
+    finally:
+        ctx.close()
+    if not result["ok"]:
+        raise BackupError(
+            f"备份中的审计日志未通过校验：{result['first_problem']} "
+            "该备份可能被改动过，未恢复，原数据未做任何更改。",
+            problems=result["problems"],
+        )
+    return {"ok": True, "entries": result["entries"], "records": result["records"]}
+
+
+def _swap(restored: Path, data_dir: Path, keep_as: Path) -> Path | None:
+    """Put `restored` in place of `data_dir`, keeping the old folder as `keep_as`."""
+    if not data_dir.exists():
+        os.rename(restored, data_dir)
+        return None
+    try:
+        os.rename(data_dir, keep_as)
+    except OSError as error:
+        raise BackupError(
+            f"无法移开现有数据目录 {data_dir}（{error.strerror}）：可能有文件仍被打开。"
+            "请关闭所有信用核查台窗口和打开该目录的程序后重试，原数据未做任何更改。"
+        ) from error
+    try:
+        os.rename(restored, data_dir)
+    except OSError as error:
+        os.rename(keep_as, data_dir)
+        raise BackupError(
+            f"无法把恢复的数据放到 {data_dir}（{error.strerror}），原数据已放回，未做任何更改。"
+        ) from error
+    return keep_as
+
+
+def _install_secrets(folder: Path, names: list[str]) -> list[str]:
+    """Copy key passphrase files from the backup where signing looks for them (never overwrite)."""
+    if not names:
+        return []
+    from desktop_app.services import signing
+
+    target = signing.secret_dir()
+    target.mkdir(parents=True, exist_ok=True, mode=0o700)
+    installed = []
+    for name in names:
+        destination = target / name
+        if destination.exists():
+            continue
+        descriptor = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write((folder / name).read_bytes())
+        installed.append(name)
+    return installed
