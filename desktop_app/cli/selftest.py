@@ -1,0 +1,232 @@
+"""`selftest [--json]`: can this installation do its job? Each step reports, none is skipped.
+
+Run by IT after installing (and by CI on the installed package): it reads the configuration,
+opens the measure catalog, checks that the data folder is writable and its databases intact,
+loads the Chinese font (for PDFs and for the window), then renders, signs and verifies a
+specimen check record in a temporary folder (never with the department's real key). The exit
+status is non-zero when any step fails. Works the same from a checkout and frozen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from desktop_app import APP_NAME, __version__, paths
+from desktop_app.cli import add_json_flag, emit
+from desktop_app.context import AppContext
+from desktop_app.errors import AppError
+
+# step key → Chinese name, in the order they run.
+STEPS: dict[str, str] = {
+    "config": "本机配置",
+    "catalog": "措施目录",
+    "data_dir": "数据目录",
+    "font": "中文字体",
+    "window": "界面组件",
+    "sign": "生成并签名核查记录",
+    "verify": "验证签名",
+}
+
+# The specimen record is signed for this department when the configuration names none.
+_SPECIMEN_PLACE = ("昆山市", "市市场监督管理局")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("selftest", help="自检：目录、数据目录、字体、签名与验证")
+    parser.add_argument(
+        "--steps",
+        help=f"只运行这些步骤（逗号分隔，按固定顺序执行）：{','.join(STEPS)}",
+    )
+    add_json_flag(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, ctx: AppContext) -> int:
+    wanted = _wanted(args.steps)
+    report = run_selftest(ctx, wanted)
+    emit(args, report, lambda: _text(report))
+    return 0 if report["ok"] else 1
+
+
+def _wanted(spec: str | None) -> list[str]:
+    if not spec:
+        return list(STEPS)
+    names = [name.strip() for name in spec.split(",") if name.strip()]
+    unknown = [name for name in names if name not in STEPS]
+    if unknown:
+        from desktop_app.errors import UsageError
+
+        raise UsageError(f"未知的自检步骤：{'、'.join(unknown)}。可用：{','.join(STEPS)}")
+    return [name for name in STEPS if name in names]
+
+
+def run_selftest(ctx: AppContext, steps: list[str] | None = None) -> dict[str, Any]:
+    """Run the steps (all by default) and return `{"ok", "steps": [...], ...}`; never raises."""
+    steps = steps or list(STEPS)
+    state: dict[str, Any] = {}
+    actions: dict[str, Callable[[], str]] = {
+        "config": lambda: _config(ctx),
+        "catalog": lambda: _catalog(ctx),
+        "data_dir": lambda: _data_dir(ctx),
+        "font": _font,
+        "window": _window,
+        "sign": lambda: _sign(ctx, state),
+        "verify": lambda: _verify(state),
+    }
+    results = []
+    for key in steps:
+        started = time.perf_counter()
+        try:
+            detail, ok = actions[key](), True
+        except AppError as error:
+            detail, ok = error.message, False
+        except Exception as error:  # a self-test reports every failure, whatever its kind
+            detail, ok = f"{type(error).__name__}: {error}", False
+        results.append(
+            {
+                "step": key,
+                "name": STEPS[key],
+                "ok": ok,
+                "detail": detail,
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+            }
+        )
+    return {
+        "ok": all(step["ok"] for step in results),
+        "program": f"{APP_NAME} {__version__}",
+        "frozen": bool(getattr(sys, "frozen", False)),
+        "executable": sys.executable,
+        "data_dir": str(ctx.data_dir),
+        "steps": results,
+    }
+
+
+def _config(ctx: AppContext) -> str:
+    config = ctx.config
+    where = f"配置文件 {config.source}" if config.source else "无配置文件，全部使用默认值"
+    place = "、".join(filter(None, [config.jurisdiction, config.department])) or "未指定地区与部门"
+    return f"{where}；{place}；可信发布者 {len(config.trusted_publishers)} 个"
+
+
+def _catalog(ctx: AppContext) -> str:
+    catalog = ctx.catalog
+    jurisdictions = catalog.jurisdictions()
+    detail = f"{ctx.catalog_path}，版本 {catalog.version[:16]}，{len(jurisdictions)} 个地区"
+    config = ctx.config
+    if config.jurisdiction:
+        jurisdiction = catalog.resolve_jurisdiction(config.jurisdiction)
+        detail += f"；配置的地区“{jurisdiction}”有效"
+        if config.department:
+            department = catalog.resolve_department(jurisdiction, config.department)
+            count = len(catalog.measures(jurisdiction, department))
+            detail += f"，部门“{department}”有 {count} 条措施"
+    return detail
+
+
+def _data_dir(ctx: AppContext) -> str:
+    from desktop_app.models import db
+
+    folder = Path(ctx.data_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    probe = folder / f".selftest-{uuid.uuid4().hex}"
+    try:
+        probe.write_bytes(b"ok")
+    except OSError as error:
+        raise AppError(f"数据目录 {folder} 不可写（{error.strerror}），请检查权限。") from error
+    finally:
+        probe.unlink(missing_ok=True)
+    databases = sorted(p for p in folder.glob("*.db") if db.is_sqlite_file(p))
+    for database in databases:
+        problem = db.integrity_problem(database)
+        if problem:
+            raise AppError(f"数据库 {database} 已损坏（{problem}），请从备份恢复。")
+    if not databases:
+        return f"{folder} 可写；尚无数据库（首次使用）"
+    return f"{folder} 可写；{'、'.join(p.name for p in databases)} 完好"
+
+
+def _font() -> str:
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    path = paths.cjk_font_path()
+    font = TTFont("SelftestCJK", str(path))
+    if font.face.charToGlyph.get(ord("信")) is None:
+        raise AppError(f"字体 {path} 缺少汉字，记录中的中文将无法显示。")
+    return f"{path.name}（{path.stat().st_size / 2**20:.1f} MB）可用于 PDF"
+
+
+def _window() -> str:
+    # Offscreen unless told otherwise: a self-test must not open windows on a clerk's screen.
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtGui import QFontDatabase, QGuiApplication
+
+    app = QGuiApplication.instance() or QGuiApplication([sys.argv[0]])
+    font_id = QFontDatabase.addApplicationFont(str(paths.cjk_font_path()))
+    families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+    if not families:
+        raise AppError("界面无法加载中文字体，窗口中的汉字会显示为方框。")
+    return f"Qt 平台 {app.platformName()}，界面字体 {families[0]}"
+
+
+@contextmanager
+def _scratch_signing_folder() -> Iterator[Path]:
+    """A temporary data folder AND secret folder: the specimen never touches real keys."""
+    with tempfile.TemporaryDirectory(prefix="xyhc-selftest-") as scratch:
+        previous = os.environ.get("XYHC_SECRET_DIR")
+        os.environ["XYHC_SECRET_DIR"] = str(Path(scratch) / "secrets")
+        try:
+            yield Path(scratch) / "data"
+        finally:
+            if previous is None:
+                del os.environ["XYHC_SECRET_DIR"]
+            else:
+                os.environ["XYHC_SECRET_DIR"] = previous
+
+
+def _sign(ctx: AppContext, state: dict[str, Any]) -> str:
+    from desktop_app.services import record_pdf, signing
+
+    jurisdiction = ctx.config.jurisdiction or _SPECIMEN_PLACE[0]
+    department = ctx.config.department or _SPECIMEN_PLACE[1]
+    record = record_pdf.specimen_record(
+        measure_count=3, jurisdiction=jurisdiction, department=department
+    )
+    with _scratch_signing_folder() as folder:
+        identity = signing.ensure_department_identity(folder, jurisdiction, department)
+        pdf = record_pdf.print_check_record(record, identity)
+        state.update(pdf=pdf, record=record, trusted=signing.trusted_certificates(folder))
+    return f"样例记录 {record['record_number']}：{len(pdf) / 1024:.0f} KB，已签名（临时密钥）"
+
+
+def _verify(state: dict[str, Any]) -> str:
+    from desktop_app.services import signing
+
+    if "pdf" not in state:
+        raise AppError("没有可验证的记录（“生成并签名核查记录”一步未成功或未运行）。")
+    result = signing.verify_pdf(state["pdf"], state["trusted"])
+    problems = list(result["problems"])
+    if result["record_hash"] != state["record"]["record_hash"]:
+        problems.append("PDF 中的记录校验值与记录不符")
+    if not result["covers_whole_file"]:
+        problems.append("签名未覆盖整个文件")
+    if problems:
+        raise AppError("签名验证失败：" + "；".join(problems))
+    return f"签名有效、覆盖全文，签名者 {result['signer']['subject'] if result['signer'] else ''}"
+
+
+def _text(report: dict[str, Any]) -> str:
+    lines = [f"{report['program']} 自检（数据目录 {report['data_dir']}）"]
+    for step in report["steps"]:
+        mark = "通过" if step["ok"] else "失败"
+        lines.append(f"[{mark}] {step['name']}：{step['detail']}（{step['ms']:.0f} ms）")
+    lines.append("自检通过。" if report["ok"] else "自检未通过：请按上面“失败”一行的提示处理。")
+    return "\n".join(lines)

@@ -1,0 +1,56 @@
+"""The self-test: every step reports, and a failing step fails the whole run."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from desktop_app.cli import selftest
+from desktop_app.context import AppContext
+
+
+def run(ctx: AppContext, steps: list[str]) -> dict:
+    return selftest.run_selftest(ctx, steps)
+
+
+def test_sign_and_verify_a_specimen_without_touching_real_keys(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("XYHC_SECRET_DIR", str(tmp_path / "real-secrets"))
+    monkeypatch.setenv("XYHC_CONFIG", str(tmp_path / "absent.toml"))
+    data = tmp_path / "data"
+    report = run(AppContext(data_dir=data), ["config", "data_dir", "font", "sign", "verify"])
+    assert report["ok"] is True, report
+    assert [s["step"] for s in report["steps"]] == ["config", "data_dir", "font", "sign", "verify"]
+    assert "签名有效" in report["steps"][-1]["detail"]
+    assert not (tmp_path / "real-secrets").exists()
+    assert not (data / "keys").exists()  # the specimen key lived in a temporary folder
+
+
+def test_verify_without_a_signed_record_fails(tmp_path) -> None:
+    report = run(AppContext(data_dir=tmp_path), ["verify"])
+    assert report["ok"] is False
+    assert "没有可验证的记录" in report["steps"][0]["detail"]
+
+
+def test_damaged_database_fails_the_data_step(tmp_path) -> None:
+    (tmp_path / "office.db").write_bytes(b"SQLite format 3\x00" + b"\xff" * 4096)
+    report = run(AppContext(data_dir=tmp_path), ["data_dir"])
+    assert report["ok"] is False
+    assert "office.db" in report["steps"][0]["detail"]
+    assert "从备份恢复" in report["steps"][0]["detail"]
+
+
+def test_unusable_data_folder_fails_and_exit_status_is_non_zero(tmp_path, capsys) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    args = argparse.Namespace(steps="config,data_dir", json=True)
+    code = selftest.run(args, AppContext(data_dir=blocker / "data"))
+    out = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert out["ok"] is False
+    assert [s["ok"] for s in out["steps"]] == [True, False]
+
+
+def test_window_step_loads_the_font_offscreen(tmp_path) -> None:
+    report = run(AppContext(data_dir=tmp_path), ["window"])
+    assert report["ok"] is True, report
+    assert "Droid Sans Fallback" in report["steps"][0]["detail"]
