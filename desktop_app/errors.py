@@ -91,3 +91,14 @@ class SigningKeyError(DataError):
 
 class CertificateImportError(UsageError):
     """A certificate file for import that is refused (password, key usage, validity, key)."""
+
+
+class ListFileError(DataError):
+    """A list file that cannot be imported (format, encoding, hostile content); nothing was
+    written."""
+
+
+class ImportCancelledError(AppError):
+    """The user cancelled a list import; the lists database is unchanged."""
+
+    exit_code = 130
