@@ -1,0 +1,885 @@
+"""The printed check record (核查记录): an A4 PDF for the case file, drawn with reportlab.
+
+`render_check_record(record, signer)` lays out one record; `print_check_record(record,
+identity)` renders it with the visible signature block of `identity` and signs it (PAdES).
+The PDF shows the subject's ID masked only; the full ID typed by the clerk stays in the stored
+record. The record number and record hash go into the document information dictionary (custom
+keys read back by `signing.verify_pdf`), the keywords and a QR code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import segno
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfdoc import PDFInfo, PDFString
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Flowable,
+    Frame,
+    KeepTogether,
+    LayoutError,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from desktop_app import APP_NAME, __version__
+from desktop_app.models.identifiers import mask_id, parse_query
+from desktop_app.models.record_types import feedback_text
+from desktop_app.services import signing
+from desktop_app.services.pdf_text import CJK_FONT, draw_text, markup, register_fonts
+
+if TYPE_CHECKING:
+    from desktop_app.services.signing import SigningIdentity
+
+TITLE = "失信联合惩戒核查记录"
+FONT = CJK_FONT
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN_X = 18 * mm
+MARGIN_TOP = 24 * mm
+MARGIN_BOTTOM = 20 * mm
+BODY_WIDTH = PAGE_WIDTH - 2 * MARGIN_X
+
+# A restrained palette: the red of official letterheads for the title rule, greys elsewhere.
+RED = colors.HexColor("#A4161A")
+INK = colors.HexColor("#1F1F1F")
+MUTED = colors.HexColor("#666666")
+RULE = colors.HexColor("#9A9A9A")
+HEADER_FILL = colors.HexColor("#EDE7E0")
+LABEL_FILL = colors.HexColor("#F5F2EE")
+STATUS_COLORS = {
+    "listed": (colors.HexColor("#A4161A"), colors.HexColor("#FBEDED")),
+    "not_listed": (colors.HexColor("#2E6B3A"), colors.HexColor("#EEF6EF")),
+    "possible_match": (colors.HexColor("#9A6400"), colors.HexColor("#FDF5E6")),
+    "invalid_input": (colors.HexColor("#555555"), colors.HexColor("#F2F2F2")),
+}
+
+INPUT_KIND_TEXT = {
+    "resident_id": "居民身份证号码",
+    "uscc": "统一社会信用代码",
+    "org_code": "组织机构代码",
+    "name": "姓名或名称",
+}
+SUBJECT_TYPE_TEXT = {"person": "自然人", "organization": "法人或非法人组织"}
+MATCH_TEXT = {
+    "exact_id": "证件号码一致",
+    "masked_id": "部分遮盖的证件号码及姓名一致",
+    "org_code": "组织机构代码一致",
+    "name_exact": "名称一致",
+    "related": "关联主体（法定代表人）",
+    "name_confirmed": "经办人核实确认",
+}
+
+
+@dataclass(frozen=True)
+class SignatureBlock:
+    """What the visible signature block says about the signer (drawn before signing)."""
+
+    subject: str
+    fingerprint: str
+    signed_at: dt.datetime
+
+    @classmethod
+    def of(cls, identity: SigningIdentity) -> SignatureBlock:
+        return cls(identity.subject, identity.fingerprint, dt.datetime.now().astimezone())
+
+
+def print_check_record(record: dict[str, Any], identity: SigningIdentity) -> bytes:
+    """Render `record` with `identity`'s signature block and sign it: the PDF for the file."""
+    return signing.sign_pdf(render_check_record(record, SignatureBlock.of(identity)), identity)
+
+
+def qr_payload(record: dict[str, Any]) -> str:
+    """The text of the record's QR code: record number, version and record hash, no ID."""
+    return (
+        f"XYHC-RECORD\nNO:{record['record_number']}\nV:{record['version']}\n"
+        f"SHA256:{record['record_hash']}"
+    )
+
+
+def office_name(record: dict[str, Any]) -> str:
+    """The full name as on a letterhead: 昆山市 + 市市场监督管理局 → 昆山市市场监督管理局."""
+    jurisdiction, department = record["jurisdiction"], record["department"]
+    if department.startswith(jurisdiction):
+        return department
+    for level in ("自治区", "市", "省", "县", "区"):
+        if jurisdiction.endswith(level) and department.startswith(level):
+            return jurisdiction + department[len(level) :]
+    return jurisdiction + department
+
+
+def render_check_record(record: dict[str, Any], signer: SignatureBlock | None = None) -> bytes:
+    """The check record as an unsigned A4 PDF (bytes).
+
+    With `signer`, the last section is the visible signature block that `print_check_record`
+    then backs with the digital signature; without it the record is marked as not signed.
+    """
+    register_fonts()
+    try:
+        return _build(record, _story(record, signer))
+    except LayoutError:
+        # A row taller than a page (an extreme text, e.g. a very long feedback note) cannot
+        # move to the next page whole: let such rows break across pages instead.
+        story = _story(record, signer)
+        for flowable in story:
+            if isinstance(flowable, Table):
+                flowable.splitInRow = 1
+        return _build(record, story)
+
+
+def _story(record: dict[str, Any], signer: SignatureBlock | None) -> list[Flowable]:
+    styles = _styles()
+    return [
+        *_title_block(record, styles),
+        *_subject_section(record, styles),
+        *_conclusion_section(record, styles),
+        *_hits_section(record, styles),
+        *_possible_section(record, styles),
+        *_measures_section(record, styles),
+        *_versions_section(record, styles),
+        *_signature_section(record, signer, styles),
+    ]
+
+
+def _build(record: dict[str, Any], story: list[Flowable]) -> bytes:
+    out = _Buffer()
+    doc = BaseDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=MARGIN_X,
+        rightMargin=MARGIN_X,
+        topMargin=MARGIN_TOP,
+        bottomMargin=MARGIN_BOTTOM,
+        title=f"{TITLE} {record['record_number']}",
+        author=office_name(record),
+        subject=f"{TITLE}（记录编号 {record['record_number']}，第 {record['version']} 版）",
+        keywords=(
+            f"record_number={record['record_number']}; version={record['version']}; "
+            f"record_hash={record['record_hash']}"
+        ),
+        creator=f"{APP_NAME} {__version__}",
+        # Otherwise every page names Helvetica, a font that is not embedded.
+        initialFontName=FONT,
+    )
+    frame = Frame(MARGIN_X, MARGIN_BOTTOM, BODY_WIDTH, PAGE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM)
+    doc.addPageTemplates([PageTemplate(id="record", frames=[frame])])
+    doc.build(story, canvasmaker=functools.partial(_RecordCanvas, record=record))
+    return out.getvalue()
+
+
+class _Buffer:
+    """A write-only byte sink for reportlab (avoids a temporary file)."""
+
+    def __init__(self) -> None:
+        self._parts: list[bytes] = []
+
+    def write(self, data: bytes | str) -> None:
+        self._parts.append(data.encode("latin-1") if isinstance(data, str) else data)
+
+    def getvalue(self) -> bytes:
+        return b"".join(self._parts)
+
+
+class _RecordInfo(PDFInfo):
+    """reportlab's document information plus the record's custom keys."""
+
+    def __init__(self, base: PDFInfo, record: dict[str, Any]) -> None:
+        super().__init__()
+        self.__dict__.update(base.__dict__)
+        self._custom = {
+            signing.INFO_RECORD_NUMBER[1:]: str(record["record_number"]),
+            signing.INFO_RECORD_VERSION[1:]: str(record["version"]),
+            signing.INFO_RECORD_HASH[1:]: str(record["record_hash"]),
+        }
+
+    def format(self, document: Any) -> bytes:
+        formatted = super().format(document)
+        extra = b"".join(
+            b"/" + key.encode("ascii") + b" " + PDFString(value).format(document) + b" "
+            for key, value in self._custom.items()
+        )
+        # Insert the custom keys just before the dictionary's closing ">>".
+        end = formatted.rindex(b">>")
+        return formatted[:end] + extra + formatted[end:]
+
+
+class _RecordCanvas(Canvas):
+    """Defers page output to print "第 x 页 / 共 y 页" and the running header on every page."""
+
+    def __init__(self, *args: Any, record: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._record = record
+        self._pages: list[dict[str, Any]] = []
+        self._doc.info = _RecordInfo(self._doc.info, record)
+
+    def showPage(self) -> None:
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for number, state in enumerate(self._pages, start=1):
+            self.__dict__.update(state)
+            self._draw_page_frame(number, total)
+            super().showPage()
+        super().save()
+
+    def _draw_page_frame(self, number: int, total: int) -> None:
+        record = self._record
+        self.saveState()
+        top = PAGE_HEIGHT - 13 * mm
+        right = PAGE_WIDTH - MARGIN_X
+        self.setFillColor(MUTED)
+        draw_text(self, MARGIN_X, top, f"{APP_NAME} · {TITLE}", 8)
+        number_text = f"记录编号 {record['record_number']}　第 {record['version']} 版"
+        draw_text(self, right, top, number_text, 8, align="right")
+        self.setStrokeColor(RED)
+        self.setLineWidth(0.6)
+        self.line(MARGIN_X, top - 2.5 * mm, right, top - 2.5 * mm)
+        bottom = 11 * mm
+        self.setStrokeColor(RULE)
+        self.setLineWidth(0.4)
+        self.line(MARGIN_X, bottom + 4 * mm, right, bottom + 4 * mm)
+        draw_text(self, MARGIN_X, bottom, f"记录哈希 {record['record_hash'][:16]}…", 8)
+        draw_text(self, PAGE_WIDTH / 2, bottom, f"第 {number} 页 / 共 {total} 页", 8, "center")
+        draw_text(self, right, bottom, office_name(record), 8, align="right")
+        self.restoreState()
+
+
+class _QrCode(Flowable):
+    """The QR code drawn as vector squares (sharp at any print resolution)."""
+
+    def __init__(self, payload: str, size: float) -> None:
+        super().__init__()
+        self._qr = segno.make(payload, error="m", micro=False)
+        self._size = size
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return self._size, self._size
+
+    def draw(self) -> None:
+        rows = [list(row) for row in self._qr.matrix_iter(border=2)]
+        module = self._size / len(rows)
+        canvas = self.canv
+        canvas.setFillColor(colors.black)
+        for y, row in enumerate(rows):
+            x = 0
+            while x < len(row):
+                if row[x]:
+                    run = x
+                    while run < len(row) and row[run]:
+                        run += 1
+                    top = self._size - (y + 1) * module
+                    # A hair of overlap so that viewers do not show seams between modules.
+                    canvas.rect(x * module, top, (run - x) * module + 0.05, module + 0.05, 0, 1)
+                    x = run
+                else:
+                    x += 1
+
+
+@functools.cache
+def _styles() -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle(
+        "body", fontName=FONT, fontSize=9.5, leading=14, textColor=INK, wordWrap="CJK"
+    )
+    return {
+        "body": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=8, leading=11, textColor=MUTED),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=12),
+        "cell_center": ParagraphStyle(
+            "cell_center", parent=base, fontSize=8.5, leading=12, alignment=TA_CENTER
+        ),
+        "head": ParagraphStyle(
+            "head", parent=base, fontSize=8.5, leading=12, alignment=TA_CENTER, textColor=INK
+        ),
+        "label": ParagraphStyle("label", parent=base, fontSize=9, leading=13, textColor=MUTED),
+        "title": ParagraphStyle(
+            "title", parent=base, fontSize=21, leading=28, alignment=TA_CENTER, textColor=RED
+        ),
+        "subtitle": ParagraphStyle(
+            "subtitle", parent=base, fontSize=10, leading=14, alignment=TA_CENTER, textColor=MUTED
+        ),
+        "section": ParagraphStyle(
+            "section",
+            parent=base,
+            fontSize=12,
+            leading=16,
+            spaceBefore=9,
+            spaceAfter=4,
+            textColor=INK,
+        ),
+        "verdict": ParagraphStyle("verdict", parent=base, fontSize=12, leading=18),
+        "badge": ParagraphStyle(
+            "badge",
+            parent=base,
+            fontSize=10.5,
+            leading=14,
+            alignment=TA_CENTER,
+            textColor=colors.white,
+        ),
+        "sig_title": ParagraphStyle(
+            "sig_title", parent=base, fontSize=11, leading=15, alignment=TA_LEFT, textColor=RED
+        ),
+    }
+
+
+def _p(text: object, style: ParagraphStyle) -> Paragraph:
+    """A paragraph of plain text (escaped: list data may contain < or &)."""
+    return Paragraph(markup(text), style)
+
+
+def _section(title: str, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    # Never leave a section heading alone at the bottom of a page.
+    return [CondPageBreak(30 * mm), _p(title, styles["section"])]
+
+
+def _local_time(value: str | None) -> str:
+    """An ISO time as the clerk reads it: local time, to the second."""
+    if not value:
+        return "—"
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _date(value: str | None) -> str:
+    return value[:10] if value else "—"
+
+
+def _masked_subject_id(record: dict[str, Any]) -> str | None:
+    """The queried identifier as printed: a resident ID keeps only its first 6 and last 4."""
+    kind = record.get("input_kind")
+    if kind not in ("resident_id", "uscc", "org_code"):
+        return None
+    value = parse_query(str(record.get("query", ""))).value or str(record.get("query", ""))
+    if kind != "resident_id":
+        return mask_id(kind, value)
+    masked = mask_id(kind, value)
+    # A fragment too short to mask by the 6+4 rule is not printed at all.
+    return masked if "*" in masked else "*" * len(value)
+
+
+def _grid_style(extra: list[tuple[Any, ...]] | None = None) -> TableStyle:
+    return TableStyle(
+        [
+            ("FONT", (0, 0), (-1, -1), FONT),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("GRID", (0, 0), (-1, -1), 0.4, RULE),
+            ("LEFTPADDING", (0, 0), (-1, -1), 4),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+            ("TOPPADDING", (0, 0), (-1, -1), 3),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            *(extra or []),
+        ]
+    )
+
+
+def _data_table(
+    header: list[str], rows: list[list[Any]], widths: list[float], styles: dict[str, Any]
+) -> Table:
+    """A table with a shaded header row repeated on every page it spans."""
+    head = [_p(text, styles["head"]) for text in header]
+    table = Table([head, *rows], colWidths=widths, repeatRows=1, splitByRow=1, hAlign="LEFT")
+    table.setStyle(
+        _grid_style(
+            [
+                ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+                ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
+            ]
+        )
+    )
+    return table
+
+
+def _title_block(record: dict[str, Any], styles: dict[str, Any]) -> list[Flowable]:
+    version = int(record["version"])
+    previous = record.get("previous_version")
+    if previous:
+        version_text = f"第 {version} 版（更新自第 {previous.get('version', '?')} 版）"
+    else:
+        version_text = f"第 {version} 版"
+    user = record.get("user") or {}
+    clerk = user.get("display_name") or user.get("name") or "—"
+    if user.get("name") and user.get("display_name") and user["name"] != user["display_name"]:
+        clerk = f"{user['display_name']}（{user['name']}）"
+    pairs = [
+        ("版本", version_text, "核查人", clerk),
+        ("地区", record["jurisdiction"], "实施部门", record["department"]),
+        (
+            "核查时间",
+            _local_time(record.get("checked_at")),
+            "本版生成",
+            _local_time(record.get("created_at")),
+        ),
+    ]
+    if record.get("as_of"):
+        pairs.append(("核查基准日", _date(record["as_of"]), "", ""))
+    qr_size = 30 * mm
+    qr_column = qr_size + 5 * mm
+    info = _pairs_table(
+        [("记录编号", record["record_number"]), *pairs], styles, BODY_WIDTH - qr_column
+    )
+    qr = [_QrCode(qr_payload(record), qr_size), _p("扫码核对记录编号与哈希", styles["small"])]
+    top = Table([[info, qr]], colWidths=[BODY_WIDTH - qr_column, qr_column])
+    top.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), FONT),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("ALIGN", (1, 0), (1, 0), "CENTER"),
+                ("LEFTPADDING", (0, 0), (0, 0), 0),
+                ("RIGHTPADDING", (1, 0), (1, 0), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    rule = Table([[""]], colWidths=[BODY_WIDTH], rowHeights=[2.4])
+    rule.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), FONT),
+                ("LINEABOVE", (0, 0), (-1, 0), 1.6, RED),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.5, RED),
+            ]
+        )
+    )
+    return [
+        _p(TITLE, styles["title"]),
+        Spacer(1, 1 * mm),
+        _p(office_name(record), styles["subtitle"]),
+        Spacer(1, 3 * mm),
+        rule,
+        Spacer(1, 4 * mm),
+        top,
+    ]
+
+
+def _subject_section(record: dict[str, Any], styles: dict[str, Any]) -> list[Flowable]:
+    kind = record.get("input_kind")
+    name = record.get("name")
+    if kind == "name":
+        name = name or parse_query(str(record.get("query", ""))).value
+    subject_type = SUBJECT_TYPE_TEXT.get(record.get("subject_type") or "", "—")
+    rows = [
+        ("姓名或名称", name or "（未提供）", "主体类型", subject_type),
+        (
+            "查询方式",
+            f"按{INPUT_KIND_TEXT.get(kind, '其他信息')}查询",
+            "证件号码",
+            "—" if kind == "name" else _masked_subject_id(record) or "—",
+        ),
+    ]
+    return [*_section("一、核查对象", styles), _pairs_table(rows, styles, BODY_WIDTH)]
+
+
+def _pairs_table(rows: list[tuple[str, ...]], styles: dict[str, Any], width: float) -> Table:
+    """A boxed label/value grid: rows of (label, value) span the width, (l, v, l, v) split it."""
+    label_width = 20 * mm
+    value_width = (width - 2 * label_width) / 2
+    label, body = styles["label"], styles["body"]
+    data: list[list[Any]] = []
+    commands: list[tuple[Any, ...]] = []
+    for number, row in enumerate(rows):
+        if len(row) == 2:
+            data.append([_p(row[0], label), _p(row[1], body), "", ""])
+            commands.append(("SPAN", (1, number), (3, number)))
+        else:
+            data.append([_p(row[0], label), _p(row[1], body), _p(row[2], label), _p(row[3], body)])
+            commands.append(("BACKGROUND", (2, number), (2, number), LABEL_FILL))
+    table = Table(data, colWidths=[label_width, value_width, label_width, value_width])
+    table.setStyle(
+        _grid_style(
+            [
+                ("BACKGROUND", (0, 0), (0, -1), LABEL_FILL),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                *commands,
+            ]
+        )
+    )
+    return table
+
+
+def _verdict(record: dict[str, Any]) -> tuple[str, str | None]:
+    """The result in words a citizen understands, and an optional second sentence."""
+    status = record.get("status")
+    hits = record.get("hits") or []
+    active = [hit for hit in hits if hit.get("active")]
+    history = len(hits) - len(active)
+    history_note = (
+        f"另有 {history} 条已撤销或已失效的历史记录，仅供参考，不作为惩戒依据。"
+        if history
+        else None
+    )
+    if status == "listed":
+        return (
+            f"经核查，该主体被列入失信名单（有效记录 {len(active)} 条），"
+            "本部门应依法实施下列联合惩戒措施。",
+            history_note,
+        )
+    if status == "possible_match":
+        count = len(record.get("possible") or [])
+        return (
+            "经核查，未发现与查询信息完全一致的失信记录；"
+            f"发现 {count} 条相似记录，须经办人核实后确定是否为同一主体。",
+            history_note,
+        )
+    if status == "invalid_input":
+        return ("输入的信息有误，未进行核查。", record.get("error"))
+    return ("经核查，未发现该主体被列入失信名单。", history_note)
+
+
+def _conclusion_section(record: dict[str, Any], styles: dict[str, Any]) -> list[Flowable]:
+    status = record.get("status", "invalid_input")
+    strong, fill = STATUS_COLORS.get(status, STATUS_COLORS["invalid_input"])
+    sentence, note = _verdict(record)
+    body: list[Flowable] = [_p(sentence, styles["verdict"])]
+    if note:
+        body.append(_p(note, styles["body"]))
+    badge = _p(record.get("status_text") or "", styles["badge"])
+    table = Table([[badge, body]], colWidths=[36 * mm, BODY_WIDTH - 36 * mm])
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), FONT),
+                ("BACKGROUND", (0, 0), (0, 0), strong),
+                ("BACKGROUND", (1, 0), (1, 0), fill),
+                ("BOX", (0, 0), (-1, -1), 0.8, strong),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("LEFTPADDING", (1, 0), (1, 0), 8),
+                ("TOPPADDING", (0, 0), (-1, -1), 7),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
+            ]
+        )
+    )
+    return [*_section("二、核查结论", styles), table]
+
+
+def _hits_section(record: dict[str, Any], styles: dict[str, Any]) -> list[Flowable]:
+    hits = record.get("hits") or []
+    out = _section("三、失信名单记录", styles)
+    if not hits:
+        return [*out, _p("无。", styles["body"])]
+    cell, center, small = styles["cell"], styles["cell_center"], styles["small"]
+    rows = []
+    for number, hit in enumerate(hits, start=1):
+        subject = [_p(hit.get("name") or "—", cell), _p(hit.get("id") or "（无证件号码）", small)]
+        listing = [_p(hit.get("list") or "—", cell), _p(hit.get("category") or "—", small)]
+        details = [
+            f"案号：{hit['case_no']}" if hit.get("case_no") else None,
+            f"执行法院：{hit['court']}" if hit.get("court") else None,
+            f"关联：{hit['related_to']}" if hit.get("related_to") else None,
+            hit.get("catalog_note"),
+        ]
+        listing += [_p(text, small) for text in details if text]
+        state = "有效" if hit.get("active") else "已撤销或失效（历史记录）"
+        rows.append(
+            [
+                _p(number, center),
+                subject,
+                listing,
+                _p(_date(hit.get("listed_on")), center),
+                _p(_date(hit.get("revoked_on")), center),
+                _p(MATCH_TEXT.get(hit.get("match", ""), hit.get("match") or "—"), cell),
+                _p(state, cell),
+            ]
+        )
+    widths = [9 * mm, 35 * mm, 44 * mm, 21 * mm, 21 * mm, 23 * mm]
+    widths.append(BODY_WIDTH - sum(widths))
+    header = [
+        "序号",
+        "姓名或名称 / 证件号码",
+        "名单 / 联合惩戒对象",
+        "列入日期",
+        "撤销日期",
+        "匹配方式",
+        "状态",
+    ]
+    return [*out, _data_table(header, rows, widths, styles)]
+
+
+def _possible_section(record: dict[str, Any], styles: dict[str, Any]) -> list[Flowable]:
+    possible = record.get("possible") or []
+    out = _section("四、疑似匹配（须人工核实，不作为惩戒依据）", styles)
+    if not possible:
+        return [*out, _p("无。", styles["body"])]
+    cell, center, small = styles["cell"], styles["cell_center"], styles["small"]
+    rows = [
+        [
+            _p(number, center),
+            [_p(item.get("name") or "—", cell), _p(item.get("id") or "（无证件号码）", small)],
+            [_p(item.get("list") or "—", cell), _p(item.get("category") or "—", small)],
+            _p(f"{float(item.get('score') or 0):.0f}", center),
+            _p(item.get("reason") or "—", cell),
+        ]
+        for number, item in enumerate(possible, start=1)
+    ]
+    widths = [9 * mm, 40 * mm, 55 * mm, 15 * mm]
+    widths.append(BODY_WIDTH - sum(widths))
+    header = ["序号", "姓名或名称 / 证件号码", "名单 / 联合惩戒对象", "相似度", "相似之处"]
+    return [*out, _data_table(header, rows, widths, styles)]
+
+
+def _measure_rows(record: dict[str, Any], styles: dict[str, Any]) -> tuple[list[Any], list[int]]:
+    """Table rows of the measures, with a heading row per hit when there are several hits."""
+    cell, center, small = styles["cell"], styles["cell_center"], styles["small"]
+    hits = {hit.get("hit_id"): (n, hit) for n, hit in enumerate(record.get("hits") or [], 1)}
+    measures = record.get("measures") or []
+    grouped = len({m.get("hit_id") for m in measures}) > 1
+    rows: list[Any] = []
+    group_rows: list[int] = []
+    current_hit: object = object()
+    for number, measure in enumerate(measures, start=1):
+        if grouped and measure.get("hit_id") != current_hit:
+            current_hit = measure.get("hit_id")
+            hit_number, hit = hits.get(current_hit, (None, {}))
+            title = "针对其他名单记录"
+            if hit_number:
+                title = f"针对第 {hit_number} 条名单记录（{hit.get('name', '')}，"
+                title += f"{hit.get('category', '')}）"
+            group_rows.append(len(rows) + 1)  # +1: the header row
+            rows.append([_p(title, styles["cell"]), "", "", ""])
+        label = measure.get("label") or ""
+        text = [_p(f"{label}{measure.get('text', '')}", cell)]
+        origin = [f"联合惩戒对象：{measure.get('category', '—')}"]
+        if measure.get("initiator"):
+            origin.append(f"发起部门：{measure['initiator']}")
+        text.append(_p("；".join(origin), small))
+        if measure.get("note"):
+            text.append(_p(f"说明：{measure['note']}", small))
+        basis = measure.get("basis") or "—"
+        if measure.get("basis_doc_no"):
+            basis += f"（{measure['basis_doc_no']}）"
+        feedback = measure.get("feedback") or {}
+        done = [_p(feedback_text(feedback), cell)]
+        if feedback.get("note"):
+            done.append(_p(f"备注：{feedback['note']}", small))
+        if feedback.get("action") and (feedback.get("by") or feedback.get("at")):
+            who = " ".join(x for x in (feedback.get("by"), _local_time(feedback.get("at"))) if x)
+            done.append(_p(who, small))
+        rows.append([_p(number, center), text, _p(basis, cell), done])
+    return rows, group_rows
+
+
+def _measures_section(record: dict[str, Any], styles: dict[str, Any]) -> list[Flowable]:
+    out = _section("五、应实施的联合惩戒措施及实施情况", styles)
+    if not record.get("measures"):
+        if record.get("status") == "listed":
+            text = "本地区措施目录中没有本部门对该类对象的联合惩戒措施。"
+        elif record.get("status") == "invalid_input":
+            text = "因输入有误，未进行核查。"
+        else:
+            text = "本次核查未发现有效的失信记录，无须实施联合惩戒措施。"
+        return [*out, _p(text, styles["body"])]
+    rows, group_rows = _measure_rows(record, styles)
+    widths = [9 * mm, 82 * mm, 44 * mm]
+    widths.append(BODY_WIDTH - sum(widths))
+    table = _data_table(["序号", "措施内容", "实施依据", "实施情况"], rows, widths, styles)
+    for row in group_rows:
+        table.setStyle(
+            TableStyle(
+                [("SPAN", (0, row), (-1, row)), ("BACKGROUND", (0, row), (-1, row), LABEL_FILL)]
+            )
+        )
+    return [*out, table]
+
+
+def _versions_section(record: dict[str, Any], styles: dict[str, Any]) -> list[Flowable]:
+    versions = record.get("data_versions") or {}
+    out = _section("六、核查所用数据版本", styles)
+    catalog = versions.get("catalog") or "—"
+    out.append(_p(f"联合惩戒措施目录版本：{catalog[:12]}", styles["body"]))
+    lists = versions.get("lists") or []
+    if not lists:
+        out.append(_p("失信名单：本机尚未导入名单。", styles["body"]))
+        return out
+    cell, center = styles["cell"], styles["cell_center"]
+    rows = [
+        [
+            _p(item.get("list", "—"), cell),
+            _p(item.get("version", "—"), center),
+            _p(_local_time(item.get("imported_at")), center),
+            _p(str(item.get("sha256") or "—")[:16], center),
+        ]
+        for item in lists
+    ]
+    widths = [BODY_WIDTH - 96 * mm, 16 * mm, 40 * mm, 40 * mm]
+    out.append(Spacer(1, 1.5 * mm))
+    out.append(
+        _data_table(["失信名单", "版本", "导入时间", "文件指纹（SHA-256）"], rows, widths, styles)
+    )
+    return out
+
+
+def _signature_section(
+    record: dict[str, Any], signer: SignatureBlock | None, styles: dict[str, Any]
+) -> list[Flowable]:
+    label, body, small = styles["label"], styles["body"], styles["small"]
+    title = [_p("电子签章", styles["sig_title"]), "", "", ""]
+    if signer is None:
+        content = [title, [_p("本文件未经电子签名（草稿），不能作为核查凭证。", body), "", "", ""]]
+        spans = [("SPAN", (0, 1), (-1, 1))]
+    else:
+        fingerprint = " ".join(
+            signer.fingerprint[i : i + 4] for i in range(0, len(signer.fingerprint), 4)
+        )
+        signed_at = signer.signed_at.strftime("%Y-%m-%d %H:%M:%S")
+        statement = (
+            "本核查记录已使用上述部门证书进行电子签名（PAdES）。签名后对文件的任何改动都会使签名"
+            "失效；可用信用核查台的“核验记录”功能（verify）或 PDF 阅读器的签名面板查验。"
+        )
+        content = [
+            title,
+            [
+                _p("签章单位", label),
+                _p(office_name(record), body),
+                _p("签名时间", label),
+                _p(signed_at, body),
+            ],
+            [_p("签名证书", label), _p(signer.subject, body), "", ""],
+            [_p("证书指纹", label), _p(f"SHA-256　{fingerprint}", small), "", ""],
+            [_p(statement, small), "", "", ""],
+        ]
+        spans = [("SPAN", (1, 2), (-1, 2)), ("SPAN", (1, 3), (-1, 3)), ("SPAN", (0, 4), (-1, 4))]
+    value_width = (BODY_WIDTH - 40 * mm) / 2
+    table = Table(content, colWidths=[20 * mm, value_width, 20 * mm, value_width])
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), FONT),
+                ("SPAN", (0, 0), (-1, 0)),
+                *spans,
+                ("BOX", (0, 0), (-1, -1), 1.0, RED),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.5, RED),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 6),
+                ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3.5),
+            ]
+        )
+    )
+    return [Spacer(1, 5 * mm), KeepTogether([table])]
+
+
+# Measures of 昆山市 附件2 (昆办发〔2017〕135号) used by the specimen record below.
+_SPECIMEN_MEASURES = (
+    "限制设立融资性担保（再担保）公司，限制发起设立新型金融组织；限制担任融资性担保（再担保）"
+    "公司或金融机构及其他金融组织的董事、监事、高级管理人员；",
+    "协助查询政府采购项目信息；依法限制作为供应商参加政府采购活动；",
+    "限制失信被执行人的投标、招标代理、评标和招标从业活动；",
+    "限制各类财政资金和社会保障资金支持；",
+    "在实施市场监管时，将失信被执行人列为重点监管对象，加大日常监管力度，提高随机抽查的比例和频次，"
+    "并可依法依规限制其新增项目审批、核准，限制其股票、企业债券、公司债券发行以及在全国中小企业股份"
+    "转让系统挂牌等，对失信被执行人的法定代表人、主要负责人、实际控制人、影响债务履行的直接责任人员"
+    "担任企业法定代表人、董事、监事、高级管理人员的，依法予以限制。",
+)
+
+
+def specimen_record(
+    measure_count: int = 5,
+    status: str = "listed",
+    jurisdiction: str = "昆山市",
+    department: str = "市市场监督管理局",
+) -> dict[str, Any]:
+    """A complete, clearly marked specimen record (样例) for the self-test and benchmarks.
+
+    Its subject is synthetic (a made-up ID with a valid check digit); `status` "listed" gives
+    one active and one revoked hit with `measure_count` measures, "not_listed" gives none.
+    """
+    from desktop_app.models.record_types import canonical_record_hash
+
+    listed = status == "listed"
+    hits = []
+    if listed:
+        hits = [
+            {
+                "hit_id": "specimen-1",
+                "name": "样例张伟",
+                "id": "320583********1231",
+                "category": "失信被执行人",
+                "list": "样例失信被执行人名单",
+                "listed_on": "2024-03-18",
+                "revoked_on": None,
+                "active": True,
+                "match": "exact_id",
+                "case_no": "(2024)苏0583执1234号",
+                "court": "昆山市人民法院",
+                "catalog_note": None,
+            },
+            {
+                "hit_id": "specimen-2",
+                "name": "样例张伟",
+                "id": "320583********1231",
+                "category": "失信被执行人",
+                "list": "样例失信被执行人名单",
+                "listed_on": "2019-05-06",
+                "revoked_on": "2020-01-10",
+                "active": False,
+                "match": "exact_id",
+            },
+        ]
+    measures = [
+        {
+            "id": f"SPECIMEN-{n}",
+            "jurisdiction": jurisdiction,
+            "department": department,
+            "category": "失信被执行人",
+            "basis": "关于落实对失信被执行人联合惩戒机制的实施意见（试行）",
+            "basis_doc_no": "昆办发〔2017〕135号",
+            "initiator": None,
+            "label": f"（{n}）",
+            "text": _SPECIMEN_MEASURES[(n - 1) % len(_SPECIMEN_MEASURES)],
+            "applies_to": "any",
+            "source": {"document": "004_d43bcd94c9f07f23.txt", "lines": []},
+            "entry_no": None,
+            "group": None,
+            "by_remit": False,
+            "note": None,
+            "hit_id": "specimen-1",
+            "feedback": {"action": None, "reason": None, "note": None, "by": None, "at": None},
+        }
+        for n in range(1, (measure_count if listed else 0) + 1)
+    ]
+    now = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    record: dict[str, Any] = {
+        "record_number": f"样例-{jurisdiction}-{department}-{now[:4]}-000001",
+        "version": 1,
+        "previous_version": None,
+        "created_at": now,
+        "user": {"name": "specimen", "display_name": "样例核查人"},
+        "jurisdiction": jurisdiction,
+        "department": department,
+        "query": "320583198503171231",
+        "input_kind": "resident_id",
+        "name": "样例张伟",
+        "subject_type": "person",
+        "status": status,
+        "status_text": "发现失信记录" if listed else "未发现失信记录",
+        "error": None,
+        "hits": hits,
+        "possible": [],
+        "measures": measures,
+        "data_versions": {"catalog": "0" * 64, "lists": []},
+        "checked_at": now,
+        "as_of": None,
+    }
+    record["record_hash"] = canonical_record_hash(record)
+    return record
