@@ -21,7 +21,17 @@ from desktop_app.context import AppContext
 from desktop_app.errors import AppError
 
 # The modules of this package that register commands, in the order `--help` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("catalog", "package", "backup", "selftest")
+COMMAND_MODULES: tuple[str, ...] = (
+    "catalog",
+    "package",
+    "backup",
+    "selftest",
+    "cert",
+    "users",
+    "records",
+    "audit",
+    "verify",
+)
 
 
 class ChineseArgumentParser(argparse.ArgumentParser):
