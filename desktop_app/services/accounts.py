@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -119,6 +120,27 @@ def require(user: User | None, permission: str) -> None:
         f"{who}无权{what}。此操作只能由{allowed}进行，请联系管理员。",
         permission=permission,
     )
+
+
+def require_department(user: User, jurisdiction: str, department: str) -> None:
+    """Clerks and supervisors act for their own department only; admins (IT) for any."""
+    if user.role == "admin" or (user.jurisdiction, user.department) == (
+        jurisdiction,
+        department,
+    ):
+        return
+    raise PermissionDeniedError(
+        f"用户“{user.name}”属于{user.jurisdiction or ''}{user.department or '（未指定部门）'}，"
+        f"不能以{jurisdiction}{department}的名义核查。请选择本部门，或由管理员调整您的部门。",
+        permission="check.department",
+    )
+
+
+def require_record_access(user: User, record: Mapping[str, Any]) -> None:
+    """A user reads and gives feedback on their own records; supervisors and admins on all."""
+    if record["user"]["name"] == user.name:
+        return
+    require(user, "records.read_all")
 
 
 def accounts_exist(ctx: AppContext) -> bool:

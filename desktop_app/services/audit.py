@@ -36,6 +36,8 @@ ACTION_TEXT: dict[str, str] = {
     "print": "打印核查记录",
     "list_import": "导入名单",
     "certificate_import": "导入证书",
+    "certificate_new": "生成新证书",
+    "catalog_import": "导入措施目录",
     "setting_change": "修改设置",
     "report": "生成审计报告",
 }
@@ -304,6 +306,10 @@ def record_trail(ctx: AppContext, record_number: str, record_hash: str) -> dict[
         e for e in trail if e.action in RECORD_VERSION_ACTIONS and e.record_hash == record_hash
     ]
     version = registered[0].details.get("version") if registered else None
+    if any(entry_hash(e.content()) != e.entry_hash for e in registered):
+        problems.append(
+            f"审计日志中登记核查记录 {record_number} 的条目被改动（运行 audit verify 查看详情）。"
+        )
     stored = [v for v in office.records.versions(record_number) if v["record_hash"] == record_hash]
     if not trail and not office.records.versions(record_number):
         problems.append(f"本机的审计日志中没有核查记录编号 {record_number}。")

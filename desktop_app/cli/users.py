@@ -1,0 +1,124 @@
+"""`users init-admin | add | list | unlock`: local accounts (admins only, after the first)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from desktop_app.cli import add_json_flag, emit
+from desktop_app.cli.auth import add_user_options, login, read_new_password
+from desktop_app.context import AppContext
+from desktop_app.services import accounts
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("users", help="用户账户：初始化管理员、添加、列出、解锁")
+    commands = parser.add_subparsers(dest="users_command", metavar="<users-command>")
+    commands.required = True
+
+    init = commands.add_parser(
+        "init-admin",
+        help="首次使用：创建管理员账户（已有管理员时拒绝）",
+        description="密码：--password-stdin 时为标准输入第一行，否则提示输入两次。",
+    )
+    init.add_argument("name", metavar="NAME", help="管理员用户名")
+    _add_profile_options(init, department_required=False)
+    init.add_argument(
+        "--password-stdin", action="store_true", help="从标准输入第一行读取管理员密码"
+    )
+    add_json_flag(init)
+    init.set_defaults(func=_init_admin)
+
+    add = commands.add_parser(
+        "add",
+        help="添加用户（管理员）",
+        description="--password-stdin 时标准输入第一行为当前管理员的密码，第二行为新用户的密码。",
+    )
+    add.add_argument("name", metavar="NAME", help="新用户名")
+    add.add_argument(
+        "--role", required=True, help="角色：clerk 科员 / supervisor 科长 / admin 管理员"
+    )
+    _add_profile_options(add, department_required=True)
+    add_user_options(add)
+    add_json_flag(add)
+    add.set_defaults(func=_add)
+
+    listing = commands.add_parser("list", help="列出用户（管理员）")
+    add_user_options(listing)
+    add_json_flag(listing)
+    listing.set_defaults(func=_list)
+
+    unlock = commands.add_parser("unlock", help="解除账户锁定（管理员）")
+    unlock.add_argument("name", metavar="NAME", help="要解锁的用户名")
+    add_user_options(unlock)
+    add_json_flag(unlock)
+    unlock.set_defaults(func=_unlock)
+
+
+def _add_profile_options(parser: argparse.ArgumentParser, *, department_required: bool) -> None:
+    parser.add_argument(
+        "--department", required=department_required, metavar="D", help="所属部门（实施部门）"
+    )
+    parser.add_argument("--jurisdiction", metavar="J", help="所属地区（默认与当前管理员相同）")
+    parser.add_argument("--display-name", metavar="X", help="打印在核查记录上的姓名（默认用户名）")
+
+
+def _describe(user: dict[str, Any]) -> str:
+    place = f"{user['jurisdiction'] or ''}{user['department'] or ''}" or "（未指定部门）"
+    state = "，已锁定至 " + user["locked_until"].replace("T", " ")[:16] if user["locked"] else ""
+    return f"{user['name']}\t{user['display_name']}\t{user['role_text']}\t{place}{state}"
+
+
+def _init_admin(args: argparse.Namespace, ctx: AppContext) -> int:
+    password = read_new_password(args, 0, f"为管理员 {args.name} 设置密码：")
+    user = accounts.init_admin(
+        ctx,
+        args.name,
+        password,
+        display_name=args.display_name,
+        jurisdiction=args.jurisdiction,
+        department=args.department,
+    )
+    emit(args, user.to_dict(), f"已创建管理员账户“{user.name}”。")
+    return 0
+
+
+def _add(args: argparse.Namespace, ctx: AppContext) -> int:
+    actor = login(args, ctx)
+    accounts.require(actor, "users.manage")
+    password = read_new_password(args, 1, f"为新用户 {args.name} 设置密码：")
+    user = accounts.add_user(
+        ctx,
+        actor,
+        args.name,
+        password,
+        role=args.role,
+        department=args.department,
+        jurisdiction=args.jurisdiction,
+        display_name=args.display_name,
+    )
+    emit(
+        args,
+        user.to_dict(),
+        f"已添加用户“{user.name}”（{accounts.ROLE_TEXT[user.role]}，"
+        f"{user.jurisdiction or ''}{user.department or ''}）。",
+    )
+    return 0
+
+
+def _list(args: argparse.Namespace, ctx: AppContext) -> int:
+    actor = login(args, ctx)
+    users = accounts.list_users(ctx, actor)
+    emit(
+        args,
+        users,
+        lambda: "\n".join(["用户名\t姓名\t角色\t部门", *(_describe(u) for u in users)]),
+    )
+    return 0
+
+
+def _unlock(args: argparse.Namespace, ctx: AppContext) -> int:
+    actor = login(args, ctx)
+    user = accounts.unlock_user(ctx, actor, args.name)
+    emit(args, user.to_dict(), f"已解除用户“{user.name}”的锁定。")
+    return 0

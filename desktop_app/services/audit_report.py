@@ -1,0 +1,534 @@
+"""The supervisor's audit report: totals, a chart, the list of checks and the feedback sheet.
+
+`build_report` gathers the figures from the latest version of every check record in a period
+(a clerk's report covers only their own checks); `write_report` writes it as a PDF (reportlab,
+embedded fonts, A4: the summary in portrait, the 结果反馈表 in landscape, ready to send to the
+credit office) and/or an Excel workbook (openpyxl), and audits that it was made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from desktop_app import APP_NAME, __version__
+from desktop_app.errors import InvalidInputError, UsageError
+from desktop_app.models.record_types import FEEDBACK_ACTION_TEXT, NO_FEEDBACK_TEXT
+from desktop_app.models.users_store import User
+from desktop_app.services import accounts, audit, records
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    from desktop_app.context import AppContext
+
+TITLE = "失信联合惩戒核查审计报告"
+FEEDBACK_TITLE = "失信联合惩戒措施实施结果反馈表"
+# Feedback states in the order reports show them; None = no feedback yet.
+FEEDBACK_STATES: tuple[str | None, ...] = ("applied", "not_applicable", "referred", None)
+STATUS_TEXT = {
+    "listed": "发现失信记录",
+    "possible_match": "疑似匹配",
+    "not_listed": "未发现失信记录",
+}
+
+
+def state_key(action: str | None) -> str:
+    return action or "pending"
+
+
+def state_text(action: str | None) -> str:
+    return FEEDBACK_ACTION_TEXT[action] if action else NO_FEEDBACK_TEXT
+
+
+def _counts() -> dict[str, int]:
+    return {state_key(state): 0 for state in FEEDBACK_STATES}
+
+
+def _subject(record: Mapping[str, Any]) -> str:
+    """Who was checked, as a reader names them: the listed name, else the name typed."""
+    for hit in record["hits"]:
+        if hit.get("active"):
+            return hit["name"]
+    if record.get("name"):
+        return record["name"]
+    return record["query"] if record.get("input_kind") == "name" else ""
+
+
+def build_report(
+    ctx: AppContext,
+    user: User,
+    *,
+    date_from: str,
+    date_to: str,
+    department: str | None = None,
+    user_name: str | None = None,
+) -> dict[str, Any]:
+    """The report's figures and tables over the records made from `date_from` to `date_to`.
+
+    A clerk's report covers only their own checks; asking for another user's is refused.
+    """
+    date_from = records.parse_day(date_from, "开始日期") or ""
+    date_to = records.parse_day(date_to, "结束日期") or ""
+    if date_from > date_to:
+        raise InvalidInputError(f"开始日期 {date_from} 晚于结束日期 {date_to}，请调换后重试。")
+    if department is not None and user.jurisdiction:
+        department = ctx.catalog.resolve_department(user.jurisdiction, department)
+    found = records.list_records(
+        ctx,
+        user,
+        date_from=date_from,
+        date_to=date_to,
+        user_name=user_name,
+        department=department,
+    )
+    if not accounts.can(user, "records.read_all"):
+        user_name = user.name
+    names = {u.name: u.display_name for u in ctx.office.users.all()}
+    figures = _figures(found)
+    for row in figures["feedback"]:
+        row["by_name"] = names.get(row["by"], row["by"]) if row["by"] else None
+    return {
+        "title": TITLE,
+        "date_from": date_from,
+        "date_to": date_to,
+        "department": department,
+        "user_filter": user_name,
+        "generated_at": audit.timestamp(),
+        "generated_by": {"name": user.name, "display_name": user.display_name},
+        "unit": _unit(found, user, department),
+        **figures,
+    }
+
+
+def _unit(found: Sequence[Mapping[str, Any]], user: User, department: str | None) -> str:
+    """The reporting unit printed on the feedback sheet."""
+    units = sorted({f"{r['jurisdiction']}{r['department']}" for r in found})
+    if len(units) == 1:
+        return units[0]
+    if department:
+        return f"{user.jurisdiction or ''}{department}"
+    if user.department:
+        return f"{user.jurisdiction or ''}{user.department}"
+    return "、".join(units) or (user.jurisdiction or "—")
+
+
+def _figures(found: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    statuses = Counter(r["status"] for r in found)
+    feedback_totals = _counts()
+    by_category: dict[str, dict[str, Any]] = {}
+    by_measure: dict[str, dict[str, Any]] = {}
+    by_user: dict[str, dict[str, Any]] = {}
+    checks, feedback_rows = [], []
+    for record in found:
+        hits = {hit["hit_id"]: hit for hit in record["hits"]}
+        active = [hit for hit in record["hits"] if hit.get("active")]
+        for hit in active:
+            category = by_category.setdefault(
+                hit["category"],
+                {"category": hit["category"], "hits": 0, "measures": 0, **_counts()},
+            )
+            category["hits"] += 1
+        person = by_user.setdefault(
+            record["user"]["name"],
+            {
+                "user": record["user"]["name"],
+                "display_name": record["user"]["display_name"],
+                "checks": 0,
+                "listed": 0,
+                "applied": 0,
+            },
+        )
+        person["checks"] += 1
+        person["listed"] += record["status"] == "listed"
+        applied = 0
+        for measure in record["measures"]:
+            action = (measure.get("feedback") or {}).get("action")
+            state = state_key(action)
+            applied += action == "applied"
+            feedback_totals[state] += 1
+            category = by_category.setdefault(
+                measure["category"],
+                {"category": measure["category"], "hits": 0, "measures": 0, **_counts()},
+            )
+            category["measures"] += 1
+            category[state] += 1
+            row = by_measure.setdefault(
+                measure["id"],
+                {
+                    "id": measure["id"],
+                    "label": measure.get("label"),
+                    "text": measure["text"],
+                    "category": measure["category"],
+                    "department": measure["department"],
+                    "basis": measure["basis"],
+                    "shown": 0,
+                    **_counts(),
+                },
+            )
+            row["shown"] += 1
+            row[state] += 1
+            hit = hits.get(measure.get("hit_id"), {})
+            feedback = measure.get("feedback") or {}
+            feedback_rows.append(
+                {
+                    "record_number": record["record_number"],
+                    "version": record["version"],
+                    "checked_at": record["checked_at"],
+                    "subject": hit.get("name") or _subject(record),
+                    "id": hit.get("id"),
+                    "category": measure["category"],
+                    "list": hit.get("list"),
+                    "measure_id": measure["id"],
+                    "measure": f"{measure.get('label') or ''}{measure['text']}",
+                    "basis": measure["basis"],
+                    "action": action,
+                    "action_text": state_text(action),
+                    "reason": feedback.get("reason"),
+                    "note": feedback.get("note"),
+                    "by": feedback.get("by"),
+                    "at": feedback.get("at"),
+                }
+            )
+        person["applied"] += applied
+        checks.append(
+            {
+                "record_number": record["record_number"],
+                "version": record["version"],
+                "checked_at": record["checked_at"],
+                "user": record["user"]["name"],
+                "display_name": record["user"]["display_name"],
+                "department": record["department"],
+                "query": records.masked_query(record),
+                "subject": _subject(record),
+                "status": record["status"],
+                "status_text": STATUS_TEXT.get(record["status"], record["status_text"]),
+                "hits": len(active),
+                "measures": len(record["measures"]),
+                "applied": applied,
+                "pending": sum(
+                    1 for m in record["measures"] if not (m.get("feedback") or {}).get("action")
+                ),
+            }
+        )
+    total = len(found)
+    listed = statuses.get("listed", 0)
+    return {
+        "totals": {
+            "checks": total,
+            "hits": listed,
+            "possible": statuses.get("possible_match", 0),
+            "not_listed": statuses.get("not_listed", 0),
+            "hit_rate": round(listed / total, 4) if total else 0.0,
+            "hit_rate_text": f"{listed / total:.1%}" if total else "—",
+            "measures": sum(feedback_totals.values()),
+            "feedback": feedback_totals,
+        },
+        "by_category": sorted(by_category.values(), key=lambda c: (-c["measures"], c["category"])),
+        "by_measure": sorted(
+            by_measure.values(), key=lambda m: (-m["applied"], -m["shown"], m["id"])
+        ),
+        "by_user": sorted(by_user.values(), key=lambda u: (-u["checks"], u["user"])),
+        "checks": checks,
+        "feedback": feedback_rows,
+    }
+
+
+def write_report(
+    ctx: AppContext,
+    user: User,
+    report: Mapping[str, Any],
+    *,
+    pdf: Path | None = None,
+    xlsx: Path | None = None,
+) -> dict[str, str]:
+    """Write the report as PDF and/or Excel (each atomically) and audit it; returns the paths."""
+    if pdf is None and xlsx is None:
+        raise UsageError("请至少指定一个输出文件：--pdf 报告.pdf 和/或 --xlsx 报告.xlsx。")
+    outputs: list[tuple[str, Path, bytes]] = []
+    if pdf is not None:
+        outputs.append(("pdf", Path(pdf), render_report_pdf(report)))
+    if xlsx is not None:
+        outputs.append(("xlsx", Path(xlsx), render_report_xlsx(report)))
+    for _, path, _ in outputs:
+        if not path.parent.is_dir():
+            raise UsageError(f"输出目录“{path.parent}”不存在，请先创建或换一个位置。")
+    with ctx.office.transaction():
+        audit.log_event(
+            ctx,
+            user,
+            "report",
+            details={
+                "date_from": report["date_from"],
+                "date_to": report["date_to"],
+                "department": report["department"],
+                "user_filter": report["user_filter"],
+                "checks": report["totals"]["checks"],
+                "files": {kind: hashlib.sha256(data).hexdigest() for kind, _, data in outputs},
+            },
+        )
+        for _, path, data in outputs:
+            _write_file(path, data)
+    return {kind: str(path) for kind, path, _ in outputs}
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    temporary = path.with_name(path.name + ".part")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise UsageError(
+            f"无法写入“{path}”：{error.strerror or error}。请检查磁盘空间和写入权限。"
+        ) from error
+
+
+def period_text(report: Mapping[str, Any]) -> str:
+    return f"{report['date_from']} 至 {report['date_to']}"
+
+
+def scope_text(report: Mapping[str, Any]) -> str:
+    parts = [report["unit"]]
+    if report["user_filter"]:
+        parts.append(f"核查人 {report['user_filter']}")
+    return "，".join(parts)
+
+
+def _local(value: str | None) -> datetime | None:
+    """An ISO time as a naive local datetime (what a spreadsheet cell can hold)."""
+    if not value:
+        return None
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone().replace(tzinfo=None)
+    return moment
+
+
+def local_time_text(value: str | None) -> str:
+    moment = _local(value)
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+# --------------------------------------------------------------------------------------- PDF
+
+
+def render_report_pdf(report: Mapping[str, Any]) -> bytes:
+    """The report as an A4 PDF (see `desktop_app.services.report_pdf`)."""
+    from desktop_app.services import report_pdf
+
+    return report_pdf.render(report)
+
+
+# ------------------------------------------------------------------------------------- Excel
+
+# Characters that make a spreadsheet treat text as a formula (or DDE call) when it starts one.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _set(sheet: Worksheet, row: int, column: int, value: Any, number_format: str | None = None):
+    """Write one cell; text that could be read as a formula is stored as plain text.
+
+    The text keeps its exact characters (an auditor must see what the list said), typed as a
+    string with Excel's quote prefix, so neither Excel nor WPS evaluates it, even on editing.
+    """
+    cell = sheet.cell(row=row, column=column, value=value)
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    if number_format:
+        cell.number_format = number_format
+    return cell
+
+
+def _display_width(value: Any) -> int:
+    text = value.strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime) else str(value or "")
+    longest = max((line for line in text.splitlines()), key=len, default="")
+    # CJK characters take two columns in Excel's width unit.
+    return sum(2 if ord(char) > 0x2E80 else 1 for char in longest)
+
+
+def _table_sheet(
+    workbook: Any,
+    title: str,
+    columns: Sequence[tuple[str, str, str | None, int | None]],
+    rows: Iterable[Mapping[str, Any]],
+    header_text: str,
+) -> Worksheet:
+    """A sheet with a styled, frozen, filterable header row and one row per item.
+
+    `columns`: (header, key, number format, fixed width or None for fitted); dates are written
+    as real datetimes with a date format.
+    """
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    sheet = workbook.create_sheet(title)
+    thin = Side(style="thin", color="9A9A9A")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    for column, (header, _, _, _) in enumerate(columns, 1):
+        cell = _set(sheet, 1, column, header)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="A4161A")
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = border
+    widths = [_display_width(header) for header, *_ in columns]
+    count = 0
+    for count, item in enumerate(rows, 1):
+        for column, (_, key, number_format, fixed) in enumerate(columns, 1):
+            value = item.get(key)
+            cell = _set(sheet, count + 1, column, value, number_format)
+            cell.border = border
+            cell.alignment = Alignment(vertical="top", wrap_text=fixed is not None)
+            if fixed is None:
+                widths[column - 1] = max(widths[column - 1], _display_width(value))
+    for column, (_, _, _, fixed) in enumerate(columns, 1):
+        width = fixed if fixed is not None else min(max(widths[column - 1] + 2, 8), 40)
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.row_dimensions[1].height = 24
+    sheet.freeze_panes = "A2"
+    if count:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
+    # Printing: landscape, fit to the page width, header row on every page, title on top.
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+    sheet.oddHeader.center.text = header_text
+    sheet.oddFooter.center.text = "第 &P 页 / 共 &N 页"
+    return sheet
+
+
+_DATE_TIME = "yyyy-mm-dd hh:mm"
+
+
+def render_report_xlsx(report: Mapping[str, Any]) -> bytes:
+    """The report as an .xlsx workbook (bytes).
+
+    Sheets: 汇总, 按对象统计, 按措施统计, 核查清单, 结果反馈表.
+    """
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    totals = report["totals"]
+    feedback = totals["feedback"]
+    period = period_text(report)
+    summary = [
+        {"item": "报告名称", "value": TITLE},
+        {"item": "统计期间", "value": period},
+        {"item": "统计范围", "value": scope_text(report)},
+        {"item": "核查次数", "value": totals["checks"]},
+        {"item": "发现失信记录（命中）", "value": totals["hits"]},
+        {"item": "疑似匹配待核实", "value": totals["possible"]},
+        {"item": "未发现失信记录", "value": totals["not_listed"]},
+        {"item": "命中率", "value": totals["hit_rate"], "format": "0.0%"},
+        {"item": "应实施措施（项次）", "value": totals["measures"]},
+        *(
+            {"item": f"其中{state_text(state)}", "value": feedback[state_key(state)]}
+            for state in FEEDBACK_STATES
+        ),
+        {"item": "制表人", "value": report["generated_by"]["display_name"]},
+        {"item": "制表时间", "value": _local(report["generated_at"]), "format": _DATE_TIME},
+    ]
+    sheet = _table_sheet(
+        workbook,
+        "汇总",
+        [("项目", "item", None, None), ("数值", "value", None, 36)],
+        summary,
+        f"{TITLE}（{period}）",
+    )
+    for row, item in enumerate(summary, 2):
+        if item.get("format"):
+            sheet.cell(row=row, column=2).number_format = item["format"]
+    counts = [(state_text(state), state_key(state), None, None) for state in FEEDBACK_STATES]
+    _table_sheet(
+        workbook,
+        "按对象统计",
+        [
+            ("联合惩戒对象", "category", None, 40),
+            ("命中次数", "hits", None, None),
+            ("应实施措施（项次）", "measures", None, None),
+            *counts,
+        ],
+        report["by_category"],
+        f"按联合惩戒对象统计（{period}）",
+    )
+    _table_sheet(
+        workbook,
+        "按措施统计",
+        [
+            ("措施编号", "id", None, None),
+            ("序号", "label", None, None),
+            ("措施内容", "text", None, 60),
+            ("联合惩戒对象", "category", None, 30),
+            ("实施部门", "department", None, None),
+            ("实施依据", "basis", None, 40),
+            ("展示次数", "shown", None, None),
+            *counts,
+        ],
+        report["by_measure"],
+        f"按措施统计（{period}）",
+    )
+    checks = [{**c, "checked_at": _local(c["checked_at"])} for c in report["checks"]]
+    _table_sheet(
+        workbook,
+        "核查清单",
+        [
+            ("记录编号", "record_number", None, None),
+            ("版本", "version", None, None),
+            ("核查时间", "checked_at", _DATE_TIME, None),
+            ("核查人", "display_name", None, None),
+            ("部门", "department", None, None),
+            ("查询内容", "query", None, None),
+            ("主体名称", "subject", None, None),
+            ("核查结果", "status_text", None, None),
+            ("命中", "hits", None, None),
+            ("应实施措施", "measures", None, None),
+            ("已实施", "applied", None, None),
+            ("待反馈", "pending", None, None),
+        ],
+        checks,
+        f"核查清单（{period}）",
+    )
+    rows = [
+        {
+            **r,
+            "checked_at": _local(r["checked_at"]),
+            "at": _local(r["at"]),
+            "reason_note": "；".join(x for x in (r["reason"], r["note"]) if x),
+        }
+        for r in report["feedback"]
+    ]
+    _table_sheet(
+        workbook,
+        "结果反馈表",
+        [
+            ("记录编号", "record_number", None, None),
+            ("核查时间", "checked_at", _DATE_TIME, None),
+            ("主体名称", "subject", None, None),
+            ("证件号码", "id", None, None),
+            ("联合惩戒对象", "category", None, 24),
+            ("措施", "measure", None, 50),
+            ("实施依据", "basis", None, 36),
+            ("实施结果", "action_text", None, None),
+            ("理由/备注", "reason_note", None, 30),
+            ("反馈人", "by_name", None, None),
+            ("反馈时间", "at", _DATE_TIME, None),
+        ],
+        rows,
+        f"{FEEDBACK_TITLE}　报送单位：{report['unit']}　统计期间：{period}",
+    )
+    workbook.properties.title = TITLE
+    workbook.properties.creator = f"{APP_NAME} {__version__}"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -1,0 +1,344 @@
+"""Check records: store a check, read records, give feedback (new versions), print them.
+
+A record is the check result of `desktop_app.services.check.run_check` plus its number,
+version, time and clerk, in the dict type of `desktop_app.models.record_types.CheckRecord`.
+A stored version is never changed; feedback or a correction stores version n+1 pointing to
+version n. Every new version and every print is audited in the same transaction.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from desktop_app.errors import InvalidInputError, RecordNotFoundError, UsageError
+from desktop_app.models.identifiers import mask_id, parse_query
+from desktop_app.models.record_types import (
+    FEEDBACK_ACTION_TEXT,
+    CheckRecord,
+    Feedback,
+    canonical_record_hash,
+)
+from desktop_app.models.users_store import User
+from desktop_app.services import accounts, audit
+
+if TYPE_CHECKING:
+    from desktop_app.context import AppContext
+
+# Characters kept out of record numbers: they are used as file names and in QR codes, and
+# "-" separates the parts.
+_UNSAFE_IN_NUMBER = re.compile(r"[\s\-\\/:*?\"<>|#%&{}$!'@+`=,，、;；。]")
+_JURISDICTION_SUFFIXES = ("自治区", "省", "市", "县", "区")
+_DEPARTMENT_CHARS = 16
+
+
+def record_prefix(jurisdiction: str, department: str) -> str:
+    """`柳州-市市场监督管理局`: the jurisdiction without its 市/自治区… suffix and the
+    department (at most 16 characters), both without characters unsafe in file names.
+
+    The sequence is kept per prefix and year, so two departments whose names shorten to the
+    same prefix share a sequence and their numbers still never collide.
+    """
+    short = _UNSAFE_IN_NUMBER.sub("", jurisdiction)
+    for suffix in _JURISDICTION_SUFFIXES:
+        if short.endswith(suffix) and len(short) - len(suffix) >= 2:
+            short = short[: -len(suffix)]
+            break
+    return f"{short}-{_UNSAFE_IN_NUMBER.sub('', department)[:_DEPARTMENT_CHARS]}"
+
+
+def parse_day(text: str | None, what: str = "日期") -> str | None:
+    """Validate a YYYY-MM-DD date typed by a user; returns it normalised, or None."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        raise InvalidInputError(
+            f"{what}“{text}”格式不对，请写成 2026-03-01 这样的年-月-日。"
+        ) from None
+
+
+def masked_query(record: Mapping[str, Any]) -> str:
+    """The query as typed, with a resident ID masked: outputs never show the full number."""
+    if record.get("input_kind") == "resident_id":
+        return mask_id("resident_id", parse_query(str(record["query"])).value)
+    return str(record["query"])
+
+
+def _json_data(value: Any) -> Any:
+    # The check result becomes stored JSON: whatever the engine returns must survive the trip
+    # unchanged, so the hash is computed over what is stored, not over Python objects.
+    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _empty_feedback() -> Feedback:
+    return {"action": None, "reason": None, "note": None, "by": None, "at": None}
+
+
+def record_check(ctx: AppContext, user: User, result: Mapping[str, Any]) -> CheckRecord:
+    """Store a check result as version 1 of a new record and audit it; returns the record.
+
+    The record number (jurisdiction-department-year-sequence) is allocated in the same
+    transaction as the insert, so concurrent processes never get the same number.
+    """
+    accounts.require(user, "check")
+    if result.get("status") == "invalid_input":
+        raise InvalidInputError(
+            f"输入有误的核查不生成核查记录：{result.get('error') or '请核对输入'}"
+        )
+    accounts.require_department(user, result["jurisdiction"], result["department"])
+    content = _json_data(dict(result))
+    office = ctx.office
+    with office.transaction():
+        created = audit.now()
+        created_at = audit.timestamp(created)
+        prefix = record_prefix(content["jurisdiction"], content["department"])
+        sequence = office.records.next_sequence(prefix, created.year)
+        record: dict[str, Any] = {
+            **content,
+            "record_number": f"{prefix}-{created.year}-{sequence:06d}",
+            "version": 1,
+            "previous_version": None,
+            "created_at": created_at,
+            "user": {"name": user.name, "display_name": user.display_name},
+            "measures": [
+                {**measure, "feedback": _empty_feedback()} for measure in content["measures"]
+            ],
+        }
+        record["record_hash"] = canonical_record_hash(record)
+        office.records.insert(record)
+        audit.log_event(
+            ctx,
+            user,
+            "check",
+            record_number=record["record_number"],
+            record_hash=record["record_hash"],
+            details={
+                "version": 1,
+                "status": record["status"],
+                "input_kind": record.get("input_kind"),
+                "hits": sum(1 for hit in record["hits"] if hit.get("active")),
+                "measures": len(record["measures"]),
+            },
+            at=created,
+        )
+    return record  # type: ignore[return-value]
+
+
+def get_record(
+    ctx: AppContext, user: User, record_number: str, version: int | None = None
+) -> CheckRecord:
+    """A record's latest version (or `version`), if `user` may read it."""
+    record = ctx.office.records.get(record_number, version)
+    if record is None:
+        which = f"第 {version} 版" if version is not None else ""
+        raise RecordNotFoundError(
+            f"未找到核查记录 {record_number}{which}。请核对编号（records list 可列出记录）。",
+            record_number=record_number,
+        )
+    accounts.require_record_access(user, record)
+    return record  # type: ignore[return-value]
+
+
+def record_versions(ctx: AppContext, user: User, record_number: str) -> list[dict[str, Any]]:
+    """Summary of every version of a record (number, version, time, hash, …), oldest first."""
+    get_record(ctx, user, record_number)
+    return ctx.office.records.versions(record_number)
+
+
+def list_records(
+    ctx: AppContext,
+    user: User,
+    *,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    user_name: str | None = None,
+    department: str | None = None,
+    jurisdiction: str | None = None,
+) -> list[CheckRecord]:
+    """Latest versions of the records made from `date_from` to `date_to` (inclusive).
+
+    A clerk sees only their own records: asking for another user's is refused, and without a
+    user filter the list is restricted to theirs.
+    """
+    date_from, date_to = parse_day(date_from, "开始日期"), parse_day(date_to, "结束日期")
+    if date_from and date_to and date_from > date_to:
+        raise InvalidInputError(f"开始日期 {date_from} 晚于结束日期 {date_to}，请调换后重试。")
+    if not accounts.can(user, "records.read_all"):
+        if user_name is not None and user_name != user.name:
+            accounts.require(user, "records.read_all")
+        user_name = user.name
+    return ctx.office.records.search(  # type: ignore[return-value]
+        date_from=date_from,
+        date_to=date_to,
+        user_name=user_name,
+        department=department,
+        jurisdiction=jurisdiction,
+    )
+
+
+@dataclass(frozen=True)
+class FeedbackInput:
+    """What the clerk did about one measure of a record (`hit_id` narrows it to one hit)."""
+
+    measure_id: str
+    action: str
+    reason: str | None = None
+    note: str | None = None
+    hit_id: str | None = None
+
+
+def _validate_feedback(record: Mapping[str, Any], item: FeedbackInput) -> list[int]:
+    if item.action not in FEEDBACK_ACTION_TEXT:
+        choices = "、".join(f"{code}（{text}）" for code, text in FEEDBACK_ACTION_TEXT.items())
+        raise InvalidInputError(f"反馈“{item.action}”无效，请选择：{choices}。")
+    if item.action == "not_applicable" and not (item.reason or "").strip():
+        raise InvalidInputError("选择“不适用”时必须填写理由（--reason），请补充后重试。")
+    positions = [
+        i
+        for i, measure in enumerate(record["measures"])
+        if measure["id"] == item.measure_id
+        and (item.hit_id is None or measure.get("hit_id") == item.hit_id)
+    ]
+    if not positions:
+        known = "、".join(dict.fromkeys(m["id"] for m in record["measures"])) or "（无）"
+        raise InvalidInputError(
+            f"核查记录 {record['record_number']} 中没有措施“{item.measure_id}”。"
+            f"本记录的措施编号：{known}。"
+        )
+    return positions
+
+
+def add_feedback(
+    ctx: AppContext, user: User, record_number: str, items: Sequence[FeedbackInput]
+) -> CheckRecord:
+    """Record feedback (结果反馈) on measures of a record as a new version; returns it.
+
+    A later feedback on the same measure is a correction: it replaces the measure's feedback
+    in the new version while the earlier versions stay stored, unchanged.
+    """
+    if not items:
+        raise InvalidInputError("没有要登记的反馈：请指定措施（--measure）和处理结果（--action）。")
+    office = ctx.office
+    with office.transaction():
+        latest = get_record(ctx, user, record_number)
+        record: dict[str, Any] = copy.deepcopy(dict(latest))
+        created = audit.now()
+        at = audit.timestamp(created)
+        changed: list[dict[str, Any]] = []
+        for item in items:
+            feedback: Feedback = {
+                "action": item.action,  # type: ignore[typeddict-item]
+                "reason": (item.reason or "").strip() or None,
+                "note": (item.note or "").strip() or None,
+                "by": user.name,
+                "at": at,
+            }
+            for position in _validate_feedback(record, item):
+                measure = record["measures"][position]
+                old = measure.get("feedback") or _empty_feedback()
+                if (old["action"], old["reason"], old["note"]) == (
+                    feedback["action"],
+                    feedback["reason"],
+                    feedback["note"],
+                ):
+                    continue
+                measure["feedback"] = feedback
+                changed.append(
+                    {"measure": measure["id"], "hit_id": measure.get("hit_id"), **feedback}
+                )
+        if not changed:
+            raise UsageError("这些措施已有相同的反馈，未生成新版本。")
+        record.update(
+            version=latest["version"] + 1,
+            previous_version={"record_number": record_number, "version": latest["version"]},
+            created_at=at,
+        )
+        record["record_hash"] = canonical_record_hash(record)
+        office.records.insert(record)
+        audit.log_event(
+            ctx,
+            user,
+            "feedback",
+            record_number=record_number,
+            record_hash=record["record_hash"],
+            details={
+                "version": record["version"],
+                "previous_version": latest["version"],
+                "feedback": [
+                    {k: entry[k] for k in ("measure", "hit_id", "action", "reason", "note")}
+                    for entry in changed
+                ],
+            },
+            at=created,
+        )
+    return record  # type: ignore[return-value]
+
+
+def print_record(
+    ctx: AppContext,
+    user: User,
+    record_number: str,
+    out_path: Path,
+    *,
+    version: int | None = None,
+) -> dict[str, Any]:
+    """Render and sign a record version as PDF into `out_path`, and audit the print.
+
+    Returns `{"record_number", "version", "record_hash", "pdf", "pdf_sha256", "signer"}`.
+    """
+    from desktop_app.services import record_pdf, signing
+
+    record = get_record(ctx, user, record_number, version)
+    identity = signing.ensure_department_identity(
+        ctx.data_dir, record["jurisdiction"], record["department"]
+    )
+    signed = record_pdf.print_check_record(dict(record), identity)
+    out_path = Path(out_path)
+    if not out_path.parent.is_dir():
+        raise UsageError(f"输出目录“{out_path.parent}”不存在，请先创建或换一个位置。")
+    pdf_sha256 = hashlib.sha256(signed).hexdigest()
+    # The audit entry and the file succeed or fail together: a failed write rolls it back.
+    with ctx.office.transaction():
+        audit.log_event(
+            ctx,
+            user,
+            "print",
+            record_number=record_number,
+            record_hash=record["record_hash"],
+            details={
+                "version": record["version"],
+                "pdf_sha256": pdf_sha256,
+                "signer": identity.fingerprint,
+            },
+        )
+        _write_file(out_path, signed)
+    return {
+        "record_number": record_number,
+        "version": record["version"],
+        "record_hash": record["record_hash"],
+        "pdf": str(out_path),
+        "pdf_sha256": pdf_sha256,
+        "signer": identity.subject,
+    }
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    temporary = path.with_name(path.name + ".part")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise UsageError(
+            f"无法写入“{path}”：{error.strerror or error}。请检查磁盘空间和写入权限。"
+        ) from error
