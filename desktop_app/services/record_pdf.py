@@ -175,7 +175,17 @@ def _build(record: dict[str, Any], story: list[Flowable]) -> bytes:
         # Otherwise every page names Helvetica, a font that is not embedded.
         initialFontName=FONT,
     )
-    frame = Frame(MARGIN_X, MARGIN_BOTTOM, BODY_WIDTH, PAGE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM)
+    # No frame padding: the tables are exactly BODY_WIDTH wide and must end at the margin.
+    frame = Frame(
+        MARGIN_X,
+        MARGIN_BOTTOM,
+        BODY_WIDTH,
+        PAGE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
     doc.addPageTemplates([PageTemplate(id="record", frames=[frame])])
     doc.build(story, canvasmaker=functools.partial(_RecordCanvas, record=record))
     return out.getvalue()
@@ -602,7 +612,7 @@ def _hits_section(record: dict[str, Any], styles: dict[str, Any]) -> list[Flowab
                 _p(state, cell),
             ]
         )
-    widths = [9 * mm, 35 * mm, 44 * mm, 21 * mm, 21 * mm, 23 * mm]
+    widths = [9 * mm, 38 * mm, 41 * mm, 21 * mm, 21 * mm, 23 * mm]
     widths.append(BODY_WIDTH - sum(widths))
     header = [
         "序号",
