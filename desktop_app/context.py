@@ -16,7 +16,7 @@ from desktop_app import paths
 class AppContext:
     def __init__(self, data_dir: Path | None = None, catalog_path: Path | None = None) -> None:
         self.data_dir = Path(data_dir) if data_dir is not None else paths.default_data_dir()
-        self.catalog_path = catalog_path or paths.catalog_path()
+        self._catalog_path = catalog_path
         self._opened: dict[str, Any] = {}
         self._closers: list[Callable[[], None]] = []
 
@@ -28,6 +28,16 @@ class AppContext:
             if close and hasattr(value, close):
                 self._closers.append(getattr(value, close))
         return self._opened[key]
+
+    @property
+    def catalog_path(self) -> Path:
+        """The catalog given, else the data folder's one from an update package while it
+        replaces this program's bundled catalog, else the bundled one."""
+        if self._catalog_path is None:
+            from desktop_app.models.installed_catalog import preferred_catalog_path
+
+            self._catalog_path = preferred_catalog_path(self.data_dir, paths.catalog_path())
+        return self._catalog_path
 
     @property
     def catalog(self) -> Any:

@@ -161,3 +161,22 @@ def test_user_settings_round_trip_and_validation(tmp_path) -> None:
     path.write_text("font_scale = 9\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"第 1 行.*font_scale"):
         load_user_settings(path)
+
+
+def test_shipped_example_means_all_defaults_and_each_example_line_parses(tmp_path) -> None:
+    example = Path(__file__).resolve().parent.parent / "packaging" / "config.example.toml"
+    assert load_machine_config(example) == MachineConfig(source=example)
+    # Uncomment every example assignment (last one of each key wins) except the placeholder key.
+    lines = [
+        line[2:]
+        for line in example.read_text(encoding="utf-8").splitlines()
+        if line.startswith("# ")
+        and " = " in line
+        and "public_key" not in line
+        and not line.startswith("# name")
+    ]
+    chosen = {line.split(" = ")[0]: line for line in lines}
+    config = load_machine_config(write(tmp_path, "\n".join(chosen.values()) + "\n"))
+    assert config.jurisdiction == "柳州市"
+    assert config.lock_department is True
+    assert config.data_dir is not None

@@ -54,3 +54,14 @@ def test_window_step_loads_the_font_offscreen(tmp_path) -> None:
     report = run(AppContext(data_dir=tmp_path), ["window"])
     assert report["ok"] is True, report
     assert "Droid Sans Fallback" in report["steps"][0]["detail"]
+
+
+def test_configured_certificate_must_exist(tmp_path, monkeypatch) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f"certificate = '{tmp_path / 'dept.p12'}'\n", encoding="utf-8")
+    monkeypatch.setenv("XYHC_CONFIG", str(config))
+    report = run(AppContext(data_dir=tmp_path / "data"), ["config"])
+    assert report["ok"] is False
+    assert "dept.p12 不存在" in report["steps"][0]["detail"]
+    (tmp_path / "dept.p12").write_bytes(b"x")
+    assert run(AppContext(data_dir=tmp_path / "data"), ["config"])["ok"] is True

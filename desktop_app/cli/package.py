@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.cli import add_json_flag, emit
+from desktop_app.cli.auth import add_user_options, login
 from desktop_app.context import AppContext
 from desktop_app.errors import UsageError
 from desktop_app.services import update_package
@@ -47,6 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp = commands.add_parser("import", help="（管理员）验证并导入更新包")
     imp.add_argument("file", type=Path, metavar="FILE")
     imp.add_argument("--kind", choices=sorted(update_package.KINDS), help="要求的包类型")
+    add_user_options(imp)
     add_json_flag(imp)
     imp.set_defaults(func=run_import)
 
@@ -102,7 +104,8 @@ def run_verify(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def run_import(args: argparse.Namespace, ctx: AppContext) -> int:
-    outcome = update_package.import_package(ctx, args.file, user=None, expected_kind=args.kind)
+    user = login(args, ctx, required=False)
+    outcome = update_package.import_package(ctx, args.file, user=user, expected_kind=args.kind)
     info = outcome["package"]
     result = outcome["result"]
 
@@ -112,7 +115,7 @@ def run_import(args: argparse.Namespace, ctx: AppContext) -> int:
                 f"已安装措施目录（{info['created_at']}，{info['publisher']}）\n"
                 f"目录版本：{result['version'][:16]}（原为 {str(result['previous_version'])[:16]}）"
             )
-        return f"已导入名单“{info['list']['name']}”（{info['list']['category']}）：{result}"
+        return f"已导入名单包（{info['created_at']}，{info['publisher']}）\n{result['summary']}"
 
     emit(args, outcome, text)
     return 0

@@ -114,6 +114,11 @@ def _config(ctx: AppContext) -> str:
     config = ctx.config
     where = f"配置文件 {config.source}" if config.source else "无配置文件，全部使用默认值"
     place = "、".join(filter(None, [config.jurisdiction, config.department])) or "未指定地区与部门"
+    if config.certificate is not None and not config.certificate.is_file():
+        raise AppError(
+            f"配置的部门证书文件 {config.certificate} 不存在。请改正配置文件中的 certificate，"
+            "或把证书放到该位置。"
+        )
     return f"{where}；{place}；可信发布者 {len(config.trusted_publishers)} 个"
 
 

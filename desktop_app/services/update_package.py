@@ -385,13 +385,17 @@ def _hash_member(package: zipfile.ZipFile, name: str) -> str:
 
 
 def _catalog_version(path: Path, error: type[PackageError] | type[UsageError]) -> str:
+    """The content hash of the catalog at `path`, after recomputing it from the content."""
+    from desktop_app.errors import DataError
     from desktop_app.models.catalog import Catalog
 
     try:
         catalog = Catalog.open(path)
-    except Exception as problem:  # whatever the catalog refuses, the message is the same
-        raise error(f"{path.name} 不是可用的措施目录（{problem}）。") from problem
+    except DataError as problem:
+        raise error(f"{path.name} 不是可用的措施目录：{problem.message}") from problem
     try:
+        if not catalog.verify():
+            raise error(f"措施目录 {path.name} 的内容与其记录的校验值不符（已损坏或被改动）。")
         return catalog.version
     finally:
         catalog.close()
@@ -516,5 +520,12 @@ def _install_catalog(ctx: AppContext, info: PackageInfo, extracted: Path) -> dic
 def _import_list(ctx: AppContext, info: PackageInfo, extracted: Path) -> dict[str, Any]:
     from desktop_app.services.list_import import import_list
 
-    report = import_list(ctx.lists, extracted, info.list_category, list_name=info.list_name)
-    return report.to_json() if hasattr(report, "to_json") else dict(vars(report))
+    report = import_list(
+        ctx.lists, extracted, info.list_category, list_name=info.list_name, catalog=ctx.catalog
+    )
+    # The importer saw a temporary copy; the person knows the file by its original name.
+    return {
+        **report.to_json(),
+        "file": info.manifest["list"].get("source_name"),
+        "summary": report.summary(),
+    }
