@@ -487,13 +487,13 @@ def _verify_into(data: bytes, trusted: list[x509.Certificate], result: dict[str,
     result["signature_count"] = len(signatures)
     if not signatures:
         problems.append("文件没有数字签名，不能证明它由本系统生成且未被修改。")
-        _read_record_info(reader.trailer_view, result)
+        _read_record_info(reader, result)
         return
     result["signed"] = True
     if len(signatures) > 1:
         problems.append(f"文件含有 {len(signatures)} 个签名，核查记录只应有一个。")
     embedded = signatures[0]
-    _read_record_info(reader.get_historical_resolver(embedded.signed_revision).trailer_view, result)
+    _read_record_info(reader.get_historical_resolver(embedded.signed_revision), result)
     context = ValidationContext(
         trust_roots=[_to_asn1(cert) for cert in trusted], allow_fetching=False
     )
@@ -524,11 +524,16 @@ def _verify_into(data: bytes, trusted: list[x509.Certificate], result: dict[str,
         problems.append("文件中没有核查记录编号或记录哈希，不是本系统生成的核查记录。")
 
 
-def _read_record_info(trailer: Any, result: dict[str, Any]) -> None:
-    info = trailer.get("/Info")
-    if info is None:
+def _read_record_info(handler: Any, result: dict[str, Any]) -> None:
+    """Record number, version and hash from /Info as it was in `handler`'s revision."""
+    from pyhanko.pdf_utils import generic
+
+    info = handler.trailer_view.raw_get("/Info") if "/Info" in handler.trailer_view else None
+    if isinstance(info, generic.IndirectObject):
+        # Resolve in this revision: a later update may have rewritten the same object.
+        info = handler.get_object(info.reference)
+    if not isinstance(info, generic.DictionaryObject):
         return
-    info = info.get_object()
     for key, field_name in (
         (INFO_RECORD_NUMBER, "record_number"),
         (INFO_RECORD_VERSION, "record_version"),
