@@ -122,6 +122,12 @@ def _section(title: str) -> list[Flowable]:
     return [CondPageBreak(35 * mm), _p(title, "section")]
 
 
+def _table_style(commands: list[tuple[Any, ...]]) -> TableStyle:
+    """A table style with an embedded default font: cell text is in Paragraphs, but the table
+    would still name Helvetica (not embedded) for its own default."""
+    return TableStyle([("FONT", (0, 0), (-1, -1), CJK_FONT), *commands])
+
+
 def _table(
     header: Sequence[str],
     rows: Sequence[Sequence[Any]],
@@ -142,7 +148,7 @@ def _table(
         hAlign="LEFT",
     )
     table.setStyle(
-        TableStyle(
+        _table_style(
             [
                 ("GRID", (0, 0), (-1, -1), 0.4, RULE),
                 ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
@@ -185,6 +191,8 @@ def _chart(report: Mapping[str, Any], width: float) -> Drawing:
     """Left: measures per category of subject, stacked by feedback state. Right: check outcomes."""
     height = 78 * mm
     drawing = Drawing(width, height)
+    # The drawing's default font would otherwise be Helvetica (not embedded).
+    drawing.initialFontName = LATIN_FONT
     bar_width = width * 0.64
     categories = report["by_category"][:CHART_CATEGORIES]
     drawing.add(_label(0, height - 10, "各类失信主体的应实施措施及反馈（项次）", 9))
@@ -273,7 +281,7 @@ def _figures(report: Mapping[str, Any], width: float) -> Table:
         colWidths=[width / len(cells)] * len(cells),
     )
     table.setStyle(
-        TableStyle(
+        _table_style(
             [
                 ("BOX", (0, 0), (-1, -1), 0.6, RULE),
                 ("LINEAFTER", (0, 0), (-2, -1), 0.4, RULE),
@@ -436,7 +444,7 @@ def _feedback_story(report: Mapping[str, Any], width: float) -> list[Flowable]:
         colWidths=[24 * mm, width / 2 - 24 * mm, 24 * mm, width / 2 - 24 * mm],
     )
     head.setStyle(
-        TableStyle(
+        _table_style(
             [
                 ("GRID", (0, 0), (-1, -1), 0.4, RULE),
                 ("BACKGROUND", (0, 0), (0, -1), HEADER_FILL),
@@ -501,12 +509,12 @@ def _feedback_story(report: Mapping[str, Any], width: float) -> list[Flowable]:
                 _p("单位负责人（签字）：", "sign"),
                 _p("（单位盖章）", "sign"),
             ],
-            ["", "", _p(f"{GAP * 2}年{GAP * 2}月{GAP * 2}日", "sign")],
+            [_p(""), _p(""), _p(f"{GAP * 2}年{GAP * 2}月{GAP * 2}日", "sign")],
         ],
         colWidths=[width / 3] * 3,
         rowHeights=[14 * mm, 10 * mm],
     )
-    signatures.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    signatures.setStyle(_table_style([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story += [Spacer(1, 8 * mm), KeepTogether([signatures])]
     return story
 
@@ -575,6 +583,8 @@ def render(report: Mapping[str, Any]) -> bytes:
         author=report["unit"],
         subject=f"{TITLE}，{scope_text(report)}",
         creator=f"{APP_NAME} {__version__}",
+        # Otherwise every page names Helvetica, a font that is not embedded.
+        initialFontName=CJK_FONT,
     )
     doc.addPageTemplates(
         [

@@ -1,0 +1,225 @@
+"""Accounts: scrypt hashes, roles and the one permission check, lockout, first admin."""
+
+from __future__ import annotations
+
+import base64
+from datetime import timedelta
+
+import pytest
+from office_helpers import (
+    DEPARTMENT,
+    FAST_SCRYPT,
+    JURISDICTION,
+    PASSWORDS,
+    make_users,
+    office,
+)
+
+from desktop_app.errors import (
+    AccountLockedError,
+    AuthenticationError,
+    InvalidInputError,
+    PermissionDeniedError,
+    UnknownNameError,
+    UsageError,
+    UserExistsError,
+)
+from desktop_app.services import accounts, audit
+
+
+@pytest.fixture(autouse=True)
+def _fast_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(accounts, "SCRYPT", FAST_SCRYPT)
+
+
+@pytest.fixture
+def ctx(tmp_path):
+    context = office(tmp_path)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def users(ctx):
+    return make_users(ctx)
+
+
+def _actions(ctx) -> list[str]:
+    return [entry["action"] for entry in audit.entries(ctx)]
+
+
+def test_default_scrypt_cost_is_stored_with_the_hash() -> None:
+    stored = accounts.hash_password("正确的密码-1", accounts.ScryptParams())
+    scheme, n, r, p, salt, key = stored.split("$")
+    assert len(base64.b64decode(salt)) == 16 and len(base64.b64decode(key)) == 32
+    assert (scheme, int(n), int(r), int(p)) == ("scrypt", 2**16, 8, 1)
+    assert accounts.check_password("正确的密码-1", stored)
+    assert not accounts.check_password("正确的密码-2", stored)
+    # A fresh salt each time: the same password never gives the same hash.
+    assert accounts.hash_password("正确的密码-1", FAST_SCRYPT) != accounts.hash_password(
+        "正确的密码-1", FAST_SCRYPT
+    )
+
+
+def test_password_is_never_stored_or_logged_in_clear(ctx, users) -> None:
+    accounts.authenticate(ctx, "zhang", PASSWORDS["zhang"])
+    with pytest.raises(AuthenticationError):
+        accounts.authenticate(ctx, "zhang", "zhang-wrong-1")
+    ctx.close()
+    raw = b"".join(p.read_bytes() for p in (ctx.data_dir).glob("office.db*"))
+    for password in (*PASSWORDS.values(), "zhang-wrong-1"):
+        assert password.encode() not in raw
+    assert b"scrypt$1024$8$1$" in raw
+
+
+def test_init_admin_refuses_when_an_admin_exists(ctx, users) -> None:
+    with pytest.raises(UserExistsError, match="已有管理员账户（admin）"):
+        accounts.init_admin(ctx, "admin2", "another-pass-1")
+    assert ctx.office.users.get("admin2") is None
+    assert ctx.office.users.count("admin") == 1
+
+
+def test_new_users_get_canonical_department_and_the_admins_jurisdiction(ctx, users) -> None:
+    canonical = ctx.catalog.resolve_department(JURISDICTION, DEPARTMENT)
+    assert users["zhang"].jurisdiction == JURISDICTION
+    assert users["zhang"].department == canonical
+    assert users["zhang"].display_name == "张三"
+    assert users["zhang"].role == "clerk"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"role": "boss", "department": DEPARTMENT}, InvalidInputError, "角色“boss”不存在"),
+        (
+            {"role": "clerk", "department": "市不存在局"},
+            UnknownNameError,
+            "未找到部门“市不存在局”",
+        ),
+        ({"role": "clerk", "department": None}, InvalidInputError, "必须属于一个部门"),
+        (
+            {"role": "clerk", "department": DEPARTMENT, "password": "short"},
+            InvalidInputError,
+            "密码太短",
+        ),
+        (
+            {"role": "clerk", "department": DEPARTMENT, "name": "has space"},
+            InvalidInputError,
+            "用户名“has space”不可用",
+        ),
+        (
+            {"role": "clerk", "department": DEPARTMENT, "name": "zhang"},
+            UserExistsError,
+            "用户名“zhang”已被使用",
+        ),
+    ],
+)
+def test_bad_new_user_is_refused_and_nothing_written(ctx, users, kwargs, error, message) -> None:
+    before_users, before_log = ctx.office.users.count(), len(_actions(ctx))
+    name = kwargs.pop("name", "newbie")
+    password = kwargs.pop("password", "good-pass-1")
+    with pytest.raises(error, match=message):
+        accounts.add_user(ctx, users["admin"], name, password, **kwargs)
+    assert ctx.office.users.count() == before_users
+    assert len(_actions(ctx)) == before_log
+
+
+def test_only_admins_manage_users(ctx, users) -> None:
+    for name in ("zhang", "wang"):
+        with pytest.raises(PermissionDeniedError, match="无权管理用户"):
+            accounts.add_user(
+                ctx, users[name], "x1", "good-pass-1", role="clerk", department=DEPARTMENT
+            )
+        with pytest.raises(PermissionDeniedError):
+            accounts.unlock_user(ctx, users[name], "li")
+        with pytest.raises(PermissionDeniedError):
+            accounts.list_users(ctx, users[name])
+    assert ctx.office.users.get("x1") is None
+    listed = accounts.list_users(ctx, users["admin"])
+    assert [u["name"] for u in listed] == ["admin", "li", "wang", "zhang", "zhao"]
+    assert all("password" not in key for u in listed for key in u)
+
+
+def test_permission_matrix() -> None:
+    from desktop_app.models.users_store import User
+
+    def user(role: str) -> User:
+        return User(name=role, display_name=role, role=role, jurisdiction=None, department=None)
+
+    expected = {
+        "clerk": {"check"},
+        "supervisor": {"check", "records.read_all", "audit.read"},
+        "admin": set(accounts.PERMISSIONS),
+    }
+    for role, allowed in expected.items():
+        granted = {p for p in accounts.PERMISSIONS if accounts.can(user(role), p)}
+        assert granted == allowed
+    with pytest.raises(PermissionDeniedError, match="无权导入失信名单。此操作只能由管理员进行"):
+        accounts.require(user("supervisor"), "lists.import")
+    with pytest.raises(PermissionDeniedError, match="未登录用户无权"):
+        accounts.require(None, "check")
+
+
+def test_five_wrong_passwords_lock_the_account(ctx, users) -> None:
+    start = audit.now()
+    for attempt in range(1, 5):
+        with pytest.raises(AuthenticationError, match=f"再错 {5 - attempt} 次") as caught:
+            accounts.authenticate(ctx, "zhang", "wrong-pass-1", at=start)
+        assert not isinstance(caught.value, AccountLockedError)
+    with pytest.raises(AccountLockedError, match="连续 5 次密码错误已被锁定"):
+        accounts.authenticate(ctx, "zhang", "wrong-pass-1", at=start)
+    # The right password is refused while the lock lasts.
+    with pytest.raises(AccountLockedError, match="users unlock zhang"):
+        accounts.authenticate(ctx, "zhang", PASSWORDS["zhang"], at=start + timedelta(minutes=14))
+    # Other accounts are not affected.
+    assert accounts.authenticate(ctx, "li", PASSWORDS["li"], at=start).name == "li"
+    # After 15 minutes the right password works again.
+    later = start + timedelta(minutes=15, seconds=1)
+    assert accounts.authenticate(ctx, "zhang", PASSWORDS["zhang"], at=later).name == "zhang"
+    assert ctx.office.users.get("zhang").failed_attempts == 0
+    log = _actions(ctx)
+    assert log.count("login_failed") == 5
+    assert log.count("account_locked") == 1
+    assert log.count("login_refused_locked") == 1
+
+
+def test_admin_unlocks_a_locked_account(ctx, users) -> None:
+    for _ in range(5):
+        with pytest.raises(AuthenticationError):
+            accounts.authenticate(ctx, "li", "wrong-pass-1")
+    with pytest.raises(AccountLockedError):
+        accounts.authenticate(ctx, "li", PASSWORDS["li"])
+    unlocked = accounts.unlock_user(ctx, users["admin"], "li")
+    assert unlocked.locked_until is None
+    assert accounts.authenticate(ctx, "li", PASSWORDS["li"]).name == "li"
+    with pytest.raises(UsageError, match="用户“nobody”不存在"):
+        accounts.unlock_user(ctx, users["admin"], "nobody")
+
+
+def test_a_successful_login_resets_the_failure_count(ctx, users) -> None:
+    for _ in range(4):
+        with pytest.raises(AuthenticationError):
+            accounts.authenticate(ctx, "zhang", "wrong-pass-1")
+    accounts.authenticate(ctx, "zhang", PASSWORDS["zhang"])
+    for _ in range(4):
+        with pytest.raises(AuthenticationError):
+            accounts.authenticate(ctx, "zhang", "wrong-pass-1")
+    assert ctx.office.users.get("zhang").locked_until is None
+
+
+def test_unknown_user_is_refused_and_audited(ctx, users) -> None:
+    with pytest.raises(AuthenticationError, match="用户名或密码错误"):
+        accounts.authenticate(ctx, "ghost", "whatever-1")
+    last = audit.entries(ctx)[-1]
+    assert (last["action"], last["user_name"], last["details"]) == (
+        "login_failed",
+        "ghost",
+        {"reason": "unknown_user"},
+    )
+
+
+def test_user_changes_are_audited(ctx, users) -> None:
+    log = audit.entries(ctx)
+    assert [e["action"] for e in log] == ["admin_created", *["user_added"] * 4]
+    assert [e["details"]["name"] for e in log] == ["admin", "zhang", "li", "wang", "zhao"]
+    assert all(e["user_name"] == "admin" for e in log)
