@@ -25,16 +25,19 @@ see `name_parts`), cut to its first `KEY_WINDOW` characters:
 So a 2-character person name has 2 keys, a 3-character one 4, a company with a 5-character
 core 7. Keys depend only on the name: a store can keep one row per (key, distinct name)
 and join to listings, which collapses the tens of thousands of 张伟 to one row per key.
-Pinyin comes from a character → syllable table built once from pypinyin's data (first
-reading of each character, the same for the query and the list, so polyphones agree).
+Pinyin comes from a character → syllable table filled from pypinyin's data (first reading
+of each character, the same for the query and the list, so polyphones agree).
 """
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from pathlib import Path
 
 import opencc
 from rapidfuzz.distance import Levenshtein
@@ -71,6 +74,24 @@ def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+# CJK blocks a name can use: Extension A, Unified Ideographs, Compatibility Ideographs.
+_CJK_BLOCKS = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
+
+
+@cache
+def _traditional_chars() -> frozenset[str]:
+    """Characters that OpenCC t2s changes, found by converting every CJK character once.
+
+    A converter call costs ~10 µs, checking a name against this set well under 1 µs, and
+    most names are already simplified. (One call on all ~28,000 characters, one a line so
+    that no phrase rule joins them, takes ~20 ms.) A t2s phrase rule whose characters are
+    all unchanged on their own is missed; OpenCC's phrase tables are about words, not names.
+    """
+    chars = [chr(code) for start, end in _CJK_BLOCKS for code in range(start, end)]
+    converted = _t2s().convert("\n".join(chars)).split("\n")
+    return frozenset(a for a, b in zip(chars, converted, strict=True) if a != b)
+
+
 def clean_display(text: str) -> str:
     """The form a clerk sees: NFKC, whitespace collapsed to one space, trimmed."""
     text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE_TABLE)
@@ -83,8 +104,10 @@ def normalize_name(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = _WHITESPACE_RE.sub("", text.translate(_MATCH_TABLE))
     if not text.isascii():
-        text = _t2s().convert(text)
-        text = _DOT_BETWEEN_CJK_RE.sub("·", text)
+        if not _traditional_chars().isdisjoint(text):
+            text = _t2s().convert(text)
+        if "." in text:
+            text = _DOT_BETWEEN_CJK_RE.sub("·", text)
     return text.upper()
 
 
@@ -132,28 +155,34 @@ def _is_organization(name: str, suffix: str | None) -> bool:
     return len(name) > _PERSON_MAX_LEN or (len(name) >= 4 and name[-1] in _ORG_LAST_CHARS)
 
 
-@cache
-def _place_lengths() -> tuple[frozenset[str], tuple[int, ...]]:
-    places = regions.place_names() | regions.short_place_names()
-    return places, tuple(sorted({len(p) for p in places}, reverse=True))
-
-
 # "中国" is a region only in brackets (华为(中国)…); leading, it is part of the name (中国石化).
 _BRACKET_ONLY_PLACES = frozenset({"中国"})
 
 
+@cache
+def _places() -> tuple[frozenset[str], frozenset[str], dict[str, tuple[int, ...]]]:
+    """(leading place names, bracketed place names, first character → name lengths)."""
+    leading = regions.place_names() | regions.short_place_names()
+    lengths: dict[str, set[int]] = {}
+    for place in leading:
+        lengths.setdefault(place[0], set()).add(len(place))
+    by_first = {char: tuple(sorted(found, reverse=True)) for char, found in lengths.items()}
+    return leading, leading | _BRACKET_ONLY_PLACES, by_first
+
+
 def _leading_places(rest: str) -> int:
     """How many leading characters of `rest` are place names (chained: 广西柳州市城中区)."""
-    places, lengths = _place_lengths()
+    places, _bracketed, by_first = _places()
     end = 0
-    while True:
-        for length in lengths:
-            # Keep at least two characters of core after the places.
+    while end < len(rest):
+        for length in by_first.get(rest[end], ()):
+            # Keep at least two characters of core after the places; longest name first.
             if end + length <= len(rest) - 2 and rest[end : end + length] in places:
                 end += length
                 break
         else:
             return end
+    return end
 
 
 @lru_cache(maxsize=1 << 16)
@@ -170,7 +199,7 @@ def name_parts(text: str) -> NameParts:
     rest = name[: len(name) - len(suffix)] if suffix else name
     region = None
     leading = _BRACKET_RE.match(rest)
-    places = _place_lengths()[0] | _BRACKET_ONLY_PLACES
+    places = _places()[1]
     if leading and leading.group(1) in places and len(rest) - leading.end() >= 2:
         region, rest = leading.group(1), rest[leading.end() :]
     else:
@@ -214,24 +243,46 @@ def _fuzzy(syllable: str) -> str:
 
 
 @cache
-def _pinyin_tables() -> tuple[dict[str, str], dict[str, str]]:
-    """(character → toneless pinyin, character → fuzzy pinyin), first reading, built once."""
-    from pypinyin.pinyin_dict import pinyin_dict
+def _pinyin_readings() -> dict[str, str]:
+    """pypinyin's character table (code point → readings), read from its data file.
 
-    exact: dict[str, str] = {}
-    fuzzy: dict[str, str] = {}
-    for code, readings in pinyin_dict.items():
-        syllable = _toneless(readings.split(",", 1)[0])
-        char = chr(code)
-        exact[char] = syllable
-        fuzzy[char] = _fuzzy(syllable)
-    return exact, fuzzy
+    Read directly rather than through `import pypinyin`, whose package import also loads
+    its 2.5 MB phrase table (over a second) that name matching does not use.
+    """
+    spec = importlib.util.find_spec("pypinyin")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("pypinyin")
+    path = Path(spec.submodule_search_locations[0]) / "pinyin_dict.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+class _SyllableTable(dict[str, str]):
+    """character → toneless (or fuzzy) pinyin of its first reading, filled on first use."""
+
+    def __init__(self, fuzzy: bool) -> None:
+        super().__init__()
+        self.fuzzy = fuzzy
+
+    def __missing__(self, char: str) -> str:
+        readings = _pinyin_readings().get(str(ord(char)))
+        if readings is None:
+            syllable = char.lower()
+        else:
+            syllable = _toneless(readings.split(",", 1)[0])
+            if self.fuzzy:
+                syllable = _fuzzy(syllable)
+        self[char] = syllable
+        return syllable
+
+
+_EXACT_SYLLABLES = _SyllableTable(fuzzy=False)
+_FUZZY_SYLLABLES = _SyllableTable(fuzzy=True)
 
 
 def pinyin_syllables(text: str, fuzzy: bool = False) -> list[str]:
     """Toneless pinyin of each character (ü as v); other characters stand for themselves."""
-    table = _pinyin_tables()[1 if fuzzy else 0]
-    return [table.get(char, char.lower()) for char in text]
+    table = _FUZZY_SYLLABLES if fuzzy else _EXACT_SYLLABLES
+    return [table[char] for char in text]
 
 
 # --- fuzzy keys -----------------------------------------------------------------------
@@ -299,19 +350,23 @@ def _describe_edits(query: str, candidate: str, limit: int = 3) -> list[str]:
     return notes if len(notes) <= limit else ["多处文字不同"]
 
 
-def _display_pinyin(syllables: list[str]) -> str:
+def _display_pinyin(syllables: tuple[str, ...]) -> str:
     return " ".join(syllables).replace("v", "ü")
+
+
+@lru_cache(maxsize=1 << 14)
+def _sounds(core: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(exact, fuzzy) pinyin syllables of a core; the query's is reused for every candidate."""
+    return tuple(pinyin_syllables(core)), tuple(pinyin_syllables(core, fuzzy=True))
 
 
 def _core_similarity(query: str, candidate: str) -> tuple[float, str]:
     if query == candidate:
         return 1.0, "名称主体相同"
     by_char = Levenshtein.normalized_similarity(query, candidate)
-    exact_q, exact_c = pinyin_syllables(query), pinyin_syllables(candidate)
+    (exact_q, fuzzy_q), (exact_c, fuzzy_c) = _sounds(query), _sounds(candidate)
     by_sound = Levenshtein.normalized_similarity(exact_q, exact_c)
-    by_near_sound = Levenshtein.normalized_similarity(
-        pinyin_syllables(query, fuzzy=True), pinyin_syllables(candidate, fuzzy=True)
-    )
+    by_near_sound = Levenshtein.normalized_similarity(fuzzy_q, fuzzy_c)
     score = max(
         by_char,
         by_char + (by_sound - by_char) * _HOMOPHONE_WEIGHT,
