@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "package",
     "backup",
     "selftest",
+    "config",
     "cert",
     "users",
     "records",

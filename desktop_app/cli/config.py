@@ -1,0 +1,89 @@
+"""`config show|set|trust`: read and change the machine configuration (docs/CONFIG.md)."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from pathlib import Path
+
+from desktop_app.cli import add_json_flag, emit
+from desktop_app.cli.auth import add_user_options, login
+from desktop_app.config import (
+    MachineConfig,
+    machine_config_path,
+    save_machine_config,
+    with_trusted_publisher,
+)
+from desktop_app.context import AppContext
+from desktop_app.errors import UsageError
+from desktop_app.services import accounts, audit
+
+SETTABLE = ("jurisdiction", "department", "lock_department", "data_dir", "certificate")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("config", help="本机配置：查看、修改、添加可信发布者")
+    commands = parser.add_subparsers(dest="config_command", metavar="<子命令>")
+    commands.required = True
+
+    show = commands.add_parser("show", help="显示本机配置（含默认值）")
+    add_json_flag(show)
+    show.set_defaults(func=run_show)
+
+    change = commands.add_parser("set", help="（管理员）修改一项配置")
+    change.add_argument("key", choices=SETTABLE)
+    change.add_argument("value", help="新值；lock_department 为 true/false；空字符串表示恢复默认")
+    add_user_options(change)
+    add_json_flag(change)
+    change.set_defaults(func=run_set)
+
+    trust = commands.add_parser("trust", help="（管理员）添加可信发布者公钥")
+    trust.add_argument("name", help="发布单位名称")
+    trust.add_argument("public_key", help="package keygen 输出的公钥")
+    add_user_options(trust)
+    add_json_flag(trust)
+    trust.set_defaults(func=run_trust)
+
+
+def run_show(args: argparse.Namespace, ctx: AppContext) -> int:
+    data = {**ctx.config.to_json(), "file": str(ctx.config.source or machine_config_path())}
+    lines = [
+        f"配置文件：{data['file']}" + ("" if ctx.config.source else "（不存在，全部为默认值）")
+    ]
+    for key in SETTABLE:
+        lines.append(f"{key} = {data[key] if data[key] is not None else '（默认）'}")
+    for publisher in data["trusted_publishers"]:
+        lines.append(f"可信发布者：{publisher['name']}  {publisher['public_key']}")
+    emit(args, data, "\n".join(lines))
+    return 0
+
+
+def _value(key: str, text: str) -> object:
+    if key == "lock_department":
+        if text not in ("true", "false"):
+            raise UsageError("lock_department 只能是 true 或 false。")
+        return text == "true"
+    if not text.strip():
+        return None
+    return Path(text).absolute() if key in ("data_dir", "certificate") else text.strip()
+
+
+def _save(args: argparse.Namespace, ctx: AppContext, config: MachineConfig, change: dict) -> int:
+    user = login(args, ctx, required=False)
+    if accounts.accounts_exist(ctx):
+        accounts.require(user, "settings.change")
+    path = save_machine_config(config, ctx.config.source or machine_config_path())
+    audit.log_event(ctx, user, "setting_change", details={"file": str(path), **change})
+    emit(args, {"file": str(path), **change}, f"已写入 {path}")
+    return 0
+
+
+def run_set(args: argparse.Namespace, ctx: AppContext) -> int:
+    value = _value(args.key, args.value)
+    config = replace(ctx.config, **{args.key: value})
+    return _save(args, ctx, config, {"key": args.key, "value": str(value)})
+
+
+def run_trust(args: argparse.Namespace, ctx: AppContext) -> int:
+    config = with_trusted_publisher(ctx.config, args.name.strip(), args.public_key)
+    return _save(args, ctx, config, {"trusted_publisher": args.name, "public_key": args.public_key})
