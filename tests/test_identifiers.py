@@ -157,6 +157,15 @@ def test_real_usccs_and_their_embedded_org_codes_validate(code: str) -> None:
     assert parse_query(org[:8] + "-" + org[8]).value == org
 
 
+def test_all_digit_uscc_is_not_taken_for_a_bad_resident_id() -> None:
+    body17 = "91450200000000131"
+    code = body17 + uscc.calc_check_digit(body17)
+    assert code.isdigit() and resident_id_error(code) is not None
+    assert parse_query(code).kind is InputKind.USCC
+    assert parse_query(code).error is None
+    assert normalize_id_cell(code) == IdCell("uscc", code, None, None)
+
+
 def test_uscc_wrong_check_char_names_the_right_one() -> None:
     parsed = parse_query("91110000600037341A")
     assert parsed.kind is InputKind.USCC

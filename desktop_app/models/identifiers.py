@@ -105,7 +105,8 @@ def clean_id_text(text: str) -> str:
     U+3000, NBSP and zero-width characters) and hyphens (organisation codes are often
     written `12345678-9`), upper-case.
     """
-    text = unicodedata.normalize("NFKC", text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
     text = _WHITESPACE_RE.sub("", text.translate(_STRIP_TABLE))
     return text.upper()
 
@@ -298,9 +299,9 @@ def _masked_cell(cleaned: str) -> IdCell:
 
 
 def _has_mask(cleaned: str) -> bool:
-    if any(char in _MASK_CHARS for char in cleaned):
+    if "*" in cleaned or "×" in cleaned:
         return True
-    if not _X_RUN_RE.search(cleaned) or sum(c.isdigit() for c in cleaned) < 4:
+    if "XX" not in cleaned or sum(c.isdigit() for c in cleaned) < 4:
         return False
     # A run of X hides digits, unless the text is a valid code that contains "XX" itself.
     return not (

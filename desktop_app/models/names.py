@@ -150,9 +150,11 @@ _PERSON_MAX_LEN = 5
 def _is_organization(name: str, suffix: str | None) -> bool:
     if suffix or _ORG_WORDS_RE.search(name):
         return True
-    if "·" in name:
+    # Lists add aliases in brackets (张伟(又名张三)); Latin names are judged by keywords only.
+    bare = _BRACKET_RE.sub("", name)
+    if "·" in bare or bare.isascii():
         return False
-    return len(name) > _PERSON_MAX_LEN or (len(name) >= 4 and name[-1] in _ORG_LAST_CHARS)
+    return len(bare) > _PERSON_MAX_LEN or (len(bare) >= 4 and bare[-1] in _ORG_LAST_CHARS)
 
 
 # "中国" is a region only in brackets (华为(中国)…); leading, it is part of the name (中国石化).
