@@ -12,7 +12,7 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from desktop_app.models import db
@@ -60,9 +60,8 @@ class AuditEntry:
 
     def content(self) -> dict[str, Any]:
         """Everything the entry's hash covers (all fields but the hash itself)."""
-        data = asdict(self)
-        del data["entry_hash"]
-        return data
+        # Shallow on purpose: `asdict` deep-copies `details` and dominates a chain walk.
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "entry_hash"}
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
