@@ -255,3 +255,63 @@ def test_similarity_scores_stay_in_range() -> None:
     pairs = [("", "张伟"), ("A", "B"), ("张伟", ""), ("有限公司", "有限公司柳州分公司")]
     for a, b in pairs:
         assert 0 <= similarity(a, b).score <= 100
+
+
+# --- recall on generated names (property-style) -------------------------------------------
+
+
+def _generated_names(count: int) -> list[str]:
+    from desktop_app.services.demo_data import STANDARD_FIELDS, bulk_rows
+
+    index = STANDARD_FIELDS.index("失信被执行人姓名/名称")
+    return [row[index] for row in bulk_rows(count, seed=11)]
+
+
+def _homophones() -> dict[str, list[str]]:
+    """Toneless syllable → common characters with that reading (GB2312 level-1 range)."""
+    by_sound: dict[str, list[str]] = {}
+    for code in range(0x4E00, 0x9FA6):
+        char = chr(code)
+        try:
+            char.encode("gb2312")
+        except UnicodeEncodeError:
+            continue
+        by_sound.setdefault(pinyin_syllables(char)[0], []).append(char)
+    return by_sound
+
+
+def test_typical_typos_of_generated_names_are_found_and_scored() -> None:
+    import random
+
+    rng = random.Random(5)
+    by_sound = _homophones()
+    checked = dict.fromkeys(("homophone", "deleted", "inserted"), 0)
+    misses: list[tuple[str, str, str]] = []
+    low: list[tuple[str, str, float]] = []
+    for listed in _generated_names(400):
+        parts = name_parts(listed)
+        core = parts.core
+        # A person's surname is typed right or is a homophone; other typos are in the given name.
+        first = 0 if parts.is_organization else 1
+        position = rng.randrange(first, len(core)) if len(core) > first else 0
+        sound = pinyin_syllables(core[position])[0]
+        others = [c for c in by_sound.get(sound, []) if c != core[position]]
+        typos = {"deleted": core[:position] + core[position + 1 :] if len(core) >= 3 else None}
+        if others:
+            typos["homophone"] = core[:position] + rng.choice(others) + core[position + 1 :]
+        if len(core) >= 2:
+            typos["inserted"] = core[:position] + "华" + core[position:]
+        for kind, typed_core in typos.items():
+            if typed_core is None:
+                continue
+            typed = listed.replace(core, typed_core, 1)
+            checked[kind] += 1
+            if not shares_key(listed, typed):
+                misses.append((kind, listed, typed))
+            if kind == "homophone":
+                score = similarity(typed, listed).score
+                if score < POSSIBLE_MATCH_THRESHOLD:
+                    low.append((listed, typed, score))
+    assert checked["homophone"] > 300 and checked["deleted"] > 100 and checked["inserted"] > 300
+    assert misses == []
+    assert low == []
