@@ -56,11 +56,12 @@ class OfficeDatabase:
         self._depth = 1
         try:
             yield
-        except BaseException:
-            self.conn.rollback()
-            raise
-        else:
             self.conn.commit()
+        except BaseException:
+            # Also when COMMIT itself fails (e.g. a full disk): nothing stays half-written.
+            if self.conn.in_transaction:
+                self.conn.rollback()
+            raise
         finally:
             self._depth = 0
 
