@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -125,6 +126,11 @@ def test_import_pkcs12_replaces_the_key_and_keeps_the_old_certificate_trusted(
     result = signing.verify_pdf(pdf, signing.trusted_certificates(data_dir))
     assert result["ok"], result["problems"]
     assert result["signer"]["key_type"] == "RSA-2048"
+    (tmp_path / "rsa.pdf").write_bytes(pdf)
+    out = subprocess.run(
+        ["pdfsig", "-nocert", "-no-ocsp", str(tmp_path / "rsa.pdf")], capture_output=True, text=True
+    ).stdout
+    assert "Signature is Valid." in out
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,7 @@ functions that need them, never when the window starts.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import json
 import logging
@@ -123,7 +124,6 @@ class SigningIdentity:
             from asn1crypto import keys as asn1_keys
             from asn1crypto import x509 as asn1_x509
             from cryptography.hazmat.primitives import serialization
-            from pyhanko.sign import signers
             from pyhanko_certvalidator.registry import SimpleCertificateStore
 
             key_der = self.private_key.private_bytes(
@@ -133,12 +133,40 @@ class SigningIdentity:
             )
             registry = SimpleCertificateStore()
             registry.register_multiple(_to_asn1(cert) for cert in self.chain)
-            self._signer = signers.SimpleSigner(
+            self._signer = _loaded_key_signer_class()(
                 signing_cert=asn1_x509.Certificate.load(_der(self.certificate)),
                 signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
                 cert_registry=registry,
             )
+            self._signer.loaded_key = self.private_key
         return self._signer
+
+
+@functools.cache
+def _loaded_key_signer_class() -> type:
+    """pyHanko's SimpleSigner, signing with the key object already loaded.
+
+    SimpleSigner re-loads the private key from DER for every signature; for an RSA-3072 key
+    that costs ~120 ms here, while the RSA operation itself takes ~1 ms.
+    """
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+    from pyhanko.sign import signers
+    from pyhanko.sign.general import get_pyca_cryptography_hash
+
+    class LoadedKeySigner(signers.SimpleSigner):
+        loaded_key: Any = None
+
+        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+            hash_algorithm = get_pyca_cryptography_hash(digest_algorithm)
+            key = self.loaded_key
+            if mechanism.signature_algo == "rsassa_pkcs1v15" and isinstance(key, rsa.RSAPrivateKey):
+                return key.sign(data, padding.PKCS1v15(), hash_algorithm)
+            if mechanism.signature_algo == "ecdsa" and isinstance(key, ec.EllipticCurvePrivateKey):
+                return key.sign(data, ec.ECDSA(hash_algorithm))
+            return super().sign_raw(data, digest_algorithm)
+
+    return LoadedKeySigner
 
 
 def certificate_fingerprint(certificate: x509.Certificate) -> str:
