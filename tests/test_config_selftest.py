@@ -65,3 +65,25 @@ def test_configured_certificate_must_exist(tmp_path, monkeypatch) -> None:
     assert "dept.p12 不存在" in report["steps"][0]["detail"]
     (tmp_path / "dept.p12").write_bytes(b"x")
     assert run(AppContext(data_dir=tmp_path / "data"), ["config"])["ok"] is True
+
+
+def test_cli_exit_statuses(tmp_path, monkeypatch, capsys) -> None:
+    from desktop_app import cli
+
+    monkeypatch.setenv("XYHC_CONFIG", str(tmp_path / "absent.toml"))
+    data = str(tmp_path / "data")
+    assert cli.main(["--data-dir", data, "selftest", "--steps", "config,data_dir"]) == 0
+    assert "自检通过" in capsys.readouterr().out
+    assert cli.main(["--data-dir", data, "selftest", "--steps", "catalog,nonsense"]) == 2
+    assert "未知的自检步骤：nonsense" in capsys.readouterr().err
+    broken = tmp_path / "config.toml"
+    broken.write_text("lock_department = 1\n", encoding="utf-8")
+    monkeypatch.setenv("XYHC_CONFIG", str(broken))
+    # The self-test reports the broken file as its failing step...
+    assert cli.main(["--data-dir", data, "selftest", "--steps", "config"]) == 1
+    assert f"[失败] 本机配置：配置文件 {broken} 第 1 行" in capsys.readouterr().out
+    # ...and any command that needs the file for its data folder stops with the same message.
+    monkeypatch.delenv("XYHC_DATA_DIR", raising=False)
+    assert cli.main(["backup", "create", str(tmp_path / "b.xyhcbak")]) == 1
+    assert f"错误：配置文件 {broken} 第 1 行" in capsys.readouterr().err
+    assert not (tmp_path / "b.xyhcbak").exists()
