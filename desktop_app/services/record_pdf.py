@@ -490,7 +490,7 @@ def _subject_section(record: dict[str, Any], styles: dict[str, Any]) -> list[Flo
         name = name or parse_query(str(record.get("query", ""))).value
     subject_type = SUBJECT_TYPE_TEXT.get(record.get("subject_type") or "", "—")
     rows = [
-        ("姓名或名称", name or "（未提供）", "主体类型", subject_type),
+        ("姓名或名称", name or "（查询时未提供）", "主体类型", subject_type),
         (
             "查询方式",
             f"按{INPUT_KIND_TEXT.get(kind, '其他信息')}查询",
