@@ -8,13 +8,16 @@ started by tests inherit these variables.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 _ISOLATED = Path(tempfile.mkdtemp(prefix="xyhc-tests-"))
+atexit.register(shutil.rmtree, _ISOLATED, ignore_errors=True)
 os.environ["XYHC_CONFIG"] = str(_ISOLATED / "machine-config.toml")
 os.environ["XYHC_SETTINGS"] = str(_ISOLATED / "user-settings.toml")
 os.environ["XYHC_SECRET_DIR"] = str(_ISOLATED / "secrets")
