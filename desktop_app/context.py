@@ -59,6 +59,13 @@ class AppContext:
 
         return self.cached("office", lambda: OfficeDatabase.open(self.data_dir / "office.db"))
 
+    @property
+    def lists(self) -> Any:
+        """lists.db (`ListStore`): the imported dishonesty lists."""
+        from desktop_app.models.lists_store import ListStore
+
+        return self.cached("lists", lambda: ListStore.open(self.data_dir / "lists.db"))
+
     def close(self) -> None:
         while self._closers:
             self._closers.pop()()

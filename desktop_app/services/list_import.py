@@ -1,0 +1,985 @@
+"""Import of dishonesty lists from the files courts and credit offices hand out.
+
+`import_list` reads an `.xlsx` workbook or a `.csv` file (UTF-8, UTF-8 with BOM, UTF-16 with
+BOM, or GBK/GB18030, detected), finds the header row of the standard 22-field push record of
+`004…txt` 附件1 (the catalog's `list_layout()`) or of a saved column mapping, validates and
+normalises every row (identifiers with `identifiers.normalize_id_cell`, names with `names`,
+dates in the usual written forms or as Excel serial numbers) and hands the accepted rows to
+`ListStore.importing`, which writes them in one transaction. Every refused row is reported
+with its row number (as a spreadsheet program shows it) and a Chinese reason.
+
+Hostile files are refused before anything is written: binary data renamed `.xlsx`/`.csv`,
+zip bombs (member sizes and compression ratios are checked before any XML is parsed),
+sheets whose cell range would make the spreadsheet reader allocate gigabytes (python-calamine
+aborts the whole process on such a file, so the sheet XML is scanned first), rows with
+thousands of columns, gigantic cells and NUL bytes. Cells that a spreadsheet would run as a
+formula (`=`, `+`, `-`, `@` …) are stored as text, never evaluated, and the listing is flagged
+so that exports can neutralise them; a name that starts like a formula is refused.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import datetime
+import hashlib
+import io
+import itertools
+import operator
+import re
+import time
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from desktop_app.errors import ImportCancelledError, ListFileError, UsageError
+from desktop_app.models import identifiers, names
+from desktop_app.models.lists_store import BATCH_ROWS, ListingRow, ListStore
+
+# The standard fields with a role in matching and history, as named in 附件1.
+FIELD_RECORD_KEY = "信息唯一标识"
+FIELD_CASE_NO = "案号"
+FIELD_NAME = "失信被执行人姓名/名称"
+FIELD_ID = "身份证号码/组织机构代码"
+FIELD_LEGAL_REP = "企业法定代表人姓名"
+FIELD_COURT = "执行法院"
+FIELD_SUBJECT_TYPE = "标识自然人或企业法人"
+FIELD_LISTED_ON = "发布时间"
+FIELD_FILED_ON = "立案时间"
+FIELD_REVOKED_ON = "撤销时间"
+ROLE_FIELDS = (
+    FIELD_RECORD_KEY,
+    FIELD_CASE_NO,
+    FIELD_NAME,
+    FIELD_ID,
+    FIELD_LEGAL_REP,
+    FIELD_COURT,
+    FIELD_SUBJECT_TYPE,
+    FIELD_LISTED_ON,
+    FIELD_FILED_ON,
+    FIELD_REVOKED_ON,
+)
+# Limits on what a list file may contain (a real list is far below each).
+MAX_COLUMNS = 1000
+MAX_CELL_CHARS = 32767  # Excel's own limit for one cell
+MAX_XLSX_UNCOMPRESSED = 3 * 1024**3
+MAX_ZIP_RATIO = 200  # sheet XML compresses 5–20×; zip bombs 1000× and more
+ZIP_RATIO_MIN_SIZE = 1024**2
+MAX_SHEET_CELLS = 60_000_000  # 1,048,576 rows × 57 columns
+HEADER_SCAN_ROWS = 50
+PROGRESS_EVERY = 1000
+
+# First characters with which a spreadsheet program would run a cell as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_NAME_FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+_SPACES_RE = re.compile(r"\s+")
+_DATE_RE = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[T\s]+\d{1,2}[:：]\d{1,2}(?:[:：]\d{1,2}(?:\.\d+)?)?)?$"
+)
+_COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_SERIAL_RE = re.compile(r"^\d{1,7}(?:\.\d+)?$")
+_EXCEL_EPOCH = datetime.date(1899, 12, 30)
+
+
+@dataclass
+class Rejection:
+    """A row that was not imported: its row number as a spreadsheet shows it, and why."""
+
+    row: int
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"row": self.row, "reason": self.reason}
+
+
+@dataclass
+class ImportReport:
+    """What an import did, for the CLI, the window and the audit log."""
+
+    file: str
+    list: str
+    category: str
+    sha256: str
+    file_format: str
+    encoding: str | None = None
+    sheet: str | None = None
+    header_row: int | None = None
+    version: int | None = None
+    rows_read: int = 0
+    added: int = 0
+    updated: int = 0
+    revoked: int = 0
+    unchanged: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    formula_rows: list[int] = field(default_factory=list)
+    same_as_version: int | None = None
+    bulk_load: bool = False
+    seconds: float = 0.0
+
+    @property
+    def rejected(self) -> int:
+        return len(self.rejections)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "list": self.list,
+            "category": self.category,
+            "version": self.version,
+            "sha256": self.sha256,
+            "format": self.file_format,
+            "encoding": self.encoding,
+            "sheet": self.sheet,
+            "header_row": self.header_row,
+            "rows_read": self.rows_read,
+            "added": self.added,
+            "updated": self.updated,
+            "revoked": self.revoked,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "rejections": [r.to_json() for r in self.rejections],
+            "warnings": self.warnings,
+            "formula_rows": self.formula_rows,
+            "same_as_version": self.same_as_version,
+            "bulk_load": self.bulk_load,
+            "seconds": round(self.seconds, 3),
+            "rows_per_second": round(self.rows_read / self.seconds) if self.seconds else None,
+        }
+
+    def summary(self) -> str:
+        """A few Chinese lines for a person."""
+        lines = [
+            f"名单“{self.list}”（{self.category}）：读取 {self.rows_read} 行，新增 {self.added}，"
+            f"更新 {self.updated}，撤销 {self.revoked}，未变 {self.unchanged}，"
+            f"拒绝 {self.rejected}。"
+        ]
+        if self.same_as_version is not None:
+            lines.append(f"该文件与第 {self.same_as_version} 版相同，名单未作任何更改。")
+        elif self.version is not None:
+            lines.append(f"已保存为第 {self.version} 版（SHA-256 {self.sha256[:16]}…）。")
+        lines.extend(f"注意：{w}" for w in self.warnings)
+        lines.extend(f"第 {r.row} 行：{r.reason}" for r in self.rejections)
+        return "\n".join(lines)
+
+
+# --- dates ----------------------------------------------------------------------------
+
+
+def parse_list_date(value: object) -> str | None:
+    """An ISO date (YYYY-MM-DD) from a date cell, None for an empty cell.
+
+    Accepts date/datetime objects, Excel serial numbers, `2019-01-02`, `2019/1/2`,
+    `2019.1.2`, `2019年1月2日` (each optionally with a time), `20190102` and full-width
+    digits. Raises ValueError for anything else, or a date before 1900 or after 2100.
+    """
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        return _checked(value.date())
+    if isinstance(value, datetime.date):
+        return _checked(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _from_number(value)
+    text = str(value).strip()
+    if not text:
+        return None
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            return _checked(datetime.date.fromisoformat(text))
+        except ValueError:
+            pass
+    text = unicodedata.normalize("NFKC", text)
+    match = _DATE_RE.match(text) or _COMPACT_DATE_RE.match(text)
+    if match:
+        year, month, day = (int(part) for part in match.groups())
+        return _checked(datetime.date(year, month, day))
+    if _SERIAL_RE.match(text):
+        return _from_number(float(text))
+    raise ValueError(text)
+
+
+def _from_number(number: float) -> str:
+    if 19000101 <= number <= 21001231 and float(number).is_integer():
+        digits = str(int(number))
+        return _checked(datetime.date(int(digits[:4]), int(digits[4:6]), int(digits[6:])))
+    if 1 <= number < 73051:  # Excel serials up to 2099-12-31
+        return _checked(_EXCEL_EPOCH + datetime.timedelta(days=int(number)))
+    raise ValueError(str(number))
+
+
+def _checked(day: datetime.date) -> str:
+    if not 1900 <= day.year <= 2100:
+        raise ValueError(day.isoformat())
+    return day.isoformat()
+
+
+# --- cells ----------------------------------------------------------------------------
+
+
+def header_key(text: object) -> str:
+    """How header cells are compared: NFKC, no spaces, no `*` marks."""
+    text = unicodedata.normalize("NFKC", str(text or ""))
+    return _SPACES_RE.sub("", text).replace("*", "").replace("※", "")
+
+
+def _cell_text(value: object) -> str:
+    """A cell as text, trimmed; integral numbers without `.0`, dates as ISO."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    return str(value)
+
+
+# --- reading files ------------------------------------------------------------------
+
+
+class _HashingReader(io.RawIOBase):
+    """A binary file that hashes what is read and refuses NUL bytes on the way."""
+
+    def __init__(self, raw: io.BufferedReader, refuse_nul: bool) -> None:
+        self.raw = raw
+        self.sha256 = hashlib.sha256()
+        self.refuse_nul = refuse_nul
+        self.bytes_read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        count = self.raw.readinto(buffer)
+        if count:
+            chunk = bytes(memoryview(buffer)[:count])
+            if self.refuse_nul and b"\x00" in chunk:
+                raise ListFileError(
+                    "文件中含有空字符（NUL），不是正常的文本文件，可能已损坏或被改了扩展名。"
+                    "请重新导出为 .csv 或 .xlsx 后再导入。"
+                )
+            self.sha256.update(chunk)
+            self.bytes_read += count
+        return count
+
+
+@dataclass
+class _Sheet:
+    """Rows of one sheet (or of the CSV file): (row number, cells)."""
+
+    name: str | None
+    rows: Iterator[tuple[int, list[Any]]]
+    estimated_rows: int
+
+
+def _csv_encoding(sample: bytes) -> tuple[str, str]:
+    """(codec, label) of a CSV file from its first bytes."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig", "UTF-8（带BOM）"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", "UTF-16"
+    if b"\x00" in sample:
+        raise ListFileError(
+            "文件中含有空字符（NUL），不是正常的文本文件，可能已损坏或被改了扩展名。"
+            "请重新导出为 .csv 或 .xlsx 后再导入。"
+        )
+    for codec, label in (("utf-8", "UTF-8"), ("gb18030", "GB18030（GBK）")):
+        try:
+            text = codecs.getincrementaldecoder(codec)().decode(sample, final=False)
+        except UnicodeDecodeError:
+            continue
+        controls = sum(1 for char in text if ord(char) < 32 and char not in "\t\r\n")
+        if controls > max(8, len(text) // 100):
+            break
+        return codec, label
+    raise ListFileError(
+        "无法识别文件的文字编码，或文件不是文本文件。请在 Excel 或 WPS 中另存为"
+        "“CSV UTF-8”或 .xlsx 后再导入。"
+    )
+
+
+def _csv_delimiter(text: str) -> str:
+    first_line = text.split("\n", 1)[0]
+    counts = {d: first_line.count(d) for d in (",", "\t", ";", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+class _CsvFile:
+    """A CSV list file, read in one pass that also hashes it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        with open(path, "rb") as handle:
+            sample = handle.read(65536)
+        self.codec, self.encoding_label = _csv_encoding(sample)
+        head = codecs.getincrementaldecoder(self.codec)(errors="replace").decode(sample)
+        self.delimiter = _csv_delimiter(head.lstrip("\ufeff"))
+        lines = max(head.count("\n"), 1)
+        self.estimated_rows = max(1, int(path.stat().st_size / max(len(sample) / lines, 1)))
+        self._reader: _HashingReader | None = None
+        self._complete = False
+
+    def sheets(self) -> Iterator[_Sheet]:
+        yield _Sheet(None, self._rows(), self.estimated_rows)
+
+    def _rows(self) -> Iterator[tuple[int, list[Any]]]:
+        raw = open(self.path, "rb")  # noqa: SIM115 - closed in the finally below
+        try:
+            self._reader = _HashingReader(raw, refuse_nul=not self.codec.startswith("utf-16"))
+            text = io.TextIOWrapper(
+                io.BufferedReader(self._reader, 1 << 20), encoding=self.codec, newline=""
+            )
+            reader = csv.reader(text, delimiter=self.delimiter)
+            row_no = 0
+            previous_limit = csv.field_size_limit(MAX_CELL_CHARS)
+            try:
+                while True:
+                    try:
+                        cells = next(reader)
+                    except StopIteration:
+                        self._complete = True
+                        return
+                    except csv.Error as error:
+                        raise _csv_error(row_no + 1, error) from None
+                    except UnicodeDecodeError:
+                        raise ListFileError(
+                            f"第 {row_no + 1} 行附近的文字不是 {self.encoding_label} 编码，"
+                            "文件编码前后不一致。请用 Excel 或 WPS 重新另存为“CSV UTF-8”后再导入。"
+                        ) from None
+                    row_no += 1
+                    if len(cells) > MAX_COLUMNS:
+                        raise _too_many_columns(row_no, len(cells))
+                    yield row_no, cells
+            finally:
+                csv.field_size_limit(previous_limit)
+        finally:
+            raw.close()
+
+    def sha256(self) -> str:
+        """The file's SHA-256, hashed while the rows were read (all of them first)."""
+        if self._reader is None or not self._complete:
+            raise RuntimeError("read every row first")
+        return self._reader.sha256.hexdigest()
+
+
+def _csv_error(row_no: int, error: csv.Error) -> ListFileError:
+    if "field larger than field limit" in str(error):
+        return ListFileError(
+            f"第 {row_no} 行有超过 {MAX_CELL_CHARS} 个字符的单元格，不像是名单数据，"
+            "文件可能已损坏或被篡改。请核对后重新导出。"
+        )
+    if "NUL" in str(error):
+        return ListFileError(
+            f"第 {row_no} 行含有空字符（NUL），文件可能已损坏。请重新导出后再导入。"
+        )
+    return ListFileError(f"第 {row_no} 行不是有效的 CSV 格式（{error}）。请重新导出后再导入。")
+
+
+def _too_many_columns(row_no: int, count: int) -> ListFileError:
+    return ListFileError(
+        f"第 {row_no} 行有 {count} 列，超过上限 {MAX_COLUMNS} 列，不像是名单文件，"
+        "可能已损坏或被篡改。请核对后重新导出。"
+    )
+
+
+_CELL_REF_RE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,7})([0-9]{1,10})"')
+_ROW_REF_RE = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="([0-9]{1,10})"')
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _check_xlsx_zip(path: Path) -> None:
+    """Refuse a workbook that is not a zip, is a zip bomb, or has an oversized sheet range.
+
+    Runs before python-calamine sees the file: calamine inflates whole parts and allocates
+    the full rectangle of a sheet's cells, and a failed allocation aborts the process.
+    """
+    not_xlsx = ListFileError(
+        f"“{path.name}”不是有效的 Excel 工作簿（.xlsx），可能是其他文件改了扩展名或已损坏。"
+        "请用 Excel 或 WPS 打开后另存为 .xlsx 再导入。"
+    )
+    if not zipfile.is_zipfile(path):
+        raise not_xlsx
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        raise not_xlsx from None
+    with archive:
+        members = archive.infolist()
+        if not any(m.filename == "[Content_Types].xml" for m in members):
+            raise not_xlsx
+        total = sum(m.file_size for m in members)
+        if total > MAX_XLSX_UNCOMPRESSED:
+            raise _bomb(path, f"解压后共 {total / 1024**3:.1f} GB")
+        for member in members:
+            ratio = member.file_size / max(member.compress_size, 1)
+            if member.file_size > ZIP_RATIO_MIN_SIZE and ratio > MAX_ZIP_RATIO:
+                raise _bomb(path, f"其中“{member.filename}”压缩比达 {ratio:.0f} 倍")
+        for member in members:
+            if member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml"):
+                _check_sheet_range(path, archive, member)
+
+
+def _bomb(path: Path, detail: str) -> ListFileError:
+    return ListFileError(
+        f"“{path.name}”解压后异常巨大（{detail}），像是恶意构造的压缩炸弹，已拒绝导入，"
+        "未写入任何数据。请向提供方索取正常导出的文件。"
+    )
+
+
+def _check_sheet_range(path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
+    """Scan a sheet's XML for the extent of its cell references (bounded by zip sizes)."""
+    min_col = min_row = 1 << 40
+    max_col = max_row = 0
+    tail = b""
+    try:
+        with archive.open(member) as stream:
+            while True:
+                chunk = stream.read(1 << 22)
+                if not chunk:
+                    break
+                data = tail + chunk
+                letters = set(_CELL_REF_RE.findall(data))
+                for col, row in letters:
+                    number = _column_number(col)
+                    min_col, max_col = min(min_col, number), max(max_col, number)
+                    min_row, max_row = min(min_row, int(row)), max(max_row, int(row))
+                for row in _ROW_REF_RE.findall(data):
+                    min_row, max_row = min(min_row, int(row)), max(max_row, int(row))
+                tail = data[-64:]
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise ListFileError(
+            f"“{path.name}”中的工作表已损坏（{error}）。请用 Excel 或 WPS 重新另存为 .xlsx。"
+        ) from None
+    if not max_row:
+        return
+    width = max_col - min_col + 1 if max_col else 1
+    if width > MAX_COLUMNS:
+        raise ListFileError(
+            f"“{path.name}”的工作表有 {width} 列，超过上限 {MAX_COLUMNS} 列，不像是名单文件，"
+            "可能已损坏或被篡改，已拒绝导入。"
+        )
+    height = max_row - min_row + 1
+    if width * height > MAX_SHEET_CELLS:
+        raise ListFileError(
+            f"“{path.name}”的工作表范围过大（{height} 行 × {width} 列），已拒绝导入。"
+            "请删除表格中远离数据的空单元格或格式后重新保存，或改用 CSV。"
+        )
+
+
+class _XlsxFile:
+    """An .xlsx workbook read with python-calamine (merged cells filled from their anchor)."""
+
+    encoding_label = None
+
+    def __init__(self, path: Path) -> None:
+        import python_calamine
+
+        _check_xlsx_zip(path)
+        self.path = path
+        try:
+            self.workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+        except Exception as error:  # calamine raises several unrelated error types
+            raise ListFileError(
+                f"无法读取工作簿“{path.name}”（{error}）。请用 Excel 或 WPS 打开后另存为 .xlsx。"
+            ) from None
+        self.sheet_names = [
+            m.name
+            for m in self.workbook.sheets_metadata
+            if m.typ == python_calamine.SheetTypeEnum.WorkSheet
+        ]
+
+    def sheets(self) -> Iterator[_Sheet]:
+        for name in self.sheet_names:
+            try:
+                sheet = self.workbook.get_sheet_by_name(name)
+            except Exception as error:
+                raise ListFileError(
+                    f"无法读取工作表“{name}”（{error}）。请用 Excel 或 WPS 重新另存为 .xlsx。"
+                ) from None
+            yield _Sheet(name, self._rows(sheet), sheet.height)
+
+    @staticmethod
+    def _rows(sheet: Any) -> Iterator[tuple[int, list[Any]]]:
+        first_col = sheet.start[1] if sheet.start else 0
+        # Merged ranges: every covered cell takes the value of the range's top-left cell.
+        covered: dict[int, list[tuple[int, int, int]]] = {}
+        for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or ():
+            for r in range(r0, r1 + 1):
+                covered.setdefault(r, []).append((c0 - first_col, c1 - first_col, r0))
+        anchors: dict[tuple[int, int], Any] = {}
+        for index, cells in enumerate(sheet.iter_rows()):
+            if len(cells) > MAX_COLUMNS:
+                raise _too_many_columns(index + 1, len(cells))
+            spans = covered.get(index)
+            if spans:
+                cells = list(cells)
+                for c0, c1, r0 in spans:
+                    if r0 == index:
+                        anchors[(r0, c0)] = cells[c0] if c0 < len(cells) else None
+                    value = anchors.get((r0, c0))
+                    for c in range(max(c0, 0), min(c1 + 1, len(cells))):
+                        if cells[c] in ("", None):
+                            cells[c] = value
+            yield index + 1, cells
+
+    def sha256(self) -> str:
+        with open(self.path, "rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _open_list_file(path: Path) -> _CsvFile | _XlsxFile:
+    if not path.is_file():
+        raise UsageError(f"找不到文件“{path}”。请检查路径是否正确。")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _XlsxFile(path)
+    if suffix in (".csv", ".txt"):
+        return _CsvFile(path)
+    if suffix in (".xls", ".et"):
+        raise ListFileError(
+            f"不支持旧版 Excel 格式（{suffix}）。请用 Excel 或 WPS 打开后另存为 .xlsx 再导入。"
+        )
+    raise ListFileError(f"不支持的文件类型“{suffix or path.name}”：请导入 .xlsx 或 .csv 文件。")
+
+
+# --- header and columns -------------------------------------------------------------
+
+
+@dataclass
+class _Columns:
+    """Where each standard field is in a sheet (0-based column), found on `header_row`."""
+
+    header_row: int
+    positions: dict[str, int]
+    header_cells: list[str]
+
+
+def _resolve_mapping(mapping: Mapping[str, str], layout_names: Sequence[str]) -> dict[str, str]:
+    """Standard field (as in the layout) → header key of the file column."""
+    by_key = {header_key(name): name for name in layout_names}
+    resolved = {}
+    for standard, column in mapping.items():
+        name = by_key.get(header_key(standard))
+        if name is None:
+            raise UsageError(
+                f"列映射中的“{standard}”不是标准字段。标准字段有：{'、'.join(layout_names)}。"
+            )
+        resolved[name] = header_key(column)
+    return resolved
+
+
+def validate_mapping(columns: Mapping[str, str], catalog: Any) -> dict[str, str]:
+    """A column mapping with its standard fields spelled as in the layout (UsageError for a
+    field that is not standard, or for two fields mapped to one column)."""
+    layout_names = _layout_names(catalog)
+    by_key = {header_key(name): name for name in layout_names}
+    _resolve_mapping(columns, layout_names)
+    result = {by_key[header_key(standard)]: column for standard, column in columns.items()}
+    seen: dict[str, str] = {}
+    for standard, column in result.items():
+        if header_key(column) in seen:
+            raise UsageError(
+                f"文件列“{column}”同时映射到了“{seen[header_key(column)]}”和“{standard}”。"
+            )
+        seen[header_key(column)] = standard
+    return result
+
+
+def _find_header(
+    rows: list[tuple[int, list[Any]]],
+    layout_names: Sequence[str],
+    mapped: Mapping[str, str],
+) -> _Columns | None:
+    """The row among `rows` that names the most standard fields (the name field required)."""
+    wanted = {header_key(name): name for name in layout_names}
+    # A mapped column takes precedence over a file column that happens to carry the
+    # standard name of another field.
+    wanted.update({column: standard for standard, column in mapped.items()})
+    best: _Columns | None = None
+    for row_no, cells in rows:
+        positions: dict[str, int] = {}
+        for index, cell in enumerate(cells):
+            standard = wanted.get(header_key(cell))
+            if standard and standard not in positions:
+                positions[standard] = index
+        # Without a mapping a lone cell reading like the name header is no header yet.
+        if (
+            FIELD_NAME in positions
+            and (len(positions) >= 2 or mapped)
+            and (best is None or len(positions) > len(best.positions))
+        ):
+            best = _Columns(row_no, positions, [_cell_text(c) for c in cells])
+    return best
+
+
+# --- rows -----------------------------------------------------------------------------
+
+_PERSON_MARKS = ("自然人", "个人")
+_ORGANIZATION_MARKS = ("法人", "组织", "企业", "单位", "公司", "个体")
+
+
+def _subject_type(id_kind: str, mark: str, name: str) -> str:
+    if id_kind in ("resident_id", "masked_resident_id"):
+        return "person"
+    if id_kind in ("uscc", "org_code", "masked_other"):
+        return "organization"
+    if any(word in mark for word in _PERSON_MARKS):
+        return "person"
+    if any(word in mark for word in _ORGANIZATION_MARKS):
+        return "organization"
+    return "organization" if names.name_parts(name).is_organization else "person"
+
+
+def _id_key(kind: str, value: str | None) -> str | None:
+    if kind == "resident_id" or kind == "org_code":
+        return value
+    if kind == "uscc" and value:
+        return identifiers.org_code_of_uscc(value)
+    return None
+
+
+def _row_hash(fields: str) -> int:
+    digest = hashlib.blake2b(fields.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+FIELD_SEPARATOR = "\x1f"  # between the stored fields of a listing (see lists_store)
+_FORMULA_RE = re.compile("(?:^|\x1f)[=+\\-@\t\r]")
+
+
+class _RowBuilder:
+    """Turns the cells of one data row into a `ListingRow`, or a rejection reason.
+
+    Written for speed (it runs once per row of lists with millions of rows): the cells of
+    the standard fields are picked with one itemgetter, and the stored `fields` text, the
+    formula check and the row hash all work on one joined string.
+    """
+
+    def __init__(self, columns: _Columns, layout_names: Sequence[str]) -> None:
+        self.layout_names = list(layout_names)
+        positions = [columns.positions.get(name) for name in self.layout_names]
+        self.width = max(p for p in positions if p is not None) + 1
+        # A field the file lacks reads the empty cell appended to every row (index -1).
+        self.getter = operator.itemgetter(*(-1 if p is None else p for p in positions))
+        at = {name: i for i, name in enumerate(self.layout_names)}
+        self.i_key, self.i_case, self.i_name = (
+            at[FIELD_RECORD_KEY],
+            at[FIELD_CASE_NO],
+            at[FIELD_NAME],
+        )
+        self.i_id, self.i_rep, self.i_court = at[FIELD_ID], at[FIELD_LEGAL_REP], at[FIELD_COURT]
+        self.i_mark = at[FIELD_SUBJECT_TYPE]
+        self.i_listed, self.i_revoked = at[FIELD_LISTED_ON], at[FIELD_REVOKED_ON]
+        self.i_filed = at[FIELD_FILED_ON]
+        self.has_record_key = FIELD_RECORD_KEY in columns.positions
+
+    def build(self, row_no: int, cells: list[Any]) -> tuple[ListingRow | None, str | None, bool]:
+        """(row, None, formula) for an accepted row, (None, reason, formula) otherwise."""
+        if len(cells) < self.width:
+            cells = cells + [""] * (self.width - len(cells))
+        cells.append("")
+        raw = self.getter(cells)
+        texts = [v.strip() if v.__class__ is str else _cell_text(v) for v in raw]
+        joined = FIELD_SEPARATOR.join(texts)
+        if len(joined) > MAX_CELL_CHARS and max(map(len, texts)) > MAX_CELL_CHARS:
+            raise ListFileError(
+                f"第 {row_no} 行有超过 {MAX_CELL_CHARS} 个字符的单元格，不像是名单数据，"
+                "文件可能已损坏或被篡改。请核对后重新导出。"
+            )
+        formula = _FORMULA_RE.search(joined) is not None
+        name_text = texts[self.i_name]
+        if not name_text:
+            return None, "姓名/名称为空。", formula
+        if name_text.startswith(_NAME_FORMULA_PREFIXES):
+            reason = f"姓名/名称以“{name_text[0]}”开头，像是表格公式，已拒绝（防止公式注入）。"
+            return None, reason, formula
+        name = names.clean_display(name_text)
+        name_norm = names.normalize_name(name)
+        if len(name_norm) < 2:
+            return None, f"姓名/名称“{name}”不完整（少于两个字）。", formula
+        id_cell = identifiers.normalize_id_cell(raw[self.i_id])
+        if id_cell.kind == "invalid":
+            return None, f"证件号码“{id_cell.value}”无效：{id_cell.error}", formula
+        try:
+            listed_on = parse_list_date(raw[self.i_listed])
+        except ValueError:
+            return None, f"{FIELD_LISTED_ON}“{texts[self.i_listed]}”不是有效日期。", formula
+        try:
+            revoked_on = parse_list_date(raw[self.i_revoked])
+        except ValueError:
+            return None, f"{FIELD_REVOKED_ON}“{texts[self.i_revoked]}”不是有效日期。", formula
+        # 立案时间 decides nothing: kept as written when it is not a date.
+        with contextlib.suppress(ValueError):
+            texts[self.i_filed] = parse_list_date(raw[self.i_filed]) or ""
+        core = names.name_core(name)
+        subject_type = _subject_type(id_cell.kind, texts[self.i_mark], name)
+        legal_rep = texts[self.i_rep]
+        legal_rep_norm = None
+        if legal_rep and subject_type == "organization":
+            legal_rep_norm = names.normalize_name(legal_rep) or None
+        case_no = texts[self.i_case] or None
+        texts[self.i_name] = name
+        texts[self.i_id] = id_cell.value or ""
+        texts[self.i_listed] = listed_on or ""
+        texts[self.i_revoked] = revoked_on or ""
+        record_key = texts[self.i_key] if self.has_record_key else ""
+        if not record_key:
+            record_key = f"{id_cell.value or name_norm}|{case_no or ''}"
+        fields = FIELD_SEPARATOR.join(texts)
+        if fields.count(FIELD_SEPARATOR) != len(texts) - 1:
+            fields = FIELD_SEPARATOR.join(t.replace(FIELD_SEPARATOR, " ") for t in texts)
+        row = ListingRow(
+            record_key,
+            name,
+            name_norm,
+            core if core != name_norm else None,
+            subject_type,
+            id_cell.kind,
+            id_cell.value,
+            _id_key(id_cell.kind, id_cell.value),
+            legal_rep_norm,
+            case_no,
+            texts[self.i_court] or None,
+            listed_on,
+            revoked_on,
+            row_no,
+            _row_hash(fields),
+            int(formula),
+            fields,
+        )
+        return row, None, formula
+
+
+# --- the import -----------------------------------------------------------------------
+
+
+def _layout_names(catalog: Any) -> list[str]:
+    layout = sorted(catalog.list_layout(), key=lambda f: f["position"])
+    layout_names = [f["name"] for f in layout]
+    keys = {header_key(n): n for n in layout_names}
+    missing = [f for f in ROLE_FIELDS if header_key(f) not in keys]
+    if missing:
+        raise ListFileError(
+            f"目录中的名单标准格式缺少字段：{'、'.join(missing)}。请更新信用核查台。"
+        )
+    # Use the role names exactly as this module spells them.
+    by_key = {header_key(f): f for f in ROLE_FIELDS}
+    return [by_key.get(header_key(n), n) for n in layout_names]
+
+
+def _default_catalog() -> Any:
+    from desktop_app import paths
+    from desktop_app.models.catalog import Catalog
+
+    return Catalog.open(paths.catalog_path())
+
+
+def import_list(
+    store: ListStore,
+    path: Path | str,
+    category: str,
+    list_name: str | None = None,
+    mapping: str | Mapping[str, str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+    *,
+    catalog: Any = None,
+    today: datetime.date | None = None,
+) -> ImportReport:
+    """Import one list file as one transaction and report what happened.
+
+    `category` is resolved through the catalog (any alias; unknown → UnknownNameError).
+    `list_name` defaults to the canonical category, so that the next file of the same list
+    updates it. `mapping` is the name of a saved column mapping or a dict (standard field →
+    file column). `progress(done, total)` is called every `PROGRESS_EVERY` rows (total is an
+    estimate until the end) and `cancel()` at the same points: when it returns True the
+    import stops with ImportCancelledError and nothing is written. Raises ListFileError for a
+    file that cannot be read (nothing written).
+    """
+    started = time.perf_counter()
+    path = Path(path)
+    own_catalog = catalog is None
+    catalog = catalog or _default_catalog()
+    try:
+        category = catalog.resolve_category(category)
+        layout_names = _layout_names(catalog)
+    finally:
+        if own_catalog:
+            catalog.close()
+    mapping_name = mapping if isinstance(mapping, str) else None
+    if isinstance(mapping, str):
+        saved = store.mapping(mapping)
+        if saved is None:
+            known = "、".join(m["name"] for m in store.mappings()) or "（尚未保存任何映射）"
+            raise UsageError(f"没有名为“{mapping}”的列映射。已保存的映射：{known}。")
+        mapping = saved
+    mapped = _resolve_mapping(mapping or {}, layout_names)
+    list_name = names.clean_display(list_name) if list_name else category
+    if not list_name:
+        raise UsageError("名单名称不能为空。")
+
+    source = _open_list_file(path)
+    report = ImportReport(
+        file=path.name,
+        list=list_name,
+        category=category,
+        sha256="",
+        file_format="xlsx" if isinstance(source, _XlsxFile) else "csv",
+        encoding=source.encoding_label,
+    )
+    today_iso = (today or datetime.date.today()).isoformat()
+    total = done = 0
+
+    def tick() -> None:
+        if cancel is not None and cancel():
+            raise ImportCancelledError("导入已取消，名单未作任何更改。")
+        if progress is not None:
+            progress(done, max(total, done))
+
+    with store.importing(
+        list_name=list_name,
+        category=category,
+        file_name=path.name,
+        field_names=layout_names,
+        mapping_name=mapping_name,
+    ) as session:
+        sheet, columns, head = _pick_sheet(source, layout_names, mapped, report)
+        total = sheet.estimated_rows
+        session.start(expected_rows=total)
+        if FIELD_ID not in columns.positions:
+            report.warnings.append("文件中没有证件号码列，这些名单只能按名称核查。")
+        builder = _RowBuilder(columns, layout_names)
+        header_keys = [header_key(c) for c in columns.header_cells]
+        name_at = columns.positions[FIELD_NAME]
+        name_header = columns.header_cells[name_at]
+        batch: list[ListingRow] = []
+        for row_no, cells in _chain_after(head, columns.header_row, sheet.rows):
+            if not any(c not in ("", None) for c in cells):
+                continue
+            if (
+                len(cells) > name_at
+                and _cell_text(cells[name_at]) == name_header
+                and [header_key(c) for c in cells[: len(header_keys)]] == header_keys
+            ):
+                continue  # the header, repeated on every printed page
+            report.rows_read += 1
+            row, reason, formula = builder.build(row_no, cells)
+            if row is None:
+                report.rejections.append(Rejection(row_no, reason or ""))
+            else:
+                if formula:
+                    report.formula_rows.append(row_no)
+                batch.append(row)
+                if len(batch) >= BATCH_ROWS:
+                    session.add(batch)
+                    batch = []
+            done += 1
+            if done % PROGRESS_EVERY == 0:
+                tick()
+        if batch:
+            session.add(batch)
+        report.sha256 = source.sha256()
+        tick()
+        counts = session.finish(
+            sha256=report.sha256,
+            rows_read=report.rows_read,
+            rejected=len(report.rejections),
+            today=today_iso,
+            sheet=sheet.name,
+        )
+    for row_no, first in counts.duplicates or ():
+        report.rejections.append(Rejection(row_no, f"与第 {first} 行是同一条记录（重复）。"))
+    report.rejections.sort(key=lambda r: r.row)
+    report.added, report.updated = counts.added, counts.updated
+    report.revoked, report.unchanged = counts.revoked, counts.unchanged
+    report.version = counts.version_no
+    report.same_as_version = counts.same_as_version
+    report.bulk_load = counts.bulk_load
+    if report.formula_rows:
+        report.warnings.append(
+            f"有 {len(report.formula_rows)} 行含有以 = + - @ 开头的单元格，"
+            "已按文本保存（不会执行），导出时会加上前导单引号。"
+        )
+    report.seconds = time.perf_counter() - started
+    if progress is not None:
+        progress(done, done)
+    return report
+
+
+def _pick_sheet(
+    source: _CsvFile | _XlsxFile,
+    layout_names: Sequence[str],
+    mapped: Mapping[str, str],
+    report: ImportReport,
+) -> tuple[_Sheet, _Columns, list[tuple[int, list[Any]]]]:
+    """The first sheet with a list header among its first rows, its columns and those rows."""
+    skipped = []
+    for sheet in source.sheets():
+        head = list(itertools.islice(sheet.rows, HEADER_SCAN_ROWS))
+        columns = _find_header(head, layout_names, mapped)
+        if columns is None:
+            skipped.append(sheet.name)
+            continue
+        missing = _missing_mapped(columns, mapped)
+        if missing:
+            raise UsageError(
+                f"列映射中的列“{'、'.join(missing)}”在文件"
+                f"{f'的工作表“{sheet.name}”' if sheet.name else ''}中找不到。"
+                f"文件表头为：{'、'.join(c for c in columns.header_cells if c)}。"
+            )
+        if sheet.name is not None:
+            report.sheet = sheet.name
+            others = len(source.sheet_names) - 1
+            report.warnings.append(
+                f"导入工作表“{sheet.name}”（第 {columns.header_row} 行为表头）"
+                + (f"；其余 {others} 张工作表未导入。" if others else "。")
+            )
+        report.header_row = columns.header_row
+        return sheet, columns, head
+    raise ListFileError(_no_header_message(source, mapped))
+
+
+def _chain_after(
+    head: list[tuple[int, list[Any]]], header_row: int, rest: Iterator[tuple[int, list[Any]]]
+) -> Iterator[tuple[int, list[Any]]]:
+    for item in head:
+        if item[0] > header_row:
+            yield item
+    yield from rest
+
+
+def _missing_mapped(columns: _Columns, mapped: Mapping[str, str]) -> list[str]:
+    present = {header_key(c) for c in columns.header_cells}
+    return [column for column in mapped.values() if column not in present]
+
+
+def _no_header_message(source: _CsvFile | _XlsxFile, mapped: Mapping[str, str]) -> str:
+    where = (
+        f"工作簿的 {len(source.sheet_names)} 张工作表（{'、'.join(source.sheet_names)}）"
+        if isinstance(source, _XlsxFile)
+        else "文件"
+    )
+    hint = (
+        "请检查列映射是否与文件表头一致。"
+        if mapped
+        else "标准表头为附件1《失信被执行人信息推送表》的字段（如“失信被执行人姓名/名称”"
+        "“身份证号码/组织机构代码”）；其他格式请先用 lists mapping save 保存列映射。"
+    )
+    return f"在{where}的前 {HEADER_SCAN_ROWS} 行中没有找到名单表头。{hint}"
