@@ -33,6 +33,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "audit",
     "verify",
     "demo",
+    "lists",
+    "check",
 )
 
 

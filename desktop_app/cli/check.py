@@ -1,0 +1,100 @@
+"""`check QUERY --jurisdiction J --department D [--name NAME] [--as-of DATE]`: one check.
+
+A thin shell over `desktop_app.services.check.run_check`, which the window calls too.
+Exit status 2 for input that cannot be checked (wrong check digit, unknown department …).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from desktop_app.cli import add_json_flag, emit
+from desktop_app.context import AppContext
+from desktop_app.errors import UsageError
+
+MATCH_TEXT = {
+    "exact_id": "证件号码一致",
+    "masked_id": "遮蔽号码的可见位及姓名一致",
+    "org_code": "组织机构代码一致",
+    "name_exact": "名称一致",
+    "name_confirmed": "经人工确认",
+    "related": "关联（法定代表人）",
+}
+APPLIES_TO = {"person": "自然人", "organization": "法人和非法人组织", "any": "均适用"}
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "check", help="核查一个主体：身份证号码、统一社会信用代码、组织机构代码或名称"
+    )
+    parser.add_argument(
+        "query", metavar="QUERY", help="身份证号码、统一社会信用代码、组织机构代码或名称"
+    )
+    parser.add_argument("--jurisdiction", metavar="J", help="地区（默认取本机配置）")
+    parser.add_argument("--department", metavar="D", help="实施部门（默认取本机配置）")
+    parser.add_argument("--name", metavar="NAME", help="与证件号码一起核对的姓名/名称")
+    parser.add_argument("--as-of", metavar="DATE", help="核查基准日期 YYYY-MM-DD（默认今天）")
+    parser.add_argument("--limit", type=int, default=100, metavar="N", help="最多列出的命中条数")
+    add_json_flag(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, ctx: AppContext) -> int:
+    from desktop_app.services.check import run_check
+
+    jurisdiction = args.jurisdiction or ctx.config.jurisdiction
+    department = args.department or ctx.config.department
+    if not jurisdiction or not department:
+        raise UsageError(
+            "请用 --jurisdiction 和 --department 指定地区和实施部门（或由信息科在本机配置中设置）。"
+        )
+    result = run_check(
+        ctx.catalog,
+        ctx.lists,
+        args.query,
+        jurisdiction,
+        department,
+        name=args.name,
+        as_of=args.as_of,
+        limit=args.limit,
+    )
+    emit(args, result, lambda: result_text(result))
+    return 2 if result["status"] == "invalid_input" else 0
+
+
+def result_text(result: dict[str, Any]) -> str:
+    """A check result for reading in a terminal."""
+    lines = [f"{result['status_text']}（{result['jurisdiction']} {result['department']}）"]
+    if result["error"]:
+        lines.append(result["error"])
+        return "\n".join(lines)
+    hits = result["hits"]
+    if result["hits_truncated"]:
+        lines.append(
+            f"共 {result['hit_count']} 条同名记录，仅列出前 {len(hits)} 条；请用证件号码核查。"
+        )
+    for hit in hits:
+        state = "有效" if hit["active"] else f"已撤销（{hit['revoked_on'] or '未到列入日期'}）"
+        lines.append(
+            f"[{hit['hit_id']}] {hit['name']} {hit['id'] or ''}｜{hit['list']}｜{hit['category']}"
+            f"｜列入 {hit['listed_on'] or '—'}｜{state}"
+            f"｜{MATCH_TEXT.get(hit['match'], hit['match'])}"
+        )
+        for note in (hit.get("note"), hit["catalog_note"]):
+            if note:
+                lines.append(f"    {note}")
+    for item in result["possible"]:
+        lines.append(
+            f"疑似 [{item['hit_id']}] {item['name']}｜{item['list']}"
+            f"｜相似度 {item['score']}：{item['reason']}"
+        )
+    if result["measures"]:
+        lines.append(f"本部门应实施的措施（{len(result['measures'])} 项）：")
+        for measure in result["measures"]:
+            lines.append(
+                f"  [{measure['hit_id']}] {measure['label']} {measure['text']}"
+                f"（{APPLIES_TO.get(measure['applies_to'], measure['applies_to'])}；"
+                f"依据：{measure['basis']}）"
+            )
+    return "\n".join(lines)

@@ -1,0 +1,360 @@
+"""The check: is the subject a clerk typed on a dishonesty list, and what must be done.
+
+`run_check` is the one function the CLI and the window call. It validates the input before
+anything is searched (a mistyped ID is `invalid_input`, never `not_listed`), looks the subject
+up in the lists (exact ID; USCC ↔ embedded organisation code; masked IDs on their visible
+characters together with the name; the exact normalised name), adds near misses as
+`possible` (never as hits: a clerk confirms them with `confirm_possible`), the organisations
+a person represents as `related`, and for every active hit the measures of the clerk's
+department and jurisdiction for the hit's category and subject type.
+
+A common person name matches tens of thousands of listings on a national list: the hits are
+counted first and only the first `limit` are returned (`hit_count` says how many there are);
+the clerk narrows the query with an ID.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+from typing import Any
+
+from desktop_app.errors import DataError, UsageError
+from desktop_app.models import identifiers, names
+from desktop_app.models.identifiers import InputKind
+from desktop_app.models.lists_store import ListStore, is_active, listing_fields
+
+STATUS_TEXT = {
+    "listed": "发现失信记录",
+    "not_listed": "未发现失信记录",
+    "possible_match": "疑似匹配，请核实",
+    "invalid_input": "输入有误",
+}
+NO_MEASURES_NOTE = "本地区目录中没有该类对象的惩戒措施"
+RELATED_NOTE = "该人员是此失信单位的企业法定代表人（按姓名比对，请核实是否同一人）"
+NO_ID_NOTE = "名称相同，但名单中没有证件号码，请核实是否同一主体"
+
+# Matches that make a subject listed (a related organisation does not).
+DIRECT_MATCHES = frozenset({"exact_id", "masked_id", "org_code", "name_exact", "name_confirmed"})
+
+HIT_LIMIT = 100
+RELATED_LIMIT = 50
+POSSIBLE_LIMIT = 50
+# Listings fetched per candidate name core of a possible match.
+POSSIBLE_PER_CORE = 20
+FUZZY_CORE_LIMIT = 300
+
+
+def parse_as_of(value: str | datetime.date | None) -> str:
+    """The check's reference date as ISO text (today when None)."""
+    if value is None:
+        return datetime.date.today().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    try:
+        return datetime.date.fromisoformat(str(value).strip()).isoformat()
+    except ValueError:
+        raise UsageError(
+            f"核查基准日期“{value}”无效，请按 YYYY-MM-DD 填写，例如 2024-05-01。"
+        ) from None
+
+
+def _display_id(listing: dict[str, Any]) -> str | None:
+    value = listing["id_value"]
+    return identifiers.mask_id(listing["id_kind"], value) if value else None
+
+
+class _Measures:
+    """The catalog as one clerk sees it: measures per (category, subject type), cached."""
+
+    def __init__(self, catalog: Any, jurisdiction: str, department: str) -> None:
+        self.catalog = catalog
+        self.jurisdiction = jurisdiction
+        self.department = department
+        self.categories_here = {c["name"] for c in catalog.categories(jurisdiction)}
+        self._measures: dict[tuple[str, str], list[dict[str, Any]]] = {}
+
+    def catalog_note(self, category: str) -> str | None:
+        return None if category in self.categories_here else NO_MEASURES_NOTE
+
+    def measures_for(self, category: str, subject_type: str) -> list[dict[str, Any]]:
+        key = (category, subject_type)
+        if key not in self._measures:
+            self._measures[key] = (
+                self.catalog.measures(
+                    self.jurisdiction, self.department, category, subject_type=subject_type
+                )
+                if category in self.categories_here
+                else []
+            )
+        return self._measures[key]
+
+
+class _Checker:
+    """One run of `run_check`: the store, the clerk's measures, and the reference date."""
+
+    def __init__(self, store: ListStore, measures: _Measures) -> None:
+        self.store = store
+        self.measures = measures
+
+    def entry(self, listing: dict[str, Any], as_of: str) -> dict[str, Any]:
+        """What hits and possible matches show of a listing."""
+        fields = listing_fields(listing)
+        return {
+            "hit_id": listing["id"],
+            "name": listing["name"],
+            "id": _display_id(listing),
+            "id_kind": listing["id_kind"],
+            "subject_type": listing["subject_type"],
+            "category": listing["category"],
+            "list": listing["list"],
+            "listed_on": listing["listed_on"],
+            "revoked_on": listing["revoked_on"],
+            "active": is_active(listing, as_of),
+            "case_no": listing["case_no"],
+            "court": listing["court"],
+            "legal_rep": fields.get("企业法定代表人姓名"),
+            "catalog_note": self.measures.catalog_note(listing["category"]),
+            "formula_flag": bool(listing["formula_flag"]),
+        }
+
+    def hit(
+        self,
+        listing: dict[str, Any],
+        match: str,
+        as_of: str,
+        related_to: str | None = None,
+        note: str | None = None,
+    ) -> dict[str, Any]:
+        entry = self.entry(listing, as_of)
+        entry.update(match=match, related_to=related_to, note=note)
+        return entry
+
+
+def _status(hits: list[dict[str, Any]], active_direct: int, possible: list) -> str:
+    if active_direct or any(h["active"] and h["match"] in DIRECT_MATCHES for h in hits):
+        return "listed"
+    return "possible_match" if possible else "not_listed"
+
+
+def run_check(
+    catalog: Any,
+    store: ListStore,
+    query: str,
+    jurisdiction: str,
+    department: str,
+    name: str | None = None,
+    as_of: str | datetime.date | None = None,
+    *,
+    limit: int = HIT_LIMIT,
+) -> dict[str, Any]:
+    """Check one subject for a clerk of `department` in `jurisdiction` (see module doc).
+
+    `query` is an ID, a USCC, an organisation code or a name; `name` gives the name along
+    with an ID (masked listings then match, and the person's represented organisations are
+    found). `as_of` (ISO date, default today) decides which listings are in force. Unknown
+    jurisdiction or department: UnknownNameError with suggestions. Returns the result dict
+    (JSON-ready).
+    """
+    jurisdiction = catalog.resolve_jurisdiction(jurisdiction)
+    department = catalog.resolve_department(jurisdiction, department)
+    as_of_iso = parse_as_of(as_of)
+    parsed = identifiers.parse_query(query)
+    given_name = names.clean_display(name) if name else None
+    result: dict[str, Any] = {
+        "query": query,
+        "input_kind": parsed.kind.value,
+        "value": parsed.value,
+        "name": given_name,
+        "status": "not_listed",
+        "status_text": "",
+        "error": None,
+        "jurisdiction": jurisdiction,
+        "department": department,
+        "subject_type": None,
+        "hits": [],
+        "hit_count": 0,
+        "hits_truncated": False,
+        "possible": [],
+        "possible_count": 0,
+        "measures": [],
+        "data_versions": {"catalog": catalog.version, "lists": store.data_versions()},
+        "checked_at": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "as_of": as_of_iso,
+    }
+    error = parsed.error
+    if error is None and given_name is not None and len(names.normalize_name(given_name)) < 2:
+        error = "姓名/名称至少输入两个字。请输入完整的姓名或单位名称。"
+    if error is not None:
+        result.update(status="invalid_input", status_text=STATUS_TEXT["invalid_input"])
+        result["error"] = error
+        return result
+
+    checker = _Checker(store, _Measures(catalog, jurisdiction, department))
+    if parsed.kind is InputKind.NAME:
+        _check_name(checker, result, parsed.value, as_of_iso, limit)
+    else:
+        _check_id(checker, result, parsed.kind, parsed.value, given_name, as_of_iso, limit)
+    _add_measures(checker, result)
+    return result
+
+
+def _check_id(
+    checker: _Checker,
+    result: dict[str, Any],
+    kind: InputKind,
+    value: str,
+    given_name: str | None,
+    as_of: str,
+    limit: int,
+) -> None:
+    store = checker.store
+    person = kind is InputKind.RESIDENT_ID
+    result["subject_type"] = "person" if person else "organization"
+    id_key = identifiers.org_code_of_uscc(value) if kind is InputKind.USCC else value
+    hits = []
+    for listing in store.find_by_id_key(id_key, limit):
+        match = "exact_id" if listing["id_value"] == value else "org_code"
+        hits.append(checker.hit(listing, match, as_of))
+    possible: list[dict[str, Any]] = []
+    if given_name:
+        name_norm = names.normalize_name(given_name)
+        for listing in store.find_masked(name_norm):
+            if identifiers.masked_matches(listing["id_value"], value):
+                hits.append(checker.hit(listing, "masked_id", as_of))
+        for listing in store.find_by_name(name_norm, as_of, limit):
+            if listing["id_kind"] == "empty":
+                entry = checker.entry(listing, as_of)
+                entry.update(score=100.0, reason=NO_ID_NOTE)
+                possible.append(entry)
+    result["hit_count"] = len(hits)
+    if person:
+        rep_names = {given_name} if given_name else {h["name"] for h in hits}
+        for rep_name in sorted(n for n in rep_names if n):
+            _add_related(checker, hits, rep_name, as_of)
+    result["hits"] = hits
+    result["possible"] = possible
+    result["possible_count"] = len(possible)
+    result["status"] = _status(hits, 0, possible)
+    result["status_text"] = STATUS_TEXT[result["status"]]
+
+
+def _add_related(checker: _Checker, hits: list[dict[str, Any]], person: str, as_of: str) -> None:
+    """Organisations whose legal representative has the person's name."""
+    seen = {h["hit_id"] for h in hits}
+    _total, listings = checker.store.find_by_legal_rep(names.normalize_name(person), RELATED_LIMIT)
+    for listing in listings:
+        if listing["id"] not in seen:
+            hits.append(
+                checker.hit(listing, "related", as_of, related_to=person, note=RELATED_NOTE)
+            )
+
+
+def _check_name(
+    checker: _Checker, result: dict[str, Any], query: str, as_of: str, limit: int
+) -> None:
+    store = checker.store
+    parts = names.name_parts(query)
+    name_norm = names.normalize_name(query)
+    result["subject_type"] = "organization" if parts.is_organization else "person"
+    total, active = store.count_by_name(name_norm, as_of)
+    hits = [
+        checker.hit(listing, "name_exact", as_of)
+        for listing in store.find_by_name(name_norm, as_of, limit)
+    ]
+    result["hit_count"] = total
+    result["hits_truncated"] = total > len(hits)
+    if not parts.is_organization:
+        _add_related(checker, hits, query, as_of)
+    possible, possible_count = _possible_matches(checker, query, name_norm, parts.core, as_of)
+    result["hits"] = hits
+    result["possible"] = possible
+    result["possible_count"] = possible_count
+    result["status"] = _status(hits, active, possible)
+    result["status_text"] = STATUS_TEXT[result["status"]]
+
+
+def _possible_matches(
+    checker: _Checker, query: str, name_norm: str, core: str, as_of: str
+) -> tuple[list[dict[str, Any]], int]:
+    """Listings whose name is near the query (same core, or sharing a fuzzy key), scored."""
+    store = checker.store
+    threshold = names.POSSIBLE_MATCH_THRESHOLD
+    candidates: list[tuple[float, str, dict[str, Any]]] = []
+    count = 0
+    cores = [core, *store.fuzzy_cores(query, core, FUZZY_CORE_LIMIT)]
+    for candidate_core in cores:
+        # Cheap pre-filter on the cores before fetching listings: the full-name score
+        # differs from the core score only by the small region/suffix penalties.
+        if candidate_core != core and names.similarity(core, candidate_core).score < threshold - 10:
+            continue
+        qualifying = 0
+        for listing in store.find_by_core(candidate_core, POSSIBLE_PER_CORE):
+            if listing["name_norm"] == name_norm:
+                continue  # an exact hit, not a near miss
+            similarity = names.similarity(query, listing["name"])
+            if similarity.score >= threshold:
+                qualifying += 1
+                candidates.append((similarity.score, similarity.reason, listing))
+        if qualifying == POSSIBLE_PER_CORE:
+            count += store.count_by_core(candidate_core) - POSSIBLE_PER_CORE
+        count += qualifying
+    candidates.sort(key=lambda c: (-c[0], c[2]["id"]))
+    possible = []
+    for score, reason, listing in candidates[:POSSIBLE_LIMIT]:
+        entry = checker.entry(listing, as_of)
+        entry.update(score=score, reason=reason)
+        possible.append(entry)
+    return possible, count
+
+
+def _add_measures(checker: _Checker, result: dict[str, Any]) -> None:
+    measures = []
+    for hit in result["hits"]:
+        if hit["active"] and hit["match"] in DIRECT_MATCHES:
+            for measure in checker.measures.measures_for(hit["category"], hit["subject_type"]):
+                measures.append({**measure, "hit_id": hit["hit_id"]})
+    result["measures"] = measures
+
+
+def confirm_possible(result: dict[str, Any], hit_id: int, catalog: Any = None) -> dict[str, Any]:
+    """The result with possible match `hit_id` confirmed by the clerk as a hit.
+
+    The candidate moves from `possible` to `hits` with match `name_confirmed`, its measures
+    are added (when it is in force), and the status is recomputed. `catalog` defaults to the
+    bundled one; it must be the catalog the check ran with (same version).
+    """
+    candidates = [p for p in result["possible"] if p["hit_id"] == hit_id]
+    if not candidates:
+        raise UsageError(f"编号为 {hit_id} 的记录不在本次核查的疑似匹配中，无法确认。")
+    own_catalog = catalog is None
+    if own_catalog:
+        from desktop_app import paths
+        from desktop_app.models.catalog import Catalog
+
+        catalog = Catalog.open(paths.catalog_path())
+    try:
+        if catalog.version != result["data_versions"]["catalog"]:
+            raise DataError("措施目录已更新，与本次核查所用的版本不同。请重新核查后再确认。")
+        confirmed = copy.deepcopy(result)
+        candidate = copy.deepcopy(candidates[0])
+        confirmed["possible"] = [p for p in confirmed["possible"] if p["hit_id"] != hit_id]
+        confirmed["possible_count"] = max(0, confirmed["possible_count"] - 1)
+        score, reason = candidate.pop("score"), candidate.pop("reason")
+        candidate.update(
+            match="name_confirmed",
+            related_to=None,
+            note=f"经核查人员确认（相似度 {score}：{reason}）",
+        )
+        confirmed["hits"].append(candidate)
+        confirmed["hit_count"] += 1
+        if candidate["active"]:
+            lookup = _Measures(catalog, result["jurisdiction"], result["department"])
+            for measure in lookup.measures_for(candidate["category"], candidate["subject_type"]):
+                confirmed["measures"].append({**measure, "hit_id": hit_id})
+        confirmed["status"] = _status(confirmed["hits"], 0, confirmed["possible"])
+        confirmed["status_text"] = STATUS_TEXT[confirmed["status"]]
+        return confirmed
+    finally:
+        if own_catalog:
+            catalog.close()
