@@ -3,6 +3,8 @@ meets something unknown stops without touching the previous file."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -22,12 +24,20 @@ def _sqlite_writer_version(path: Path) -> int:
     return int.from_bytes(path.read_bytes()[96:100], "big")
 
 
-def test_rebuild_gives_the_committed_catalog(tmp_path: Path) -> None:
+def test_rebuild_gives_the_committed_catalog(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     first, second = tmp_path / "a" / "measures.db", tmp_path / "b" / "measures.db"
-    assert (
-        main(["--data-dir", str(tmp_path / "data"), "catalog", "build", "--output", str(first)])
-        == 0
-    )
+    argv = ["--data-dir", str(tmp_path / "data"), "catalog", "build", "--output", str(first)]
+    assert main([*argv, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["measures"] == {"柳州市": 2948, "内蒙古自治区": 185, "昆山市": 52}
+    assert report["liuzhou_rows"] == {
+        "numbered": 1553,
+        "continuation": 1156,
+        "header": 349,
+        "entries": 1534,
+    }
     summary = build(paths.sources_dir(), second)
     committed = paths.catalog_path()
 
@@ -48,9 +58,6 @@ def test_rebuild_gives_the_committed_catalog(tmp_path: Path) -> None:
 
 
 def test_committed_catalog_records_the_sources_it_was_built_from() -> None:
-    import hashlib
-    import json
-
     conn = sqlite3.connect(paths.catalog_path())
     sources = json.loads(conn.execute("SELECT value FROM meta WHERE key = 'sources'").fetchone()[0])
     conn.close()

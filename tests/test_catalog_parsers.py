@@ -40,7 +40,8 @@ def test_measure_repeated_across_a_page_break_is_kept_once() -> None:
     ]
     kinds = [(a.kind, a.lines) for a in result.anomalies]
     assert ("merged_row", (4, 8)) in kinds and ("merged_measure", (5, 8)) in kinds
-    assert result.entries == 1 and result.numbered_rows == 2
+    counts = (result.entries, result.numbered_rows, result.continuation_rows, result.header_rows)
+    assert counts == (1, 2, 2, 2)
 
 
 def test_same_text_with_another_label_is_kept_and_reported() -> None:

@@ -82,6 +82,7 @@ def run_build(args: argparse.Namespace, ctx: AppContext) -> int:
         "departments": summary.departments,
         "categories": summary.categories,
         "anomalies": summary.anomalies,
+        "liuzhou_rows": summary.liuzhou_rows,
     }
     counts = "；".join(
         f"{name} {summary.departments[name]}个部门、{count}项措施"

@@ -52,6 +52,9 @@ class BuildSummary:
     departments: dict[str, int]
     categories: int
     anomalies: int
+    # 柳州's table rows as read: numbered, continuation and header rows, and entries (numbered
+    # rows without the ones a page break repeated)
+    liuzhou_rows: dict[str, int]
 
 
 def build(sources: Path, output: Path) -> BuildSummary:
@@ -69,6 +72,7 @@ def build(sources: Path, output: Path) -> BuildSummary:
         departments={name: len(rows) for name, rows in catalog.departments.items()},
         categories=len(catalog.categories),
         anomalies=len(catalog.anomalies),
+        liuzhou_rows=catalog.liuzhou_rows,
     )
 
 
@@ -104,6 +108,12 @@ def assemble(documents: dict[str, SourceDocument]) -> writer.CatalogContent:
     for seen in names:
         reconciler.canonical(seen)
     reconciler.check_tables()
+    for jurisdiction, title, doc_no, document, line in (
+        (NEIMENGGU, nm.title, nm.doc_no, NEIMENGGU_DOCUMENT, nm.doc_no_line),
+        (KUNSHAN, ks.title, ks.doc_no, KUNSHAN_DOCUMENT, ks.doc_no_line),
+    ):
+        if BASES[jurisdiction][reconciler.lookup("basis", jurisdiction, title)][0] != doc_no:
+            raise documents[document].error(line, f"文号“{doc_no}”与 reconcile.BASES 中的不符")
 
     content = writer.CatalogContent(jurisdictions=[j.name for j in JURISDICTIONS])
     _departments(content, reconciler, lz, nm, documents)
@@ -135,6 +145,12 @@ def assemble(documents: dict[str, SourceDocument]) -> writer.CatalogContent:
         key=lambda a: (order[a.document], a.lines[0] if a.lines else 0, a.kind, a.message),
     )
     content.sources = {name: doc.sha256 for name, doc in documents.items()}
+    content.liuzhou_rows = {
+        "numbered": lz.numbered_rows,
+        "continuation": lz.continuation_rows,
+        "header": lz.header_rows,
+        "entries": lz.entries,
+    }
     return content
 
 

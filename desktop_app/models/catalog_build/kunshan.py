@@ -79,8 +79,6 @@ class KunshanResult:
     members: list[tuple[str, int]] = field(default_factory=list)
     names: list[NameSeen] = field(default_factory=list)
     anomalies: list[Anomaly] = field(default_factory=list)
-    annex2_measures: int = 0
-    body_measures: int = 0
 
 
 def split_department_cell(cell: str) -> DepartmentCell:
@@ -229,7 +227,6 @@ def _parse_body(doc: SourceDocument, result: KunshanResult, first: int, last: in
             BODY_GROUP,
         )
         result.measures.append(measure)
-        result.body_measures += 1
 
 
 def _parse_layout(doc: SourceDocument, result: KunshanResult, first: int, last: int) -> None:
@@ -308,7 +305,6 @@ def _parse_annex2(doc: SourceDocument, result: KunshanResult, first: int, last: 
                 doc, result, label, measure_text, (measure_line, number), cell, ANNEX2_GROUP
             )
             result.measures.append(measure)
-            result.annex2_measures += 1
         pending = []
     if pending:
         raise doc.error(pending[0][0], "附件2末尾的措施没有实施部门")

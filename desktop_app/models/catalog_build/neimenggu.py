@@ -34,6 +34,7 @@ from desktop_app.models.catalog_build.reconcile import (
     FRAGMENT_REPAIRS,
     NEIMENGGU,
     NEIMENGGU_INITIATOR,
+    FragmentRepair,
 )
 
 _DOMAIN_RE = re.compile(r"^#*\s*[（(]([一二三四五六七八九十]+)[)）]\s*(.+?)\s*$")
@@ -58,12 +59,8 @@ class _Item:
 @dataclass
 class NeimengguDomain:
     heading: str  # as written, e.g. 安全生产领域
-    number: int
     definition: str
     definition_lines: tuple[int, ...]
-    heading_lines: tuple[int, ...]
-    entries: int = 0
-    measures: int = 0
 
 
 @dataclass
@@ -71,7 +68,6 @@ class NeimengguResult:
     doc_no: str
     doc_no_line: int
     title: str
-    title_lines: tuple[int, ...]
     title_written: list[tuple[str, int]]
     signatories: list[str]
     signatory_lines: tuple[int, ...]
@@ -98,7 +94,6 @@ def parse(doc: SourceDocument) -> NeimengguResult:
         doc_no=doc_no,
         doc_no_line=doc_no_line,
         title=titles[0][0],
-        title_lines=tuple(sorted({number for _, number in titles})),
         title_written=written_titles,
         signatories=signatories,
         signatory_lines=signatory_lines,
@@ -169,7 +164,7 @@ def _parse_definitions(doc: SourceDocument, result: NeimengguResult, first: int,
             if number != len(result.domains) + 1:
                 raise doc.error(lines[0], f"领域编号应为第{len(result.domains) + 1}个")
             heading = join_cjk_spaces(match.group(2))
-            result.domains.append(NeimengguDomain(heading, number, "", (), tuple(lines)))
+            result.domains.append(NeimengguDomain(heading, "", ()))
             result.names.append(NameSeen("category", NEIMENGGU, heading, doc.name, lines[0]))
         elif not result.domains:
             raise doc.error(lines[0], "“联合惩戒对象”下第一段不是领域标题")
@@ -204,7 +199,6 @@ def _parse_measures(doc: SourceDocument, result: NeimengguResult, first: int, la
                 or result.domains[domain_index].heading != heading
             ):
                 raise doc.error(lines[0], f"领域“{heading}”与“联合惩戒对象”中的领域不对应")
-            result.domains[domain_index].heading_lines += (lines[0],)
             result.names.append(NameSeen("category", NEIMENGGU, heading, doc.name, lines[0]))
         elif domain_index < 0:
             raise doc.error(lines[0], "措施出现在第一个领域标题之前")
@@ -225,7 +219,14 @@ def _parse_measures(doc: SourceDocument, result: NeimengguResult, first: int, la
         _emit(doc, result, domain, domain_items)
 
 
-def _apply_repair(doc, result, repair, text, lines):  # type: ignore[no-untyped-def]
+def _apply_repair(
+    doc: SourceDocument,
+    result: NeimengguResult,
+    repair: FragmentRepair,
+    text: str,
+    lines: list[int],
+) -> tuple[str, list[int]]:
+    """The repaired text of an item whose sentence a page break duplicated."""
     written = tuple(doc.line(number).strip() for number in repair.lines)
     if written != repair.expected:
         raise doc.error(repair.lines[0], "原文与更正表（reconcile.FRAGMENT_REPAIRS）不符")
@@ -276,7 +277,6 @@ def _emit(
                     f"{domain.heading}：第{index}项编号写作“{item.label}”，按原文保留",
                 )
             )
-        domain.entries += 1
         measures = item.children or [item]
         group = join_cjk_spaces(f"{item.label}{item.text}") if item.children else None
         for measure in measures:
@@ -310,4 +310,3 @@ def _emit(
                     id_line=measure.lines[0],
                 )
             )
-            domain.measures += 1

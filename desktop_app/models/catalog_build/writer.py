@@ -107,6 +107,7 @@ class CatalogContent:
     members: list[MemberRow] = field(default_factory=list)
     anomalies: list[Anomaly] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
+    liuzhou_rows: dict[str, int] = field(default_factory=dict)  # reported, not stored
 
 
 def _json(value: Any) -> str:
