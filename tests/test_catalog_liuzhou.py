@@ -491,3 +491,19 @@ def test_text_repairs_are_reported(catalog: Catalog) -> None:
     assert sorted(repairs) == [1617, 1618, 1627, 3105, 3107, 3108, 3109]
     assert repairs[3108]["written"] == "在一定期限内依法禁止其作为供应商参与政府采购活 动"
     assert repairs[1617]["repaired"].endswith("试行消费限额控制")
+
+
+def test_entries_with_an_unusual_initiator_are_reported_and_kept(catalog: Catalog) -> None:
+    found = {
+        tuple(a["lines"]): (a["detail"]["usual"], a["detail"]["initiator"])
+        for a in catalog.anomalies()
+        if a["kind"] == "initiator_differs"
+    }
+    assert found[(3283, 3344)] == ("民政部", "市民政局")
+    assert found[(2364,)] == (
+        "工业和信息化部、国家市场监督管理总局",
+        "国家发展改革委、国家市场监督管理总局",
+    )
+    assert found[(1348, 3288, 3346)] == ("市住房城乡建设局、市商务局", "市住房城乡建设局")
+    assert len(found) == 7
+    assert _by_id(catalog, "LZ-000-L2364-1")["initiator"] == "国家发展改革委、国家市场监督管理总局"

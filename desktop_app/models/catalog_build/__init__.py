@@ -11,6 +11,7 @@ The build is all or nothing: any unknown line shape or unlisted spelling stops i
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,6 +121,7 @@ def assemble(documents: dict[str, SourceDocument]) -> writer.CatalogContent:
     for measure in [*lz.measures, *nm.measures, *sorted(ks.measures, key=lambda m: m.id_line)]:
         _add_measure(content, reconciler, measure, lz, anomalies)
     _kunshan_cells(ks, reconciler, anomalies)
+    anomalies += _unusual_initiators(content.measures)
     content.layout = [
         writer.LayoutRow(f.position, f.name, f.optional, KUNSHAN_DOCUMENT, f.lines)
         for f in ks.layout
@@ -261,6 +263,36 @@ def _kunshan_cells(
                     )
                 )
             seen.setdefault(canonical, written)
+
+
+def _unusual_initiators(measures: list[writer.MeasureRow]) -> list[Anomaly]:
+    """柳州 entries whose initiator differs from the one most entries of the category name.
+
+    Kept as written (a local department may well initiate a national memorandum's list);
+    reported so that a reviewer can tell a local initiator from a damaged cell.
+    """
+    entries: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for measure in measures:
+        if measure.jurisdiction == LIUZHOU:
+            lines = entries[measure.category][measure.initiator]
+            if measure.lines[0] not in lines:
+                lines.append(measure.lines[0])
+    found = []
+    for category, by_initiator in entries.items():
+        usual = max(by_initiator, key=lambda name: len(by_initiator[name]))
+        for initiator, lines in by_initiator.items():
+            if initiator != usual:
+                found.append(
+                    Anomaly(
+                        "initiator_differs",
+                        LIUZHOU_DOCUMENT,
+                        tuple(lines),
+                        f"联合惩戒对象“{category}”的条目多数以“{usual}”为发起部门"
+                        f"（{len(by_initiator[usual])}条），这{len(lines)}条写作“{initiator}”，按原文保留",
+                        {"category": category, "usual": usual, "initiator": initiator},
+                    )
+                )
+    return found
 
 
 def _names(content: writer.CatalogContent, reconciler: Reconciler) -> None:
