@@ -10,6 +10,8 @@ import argparse
 from typing import Any
 
 from desktop_app.cli import add_json_flag, emit
+from desktop_app.cli.auth import login
+from desktop_app.cli.records import add_record_options, store_check
 from desktop_app.context import AppContext
 from desktop_app.errors import UsageError
 
@@ -36,6 +38,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--name", metavar="NAME", help="与证件号码一起核对的姓名/名称")
     parser.add_argument("--as-of", metavar="DATE", help="核查基准日期 YYYY-MM-DD（默认今天）")
     parser.add_argument("--limit", type=int, default=100, metavar="N", help="最多列出的命中条数")
+    add_record_options(parser)
     add_json_flag(parser)
     parser.set_defaults(func=run)
 
@@ -43,8 +46,10 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
     from desktop_app.services.check import run_check
 
-    jurisdiction = args.jurisdiction or ctx.config.jurisdiction
-    department = args.department or ctx.config.department
+    # Once accounts exist a check is made by a logged-in user, for their own department.
+    user = login(args, ctx, required=False)
+    jurisdiction = args.jurisdiction or (user and user.jurisdiction) or ctx.config.jurisdiction
+    department = args.department or (user and user.department) or ctx.config.department
     if not jurisdiction or not department:
         raise UsageError(
             "请用 --jurisdiction 和 --department 指定地区和实施部门（或由信息科在本机配置中设置）。"
@@ -59,6 +64,7 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         as_of=args.as_of,
         limit=args.limit,
     )
+    result = store_check(args, ctx, user, result)
     emit(args, result, lambda: result_text(result))
     return 2 if result["status"] == "invalid_input" else 0
 
@@ -97,4 +103,8 @@ def result_text(result: dict[str, Any]) -> str:
                 f"（{APPLIES_TO.get(measure['applies_to'], measure['applies_to'])}；"
                 f"依据：{measure['basis']}）"
             )
+    if result.get("record_number"):
+        lines.append(f"核查记录编号：{result['record_number']}")
+    if result.get("pdf"):
+        lines.append(f"已打印核查记录：{result['pdf']}")
     return "\n".join(lines)

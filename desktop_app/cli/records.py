@@ -56,6 +56,15 @@ def register(subparsers: Any) -> None:
     add_json_flag(feedback)
     feedback.set_defaults(func=_feedback)
 
+    confirm = commands.add_parser(
+        "confirm", help="确认一条疑似匹配为命中（更正，生成记录的新版本）"
+    )
+    confirm.add_argument("number", metavar="NUMBER", help="核查记录编号")
+    confirm.add_argument("--hit", required=True, metavar="HIT_ID", help="疑似匹配的编号")
+    add_user_options(confirm)
+    add_json_flag(confirm)
+    confirm.set_defaults(func=_confirm)
+
     printing = commands.add_parser("print", help="打印（生成并签名）核查记录 PDF")
     printing.add_argument("number", metavar="NUMBER", help="核查记录编号")
     printing.add_argument("--pdf", required=True, type=Path, metavar="OUT.pdf", help="输出文件")
@@ -125,7 +134,10 @@ def record_text(record: dict[str, Any]) -> str:
             f"列入 {hit.get('listed_on') or '—'}｜{state}"
         )
     for possible in record.get("possible", []):
-        lines.append(f"  疑似：{possible['name']} {possible.get('id') or ''}｜{possible['list']}")
+        lines.append(
+            f"  疑似（编号 {possible['hit_id']}，可用 records confirm 确认）："
+            f"{possible['name']} {possible.get('id') or ''}｜{possible['list']}"
+        )
     if record["measures"]:
         lines.append("措施（编号｜内容｜结果反馈）：")
     for measure in record["measures"]:
@@ -176,6 +188,18 @@ def _feedback(args: argparse.Namespace, ctx: AppContext) -> int:
         args,
         record,
         f"已登记反馈，核查记录 {record['record_number']} 现为第 {record['version']} 版。",
+    )
+    return 0
+
+
+def _confirm(args: argparse.Namespace, ctx: AppContext) -> int:
+    user = login(args, ctx)
+    record = records.confirm_possible_match(ctx, user, args.number, args.hit)
+    emit(
+        args,
+        record,
+        f"已确认疑似匹配 {args.hit} 为命中，核查记录 {record['record_number']} "
+        f"现为第 {record['version']} 版（{record['status_text']}）。",
     )
     return 0
 

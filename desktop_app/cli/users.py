@@ -64,7 +64,7 @@ def _add_profile_options(parser: argparse.ArgumentParser, *, department_required
 
 
 def _describe(user: dict[str, Any]) -> str:
-    place = f"{user['jurisdiction'] or ''}{user['department'] or ''}" or "（未指定部门）"
+    place = f"{user['jurisdiction'] or ''} {user['department'] or ''}".strip() or "（未指定部门）"
     state = "，已锁定至 " + user["locked_until"].replace("T", " ")[:16] if user["locked"] else ""
     return f"{user['name']}\t{user['display_name']}\t{user['role_text']}\t{place}{state}"
 
@@ -101,7 +101,7 @@ def _add(args: argparse.Namespace, ctx: AppContext) -> int:
         args,
         user.to_dict(),
         f"已添加用户“{user.name}”（{accounts.ROLE_TEXT[user.role]}，"
-        f"{user.jurisdiction or ''}{user.department or ''}）。",
+        f"{user.jurisdiction or ''} {user.department or ''}）。",
     )
     return 0
 

@@ -58,7 +58,7 @@ def _verify(args: argparse.Namespace, ctx: AppContext) -> int:
         signer = (result["signature"].get("signer") or {}).get("subject", "—")
         if result["ok"]:
             printed = result["trail"]["printed"]
-            when = f"，本机于 {printed[-1]['at'].replace('T', ' ')} 打印" if printed else ""
+            when = f"，本机于 {printed[-1]['at'].replace('T', ' ')[:16]} 打印" if printed else ""
             return (
                 f"核验通过：核查记录 {result['record_number']} 第 {result['record_version']} 版，"
                 f"签名有效且覆盖整个文件（签名者：{signer}），与审计日志一致{when}。"

@@ -130,8 +130,8 @@ def require_department(user: User, jurisdiction: str, department: str) -> None:
     ):
         return
     raise PermissionDeniedError(
-        f"用户“{user.name}”属于{user.jurisdiction or ''}{user.department or '（未指定部门）'}，"
-        f"不能以{jurisdiction}{department}的名义核查。请选择本部门，或由管理员调整您的部门。",
+        f"用户“{user.name}”属于{user.jurisdiction or ''} {user.department or '（未指定部门）'}，"
+        f"不能以{jurisdiction} {department}的名义核查。请选择本部门，或由管理员调整您的部门。",
         permission="check.department",
     )
 

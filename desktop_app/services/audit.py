@@ -33,6 +33,7 @@ ACTION_TEXT: dict[str, str] = {
     "user_unlocked": "解锁用户",
     "check": "核查",
     "feedback": "结果反馈",
+    "correction": "更正核查记录",
     "print": "打印核查记录",
     "list_import": "导入名单",
     "certificate_import": "导入证书",
@@ -43,7 +44,7 @@ ACTION_TEXT: dict[str, str] = {
 }
 
 # Actions whose entry registers a new record version (number, version, record_hash).
-RECORD_VERSION_ACTIONS = ("check", "feedback")
+RECORD_VERSION_ACTIONS = ("check", "feedback", "correction")
 
 # How far from its position a moved entry is looked for when its hash does not match.
 _REORDER_WINDOW = 1000

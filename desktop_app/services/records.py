@@ -15,7 +15,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -207,7 +207,8 @@ def _validate_feedback(record: Mapping[str, Any], item: FeedbackInput) -> list[i
         i
         for i, measure in enumerate(record["measures"])
         if measure["id"] == item.measure_id
-        and (item.hit_id is None or measure.get("hit_id") == item.hit_id)
+        # Hit ids are the check engine's (ints for listings); the CLI passes text.
+        and (item.hit_id is None or str(measure.get("hit_id")) == str(item.hit_id))
     ]
     if not positions:
         known = "、".join(dict.fromkeys(m["id"] for m in record["measures"])) or "（无）"
@@ -258,30 +259,81 @@ def add_feedback(
                 )
         if not changed:
             raise UsageError("这些措施已有相同的反馈，未生成新版本。")
-        record.update(
-            version=latest["version"] + 1,
-            previous_version={"record_number": record_number, "version": latest["version"]},
-            created_at=at,
-        )
-        record["record_hash"] = canonical_record_hash(record)
-        office.records.insert(record)
-        audit.log_event(
+        _store_version(
             ctx,
             user,
+            latest,
+            record,
             "feedback",
-            record_number=record_number,
-            record_hash=record["record_hash"],
-            details={
-                "version": record["version"],
-                "previous_version": latest["version"],
+            {
                 "feedback": [
                     {k: entry[k] for k in ("measure", "hit_id", "action", "reason", "note")}
                     for entry in changed
-                ],
+                ]
             },
-            at=created,
+            created,
         )
     return record  # type: ignore[return-value]
+
+
+def confirm_possible_match(
+    ctx: AppContext, user: User, record_number: str, hit_id: str | int
+) -> CheckRecord:
+    """The clerk confirms a possible match of a record as a hit (a correction): a new version
+    with the candidate among the hits and its measures added (see `check.confirm_possible`)."""
+    from desktop_app.services.check import confirm_possible
+
+    office = ctx.office
+    with office.transaction():
+        latest = get_record(ctx, user, record_number)
+        candidates = [p for p in latest["possible"] if str(p["hit_id"]) == str(hit_id)]
+        if not candidates:
+            known = "、".join(str(p["hit_id"]) for p in latest["possible"]) or "（无）"
+            raise InvalidInputError(
+                f"核查记录 {record_number} 的疑似匹配中没有编号 {hit_id}。可确认的编号：{known}。"
+            )
+        confirmed = confirm_possible(dict(latest), candidates[0]["hit_id"], ctx.catalog)
+        for measure in confirmed["measures"]:
+            measure.setdefault("feedback", _empty_feedback())
+        created = audit.now()
+        _store_version(
+            ctx,
+            user,
+            latest,
+            confirmed,
+            "correction",
+            {"confirmed_hit": candidates[0]["hit_id"], "status": confirmed["status"]},
+            created,
+        )
+    return confirmed  # type: ignore[return-value]
+
+
+def _store_version(
+    ctx: AppContext,
+    user: User,
+    latest: Mapping[str, Any],
+    record: dict[str, Any],
+    action: str,
+    details: dict[str, Any],
+    created: datetime,
+) -> None:
+    """Store `record` as the version after `latest` and audit it (inside the transaction)."""
+    record.update(
+        version=latest["version"] + 1,
+        previous_version={"record_number": latest["record_number"], "version": latest["version"]},
+        created_at=audit.timestamp(created),
+    )
+    record["record_hash"] = canonical_record_hash(record)
+    ctx.office.records.insert(record)
+    audit.log_event(
+        ctx,
+        user,
+        action,
+        record_number=record["record_number"],
+        record_hash=record["record_hash"],
+        details={"version": record["version"], "previous_version": latest["version"], **details},
+        at=created,
+    )
 
 
 def print_record(

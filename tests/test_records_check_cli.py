@@ -1,0 +1,114 @@
+"""End to end with the real check engine and a demo list: `check … --user U --pdf OUT.pdf`
+stores and prints the record; possible matches are confirmed as a new version."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from office_helpers import DEPARTMENT, FAST_SCRYPT, JURISDICTION
+
+from desktop_app import paths
+from desktop_app.cli import main
+from desktop_app.services import accounts
+
+LISTED_PERSON = "450202198501019919"  # 韦小宝 in resources/demo (synthetic)
+
+
+@pytest.fixture(autouse=True)
+def _fast_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(accounts, "SCRYPT", FAST_SCRYPT)
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch, capsys):
+    """An office with admin, clerk zhang, and the demo list of 失信被执行人 imported."""
+    data = tmp_path / "data"
+    passwords = {"admin": "admin-pass-1", "zhang": "zhang-pass-1"}
+
+    def runner(*argv: str, user: str | None = None, stdin: str = "") -> tuple[int, str, str]:
+        login = ["--user", user, "--password-stdin"] if user else []
+        monkeypatch.setattr("sys.stdin", io.StringIO(f"{passwords[user]}\n" if user else stdin))
+        code = main(["--data-dir", str(data), *argv, *login])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    place = ["--jurisdiction", JURISDICTION, "--department", DEPARTMENT, "--password-stdin"]
+    assert runner("users", "init-admin", "admin", *place, stdin="admin-pass-1\n")[0] == 0
+    add = ["users", "add", "zhang", "--role", "clerk", "--department", DEPARTMENT]
+    admin = ["--user", "admin", "--password-stdin"]
+    assert runner(*add, *admin, stdin="admin-pass-1\nzhang-pass-1\n")[0] == 0
+    demo = paths.resources_dir() / "demo" / "dishonest_debtors.csv"
+    code, _, err = runner("lists", "import", str(demo), "--category", "失信被执行人", user="admin")
+    assert code == 0, err
+    capsys.readouterr()
+    return runner
+
+
+def test_check_records_and_prints_for_the_users_department(run, tmp_path) -> None:
+    out_pdf = tmp_path / "核查记录.pdf"
+    code, out, err = run("check", LISTED_PERSON, "--pdf", str(out_pdf), "--json", user="zhang")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["status"] == "listed"
+    assert result["department"] == DEPARTMENT  # the clerk's own, without --department
+    assert result["record_number"].startswith(f"柳州-{DEPARTMENT}-")
+    assert result["pdf"] == str(out_pdf)
+    code, out, _ = run("records", "show", result["record_number"], "--json", user="zhang")
+    record = json.loads(out)
+    assert record["measures"] and [m["id"] for m in record["measures"]] == [
+        m["id"] for m in result["measures"]
+    ]
+    code, out, _ = run("verify", str(out_pdf), "--json")
+    assert code == 0, out
+    code, out, _ = run("audit", "list", "--action", "check", "--json", user="admin")
+    (entry,) = json.loads(out)
+    assert (entry["user_name"], entry["record_number"]) == ("zhang", result["record_number"])
+    assert entry["record_hash"] == record["record_hash"]
+    code, out, _ = run("audit", "list", "--action", "list_import", "--json", user="admin")
+    assert len(json.loads(out)) == 1
+
+
+def test_check_without_a_user_once_accounts_exist(run) -> None:
+    code, _, err = run("check", LISTED_PERSON)
+    assert code == 3 and "此操作需要登录" in err
+
+
+def test_a_clerk_cannot_check_for_another_department(run) -> None:
+    code, _, err = run("check", LISTED_PERSON, "--department", "市税务局", user="zhang")
+    assert code == 3 and "不能以柳州市 市税务局的名义核查" in err
+    code, out, _ = run("records", "list", "--json", user="zhang")
+    assert json.loads(out) == []
+
+
+def test_a_mistyped_id_is_not_recorded(run) -> None:
+    code, out, _ = run("check", LISTED_PERSON[:-1] + "0", "--json", user="zhang")
+    assert code == 2
+    assert json.loads(out)["status"] == "invalid_input" and "record_number" not in json.loads(out)
+    code, out, _ = run("records", "list", "--json", user="zhang")
+    assert json.loads(out) == []
+
+
+def test_confirming_a_possible_match_makes_a_corrected_version(run) -> None:
+    code, out, err = run("check", "黄荣", "--json", user="zhang")  # listed as 黄蓉 (homophone)
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["status"] == "possible_match" and not result["measures"]
+    hit_id = result["possible"][0]["hit_id"]
+    number = result["record_number"]
+    code, _, err = run("records", "confirm", number, "--hit", "999999", user="zhang")
+    assert code == 2 and f"可确认的编号：{hit_id}" in err
+    code, out, err = run("records", "confirm", number, "--hit", str(hit_id), "--json", user="zhang")
+    assert code == 0, err
+    corrected = json.loads(out)
+    assert (corrected["version"], corrected["status"]) == (2, "listed")
+    assert corrected["previous_version"] == {"record_number": number, "version": 1}
+    assert [h["match"] for h in corrected["hits"]] == ["name_confirmed"]
+    assert corrected["measures"] and all(
+        m["feedback"]["action"] is None for m in corrected["measures"]
+    )
+    code, out, _ = run("audit", "verify", "--json", user="admin")
+    assert json.loads(out)["ok"] is True
+    code, out, _ = run("audit", "list", "--action", "correction", "--json", user="admin")
+    assert json.loads(out)[0]["details"]["confirmed_hit"] == hit_id
