@@ -1,0 +1,315 @@
+"""The check engine: validation first, every kind of match, history, measures, notes."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from lists_support import org_code, resident_id, row, uscc_for, write_csv
+
+from desktop_app import paths
+from desktop_app.errors import UnknownNameError, UsageError
+from desktop_app.models import identifiers, names
+from desktop_app.models.catalog import Catalog
+from desktop_app.models.lists_store import ListStore
+from desktop_app.services.check import (
+    NO_MEASURES_NOTE,
+    STATUS_TEXT,
+    confirm_possible,
+    run_check,
+)
+from desktop_app.services.list_import import import_list
+
+ZHANG_WEI = resident_id("450102", "19850101", "123")
+ZHANG_WEI_2 = resident_id("450103", "19700101", "456")
+ZHANG_WEI_3 = resident_id("450105", "19880808", "111")
+LI_NA = resident_id("450205", "19870315", "991")
+DUAN_YU = resident_id("450203", "19900520", "993")
+FUTURE = resident_id("450203", "19920520", "995")
+XINYUAN_ORG = org_code("73591827")
+XINYUAN = uscc_for(XINYUAN_ORG)
+HENGDA_ORG = org_code("12345678")
+TAX_ORG = org_code("MA0B3C4D")
+J, D = "柳州市", "市财政局"
+AS_OF = "2024-06-01"
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    cat = Catalog.open(paths.catalog_path())
+    yield cat
+    cat.close()
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory, catalog):
+    folder = tmp_path_factory.mktemp("check")
+    debtors = [
+        row("张伟", ZHANG_WEI, 信息唯一标识="P1", 发布时间="2020-01-01"),
+        row("张伟", "", 信息唯一标识="P5"),
+        row("张玮", resident_id("450102", "19860101", "222"), 信息唯一标识="P2"),
+        row("王伟", resident_id("450102", "19870101", "333"), 信息唯一标识="P6"),
+        row("李娜", LI_NA[:6] + "*" * 8 + LI_NA[14:], 信息唯一标识="P3"),
+        row("段誉", DUAN_YU, 信息唯一标识="P4", 发布时间="2015-07-16", 撤销时间="2016-02-01"),
+        row("乔峰", FUTURE, 信息唯一标识="P7", 发布时间="2030-01-01"),
+        row(
+            "柳州市鑫源贸易有限公司",
+            XINYUAN,
+            信息唯一标识="O1",
+            企业法定代表人姓名="张伟",
+            标识自然人或企业法人="企业法人",
+        ),
+        row("昆山市恒达机械有限公司", HENGDA_ORG, 信息唯一标识="O2", 企业法定代表人姓名="郭靖"),
+        row("(柳州)鑫源贸易有限责任公司", "", 信息唯一标识="O3"),
+        *[row("刘洋", "", 信息唯一标识=f"C{i}") for i in range(150)],
+        *[row("刘洋", "", 信息唯一标识=f"R{i}", 撤销时间="2020-01-01") for i in range(10)],
+    ]
+    opened = ListStore.open(folder / "lists.db")
+    import_list(opened, write_csv(folder / "debtors.csv", debtors), "失信被执行人", catalog=catalog)
+    tax = [row("包头市鑫盛煤业有限公司", uscc_for(TAX_ORG, "91150203"), 信息唯一标识="T1")]
+    import_list(
+        opened, write_csv(folder / "tax.csv", tax), "重大税收违法案件当事人", catalog=catalog
+    )
+    yield opened
+    opened.close()
+
+
+def check(catalog, store, query, **kwargs):
+    kwargs.setdefault("as_of", AS_OF)
+    return run_check(
+        catalog,
+        store,
+        query,
+        kwargs.pop("jurisdiction", J),
+        kwargs.pop("department", D),
+        **kwargs,
+    )
+
+
+def direct(result):
+    return [h for h in result["hits"] if h["match"] != "related"]
+
+
+def test_an_exact_id_hit_with_its_measures(catalog, store):
+    result = check(catalog, store, f" {ZHANG_WEI} ")
+    assert (result["status"], result["status_text"]) == ("listed", "发现失信记录")
+    assert (result["input_kind"], result["subject_type"], result["error"]) == (
+        "resident_id",
+        "person",
+        None,
+    )
+    assert (result["jurisdiction"], result["department"]) == ("柳州市", "市财政局")
+    [hit] = direct(result)
+    assert (hit["name"], hit["match"], hit["active"], hit["category"]) == (
+        "张伟",
+        "exact_id",
+        True,
+        "失信被执行人",
+    )
+    assert hit["id"] == ZHANG_WEI[:6] + "********" + ZHANG_WEI[-4:]
+    assert (hit["listed_on"], hit["revoked_on"], hit["catalog_note"]) == ("2020-01-01", None, None)
+    expected = catalog.measures(J, D, "失信被执行人", subject_type="person")
+    assert [{k: v for k, v in m.items() if k != "hit_id"} for m in result["measures"]] == expected
+    assert {m["hit_id"] for m in result["measures"]} == {hit["hit_id"]}
+    assert result["data_versions"]["catalog"] == catalog.version
+    assert {v["list"] for v in result["data_versions"]["lists"]} == {
+        "失信被执行人",
+        "重大税收违法案件当事人",
+    }
+    assert datetime.datetime.fromisoformat(result["checked_at"]).tzinfo is not None
+    assert result["as_of"] == AS_OF
+
+
+def test_measures_follow_the_subject_type(catalog, store):
+    person = check(catalog, store, ZHANG_WEI)["measures"]
+    organization = check(catalog, store, XINYUAN)["measures"]
+    assert {m["applies_to"] for m in person} == {"any", "person"}
+    assert {m["applies_to"] for m in organization} == {"any"}
+    assert len(person) == len(catalog.measures(J, D, "失信被执行人", subject_type="person"))
+    assert len(organization) == len(person) - 1
+
+
+def test_a_wrong_check_digit_is_an_error_and_nothing_is_searched(catalog):
+    class NoSearch:
+        def data_versions(self):
+            return []
+
+        def __getattr__(self, name):
+            raise AssertionError(f"searched with {name}")
+
+    wrong = ZHANG_WEI[:17] + ("1" if ZHANG_WEI[17] != "1" else "2")
+    result = check(catalog, NoSearch(), wrong)
+    assert (result["status"], result["status_text"]) == ("invalid_input", "输入有误")
+    assert f"应为“{ZHANG_WEI[17]}”" in result["error"]
+    assert result["hits"] == result["measures"] == result["possible"] == []
+
+
+@pytest.mark.parametrize(
+    ("query", "match"),
+    [
+        (XINYUAN, "exact_id"),
+        (XINYUAN_ORG, "org_code"),
+        (f"{XINYUAN_ORG[:8]}-{XINYUAN_ORG[8]}", "org_code"),
+    ],
+)
+def test_uscc_and_organisation_code_find_each_other(catalog, store, query, match):
+    result = check(catalog, store, query)
+    [hit] = direct(result)
+    assert (hit["name"], hit["match"], hit["id"]) == ("柳州市鑫源贸易有限公司", match, XINYUAN)
+    assert result["subject_type"] == "organization"
+
+
+def test_a_uscc_finds_a_listing_stored_under_its_organisation_code(catalog, store):
+    result = check(catalog, store, uscc_for(HENGDA_ORG, "91320583"))
+    [hit] = direct(result)
+    assert (hit["name"], hit["match"], hit["id"]) == (
+        "昆山市恒达机械有限公司",
+        "org_code",
+        HENGDA_ORG,
+    )
+    assert result["status"] == "listed"
+
+
+def test_masked_ids_match_only_together_with_the_name(catalog, store):
+    with_name = check(catalog, store, LI_NA, name="李 娜")
+    [hit] = direct(with_name)
+    assert (hit["match"], hit["id"], hit["id_kind"]) == (
+        "masked_id",
+        LI_NA[:6] + "*" * 8 + LI_NA[14:],
+        "masked_resident_id",
+    )
+    assert with_name["status"] == "listed"
+    assert check(catalog, store, LI_NA)["status"] == "not_listed"
+    assert check(catalog, store, LI_NA, name="王五")["status"] == "not_listed"
+    other = resident_id("450205", "19870315", "992")  # visible digits differ
+    assert check(catalog, store, other, name="李娜")["status"] == "not_listed"
+
+
+def test_revoked_listings_are_history_not_hits(catalog, store):
+    result = check(catalog, store, DUAN_YU)
+    [hit] = direct(result)
+    assert (hit["active"], hit["revoked_on"], hit["match"]) == (False, "2016-02-01", "exact_id")
+    assert (result["status"], result["measures"]) == ("not_listed", [])
+    earlier = check(catalog, store, DUAN_YU, as_of="2015-12-01")
+    assert earlier["status"] == "listed" and direct(earlier)[0]["active"] is True
+    assert earlier["measures"]
+
+
+def test_a_listing_not_yet_published_on_the_date_is_not_in_force(catalog, store):
+    result = check(catalog, store, FUTURE)
+    assert (result["status"], direct(result)[0]["active"]) == ("not_listed", False)
+    assert check(catalog, store, FUTURE, as_of="2030-06-01")["status"] == "listed"
+
+
+def test_a_category_without_measures_here_is_still_a_hit_with_a_note(catalog, store):
+    result = check(catalog, store, ZHANG_WEI, jurisdiction="内蒙古", department="住建厅")
+    [hit] = direct(result)
+    assert hit["catalog_note"] == NO_MEASURES_NOTE
+    assert (result["status"], result["measures"]) == ("listed", [])
+    tax = check(
+        catalog, store, uscc_for(TAX_ORG, "91150203"), jurisdiction="昆山", department="市人社局"
+    )
+    assert direct(tax)[0]["catalog_note"] == NO_MEASURES_NOTE
+
+
+def test_a_person_is_related_to_the_organisations_they_represent(catalog, store):
+    by_id = check(catalog, store, ZHANG_WEI)
+    [related] = [h for h in by_id["hits"] if h["match"] == "related"]
+    assert (related["name"], related["related_to"]) == ("柳州市鑫源贸易有限公司", "张伟")
+    assert related["hit_id"] not in {m["hit_id"] for m in by_id["measures"]}
+    by_name = check(catalog, store, "张伟")
+    assert [h["match"] for h in by_name["hits"]] == ["name_exact", "name_exact", "related"]
+    # With a name given, that name decides the related organisations.
+    assert [h["name"] for h in check(catalog, store, HENGDA_ORG, name="郭靖")["hits"]] == [
+        "昆山市恒达机械有限公司"
+    ]
+    guo = check(catalog, store, resident_id("320583", "19600101", "777"), name="郭靖")
+    assert [(h["match"], h["name"]) for h in guo["hits"]] == [("related", "昆山市恒达机械有限公司")]
+    assert guo["status"] == "not_listed"
+
+
+def test_two_character_names_and_possible_matches(catalog, store):
+    exact = check(catalog, store, "张伟")
+    assert exact["status"] == "listed"
+    assert {h["name"] for h in direct(exact)} == {"张伟"}
+    assert "张玮" in {p["name"] for p in exact["possible"]}
+    assert "王伟" not in {p["name"] for p in exact["possible"]}
+
+    typo = check(catalog, store, "章伟")
+    assert (typo["status"], typo["status_text"]) == (
+        "possible_match",
+        STATUS_TEXT["possible_match"],
+    )
+    assert typo["hits"] == [] and typo["measures"] == []
+    possible = {p["name"]: p for p in typo["possible"]}
+    assert set(possible) >= {"张伟", "张玮"} and "王伟" not in possible
+    assert possible["张伟"]["score"] >= names.POSSIBLE_MATCH_THRESHOLD
+    assert "同音" in possible["张伟"]["reason"]
+    assert typo["possible_count"] >= 3  # both 张伟 listings and 张玮
+
+
+def test_possible_matches_never_become_hits(catalog, store):
+    result = check(catalog, store, "柳州市鑫源贸易有限公司")
+    assert [h["name"] for h in direct(result)] == ["柳州市鑫源贸易有限公司"]
+    [near] = [p for p in result["possible"] if p["name"] == "(柳州)鑫源贸易有限责任公司"]
+    assert near["hit_id"] not in {h["hit_id"] for h in result["hits"]}
+    assert near["hit_id"] not in {m["hit_id"] for m in result["measures"]}
+    assert "责任" in near["reason"]
+
+
+def test_an_id_with_a_name_offers_same_name_listings_without_id(catalog, store):
+    result = check(catalog, store, ZHANG_WEI_3, name="张伟")
+    assert result["status"] == "possible_match"
+    [candidate] = result["possible"]
+    assert (candidate["name"], candidate["id"]) == ("张伟", None)
+
+
+def test_a_clerk_confirms_a_possible_match(catalog, store):
+    typo = check(catalog, store, "章伟")
+    chosen = next(p for p in typo["possible"] if p["name"] == "张玮")
+    confirmed = confirm_possible(typo, chosen["hit_id"], catalog)
+    assert confirmed["status"] == "listed"
+    [hit] = confirmed["hits"]
+    assert (hit["hit_id"], hit["match"]) == (chosen["hit_id"], "name_confirmed")
+    assert chosen["hit_id"] not in {p["hit_id"] for p in confirmed["possible"]}
+    assert {m["hit_id"] for m in confirmed["measures"]} == {chosen["hit_id"]}
+    assert len(confirmed["measures"]) == len(
+        catalog.measures(J, D, "失信被执行人", subject_type="person")
+    )
+    assert typo["status"] == "possible_match"  # the original result is left alone
+    with pytest.raises(UsageError, match="不在本次核查的疑似匹配中"):
+        confirm_possible(typo, 999_999, catalog)
+
+
+def test_a_common_name_is_counted_and_paged(catalog, store):
+    result = check(catalog, store, "刘洋", limit=100)
+    assert (result["hit_count"], len(result["hits"]), result["hits_truncated"]) == (160, 100, True)
+    assert all(h["active"] for h in result["hits"])  # in force first
+    assert result["status"] == "listed"
+    assert len({m["hit_id"] for m in result["measures"]}) == 100
+
+
+def test_names_are_normalised(catalog, store):
+    assert (
+        direct(check(catalog, store, "柳州市鑫源貿易有限公司"))[0]["name"]
+        == "柳州市鑫源贸易有限公司"
+    )
+    assert direct(check(catalog, store, "张 伟"))[0]["name"] == "张伟"
+
+
+def test_unknown_jurisdiction_or_department(catalog, store):
+    with pytest.raises(UnknownNameError) as raised:
+        check(catalog, store, ZHANG_WEI, department="市财正局")
+    assert "市财政局" in raised.value.suggestions
+    with pytest.raises(UnknownNameError):
+        check(catalog, store, ZHANG_WEI, jurisdiction="柳洲")
+    with pytest.raises(UsageError, match="YYYY-MM-DD"):
+        check(catalog, store, ZHANG_WEI, as_of="6/1/2024")
+
+
+def test_a_result_is_ready_for_json(catalog, store):
+    import json
+
+    result = check(catalog, store, "章伟")
+    assert json.loads(json.dumps(result, ensure_ascii=False)) == result
+    assert identifiers.parse_query(result["query"]).kind.value == result["input_kind"]
