@@ -10,7 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from PySide6.QtGui import QFont, QFontDatabase, QStandardItem, QStandardItemModel
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QFont, QFontDatabase, QResizeEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -30,6 +31,7 @@ from desktop_app.errors import AppError
 from desktop_app.models.catalog import Catalog
 
 COLUMNS = ("联合惩戒对象", "编号", "措施", "适用对象", "实施依据", "出处")
+COLUMN_WIDTHS = (220, 70, 0, 110, 300, 150)  # 0: the measure text takes the rest
 APPLIES_TO = {"person": "自然人", "organization": "法人和非法人组织", "any": "均适用"}
 SUBJECT_TYPES = (("全部主体", None), ("自然人", "person"), ("法人和非法人组织", "organization"))
 
@@ -53,6 +55,9 @@ class CatalogWindow(QMainWindow):
         self.table.setModel(self.model)
         self.table.setWordWrap(True)
         self.table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+        for column, width in enumerate(COLUMN_WIDTHS):
+            if width:
+                self.table.setColumnWidth(column, width)
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
 
         pickers = QHBoxLayout()
@@ -70,7 +75,7 @@ class CatalogWindow(QMainWindow):
         central = QWidget()
         central.setLayout(layout)
         self.setCentralWidget(central)
-        self.resize(1200, 720)
+        self.resize(1280, 720)
 
         for row in catalog.jurisdictions():
             self.jurisdiction.addItem(row["name"])
@@ -79,6 +84,11 @@ class CatalogWindow(QMainWindow):
         self.category.currentIndexChanged.connect(self.show_measures)
         self.subject_type.currentIndexChanged.connect(self.show_measures)
         self.show_departments(self.jurisdiction.currentText())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Wrapped rows need new heights once the stretched text column has its width."""
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self.table.resizeRowsToContents)
 
     def show_departments(self, jurisdiction: str) -> None:
         """Fill the department and category pickers for a jurisdiction."""
