@@ -88,7 +88,7 @@ class CatalogWindow(QMainWindow):
     def resizeEvent(self, event: QResizeEvent) -> None:
         """Wrapped rows need new heights once the stretched text column has its width."""
         super().resizeEvent(event)
-        QTimer.singleShot(0, self.table.resizeRowsToContents)
+        QTimer.singleShot(0, self.table, self.table.resizeRowsToContents)
 
     def show_departments(self, jurisdiction: str) -> None:
         """Fill the department and category pickers for a jurisdiction."""
