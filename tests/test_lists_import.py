@@ -486,3 +486,23 @@ def test_the_demo_lists_import_as_their_manifest_says(store, catalog):
 
 def test_standard_fields_come_from_the_catalog(catalog):
     assert tuple(f["name"] for f in catalog.list_layout()) == FIELDS
+
+
+def test_first_start_loads_the_demo_lists_once(tmp_path):
+    from desktop_app.context import AppContext
+    from desktop_app.services import audit
+    from desktop_app.services.list_import import ensure_demo_lists
+
+    ctx = AppContext(data_dir=tmp_path)
+    try:
+        reports = ensure_demo_lists(ctx)
+        manifest = json.loads((demo_dir() / "manifest.json").read_text(encoding="utf-8"))
+        assert [r.list for r in reports] == [e["list_name"] for e in manifest["lists"]]
+        assert all(r.rejected == 0 for r in reports)
+        assert [r.version for r in reports][-1] == 2  # the update of the first list
+        assert len(ctx.lists.status()) == len({e["list_name"] for e in manifest["lists"]})
+        assert ensure_demo_lists(ctx) == []
+        logged = audit.entries(ctx, action="list_import")
+        assert len(logged) == len(reports)
+    finally:
+        ctx.close()

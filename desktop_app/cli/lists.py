@@ -99,28 +99,7 @@ def run_import(args: argparse.Namespace, ctx: AppContext) -> int:
     if not args.json and sys.stderr.isatty():
         sys.stderr.write("\n")
     data = report.to_json()
-    audit.log_event(
-        ctx,
-        user,
-        "list_import",
-        details={
-            key: data[key]
-            for key in (
-                "file",
-                "list",
-                "category",
-                "version",
-                "sha256",
-                "rows_read",
-                "added",
-                "updated",
-                "revoked",
-                "unchanged",
-                "rejected",
-                "same_as_version",
-            )
-        },
-    )
+    audit.log_event(ctx, user, "list_import", details=report.audit_details())
     emit(args, data, report.summary)
     return 0
 

@@ -26,6 +26,7 @@ import datetime
 import hashlib
 import io
 import itertools
+import json
 import operator
 import re
 import time
@@ -152,6 +153,13 @@ class ImportReport:
             "seconds": round(self.seconds, 3),
             "rows_per_second": round(self.rows_read / self.seconds) if self.seconds else None,
         }
+
+    def audit_details(self) -> dict[str, Any]:
+        """What the audit log keeps of an import (no personal data)."""
+        data = self.to_json()
+        keys = ("file", "list", "category", "version", "sha256", "rows_read", "added")
+        keys += ("updated", "revoked", "unchanged", "rejected", "same_as_version")
+        return {key: data[key] for key in keys}
 
     def summary(self) -> str:
         """A few Chinese lines for a person."""
@@ -831,7 +839,7 @@ def import_list(
             raise UsageError(f"没有名为“{mapping}”的列映射。已保存的映射：{known}。")
         mapping = saved
     mapped = _resolve_mapping(mapping or {}, layout_names)
-    list_name = names.clean_display(list_name) if list_name else category
+    list_name = " ".join(list_name.split()) if list_name else category
     if not list_name:
         raise UsageError("名单名称不能为空。")
 
@@ -983,3 +991,32 @@ def _no_header_message(source: _CsvFile | _XlsxFile, mapped: Mapping[str, str]) 
         "“身份证号码/组织机构代码”）；其他格式请先用 lists mapping save 保存列映射。"
     )
     return f"在{where}的前 {HEADER_SCAN_ROWS} 行中没有找到名单表头。{hint}"
+
+
+def ensure_demo_lists(ctx: Any) -> list[ImportReport]:
+    """First start: import the bundled synthetic demo lists if no list is loaded yet.
+
+    The lists of `resources/demo/manifest.json` are imported in its order (a later version
+    of a list updates the earlier one, so history shows from the start); each import is
+    audited as done by the program (no user). Returns the reports, empty when lists exist.
+    """
+    from desktop_app import paths
+    from desktop_app.services import audit
+
+    store = ctx.lists
+    if not store.is_empty():
+        return []
+    demo = paths.resources_dir() / "demo"
+    manifest = json.loads((demo / "manifest.json").read_text(encoding="utf-8"))
+    reports = []
+    for entry in manifest["lists"]:
+        report = import_list(
+            store,
+            demo / entry["csv"],
+            entry["category"],
+            list_name=entry["list_name"],
+            catalog=ctx.catalog,
+        )
+        audit.log_event(ctx, None, "list_import", details={**report.audit_details(), "demo": True})
+        reports.append(report)
+    return reports
