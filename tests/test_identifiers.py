@@ -184,6 +184,18 @@ def test_uscc_with_letter_authority_is_not_refused() -> None:
     assert uscc_error(code) is None
 
 
+def test_uscc_check_char_agrees_with_stdnum_property() -> None:
+    rng = random.Random(11)
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    for _ in range(3000):
+        body17 = "9" + rng.choice("123") + "".join(rng.choice("0123456789") for _ in range(6))
+        body17 += "".join(rng.choice(alphabet) for _ in range(9))
+        code = body17 + uscc.calc_check_digit(body17)
+        assert uscc_error(code) is None, code
+        wrong = body17 + next(c for c in alphabet if c != code[17])
+        assert f"应为“{code[17]}”" in (uscc_error(wrong) or "")
+
+
 def test_uscc_with_forbidden_letters_is_a_format_error() -> None:
     assert "格式不对" in (uscc_error("91110000600037O41L") or "")
 

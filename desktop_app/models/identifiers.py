@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
-from stdnum.cn import ric, uscc
+from stdnum.cn import ric
 
 from desktop_app.models import names, regions
 
@@ -105,7 +105,10 @@ def clean_id_text(text: str) -> str:
     U+3000, NBSP and zero-width characters) and hyphens (organisation codes are often
     written `12345678-9`), upper-case.
     """
-    if not text.isascii():
+    if text.isascii():
+        if text.isalnum():  # the common case: nothing to strip
+            return text.upper()
+    else:
         text = unicodedata.normalize("NFKC", text)
     text = _WHITESPACE_RE.sub("", text.translate(_STRIP_TABLE))
     return text.upper()
@@ -163,15 +166,27 @@ def convert_15_to_18(id15: str) -> str:
     return body + ric.calc_check_digit(body + "0")
 
 
+_USCC_VALUES = {char: value for value, char in enumerate(_USCC_ALPHABET)}
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
 def _uscc_check_char(code: str) -> str:
-    return uscc.calc_check_digit(code[:17])
+    """GB 32100 check character of the first 17 characters (already validated).
+
+    The same computation as python-stdnum's `cn.uscc.calc_check_digit` (a test compares
+    them), without its input cleaning, which costs ~10 µs a call: list imports run this on
+    every row.
+    """
+    total = sum(
+        _USCC_VALUES[char] * weight for char, weight in zip(code, _USCC_WEIGHTS, strict=False)
+    )
+    return _USCC_ALPHABET[-total % 31]
 
 
 def uscc_error(code: str) -> str | None:
     """Why an 18-character USCC (cleaned) is invalid, or None.
 
-    The message of a wrong check character names the right one (python-stdnum's
-    `cn.uscc.calc_check_digit`).
+    The message of a wrong check character names the right one.
     """
     if len(code) != 18:
         return _length_message(len(code))

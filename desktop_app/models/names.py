@@ -134,6 +134,8 @@ _LEGAL_FORM = (
 )
 _BRANCH = r"(?:分公司|分厂|分店|分行|支行|营业部|办事处)"
 _SUFFIX_RE = re.compile(rf"(?:(?:{_LEGAL_FORM})(?:.{{0,10}}?{_BRANCH})?|{_BRANCH})$")
+# Every legal form and branch word ends with one of these: most names skip the regex.
+_SUFFIX_LAST_CHARS = frozenset("司)业户社厂店行部处")
 _BRACKET_RE = re.compile(r"\(([^()]{2,16})\)")
 # Words that make a name an organisation's wherever they stand, and single characters that
 # do so at the end of a name of 4+ characters (a person's name is rarely that long).
@@ -194,7 +196,7 @@ def name_parts(text: str) -> NameParts:
     Persons are never split: their core is the whole matching form.
     """
     name = normalize_name(text)
-    match = _SUFFIX_RE.search(name)
+    match = _SUFFIX_RE.search(name) if name[-1:] in _SUFFIX_LAST_CHARS else None
     suffix = match.group() if match and match.start() >= 2 else None
     if not _is_organization(name, suffix):
         return NameParts(None, name, None, False)
