@@ -5,7 +5,7 @@
 Stores `--records` checks (each a record plus its audit entry, one transaction each, as the
 CLI and the window do) into a fresh office.db under bench/data/, then gives every fifth record
 a feedback version, and times `audit.verify_chain` over the whole log and every record
-version. Prints JSON.
+version; also the cost of one login (scrypt at the production parameters). Prints JSON.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from office_helpers import check_result  # noqa: E402
 
 from desktop_app.context import AppContext  # noqa: E402
 from desktop_app.models.users_store import User  # noqa: E402
-from desktop_app.services import audit, records  # noqa: E402
+from desktop_app.services import accounts, audit, records  # noqa: E402
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -63,6 +63,12 @@ def main() -> None:
     verified = audit.verify_chain(ctx)
     verify_s = time.perf_counter() - start
     ctx.close()
+    stored = accounts.hash_password("bench-password-1")
+    login_ms = []
+    for _ in range(5):
+        start = time.perf_counter()
+        accounts.check_password("bench-password-1", stored)
+        login_ms.append((time.perf_counter() - start) * 1000)
     size = sum(p.stat().st_size for p in data_dir.glob("office.db*"))
     print(
         json.dumps(
@@ -82,6 +88,7 @@ def main() -> None:
                 "record_versions": verified["records"],
                 "verified_ok": verified["ok"],
                 "office_db_mb": round(size / 2**20, 1),
+                "login_scrypt_ms_median": round(statistics.median(login_ms), 1),
             },
             ensure_ascii=False,
             indent=2,

@@ -109,13 +109,13 @@ def build_report(
 
 def _unit(found: Sequence[Mapping[str, Any]], user: User, department: str | None) -> str:
     """The reporting unit printed on the feedback sheet."""
-    units = sorted({f"{r['jurisdiction']}{r['department']}" for r in found})
+    units = sorted({f"{r['jurisdiction']} {r['department']}" for r in found})
     if len(units) == 1:
         return units[0]
     if department:
-        return f"{user.jurisdiction or ''}{department}"
+        return f"{user.jurisdiction or ''} {department}".strip()
     if user.department:
-        return f"{user.jurisdiction or ''}{user.department}"
+        return f"{user.jurisdiction or ''} {user.department}".strip()
     return "、".join(units) or (user.jurisdiction or "—")
 
 
