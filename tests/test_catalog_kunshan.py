@@ -378,3 +378,13 @@ def test_cell_handling_is_reported(catalog: Catalog) -> None:
     assert shared == [[299, 308], [322, 333], [344, 349], [351, 358]]
     layout = sorted(a["lines"] for a in anomalies if a["kind"] == "layout_marker")
     assert layout == [[79, 80], [89, 90]]
+
+
+def test_every_measure_line_of_the_document_is_one_measure(measures: list[dict[str, Any]]) -> None:
+    text = (paths.sources_dir() / KUNSHAN_DOCUMENT).read_text("utf-8").split("\n")
+    body = [n for n in range(45, 56) if text[n - 1].startswith("（")]
+    annex2 = [
+        n for n, line in enumerate(text, 1) if 257 < n < 373 and line.lstrip("\t").startswith("（")
+    ]
+    assert len(body) == 11 and len(annex2) == 41
+    assert sorted(m["source"]["lines"][0] for m in measures) == body + annex2

@@ -99,6 +99,22 @@ def test_raw_count_of_section_two_agrees_with_the_expected_table() -> None:
     assert sum(total for *_, total in EXPECTED.values()) == 185
 
 
+def test_every_item_line_is_a_measure_or_a_group_heading(measures: list[dict[str, Any]]) -> None:
+    items, headings, last_top = [], set(), 0
+    for number, text in _section_two():
+        if re.match(r"^#*\s*\d+\.", text):
+            items.append(number)
+            last_top = number
+        elif re.match(r"^(- )?[（(]\d+[)）]", text):
+            headings.add(last_top)  # an item with sub-items is a group heading
+            items.append(number)
+    first_lines = [m["source"]["lines"][0] for m in measures]
+    assert sorted(first_lines) == sorted(set(items) - headings)
+    assert len(first_lines) == len(set(first_lines)) == 185
+    groups = {m["group"].split(".")[0] + "." for m in measures if m["group"]}
+    assert groups == {"1.", "2.", "3.", "4.", "5.", "6."}
+
+
 def test_each_domain_has_its_entries_and_measures(measures: list[dict[str, Any]]) -> None:
     per_category = Counter(m["category"] for m in measures)
     entries = Counter((m["category"], m["entry_no"]) for m in measures)
