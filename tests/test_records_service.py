@@ -314,3 +314,16 @@ def test_two_processes_never_get_the_same_number(ctx, users) -> None:
     assert len(numbers) == 80
     assert sorted(int(n[-6:]) for n in numbers) == list(range(1, 81))
     assert audit.verify_chain(ctx)["ok"]
+
+
+def test_list_by_department_accepts_any_spelling(ctx, users) -> None:
+    from desktop_app.errors import UnknownNameError
+
+    mine = records.record_check(ctx, users["zhang"], check_result(users["zhang"]))
+    tax = records.record_check(ctx, users["zhao"], check_result(users["zhao"]))
+    found = records.list_records(ctx, users["wang"], department="市场监督管理局")
+    assert [r["record_number"] for r in found] == [mine["record_number"]]
+    found = records.list_records(ctx, users["wang"], department="税务局")
+    assert [r["record_number"] for r in found] == [tax["record_number"]]
+    with pytest.raises(UnknownNameError, match="未找到部门“市不存在局”"):
+        records.list_records(ctx, users["wang"], department="市不存在局")

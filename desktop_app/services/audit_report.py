@@ -79,6 +79,7 @@ def build_report(
     if date_from > date_to:
         raise InvalidInputError(f"开始日期 {date_from} 晚于结束日期 {date_to}，请调换后重试。")
     if department is not None and user.jurisdiction:
+        # Resolved here as well: the report prints the canonical name.
         department = ctx.catalog.resolve_department(user.jurisdiction, department)
     found = records.list_records(
         ctx,

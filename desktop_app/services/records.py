@@ -177,6 +177,12 @@ def list_records(
         if user_name is not None and user_name != user.name:
             accounts.require(user, "records.read_all")
         user_name = user.name
+    # Records hold canonical names; accept any spelling the catalog knows.
+    if jurisdiction is not None:
+        jurisdiction = ctx.catalog.resolve_jurisdiction(jurisdiction)
+    place = jurisdiction or user.jurisdiction
+    if department is not None and place is not None:
+        department = ctx.catalog.resolve_department(place, department)
     return ctx.office.records.search(  # type: ignore[return-value]
         date_from=date_from,
         date_to=date_to,
