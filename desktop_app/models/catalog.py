@@ -100,7 +100,10 @@ _MEASURE_JOINS = """
 
 
 class Catalog:
-    """Read-only access to one catalog file. Cheap to open; queries use indexes."""
+    """Read-only access to one catalog file. Cheap to open; queries use indexes.
+
+    The connection is opened read-only and may be used from any thread.
+    """
 
     def __init__(self, conn: sqlite3.Connection, path: Path, version: str) -> None:
         self._conn = conn
@@ -118,7 +121,10 @@ class Catalog:
                 "或在程序目录中运行 python -m desktop_app catalog build 重新生成。"
             )
         try:
-            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+            # read-only, so one connection may serve the window's worker threads too
+            conn = sqlite3.connect(
+                f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
+            )
             rows = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.Error as problem:
             raise DataError(
