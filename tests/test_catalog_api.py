@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -202,6 +203,14 @@ def test_departments_listing(catalog: Catalog) -> None:
     assert "市场监督管理局" in by_name[("柳州市", "市市场监管局")]["aliases"]
     assert by_name[("昆山市", "其他有关单位")]["kind"] == "generic"
     assert {r["kind"] for r in rows if r["jurisdiction"] == "内蒙古自治区"} == {"signatory"}
+
+
+def test_one_catalog_serves_other_threads(catalog: Catalog) -> None:
+    found: list[int] = []
+    worker = threading.Thread(target=lambda: found.append(len(catalog.measures("柳州", "编办"))))
+    worker.start()
+    worker.join()
+    assert found == [51]
 
 
 def test_name_key_normalises_width_spaces_and_brackets() -> None:

@@ -447,8 +447,8 @@ class Department:
     variants: dict[str, str] = field(default_factory=dict)
 
 
-def _d(name: str, *aliases: str, **variants: str) -> Department:
-    return Department(name, aliases, "department", dict(variants))
+def _d(name: str, *aliases: str) -> Department:
+    return Department(name, aliases)
 
 
 # 柳州: the 48 section headings are the canonical names.
