@@ -34,6 +34,7 @@ ACTION_TEXT: dict[str, str] = {
     "check": "核查",
     "feedback": "结果反馈",
     "correction": "更正核查记录",
+    "possible_rejected": "排除疑似匹配",
     "print": "打印核查记录",
     "list_import": "导入名单",
     "certificate_import": "导入证书",

@@ -69,10 +69,14 @@ def build_report(
     date_to: str,
     department: str | None = None,
     user_name: str | None = None,
+    status: str | None = None,
+    category: str | None = None,
 ) -> dict[str, Any]:
     """The report's figures and tables over the records made from `date_from` to `date_to`.
 
     A clerk's report covers only their own checks; asking for another user's is refused.
+    `status` (listed, possible_match, not_listed) and `category` (a hit in force of that
+    category) narrow the records further.
     """
     date_from = records.parse_day(date_from, "开始日期") or ""
     date_to = records.parse_day(date_to, "结束日期") or ""
@@ -89,6 +93,12 @@ def build_report(
         user_name=user_name,
         department=department,
     )
+    if status is not None and status not in STATUS_TEXT:
+        choices = "、".join(f"{code}（{text}）" for code, text in STATUS_TEXT.items())
+        raise InvalidInputError(f"核查结果“{status}”无效，请选择：{choices}。")
+    if category is not None:
+        category = ctx.catalog.resolve_category(category)
+    found = [record for record in found if _selected(record, status, category)]
     if not accounts.can(user, "records.read_all"):
         user_name = user.name
     names = {u.name: u.display_name for u in ctx.office.users.all()}
@@ -101,11 +111,21 @@ def build_report(
         "date_to": date_to,
         "department": department,
         "user_filter": user_name,
+        "status_filter": status,
+        "category_filter": category,
         "generated_at": audit.timestamp(),
         "generated_by": {"name": user.name, "display_name": user.display_name},
         "unit": _unit(found, user, department),
         **figures,
     }
+
+
+def _selected(record: Mapping[str, Any], status: str | None, category: str | None) -> bool:
+    if status is not None and record["status"] != status:
+        return False
+    return category is None or any(
+        hit.get("active") and hit["category"] == category for hit in record["hits"]
+    )
 
 
 def _unit(found: Sequence[Mapping[str, Any]], user: User, department: str | None) -> str:
@@ -299,6 +319,10 @@ def scope_text(report: Mapping[str, Any]) -> str:
     parts = [report["unit"]]
     if report["user_filter"]:
         parts.append(f"核查人 {report['user_filter']}")
+    if report.get("status_filter"):
+        parts.append(f"结果 {STATUS_TEXT.get(report['status_filter'], report['status_filter'])}")
+    if report.get("category_filter"):
+        parts.append(f"对象类别 {report['category_filter']}")
     return "，".join(parts)
 
 

@@ -1,0 +1,174 @@
+"""The service functions the window calls: first start, audited admin actions, report filters."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from office_helpers import FAST_SCRYPT, PASSWORDS, check_result, make_users, office
+from signing_helpers import make_p12
+
+from desktop_app import paths
+from desktop_app.errors import (
+    CertificateImportError,
+    InvalidInputError,
+    PermissionDeniedError,
+    UsageError,
+)
+from desktop_app.services import accounts, admin, audit, audit_report, records, signing
+from desktop_app.services.list_import import ImportReport, Rejection
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(accounts, "SCRYPT", FAST_SCRYPT)
+    monkeypatch.setenv("XYHC_SECRET_DIR", str(tmp_path / "secrets"))
+    monkeypatch.setenv("XYHC_CONFIG", str(tmp_path / "machine.toml"))
+
+
+def _actions(ctx) -> list[str]:
+    return [entry["action"] for entry in audit.entries(ctx)]
+
+
+def test_first_start_creates_the_admin_and_a_certificate(tmp_path: Path) -> None:
+    ctx = office(tmp_path)
+    user, facts = admin.first_start(
+        ctx,
+        jurisdiction="柳州",
+        department="市场监督管理局",
+        admin_name="admin",
+        password=PASSWORDS["admin"],
+        display_name="管理员",
+    )
+    assert (user.role, user.jurisdiction, user.department) == ("admin", "柳州市", "市市场监管局")
+    assert "CN=市市场监管局" in facts["subject"]
+    assert signing.active_certificate(ctx.data_dir) is not None
+    assert _actions(ctx) == ["admin_created", "certificate_new"]
+
+
+def test_first_start_with_a_wrong_certificate_password_creates_nothing(tmp_path: Path) -> None:
+    ctx = office(tmp_path)
+    p12 = tmp_path / "dept.p12"
+    make_p12(p12, b"right-password")
+    with pytest.raises(CertificateImportError) as refused:
+        admin.first_start(
+            ctx,
+            jurisdiction="柳州市",
+            department="市市场监管局",
+            admin_name="admin",
+            password=PASSWORDS["admin"],
+            pkcs12=p12,
+            pkcs12_password="wrong-password",
+        )
+    assert "密码" in refused.value.message
+    assert ctx.office.users.count() == 0
+    assert _actions(ctx) == []
+    assert signing.active_certificate(ctx.data_dir) is None
+
+
+def test_first_start_imports_the_department_certificate(tmp_path: Path) -> None:
+    ctx = office(tmp_path)
+    p12 = tmp_path / "dept.p12"
+    certificate = make_p12(p12, b"right-password")
+    _, facts = admin.first_start(
+        ctx,
+        jurisdiction="柳州市",
+        department="市市场监管局",
+        admin_name="admin",
+        password=PASSWORDS["admin"],
+        pkcs12=p12,
+        pkcs12_password="right-password",
+    )
+    assert signing.active_certificate(ctx.data_dir) == certificate
+    assert facts["source"] == "imported"
+    assert _actions(ctx) == ["admin_created", "certificate_import"]
+
+
+def test_only_admins_import_lists_and_the_import_is_audited(tmp_path: Path) -> None:
+    ctx = office(tmp_path)
+    users = make_users(ctx)
+    demo = paths.resources_dir() / "demo" / "tax_violations.csv"
+    before = len(audit.entries(ctx))
+    with pytest.raises(PermissionDeniedError) as refused:
+        admin.import_list_file(ctx, users["zhang"], demo, "重大税收违法案件当事人")
+    assert "导入失信名单" in refused.value.message
+    assert ctx.lists.is_empty()
+    assert len(audit.entries(ctx)) == before
+
+    report = admin.import_list_file(ctx, users["admin"], demo, "重大税收违法案件当事人")
+    assert report.added == 45
+    entry = audit.entries(ctx, action="list_import")[-1]
+    assert (entry["user_name"], entry["details"]["added"]) == ("admin", 45)
+
+
+def test_rejections_are_exported_with_formulas_neutralised(tmp_path: Path) -> None:
+    report = ImportReport(
+        file="名单.csv", list="测试名单", category="失信被执行人", sha256="", file_format="csv"
+    )
+    report.rejections = [
+        Rejection(7, "身份证号码校验位错误"),
+        Rejection(9, "=cmd|' /C calc'!A0 不是有效的名称"),
+    ]
+    out = admin.write_rejections(report, tmp_path / "拒绝.csv")
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # Excel needs the BOM to read UTF-8
+    rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+    assert rows == [
+        ["文件", "名单", "行号", "原因"],
+        ["名单.csv", "测试名单", "7", "身份证号码校验位错误"],
+        ["名单.csv", "测试名单", "9", "'=cmd|' /C calc'!A0 不是有效的名称"],
+    ]
+
+
+def test_report_filters_by_result_and_category(tmp_path: Path) -> None:
+    ctx = office(tmp_path)
+    users = make_users(ctx)
+    zhang = users["zhang"]
+    records.record_check(ctx, zhang, check_result(zhang))
+    records.record_check(ctx, zhang, check_result(zhang, category="重大税收违法案件当事人"))
+    records.record_check(ctx, zhang, check_result(zhang, status="not_listed"))
+    period = {"date_from": "2020-01-01", "date_to": "2099-12-31"}
+
+    everything = audit_report.build_report(ctx, users["wang"], **period)
+    assert everything["totals"]["checks"] == 3
+    listed = audit_report.build_report(ctx, users["wang"], status="listed", **period)
+    assert [c["status"] for c in listed["checks"]] == ["listed", "listed"]
+    taxes = audit_report.build_report(
+        ctx, users["wang"], category="重大税收违法案件当事人", **period
+    )
+    assert taxes["totals"]["checks"] == 1
+    assert taxes["category_filter"] == "重大税收违法案件当事人"
+    assert "对象类别 重大税收违法案件当事人" in audit_report.scope_text(taxes)
+    with pytest.raises(InvalidInputError) as refused:
+        audit_report.build_report(ctx, users["wang"], status="hit", **period)
+    assert "核查结果“hit”无效" in refused.value.message
+
+
+def test_rejecting_a_possible_match_is_audited_and_checked(tmp_path: Path) -> None:
+    ctx = office(tmp_path)
+    users = make_users(ctx)
+    zhang = users["zhang"]
+    result = check_result(zhang, status="not_listed")
+    result["status"] = "possible_match"
+    result["possible"] = [
+        {
+            "hit_id": 4,
+            "name": "黄蓉",
+            "id": None,
+            "category": "失信被执行人",
+            "list": "演示",
+            "score": 92.5,
+            "reason": "同音字",
+        }
+    ]
+    record = records.record_check(ctx, zhang, result)
+    number = record["record_number"]
+    with pytest.raises(UsageError):
+        admin.reject_possible_match(ctx, zhang, number, 99, "黄某")
+    with pytest.raises(PermissionDeniedError):
+        admin.reject_possible_match(ctx, users["zhao"], number, 4, "黄蓉")
+    assert audit.entries(ctx, action="possible_rejected") == []
+    admin.reject_possible_match(ctx, zhang, number, 4, "黄蓉")
+    entry = audit.entries(ctx, action="possible_rejected")[0]
+    assert (entry["record_number"], entry["details"]["hit_id"]) == (number, 4)
