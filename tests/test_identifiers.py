@@ -210,6 +210,14 @@ def test_org_code_check_char_gb11714() -> None:
     assert parse_query("60003734-2").expected_check_digit == "1"
 
 
+def test_org_code_with_few_digits_is_recognised() -> None:
+    body = "MAQGJUTF"
+    code = body + org_code_check_char(body)
+    parsed = parse_query(f"{body}-{code[8]}")
+    assert parsed.kind is InputKind.ORG_CODE and parsed.value == code and parsed.error is None
+    assert parse_query("John Smith").kind is InputKind.NAME
+
+
 def test_org_code_format_error() -> None:
     assert "格式不对" in (org_code_error("6000373#1") or "")
 

@@ -239,6 +239,16 @@ def test_region_difference_is_named() -> None:
     assert POSSIBLE_MATCH_THRESHOLD <= different.score < missing.score < 100
 
 
+def test_same_place_written_differently_is_not_a_region_difference() -> None:
+    written = similarity("（柳州）鑫源贸易有限公司", "柳州市鑫源贸易有限公司")
+    assert written.score == 99.5
+    assert written.reason == "名称主体相同；地区写法不同（“柳州”/名单中为“柳州市”）"
+    detail = similarity("柳州市鑫源贸易有限公司", "广西柳州市鑫源贸易有限公司")
+    assert detail.score == 99.0 and "地区前缀详略不同" in detail.reason
+    different = similarity("南宁鑫源贸易有限公司", "柳州市鑫源贸易有限公司")
+    assert different.score == 92.0 and "地区前缀不同（“南宁”/名单中为“柳州市”）" in different.reason
+
+
 def test_legal_form_change_is_named() -> None:
     result = similarity("鑫源贸易合作社", "鑫源贸易有限公司")
     assert "组织形式不同" in result.reason

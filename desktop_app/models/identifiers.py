@@ -273,10 +273,10 @@ def _classify(cleaned: str) -> tuple[InputKind, str, str | None, bool]:
 def parse_query(text: str) -> ParsedQuery:
     """Recognise what a clerk typed or pasted and validate it. Never raises.
 
-    A text made of ASCII letters and digits with at least five digits (after cleaning), or
-    of digits only, is an identifier, its kind decided by length: 18 (resident ID if 17
-    digits + digit/X, else USCC), 15 digits (old resident ID, converted), 9 (organisation
-    code). Anything else is a name.
+    A text made of ASCII letters and digits (after cleaning) with at least five digits, of
+    digits only, or of 9 characters with a digit, is an identifier, its kind decided by
+    length: 18 (resident ID if 17 digits + digit/X, else USCC), 15 digits (old resident ID,
+    converted), 9 (organisation code). Anything else is a name.
     """
     cleaned = clean_id_text(text)
     digits = sum(char.isdigit() for char in cleaned)
@@ -284,7 +284,10 @@ def parse_query(text: str) -> ParsedQuery:
         error = "号码中有被遮蔽的字符（*）。查询时请输入完整的号码，或改按名称查询。"
         kind = InputKind.RESIDENT_ID if len(cleaned) in (15, 18) else InputKind.USCC
         return ParsedQuery(text, kind, cleaned, error, None, False)
-    if (digits >= 5 or cleaned.isdigit()) and _ID_SHAPE_RE.match(cleaned):
+    # Organisation codes such as MA5KB5X9-1 have few digits; names have none or come with
+    # Chinese characters.
+    org_code_like = len(cleaned) == 9 and digits > 0
+    if (digits >= 5 or cleaned.isdigit() or org_code_like) and _ID_SHAPE_RE.match(cleaned):
         kind, value, error, converted = _classify(cleaned)
         expected = _expected_check(kind, value) if error else None
         return ParsedQuery(text, kind, value, error, expected, converted)

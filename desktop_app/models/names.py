@@ -330,6 +330,8 @@ _HOMOPHONE_WEIGHT = 0.85
 _NEAR_HOMOPHONE_WEIGHT = 0.6
 _REGION_DIFFERENT_PENALTY = 8.0
 _REGION_MISSING_PENALTY = 3.0
+_REGION_DETAIL_PENALTY = 1.0
+_REGION_WRITING_PENALTY = 0.5  # keeps 100 for names that are the same after normalisation
 _SUFFIX_PENALTY = 3.0
 _LEGAL_FORM_PENALTY = 6.0
 _KIND_PENALTY = 15.0
@@ -397,6 +399,28 @@ def _suffix_note(query: str | None, candidate: str | None) -> tuple[float, str |
     return _LEGAL_FORM_PENALTY, f"组织形式不同（“{query}”/名单中为“{candidate}”）"
 
 
+_ADMIN_SUFFIX_RE = re.compile(
+    r"(?:壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区|省|市|地区|盟)$"
+)
+
+
+@lru_cache(maxsize=1 << 12)
+def _region_places(region: str) -> frozenset[str]:
+    """The places a region names, in short form: 广西壮族自治区柳州市 → {广西, 柳州}."""
+    places, _bracketed, by_first = _places()
+    found = []
+    rest = region.strip("()")
+    while rest:
+        for length in by_first.get(rest[0], ()):
+            if rest[:length] in places:
+                found.append(rest[:length])
+                rest = rest[length:]
+                break
+        else:
+            return frozenset({region})
+    return frozenset(_ADMIN_SUFFIX_RE.sub("", place) or place for place in found)
+
+
 def _region_note(query: str | None, candidate: str | None) -> tuple[float, str | None]:
     if query == candidate:
         return 0.0, None
@@ -404,6 +428,11 @@ def _region_note(query: str | None, candidate: str | None) -> tuple[float, str |
         return _REGION_MISSING_PENALTY, f"缺少地区前缀“{candidate}”"
     if not candidate:
         return _REGION_MISSING_PENALTY, f"多出地区前缀“{query}”"
+    typed, listed = _region_places(query), _region_places(candidate)
+    if typed == listed:  # 柳州 / 柳州市 / (柳州): the same place written differently
+        return _REGION_WRITING_PENALTY, f"地区写法不同（“{query}”/名单中为“{candidate}”）"
+    if typed < listed or listed < typed:  # 柳州市 / 广西柳州市
+        return _REGION_DETAIL_PENALTY, f"地区前缀详略不同（“{query}”/名单中为“{candidate}”）"
     return _REGION_DIFFERENT_PENALTY, f"地区前缀不同（“{query}”/名单中为“{candidate}”）"
 
 

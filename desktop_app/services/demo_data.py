@@ -625,7 +625,8 @@ def generate_demo_set(subjects: int, seed: int = 1) -> DemoSet:
     fixed_ids = {row["信息唯一标识"] for row in fixed["dishonest_debtors"]}
     lists = []
     # Legal representatives are drawn partly from the persons listed so far.
-    listed_people = [facts["name"] for key, facts in memorable.items() if "id" in facts]
+    # (Of the memorable persons only 韦小宝: a revoked or masked one would muddle the demo.)
+    listed_people = [memorable["person"]["name"]]
     for spec, count in zip(CATEGORIES, _split(subjects), strict=True):
         rows = fixed[spec.key]
         while len(rows) < count:
