@@ -78,6 +78,8 @@ def test_normalize_name(raw: str, normal: str) -> None:
             NameParts("柳州", "鑫源投资", "合伙企业(有限合伙)", True),
         ),
         ("昆山市鑫源机械集团有限公司", NameParts("昆山市", "鑫源机械", "集团有限公司", True)),
+        ("昆山恒达机械有限公司", NameParts("昆山", "恒达机械", "有限公司", True)),
+        ("同仁堂", NameParts(None, "同仁堂", None, False)),
         ("内蒙古鑫源煤业股份有限公司", NameParts("内蒙古", "鑫源煤业", "股份有限公司", True)),
         (
             "柳州市柳北区鑫源农民专业合作社",

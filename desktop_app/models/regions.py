@@ -113,10 +113,12 @@ _PROVINCE_SUFFIX_RE = re.compile(r"(?:壮族自治区|回族自治区|维吾尔�
 
 @cache
 def short_place_names() -> frozenset[str]:
-    """Short forms of provinces and prefecture-level cities: 广西, 内蒙古, 江苏, 柳州, 南宁.
+    """Short forms of provinces and of prefecture- and county-level cities: 广西, 内蒙古,
+    柳州, 南宁, 昆山 (company names often drop the 市).
 
-    County-level short forms (东方, 永安, 开平, …) are left out on purpose: too many of them
-    are ordinary words that start company names.
+    Short forms that are also ordinary words at the start of company names (东方, 永安,
+    同仁, …) are left out, and so are those of counties and districts (柳城, 城中): a
+    company named after one of those keeps it in its core.
     """
     codes, provinces = _areas()
     shorts: set[str] = set()
@@ -125,12 +127,19 @@ def short_place_names() -> frozenset[str]:
         if len(short) >= 2:
             shorts.add(short)
     for code, history in codes.items():
-        if code.endswith("00") and not code.endswith("0000"):
-            for area in history:
-                if area.name.endswith(("市", "盟")) and len(area.name) >= 3:
-                    shorts.add(area.name[:-1])
+        if code.endswith("0000"):
+            continue
+        prefecture = code.endswith("00")
+        for area in history:
+            if len(area.name) >= 3 and (
+                area.name.endswith("市") or (prefecture and area.name.endswith("盟"))
+            ):
+                shorts.add(area.name[:-1])
     return frozenset(shorts - _AMBIGUOUS_SHORT_NAMES)
 
 
-# Prefecture short forms that are also common words at the start of company names.
-_AMBIGUOUS_SHORT_NAMES = frozenset({"中山", "大同", "安康", "白银", "长安", "太平", "朝阳"})
+# City short forms that are also common words at the start of company names.
+_AMBIGUOUS_SHORT_NAMES = frozenset(
+    "中山 大同 安康 白银 长安 太平 朝阳 东方 合作 新星 同仁 江山 明光 长乐 永安 龙泉 安宁 "  # noqa: SIM905
+    "高明 新民 天长 永康 大安 乐平 白杨 华亭 北安 开平".split()
+)
