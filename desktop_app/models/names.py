@@ -31,9 +31,9 @@ of each character, the same for the query and the list, so polyphones agree).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -251,13 +251,14 @@ def _pinyin_readings() -> dict[str, str]:
     """pypinyin's character table (code point → readings), read from its data file.
 
     Read directly rather than through `import pypinyin`, whose package import also loads
-    its 2.5 MB phrase table (over a second) that name matching does not use.
+    its 2.5 MB phrase table (over a second) that name matching does not use. Looked up on
+    `sys.path` so that a PyInstaller bundle that collects pypinyin's data files finds it.
     """
-    spec = importlib.util.find_spec("pypinyin")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError("pypinyin")
-    path = Path(spec.submodule_search_locations[0]) / "pinyin_dict.json"
-    return json.loads(path.read_text(encoding="utf-8"))
+    for base in sys.path:
+        path = Path(base or ".") / "pypinyin" / "pinyin_dict.json"
+        if path.is_file():
+            return json.loads(path.read_text(encoding="utf-8"))
+    raise ModuleNotFoundError("pypinyin (pinyin_dict.json) is not installed")
 
 
 class _SyllableTable(dict[str, str]):
