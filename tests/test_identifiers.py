@@ -351,6 +351,11 @@ def test_mask_id() -> None:
     assert mask_id("resident_id", "45010219850101123X") == "450102********123X"
     assert mask_id("uscc", REAL_USCCS[0]) == REAL_USCCS[0]
     assert mask_id("org_code", "600037341") == "600037341"
+    assert mask_id("invalid", "450102198501011230") == "450102********1230"
+    assert mask_id("invalid", "450102850101123") == "450102*****1123"
+    assert mask_id("invalid", "1234567890") == "1234567890"
+    assert mask_id("resident_id", "4501021") == "4501021"  # too short for the 6 + 4 rule
+    assert mask_id("masked_resident_id", "4501**********1234") == "4501**********1234"
 
 
 def test_masked_matches() -> None:

@@ -392,10 +392,12 @@ def mask_id(kind: str, value: str) -> str:
     """How an identifier is shown or printed.
 
     A resident ID is personal: it keeps the first 6 and the last 4 characters
-    (`450102********123X`). USCCs and organisation codes are public and shown whole; masked
-    values are already masked.
+    (`450102********123X`), and so does an invalid value shaped like one (a mistyped ID is
+    still someone's). USCCs and organisation codes are public and shown whole; masked values
+    are already masked.
     """
-    if kind == "resident_id" and len(value) > 10:
+    id_shaped = len(value) in (15, 18) and value[:15].isdigit()
+    if (kind == "resident_id" and len(value) > 10) or (kind == "invalid" and id_shaped):
         return value[:6] + "*" * (len(value) - 10) + value[-4:]
     return value
 
