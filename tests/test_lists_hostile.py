@@ -241,7 +241,10 @@ KILLED_IMPORT = """
 import os, signal, sys
 from pathlib import Path
 from desktop_app.models.lists_store import ListStore
+from desktop_app.services import list_import
 from desktop_app.services.list_import import import_list
+
+list_import.PARALLEL_MIN_ROWS = int(sys.argv[5])
 
 def progress(done, total):
     if done >= int(sys.argv[3]):
@@ -252,10 +255,15 @@ import_list(store, sys.argv[1], "失信被执行人", list_name=sys.argv[4], pro
 """
 
 
-@pytest.mark.parametrize("list_name", ["新名单", "失信被执行人"])
-def test_an_import_killed_halfway_leaves_the_database_unchanged(store, tmp_path, list_name):
+@pytest.mark.parametrize(
+    ("list_name", "parallel_from"),
+    [("新名单", 10**9), ("失信被执行人", 10**9), ("新名单", 1000)],
+)
+def test_an_import_killed_halfway_leaves_the_database_unchanged(
+    store, tmp_path, list_name, parallel_from
+):
     # "新名单": a first import (bulk load with its indexes dropped); "失信被执行人": an
-    # update of the seeded list (staged merge).
+    # update of the seeded list (staged merge); parallel_from=1000: rows built by workers.
     rows = [
         row(
             f"测试{i:05d}",
@@ -269,7 +277,16 @@ def test_an_import_killed_halfway_leaves_the_database_unchanged(store, tmp_path,
     store.close()
     before = table_counts(db_path)
     done = subprocess.run(
-        [sys.executable, "-c", KILLED_IMPORT, str(path), str(db_path), "10000", list_name],
+        [
+            sys.executable,
+            "-c",
+            KILLED_IMPORT,
+            str(path),
+            str(db_path),
+            "10000",
+            list_name,
+            str(parallel_from),
+        ],
         capture_output=True,
         text=True,
         cwd=ROOT,

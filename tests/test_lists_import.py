@@ -25,8 +25,8 @@ from lists_support import (
 from desktop_app import paths
 from desktop_app.errors import ImportCancelledError, ListFileError, UnknownNameError, UsageError
 from desktop_app.models.catalog import Catalog
-from desktop_app.models.lists_store import ListStore, listing_fields
-from desktop_app.services.list_import import import_list, parse_list_date
+from desktop_app.models.lists_store import ListStore
+from desktop_app.services.list_import import import_list, listing_fields, parse_list_date
 
 PERSON_ID = resident_id("450102", "19850101", "123")
 ORG = org_code("MA5L7K2P")
@@ -101,6 +101,9 @@ def test_csv_in_the_standard_layout(store, catalog, tmp_path):
     fields = listing_fields(store.listing(stored[1]["id"]))
     assert fields["企业法定代表人姓名"] == "李四"
     assert fields["信息唯一标识"] == "K2"
+    assert fields["失信被执行人姓名/名称"] == "柳州市鑫源贸易有限公司"
+    assert (fields["身份证号码/组织机构代码"], fields["发布时间"]) == (USCC, "2019-03-01")
+    assert "柳州市鑫源贸易有限公司" not in stored[1]["fields"]  # kept once, in its column
 
 
 @pytest.mark.parametrize(
@@ -506,3 +509,34 @@ def test_first_start_loads_the_demo_lists_once(tmp_path):
         assert len(logged) == len(reports)
     finally:
         ctx.close()
+
+
+def test_worker_processes_store_the_same_as_one_process(catalog, tmp_path, monkeypatch):
+    from desktop_app.services import list_import
+
+    rows = [
+        row(
+            f"测试{i:04d}" if i % 7 else f"柳州市测试{i:04d}贸易有限公司",
+            resident_id("450102", "19800101", f"{i % 1000:03d}") if i % 7 else "",
+            信息唯一标识=f"W{i}",
+        )
+        for i in range(3000)
+    ]
+    rows[1234]["身份证号码/组织机构代码"] = "450102198001011239"  # wrong check digit
+    path = write_csv(tmp_path / "list.csv", rows)
+    monkeypatch.setattr(list_import, "CHUNK_ROWS", 400)
+    stored = []
+    for parallel_from in (10**9, 100):
+        monkeypatch.setattr(list_import, "PARALLEL_MIN_ROWS", parallel_from)
+        store = ListStore.open(tmp_path / f"{parallel_from}.db")
+        report = run(store, catalog, path)
+        assert (report.added, [r.row for r in report.rejections]) == (2999, [1236])
+        columns = "record_key, name, name_norm, name_core, id_value, id_key, source_row, fields"
+        stored.append(
+            (
+                store.conn.execute(f"SELECT {columns} FROM listings ORDER BY id").fetchall(),
+                set(store.conn.execute("SELECT fuzzy_key, name_core FROM fuzzy_keys")),
+            )
+        )
+        store.close()
+    assert stored[0] == stored[1]

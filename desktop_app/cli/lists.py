@@ -11,7 +11,6 @@ from desktop_app.cli import add_json_flag, emit
 from desktop_app.cli.auth import add_user_options, login
 from desktop_app.context import AppContext
 from desktop_app.errors import UsageError
-from desktop_app.models.lists_store import listing_fields
 from desktop_app.services import accounts, audit
 
 
@@ -122,6 +121,8 @@ def run_status(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def run_show(args: argparse.Namespace, ctx: AppContext) -> int:
+    from desktop_app.services.list_import import listing_fields
+
     store = ctx.lists
     listing = store.listing(args.hit_id)
     if listing is None:

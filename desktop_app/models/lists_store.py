@@ -155,7 +155,8 @@ LISTING_SELECT = (
 )
 
 # Separates the values of `listings.fields`, in the order of the writing version's
-# `field_names` (the standard layout when the list was imported).
+# `field_names` (the standard layout when the list was imported). Values the listing keeps
+# in columns of its own may be left empty there (see `list_import.listing_fields`).
 FIELD_SEPARATOR = "\x1f"
 
 # A listing in force on a date (both parameters: the date).
@@ -165,6 +166,10 @@ _IN_FORCE = (
 
 # How many rows go to SQLite per executemany call.
 BATCH_ROWS = 5000
+
+WAL_SIZE_LIMIT = 64 * 1024 * 1024
+# Page cache while importing (KiB): index builds on millions of rows sort in memory.
+IMPORT_CACHE_KIB = 256 * 1024
 
 # Bound on the set of name cores whose fuzzy keys an import has already written: repeated
 # common names are skipped; past the bound a core may be filed twice, which lookups absorb.
@@ -233,7 +238,11 @@ class ListStore:
     @classmethod
     def open(cls, path: Path) -> ListStore:
         """Open (creating and migrating if needed) the lists database at `path`."""
-        return cls(db.connect(path))
+        conn = db.connect(path)
+        # A national list is imported in one transaction, which grows the WAL to the size
+        # of the data: let the checkpoint after it shrink the file again.
+        conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
+        return cls(conn)
 
     def close(self) -> None:
         self.conn.close()
@@ -380,6 +389,8 @@ class ListStore:
                 f"名单“{list_name}”已按联合惩戒对象“{existing}”导入，不能再作为“{category}”导入。"
                 "请核对对象类别，或用 --list-name 另起一个名单名称。"
             )
+        cache_size = self.conn.execute("PRAGMA cache_size").fetchone()[0]
+        self.conn.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             session = ImportSession(
@@ -395,11 +406,13 @@ class ListStore:
                 self.conn.rollback()
             else:
                 self.conn.commit()
+                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except BaseException:
             self.conn.rollback()
             raise
         finally:
             self.conn.execute("DROP TABLE IF EXISTS temp.import_rows")
+            self.conn.execute(f"PRAGMA cache_size = {cache_size}")
 
     def listing_count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM listings").fetchone()[0]
@@ -575,11 +588,10 @@ class ImportSession:
         if self.bulk:
             self._drop_indexes()
             self._insert_sql = (
-                f"INSERT INTO listings ({', '.join(ROW_COLUMNS)}, list_id, added_version_id,"
-                " revoked_version_id) VALUES ("
+                f"INSERT INTO listings ({', '.join(ROW_COLUMNS)}, list_id, added_version_id)"
+                " VALUES ("
                 + ", ".join("?" for _ in ROW_COLUMNS)
-                + f", {self.list_id}, {self.version_id},"
-                f" CASE WHEN ? IS NULL THEN NULL ELSE {self.version_id} END)"
+                + f", {self.list_id}, {self.version_id})"
             )
         else:
             conn.execute("DROP TABLE IF EXISTS temp.import_rows")
@@ -607,13 +619,26 @@ class ImportSession:
             self.conn.execute(f'DROP INDEX "{name}"')
             self._dropped_indexes.append(sql)
 
-    def add(self, rows: Sequence[ListingRow]) -> None:
-        """Store a batch of accepted rows (any size; callers pass a few thousand)."""
-        if self.bulk:
-            self.conn.executemany(self._insert_sql, [(*r, r.revoked_on) for r in rows])
-            self._file_fuzzy_keys((r.name_core or r.name_norm, r.name) for r in rows)
-        else:
-            self.conn.executemany(self._insert_sql, rows)
+    def add(
+        self,
+        rows: Sequence[Sequence[Any]],
+        fuzzy: Sequence[tuple[str, str]] | None = None,
+    ) -> None:
+        """Store a batch of accepted rows (`ListingRow`s or plain tuples in that order).
+
+        `fuzzy` are their `fuzzy_key_rows`, when the caller computed them (worker
+        processes do); otherwise a bulk load computes them here. A staged merge files the
+        keys of new names only, when it finishes.
+        """
+        self.conn.executemany(self._insert_sql, rows)
+        if not self.bulk:
+            return
+        if fuzzy is None:
+            self._file_fuzzy_keys((r[3] or r[2], r[1]) for r in rows)
+        elif fuzzy:
+            self.conn.executemany(
+                "INSERT INTO fuzzy_keys (fuzzy_key, name_core) VALUES (?, ?)", fuzzy
+            )
 
     def _file_fuzzy_keys(self, cores: Iterable[tuple[str, str]]) -> None:
         """File the fuzzy keys of each (core, name) whose core this import has not seen."""
@@ -625,7 +650,7 @@ class ImportSession:
             if len(seen) >= SEEN_CORES_LIMIT:
                 seen.clear()
             seen.add(core)
-            batch.extend((key, core) for key in names.fuzzy_keys(name))
+            batch.extend(fuzzy_key_rows(core, name))
         if batch:
             self.conn.executemany(
                 "INSERT INTO fuzzy_keys (fuzzy_key, name_core) VALUES (?, ?)", batch
@@ -700,6 +725,11 @@ class ImportSession:
     def _finish_bulk(self) -> ImportCounts:
         where, params = "list_id = ?", (self.list_id,)
         counts = ImportCounts(bulk_load=True)
+        self.conn.execute(
+            "UPDATE listings SET revoked_version_id = ?"
+            " WHERE list_id = ? AND revoked_on IS NOT NULL",
+            (self.version_id, self.list_id),
+        )
         counts.duplicates = []
         for sql in self._dropped_indexes:
             try:
@@ -831,11 +861,9 @@ class ImportSession:
         )
 
 
-def listing_fields(listing: Mapping[str, Any]) -> dict[str, str]:
-    """The standard fields of a listing as imported (name → text, empty ones left out)."""
-    field_names = json.loads(listing["field_names"])
-    values = listing["fields"].split(FIELD_SEPARATOR)
-    return {name: value for name, value in zip(field_names, values, strict=False) if value}
+def fuzzy_key_rows(core: str, name: str) -> list[tuple[str, str]]:
+    """The `fuzzy_keys` rows that file a name core (keys computed from a name with it)."""
+    return [(key, core) for key in names.fuzzy_keys(name)]
 
 
 def _listing_json(row: sqlite3.Row) -> str:

@@ -22,7 +22,8 @@ from typing import Any
 from desktop_app.errors import DataError, UsageError
 from desktop_app.models import identifiers, names
 from desktop_app.models.identifiers import InputKind
-from desktop_app.models.lists_store import ListStore, is_active, listing_fields
+from desktop_app.models.lists_store import ListStore, is_active
+from desktop_app.services.list_import import listing_fields
 
 STATUS_TEXT = {
     "listed": "发现失信记录",

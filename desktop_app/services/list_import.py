@@ -20,15 +20,21 @@ so that exports can neutralise them; a name that starts like a formula is refuse
 from __future__ import annotations
 
 import codecs
+import collections
+import concurrent.futures
 import contextlib
 import csv
 import datetime
+import gc
 import hashlib
 import io
 import itertools
 import json
+import multiprocessing
 import operator
+import os
 import re
+import threading
 import time
 import unicodedata
 import zipfile
@@ -39,7 +45,13 @@ from typing import Any
 
 from desktop_app.errors import ImportCancelledError, ListFileError, UsageError
 from desktop_app.models import identifiers, names
-from desktop_app.models.lists_store import BATCH_ROWS, ListingRow, ListStore
+from desktop_app.models.lists_store import (
+    FIELD_SEPARATOR,
+    SEEN_CORES_LIMIT,
+    ListingRow,
+    ListStore,
+    fuzzy_key_rows,
+)
 
 # The standard fields with a role in matching and history, as named in 附件1.
 FIELD_RECORD_KEY = "信息唯一标识"
@@ -52,6 +64,15 @@ FIELD_SUBJECT_TYPE = "标识自然人或企业法人"
 FIELD_LISTED_ON = "发布时间"
 FIELD_FILED_ON = "立案时间"
 FIELD_REVOKED_ON = "撤销时间"
+# Fields stored in columns of `listings` (→ column), left empty in its `fields` text.
+COLUMN_FIELDS = {
+    FIELD_NAME: "name",
+    FIELD_ID: "id_value",
+    FIELD_CASE_NO: "case_no",
+    FIELD_COURT: "court",
+    FIELD_LISTED_ON: "listed_on",
+    FIELD_REVOKED_ON: "revoked_on",
+}
 ROLE_FIELDS = (
     FIELD_RECORD_KEY,
     FIELD_CASE_NO,
@@ -72,7 +93,11 @@ MAX_ZIP_RATIO = 200  # sheet XML compresses 5–20×; zip bombs 1000× and more
 ZIP_RATIO_MIN_SIZE = 1024**2
 MAX_SHEET_CELLS = 60_000_000  # 1,048,576 rows × 57 columns
 HEADER_SCAN_ROWS = 50
-PROGRESS_EVERY = 1000
+# Rows per chunk: the unit of progress reports, cancel checks and worker tasks.
+CHUNK_ROWS = 1000
+# Files estimated at this many rows or more are built by worker processes (CSV only).
+PARALLEL_MIN_ROWS = 50_000
+MAX_WORKERS = 4
 
 # First characters with which a spreadsheet program would run a cell as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -668,7 +693,6 @@ def _row_hash(fields: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-FIELD_SEPARATOR = "\x1f"  # between the stored fields of a listing (see lists_store)
 _FORMULA_RE = re.compile("(?:^|\x1f)[=+\\-@\t\r]")
 
 
@@ -681,6 +705,7 @@ class _RowBuilder:
     """
 
     def __init__(self, columns: _Columns, layout_names: Sequence[str]) -> None:
+        self.columns = columns
         self.layout_names = list(layout_names)
         positions = [columns.positions.get(name) for name in self.layout_names]
         self.width = max(p for p in positions if p is not None) + 1
@@ -697,6 +722,7 @@ class _RowBuilder:
         self.i_listed, self.i_revoked = at[FIELD_LISTED_ON], at[FIELD_REVOKED_ON]
         self.i_filed = at[FIELD_FILED_ON]
         self.has_record_key = FIELD_RECORD_KEY in columns.positions
+        self.in_columns = [at[name] for name in COLUMN_FIELDS]
 
     def build(self, row_no: int, cells: list[Any]) -> tuple[ListingRow | None, str | None, bool]:
         """(row, None, formula) for an accepted row, (None, reason, formula) otherwise."""
@@ -752,7 +778,13 @@ class _RowBuilder:
             record_key = f"{id_cell.value or name_norm}|{case_no or ''}"
         fields = FIELD_SEPARATOR.join(texts)
         if fields.count(FIELD_SEPARATOR) != len(texts) - 1:
-            fields = FIELD_SEPARATOR.join(t.replace(FIELD_SEPARATOR, " ") for t in texts)
+            texts = [t.replace(FIELD_SEPARATOR, " ") for t in texts]
+            fields = FIELD_SEPARATOR.join(texts)
+        row_hash = _row_hash(fields)
+        court = texts[self.i_court] or None
+        for i in self.in_columns:
+            texts[i] = ""
+        fields = FIELD_SEPARATOR.join(texts)
         row = ListingRow(
             record_key,
             name,
@@ -764,15 +796,146 @@ class _RowBuilder:
             _id_key(id_cell.kind, id_cell.value),
             legal_rep_norm,
             case_no,
-            texts[self.i_court] or None,
+            court,
             listed_on,
             revoked_on,
             row_no,
-            _row_hash(fields),
+            row_hash,
             int(formula),
             fields,
         )
         return row, None, formula
+
+
+@dataclass
+class _ChunkResult:
+    """What processing one chunk of rows gave (picklable, for worker processes)."""
+
+    rows: list[tuple[Any, ...]]
+    fuzzy: list[tuple[str, str]]
+    rejections: list[tuple[int, str]]
+    formula_rows: list[int]
+    read: int
+
+
+class _ChunkProcessor:
+    """Builds the rows of a chunk and the fuzzy-index rows of the names new to it.
+
+    Runs in the importing process for small files and in worker processes for large CSV
+    files; each instance keeps its own bounded set of name cores already indexed.
+    """
+
+    def __init__(self, columns: _Columns, layout_names: Sequence[str]) -> None:
+        self.builder = _RowBuilder(columns, layout_names)
+        self.header_keys = [header_key(c) for c in columns.header_cells]
+        self.name_at = columns.positions[FIELD_NAME]
+        self.name_header = columns.header_cells[self.name_at]
+        self.seen_cores: set[str] = set()
+
+    def _is_repeated_header(self, cells: list[Any]) -> bool:
+        return (
+            len(cells) > self.name_at
+            and _cell_text(cells[self.name_at]) == self.name_header
+            and [header_key(c) for c in cells[: len(self.header_keys)]] == self.header_keys
+        )
+
+    def process(self, chunk: list[tuple[int, list[Any]]]) -> _ChunkResult:
+        result = _ChunkResult([], [], [], [], 0)
+        seen = self.seen_cores
+        for row_no, cells in chunk:
+            if not any(c not in ("", None) for c in cells) or self._is_repeated_header(cells):
+                continue  # blank, or the header repeated on every printed page
+            result.read += 1
+            row, reason, formula = self.builder.build(row_no, cells)
+            if row is None:
+                result.rejections.append((row_no, reason or ""))
+                continue
+            if formula:
+                result.formula_rows.append(row_no)
+            result.rows.append(tuple(row))
+            core = row.name_core or row.name_norm
+            if core not in seen:
+                if len(seen) >= SEEN_CORES_LIMIT:
+                    seen.clear()
+                seen.add(core)
+                result.fuzzy.extend(fuzzy_key_rows(core, row.name))
+        return result
+
+
+def _chunks(rows: Iterator[tuple[int, list[Any]]]) -> Iterator[list[tuple[int, list[Any]]]]:
+    while True:
+        chunk = list(itertools.islice(rows, CHUNK_ROWS))
+        if not chunk:
+            return
+        yield chunk
+
+
+_worker: _ChunkProcessor | None = None
+
+
+def _start_worker(columns: _Columns, layout_names: Sequence[str]) -> None:
+    global _worker
+    _worker = _ChunkProcessor(columns, layout_names)
+    # A worker holds both ends of its task queue, so it would wait forever for tasks if the
+    # importing process were killed: follow the parent instead.
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent: Any) -> None:
+    parent.join()
+    os._exit(1)
+
+
+def _process_in_worker(chunk: list[tuple[int, list[Any]]]) -> _ChunkResult:
+    assert _worker is not None
+    return _worker.process(chunk)
+
+
+def _processed(
+    processor: _ChunkProcessor,
+    chunks: Iterator[list[tuple[int, list[Any]]]],
+    parallel: bool,
+) -> Iterator[_ChunkResult]:
+    """The chunks' results in file order, built here or by worker processes.
+
+    Building a row (identifier checks, name normalisation, fuzzy keys) costs several times
+    what reading it and storing it do, so large files are built by up to `MAX_WORKERS`
+    processes while this one reads the file and writes the database. At most a few chunks
+    per worker are in flight, so memory stays flat whatever the file's size.
+    """
+    workers = min(MAX_WORKERS, os.cpu_count() or 1)
+    if not parallel or workers < 2:
+        for chunk in chunks:
+            yield processor.process(chunk)
+        return
+    columns, layout_names = processor.builder.columns, processor.builder.layout_names
+    context = multiprocessing.get_context("spawn")  # safe beside Qt threads; as on Windows
+    with concurrent.futures.ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start_worker, initargs=(columns, layout_names)
+    ) as pool:
+        pending: collections.deque[concurrent.futures.Future[_ChunkResult]] = collections.deque()
+        try:
+            for chunk in chunks:
+                pending.append(pool.submit(_process_in_worker, chunk))
+                if len(pending) >= 3 * workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def listing_fields(listing: Mapping[str, Any]) -> dict[str, str]:
+    """The standard fields of a stored listing (name → text, empty ones left out)."""
+    field_names = json.loads(listing["field_names"])
+    values = listing["fields"].split(FIELD_SEPARATOR)
+    fields = dict(zip(field_names, values, strict=False))
+    for name, column in COLUMN_FIELDS.items():
+        fields[name] = listing[column] or ""
+    return {name: value for name, value in fields.items() if value}
 
 
 # --- the import -----------------------------------------------------------------------
@@ -816,13 +979,36 @@ def import_list(
     `category` is resolved through the catalog (any alias; unknown → UnknownNameError).
     `list_name` defaults to the canonical category, so that the next file of the same list
     updates it. `mapping` is the name of a saved column mapping or a dict (standard field →
-    file column). `progress(done, total)` is called every `PROGRESS_EVERY` rows (total is an
+    file column). `progress(done, total)` is called every `CHUNK_ROWS` rows (total is an
     estimate until the end) and `cancel()` at the same points: when it returns True the
     import stops with ImportCancelledError and nothing is written. Raises ListFileError for a
     file that cannot be read (nothing written).
     """
+    # Millions of short-lived rows and no reference cycles: the cyclic collector would only
+    # walk them again and again (a quarter of the import's time), so it pauses meanwhile.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _import_list(
+            store, Path(path), category, list_name, mapping, progress, cancel, catalog, today
+        )
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _import_list(
+    store: ListStore,
+    path: Path,
+    category: str,
+    list_name: str | None,
+    mapping: str | Mapping[str, str] | None,
+    progress: Callable[[int, int], None] | None,
+    cancel: Callable[[], bool] | None,
+    catalog: Any,
+    today: datetime.date | None,
+) -> ImportReport:
     started = time.perf_counter()
-    path = Path(path)
     own_catalog = catalog is None
     catalog = catalog or _default_catalog()
     try:
@@ -873,36 +1059,16 @@ def import_list(
         session.start(expected_rows=total)
         if FIELD_ID not in columns.positions:
             report.warnings.append("文件中没有证件号码列，这些名单只能按名称核查。")
-        builder = _RowBuilder(columns, layout_names)
-        header_keys = [header_key(c) for c in columns.header_cells]
-        name_at = columns.positions[FIELD_NAME]
-        name_header = columns.header_cells[name_at]
-        batch: list[ListingRow] = []
-        for row_no, cells in _chain_after(head, columns.header_row, sheet.rows):
-            if not any(c not in ("", None) for c in cells):
-                continue
-            if (
-                len(cells) > name_at
-                and _cell_text(cells[name_at]) == name_header
-                and [header_key(c) for c in cells[: len(header_keys)]] == header_keys
-            ):
-                continue  # the header, repeated on every printed page
-            report.rows_read += 1
-            row, reason, formula = builder.build(row_no, cells)
-            if row is None:
-                report.rejections.append(Rejection(row_no, reason or ""))
-            else:
-                if formula:
-                    report.formula_rows.append(row_no)
-                batch.append(row)
-                if len(batch) >= BATCH_ROWS:
-                    session.add(batch)
-                    batch = []
-            done += 1
-            if done % PROGRESS_EVERY == 0:
-                tick()
-        if batch:
-            session.add(batch)
+        processor = _ChunkProcessor(columns, layout_names)
+        rows = _chain_after(head, columns.header_row, sheet.rows)
+        parallel = isinstance(source, _CsvFile) and total >= PARALLEL_MIN_ROWS
+        for result in _processed(processor, _chunks(rows), parallel):
+            session.add(result.rows, result.fuzzy)
+            report.rows_read += result.read
+            report.rejections.extend(Rejection(r, reason) for r, reason in result.rejections)
+            report.formula_rows.extend(result.formula_rows)
+            done += result.read
+            tick()
         report.sha256 = source.sha256()
         tick()
         counts = session.finish(
@@ -925,6 +1091,7 @@ def import_list(
             f"有 {len(report.formula_rows)} 行含有以 = + - @ 开头的单元格，"
             "已按文本保存（不会执行），导出时会加上前导单引号。"
         )
+    report.formula_rows.sort()
     report.seconds = time.perf_counter() - started
     if progress is not None:
         progress(done, done)
