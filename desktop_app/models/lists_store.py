@@ -94,7 +94,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE UNIQUE INDEX listings_record ON listings (list_id, record_key);
     CREATE INDEX listings_id_key ON listings (id_key) WHERE id_key IS NOT NULL;
-    CREATE INDEX listings_name_norm ON listings (name_norm, revoked_on);
+    CREATE INDEX listings_name_norm ON listings (name_norm, revoked_on, listed_on);
     CREATE INDEX listings_name_core ON listings (name_core) WHERE name_core IS NOT NULL;
     CREATE INDEX listings_legal_rep ON listings (legal_rep_norm)
         WHERE legal_rep_norm IS NOT NULL;

@@ -39,7 +39,7 @@ NO_ID_NOTE = "名称相同，但名单中没有证件号码，请核实是否同
 DIRECT_MATCHES = frozenset({"exact_id", "masked_id", "org_code", "name_exact", "name_confirmed"})
 
 HIT_LIMIT = 100
-RELATED_LIMIT = 50
+RELATED_LIMIT = 20
 POSSIBLE_LIMIT = 50
 # Listings fetched per candidate name core of a possible match.
 POSSIBLE_PER_CORE = 20
@@ -65,30 +65,40 @@ def _display_id(listing: dict[str, Any]) -> str | None:
     return identifiers.mask_id(listing["id_kind"], value) if value else None
 
 
+# Catalog answers by (catalog version, …): the version is the hash of the catalog's content,
+# so an answer can be reused for as long as the process runs.
+_CATEGORIES_HERE: dict[tuple[str, str], frozenset[str]] = {}
+_MEASURES: dict[tuple[str, str, str, str, str], list[dict[str, Any]]] = {}
+_CACHE_LIMIT = 512
+
+
 class _Measures:
-    """The catalog as one clerk sees it: measures per (category, subject type), cached."""
+    """The catalog as one clerk sees it: measures per (category, subject type)."""
 
     def __init__(self, catalog: Any, jurisdiction: str, department: str) -> None:
         self.catalog = catalog
         self.jurisdiction = jurisdiction
         self.department = department
-        self.categories_here = {c["name"] for c in catalog.categories(jurisdiction)}
-        self._measures: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        key = (catalog.version, jurisdiction)
+        if key not in _CATEGORIES_HERE:
+            _CATEGORIES_HERE[key] = frozenset(c["name"] for c in catalog.categories(jurisdiction))
+        self.categories_here = _CATEGORIES_HERE[key]
 
     def catalog_note(self, category: str) -> str | None:
         return None if category in self.categories_here else NO_MEASURES_NOTE
 
     def measures_for(self, category: str, subject_type: str) -> list[dict[str, Any]]:
-        key = (category, subject_type)
-        if key not in self._measures:
-            self._measures[key] = (
-                self.catalog.measures(
-                    self.jurisdiction, self.department, category, subject_type=subject_type
-                )
-                if category in self.categories_here
-                else []
+        """The catalog's measure dicts (shared: callers copy them before adding fields)."""
+        if category not in self.categories_here:
+            return []
+        key = (self.catalog.version, self.jurisdiction, self.department, category, subject_type)
+        if key not in _MEASURES:
+            if len(_MEASURES) >= _CACHE_LIMIT:
+                _MEASURES.clear()
+            _MEASURES[key] = self.catalog.measures(
+                self.jurisdiction, self.department, category, subject_type=subject_type
             )
-        return self._measures[key]
+        return _MEASURES[key]
 
 
 class _Checker:
@@ -283,11 +293,17 @@ def _possible_matches(
     threshold = names.POSSIBLE_MATCH_THRESHOLD
     candidates: list[tuple[float, str, dict[str, Any]]] = []
     count = 0
+    person = not names.name_parts(query).is_organization
     cores = [core, *store.fuzzy_cores(query, core, FUZZY_CORE_LIMIT)]
     for candidate_core in cores:
-        # Cheap pre-filter on the cores before fetching listings: the full-name score
-        # differs from the core score only by the small region/suffix penalties.
-        if candidate_core != core and names.similarity(core, candidate_core).score < threshold - 10:
+        # A person's core is the whole name: score it before fetching its listings (common
+        # names share pinyin buckets with hundreds of others). An organisation's core alone
+        # may read like a person's name, so organisations are scored on their full names.
+        if (
+            person
+            and candidate_core != core
+            and names.similarity(core, candidate_core).score < threshold
+        ):
             continue
         qualifying = 0
         for listing in store.find_by_core(candidate_core, POSSIBLE_PER_CORE):
@@ -314,7 +330,7 @@ def _add_measures(checker: _Checker, result: dict[str, Any]) -> None:
     for hit in result["hits"]:
         if hit["active"] and hit["match"] in DIRECT_MATCHES:
             for measure in checker.measures.measures_for(hit["category"], hit["subject_type"]):
-                measures.append({**measure, "hit_id": hit["hit_id"]})
+                measures.append({**copy.deepcopy(measure), "hit_id": hit["hit_id"]})
     result["measures"] = measures
 
 
@@ -352,7 +368,7 @@ def confirm_possible(result: dict[str, Any], hit_id: int, catalog: Any = None) -
         if candidate["active"]:
             lookup = _Measures(catalog, result["jurisdiction"], result["department"])
             for measure in lookup.measures_for(candidate["category"], candidate["subject_type"]):
-                confirmed["measures"].append({**measure, "hit_id": hit_id})
+                confirmed["measures"].append({**copy.deepcopy(measure), "hit_id": hit_id})
         confirmed["status"] = _status(confirmed["hits"], 0, confirmed["possible"])
         confirmed["status_text"] = STATUS_TEXT[confirmed["status"]]
         return confirmed

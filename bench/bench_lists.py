@@ -1,0 +1,283 @@
+"""Lists at national size: import rate next to the raw CSV reader, check latency, size, memory.
+
+    .venv/bin/python bench/bench_lists.py [--rows 10000000] [--csv bench/data/big_list.csv]
+        [--db bench/data/bench_lists.db] [--queries 500] [--skip-import]
+
+The list comes from `bench/make_big_list.py` (synthetic, 22-field layout, UTF-8 CSV); with
+`--rows` smaller than the file, the first rows are copied to `bench/data/big_list_<rows>.csv`.
+Steps:
+
+1. the raw reader: Python's `csv` module over the same file, rows/s;
+2. `import_list` into a new `lists.db`, in a child process so that its peak memory (and its
+   worker processes') can be read with `getrusage`;
+3. `run_check` for listed and unlisted resident IDs, listed USCCs, listed names (exact),
+   the most common names, and names with one character of their core changed to a
+   homophone or dropped (fuzzy; `fuzzy_recall`: how often the listed name is then among the
+   possible matches), p50/p95 in ms (wall clock) — each query a full check as the CLI runs
+   it, measures and data versions included;
+4. the database's size.
+
+Results are printed and written to `bench/out/bench_lists.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import random
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from stdnum.cn import ric  # noqa: E402
+
+from desktop_app import paths  # noqa: E402
+from desktop_app.models import names  # noqa: E402
+from desktop_app.models.catalog import Catalog  # noqa: E402
+from desktop_app.models.lists_store import ListStore  # noqa: E402
+from desktop_app.services.check import run_check  # noqa: E402
+
+DATA = ROOT / "bench" / "data"
+OUT = ROOT / "bench" / "out"
+JURISDICTION, DEPARTMENT = "柳州市", "市财政局"
+
+
+def subset(csv_path: Path, rows: int) -> Path:
+    """The first `rows` data rows of `csv_path` (the file itself when it has no more)."""
+    with open(csv_path, "rb") as handle:
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 24), b""))
+    if lines - 1 <= rows:
+        return csv_path
+    target = DATA / f"big_list_{rows}.csv"
+    if not target.exists():
+        with open(csv_path, "rb") as source, open(target, "wb") as out:
+            for number, line in enumerate(source):
+                if number > rows:
+                    break
+                out.write(line)
+    return target
+
+
+def raw_reader(path: Path) -> dict[str, float]:
+    started, cpu = time.perf_counter(), time.process_time()
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = sum(1 for _ in csv.reader(handle)) - 1
+    seconds = time.perf_counter() - started
+    return {
+        "rows": rows,
+        "seconds": round(seconds, 1),
+        "rows_per_second": round(rows / seconds),
+        "cpu_seconds": round(time.process_time() - cpu, 1),
+    }
+
+
+def import_child(path: Path, db_path: Path) -> None:
+    """Run in a child process: import and print the report with peak memory."""
+    from desktop_app.services.list_import import import_list
+
+    store = ListStore.open(db_path)
+    started, cpu = time.perf_counter(), time.process_time()
+    report = import_list(store, path, "失信被执行人", catalog=Catalog.open(paths.catalog_path()))
+    seconds = time.perf_counter() - started
+    store.close()
+    print(
+        json.dumps(
+            {
+                "rows": report.rows_read,
+                "added": report.added,
+                "rejected": report.rejected,
+                "bulk_load": report.bulk_load,
+                "seconds": round(seconds, 1),
+                "rows_per_second": round(report.rows_read / seconds),
+                "cpu_seconds_main": round(time.process_time() - cpu, 1),
+                "peak_rss_mb_main": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+                "peak_rss_mb_workers": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+                // 1024,
+            }
+        )
+    )
+
+
+def run_import(path: Path, db_path: Path) -> dict[str, Any]:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    done = subprocess.run(
+        [sys.executable, __file__, "--import-child", str(path), str(db_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def timed(catalog: Catalog, store: ListStore, queries: list[tuple[str, str | None]]) -> dict:
+    times, statuses = [], {}
+    for query, name in queries:
+        started = time.perf_counter()
+        result = run_check(catalog, store, query, JURISDICTION, DEPARTMENT, name=name)
+        times.append((time.perf_counter() - started) * 1000)
+        statuses[result["status"]] = statuses.get(result["status"], 0) + 1
+    times.sort()
+    return {
+        "n": len(times),
+        "p50_ms": round(statistics.median(times), 2),
+        "p95_ms": round(times[int(len(times) * 0.95) - 1], 2),
+        "max_ms": round(times[-1], 2),
+        "statuses": statuses,
+    }
+
+
+def homophone_table() -> dict[str, list[str]]:
+    """Syllable → common characters with that reading, for typo queries."""
+    common = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红梅金凤建国文斌宇浩然"
+    common += "张王李赵刘陈杨黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐韩冯邓曹彭曾肖田董袁潘蒋蔡"
+    common += "章彰璋薇玮炜纬卫蔚维唯微为威巍嵩松颂宋送诵"
+    table: dict[str, list[str]] = {}
+    for char in common:
+        table.setdefault(names.pinyin_syllables(char)[0], []).append(char)
+    return table
+
+
+def typo(name: str, rng: random.Random, homophones: dict[str, list[str]]) -> str | None:
+    """`name` with one character of its core (not a person's surname, not the region or the
+    legal form) replaced by a homophone, or else dropped from a core of 4+ characters."""
+    norm, parts = names.normalize_name(name), names.name_parts(name)
+    start = norm.find(parts.core)
+    if start < 0:
+        return None
+    first = start if parts.is_organization else start + 1
+    positions = list(range(first, start + len(parts.core)))
+    rng.shuffle(positions)
+    for position in positions:
+        syllable = names.pinyin_syllables(norm[position])[0]
+        others = [c for c in homophones.get(syllable, []) if c != norm[position]]
+        if others:
+            return norm[:position] + rng.choice(others) + norm[position + 1 :]
+    if len(parts.core) >= 4 and positions:
+        position = positions[0]
+        return norm[:position] + norm[position + 1 :]
+    return None
+
+
+def checks(db_path: Path, count: int, seed: int) -> dict[str, Any]:
+    rng = random.Random(seed)
+    store = ListStore.open(db_path)
+    catalog = Catalog.open(paths.catalog_path())
+    conn = sqlite3.connect(db_path)
+    top = conn.execute("SELECT max(id) FROM listings").fetchone()[0]
+
+    def sample(where: str, column: str, n: int) -> list[str]:
+        found: list[str] = []
+        while len(found) < n:
+            ids = [rng.randrange(1, top + 1) for _ in range(n * 4)]
+            marks = ",".join("?" for _ in ids)
+            found += [
+                r[0]
+                for r in conn.execute(
+                    f"SELECT {column} FROM listings WHERE id IN ({marks}) AND {where}", ids
+                )
+            ]
+        return found[:n]
+
+    listed_ids = sample("id_kind = 'resident_id'", "id_value", count)
+    unlisted = []
+    for _ in range(count):
+        body = f"450102{rng.randrange(1950, 2000)}{rng.randrange(1, 13):02d}"
+        body += f"{rng.randrange(1, 29):02d}{rng.randrange(0, 1000):03d}"
+        unlisted.append(body + ric.calc_check_digit(body + "0"))
+    usccs = sample("id_kind = 'uscc'", "id_value", count)
+    person_names = sample("subject_type = 'person'", "name", count)
+    company_names = sample("subject_type = 'organization'", "name", count)
+    common = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM listings WHERE name_norm IN (SELECT name_norm FROM listings"
+            " GROUP BY name_norm ORDER BY count(*) DESC LIMIT 20) GROUP BY name_norm"
+        )
+    ]
+    common_counts = [
+        r[0]
+        for r in conn.execute(
+            "SELECT count(*) FROM listings GROUP BY name_norm ORDER BY 1 DESC LIMIT 20"
+        )
+    ]
+    homophones = homophone_table()
+    pairs = [(n, t) for n in person_names + company_names if (t := typo(n, rng, homophones))]
+    typos = [t for _, t in pairs]
+    results = {
+        "resident_id_listed": timed(catalog, store, [(q, None) for q in listed_ids]),
+        "resident_id_not_listed": timed(catalog, store, [(q, None) for q in unlisted]),
+        "uscc_listed": timed(catalog, store, [(q, None) for q in usccs]),
+        "name_exact_person": timed(catalog, store, [(q, None) for q in person_names]),
+        "name_exact_organization": timed(catalog, store, [(q, None) for q in company_names]),
+        "name_most_common_20": timed(catalog, store, [(q, None) for q in common * 5]),
+        "name_fuzzy": timed(catalog, store, [(q, None) for q in typos]),
+    }
+    results["most_common_name_listings"] = common_counts[:5]
+    found = 0
+    for original, mistyped in pairs:
+        result = run_check(catalog, store, mistyped, JURISDICTION, DEPARTMENT)
+        shown = {p["name"] for p in result["possible"]} | {h["name"] for h in result["hits"]}
+        found += original in shown
+    results["fuzzy_recall"] = round(found / len(pairs), 3)
+    store.close()
+    catalog.close()
+    conn.close()
+    return results
+
+
+def main() -> int:
+    if len(sys.argv) == 4 and sys.argv[1] == "--import-child":
+        import_child(Path(sys.argv[2]), Path(sys.argv[3]))
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--csv", type=Path, default=DATA / "big_list.csv")
+    parser.add_argument("--db", type=Path, default=DATA / "bench_lists.db")
+    parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--skip-import", action="store_true", help="reuse --db as it is")
+    args = parser.parse_args()
+    if not args.csv.exists():
+        print(f"{args.csv} is missing: run bench/make_big_list.py first.", file=sys.stderr)
+        return 1
+    source = subset(args.csv, args.rows)
+    results: dict[str, Any] = {
+        "machine": f"{os.cpu_count()} cores, {platform.platform()}, Python "
+        f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}",
+        "file": source.name,
+        "file_mb": round(source.stat().st_size / 1e6),
+        "load_before": os.getloadavg(),
+    }
+    results["raw_reader"] = raw_reader(source)
+    print(json.dumps(results, ensure_ascii=False), flush=True)
+    if not args.skip_import:
+        results["import"] = run_import(source, args.db)
+        results["import"]["ratio_to_raw_reader"] = round(
+            results["import"]["rows_per_second"] / results["raw_reader"]["rows_per_second"], 3
+        )
+        print(json.dumps(results["import"]), flush=True)
+    results["db_mb"] = round(args.db.stat().st_size / 1e6)
+    results["checks"] = checks(args.db, args.queries, args.seed)
+    results["load_after"] = os.getloadavg()
+    OUT.mkdir(exist_ok=True)
+    (OUT / "bench_lists.json").write_text(
+        json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    print(json.dumps(results, ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
