@@ -164,6 +164,10 @@ _IN_FORCE = (
     "(l.revoked_on IS NULL OR l.revoked_on > ?) AND (l.listed_on IS NULL OR l.listed_on <= ?)"
 )
 
+# The order of the `listings_name_norm` index: a query on one name pages through it without
+# sorting all of that name's listings first (those in force, revoked_on NULL, come first).
+_BY_NAME_ORDER = "l.revoked_on, l.listed_on, l.id"
+
 # How many rows go to SQLite per executemany call.
 BATCH_ROWS = 5000
 
@@ -419,8 +423,14 @@ class ListStore:
 
     # Lookups -----------------------------------------------------------------------------
 
-    def _listings(self, where: str, params: Sequence[Any], limit: int | None = None) -> list:
-        sql = f"{LISTING_SELECT} WHERE {where} ORDER BY l.id"
+    def _listings(
+        self,
+        where: str,
+        params: Sequence[Any],
+        limit: int | None = None,
+        order: str = "l.id",
+    ) -> list[dict[str, Any]]:
+        sql = f"{LISTING_SELECT} WHERE {where} ORDER BY {order}"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return [dict(r) for r in self.conn.execute(sql, params).fetchall()]
@@ -465,12 +475,11 @@ class ListStore:
 
     def find_by_name(self, name_norm: str, as_of: str, limit: int) -> list[dict[str, Any]]:
         """Up to `limit` listings with exactly this normalised name, those in force first."""
-        found = self._listings(f"l.name_norm = ? AND {_IN_FORCE}", (name_norm, as_of, as_of), limit)
+        params = (name_norm, as_of, as_of)
+        found = self._listings(f"l.name_norm = ? AND {_IN_FORCE}", params, limit, _BY_NAME_ORDER)
         if len(found) < limit:
             found += self._listings(
-                f"l.name_norm = ? AND NOT ({_IN_FORCE})",
-                (name_norm, as_of, as_of),
-                limit - len(found),
+                f"l.name_norm = ? AND NOT ({_IN_FORCE})", params, limit - len(found), _BY_NAME_ORDER
             )
         return found
 
@@ -479,7 +488,10 @@ class ListStore:
         found = self._listings("l.name_core = ?", (core,), limit)
         if len(found) < limit:
             found += self._listings(
-                "l.name_norm = ? AND l.name_core IS NULL", (core,), limit - len(found)
+                "l.name_norm = ? AND l.name_core IS NULL",
+                (core,),
+                limit - len(found),
+                _BY_NAME_ORDER,
             )
         return found
 
@@ -497,6 +509,7 @@ class ListStore:
             "l.name_norm = ? AND l.id_kind IN ('masked_resident_id', 'masked_other')",
             (name_norm,),
             limit,
+            _BY_NAME_ORDER,
         )
 
     def find_by_legal_rep(self, name_norm: str, limit: int) -> tuple[int, list[dict[str, Any]]]:
@@ -506,18 +519,25 @@ class ListStore:
         ).fetchone()[0]
         return total, self._listings("l.legal_rep_norm = ?", (name_norm,), limit)
 
-    def fuzzy_cores(self, name: str, core: str, limit: int = 200) -> list[str]:
-        """Name cores filed under any fuzzy key of `name` (its own `core` excluded)."""
-        keys = names.fuzzy_keys(name)
-        if not keys:
-            return []
-        placeholders = ", ".join("?" for _ in keys)
-        rows = self.conn.execute(
-            f"SELECT DISTINCT name_core FROM fuzzy_keys WHERE fuzzy_key IN ({placeholders})"
-            " AND name_core <> ? LIMIT ?",
-            (*keys, core, limit),
-        ).fetchall()
-        return [r[0] for r in rows]
+    def fuzzy_cores(self, name: str, core: str, limit: int = 300) -> list[str]:
+        """Name cores filed under any fuzzy key of `name` (its own `core` excluded).
+
+        One bucket at a time, each capped at a third of `limit`: the sound-alike key first,
+        then the whole-core key, then the one-character deletions, so that a huge bucket
+        (a common industry word) cannot crowd out the others.
+        """
+        keys = sorted(names.fuzzy_keys(name), key=lambda k: (not k.startswith("p:"), -len(k)))
+        found: dict[str, None] = {}
+        for key in keys:
+            rows = self.conn.execute(
+                "SELECT DISTINCT name_core FROM fuzzy_keys WHERE fuzzy_key = ? AND name_core <> ?"
+                " LIMIT ?",
+                (key, core, max(limit // 3, 1)),
+            ).fetchall()
+            found.update((r[0], None) for r in rows)
+            if len(found) >= limit:
+                break
+        return list(found)[:limit]
 
 
 class ImportSession:

@@ -83,22 +83,25 @@ class _Measures:
         if key not in _CATEGORIES_HERE:
             _CATEGORIES_HERE[key] = frozenset(c["name"] for c in catalog.categories(jurisdiction))
         self.categories_here = _CATEGORIES_HERE[key]
+        self._copies: dict[tuple[str, ...], list[dict[str, Any]]] = {}
 
     def catalog_note(self, category: str) -> str | None:
         return None if category in self.categories_here else NO_MEASURES_NOTE
 
     def measures_for(self, category: str, subject_type: str) -> list[dict[str, Any]]:
-        """The catalog's measure dicts (shared: callers copy them before adding fields)."""
+        """The catalog's measure dicts: a copy per result, shared by the hits in it."""
         if category not in self.categories_here:
             return []
         key = (self.catalog.version, self.jurisdiction, self.department, category, subject_type)
-        if key not in _MEASURES:
-            if len(_MEASURES) >= _CACHE_LIMIT:
-                _MEASURES.clear()
-            _MEASURES[key] = self.catalog.measures(
-                self.jurisdiction, self.department, category, subject_type=subject_type
-            )
-        return _MEASURES[key]
+        if key not in self._copies:
+            if key not in _MEASURES:
+                if len(_MEASURES) >= _CACHE_LIMIT:
+                    _MEASURES.clear()
+                _MEASURES[key] = self.catalog.measures(
+                    self.jurisdiction, self.department, category, subject_type=subject_type
+                )
+            self._copies[key] = copy.deepcopy(_MEASURES[key])
+        return self._copies[key]
 
 
 class _Checker:
@@ -188,6 +191,7 @@ def run_check(
         "hits_truncated": False,
         "possible": [],
         "possible_count": 0,
+        "possible_truncated": False,
         "measures": [],
         "data_versions": {"catalog": catalog.version, "lists": store.data_versions()},
         "checked_at": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -277,52 +281,64 @@ def _check_name(
     result["hits_truncated"] = total > len(hits)
     if not parts.is_organization:
         _add_related(checker, hits, query, as_of)
-    possible, possible_count = _possible_matches(checker, query, name_norm, parts.core, as_of)
+    possible, count, truncated = _possible_matches(checker, query, name_norm, parts.core, as_of)
     result["hits"] = hits
     result["possible"] = possible
-    result["possible_count"] = possible_count
+    result["possible_count"] = count
+    result["possible_truncated"] = truncated
     result["status"] = _status(hits, active, possible)
     result["status_text"] = STATUS_TEXT[result["status"]]
 
 
 def _possible_matches(
     checker: _Checker, query: str, name_norm: str, core: str, as_of: str
-) -> tuple[list[dict[str, Any]], int]:
-    """Listings whose name is near the query (same core, or sharing a fuzzy key), scored."""
+) -> tuple[list[dict[str, Any]], int, bool]:
+    """Listings whose name is near the query (same core, or sharing a fuzzy key), scored.
+
+    Returns the best `POSSIBLE_LIMIT` of them, how many near-miss listings were found (for
+    a core with more than `POSSIBLE_PER_CORE` listings, counted rather than scored one by
+    one), and whether near-miss cores were left unexamined because enough better ones were
+    found.
+    """
     store = checker.store
     threshold = names.POSSIBLE_MATCH_THRESHOLD
+    parts = names.name_parts(query)
+    # Score each candidate core first, dressed in the query's own region and legal form: a
+    # listing's score can only be lower (those differences cost points), so the bound
+    # orders the cores and skips those that cannot reach the threshold.
+    bounded = [(100.0, core)]
+    for candidate_core in store.fuzzy_cores(query, core, FUZZY_CORE_LIMIT):
+        dressed = f"{parts.region or ''}{candidate_core}{parts.suffix or ''}"
+        bound = names.similarity(query, dressed).score
+        if bound >= threshold:
+            bounded.append((bound, candidate_core))
+    bounded.sort(key=lambda b: (-b[0], b[1]))
     candidates: list[tuple[float, str, dict[str, Any]]] = []
     count = 0
-    person = not names.name_parts(query).is_organization
-    cores = [core, *store.fuzzy_cores(query, core, FUZZY_CORE_LIMIT)]
-    for candidate_core in cores:
-        # A person's core is the whole name: score it before fetching its listings (common
-        # names share pinyin buckets with hundreds of others). An organisation's core alone
-        # may read like a person's name, so organisations are scored on their full names.
-        if (
-            person
-            and candidate_core != core
-            and names.similarity(core, candidate_core).score < threshold
-        ):
-            continue
-        qualifying = 0
-        for listing in store.find_by_core(candidate_core, POSSIBLE_PER_CORE):
+    truncated = False
+    for bound, candidate_core in bounded:
+        if len(candidates) >= POSSIBLE_LIMIT:
+            candidates.sort(key=lambda c: (-c[0], c[2]["id"]))
+            if bound <= candidates[POSSIBLE_LIMIT - 1][0]:
+                truncated = True
+                break
+        found = store.find_by_core(candidate_core, POSSIBLE_PER_CORE)
+        for listing in found:
             if listing["name_norm"] == name_norm:
                 continue  # an exact hit, not a near miss
             similarity = names.similarity(query, listing["name"])
             if similarity.score >= threshold:
-                qualifying += 1
+                count += 1
                 candidates.append((similarity.score, similarity.reason, listing))
-        if qualifying == POSSIBLE_PER_CORE:
+        if len(found) == POSSIBLE_PER_CORE:
             count += store.count_by_core(candidate_core) - POSSIBLE_PER_CORE
-        count += qualifying
     candidates.sort(key=lambda c: (-c[0], c[2]["id"]))
     possible = []
     for score, reason, listing in candidates[:POSSIBLE_LIMIT]:
         entry = checker.entry(listing, as_of)
         entry.update(score=score, reason=reason)
         possible.append(entry)
-    return possible, count
+    return possible, count, truncated
 
 
 def _add_measures(checker: _Checker, result: dict[str, Any]) -> None:
@@ -330,7 +346,7 @@ def _add_measures(checker: _Checker, result: dict[str, Any]) -> None:
     for hit in result["hits"]:
         if hit["active"] and hit["match"] in DIRECT_MATCHES:
             for measure in checker.measures.measures_for(hit["category"], hit["subject_type"]):
-                measures.append({**copy.deepcopy(measure), "hit_id": hit["hit_id"]})
+                measures.append({**measure, "hit_id": hit["hit_id"]})
     result["measures"] = measures
 
 
@@ -368,7 +384,7 @@ def confirm_possible(result: dict[str, Any], hit_id: int, catalog: Any = None) -
         if candidate["active"]:
             lookup = _Measures(catalog, result["jurisdiction"], result["department"])
             for measure in lookup.measures_for(candidate["category"], candidate["subject_type"]):
-                confirmed["measures"].append({**copy.deepcopy(measure), "hit_id": hit_id})
+                confirmed["measures"].append({**measure, "hit_id": hit_id})
         confirmed["status"] = _status(confirmed["hits"], 0, confirmed["possible"])
         confirmed["status_text"] = STATUS_TEXT[confirmed["status"]]
         return confirmed
