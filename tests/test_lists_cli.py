@@ -160,3 +160,39 @@ def test_mappings_are_saved_by_name_and_used(cli, tmp_path):
     assert json.loads(out)["added"] == 1
     code, out, _ = cli("check", uscc, "--jurisdiction", "柳州", "--department", "人社局", "--json")
     assert json.loads(out)["status"] == "listed"
+
+
+def test_only_an_admin_imports_once_accounts_exist(tmp_path, capsys, monkeypatch):
+    import io
+
+    from office_helpers import FAST_SCRYPT
+
+    from desktop_app.services import accounts
+
+    monkeypatch.setattr(accounts, "SCRYPT", FAST_SCRYPT)
+    data = tmp_path / "data"
+
+    def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        code = main(["--data-dir", str(data), *argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    place = ["--jurisdiction", "柳州", "--department", "人社局", "--password-stdin"]
+    assert run("users", "init-admin", "admin", *place, stdin="admin-pass-1\n")[0] == 0
+    add = ["users", "add", "zhang", "--role", "clerk", "--department", "人社局"]
+    assert (
+        run(*add, "--user", "admin", "--password-stdin", stdin="admin-pass-1\nzhang-1234\n")[0] == 0
+    )
+    demo = str(demo_dir() / "dishonest_debtors.csv")
+    importing = ["lists", "import", demo, "--category", "失信被执行人"]
+    code, _, err = run(*importing)
+    assert code == 3 and "需要登录" in err
+    code, _, err = run(*importing, "--user", "zhang", "--password-stdin", stdin="zhang-1234\n")
+    assert code == 3
+    assert json.loads(run("lists", "status", "--json")[1])["lists"] == []
+    code, out, err = run(
+        *importing, "--json", "--user", "admin", "--password-stdin", stdin="admin-pass-1\n"
+    )
+    assert code == 0, err
+    assert json.loads(out)["added"] == 165

@@ -1,0 +1,136 @@
+"""lists.db: schema, WAL, mappings, and lookups that go through indexes (no list scan)."""
+
+from __future__ import annotations
+
+import pytest
+from lists_support import resident_id, row, write_csv
+
+from desktop_app import paths
+from desktop_app.models import names
+from desktop_app.models.catalog import Catalog
+from desktop_app.models.lists_store import (
+    _BY_NAME_ORDER,
+    _IN_FORCE,
+    LISTING_SELECT,
+    ListStore,
+    is_active,
+)
+from desktop_app.services.list_import import import_list
+
+
+@pytest.fixture
+def store(tmp_path):
+    opened = ListStore.open(tmp_path / "lists.db")
+    yield opened
+    opened.close()
+
+
+def test_schema_is_versioned_and_in_wal_mode(store):
+    conn = store.conn
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    version = conn.execute("SELECT version FROM schema_version WHERE aggregate = 'lists'")
+    assert version.fetchone()[0] == 1
+    indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {
+        "listings_record",
+        "listings_id_key",
+        "listings_name_norm",
+        "listings_name_core",
+        "listings_legal_rep",
+        "fuzzy_keys_key",
+    } <= indexes
+    assert store.is_empty()
+
+
+def test_reopening_keeps_everything(tmp_path):
+    first = ListStore.open(tmp_path / "lists.db")
+    first.save_mapping("甲", {"失信被执行人姓名/名称": "名称"})
+    first.close()
+    again = ListStore.open(tmp_path / "lists.db")
+    assert again.mapping("甲") == {"失信被执行人姓名/名称": "名称"}
+    again.close()
+
+
+def test_mappings_are_saved_replaced_and_listed(store):
+    store.save_mapping("乙", {"失信被执行人姓名/名称": "企业名称"})
+    store.save_mapping("甲", {"失信被执行人姓名/名称": "名称"})
+    store.save_mapping("乙", {"失信被执行人姓名/名称": "单位名称"})
+    assert [m["name"] for m in store.mappings()] == ["乙", "甲"]
+    assert store.mapping("乙") == {"失信被执行人姓名/名称": "单位名称"}
+    assert store.mapping("丙") is None
+
+
+@pytest.mark.parametrize(
+    ("listed_on", "revoked_on", "as_of", "active"),
+    [
+        ("2020-01-01", None, "2024-01-01", True),
+        ("2020-01-01", "2023-12-31", "2024-01-01", False),
+        ("2020-01-01", "2024-01-01", "2024-01-01", False),  # revoked that day
+        ("2020-01-01", "2024-06-01", "2024-01-01", True),  # revocation still ahead
+        ("2025-01-01", None, "2024-01-01", False),  # not yet published
+        (None, None, "2024-01-01", True),
+    ],
+)
+def test_in_force_on_a_date(listed_on, revoked_on, as_of, active):
+    assert is_active({"listed_on": listed_on, "revoked_on": revoked_on}, as_of) is active
+
+
+def test_lookups_use_indexes(store):
+    plans = {
+        "id": ("l.id_key = ?", ("x",), "l.id"),
+        "name": (f"l.name_norm = ? AND {_IN_FORCE}", ("x", "d", "d"), _BY_NAME_ORDER),
+        "core": ("l.name_core = ?", ("x",), "l.id"),
+        "same-name core": ("l.name_norm = ? AND l.name_core IS NULL", ("x",), _BY_NAME_ORDER),
+        "legal rep": ("l.legal_rep_norm = ?", ("x",), "l.id"),
+    }
+    for what, (where, params, order) in plans.items():
+        plan = " / ".join(
+            r[3]
+            for r in store.conn.execute(
+                f"EXPLAIN QUERY PLAN {LISTING_SELECT} WHERE {where} ORDER BY {order} LIMIT 20",
+                params,
+            )
+        )
+        assert "SEARCH l USING" in plan, (what, plan)
+        assert "SCAN" not in plan and "TEMP B-TREE" not in plan, (what, plan)
+    fuzzy = " ".join(
+        r[3]
+        for r in store.conn.execute(
+            "EXPLAIN QUERY PLAN SELECT DISTINCT name_core FROM fuzzy_keys"
+            " WHERE fuzzy_key = ? AND name_core <> ? LIMIT 5",
+            ("k", "c"),
+        )
+    )
+    assert "USING INDEX fuzzy_keys_key" in fuzzy
+    count = " ".join(
+        r[3]
+        for r in store.conn.execute(
+            "EXPLAIN QUERY PLAN SELECT count(*), sum(CASE WHEN (revoked_on IS NULL OR"
+            " revoked_on > ?) AND (listed_on IS NULL OR listed_on <= ?) THEN 1 ELSE 0 END)"
+            " FROM listings WHERE name_norm = ?",
+            ("d", "d", "x"),
+        )
+    )
+    assert "COVERING INDEX listings_name_norm" in count
+
+
+def test_fuzzy_index_is_filed_by_name_core(store, tmp_path):
+    catalog = Catalog.open(paths.catalog_path())
+    rows = [
+        *[row("张伟", "", 信息唯一标识=f"A{i}") for i in range(30)],
+        row("张玮", resident_id("450102", "19860101", "222")),
+        row("柳州市鑫源贸易有限公司", ""),
+        row("南宁市鑫源贸易有限责任公司", ""),
+    ]
+    import_list(store, write_csv(tmp_path / "list.csv", rows), "失信被执行人", catalog=catalog)
+    catalog.close()
+    # Thirty 张伟 listings, one set of keys: the index grows with distinct names only.
+    zhang = store.conn.execute("SELECT count(*) FROM fuzzy_keys WHERE name_core = '张伟'")
+    assert zhang.fetchone()[0] == len(names.fuzzy_keys("张伟"))
+    assert "张伟" in store.fuzzy_cores("章伟", "章伟")
+    assert "张玮" in store.fuzzy_cores("张伟", "张伟")
+    assert "张伟" not in store.fuzzy_cores("张伟", "张伟")
+    xinyuan = store.find_by_core(names.name_core("柳州市鑫源贸易有限公司"), 10)
+    assert {x["name"] for x in xinyuan} == {"柳州市鑫源贸易有限公司", "南宁市鑫源贸易有限责任公司"}
+    assert store.count_by_name("张伟", "2024-01-01") == (30, 30)
+    assert len(store.find_by_name("张伟", "2024-01-01", 10)) == 10
