@@ -120,6 +120,14 @@ def test_an_exact_id_hit_with_its_measures(catalog, store):
     assert result["as_of"] == AS_OF
 
 
+def test_an_id_hit_notes_a_different_name(catalog, store):
+    [hit] = direct(check(catalog, store, ZHANG_WEI, name="张卫"))
+    assert hit["match"] == "exact_id"
+    assert "“张伟”" in hit["note"] and "“张卫”" in hit["note"]
+    [same] = direct(check(catalog, store, ZHANG_WEI, name="张 伟"))
+    assert same["note"] is None
+
+
 def test_measures_follow_the_subject_type(catalog, store):
     person = check(catalog, store, ZHANG_WEI)["measures"]
     organization = check(catalog, store, XINYUAN)["measures"]

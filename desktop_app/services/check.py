@@ -34,6 +34,7 @@ STATUS_TEXT = {
 NO_MEASURES_NOTE = "本地区目录中没有该类对象的惩戒措施"
 RELATED_NOTE = "该人员是此失信单位的企业法定代表人（按姓名比对，请核实是否同一人）"
 NO_ID_NOTE = "名称相同，但名单中没有证件号码，请核实是否同一主体"
+NAME_DIFFERS_NOTE = "证件号码一致，但名单上的姓名/名称为“{listed}”，与输入的“{given}”不同，请核实"
 
 # Matches that make a subject listed (a related organisation does not).
 DIRECT_MATCHES = frozenset({"exact_id", "masked_id", "org_code", "name_exact", "name_confirmed"})
@@ -227,13 +228,17 @@ def _check_id(
     person = kind is InputKind.RESIDENT_ID
     result["subject_type"] = "person" if person else "organization"
     id_key = identifiers.org_code_of_uscc(value) if kind is InputKind.USCC else value
+    given_norm = names.normalize_name(given_name) if given_name else None
     hits = []
     for listing in store.find_by_id_key(id_key, limit):
         match = "exact_id" if listing["id_value"] == value else "org_code"
-        hits.append(checker.hit(listing, match, as_of))
+        note = None
+        if given_norm and given_norm != listing["name_norm"]:
+            note = NAME_DIFFERS_NOTE.format(listed=listing["name"], given=given_name)
+        hits.append(checker.hit(listing, match, as_of, note=note))
     possible: list[dict[str, Any]] = []
-    if given_name:
-        name_norm = names.normalize_name(given_name)
+    if given_name and given_norm:
+        name_norm = given_norm
         for listing in store.find_masked(name_norm):
             if identifiers.masked_matches(listing["id_value"], value):
                 hits.append(checker.hit(listing, "masked_id", as_of))
