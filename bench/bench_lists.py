@@ -1,7 +1,7 @@
 """Lists at national size: import rate next to the raw CSV reader, check latency, size, memory.
 
     .venv/bin/python bench/bench_lists.py [--rows 10000000] [--csv bench/data/big_list.csv]
-        [--db bench/data/bench_lists.db] [--queries 500] [--skip-import]
+        [--db bench/data/bench_lists.db] [--queries 500] [--skip-import] [--xlsx-rows N]
 
 The list comes from `bench/make_big_list.py` (synthetic, 22-field layout, UTF-8 CSV); with
 `--rows` smaller than the file, the first rows are copied to `bench/data/big_list_<rows>.csv`.
@@ -15,7 +15,9 @@ Steps:
    homophone or dropped (fuzzy; `fuzzy_recall`: how often the listed name is then among the
    possible matches), p50/p95 in ms (wall clock) — each query a full check as the CLI runs
    it, measures and data versions included;
-4. the database's size.
+4. the database's size;
+5. with `--xlsx-rows N`: an .xlsx of the first N rows read by python-calamine and by
+   openpyxl (read-only), the importer's sheet-range scan, and its import.
 
 Results are printed and written to `bench/out/bench_lists.json`.
 """
@@ -80,6 +82,63 @@ def raw_reader(path: Path) -> dict[str, float]:
         "rows_per_second": round(rows / seconds),
         "cpu_seconds": round(time.process_time() - cpu, 1),
     }
+
+
+def xlsx_readers(csv_path: Path, rows: int) -> dict[str, Any]:
+    """Read rates on an .xlsx of `rows` rows: python-calamine, openpyxl read-only, the
+    importer's sheet-range scan, and a whole import."""
+    import openpyxl
+    import python_calamine
+
+    from desktop_app.services import list_import
+
+    target = DATA / f"big_list_{rows}.xlsx"
+    if not target.exists():
+        workbook = openpyxl.Workbook(write_only=True)
+        sheet = workbook.create_sheet("名单")
+        with open(csv_path, newline="", encoding="utf-8") as handle:
+            for number, line in enumerate(csv.reader(handle)):
+                if number > rows:
+                    break
+                sheet.append(line)
+        workbook.save(target)
+    result: dict[str, Any] = {"rows": rows, "file_mb": round(target.stat().st_size / 1e6, 1)}
+
+    def rate(label: str, work: Any) -> None:
+        started = time.perf_counter()
+        work()
+        seconds = time.perf_counter() - started
+        result[label] = {"seconds": round(seconds, 2), "rows_per_second": round(rows / seconds)}
+
+    def calamine() -> None:
+        book = python_calamine.CalamineWorkbook.from_path(str(target))
+        for _ in book.get_sheet_by_index(0).iter_rows():
+            pass
+
+    def openpyxl_read_only() -> None:
+        book = openpyxl.load_workbook(target, read_only=True)
+        for _ in book.worksheets[0].iter_rows(values_only=True):
+            pass
+        book.close()
+
+    def range_scan() -> None:
+        list_import._check_xlsx_zip(target)
+
+    def whole_import() -> None:
+        db_path = DATA / "bench_xlsx.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        store = ListStore.open(db_path)
+        list_import.import_list(
+            store, target, "失信被执行人", catalog=Catalog.open(paths.catalog_path())
+        )
+        store.close()
+
+    rate("calamine", calamine)
+    rate("openpyxl_read_only", openpyxl_read_only)
+    rate("range_scan", range_scan)
+    rate("import", whole_import)
+    return result
 
 
 def import_child(path: Path, db_path: Path) -> None:
@@ -248,6 +307,9 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--skip-import", action="store_true", help="reuse --db as it is")
+    parser.add_argument(
+        "--xlsx-rows", type=int, default=0, help="also time .xlsx readers on this many rows"
+    )
     args = parser.parse_args()
     if not args.csv.exists():
         print(f"{args.csv} is missing: run bench/make_big_list.py first.", file=sys.stderr)
@@ -268,6 +330,9 @@ def main() -> int:
             results["import"]["rows_per_second"] / results["raw_reader"]["rows_per_second"], 3
         )
         print(json.dumps(results["import"]), flush=True)
+    if args.xlsx_rows:
+        results["xlsx"] = xlsx_readers(args.csv, args.xlsx_rows)
+        print(json.dumps(results["xlsx"]), flush=True)
     results["db_mb"] = round(args.db.stat().st_size / 1e6)
     results["checks"] = checks(args.db, args.queries, args.seed)
     results["load_after"] = os.getloadavg()

@@ -317,6 +317,9 @@ def test_new_version_updates_revokes_and_keeps_history(store, catalog, tmp_path)
     assert by_key["B"]["court"] == "柳州市中级人民法院"
     assert by_key["A"]["changed_version_id"] is None
 
+    [status] = store.status()
+    assert (status["version"], status["listings"], status["active"]) == (2, 5, 3)
+
     history_b = store.listing_history(by_key["B"]["id"])
     assert [h["change"] for h in history_b] == ["updated"]
     assert history_b[0]["previous"]["court"] == "柳州市城中区人民法院"
@@ -454,7 +457,7 @@ def test_status_lists_versions_and_counts(store, catalog, tmp_path):
         row("庚七", resident_id("450102", "19700101", "777"), 撤销时间="2020-01-01"),
     ]
     run(store, catalog, write_csv(tmp_path / "list.csv", rows))
-    [status] = store.status(as_of=TODAY.isoformat())
+    [status] = store.status()
     assert (status["list"], status["category"], status["version"]) == (
         "失信被执行人",
         "失信被执行人",

@@ -66,6 +66,8 @@ MIGRATIONS: tuple[str, ...] = (
         revoked INTEGER NOT NULL DEFAULT 0,
         unchanged INTEGER NOT NULL DEFAULT 0,
         rejected INTEGER NOT NULL DEFAULT 0,
+        listings INTEGER NOT NULL DEFAULT 0,
+        in_force INTEGER NOT NULL DEFAULT 0,
         UNIQUE (list_id, version_no)
     );
     CREATE TABLE listings (
@@ -143,6 +145,8 @@ ROW_COLUMNS = (
     "fields",
 )
 
+_LISTED_AT, _REVOKED_AT = ROW_COLUMNS.index("listed_on"), ROW_COLUMNS.index("revoked_on")
+
 # Columns that a listing dict returned by the lookups carries.
 LISTING_SELECT = (
     "SELECT l.id, l.list_id, li.name AS list, li.category, l.record_key, l.name, l.name_norm,"
@@ -214,6 +218,8 @@ class ImportCounts:
     version_no: int | None = None
     same_as_version: int | None = None
     bulk_load: bool = False
+    listings: int = 0
+    in_force: int = 0
 
 
 def _now() -> str:
@@ -291,48 +297,39 @@ class ListStore:
         ).fetchall()
         return [dict(r) for r in rows]
 
-    def status(self, as_of: str | None = None) -> list[dict[str, Any]]:
-        """Every list with its latest version and its listing counts (active on `as_of`)."""
-        as_of = as_of or datetime.date.today().isoformat()
-        result = []
-        for row in self.conn.execute(
-            "SELECT li.id, li.name, li.category, li.created_at FROM lists li ORDER BY li.name"
-        ).fetchall():
-            counts = self.conn.execute(
-                "SELECT count(*), sum(CASE WHEN (revoked_on IS NULL OR revoked_on > ?)"
-                " AND (listed_on IS NULL OR listed_on <= ?) THEN 1 ELSE 0 END)"
-                " FROM listings WHERE list_id = ?",
-                (as_of, as_of, row["id"]),
-            ).fetchone()
-            latest = self.latest_version(row["name"])
-            result.append(
-                {
-                    "list": row["name"],
-                    "category": row["category"],
-                    "created_at": row["created_at"],
-                    "version": latest["version_no"] if latest else None,
-                    "file_name": latest["file_name"] if latest else None,
-                    "sha256": latest["sha256"] if latest else None,
-                    "imported_at": latest["imported_at"] if latest else None,
-                    "listings": counts[0],
-                    "active": counts[1] or 0,
-                    "inactive": counts[0] - (counts[1] or 0),
-                    "last_import": {
-                        key: latest[key]
-                        for key in (
-                            "rows_read",
-                            "added",
-                            "updated",
-                            "revoked",
-                            "unchanged",
-                            "rejected",
-                        )
-                    }
-                    if latest
-                    else None,
-                }
-            )
-        return result
+    def status(self) -> list[dict[str, Any]]:
+        """Every list with its latest version and its listing counts.
+
+        The counts were taken when that version was imported (`in_force`: listings in force
+        on the import date), so that the status of a national list needs no scan of it.
+        """
+        rows = self.conn.execute(
+            "SELECT li.name AS list, li.category, li.created_at, v.version_no, v.file_name,"
+            " v.sha256, v.imported_at, v.listings, v.in_force, v.rows_read, v.added, v.updated,"
+            " v.revoked, v.unchanged, v.rejected"
+            " FROM lists li JOIN list_versions v ON v.list_id = li.id"
+            " WHERE v.version_no = (SELECT max(w.version_no) FROM list_versions w"
+            " WHERE w.list_id = li.id) ORDER BY li.name"
+        ).fetchall()
+        return [
+            {
+                "list": r["list"],
+                "category": r["category"],
+                "created_at": r["created_at"],
+                "version": r["version_no"],
+                "file_name": r["file_name"],
+                "sha256": r["sha256"],
+                "imported_at": r["imported_at"],
+                "listings": r["listings"],
+                "active": r["in_force"],
+                "inactive": r["listings"] - r["in_force"],
+                "last_import": {
+                    key: r[key]
+                    for key in ("rows_read", "added", "updated", "revoked", "unchanged", "rejected")
+                },
+            }
+            for r in rows
+        ]
 
     def data_versions(self) -> list[dict[str, Any]]:
         """The latest version of every list: what a check ran against."""
@@ -598,11 +595,17 @@ class ImportSession:
             ),
         ).fetchone()[0]
         self.bulk = False
+        self.today = ""
+        self._bulk_not_in_force = 0
         self._dropped_indexes: list[str] = []
         self._insert_sql = ""
 
-    def start(self, expected_rows: int) -> None:
-        """Choose bulk load or staged merge (see the class doc) before the first `add`."""
+    def start(self, expected_rows: int, today: str) -> None:
+        """Choose bulk load or staged merge (see the class doc) before the first `add`.
+
+        `today` is the import's date: what "in force" means for the counts it records.
+        """
+        self.today = today
         conn = self.conn
         self.bulk = not self.has_listings and self.store.listing_count() < max(expected_rows, 1)
         if self.bulk:
@@ -653,6 +656,10 @@ class ImportSession:
         self.conn.executemany(self._insert_sql, rows)
         if not self.bulk:
             return
+        today, listed, revoked = self.today, _LISTED_AT, _REVOKED_AT
+        self._bulk_not_in_force += sum(
+            1 for r in rows if (r[revoked] and r[revoked] <= today) or (r[listed] or "") > today
+        )
         if fuzzy is None:
             self._file_fuzzy_keys((r[3] or r[2], r[1]) for r in rows)
         elif fuzzy:
@@ -683,7 +690,7 @@ class ImportSession:
         self.rolled_back = True
 
     def finish(
-        self, *, sha256: str, rows_read: int, rejected: int, today: str, sheet: str | None
+        self, *, sha256: str, rows_read: int, rejected: int, sheet: str | None
     ) -> ImportCounts:
         """Merge the rows, rebuild indexes, record the counts on the version.
 
@@ -691,7 +698,7 @@ class ImportSession:
         are refused here and returned in `duplicates`. When the file is the same as the
         list's latest version and nothing changed, the session rolls back (nothing written).
         """
-        counts = self._finish_bulk() if self.bulk else self._finish_merge(today)
+        counts = self._finish_bulk() if self.bulk else self._finish_merge(self.today)
         counts.version_no = self.version_no
         changed = counts.added or counts.updated or counts.revoked
         if self.previous and not changed and self.previous["sha256"] == sha256:
@@ -701,7 +708,8 @@ class ImportSession:
             return counts
         self.conn.execute(
             "UPDATE list_versions SET sha256 = ?, sheet = ?, rows_read = ?, added = ?,"
-            " updated = ?, revoked = ?, unchanged = ?, rejected = ? WHERE id = ?",
+            " updated = ?, revoked = ?, unchanged = ?, rejected = ?, listings = ?, in_force = ?"
+            " WHERE id = ?",
             (
                 sha256,
                 sheet,
@@ -711,6 +719,8 @@ class ImportSession:
                 counts.revoked,
                 counts.unchanged,
                 rejected + len(counts.duplicates or ()),
+                counts.listings,
+                counts.in_force,
                 self.version_id,
             ),
         )
@@ -759,9 +769,16 @@ class ImportSession:
                 # repeat a key, report them, and build it again.
                 counts.duplicates = self._remove_duplicates("listings", where, params)
                 self.conn.execute(sql)
-        counts.added = self.conn.execute(
+        counts.added = counts.listings = self.conn.execute(
             "SELECT count(*) FROM listings WHERE list_id = ?", (self.list_id,)
         ).fetchone()[0]
+        not_in_force = self._bulk_not_in_force
+        if counts.duplicates:  # counted as they came: recount the (few) rows left
+            not_in_force = self.conn.execute(
+                f"SELECT count(*) FROM listings l WHERE l.list_id = ? AND NOT ({_IN_FORCE})",
+                (self.list_id, self.today, self.today),
+            ).fetchone()[0]
+        counts.in_force = counts.listings - not_in_force
         return counts
 
     def _finish_merge(self, today: str) -> ImportCounts:
@@ -846,6 +863,12 @@ class ImportSession:
             " FROM temp.import_rows WHERE change = 'added' ORDER BY source_row",
             (self.list_id, self.version_id, self.version_id),
         )
+        counts.listings, counts.in_force = conn.execute(
+            f"SELECT count(*), sum(CASE WHEN {_IN_FORCE} THEN 1 ELSE 0 END)"
+            " FROM listings l WHERE l.list_id = ?",
+            (today, today, self.list_id),
+        ).fetchone()
+        counts.in_force = counts.in_force or 0
         return counts
 
     def _new_cores(self) -> list[tuple[str, str]]:

@@ -34,6 +34,7 @@ import multiprocessing
 import operator
 import os
 import re
+import sys
 import threading
 import time
 import unicodedata
@@ -89,7 +90,7 @@ ROLE_FIELDS = (
 MAX_COLUMNS = 1000
 MAX_CELL_CHARS = 32767  # Excel's own limit for one cell
 MAX_XLSX_UNCOMPRESSED = 3 * 1024**3
-MAX_ZIP_RATIO = 200  # sheet XML compresses 5–20×; zip bombs 1000× and more
+MAX_ZIP_RATIO = 500  # sheet XML compresses 5–30×; zip bombs 1000× and more
 ZIP_RATIO_MIN_SIZE = 1024**2
 MAX_SHEET_CELLS = 60_000_000  # 1,048,576 rows × 57 columns
 HEADER_SCAN_ROWS = 50
@@ -98,6 +99,8 @@ CHUNK_ROWS = 1000
 # Files estimated at this many rows or more are built by worker processes (CSV only).
 PARALLEL_MIN_ROWS = 50_000
 MAX_WORKERS = 4
+# Set by a frozen program's entry point once it has called multiprocessing.freeze_support().
+FROZEN_WORKERS = False
 
 # First characters with which a spreadsheet program would run a cell as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -287,7 +290,6 @@ class _HashingReader(io.RawIOBase):
         self.raw = raw
         self.sha256 = hashlib.sha256()
         self.refuse_nul = refuse_nul
-        self.bytes_read = 0
 
     def readable(self) -> bool:
         return True
@@ -302,7 +304,6 @@ class _HashingReader(io.RawIOBase):
                     "请重新导出为 .csv 或 .xlsx 后再导入。"
                 )
             self.sha256.update(chunk)
-            self.bytes_read += count
         return count
 
 
@@ -426,8 +427,10 @@ def _too_many_columns(row_no: int, count: int) -> ListFileError:
     )
 
 
-_CELL_REF_RE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,7})([0-9]{1,10})"')
-_ROW_REF_RE = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="([0-9]{1,10})"')
+# Cell references (`<c r="AB12"`) and row numbers (`<row r="12"`) of a sheet's XML.
+_CELL_COLUMN_RE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,7})[0-9]')
+_CELL_ROW_RE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="[A-Z]{1,7}([0-9]{1,10})"')
+_ROW_RE = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="([0-9]{1,10})"')
 
 
 def _column_number(letters: bytes) -> int:
@@ -488,13 +491,12 @@ def _check_sheet_range(path: Path, archive: zipfile.ZipFile, member: zipfile.Zip
                 if not chunk:
                     break
                 data = tail + chunk
-                letters = set(_CELL_REF_RE.findall(data))
-                for col, row in letters:
-                    number = _column_number(col)
-                    min_col, max_col = min(min_col, number), max(max_col, number)
-                    min_row, max_row = min(min_row, int(row)), max(max_row, int(row))
-                for row in _ROW_REF_RE.findall(data):
-                    min_row, max_row = min(min_row, int(row)), max(max_row, int(row))
+                for column in map(_column_number, set(_CELL_COLUMN_RE.findall(data))):
+                    min_col, max_col = min(min_col, column), max(max_col, column)
+                for found in (_CELL_ROW_RE.findall(data), _ROW_RE.findall(data)):
+                    if found:
+                        numbers = list(map(int, found))
+                        min_row, max_row = min(min_row, min(numbers)), max(max_row, max(numbers))
                 tail = data[-64:]
     except (zipfile.BadZipFile, OSError, EOFError) as error:
         raise ListFileError(
@@ -693,7 +695,8 @@ def _row_hash(fields: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-_FORMULA_RE = re.compile("(?:^|\x1f)[=+\\-@\t\r]")
+# A formula-like first character of any of the joined fields.
+_FORMULA_RE = re.compile(f"(?:^|{FIELD_SEPARATOR})[{re.escape(''.join(FORMULA_PREFIXES))}]")
 
 
 class _RowBuilder:
@@ -906,7 +909,10 @@ def _processed(
     per worker are in flight, so memory stays flat whatever the file's size.
     """
     workers = min(MAX_WORKERS, os.cpu_count() or 1)
-    if not parallel or workers < 2:
+    # A frozen (PyInstaller) program can only start workers if its entry point calls
+    # multiprocessing.freeze_support(); without that a worker would start the program again.
+    frozen = getattr(sys, "frozen", False)
+    if not parallel or workers < 2 or (frozen and not FROZEN_WORKERS):
         for chunk in chunks:
             yield processor.process(chunk)
         return
@@ -1056,7 +1062,7 @@ def _import_list(
     ) as session:
         sheet, columns, head = _pick_sheet(source, layout_names, mapped, report)
         total = sheet.estimated_rows
-        session.start(expected_rows=total)
+        session.start(expected_rows=total, today=today_iso)
         if FIELD_ID not in columns.positions:
             report.warnings.append("文件中没有证件号码列，这些名单只能按名称核查。")
         processor = _ChunkProcessor(columns, layout_names)
@@ -1075,7 +1081,6 @@ def _import_list(
             sha256=report.sha256,
             rows_read=report.rows_read,
             rejected=len(report.rejections),
-            today=today_iso,
             sheet=sheet.name,
         )
     for row_no, first in counts.duplicates or ():
