@@ -29,7 +29,7 @@ def test_schema_is_versioned_and_in_wal_mode(store):
     conn = store.conn
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     version = conn.execute("SELECT version FROM schema_version WHERE aggregate = 'lists'")
-    assert version.fetchone()[0] == 1
+    assert version.fetchone()[0] == 2
     indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {
         "listings_record",
@@ -40,6 +40,31 @@ def test_schema_is_versioned_and_in_wal_mode(store):
         "fuzzy_keys_key",
     } <= indexes
     assert store.is_empty()
+
+
+def test_a_version_1_database_is_migrated(tmp_path):
+    from desktop_app.models import db, lists_store
+
+    conn = db.connect(tmp_path / "lists.db")
+    db.migrate(conn, "lists", lists_store.MIGRATIONS[:1])
+    conn.execute("INSERT INTO lists (id, name, category, created_at) VALUES (1, '甲', '乙', 'x')")
+    conn.execute(
+        "INSERT INTO list_versions (id, list_id, version_no, file_name, sha256, imported_at,"
+        " field_names) VALUES (1, 1, 1, 'a.csv', 'h', 'x', '[]')"
+    )
+    listing = (
+        "INSERT INTO listings (list_id, record_key, name, name_norm, subject_type, id_kind,"
+        " source_row, row_hash, formula_flag, fields, added_version_id, revoked_on)"
+        " VALUES (1, ?, '张三', '张三', 'person', 'empty', 2, 0, 0, '', 1, ?)"
+    )
+    conn.execute(listing, ("k1", None))
+    conn.execute(listing, ("k2", "2001-01-01"))
+    conn.commit()
+    conn.close()
+    store = ListStore.open(tmp_path / "lists.db")
+    [status] = store.status()
+    assert (status["listings"], status["active"]) == (2, 1)
+    store.close()
 
 
 def test_reopening_keeps_everything(tmp_path):

@@ -66,8 +66,6 @@ MIGRATIONS: tuple[str, ...] = (
         revoked INTEGER NOT NULL DEFAULT 0,
         unchanged INTEGER NOT NULL DEFAULT 0,
         rejected INTEGER NOT NULL DEFAULT 0,
-        listings INTEGER NOT NULL DEFAULT 0,
-        in_force INTEGER NOT NULL DEFAULT 0,
         UNIQUE (list_id, version_no)
     );
     CREATE TABLE listings (
@@ -96,7 +94,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE UNIQUE INDEX listings_record ON listings (list_id, record_key);
     CREATE INDEX listings_id_key ON listings (id_key) WHERE id_key IS NOT NULL;
-    CREATE INDEX listings_name_norm ON listings (name_norm, revoked_on, listed_on);
+    CREATE INDEX listings_name_norm ON listings (name_norm, revoked_on);
     CREATE INDEX listings_name_core ON listings (name_core) WHERE name_core IS NOT NULL;
     CREATE INDEX listings_legal_rep ON listings (legal_rep_norm)
         WHERE legal_rep_norm IS NOT NULL;
@@ -118,6 +116,21 @@ MIGRATIONS: tuple[str, ...] = (
         columns TEXT NOT NULL,
         saved_at TEXT NOT NULL
     )
+    """,
+    # Counts taken at import time (`status` without a scan), backfilled for the latest
+    # version of each list; the name index also covers `listed_on` (counts of a name).
+    """
+    ALTER TABLE list_versions ADD COLUMN listings INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE list_versions ADD COLUMN in_force INTEGER NOT NULL DEFAULT 0;
+    UPDATE list_versions SET
+        listings = (SELECT count(*) FROM listings l WHERE l.list_id = list_versions.list_id),
+        in_force = (SELECT count(*) FROM listings l WHERE l.list_id = list_versions.list_id
+            AND (l.revoked_on IS NULL OR l.revoked_on > CURRENT_DATE)
+            AND (l.listed_on IS NULL OR l.listed_on <= CURRENT_DATE))
+    WHERE version_no = (SELECT max(w.version_no) FROM list_versions w
+        WHERE w.list_id = list_versions.list_id);
+    DROP INDEX listings_name_norm;
+    CREATE INDEX listings_name_norm ON listings (name_norm, revoked_on, listed_on)
     """,
 )
 
