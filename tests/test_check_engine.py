@@ -29,6 +29,7 @@ FUTURE = resident_id("450203", "19920520", "995")
 XINYUAN_ORG = org_code("73591827")
 XINYUAN = uscc_for(XINYUAN_ORG)
 HENGDA_ORG = org_code("12345678")
+LETTERS_ORG = org_code("MA5L7K2P")  # codes issued since 2015 contain letters
 TAX_ORG = org_code("MA0B3C4D")
 J, D = "柳州市", "市财政局"
 AS_OF = "2024-06-01"
@@ -61,6 +62,7 @@ def store(tmp_path_factory, catalog):
         ),
         row("昆山市恒达机械有限公司", HENGDA_ORG, 信息唯一标识="O2", 企业法定代表人姓名="郭靖"),
         row("(柳州)鑫源贸易有限责任公司", "", 信息唯一标识="O3"),
+        row("柳州市字母代码有限公司", uscc_for(LETTERS_ORG), 信息唯一标识="O4"),
         *[row("刘洋", "", 信息唯一标识=f"C{i}") for i in range(150)],
         *[row("刘洋", "", 信息唯一标识=f"R{i}", 撤销时间="2020-01-01") for i in range(10)],
     ]
@@ -165,6 +167,11 @@ def test_uscc_and_organisation_code_find_each_other(catalog, store, query, match
     [hit] = direct(result)
     assert (hit["name"], hit["match"], hit["id"]) == ("柳州市鑫源贸易有限公司", match, XINYUAN)
     assert result["subject_type"] == "organization"
+
+
+def test_an_organisation_code_with_letters(catalog, store):
+    [hit] = direct(check(catalog, store, LETTERS_ORG.lower()))
+    assert (hit["name"], hit["match"]) == ("柳州市字母代码有限公司", "org_code")
 
 
 def test_a_uscc_finds_a_listing_stored_under_its_organisation_code(catalog, store):
