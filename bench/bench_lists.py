@@ -1,7 +1,8 @@
 """Lists at national size: import rate next to the raw CSV reader, check latency, size, memory.
 
     .venv/bin/python bench/bench_lists.py [--rows 10000000] [--csv bench/data/big_list.csv]
-        [--db bench/data/bench_lists.db] [--queries 500] [--skip-import] [--xlsx-rows N]
+        [--db bench/data/bench_lists.db] [--queries 500] [--skip-import] [--reimport]
+        [--xlsx-rows N]
 
 The list comes from `bench/make_big_list.py` (synthetic, 22-field layout, UTF-8 CSV); with
 `--rows` smaller than the file, the first rows are copied to `bench/data/big_list_<rows>.csv`.
@@ -16,7 +17,9 @@ Steps:
    possible matches), p50/p95 in ms (wall clock) — each query a full check as the CLI runs
    it, measures and data versions included;
 4. the database's size;
-5. with `--xlsx-rows N`: an .xlsx of the first N rows read by python-calamine and by
+5. with `--reimport`: the same file imported again (the staged merge of an update: every
+   row compared, nothing changed);
+6. with `--xlsx-rows N`: an .xlsx of the first N rows read by python-calamine and by
    openpyxl (read-only), the importer's sheet-range scan, and its import.
 
 Results are printed and written to `bench/out/bench_lists.json`.
@@ -157,6 +160,8 @@ def import_child(path: Path, db_path: Path) -> None:
                 "added": report.added,
                 "rejected": report.rejected,
                 "bulk_load": report.bulk_load,
+                "unchanged": report.unchanged,
+                "same_as_version": report.same_as_version,
                 "seconds": round(seconds, 1),
                 "rows_per_second": round(report.rows_read / seconds),
                 "cpu_seconds_main": round(time.process_time() - cpu, 1),
@@ -168,8 +173,8 @@ def import_child(path: Path, db_path: Path) -> None:
     )
 
 
-def run_import(path: Path, db_path: Path) -> dict[str, Any]:
-    for suffix in ("", "-wal", "-shm"):
+def run_import(path: Path, db_path: Path, fresh: bool = True) -> dict[str, Any]:
+    for suffix in ("", "-wal", "-shm") if fresh else ():
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     done = subprocess.run(
         [sys.executable, __file__, "--import-child", str(path), str(db_path)],
@@ -310,6 +315,9 @@ def main() -> int:
     parser.add_argument(
         "--xlsx-rows", type=int, default=0, help="also time .xlsx readers on this many rows"
     )
+    parser.add_argument(
+        "--reimport", action="store_true", help="also import the same file again (staged merge)"
+    )
     args = parser.parse_args()
     if not args.csv.exists():
         print(f"{args.csv} is missing: run bench/make_big_list.py first.", file=sys.stderr)
@@ -330,6 +338,9 @@ def main() -> int:
             results["import"]["rows_per_second"] / results["raw_reader"]["rows_per_second"], 3
         )
         print(json.dumps(results["import"]), flush=True)
+    if args.reimport:
+        results["reimport"] = run_import(source, args.db, fresh=False)
+        print(json.dumps(results["reimport"]), flush=True)
     if args.xlsx_rows:
         results["xlsx"] = xlsx_readers(args.csv, args.xlsx_rows)
         print(json.dumps(results["xlsx"]), flush=True)

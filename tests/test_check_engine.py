@@ -232,8 +232,10 @@ def test_a_person_is_related_to_the_organisations_they_represent(catalog, store)
     [related] = [h for h in by_id["hits"] if h["match"] == "related"]
     assert (related["name"], related["related_to"]) == ("柳州市鑫源贸易有限公司", "张伟")
     assert related["hit_id"] not in {m["hit_id"] for m in by_id["measures"]}
+    assert by_id["related_count"] == 1
     by_name = check(catalog, store, "张伟")
     assert [h["match"] for h in by_name["hits"]] == ["name_exact", "name_exact", "related"]
+    assert by_name["related_count"] == 1
     # With a name given, that name decides the related organisations.
     assert [h["name"] for h in check(catalog, store, HENGDA_ORG, name="郭靖")["hits"]] == [
         "昆山市恒达机械有限公司"

@@ -190,6 +190,7 @@ def run_check(
         "hits": [],
         "hit_count": 0,
         "hits_truncated": False,
+        "related_count": 0,
         "possible": [],
         "possible_count": 0,
         "possible_truncated": False,
@@ -237,12 +238,11 @@ def _check_id(
             note = NAME_DIFFERS_NOTE.format(listed=listing["name"], given=given_name)
         hits.append(checker.hit(listing, match, as_of, note=note))
     possible: list[dict[str, Any]] = []
-    if given_name and given_norm:
-        name_norm = given_norm
-        for listing in store.find_masked(name_norm):
+    if given_norm:
+        for listing in store.find_masked(given_norm):
             if identifiers.masked_matches(listing["id_value"], value):
                 hits.append(checker.hit(listing, "masked_id", as_of))
-        for listing in store.find_by_name(name_norm, as_of, limit):
+        for listing in store.find_by_name(given_norm, as_of, limit):
             if listing["id_kind"] == "empty":
                 entry = checker.entry(listing, as_of)
                 entry.update(score=100.0, reason=NO_ID_NOTE)
@@ -251,7 +251,7 @@ def _check_id(
     if person:
         rep_names = {given_name} if given_name else {h["name"] for h in hits}
         for rep_name in sorted(n for n in rep_names if n):
-            _add_related(checker, hits, rep_name, as_of)
+            result["related_count"] += _add_related(checker, hits, rep_name, as_of)
     result["hits"] = hits
     result["possible"] = possible
     result["possible_count"] = len(possible)
@@ -259,15 +259,17 @@ def _check_id(
     result["status_text"] = STATUS_TEXT[result["status"]]
 
 
-def _add_related(checker: _Checker, hits: list[dict[str, Any]], person: str, as_of: str) -> None:
-    """Organisations whose legal representative has the person's name."""
+def _add_related(checker: _Checker, hits: list[dict[str, Any]], person: str, as_of: str) -> int:
+    """Add (up to `RELATED_LIMIT`) organisations whose legal representative has the person's
+    name; returns how many there are."""
     seen = {h["hit_id"] for h in hits}
-    _total, listings = checker.store.find_by_legal_rep(names.normalize_name(person), RELATED_LIMIT)
+    total, listings = checker.store.find_by_legal_rep(names.normalize_name(person), RELATED_LIMIT)
     for listing in listings:
         if listing["id"] not in seen:
             hits.append(
                 checker.hit(listing, "related", as_of, related_to=person, note=RELATED_NOTE)
             )
+    return total
 
 
 def _check_name(
@@ -285,7 +287,7 @@ def _check_name(
     result["hit_count"] = total
     result["hits_truncated"] = total > len(hits)
     if not parts.is_organization:
-        _add_related(checker, hits, query, as_of)
+        result["related_count"] = _add_related(checker, hits, query, as_of)
     possible, count, truncated = _possible_matches(checker, query, name_norm, parts.core, as_of)
     result["hits"] = hits
     result["possible"] = possible
