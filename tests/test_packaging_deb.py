@@ -100,7 +100,9 @@ def test_deb_install_selftest_upgrade_remove_purge(tmp_path, clean_system) -> No
 
     upgrade_version = f"{__version__}+upgradetest1"
     sh(sys.executable, "packaging/build.py", "deb", "--reuse-bundle", "--version", upgrade_version)
-    sh("dpkg", "-i", ROOT / "dist" / f"{APP_ID}_{upgrade_version}_{arch}.deb")
+    upgrade = ROOT / "dist" / f"{APP_ID}_{upgrade_version}_{arch}.deb"
+    sh("dpkg", "-i", upgrade)
+    upgrade.unlink()  # a test build: never to be mistaken for a release
     assert installed_version() == upgrade_version
     assert (data / "保留.txt").read_text(encoding="utf-8") == "用户数据"
     assert str(data) in config.read_text("utf-8")  # IT's edited conffile survives the upgrade
