@@ -168,7 +168,8 @@ def find_iscc() -> str:
     found = shutil.which("iscc") or shutil.which("ISCC")
     if found:
         return found
-    for base in (os.environ.get("ProgramFiles(x86)"), os.environ.get("ProgramFiles")):
+    # os.environ's keys are upper-case on Windows.
+    for base in (os.environ.get("PROGRAMFILES(X86)"), os.environ.get("PROGRAMFILES")):
         if base and (Path(base) / "Inno Setup 6" / "ISCC.exe").is_file():
             return str(Path(base) / "Inno Setup 6" / "ISCC.exe")
     raise SystemExit("Inno Setup 6 (ISCC.exe) not found: install it from jrsoftware.org")
@@ -177,7 +178,7 @@ def find_iscc() -> str:
 def build_windows(version: str) -> Path:
     """Run Inno Setup over the bundle; returns the installer in dist/."""
     if sys.platform != "win32":
-        raise SystemExit("the Windows installer is built on Windows (PyInstaller cannot cross-build)")
+        raise SystemExit("build the Windows installer on Windows (PyInstaller cannot cross-build)")
     run(
         [
             find_iscc(),
