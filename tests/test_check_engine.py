@@ -301,6 +301,7 @@ def test_a_clerk_confirms_a_possible_match(catalog, store):
 def test_a_common_name_is_counted_and_paged(catalog, store):
     result = check(catalog, store, "刘洋", limit=100)
     assert (result["hit_count"], len(result["hits"]), result["hits_truncated"]) == (160, 100, True)
+    assert (result["possible_count"], result["possible"]) == (0, [])  # exact hits only
     assert all(h["active"] for h in result["hits"])  # in force first
     assert result["status"] == "listed"
     assert len({m["hit_id"] for m in result["measures"]}) == 100

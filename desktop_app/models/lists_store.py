@@ -493,10 +493,11 @@ class ListStore:
             )
         return found
 
-    def find_by_core(self, core: str, limit: int) -> list[dict[str, Any]]:
-        """Listings whose name core is `core` (whatever their region or suffix)."""
-        found = self._listings("l.name_core = ?", (core,), limit)
-        if len(found) < limit:
+    def find_by_core(self, core: str, limit: int, other_than: str = "") -> list[dict[str, Any]]:
+        """Listings whose name core is `core` (whatever their region or suffix), except those
+        named exactly `other_than` (a normalised name: the query's own exact hits)."""
+        found = self._listings("l.name_core = ? AND l.name_norm <> ?", (core, other_than), limit)
+        if len(found) < limit and core != other_than:
             found += self._listings(
                 "l.name_norm = ? AND l.name_core IS NULL",
                 (core,),
@@ -505,13 +506,23 @@ class ListStore:
             )
         return found
 
-    def count_by_core(self, core: str) -> int:
-        row = self.conn.execute(
-            "SELECT (SELECT count(*) FROM listings WHERE name_core = ?)"
-            " + (SELECT count(*) FROM listings WHERE name_norm = ? AND name_core IS NULL)",
-            (core, core),
-        ).fetchone()
-        return row[0]
+    def count_by_core(self, core: str, other_than: str = "") -> int:
+        """How many listings `find_by_core` would find without a limit.
+
+        Listings named exactly `core` are counted on the name index alone, without reading
+        them to rule out the rare one whose own core differs: a common name has tens of
+        thousands of listings, and this count is only shown, never decides anything.
+        """
+        with_region_or_form = self.conn.execute(
+            "SELECT count(*) FROM listings WHERE name_core = ? AND name_norm <> ?",
+            (core, other_than),
+        ).fetchone()[0]
+        if core == other_than:
+            return with_region_or_form
+        named_so = self.conn.execute(
+            "SELECT count(*) FROM listings WHERE name_norm = ?", (core,)
+        ).fetchone()[0]
+        return with_region_or_form + named_so
 
     def find_masked(self, name_norm: str, limit: int = 2000) -> list[dict[str, Any]]:
         """Listings with a masked ID and exactly this normalised name."""

@@ -329,16 +329,15 @@ def _possible_matches(
             if bound <= candidates[POSSIBLE_LIMIT - 1][0]:
                 truncated = True
                 break
-        found = store.find_by_core(candidate_core, POSSIBLE_PER_CORE)
+        # The query's own exact hits are not near misses of it.
+        found = store.find_by_core(candidate_core, POSSIBLE_PER_CORE, other_than=name_norm)
         for listing in found:
-            if listing["name_norm"] == name_norm:
-                continue  # an exact hit, not a near miss
             similarity = names.similarity(query, listing["name"])
             if similarity.score >= threshold:
                 count += 1
                 candidates.append((similarity.score, similarity.reason, listing))
         if len(found) == POSSIBLE_PER_CORE:
-            count += store.count_by_core(candidate_core) - POSSIBLE_PER_CORE
+            count += store.count_by_core(candidate_core, name_norm) - POSSIBLE_PER_CORE
     candidates.sort(key=lambda c: (-c[0], c[2]["id"]))
     possible = []
     for score, reason, listing in candidates[:POSSIBLE_LIMIT]:
