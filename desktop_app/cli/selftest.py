@@ -172,9 +172,11 @@ def _font() -> str:
 def _window() -> str:
     # Offscreen unless told otherwise: a self-test must not open windows on a clerk's screen.
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtGui import QFontDatabase, QGuiApplication
+    from PySide6.QtGui import QFontDatabase
+    from PySide6.QtWidgets import QApplication
 
-    app = QGuiApplication.instance() or QGuiApplication([sys.argv[0]])
+    # A widgets application, as the window uses (and one that a later window can reuse).
+    app = QApplication.instance() or QApplication([sys.argv[0]])
     font_id = QFontDatabase.addApplicationFont(str(paths.cjk_font_path()))
     families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
     if not families:
