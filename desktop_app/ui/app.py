@@ -1,169 +1,274 @@
-"""The window: for now a minimal catalog browser (jurisdiction → department → measures).
+"""Start 信用核查台's window: `main(argv)`, called by `main.py`.
 
-`main(argv)` accepts the CLI's global options (`--data-dir DIR`); the rest of `argv` goes to
-Qt. The full window of the GUI issue replaces `CatalogWindow`.
+Start-up sequence: Qt application (high-DPI follows the system), the bundled fonts and the
+style, the data folder of the CLI's global options (`--data-dir DIR`), one instance per data
+folder (an OS lock plus a local socket that brings the running window to the front), the
+catalog, first-start setup when no administrator exists, login, the bundled demo lists when
+no list is loaded yet, then the main window. pyHanko, reportlab and openpyxl are imported
+only when a record is printed or a report exported.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import hashlib
 import sys
+from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
-from PySide6.QtGui import QFont, QFontDatabase, QResizeEvent, QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import (
-    QApplication,
-    QComboBox,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from PySide6.QtWidgets import QApplication, QDialog, QInputDialog, QMessageBox
 
-from desktop_app import APP_NAME, __version__, paths
+from desktop_app import APP_ID, APP_NAME, __version__, paths
 from desktop_app.context import AppContext
-from desktop_app.errors import AppError
-from desktop_app.models.catalog import Catalog
+from desktop_app.errors import AppError, InstanceLockedError
+from desktop_app.models.users_store import User
+from desktop_app.services.instance_lock import InstanceLock
+from desktop_app.ui import theme
+from desktop_app.ui.widgets import error_text
 
-COLUMNS = ("联合惩戒对象", "编号", "措施", "适用对象", "实施依据", "出处")
-COLUMN_WIDTHS = (220, 70, 0, 110, 300, 150)  # 0: the measure text takes the rest
-APPLIES_TO = {"person": "自然人", "organization": "法人和非法人组织", "any": "均适用"}
-SUBJECT_TYPES = (("全部主体", None), ("自然人", "person"), ("法人和非法人组织", "organization"))
+EXIT_ALREADY_RUNNING = InstanceLockedError.exit_code
 
 
-class CatalogWindow(QMainWindow):
-    """Pick a jurisdiction and a department; the table lists the measures it applies."""
+def build_parser() -> argparse.ArgumentParser:
+    """The CLI's global options (`python -m desktop_app --help`); the rest goes to Qt."""
+    parser = argparse.ArgumentParser(
+        prog="main.py", description=f"{APP_NAME} {__version__}：失信联合惩戒核查（离线）"
+    )
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="工作数据目录（名单、核查记录、审计日志、用户）；默认按本机配置",
+    )
+    return parser
 
-    def __init__(self, catalog: Catalog) -> None:
+
+def server_name(data_dir: Path) -> str:
+    """The local socket name of the instance that holds `data_dir` (one per data folder)."""
+    digest = hashlib.sha256(str(Path(data_dir).resolve()).encode("utf-8")).hexdigest()
+    return f"{APP_ID}-{digest[:20]}"
+
+
+class SingleInstance(QObject):
+    """One window per data folder: the OS lock (shared with backup/restore) decides, and a
+    local socket lets a second start ask the first window to come to the front."""
+
+    activated = Signal()
+
+    def __init__(self, data_dir: Path) -> None:
         super().__init__()
-        self.catalog = catalog
-        self.setWindowTitle(f"{APP_NAME} {__version__}")
-        self.jurisdiction = QComboBox()
-        self.department = QComboBox()
-        self.category = QComboBox()
-        self.subject_type = QComboBox()
-        for label, value in SUBJECT_TYPES:
-            self.subject_type.addItem(label, value)
-        self.model = QStandardItemModel(0, len(COLUMNS))
-        self.model.setHorizontalHeaderLabels(list(COLUMNS))
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setWordWrap(True)
-        self.table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
-        for column, width in enumerate(COLUMN_WIDTHS):
-            if width:
-                self.table.setColumnWidth(column, width)
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.name = server_name(data_dir)
+        self.lock = InstanceLock(data_dir)
+        self.server: QLocalServer | None = None
 
-        pickers = QHBoxLayout()
-        for caption, box in (
-            ("地区", self.jurisdiction),
-            ("实施部门", self.department),
-            ("联合惩戒对象", self.category),
-            ("主体", self.subject_type),
-        ):
-            pickers.addWidget(QLabel(caption))
-            pickers.addWidget(box, 1)
-        layout = QVBoxLayout()
-        layout.addLayout(pickers)
-        layout.addWidget(self.table)
-        central = QWidget()
-        central.setLayout(layout)
-        self.setCentralWidget(central)
-        self.resize(1280, 720)
+    def acquire(self) -> None:
+        """Hold the data folder or raise `InstanceLockedError`."""
+        self.lock.acquire()
+        # We hold the lock, so a socket left under this name is from a crashed instance.
+        QLocalServer.removeServer(self.name)
+        self.server = QLocalServer(self)
+        self.server.listen(self.name)
+        self.server.newConnection.connect(self._connected)
 
-        for row in catalog.jurisdictions():
-            self.jurisdiction.addItem(row["name"])
-        self.jurisdiction.currentTextChanged.connect(self.show_departments)
-        self.department.currentTextChanged.connect(self.show_measures)
-        self.category.currentIndexChanged.connect(self.show_measures)
-        self.subject_type.currentIndexChanged.connect(self.show_measures)
-        self.show_departments(self.jurisdiction.currentText())
+    def _connected(self) -> None:
+        assert self.server is not None
+        while self.server.hasPendingConnections():
+            connection = self.server.nextPendingConnection()
+            connection.disconnected.connect(connection.deleteLater)
+            connection.disconnectFromServer()
+            self.activated.emit()
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        """Wrapped rows need new heights once the stretched text column has its width."""
-        super().resizeEvent(event)
-        QTimer.singleShot(0, self.table, self.table.resizeRowsToContents)
+    def ask_first_to_show(self) -> bool:
+        """From the second start: ask the running window to come to the front."""
+        socket = QLocalSocket()
+        socket.connectToServer(self.name)
+        if not socket.waitForConnected(2000):
+            return False
+        socket.write(b"show\n")
+        socket.waitForBytesWritten(1000)
+        socket.disconnectFromServer()
+        return True
 
-    def show_departments(self, jurisdiction: str) -> None:
-        """Fill the department and category pickers for a jurisdiction."""
-        for box in (self.department, self.category):
-            box.blockSignals(True)
-            box.clear()
-        for row in self.catalog.departments(jurisdiction):
-            self.department.addItem(row["name"])
-        self.category.addItem("全部联合惩戒对象", None)
-        for row in self.catalog.categories(jurisdiction):
-            self.category.addItem(row["name"], row["name"])
-        for box in (self.department, self.category):
-            box.blockSignals(False)
-        self.show_measures()
+    def release(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            self.server = None
+        self.lock.release()
 
-    def show_measures(self) -> None:
-        """List the measures of the picked department (filtered by category and subject)."""
-        self.model.removeRows(0, self.model.rowCount())
-        jurisdiction, department = self.jurisdiction.currentText(), self.department.currentText()
-        if not department:
-            return
-        rows = self.catalog.measures(
-            jurisdiction, department, self.category.currentData(), self.subject_type.currentData()
+
+class Launcher:
+    """The start-up steps, each usable on its own (the tests drive them one by one)."""
+
+    def __init__(self, app: QApplication, data_dir: Path | None) -> None:
+        self.app = app
+        self.ctx = AppContext(data_dir=data_dir)
+        self.instance = SingleInstance(self.ctx.data_dir)
+        self.window = None
+        self.checks = None
+        self.tasks = None
+
+    def needs_setup(self) -> bool:
+        """First start: no administrator exists in this data folder yet."""
+        return self.ctx.office.users.count("admin") == 0
+
+    def setup_dialog(self):
+        from desktop_app.ui.dialogs import SetupDialog
+
+        return SetupDialog(self.ctx)
+
+    def login_dialog(self, last_user: str | None = None):
+        from desktop_app.ui.dialogs import LoginDialog
+
+        return LoginDialog(self.ctx, last_user or _last_user())
+
+    def place_of(self, user: User) -> tuple[str, str] | None:
+        """The jurisdiction and department the user checks for: their own, else the
+        machine's; an administrator without either picks one."""
+        config = self.ctx.config
+        jurisdiction = user.jurisdiction or config.jurisdiction
+        department = user.department or config.department
+        if jurisdiction and department:
+            return jurisdiction, department
+        catalog = self.ctx.catalog
+        names = [row["name"] for row in catalog.jurisdictions()]
+        jurisdiction, ok = QInputDialog.getItem(
+            None, APP_NAME, "您的账户没有指定地区，请选择：", names, 0, False
         )
-        for row in rows:
-            basis = row["basis"] + (f"（{row['basis_doc_no']}）" if row["basis_doc_no"] else "")
-            text = f"{row['group']}\n{row['text']}" if row["group"] else row["text"]
-            if row["note"]:
-                text += f"\n（{row['note']}）"
-            lines = "、".join(str(n) for n in row["source"]["lines"])
-            cells = (
-                row["category"],
-                row["label"],
-                text,
-                APPLIES_TO[row["applies_to"]],
-                basis,
-                f"{row['source']['document']} 第{lines}行",
-            )
-            items = [QStandardItem(cell) for cell in cells]
-            items[0].setData(row["id"])
-            self.model.appendRow(items)
-        self.table.resizeRowsToContents()
-        self.statusBar().showMessage(
-            f"共 {len(rows)} 项措施 · 措施目录版本 {self.catalog.version[:12]}"
+        if not ok:
+            return None
+        departments = [row["name"] for row in catalog.departments(jurisdiction)]
+        department, ok = QInputDialog.getItem(
+            None, APP_NAME, f"请选择以哪个部门的名义核查（{jurisdiction}）：", departments, 0, False
         )
+        return (jurisdiction, department) if ok else None
+
+    def open_window(self, user: User, jurisdiction: str, department: str):
+        """Load the demo lists if no list exists yet, then build and show the main window."""
+        from desktop_app.services.list_import import ensure_demo_lists
+        from desktop_app.ui.check_view import Session
+        from desktop_app.ui.main_window import MainWindow
+        from desktop_app.ui.workers import CheckRunner, TaskRunner
+
+        if self.ctx.lists.is_empty():
+            QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            try:
+                ensure_demo_lists(self.ctx)
+            finally:
+                QGuiApplication.restoreOverrideCursor()
+        session = Session(self.ctx, user, jurisdiction, department)
+        self.checks = CheckRunner(self.ctx.data_dir, self.ctx.catalog_path)
+        self.tasks = TaskRunner(self.ctx.data_dir, self.ctx.catalog_path)
+        self.window = MainWindow(session, self.checks, self.tasks)
+        self.instance.activated.connect(self.window.bring_to_front)
+        self.window.show()
+        self.window.check_view.focus_search()
+        return self.window
+
+    def close(self) -> None:
+        if self.checks is not None:
+            self.checks.stop()
+        self.instance.release()
+        self.ctx.close()
 
 
-def _use_bundled_font(app: QApplication) -> None:
-    """Chinese text needs the bundled font on machines without a CJK font."""
-    font_id = QFontDatabase.addApplicationFont(str(paths.cjk_font_path()))
-    families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
-    if families:
-        app.setFont(QFont(families[0]))
+def _last_user() -> str | None:
+    from desktop_app.config import load_user_settings
+
+    try:
+        return load_user_settings().last_user
+    except AppError:
+        return None
+
+
+def _remember_user(name: str) -> None:
+    from desktop_app.config import load_user_settings, save_user_settings
+
+    # A preference only: never stop a login over it.
+    with contextlib.suppress(AppError, OSError):
+        save_user_settings(replace(load_user_settings(), last_user=name))
+
+
+def _font_scale() -> float:
+    from desktop_app.config import load_user_settings
+
+    try:
+        return load_user_settings().font_scale
+    except AppError:
+        return 1.0
+
+
+def create_application(qt_args: list[str]) -> QApplication:
+    """The QApplication with the bundled fonts and the style (reused if one exists)."""
+    app = QApplication.instance()
+    if app is None:
+        # Fractional scale factors (125 %, 150 %) as the system sets them, not rounded.
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+        )
+        app = QApplication([sys.argv[0], *qt_args])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    icon = paths.project_root() / "packaging" / "icons" / f"{APP_ID}.png"
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
+    theme.apply(app, theme.load_bundled_fonts(), _font_scale())
+    return app  # type: ignore[return-value]
 
 
 def main(argv: list[str]) -> int:
     """Start the window; `argv` without the program name (global CLI options, then Qt's)."""
-    parser = argparse.ArgumentParser(
-        prog="main.py", description=f"{APP_NAME}：失信联合惩戒核查（离线）"
-    )
-    parser.add_argument(
-        "--data-dir", type=Path, default=None, help="工作数据目录（名单、核查记录、审计日志、用户）"
-    )
-    args, qt_args = parser.parse_known_args(argv)
-    app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
-    _use_bundled_font(app)
-    ctx = AppContext(data_dir=args.data_dir)
+    args, qt_args = build_parser().parse_known_args(argv)
+    app = create_application(qt_args)
     try:
-        window = CatalogWindow(ctx.catalog)
+        launcher = Launcher(app, args.data_dir)
+    except AppError as error:  # e.g. a broken machine configuration
+        QMessageBox.critical(None, APP_NAME, error.message)
+        return error.exit_code
+    try:
+        launcher.instance.acquire()
+    except InstanceLockedError:
+        shown = launcher.instance.ask_first_to_show()
+        QMessageBox.information(
+            None,
+            APP_NAME,
+            f"信用核查台已经在运行（数据目录 {launcher.ctx.data_dir}）。"
+            + ("已切换到正在运行的窗口。" if shown else "请切换到正在运行的窗口。"),
+        )
+        launcher.ctx.close()
+        return EXIT_ALREADY_RUNNING
+    try:
+        return _run(app, launcher)
     except AppError as error:
         QMessageBox.critical(None, APP_NAME, error.message)
-        ctx.close()
         return error.exit_code
-    window.show()
-    try:
-        return app.exec()
     finally:
-        ctx.close()
+        launcher.close()
+
+
+def _run(app: QApplication, launcher: Launcher) -> int:
+    launcher.ctx.catalog  # noqa: B018 (a missing or broken catalog is said before anything else)
+    last_user = None
+    if launcher.needs_setup():
+        setup = launcher.setup_dialog()
+        if setup.exec() != QDialog.DialogCode.Accepted:
+            return 0
+        last_user = setup.user.name
+    login = launcher.login_dialog(last_user)
+    if login.exec() != QDialog.DialogCode.Accepted:
+        return 0
+    user = login.user
+    _remember_user(user.name)
+    place = launcher.place_of(user)
+    if place is None:
+        return 0
+    try:
+        launcher.open_window(user, *place)
+    except AppError as error:
+        QMessageBox.critical(None, APP_NAME, error_text(error))
+        return error.exit_code
+    return app.exec()

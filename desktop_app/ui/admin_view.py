@@ -1,0 +1,883 @@
+"""The administrator's screen: lists (import with progress and cancel, the import report),
+users, the signing certificate, settings, and the catalog browser with its anomalies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QTextBrowser,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.context import AppContext
+from desktop_app.errors import AppError, ImportCancelledError
+from desktop_app.ui.check_view import MeasuresView, Session, measure_detail_html
+from desktop_app.ui.history_view import local_time
+from desktop_app.ui.widgets import (
+    CopyableTableView,
+    SearchableComboBox,
+    error_text,
+    hint,
+    section_title,
+    show_error,
+)
+from desktop_app.ui.workers import Task, TaskRunner
+
+
+def _item(value: Any) -> QStandardItem:
+    item = QStandardItem("" if value is None else str(value))
+    item.setEditable(False)
+    return item
+
+
+def _table(columns: tuple[str, ...], stretch: int) -> tuple[CopyableTableView, QStandardItemModel]:
+    model = QStandardItemModel(0, len(columns))
+    model.setHorizontalHeaderLabels(list(columns))
+    view = CopyableTableView()
+    view.setModel(model)
+    view.stretch_column = stretch  # type: ignore[attr-defined]
+    view.fit_columns(stretch)
+    return view, model
+
+
+def _fill(view: CopyableTableView, rows: list[list[Any]]) -> None:
+    model = view.model()
+    assert isinstance(model, QStandardItemModel)
+    model.removeRows(0, model.rowCount())
+    for row in rows:
+        model.appendRow([_item(value) for value in row])
+    view.fit_columns(view.stretch_column)  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------------- lists
+
+REJECTION_COLUMNS = ("行号", "原因")
+LIST_COLUMNS = ("名单", "联合惩戒对象", "版本", "导入时间", "文件", "条数", "有效")
+
+
+class ImportDialog(QDialog):
+    """Pick a file and its category, import with a progress bar and a cancel button, then
+    read the import report with every rejected row (exportable as CSV)."""
+
+    imported = Signal(object)  # the ImportReport
+
+    def __init__(self, session: Session, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.tasks = tasks
+        self.task: Task | None = None
+        self.report: Any = None
+        self.setWindowTitle("导入失信名单")
+        ctx = session.ctx
+        self.file = QLineEdit()
+        self.file.setPlaceholderText("名单文件：.xlsx 或 .csv（UTF-8 或 GBK）")
+        browse = QPushButton("浏览(&B)…")
+        browse.clicked.connect(self.browse)
+        file_row = QHBoxLayout()
+        file_row.addWidget(self.file, 1)
+        file_row.addWidget(browse)
+        self.category = SearchableComboBox()
+        self.category.set_entries((c["name"], c["aliases"]) for c in ctx.catalog.categories())
+        self.list_name = QComboBox()
+        self.list_name.setEditable(True)
+        self.list_name.addItem("")
+        for item in ctx.lists.data_versions():
+            self.list_name.addItem(item["list"])
+        self.list_name.lineEdit().setPlaceholderText(
+            "留空则与联合惩戒对象同名；同名名单按新版本更新"
+        )
+        self.mapping = QComboBox()
+        self.mapping.addItem("标准表头（附件1 的 22 个字段）", None)
+        for mapping in ctx.lists.mappings():
+            self.mapping.addItem(f"列映射：{mapping['name']}", mapping["name"])
+        form = QFormLayout()
+        form.addRow("文件(&F)", file_row)
+        form.addRow("联合惩戒对象(&C)", self.category)
+        form.addRow("名单名称(&N)", self.list_name)
+        form.addRow("表头", self.mapping)
+
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setObjectName("formError")
+        self.message.setVisible(False)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.rejections, self.rejections_model = _table(REJECTION_COLUMNS, 1)
+        self.rejections.setVisible(False)
+        self.start_button = QPushButton("开始导入(&S)")
+        self.start_button.setProperty("primary", True)
+        self.cancel_button = QPushButton("取消导入")
+        self.cancel_button.setEnabled(False)
+        self.export_button = QPushButton("导出拒绝记录(&E)…")
+        self.export_button.setVisible(False)
+        self.close_button = QPushButton("关闭")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.export_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.message)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.rejections, 1)
+        layout.addLayout(buttons)
+        self.start_button.clicked.connect(self.start)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.export_button.clicked.connect(self.export_dialog)
+        self.close_button.clicked.connect(self.close_if_idle)
+        self.resize(860, 560)
+
+    def browse(self) -> None:
+        target, _ = QFileDialog.getOpenFileName(
+            self, "选择名单文件", str(Path.home()), "名单文件 (*.xlsx *.csv);;所有文件 (*)"
+        )
+        if target:
+            self.file.setText(target)
+
+    def _say(self, text: str, error: bool = True) -> None:
+        self.message.setObjectName("formError" if error else "hint")
+        self.message.setStyleSheet("" if error else "color: #1b6e37; font-weight: bold;")
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def start(self) -> None:
+        from desktop_app.services import admin
+
+        path = Path(self.file.text().strip())
+        category = self.category.value()
+        if not self.file.text().strip() or not path.is_file():
+            self._say("请选择要导入的名单文件（.xlsx 或 .csv）。")
+            return
+        if category is None:
+            self._say("请从列表中选择联合惩戒对象（可输入关键词筛选）。")
+            return
+        list_name = self.list_name.currentText().strip() or None
+        mapping = self.mapping.currentData()
+        user = self.session.user
+        self._say("")
+        self.summary.setText("")
+        self.rejections.setVisible(False)
+        self.export_button.setVisible(False)
+
+        def job(ctx: AppContext, progress: Any, cancelled: Any) -> Any:
+            return admin.import_list_file(
+                ctx,
+                user,
+                path,
+                category,
+                list_name=list_name,
+                mapping=mapping,
+                progress=progress,
+                cancel=cancelled,
+            )
+
+        self.progress.setRange(0, 0)
+        self.progress.setVisible(True)
+        self.start_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.close_button.setEnabled(False)
+        self.task = self.tasks.start(job, self._done, self._failed, self._progress)
+
+    def _progress(self, done: int, total: int) -> None:
+        if total > 0:
+            self.progress.setRange(0, total)
+            self.progress.setValue(min(done, total))
+            self.progress.setFormat(f"已处理 {done} / 约 {total} 行")
+
+    def cancel(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            self.cancel_button.setEnabled(False)
+            self.progress.setFormat("正在取消……")
+
+    def _finished(self) -> None:
+        self.task = None
+        self.progress.setVisible(False)
+        self.start_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.close_button.setEnabled(True)
+
+    def _failed(self, error: BaseException) -> None:
+        self._finished()
+        if isinstance(error, ImportCancelledError):
+            self._say(error.message, error=False)
+        else:
+            self._say(error_text(error))
+
+    def _done(self, report: Any) -> None:
+        self._finished()
+        self.report = report
+        lines = report.summary().splitlines()
+        notes = [line for line in lines if not line.startswith("第 ")]
+        self.summary.setText("\n".join(notes))
+        _fill(self.rejections, [[r.row, r.reason] for r in report.rejections])
+        self.rejections.setVisible(bool(report.rejections))
+        self.export_button.setVisible(bool(report.rejections))
+        self._say(
+            f"导入完成，{report.rejected} 行被拒绝（见下表）。"
+            if report.rejected
+            else "导入完成。",
+            error=bool(report.rejected),
+        )
+        self.imported.emit(report)
+
+    def export_dialog(self) -> None:
+        if self.report is None:
+            return
+        suggested = str(Path.home() / f"{Path(self.report.file).stem}_拒绝记录.csv")
+        target, _ = QFileDialog.getSaveFileName(self, "导出拒绝记录", suggested, "CSV 文件 (*.csv)")
+        if target:
+            self.export_to(Path(target))
+
+    def export_to(self, path: Path) -> Path | None:
+        from desktop_app.services import admin
+
+        try:
+            return admin.write_rejections(self.report, path)
+        except AppError as error:
+            show_error(self, error)
+            return None
+
+    def close_if_idle(self) -> None:
+        if self.task is None:
+            self.accept()
+
+    def reject(self) -> None:  # Esc: cancel a running import first
+        if self.task is not None:
+            self.cancel()
+            return
+        super().reject()
+
+
+class ListsPanel(QWidget):
+    lists_changed = Signal()
+
+    def __init__(self, session: Session, tasks: TaskRunner) -> None:
+        super().__init__()
+        self.session = session
+        self.tasks = tasks
+        self.table, self.model = _table(LIST_COLUMNS, 0)
+        self.import_button = QPushButton("导入名单(&I)… Ctrl+I")
+        self.import_button.setProperty("primary", True)
+        self.import_button.clicked.connect(self.open_import)
+        self.dialog: ImportDialog | None = None
+        top = QHBoxLayout()
+        top.addWidget(section_title("已导入的失信名单"))
+        top.addStretch(1)
+        top.addWidget(self.import_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(
+            hint(
+                "每次导入是一个整体：要么全部成功，要么名单不变。同名名单的新文件按新版本更新，"
+                "新文件中没有的或填写了撤销时间的记录转为历史记录。"
+            )
+        )
+        layout.addWidget(self.table, 1)
+        shortcut = QShortcut(QKeySequence("Ctrl+I"), self)
+        shortcut.activated.connect(self.open_import)
+
+    def refresh(self) -> None:
+        rows = [
+            [
+                item["list"],
+                item["category"],
+                item["version"],
+                local_time(item["imported_at"]),
+                item["file_name"],
+                item["listings"],
+                item["active"],
+            ]
+            for item in self.session.ctx.lists.status()
+        ]
+        _fill(self.table, rows)
+
+    def open_import(self) -> None:
+        self.dialog = ImportDialog(self.session, self.tasks, self)
+        self.dialog.imported.connect(lambda _: self.refresh())
+        self.dialog.imported.connect(lambda _: self.lists_changed.emit())
+        self.dialog.open()
+
+
+# --------------------------------------------------------------------------------- users
+
+USER_COLUMNS = ("用户名", "姓名", "角色", "地区", "部门", "状态")
+
+
+class AddUserDialog(QDialog):
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        from desktop_app.services.accounts import ROLE_TEXT
+
+        super().__init__(parent)
+        self.session = session
+        self.user: Any = None
+        self.setWindowTitle("添加用户")
+        self.name = QLineEdit()
+        self.display_name = QLineEdit()
+        self.role = QComboBox()
+        for code, text in ROLE_TEXT.items():
+            self.role.addItem(text, code)
+        self.department = SearchableComboBox()
+        self.department.set_entries(
+            (
+                (d["name"], d["aliases"])
+                for d in session.ctx.catalog.departments(session.jurisdiction)
+            ),
+            current=session.department,
+        )
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password2 = QLineEdit()
+        self.password2.setEchoMode(QLineEdit.EchoMode.Password)
+        self.error = QLabel()
+        self.error.setObjectName("formError")
+        self.error.setWordWrap(True)
+        form = QFormLayout(self)
+        form.addRow("用户名(&U)", self.name)
+        form.addRow("姓名(&M)", self.display_name)
+        form.addRow("角色(&R)", self.role)
+        form.addRow(f"部门（{session.jurisdiction}）(&D)", self.department)
+        form.addRow("初始密码(&P)", self.password)
+        form.addRow("再次输入密码", self.password2)
+        form.addRow(self.error)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("添加")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def submit(self) -> None:
+        from desktop_app.services import accounts
+
+        if self.password.text() != self.password2.text():
+            self.error.setText("两次输入的密码不一致，请重新输入。")
+            return
+        try:
+            self.user = accounts.add_user(
+                self.session.ctx,
+                self.session.user,
+                self.name.text().strip(),
+                self.password.text(),
+                role=self.role.currentData(),
+                department=self.department.value() or self.department.currentText().strip(),
+                jurisdiction=self.session.jurisdiction,
+                display_name=self.display_name.text().strip() or None,
+            )
+        except AppError as error:
+            self.error.setText(error.message)
+            return
+        self.accept()
+
+
+class UsersPanel(QWidget):
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        self.table, self.model = _table(USER_COLUMNS, 4)
+        add = QPushButton("添加用户(&A)…")
+        add.clicked.connect(self.add)
+        self.unlock_button = QPushButton("解锁所选用户(&L)")
+        self.unlock_button.clicked.connect(self.unlock)
+        top = QHBoxLayout()
+        top.addWidget(section_title("用户"))
+        top.addStretch(1)
+        top.addWidget(add)
+        top.addWidget(self.unlock_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(hint("连续 5 次输错密码的账户锁定 15 分钟；管理员可提前解锁。"))
+        layout.addWidget(self.table, 1)
+        self.dialog: AddUserDialog | None = None
+
+    def refresh(self) -> None:
+        from desktop_app.services import accounts
+
+        try:
+            users = accounts.list_users(self.session.ctx, self.session.user)
+        except AppError as error:
+            show_error(self, error)
+            return
+        _fill(
+            self.table,
+            [
+                [
+                    u["name"],
+                    u["display_name"],
+                    u["role_text"],
+                    u["jurisdiction"] or "",
+                    u["department"] or "",
+                    f"已锁定（至 {local_time(u['locked_until'])}）" if u["locked"] else "正常",
+                ]
+                for u in users
+            ],
+        )
+
+    def add(self) -> None:
+        self.dialog = AddUserDialog(self.session, self)
+        self.dialog.accepted.connect(self.refresh)
+        self.dialog.open()
+
+    def unlock(self) -> None:
+        from desktop_app.services import accounts
+
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return
+        name = self.model.item(index.row(), 0).text()
+        try:
+            accounts.unlock_user(self.session.ctx, self.session.user, name)
+        except AppError as error:
+            show_error(self, error)
+            return
+        self.refresh()
+
+
+# --------------------------------------------------------------------------- certificate
+
+
+class CertificatePanel(QWidget):
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        self.facts = QTextBrowser()
+        import_button = QPushButton("导入部门证书 PKCS#12(&P)…")
+        new_button = QPushButton("生成新的自签名证书(&G)")
+        export_button = QPushButton("导出证书(&X)…")
+        import_button.clicked.connect(self.import_dialog)
+        new_button.clicked.connect(self.new_certificate)
+        export_button.clicked.connect(self.export_dialog)
+        top = QHBoxLayout()
+        top.addWidget(section_title("签名证书"))
+        top.addStretch(1)
+        for button in (import_button, new_button, export_button):
+            top.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(
+            hint(
+                "核查记录 PDF 用本部门证书签名。更换证书后，原证书仍用于核验以前签发的记录。"
+                "导出的证书交给需要核验记录的单位。"
+            )
+        )
+        layout.addWidget(self.facts, 1)
+
+    def refresh(self) -> None:
+        from desktop_app.services import signing
+
+        data_dir = self.session.ctx.data_dir
+        active = signing.active_certificate(data_dir)
+        lines = []
+        if active is None:
+            lines.append("<p>本机还没有签名证书：首次打印核查记录时自动创建，或导入部门证书。</p>")
+        else:
+            facts = signing.describe_certificate(active)
+            lines.append(
+                f"<p><b>当前签名证书：</b>{facts['subject']}<br>"
+                f"颁发者：{facts['issuer']}{'（自签名）' if facts['self_signed'] else ''}<br>"
+                f"有效期：{facts['not_before'][:10]} 至 {facts['not_after'][:10]}<br>"
+                f"指纹（SHA-256）：{facts['fingerprint_sha256']}<br>密钥：{facts['key_type']}</p>"
+            )
+        trusted = signing.trusted_certificates(data_dir)
+        lines.append(f"<p><b>受信任的证书（{len(trusted)} 个）：</b></p><ul>")
+        for certificate in trusted:
+            facts = signing.describe_certificate(certificate)
+            lines.append(f"<li>{facts['subject']}　{facts['fingerprint_sha256'][:16]}</li>")
+        lines.append("</ul>")
+        self.facts.setHtml("".join(lines))
+
+    def import_dialog(self) -> None:
+        target, _ = QFileDialog.getOpenFileName(
+            self, "选择部门证书", str(Path.home()), "PKCS#12 证书 (*.p12 *.pfx)"
+        )
+        if not target:
+            return
+        password, ok = QInputDialog.getText(
+            self, "证书密码", f"证书文件 {Path(target).name} 的密码：", QLineEdit.EchoMode.Password
+        )
+        if ok:
+            self.import_file(Path(target), password)
+
+    def import_file(self, path: Path, password: str) -> bool:
+        from desktop_app.services import admin
+
+        try:
+            admin.import_certificate(self.session.ctx, self.session.user, path, password)
+        except AppError as error:
+            show_error(self, error)
+            return False
+        self.refresh()
+        return True
+
+    def new_certificate(self) -> None:
+        from desktop_app.services import admin
+
+        answer = QMessageBox.question(
+            self, "生成新证书", "用新生成的自签名证书替换当前签名证书？原证书仍用于核验以前的记录。"
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            admin.new_certificate(self.session.ctx, self.session.user)
+        except AppError as error:
+            show_error(self, error)
+            return
+        self.refresh()
+
+    def export_dialog(self) -> None:
+        from desktop_app.services import signing
+
+        target, _ = QFileDialog.getSaveFileName(
+            self, "导出证书", str(Path.home() / "部门签名证书.pem"), "证书 (*.pem *.cer *.der)"
+        )
+        if not target:
+            return
+        try:
+            signing.export_certificate(self.session.ctx.data_dir, Path(target))
+        except AppError as error:
+            show_error(self, error)
+
+
+# ------------------------------------------------------------------------------ settings
+
+
+class SettingsPanel(QWidget):
+    """The machine configuration (admins; needs write access to its file) and the user's
+    own font size."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        ctx = session.ctx
+        self.file = QLabel()
+        self.file.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.data_dir = QLabel(str(ctx.data_dir))
+        self.data_dir.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.jurisdiction = QComboBox()
+        for row in ctx.catalog.jurisdictions():
+            self.jurisdiction.addItem(row["name"])
+        self.department = SearchableComboBox()
+        self.lock = QCheckBox("科员只能以本机部门核查（锁定部门）")
+        self.jurisdiction.currentTextChanged.connect(self._departments)
+        save = QPushButton("保存本机配置")
+        save.clicked.connect(self.save)
+        self.font_scale = QDoubleSpinBox()
+        self.font_scale.setRange(0.8, 2.0)
+        self.font_scale.setSingleStep(0.1)
+        self.font_scale.setSuffix(" 倍")
+        save_personal = QPushButton("保存个人设置（重新启动后生效）")
+        save_personal.clicked.connect(self.save_personal)
+        self.message = hint("")
+        form = QFormLayout()
+        form.addRow("配置文件", self.file)
+        form.addRow("数据目录", self.data_dir)
+        form.addRow("地区", self.jurisdiction)
+        form.addRow("部门", self.department)
+        form.addRow("", self.lock)
+        form.addRow("", save)
+        form.addRow(section_title("个人设置"))
+        form.addRow("界面字号", self.font_scale)
+        form.addRow("", save_personal)
+        layout = QVBoxLayout(self)
+        layout.addWidget(section_title("本机配置"))
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addStretch(1)
+
+    def _departments(self, jurisdiction: str) -> None:
+        departments = self.session.ctx.catalog.departments(jurisdiction)
+        self.department.set_entries((d["name"], d["aliases"]) for d in departments)
+
+    def refresh(self) -> None:
+        from desktop_app.config import load_machine_config, load_user_settings, machine_config_path
+
+        config = load_machine_config()
+        self.file.setText(
+            str(config.source or machine_config_path()) + ("" if config.source else "（尚不存在）")
+        )
+        self.jurisdiction.setCurrentText(config.jurisdiction or self.session.jurisdiction)
+        self._departments(self.jurisdiction.currentText())
+        self.department.setCurrentText(config.department or self.session.department)
+        self.lock.setChecked(config.lock_department)
+        self.font_scale.setValue(load_user_settings().font_scale)
+
+    def save(self) -> None:
+        from desktop_app.services import admin
+
+        try:
+            path = admin.save_machine_settings(
+                self.session.ctx,
+                self.session.user,
+                jurisdiction=self.jurisdiction.currentText(),
+                department=self.department.value(),
+                lock_department=self.lock.isChecked(),
+            )
+        except (AppError, OSError) as error:
+            show_error(self, error)
+            return
+        self.message.setText(f"已保存：{path}")
+
+    def save_personal(self) -> None:
+        from dataclasses import replace
+
+        from desktop_app.config import load_user_settings, save_user_settings
+
+        try:
+            path = save_user_settings(
+                replace(load_user_settings(), font_scale=round(self.font_scale.value(), 2))
+            )
+        except (AppError, OSError) as error:
+            show_error(self, error)
+            return
+        self.message.setText(f"已保存个人设置：{path}")
+
+
+# ------------------------------------------------------------------------------- catalog
+
+ANOMALY_KIND_TEXT = {
+    "alias": "名称变体",
+    "numbering": "编号异常",
+    "merged_row": "合并重复行",
+    "generic_department": "泛指部门",
+    "joined_line": "断行拼接",
+    "text_repair": "文字修复",
+    "shared_department_cell": "共用部门单元格",
+    "source_note": "原文说明",
+    "duplicate_department": "部门重复",
+    "layout_marker": "版式标记",
+    "duplicate_measure": "重复措施",
+    "joined_paragraph": "段落拼接",
+    "repaired_fragment": "片段修复",
+}
+ANOMALY_COLUMNS = ("类型", "文件", "行", "说明")
+
+
+class CatalogBrowser(QWidget):
+    """Departments → categories → measures of the bundled catalog, searchable; and every
+    reconciliation the catalog build made (anomalies), with the document and line."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.catalog = session.ctx.catalog
+        self.jurisdiction = QComboBox()
+        for row in self.catalog.jurisdictions():
+            self.jurisdiction.addItem(row["name"])
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("搜索部门、对象类别或措施内容")
+        self.search.setClearButtonEnabled(True)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["部门 / 联合惩戒对象", "措施"])
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.measures = MeasuresView(show_feedback=False)
+        self.detail = QTextBrowser()
+        self.title = section_title("")
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.jurisdiction)
+        left_layout.addWidget(self.search)
+        left_layout.addWidget(self.tree, 1)
+        right = QSplitter(Qt.Orientation.Vertical)
+        table_box = QWidget()
+        table_layout = QVBoxLayout(table_box)
+        table_layout.setContentsMargins(0, 0, 0, 0)
+        table_layout.addWidget(self.title)
+        table_layout.addWidget(self.measures, 1)
+        right.addWidget(table_box)
+        right.addWidget(self.detail)
+        right.setSizes([420, 150])
+        browse = QSplitter(Qt.Orientation.Horizontal)
+        browse.addWidget(left)
+        browse.addWidget(right)
+        browse.setSizes([380, 900])
+
+        self.anomaly_filter = QLineEdit()
+        self.anomaly_filter.setPlaceholderText("筛选：输入部门、文件名或类型")
+        self.anomaly_filter.setClearButtonEnabled(True)
+        self.anomalies, self.anomalies_model = _table(ANOMALY_COLUMNS, 3)
+        self.anomalies.setWordWrap(True)
+        anomalies = QWidget()
+        anomalies_layout = QVBoxLayout(anomalies)
+        anomalies_layout.addWidget(
+            hint(
+                "措施目录由三份原始文件生成。原文中的错字、断行、重复行和同一名称的不同写法"
+                "在这里逐条列出，并注明所在文件和行号，供核对。"
+            )
+        )
+        anomalies_layout.addWidget(self.anomaly_filter)
+        anomalies_layout.addWidget(self.anomalies, 1)
+        self._all_anomalies = self.catalog.anomalies()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(browse, "部门与措施")
+        self.tabs.addTab(anomalies, f"整理说明（{len(self._all_anomalies)} 条）")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tabs)
+
+        self.jurisdiction.currentTextChanged.connect(self.show_jurisdiction)
+        self.search.textChanged.connect(self._search)
+        self.tree.currentItemChanged.connect(lambda *_: self.show_selected())
+        self.measures.selectionModel().currentChanged.connect(
+            lambda *_: self.detail.setHtml(measure_detail_html(self.measures.current_measure()))
+        )
+        self.anomaly_filter.textChanged.connect(self._filter_anomalies)
+        self._measures: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self._shown = False
+        self._place = ""
+
+    def showEvent(self, event: Any) -> None:
+        # Filled on first show: a clerk's window start never pays for the catalog browser.
+        if not self._shown:
+            self._shown = True
+            self._filter_anomalies("")
+            self.show_jurisdiction(self.jurisdiction.currentText())
+        super().showEvent(event)
+
+    def _department_measures(self, jurisdiction: str, department: str) -> list[dict[str, Any]]:
+        key = (jurisdiction, department)
+        if key not in self._measures:
+            self._measures[key] = self.catalog.measures(jurisdiction, department)
+        return self._measures[key]
+
+    def show_jurisdiction(self, jurisdiction: str) -> None:
+        self.tree.clear()
+        for department in self.catalog.departments(jurisdiction):
+            measures = self._department_measures(jurisdiction, department["name"])
+            node = QTreeWidgetItem([department["name"], str(len(measures))])
+            node.setData(0, Qt.ItemDataRole.UserRole, (department["name"], None))
+            if department["aliases"]:
+                node.setToolTip(0, "又称：" + "、".join(department["aliases"]))
+            counts: dict[str, int] = {}
+            for measure in measures:
+                counts[measure["category"]] = counts.get(measure["category"], 0) + 1
+            for category, count in sorted(counts.items()):
+                child = QTreeWidgetItem([category, str(count)])
+                child.setData(0, Qt.ItemDataRole.UserRole, (department["name"], category))
+                node.addChild(child)
+            self.tree.addTopLevelItem(node)
+        self._search(self.search.text())
+        if self.tree.topLevelItemCount():
+            self.tree.setCurrentItem(self.tree.topLevelItem(0))
+
+    def show_selected(self) -> None:
+        item = self.tree.currentItem()
+        if item is None:
+            return
+        department, category = item.data(0, Qt.ItemDataRole.UserRole)
+        jurisdiction = self.jurisdiction.currentText()
+        measures = [
+            m
+            for m in self._department_measures(jurisdiction, department)
+            if category is None or m["category"] == category
+        ]
+        self.measures.set_measures(measures)
+        self._place = f"{jurisdiction} {department}" + (f" · {category}" if category else "")
+        self._search(self.search.text())
+        self.detail.setHtml(measure_detail_html(None))
+
+    def _update_title(self) -> None:
+        total = self.measures.measures_model.measure_count()
+        text = f"{self._place}（{total} 项措施）"
+        needle = self.search.text().strip()
+        if needle:
+            view = self.measures
+            shown = sum(1 for row in range(view.filter.rowCount()) if not view.is_heading(row))
+            text = f"{self._place}（{total} 项措施，含“{needle}”的 {shown} 项）"
+        self.title.setText(text)
+
+    def _search(self, text: str) -> None:
+        """Show the departments and categories whose name or measures contain the text."""
+        needle = text.strip().casefold()
+        jurisdiction = self.jurisdiction.currentText()
+        for i in range(self.tree.topLevelItemCount()):
+            node = self.tree.topLevelItem(i)
+            department, _ = node.data(0, Qt.ItemDataRole.UserRole)
+            own = needle in node.text(0).casefold() or needle in node.toolTip(0).casefold()
+            texts = {}
+            for measure in self._department_measures(jurisdiction, department):
+                texts.setdefault(measure["category"], []).append(measure["text"].casefold())
+            visible = own
+            for j in range(node.childCount()):
+                child = node.child(j)
+                match = (
+                    own
+                    or needle in child.text(0).casefold()
+                    or any(needle in t for t in texts.get(child.text(0), []))
+                )
+                child.setHidden(not match)
+                visible = visible or match
+            node.setHidden(not visible)
+        self.measures.set_filter(text)
+        self._update_title()
+
+    def _filter_anomalies(self, text: str) -> None:
+        needle = text.strip().casefold()
+        rows = []
+        for anomaly in self._all_anomalies:
+            kind = ANOMALY_KIND_TEXT.get(anomaly["kind"], anomaly["kind"])
+            lines = "、".join(str(n) for n in anomaly["lines"][:12])
+            if len(anomaly["lines"]) > 12:
+                lines += f" 等 {len(anomaly['lines'])} 处"
+            row = [kind, anomaly["document"], lines, anomaly["message"]]
+            if not needle or any(needle in str(cell).casefold() for cell in row):
+                rows.append(row)
+        _fill(self.anomalies, rows)
+
+
+# ------------------------------------------------------------------------------- the tab
+
+
+class AdminView(QTabWidget):
+    """Lists, users, certificate, settings and the catalog browser (admins only)."""
+
+    def __init__(self, session: Session, tasks: TaskRunner) -> None:
+        super().__init__()
+        self.lists = ListsPanel(session, tasks)
+        self.users = UsersPanel(session)
+        self.certificate = CertificatePanel(session)
+        self.settings = SettingsPanel(session)
+        self.catalog = CatalogBrowser(session)
+        self.addTab(self.lists, "名单导入")
+        self.addTab(self.users, "用户")
+        self.addTab(self.certificate, "签名证书")
+        self.addTab(self.settings, "设置")
+        self.addTab(self.catalog, "措施目录")
+        self.currentChanged.connect(lambda _: self.refresh())
+
+    def refresh(self) -> None:
+        panel = self.currentWidget()
+        if hasattr(panel, "refresh"):
+            panel.refresh()

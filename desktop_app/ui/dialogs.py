@@ -1,0 +1,231 @@
+"""First start (setup) and login."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app import APP_NAME, __version__
+from desktop_app.context import AppContext
+from desktop_app.errors import AppError
+from desktop_app.ui.widgets import SearchableComboBox, hint, section_title
+
+
+def _error_label() -> QLabel:
+    label = QLabel()
+    label.setObjectName("formError")
+    label.setWordWrap(True)
+    label.setVisible(False)
+    return label
+
+
+def _say(label: QLabel, text: str) -> None:
+    label.setText(text)
+    label.setVisible(bool(text))
+
+
+def _password_field() -> QLineEdit:
+    field = QLineEdit()
+    field.setEchoMode(QLineEdit.EchoMode.Password)
+    return field
+
+
+class SetupDialog(QDialog):
+    """First start: the office's jurisdiction and department, the administrator, and the
+    certificate that signs check records (created here, or loaded from a PKCS#12 file)."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.user: Any = None
+        self.setWindowTitle(f"{APP_NAME} {__version__} · 首次设置")
+        config = ctx.config
+        self.jurisdiction = QComboBox()
+        for row in ctx.catalog.jurisdictions():
+            self.jurisdiction.addItem(row["name"])
+        if config.jurisdiction:
+            self.jurisdiction.setCurrentText(config.jurisdiction)
+        self.department = SearchableComboBox()
+        self.jurisdiction.currentTextChanged.connect(self._departments)
+        self._departments(self.jurisdiction.currentText(), config.department)
+        self.admin_name = QLineEdit("admin")
+        self.display_name = QLineEdit()
+        self.display_name.setPlaceholderText("例如：信息科 张三")
+        self.password = _password_field()
+        self.password.setPlaceholderText("至少 8 个字符")
+        self.password2 = _password_field()
+
+        self.generate = QRadioButton("生成本部门的自签名证书（可日后在“管理 › 签名证书”中更换）")
+        self.load = QRadioButton("导入部门证书文件（PKCS#12：.p12 / .pfx）")
+        self.generate.setChecked(True)
+        group = QButtonGroup(self)
+        group.addButton(self.generate)
+        group.addButton(self.load)
+        self.p12 = QLineEdit()
+        self.p12.setPlaceholderText("证书文件")
+        self.browse = QPushButton("浏览…")
+        self.browse.clicked.connect(self._browse)
+        self.p12_password = _password_field()
+        self.p12_password.setPlaceholderText("证书文件的密码")
+        file_row = QHBoxLayout()
+        file_row.addWidget(self.p12, 1)
+        file_row.addWidget(self.browse)
+        self.load.toggled.connect(self._certificate_choice)
+        self._certificate_choice(False)
+
+        self.error = _error_label()
+        form = QFormLayout()
+        form.addRow(section_title("本机所属单位"))
+        form.addRow("地区(&J)", self.jurisdiction)
+        form.addRow("部门(&D)", self.department)
+        form.addRow(section_title("管理员账户"))
+        form.addRow("用户名(&U)", self.admin_name)
+        form.addRow("姓名(&M)", self.display_name)
+        form.addRow("密码(&P)", self.password)
+        form.addRow("再次输入密码", self.password2)
+        form.addRow(section_title("签名证书"))
+        form.addRow(self.generate)
+        form.addRow(self.load)
+        form.addRow("证书文件", file_row)
+        form.addRow("证书密码", self.p12_password)
+        buttons = QDialogButtonBox()
+        self.ok_button = buttons.addButton("完成设置", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok_button.setProperty("primary", True)
+        buttons.addButton("退出", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(
+            hint(
+                f"欢迎使用{APP_NAME}。这台电脑的数据目录（{ctx.data_dir}）中还没有管理员账户。"
+                "请设置本机所属单位、管理员账户和用于签名核查记录的证书。"
+            )
+        )
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(640)
+
+    def _departments(self, jurisdiction: str, current: str | None = None) -> None:
+        departments = self.ctx.catalog.departments(jurisdiction)
+        self.department.set_entries(((d["name"], d["aliases"]) for d in departments), current)
+
+    def _certificate_choice(self, load: bool) -> None:
+        for widget in (self.p12, self.browse, self.p12_password):
+            widget.setEnabled(load)
+
+    def _browse(self) -> None:
+        target, _ = QFileDialog.getOpenFileName(
+            self, "选择部门证书", str(Path.home()), "PKCS#12 证书 (*.p12 *.pfx)"
+        )
+        if target:
+            self.p12.setText(target)
+
+    def submit(self) -> None:
+        from desktop_app.services import admin
+
+        department = self.department.value()
+        if department is None:
+            _say(self.error, "请从列表中选择部门（可输入关键词筛选）。")
+            self.department.setFocus()
+            return
+        if self.password.text() != self.password2.text():
+            _say(self.error, "两次输入的密码不一致，请重新输入。")
+            self.password2.setFocus()
+            return
+        if self.load.isChecked() and not self.p12.text().strip():
+            _say(self.error, "请选择证书文件，或改为生成自签名证书。")
+            return
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            self.user, _ = admin.first_start(
+                self.ctx,
+                jurisdiction=self.jurisdiction.currentText(),
+                department=department,
+                admin_name=self.admin_name.text().strip(),
+                password=self.password.text(),
+                display_name=self.display_name.text().strip() or None,
+                pkcs12=Path(self.p12.text().strip()) if self.load.isChecked() else None,
+                pkcs12_password=self.p12_password.text() if self.load.isChecked() else None,
+            )
+        except AppError as error:
+            _say(self.error, error.message)
+            return
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        self.accept()
+
+
+class LoginDialog(QDialog):
+    """User name and password; a wrong password, a locked account: said in red, in Chinese."""
+
+    def __init__(
+        self, ctx: AppContext, last_user: str | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.user: Any = None
+        self.setWindowTitle(f"{APP_NAME} · 登录")
+        self.name = QLineEdit(last_user or "")
+        self.password = _password_field()
+        self.error = _error_label()
+        title = QLabel(APP_NAME)
+        title.setStyleSheet("font-size: 26px; font-weight: bold; color: #1f3a5f;")
+        form = QFormLayout()
+        form.addRow("用户名(&U)", self.name)
+        form.addRow("密码(&P)", self.password)
+        buttons = QDialogButtonBox()
+        self.ok_button = buttons.addButton("登录", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok_button.setProperty("primary", True)
+        buttons.addButton("退出", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title, 0, Qt.AlignmentFlag.AlignHCenter)
+        subtitle = QLabel("失信联合惩戒核查（离线）")
+        subtitle.setObjectName("hint")
+        layout.addWidget(subtitle, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        layout.addWidget(hint(f"数据目录：{ctx.data_dir}　版本 {__version__}"))
+        self.setMinimumWidth(460)
+        (self.password if last_user else self.name).setFocus()
+
+    def submit(self) -> None:
+        from desktop_app.services import accounts
+
+        name = self.name.text().strip()
+        if not name:
+            _say(self.error, "请输入用户名。")
+            self.name.setFocus()
+            return
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            self.user = accounts.authenticate(self.ctx, name, self.password.text())
+        except AppError as error:
+            _say(self.error, error.message)
+            self.password.clear()
+            self.password.setFocus()
+            return
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        self.accept()

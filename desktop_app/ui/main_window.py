@@ -1,0 +1,202 @@
+"""The main window: the check screen, the clerk's history, and (by role) audit and admin.
+
+The title and the status bar say who works for which department, on which data: catalog
+version, list versions, and 演示数据 while the bundled synthetic lists are the only ones.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget
+
+from desktop_app import APP_NAME, __version__
+from desktop_app.services import accounts
+from desktop_app.ui.check_view import CheckView, Session
+from desktop_app.ui.history_view import HistoryView, local_time
+from desktop_app.ui.workers import CheckRunner, TaskRunner
+
+SHORTCUTS = (
+    ("Ctrl+L", "光标移到核查输入框"),
+    ("Enter", "核查"),
+    ("Esc", "清除输入和结果"),
+    ("Ctrl+F", "筛选措施"),
+    ("Alt+1 / Alt+2 / Alt+3", "结果反馈：已实施 / 不适用 / 已移送"),
+    ("Ctrl+Enter", "登记所选措施的反馈"),
+    ("Alt+Q / Alt+X", "确认 / 排除所选的疑似匹配"),
+    ("Ctrl+P", "打印核查记录（预览、打印）"),
+    ("Ctrl+S", "保存核查记录 PDF"),
+    ("Ctrl+C", "复制所选行（纯文本）"),
+    ("Ctrl+1 … Ctrl+4", "切换到 核查 / 我的记录 / 审计 / 管理"),
+    ("F5", "刷新记录列表或审计统计"),
+    ("Ctrl+E", "导出审计报告"),
+    ("Ctrl+I", "导入名单（管理）"),
+    ("F1", "显示本快捷键列表"),
+    ("Ctrl+Q", "退出"),
+)
+
+
+def data_versions_text(ctx: Any) -> tuple[str, str]:
+    """(short, full) description of the catalog and list versions for the status bar."""
+    catalog = ctx.catalog.version[:8]
+    lists = ctx.lists.data_versions()
+    short = f"措施目录 {catalog}｜名单 {len(lists)} 个"
+    if lists:
+        short += "（" + "、".join(f"v{item['version']}" for item in lists) + "）"
+    full = "\n".join(
+        [f"措施目录版本：{ctx.catalog.version}"]
+        + [
+            f"{item['list']}：第 {item['version']} 版，导入于 {local_time(item['imported_at'])}"
+            for item in lists
+        ]
+    )
+    return short, full
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, session: Session, checks: CheckRunner, tasks: TaskRunner) -> None:
+        super().__init__()
+        self.session = session
+        self.checks = checks
+        self.tasks = tasks
+        user = session.user
+        role = accounts.ROLE_TEXT[user.role]
+        self.setWindowTitle(
+            f"{APP_NAME} {__version__} — {session.jurisdiction} {session.department}"
+            f" — {user.display_name}（{role}）"
+        )
+        self.tabs = QTabWidget()
+        self.check_view = CheckView(session, checks, tasks)
+        self.history_view = HistoryView(session)
+        self.tabs.addTab(self.check_view, "核查 (Ctrl+1)")
+        self.tabs.addTab(self.history_view, "我的记录 (Ctrl+2)")
+        self.audit_view: Any = None
+        self.admin_view: Any = None
+        if accounts.can(user, "audit.read"):
+            from desktop_app.ui.audit_view import AuditView
+
+            self.audit_view = AuditView(session, tasks)
+            self.tabs.addTab(self.audit_view, "审计 (Ctrl+3)")
+            self.audit_view.open_record.connect(self.open_record)
+        if accounts.can(user, "users.manage"):
+            from desktop_app.ui.admin_view import AdminView
+
+            self.admin_view = AdminView(session, tasks)
+            self.tabs.addTab(self.admin_view, "管理 (Ctrl+4)")
+            self.admin_view.lists.lists_changed.connect(self.refresh_status)
+        self.setCentralWidget(self.tabs)
+        self.history_view.open_record.connect(self.open_record)
+        self.tabs.currentChanged.connect(self._tab_changed)
+
+        self.who = QLabel(
+            f"{session.jurisdiction} {session.department}　{user.display_name}（{role}）"
+        )
+        self.versions = QLabel()
+        self.demo_badge = QLabel("演示数据")
+        self.demo_badge.setObjectName("demoBadge")
+        self.demo_badge.setToolTip(
+            "当前名单是程序自带的合成演示数据（非真实人员或单位）。导入正式名单后不再显示。"
+        )
+        self.message = QLabel()
+        bar = self.statusBar()
+        bar.addWidget(self.who)
+        bar.addWidget(self.message, 1)
+        bar.addPermanentWidget(self.demo_badge)
+        bar.addPermanentWidget(self.versions)
+        self.refresh_status()
+
+        for number in range(1, 5):
+            QShortcut(QKeySequence(f"Ctrl+{number}"), self, lambda n=number: self.show_tab(n - 1))
+        QShortcut(QKeySequence("F1"), self, self.show_shortcuts)
+        QShortcut(QKeySequence("Ctrl+Q"), self, self.close)
+        self.setAcceptDrops(True)
+        self.resize(1366, 768)
+        self.check_view.record_changed.connect(lambda _: self.refresh_status())
+
+    # -- status ---------------------------------------------------------------------------
+    def refresh_status(self) -> None:
+        ctx = self.session.ctx
+        short, full = data_versions_text(ctx)
+        self.versions.setText(short)
+        self.versions.setToolTip(full)
+        lists = ctx.lists.data_versions()
+        self.session.demo = bool(lists) and all("演示数据" in item["list"] for item in lists)
+        self.demo_badge.setVisible(self.session.demo)
+
+    def say(self, text: str) -> None:
+        self.message.setText(text)
+
+    # -- navigation ----------------------------------------------------------------------
+    def show_tab(self, index: int) -> None:
+        if index < self.tabs.count():
+            self.tabs.setCurrentIndex(index)
+
+    def _tab_changed(self, index: int) -> None:
+        widget = self.tabs.widget(index)
+        if widget is self.history_view:
+            self.history_view.refresh()
+        elif widget is self.audit_view and self.audit_view.report is None:
+            self.audit_view.refresh()
+        elif widget is self.admin_view:
+            self.admin_view.refresh()
+        elif widget is self.check_view:
+            self.check_view.focus_search()
+
+    def open_record(self, record: dict[str, Any], editable: bool) -> None:
+        """Show a record from the history or the audit list in the check screen."""
+        self.tabs.setCurrentWidget(self.check_view)
+        self.check_view.show_record(record, editable)
+        self.say(f"已打开核查记录 {record['record_number']} 第 {record['version']} 版")
+
+    def bring_to_front(self) -> None:
+        """Another start on the same data folder asked for this window."""
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        self.say("信用核查台已在运行：已切换到此窗口。")
+
+    def show_shortcuts(self) -> None:
+        rows = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in SHORTCUTS)
+        box = QMessageBox(self)
+        box.setWindowTitle("快捷键")
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setText(f"<table cellspacing='6'>{rows}</table>")
+        box.open()
+
+    # -- dropping a PDF: verify it ---------------------------------------------------------
+    def dragEnterEvent(self, event: Any) -> None:
+        if self._dropped_pdf(event) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: Any) -> None:
+        path = self._dropped_pdf(event)
+        if path is not None:
+            event.acceptProposedAction()
+            self.verify_pdf(path)
+
+    @staticmethod
+    def _dropped_pdf(event: Any) -> Path | None:
+        for url in event.mimeData().urls():
+            if url.isLocalFile() and url.toLocalFile().lower().endswith(".pdf"):
+                return Path(url.toLocalFile())
+        return None
+
+    def verify_pdf(self, path: Path) -> None:
+        """Verify a printed check record: signature, whole file, the audit trail."""
+        from desktop_app.ui.audit_view import verify_pdf_file
+
+        verify_pdf_file(self, self.tasks, path, self.say)
+
+    # -- closing -------------------------------------------------------------------------
+    def closeEvent(self, event: Any) -> None:
+        self.checks.stop()
+        self.tasks.wait()
+        # Printed PDFs were kept only for preview and saving; the saved copies stay.
+        shutil.rmtree(self.session.print_dir, ignore_errors=True)
+        super().closeEvent(event)

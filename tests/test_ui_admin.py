@@ -1,0 +1,249 @@
+"""The administrator's screens: list import (report, export, cancel), users, certificate,
+and the catalog browser."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog
+from pytestqt.qtbot import QtBot
+from signing_helpers import make_p12
+from ui_helpers import (
+    office,  # noqa: F401 (fixture)
+    office_template,  # noqa: F401 (fixture)
+    type_text,
+)
+
+from desktop_app import paths
+from desktop_app.services import audit, signing
+from desktop_app.services.demo_data import STANDARD_FIELDS, bulk_rows
+from desktop_app.ui.admin_view import ImportDialog
+from desktop_app.ui.measures_model import COL_TEXT, MEASURE_ROLE
+
+
+def _list_with_three_bad_rows(tmp_path: Path) -> Path:
+    """The demo tax list with a wrong check digit (row 4), an empty name (row 8) and a name
+    that starts like a spreadsheet formula (row 13)."""
+    source = paths.resources_dir() / "demo" / "tax_violations.csv"
+    rows = list(csv.reader(source.read_text(encoding="gbk").splitlines()))
+    name = rows[0].index("失信被执行人姓名/名称")
+    identifier = rows[0].index("身份证号码/组织机构代码")
+    last = rows[3][identifier][-1]
+    rows[3][identifier] = rows[3][identifier][:-1] + ("1" if last == "0" else "0")
+    rows[7][name] = ""
+    rows[12][name] = '=HYPERLINK("http://example.invalid")'
+    target = tmp_path / "tax_batch3.csv"
+    with open(target, "w", encoding="gbk", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return target
+
+
+def _open_import(qtbot: QtBot, window) -> ImportDialog:
+    qtbot.keyClick(window.check_view.search, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    panel = window.admin_view.lists
+    assert window.tabs.currentWidget() is window.admin_view
+    assert panel.model.rowCount() == 4  # the demo lists
+    qtbot.keyClick(panel.table, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
+    dialog = panel.dialog
+    assert dialog is not None and dialog.isVisible()
+    return dialog
+
+
+def test_an_import_with_rejected_rows_reports_each_and_exports_them(
+    qtbot: QtBot,
+    office,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    window = office.open(qtbot, "admin")
+    dialog = _open_import(qtbot, window)
+    qtbot.keyClicks(dialog.file, str(_list_with_three_bad_rows(tmp_path)))
+    dialog.category.lineEdit().clear()
+    type_text(qtbot, dialog.category.lineEdit(), "重大税收违法案件当事人")
+    type_text(qtbot, dialog.list_name.lineEdit(), "税务局第3批")
+    with qtbot.waitSignal(dialog.imported, timeout=30000):
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+
+    model = dialog.rejections_model
+    assert [model.item(r, 0).text() for r in range(model.rowCount())] == ["4", "8", "13"]
+    reasons = [model.item(r, 1).text() for r in range(model.rowCount())]
+    assert "校验位错误" in reasons[0]
+    assert "姓名/名称为空" in reasons[1]
+    assert "公式" in reasons[2]
+    assert "读取 45 行，新增 42" in dialog.summary.text()
+    assert dialog.message.text() == "导入完成，3 行被拒绝（见下表）。"
+
+    out = tmp_path / "rejected.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    exported = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
+    assert [row[2] for row in exported[1:]] == ["4", "8", "13"]
+
+    panel = window.admin_view.lists
+    names = [panel.model.item(r, 0).text() for r in range(panel.model.rowCount())]
+    assert "税务局第3批" in names
+    assert not window.demo_badge.isVisible()  # a real list is loaded now
+    entry = audit.entries(office.launcher.ctx, action="list_import")[-1]
+    assert (entry["user_name"], entry["details"]["rejected"]) == ("admin", 3)
+
+
+def test_a_cancelled_import_leaves_the_lists_unchanged(
+    qtbot: QtBot,
+    office,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    big = tmp_path / "national.csv"
+    with open(big, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(STANDARD_FIELDS)
+        writer.writerows(bulk_rows(10000, seed=3))
+    window = office.open(qtbot, "admin")
+    ctx = office.launcher.ctx
+    before = ctx.lists.data_versions()
+    imports_before = len(audit.entries(ctx, action="list_import"))
+    dialog = _open_import(qtbot, window)
+    qtbot.keyClicks(dialog.file, str(big))
+    dialog.category.lineEdit().clear()
+    type_text(qtbot, dialog.category.lineEdit(), "失信被执行人")
+
+    def cancel_on_first_progress(value: int) -> None:
+        if dialog.cancel_button.isEnabled():
+            qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+
+    dialog.progress.valueChanged.connect(cancel_on_first_progress)
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    assert dialog.task is not None and dialog.progress.isVisible()
+    assert not dialog.close_button.isEnabled()  # the dialog stays until the import ends
+    qtbot.waitUntil(lambda: dialog.task is None, timeout=60000)
+    assert dialog.message.text() == "导入已取消，名单未作任何更改。"
+    assert dialog.report is None
+    assert ctx.lists.data_versions() == before
+    assert len(audit.entries(ctx, action="list_import")) == imports_before
+
+
+def test_roles_decide_the_tabs(qtbot: QtBot, office) -> None:  # noqa: F811
+    clerk = office.open(qtbot, "zhang")
+    assert (clerk.audit_view, clerk.admin_view) == (None, None)
+    assert clerk.tabs.count() == 2
+    office.close()
+    supervisor = office.open(qtbot, "wang")
+    assert supervisor.audit_view is not None and supervisor.admin_view is None
+
+
+def test_users_added_and_unlocked(qtbot: QtBot, office) -> None:  # noqa: F811
+    from desktop_app.errors import AuthenticationError
+    from desktop_app.services import accounts
+
+    window = office.open(qtbot, "admin")
+    ctx = office.launcher.ctx
+    for _ in range(5):
+        with pytest.raises(AuthenticationError):
+            accounts.authenticate(ctx, "zhang", "wrong-password")
+    window.admin_view.setCurrentWidget(window.admin_view.users)
+    panel = window.admin_view.users
+    rows = range(panel.model.rowCount())
+    states = {panel.model.item(r, 0).text(): panel.model.item(r, 5).text() for r in rows}
+    assert set(states) == {"admin", "zhang", "wang"}
+    assert states["zhang"].startswith("已锁定") and states["wang"] == "正常"
+    row = next(r for r in range(panel.model.rowCount()) if panel.model.item(r, 0).text() == "zhang")
+    panel.table.selectRow(row)
+    qtbot.mouseClick(panel.unlock_button, Qt.MouseButton.LeftButton)
+    assert panel.model.item(row, 5).text() == "正常"
+
+    panel.add()
+    dialog = panel.dialog
+    qtbot.keyClicks(dialog.name, "liu")
+    type_text(qtbot, dialog.display_name, "刘科员")
+    qtbot.keyClicks(dialog.password, "liu-pass-12")
+    qtbot.keyClicks(dialog.password2, "liu-pass-1")
+    dialog.submit()
+    assert dialog.error.text() == "两次输入的密码不一致，请重新输入。"
+    dialog.password2.clear()
+    qtbot.keyClicks(dialog.password2, "liu-pass-12")
+    dialog.submit()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    added = ctx.office.users.get("liu")
+    assert (added.role, added.department, added.display_name) == ("clerk", "市市场监管局", "刘科员")
+
+
+def test_certificate_import_and_a_wrong_password(
+    qtbot: QtBot,
+    office,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    window = office.open(qtbot, "admin")
+    window.admin_view.setCurrentWidget(window.admin_view.certificate)
+    panel = window.admin_view.certificate
+    before = signing.active_certificate(office.data_dir)
+    assert "CN=市市场监管局" in panel.facts.toPlainText()
+    p12 = tmp_path / "dept.p12"
+    certificate = make_p12(p12, b"right-password")
+    said: list[str] = []
+    monkeypatch.setattr(
+        "desktop_app.ui.admin_view.show_error", lambda parent, e: said.append(e.message)
+    )
+    assert not panel.import_file(p12, "wrong")
+    assert "密码" in said[0]
+    assert signing.active_certificate(office.data_dir) == before
+    assert panel.import_file(p12, "right-password")
+    assert signing.active_certificate(office.data_dir) == certificate
+    assert "柳州市市场监督管理局" in panel.facts.toPlainText()
+    assert (
+        audit.entries(office.launcher.ctx, action="certificate_import")[-1]["user_name"] == "admin"
+    )
+
+
+def test_catalog_browser_lists_departments_measures_and_anomalies(
+    qtbot: QtBot,
+    office,  # noqa: F811
+) -> None:
+    window = office.open(qtbot, "admin")
+    window.show_tab(3)
+    window.admin_view.setCurrentWidget(window.admin_view.catalog)
+    browser = window.admin_view.catalog
+    catalog = office.launcher.ctx.catalog
+    qtbot.waitUntil(lambda: browser.tree.topLevelItemCount() > 0)
+    departments = catalog.departments("柳州市")
+    assert browser.tree.topLevelItemCount() == len(departments)
+    node = next(
+        browser.tree.topLevelItem(i)
+        for i in range(browser.tree.topLevelItemCount())
+        if browser.tree.topLevelItem(i).text(0) == "市委编办"
+    )
+    browser.tree.setCurrentItem(node)
+    expected = catalog.measures("柳州市", "市委编办")
+    assert browser.measures.measures_model.measure_count() == len(expected) == 51
+    categories = {m["category"] for m in expected}
+    assert node.childCount() == len(categories)
+    first = browser.measures.filter.index(1, 0)
+    assert first.data(MEASURE_ROLE)["id"] == expected[0]["id"]
+    assert browser.measures.filter.index(1, COL_TEXT).data() == expected[0]["text"]
+    browser.measures.setCurrentIndex(first)
+    assert "000_ce4ba07254956390.txt 第75行" in browser.detail.toPlainText()
+    browser.tree.setCurrentItem(node.child(0))
+    assert browser.measures.measures_model.measure_count() == int(node.child(0).text(1))
+
+    browser.jurisdiction.setCurrentText("内蒙古自治区")
+    assert browser.tree.topLevelItemCount() == 23
+    # The 23 signatories apply the memorandum's measures within their remit.
+    assert browser.title.text().endswith("（185 项措施）")
+    assert "各签署部门按职责实施" in browser.measures.filter.index(1, COL_TEXT).data()
+
+    type_text(qtbot, browser.search, "政府采购")
+    visible = browser.measures.filter.rowCount()
+    shown = [
+        browser.measures.filter.index(r, 1).data()
+        for r in range(visible)
+        if not browser.measures.is_heading(r)
+    ]
+    assert shown and all("政府采购" in text for text in shown)
+
+    assert browser.anomalies_model.rowCount() == len(catalog.anomalies())
+    type_text(qtbot, browser.anomaly_filter, "004_d43bcd94c9f07f23.txt")
+    rows = browser.anomalies_model.rowCount()
+    assert 0 < rows < len(catalog.anomalies())
+    assert all(browser.anomalies_model.item(r, 1).text().startswith("004_") for r in range(rows))

@@ -1,0 +1,137 @@
+"""The supervisor's audit screen: totals and filters, the exported report, the chain
+verification, and a printed record verified by dropping it on the window."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.qtbot import QtBot
+from ui_helpers import (
+    LISTED_ID,
+    NOT_LISTED_ID,
+    office,  # noqa: F401 (fixture)
+    office_template,  # noqa: F401 (fixture)
+)
+
+from desktop_app.services import audit, records
+from desktop_app.services.check import run_check
+
+
+def _checks_by_zhang(ctx) -> list[dict]:
+    zhang = ctx.office.users.get("zhang")
+    made = []
+    for query in (LISTED_ID, NOT_LISTED_ID, "韦小宝"):
+        result = run_check(ctx.catalog, ctx.lists, query, "柳州市", "市市场监管局")
+        made.append(records.record_check(ctx, zhang, result))
+    return made
+
+
+def _messages(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    said: list[tuple[str, str]] = []
+    for kind in ("information", "warning"):
+        monkeypatch.setattr(
+            QMessageBox, kind, lambda parent, title, text, k=kind: said.append((k, text))
+        )
+    return said
+
+
+def test_totals_filters_and_the_exported_report(
+    qtbot: QtBot,
+    office,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    window = office.open(qtbot, "wang")
+    made = _checks_by_zhang(office.launcher.ctx)
+    view = window.audit_view
+    qtbot.keyClick(window.check_view.search, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: view.report is not None, timeout=20000)
+    assert "核查 <b>3</b> 次" in view.totals.text()
+    assert "发现失信 <b>2</b> 次" in view.totals.text()
+    assert view.checks_model.rowCount() == 3
+    assert {view.checks_model.item(r, 1).text() for r in range(3)} == {
+        r["record_number"] for r in made
+    }
+    assert view.log_model.rowCount() > 0
+
+    view.status_filter.setCurrentIndex(view.status_filter.findData("not_listed"))
+    view.checks.setFocus()
+    qtbot.keyClick(view.checks, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: view.checks_model.rowCount() == 1, timeout=20000)
+    assert view.checks_model.item(0, 6).text() == "未发现失信记录"
+    assert view.checks_model.item(0, 4).text() == "450202********1237"  # masked
+
+    pdf = tmp_path / "报告.pdf"
+    view.export(pdf)
+    qtbot.waitUntil(
+        lambda: view.export_button.isEnabled() and hasattr(view, "exported"), timeout=60000
+    )
+    assert pdf.read_bytes().startswith(b"%PDF")
+    sheets = openpyxl.load_workbook(pdf.with_suffix(".xlsx"), read_only=True).sheetnames
+    assert len(sheets) >= 2
+    report_entry = audit.entries(office.launcher.ctx, action="report")[-1]
+    assert report_entry["user_name"] == "wang"
+    assert report_entry["details"]["checks"] == 1
+
+    # Double-click (Enter) on a row opens the record in the check screen.
+    view.checks.setFocus()
+    view.checks.selectRow(0)
+    qtbot.keyClick(view.checks, Qt.Key.Key_Return)
+    assert window.tabs.currentWidget() is window.check_view
+    assert window.check_view.banner.status == "not_listed"
+
+
+def test_chain_verification_from_the_window(
+    qtbot: QtBot,
+    office,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    window = office.open(qtbot, "wang")
+    said = _messages(monkeypatch)
+    view = window.audit_view
+    qtbot.mouseClick(view.chain_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(said), timeout=30000)
+    assert said[0][0] == "information" and said[0][1].startswith("审计日志完好")
+    assert view.last_chain["ok"]
+
+
+def test_a_dropped_pdf_is_verified_and_a_tampered_one_refused(
+    qtbot: QtBot,
+    office,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    window = office.open(qtbot, "zhang")
+    ctx = office.launcher.ctx
+    record = _checks_by_zhang(ctx)[0]
+    pdf = tmp_path / "record.pdf"
+    records.print_record(ctx, ctx.office.users.get("zhang"), record["record_number"], pdf)
+    tampered = tmp_path / "tampered.pdf"
+    data = bytearray(pdf.read_bytes())
+    spot = data.index(b"/Producer") if b"/Producer" in data else len(data) // 3
+    data[spot + 2] ^= 0x01
+    tampered.write_bytes(bytes(data))
+    said = _messages(monkeypatch)
+
+    for path in (pdf, tampered):
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(path))])
+        where = (
+            Qt.DropAction.CopyAction,
+            mime,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
+        enter = QDragEnterEvent(QPoint(200, 200), *where)
+        QApplication.sendEvent(window, enter)
+        assert enter.isAccepted()  # the window takes PDF files
+        QApplication.sendEvent(window, QDropEvent(QPointF(200, 200), *where))
+    qtbot.waitUntil(lambda: len(said) == 2, timeout=60000)
+    kinds = dict(said[i] for i in range(2))
+    assert "核验通过" in kinds["information"] and record["record_number"] in kinds["information"]
+    assert "核验未通过" in kinds["warning"]
