@@ -513,16 +513,12 @@ class ListStore:
         them to rule out the rare one whose own core differs: a common name has tens of
         thousands of listings, and this count is only shown, never decides anything.
         """
-        with_region_or_form = self.conn.execute(
-            "SELECT count(*) FROM listings WHERE name_core = ? AND name_norm <> ?",
-            (core, other_than),
-        ).fetchone()[0]
-        if core == other_than:
-            return with_region_or_form
-        named_so = self.conn.execute(
-            "SELECT count(*) FROM listings WHERE name_norm = ?", (core,)
-        ).fetchone()[0]
-        return with_region_or_form + named_so
+        sql = "SELECT (SELECT count(*) FROM listings WHERE name_core = ? AND name_norm <> ?)"
+        params: tuple[str, ...] = (core, other_than)
+        if core != other_than:
+            sql += " + (SELECT count(*) FROM listings WHERE name_norm = ?)"
+            params += (core,)
+        return self.conn.execute(sql, params).fetchone()[0]
 
     def find_masked(self, name_norm: str, limit: int = 2000) -> list[dict[str, Any]]:
         """Listings with a masked ID and exactly this normalised name."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import heapq
 from typing import Any
 
 from desktop_app.errors import DataError, UsageError
@@ -42,8 +43,9 @@ DIRECT_MATCHES = frozenset({"exact_id", "masked_id", "org_code", "name_exact", "
 HIT_LIMIT = 100
 RELATED_LIMIT = 20
 POSSIBLE_LIMIT = 50
-# Listings fetched per candidate name core of a possible match.
-POSSIBLE_PER_CORE = 20
+# Listings scored per candidate name core (the others of that core are counted): listings
+# of one core differ only in region and legal form.
+POSSIBLE_PER_CORE = 5
 FUZZY_CORE_LIMIT = 300
 
 
@@ -321,14 +323,13 @@ def _possible_matches(
             bounded.append((bound, candidate_core))
     bounded.sort(key=lambda b: (-b[0], b[1]))
     candidates: list[tuple[float, str, dict[str, Any]]] = []
+    best: list[float] = []  # min-heap of the best POSSIBLE_LIMIT scores so far
     count = 0
     truncated = False
     for bound, candidate_core in bounded:
-        if len(candidates) >= POSSIBLE_LIMIT:
-            candidates.sort(key=lambda c: (-c[0], c[2]["id"]))
-            if bound <= candidates[POSSIBLE_LIMIT - 1][0]:
-                truncated = True
-                break
+        if len(best) == POSSIBLE_LIMIT and bound <= best[0]:
+            truncated = True
+            break
         # The query's own exact hits are not near misses of it.
         found = store.find_by_core(candidate_core, POSSIBLE_PER_CORE, other_than=name_norm)
         for listing in found:
@@ -336,6 +337,10 @@ def _possible_matches(
             if similarity.score >= threshold:
                 count += 1
                 candidates.append((similarity.score, similarity.reason, listing))
+                if len(best) < POSSIBLE_LIMIT:
+                    heapq.heappush(best, similarity.score)
+                else:
+                    heapq.heappushpop(best, similarity.score)
         if len(found) == POSSIBLE_PER_CORE:
             count += store.count_by_core(candidate_core, name_norm) - POSSIBLE_PER_CORE
     candidates.sort(key=lambda c: (-c[0], c[2]["id"]))
