@@ -299,6 +299,11 @@ def _check_name(
     result["status_text"] = STATUS_TEXT[result["status"]]
 
 
+def _dressed(parts: names.NameParts, core: str) -> str:
+    """`core` with the region and legal form of a query's name."""
+    return f"{parts.region or ''}{core}{parts.suffix or ''}"
+
+
 def _possible_matches(
     checker: _Checker, query: str, name_norm: str, core: str, as_of: str
 ) -> tuple[list[dict[str, Any]], int, bool]:
@@ -317,8 +322,7 @@ def _possible_matches(
     # orders the cores and skips those that cannot reach the threshold.
     bounded = [(100.0, core)]
     for candidate_core in store.fuzzy_cores(query, core, FUZZY_CORE_LIMIT):
-        dressed = f"{parts.region or ''}{candidate_core}{parts.suffix or ''}"
-        bound = names.similarity(query, dressed).score
+        bound = names.similarity(query, _dressed(parts, candidate_core)).score
         if bound >= threshold:
             bounded.append((bound, candidate_core))
     bounded.sort(key=lambda b: (-b[0], b[1]))
@@ -330,8 +334,19 @@ def _possible_matches(
         if len(best) == POSSIBLE_LIMIT and bound <= best[0]:
             truncated = True
             break
-        # The query's own exact hits are not near misses of it.
-        found = store.find_by_core(candidate_core, POSSIBLE_PER_CORE, other_than=name_norm)
+        # First the listings named like the query around this core (its region and legal
+        # form: the best scores of the core), then others of the core; the query's own
+        # exact hits are not near misses of it.
+        found = []
+        dressed_norm = names.normalize_name(_dressed(parts, candidate_core))
+        if dressed_norm != name_norm and dressed_norm != candidate_core:
+            found = store.find_by_name(dressed_norm, as_of, POSSIBLE_PER_CORE)
+        seen = {listing["id"] for listing in found}
+        found += [
+            listing
+            for listing in store.find_by_core(candidate_core, POSSIBLE_PER_CORE, name_norm)
+            if listing["id"] not in seen
+        ][: POSSIBLE_PER_CORE - len(found)]
         for listing in found:
             similarity = names.similarity(query, listing["name"])
             if similarity.score >= threshold:
