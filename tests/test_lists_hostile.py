@@ -55,6 +55,18 @@ def refused(store, catalog, path, match):
     return raised.value.message
 
 
+def _rewritten(path: Path, old: bytes, new: bytes) -> Path:
+    """A copy of a workbook with `old` replaced by `new` in its XML parts."""
+    patched = path.with_name("patched.xlsx")
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(patched, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.endswith(".xml"):
+                data = data.replace(old, new)
+            target.writestr(item, data)
+    return patched
+
+
 def test_formula_cells_are_stored_as_text_and_flagged(store, catalog, tmp_path):
     rows = [
         row("=cmd|' /C calc'!A0", resident_id("450102", "19900101", "234")),
@@ -178,14 +190,24 @@ except ListFileError as error:
 
 
 @pytest.mark.parametrize(
-    ("far_cell", "match"),
-    [("XFD1048576", "16384 列"), ("ZZ1048576", "范围过大")],
+    ("far_cell", "match", "separator"),
+    [
+        ("XFD1048576", "16384 列", b" "),
+        ("ZZ1048576", "范围过大", b" "),
+        ("ZZ900000", "范围过大", b" "),
+        ("ZZ900000", "范围过大", b"\t"),  # other whitespace before the reference
+        ("A1048576", "范围过大", b"\n"),  # made row 9999999 below: beyond Excel's rows
+    ],
 )
-def test_a_sheet_range_that_would_exhaust_memory(store, tmp_path, far_cell, match):
+def test_a_sheet_range_that_would_exhaust_memory(store, tmp_path, far_cell, match, separator):
     # python-calamine allocates the full rectangle of a sheet and aborts the process when
     # that fails: run the import in a child so a regression cannot take pytest down.
     path = tmp_path / "sparse.xlsx"
     subprocess.run([sys.executable, "-c", SPARSE_SHEET, str(path), far_cell], check=True)
+    if far_cell == "A1048576":
+        path = _rewritten(path, b"1048576", b"9999999").rename(tmp_path / "far.xlsx")
+    if separator != b" ":
+        path = _rewritten(path, b' r="', separator + b'r="')
     db_path = tmp_path / "lists.db"
     before = table_counts(db_path)
     done = subprocess.run(
@@ -200,24 +222,25 @@ def test_a_sheet_range_that_would_exhaust_memory(store, tmp_path, far_cell, matc
     assert table_counts(db_path) == before
 
 
-def _with_longer_strings(path: Path, old: str, new: str) -> Path:
-    """Rewrite a workbook's XML parts (openpyxl itself cuts cells at Excel's limit)."""
-    patched = path.with_name("patched.xlsx")
-    with zipfile.ZipFile(path) as source, zipfile.ZipFile(patched, "w") as target:
-        for item in source.infolist():
-            data = source.read(item)
-            if item.filename.endswith(".xml"):
-                data = data.replace(old.encode(), new.encode())
-            target.writestr(item, data)
-    return patched
-
-
 def test_a_huge_cell(store, catalog, tmp_path):
     rows = [row("张三", resident_id(), 法律生效文书确定的义务="很" * 40_000)]
     refused(store, catalog, write_csv(tmp_path / "huge.csv", rows), "超过 32767 个字符")
     rows = [row("张三", resident_id(), 法律生效文书确定的义务="HUGECELL")]
-    path = _with_longer_strings(write_xlsx(tmp_path / "huge.xlsx", rows), "HUGECELL", "很" * 40_000)
+    # openpyxl itself cuts cells at Excel's limit: write a marker, then lengthen it.
+    path = _rewritten(
+        write_xlsx(tmp_path / "huge.xlsx", rows), b"HUGECELL", ("很" * 40_000).encode()
+    )
     refused(store, catalog, path, "超过 32767 个字符")
+
+
+def test_a_wide_sheet_is_measured_not_refused(store, catalog, tmp_path):
+    rows = [row("张三", resident_id())]
+    path = write_xlsx(tmp_path / "wide.xlsx", rows)
+    workbook = openpyxl.load_workbook(path)
+    workbook["名单"]["AD2"] = "附加列"  # 30 columns: the sheet's last row is looked up
+    workbook.save(path)
+    report = import_list(store, path, "失信被执行人", list_name="宽表", catalog=catalog)
+    assert report.added == 1
 
 
 def test_nul_bytes_halfway_through_a_csv(store, catalog, tmp_path):

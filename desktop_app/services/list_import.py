@@ -427,10 +427,13 @@ def _too_many_columns(row_no: int, count: int) -> ListFileError:
     )
 
 
-# Cell references (`<c r="AB12"`) and row numbers (`<row r="12"`) of a sheet's XML.
-_CELL_COLUMN_RE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,7})[0-9]')
-_CELL_ROW_RE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="[A-Z]{1,7}([0-9]{1,10})"')
-_ROW_RE = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="([0-9]{1,10})"')
+# Cell references (`r="AB12"` of a `<c>`) in a sheet's XML: columns AA and beyond, rows
+# from 1,000,000, any row. The patterns start with a literal ` r="` so that the regular
+# expression engine can skip ahead; other whitespace before `r=` is turned into spaces first.
+_WIDE_CELL_RE = re.compile(rb' r="([A-Z]{2,7})[0-9]')
+_FAR_ROW_RE = re.compile(rb' r="[A-Z]{1,7}([0-9]{7,10})"')
+_CELL_ROW_RE = re.compile(rb' r="[A-Z]{1,7}([0-9]{1,10})"')
+_OTHER_SPACE_BEFORE_R = (b'\tr="', b'\nr="', b'\rr="')
 
 
 def _column_number(letters: bytes) -> int:
@@ -479,41 +482,58 @@ def _bomb(path: Path, detail: str) -> ListFileError:
     )
 
 
-def _check_sheet_range(path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
-    """Scan a sheet's XML for the extent of its cell references (bounded by zip sizes)."""
-    min_col = min_row = 1 << 40
-    max_col = max_row = 0
+def _sheet_chunks(path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> Iterator[bytes]:
+    """A sheet's XML in pieces that overlap enough for no cell reference to be cut."""
     tail = b""
     try:
         with archive.open(member) as stream:
-            while True:
-                chunk = stream.read(1 << 22)
-                if not chunk:
-                    break
+            while chunk := stream.read(1 << 22):
                 data = tail + chunk
-                for column in map(_column_number, set(_CELL_COLUMN_RE.findall(data))):
-                    min_col, max_col = min(min_col, column), max(max_col, column)
-                for found in (_CELL_ROW_RE.findall(data), _ROW_RE.findall(data)):
-                    if found:
-                        numbers = list(map(int, found))
-                        min_row, max_row = min(min_row, min(numbers)), max(max_row, max(numbers))
+                if any(mark in data for mark in _OTHER_SPACE_BEFORE_R):
+                    data = data.replace(b"\t", b" ").replace(b"\n", b" ").replace(b"\r", b" ")
+                yield data
                 tail = data[-64:]
     except (zipfile.BadZipFile, OSError, EOFError) as error:
         raise ListFileError(
             f"“{path.name}”中的工作表已损坏（{error}）。请用 Excel 或 WPS 重新另存为 .xlsx。"
         ) from None
-    if not max_row:
-        return
-    width = max_col - min_col + 1 if max_col else 1
-    if width > MAX_COLUMNS:
+
+
+def _check_sheet_range(path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
+    """Refuse a sheet whose cells span a rectangle too large to allocate.
+
+    python-calamine allocates width × height cells for the rectangle from A1 (at most) to
+    the farthest cell. Up to column Z and row 999,999 that is safely small, so a sheet of a
+    usual list needs only two quick searches; a wider sheet is scanned for its last row.
+    """
+    max_col, far_row, wide = 26, 0, False
+    for data in _sheet_chunks(path, archive, member):
+        columns = set(_WIDE_CELL_RE.findall(data))
+        if columns:
+            wide = True
+            max_col = max(max_col, max(map(_column_number, columns)))
+        far = _FAR_ROW_RE.findall(data)
+        if far:
+            far_row = max(far_row, max(map(int, far)))
+    if max_col > MAX_COLUMNS:
         raise ListFileError(
-            f"“{path.name}”的工作表有 {width} 列，超过上限 {MAX_COLUMNS} 列，不像是名单文件，"
+            f"“{path.name}”的工作表有 {max_col} 列，超过上限 {MAX_COLUMNS} 列，不像是名单文件，"
             "可能已损坏或被篡改，已拒绝导入。"
         )
-    height = max_row - min_row + 1
-    if width * height > MAX_SHEET_CELLS:
+    if wide and not far_row:
+        # A wide sheet ending before row 1,000,000: its last row decides.
+        max_row = max(
+            (
+                max(map(int, found), default=0)
+                for found in map(_CELL_ROW_RE.findall, _sheet_chunks(path, archive, member))
+            ),
+            default=0,
+        )
+    else:
+        max_row = max(far_row, 999_999)
+    if max_col * max_row > MAX_SHEET_CELLS:
         raise ListFileError(
-            f"“{path.name}”的工作表范围过大（{height} 行 × {width} 列），已拒绝导入。"
+            f"“{path.name}”的工作表范围过大（{max_row} 行 × {max_col} 列），已拒绝导入。"
             "请删除表格中远离数据的空单元格或格式后重新保存，或改用 CSV。"
         )
 
