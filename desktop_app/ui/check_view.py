@@ -136,13 +136,12 @@ class MeasuresView(WrappingTableView):
         return self.measures_model.is_heading(source.row())
 
     def set_measures(self, measures: list[dict[str, Any]], title: Callable | None = None) -> None:
+        # Row heights and heading spans follow on the next event-loop turn (one pass).
         self.measures_model.set_measures(measures, title)
         self.filter.invalidate_groups()
-        self.fit_rows()
 
     def set_filter(self, text: str) -> None:
         self.filter.set_text(text)
-        self.fit_rows()
 
     def selected_measures(self) -> list[tuple[int, dict[str, Any]]]:
         """(position in the record, measure) of the selected measure rows."""

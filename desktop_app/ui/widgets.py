@@ -138,18 +138,28 @@ class CopyableTableView(QTableView):
 
 
 class WrappingTableView(CopyableTableView):
-    """A table with wrapped long texts; rows grow to fit, heading rows span every column."""
+    """A table with wrapped long texts; rows grow to fit, heading rows span every column.
+
+    Row heights are measured for the rows on screen only (and for more as they scroll into
+    view): a common name can bring hundreds of measures, and measuring every wrapped row at
+    once would cost the clerk a noticeable pause after each check.
+    """
+
+    # Rows below the visible ones measured in advance, so that scrolling rarely jumps.
+    LOOKAHEAD_PX = 400
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWordWrap(True)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self._fitted: set[int] = set()
         self._resize = QTimer(self)
         self._resize.setSingleShot(True)
         self._resize.setInterval(0)
         self._resize.timeout.connect(self.fit_rows)
         self.horizontalHeader().sectionResized.connect(lambda *_: self._resize.start())
+        self.verticalScrollBar().valueChanged.connect(lambda _: self._fit_visible())
 
     def setModel(self, model: QAbstractItemModel | None) -> None:
         super().setModel(model)
@@ -167,6 +177,7 @@ class WrappingTableView(CopyableTableView):
         return False
 
     def fit_rows(self) -> None:
+        """Span the heading rows and size the rows on screen to their wrapped text."""
         model = self.model()
         if model is None:
             return
@@ -175,7 +186,21 @@ class WrappingTableView(CopyableTableView):
         for row in range(model.rowCount()):
             if self.is_heading(row):
                 self.setSpan(row, 0, 1, columns)
-        self.resizeRowsToContents()
+        self._fitted = set()
+        self._fit_visible()
+
+    def _fit_visible(self) -> None:
+        model = self.model()
+        if model is None:
+            return
+        row = max(self.rowAt(0), 0)
+        bottom = self.viewport().height() + self.LOOKAHEAD_PX
+        top = self.rowViewportPosition(row)
+        while row < model.rowCount() and self.rowViewportPosition(row) - top < bottom:
+            if row not in self._fitted:
+                self._fitted.add(row)
+                self.resizeRowToContents(row)
+            row += 1
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
