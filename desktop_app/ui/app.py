@@ -28,7 +28,10 @@ from desktop_app.errors import AppError, InstanceLockedError
 from desktop_app.models.users_store import User
 from desktop_app.services.instance_lock import InstanceLock
 from desktop_app.ui import theme
-from desktop_app.ui.widgets import error_text
+from desktop_app.ui.check_view import Session
+from desktop_app.ui.dialogs import LoginDialog, SetupDialog
+from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.workers import CheckRunner, TaskRunner
 
 EXIT_ALREADY_RUNNING = InstanceLockedError.exit_code
 
@@ -108,22 +111,18 @@ class Launcher:
         self.app = app
         self.ctx = AppContext(data_dir=data_dir)
         self.instance = SingleInstance(self.ctx.data_dir)
-        self.window = None
-        self.checks = None
-        self.tasks = None
+        self.window: MainWindow | None = None
+        self.checks: CheckRunner | None = None
+        self.tasks: TaskRunner | None = None
 
     def needs_setup(self) -> bool:
         """First start: no administrator exists in this data folder yet."""
         return self.ctx.office.users.count("admin") == 0
 
-    def setup_dialog(self):
-        from desktop_app.ui.dialogs import SetupDialog
-
+    def setup_dialog(self) -> SetupDialog:
         return SetupDialog(self.ctx)
 
-    def login_dialog(self, last_user: str | None = None):
-        from desktop_app.ui.dialogs import LoginDialog
-
+    def login_dialog(self, last_user: str | None = None) -> LoginDialog:
         return LoginDialog(self.ctx, last_user or _last_user())
 
     def place_of(self, user: User) -> tuple[str, str] | None:
@@ -147,12 +146,9 @@ class Launcher:
         )
         return (jurisdiction, department) if ok else None
 
-    def open_window(self, user: User, jurisdiction: str, department: str):
+    def open_window(self, user: User, jurisdiction: str, department: str) -> MainWindow:
         """Load the demo lists if no list exists yet, then build and show the main window."""
         from desktop_app.services.list_import import ensure_demo_lists
-        from desktop_app.ui.check_view import Session
-        from desktop_app.ui.main_window import MainWindow
-        from desktop_app.ui.workers import CheckRunner, TaskRunner
 
         if self.ctx.lists.is_empty():
             QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
@@ -266,9 +262,5 @@ def _run(app: QApplication, launcher: Launcher) -> int:
     place = launcher.place_of(user)
     if place is None:
         return 0
-    try:
-        launcher.open_window(user, *place)
-    except AppError as error:
-        QMessageBox.critical(None, APP_NAME, error_text(error))
-        return error.exit_code
+    launcher.open_window(user, *place)
     return app.exec()
