@@ -17,7 +17,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QLibraryInfo, QLocale, QObject, Qt, QTranslator, Signal
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication, QDialog, QInputDialog, QMessageBox
@@ -111,6 +111,7 @@ class Launcher:
         self.app = app
         self.ctx = AppContext(data_dir=data_dir)
         self.instance = SingleInstance(self.ctx.data_dir)
+        self.instance.activated.connect(self.bring_to_front)
         self.window: MainWindow | None = None
         self.checks: CheckRunner | None = None
         self.tasks: TaskRunner | None = None
@@ -160,10 +161,19 @@ class Launcher:
         self.checks = CheckRunner(self.ctx.data_dir, self.ctx.catalog_path)
         self.tasks = TaskRunner(self.ctx.data_dir, self.ctx.catalog_path)
         self.window = MainWindow(session, self.checks, self.tasks)
-        self.instance.activated.connect(self.window.bring_to_front)
         self.window.show()
         self.window.check_view.focus_search()
         return self.window
+
+    def bring_to_front(self) -> None:
+        """A second start asked for this instance: show the window, or the open dialog."""
+        if self.window is not None:
+            self.window.bring_to_front()
+            return
+        dialog = QApplication.activeModalWidget()
+        if dialog is not None:
+            dialog.raise_()
+            dialog.activateWindow()
 
     def close(self) -> None:
         if self.checks is not None:
@@ -198,6 +208,17 @@ def _font_scale() -> float:
         return 1.0
 
 
+def _use_chinese_qt_texts(app: QApplication) -> None:
+    """Qt's own words (确定, 取消, the file and print dialogs) in Chinese, from the
+    translations that ship with Qt."""
+    translator = QTranslator(app)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if translator.load(
+        QLocale(QLocale.Language.Chinese, QLocale.Country.China), "qtbase", "_", folder
+    ):
+        app.installTranslator(translator)
+
+
 def create_application(qt_args: list[str]) -> QApplication:
     """The QApplication with the bundled fonts and the style (reused if one exists)."""
     app = QApplication.instance()
@@ -209,6 +230,7 @@ def create_application(qt_args: list[str]) -> QApplication:
         app = QApplication([sys.argv[0], *qt_args])
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
+    _use_chinese_qt_texts(app)
     icon = paths.project_root() / "packaging" / "icons" / f"{APP_ID}.png"
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))
