@@ -28,6 +28,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -257,6 +258,7 @@ def main() -> int:
         data_dir, sample_queries(args.db, args.queries, args.seed)
     )
     results["load_after"] = list(os.getloadavg())
+    shutil.rmtree(scratch)  # the link only: the big lists.db stays
     OUT.mkdir(exist_ok=True)
     (OUT / "bench_gui.json").write_text(json.dumps(results, ensure_ascii=False, indent=2))
     print(json.dumps(results, ensure_ascii=False, indent=2))
