@@ -144,12 +144,12 @@ def test_catalog_whose_content_does_not_match_its_manifest_is_refused(tmp_path, 
         manifest = json.loads(package.read(up.MANIFEST))
         payload = package.read(up.CATALOG_MEMBER)
     manifest["catalog"]["version"] = "0" * 64  # signed, but not this catalog's content hash
-    manifest_bytes = json.dumps(manifest).encode()
-    bad = tmp_path / "bad.xyhc"
-    with zipfile.ZipFile(bad, "w") as package:
-        package.writestr(up.MANIFEST, manifest_bytes)
-        package.writestr(up.SIGNATURE, office_key.sign(manifest_bytes))
+    inner = tmp_path / "bad.zip"
+    with zipfile.ZipFile(inner, "w") as package:
+        package.writestr(up.MANIFEST, json.dumps(manifest).encode())
         package.writestr(up.CATALOG_MEMBER, payload)
+    bad = tmp_path / "bad.xyhc"
+    up.seal(inner, office_key, bad)
     data = tmp_path / "data"
     ctx = AppContext(data_dir=data)
     with pytest.raises(PackageError, match="内容校验值与签名清单不符"):

@@ -13,6 +13,7 @@ import hashlib
 import shutil
 import stat
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
@@ -132,7 +133,7 @@ def extract_member(
                     raise error(f"“{name}”的实际大小超过其声明，已拒绝。")
                 digest.update(chunk)
                 target.write(chunk)
-    except (zipfile.BadZipFile, EOFError) as problem:
+    except (zipfile.BadZipFile, EOFError, zlib.error) as problem:
         raise error(f"“{name}”已损坏，无法解压（{problem}），未做任何更改。") from problem
     except OSError as problem:
         raise error(

@@ -1,27 +1,30 @@
 """Offline update packages: a catalog or a dishonesty list as one signed file for a USB stick.
 
-A package is a zip holding
-- `manifest.json`: format, kind (`catalog` | `list`), created_at (UTC), publisher name and
-  Ed25519 public key, every payload file with its size and SHA-256, and for a list its
-  category and name, for a catalog its content hash (`Catalog.version`);
-- `manifest.sig`: the 64-byte Ed25519 signature of the exact bytes of `manifest.json`;
-- `payload/…`: the catalog (`payload/measures.db`) or the list file (`payload/list.csv` or
+A package is a signed envelope around a zip:
+- `ENVELOPE_MAGIC`, then the 64-byte Ed25519 signature of `ENVELOPE_MAGIC + SHA-256(zip)`,
+  then the zip's bytes;
+- the zip holds `manifest.json` (format, kind (`catalog` | `list`), created_at (UTC),
+  publisher name and Ed25519 public key, every payload file with its size and SHA-256, and for
+  a list its category and name, for a catalog its content hash (`Catalog.version`)) and
+  `payload/…`: the catalog (`payload/measures.db`) or the list file (`payload/list.csv` or
   `payload/list.xlsx`).
-The signature covers the manifest and the manifest covers every payload byte through its hash,
-so a package whose signature does not match a key this PC trusts, or in which any byte was
-altered, is refused, and so is any package that is not exactly what its manifest says. Nothing
-is changed by a refused package: payloads are extracted into a temporary folder and only an
-import that passed every check touches the data folder.
+The signature covers every byte after it, so a package signed by a key this PC does not trust,
+or with any byte altered, is refused before its zip is even opened; then the manifest must
+describe the zip exactly (kind, members, sizes, hashes). Nothing is changed by a refused
+package: payloads are extracted into a temporary folder and only an import that passed every
+check touches the data folder.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import shutil
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -39,10 +42,11 @@ if TYPE_CHECKING:
     from desktop_app.models.users_store import User
 
 FORMAT = f"{APP_ID}-update"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 KINDS = {"catalog": "目录更新包", "list": "失信名单包"}
+ENVELOPE_MAGIC = b"XYHC-UPDATE-PACKAGE/2\n"
+SIGNATURE_BYTES = 64
 MANIFEST = "manifest.json"
-SIGNATURE = "manifest.sig"
 CATALOG_MEMBER = "payload/measures.db"
 LIST_SUFFIXES = (".csv", ".xlsx")
 MAX_MANIFEST_BYTES = 1 << 20
@@ -202,16 +206,40 @@ def make_package(
         {"name": member, "size": payload.stat().st_size, "sha256": archive.sha256_file(payload)}
     ]
     manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True).encode()
-    signature = private_key.sign(manifest_bytes)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out.with_name(out.name + ".tmp")
-    with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as package:
-        package.writestr(MANIFEST, manifest_bytes)
-        package.writestr(SIGNATURE, signature)
-        package.write(payload, member)
-    os.replace(temporary, out)
+    inner = out.with_name(out.name + ".zip.tmp")
+    try:
+        with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as package:
+            package.writestr(MANIFEST, manifest_bytes)
+            package.write(payload, member)
+        seal(inner, private_key, out)
+    finally:
+        inner.unlink(missing_ok=True)
     return manifest
+
+
+def seal(zip_path: Path, private_key: Any, out: Path) -> None:
+    """Write `out`: the envelope signing every byte of the zip at `zip_path` with `private_key`."""
+    signature = private_key.sign(_signed_message(_sha256_from(Path(zip_path), 0)))
+    temporary = Path(out).with_name(Path(out).name + ".tmp")
+    with open(temporary, "wb") as target, open(zip_path, "rb") as source:
+        target.write(ENVELOPE_MAGIC + signature)
+        shutil.copyfileobj(source, target, archive.CHUNK)
+    os.replace(temporary, out)
+
+
+def _signed_message(zip_digest: bytes) -> bytes:
+    return ENVELOPE_MAGIC + zip_digest
+
+
+def _sha256_from(path: Path, offset: int) -> bytes:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        handle.seek(offset)
+        while chunk := handle.read(archive.CHUNK):
+            digest.update(chunk)
+    return digest.digest()
 
 
 # -- verifying (every office PC) -----------------------------------------------------------
@@ -229,14 +257,16 @@ def verify_package(
     being hashed, so an import reads exactly the bytes that were verified.
     """
     path = Path(path)
+    publisher = _check_envelope(path, trusted)
+    # zipfile reads an archive with data in front of it (the envelope) like any other.
     with archive.open_checked(path, "更新包", PackageError) as package:
         names = set(package.namelist())
-        if MANIFEST not in names or SIGNATURE not in names:
-            raise PackageError(f"{path.name} 不是信用核查台的更新包（缺少清单或签名），已拒绝。")
-        manifest_bytes = _read_small(package, MANIFEST, MAX_MANIFEST_BYTES)
-        signature = _read_small(package, SIGNATURE, 256)
-        manifest = _parse_manifest(manifest_bytes)
-        publisher = _check_signature(manifest, manifest_bytes, signature, trusted)
+        if MANIFEST not in names:
+            raise PackageError(f"{path.name} 不是信用核查台的更新包（缺少清单），已拒绝。")
+        manifest = _parse_manifest(_read_small(package, MANIFEST, MAX_MANIFEST_BYTES))
+        claimed = manifest.get("publisher")
+        if not isinstance(claimed, dict) or claimed.get("public_key") != publisher.public_key_text:
+            raise PackageError("更新包清单中的发布者与签名者不一致，已拒绝，未做任何更改。")
         kind = _check_kind(manifest, expected_kind)
         files = _check_files(manifest, names, package, kind)
         if extract_to is not None:
@@ -270,7 +300,7 @@ def _read_small(package: zipfile.ZipFile, name: str, limit: int) -> bytes:
         raise PackageError(f"更新包中的“{name}”过大，已拒绝。")
     try:
         return package.read(name)
-    except (zipfile.BadZipFile, EOFError) as error:
+    except (zipfile.BadZipFile, EOFError, zlib.error) as error:
         raise PackageError(f"更新包中的“{name}”已损坏，已拒绝，未做任何更改。") from error
 
 
@@ -289,36 +319,40 @@ def _parse_manifest(data: bytes) -> dict[str, Any]:
     return manifest
 
 
-def _check_signature(
-    manifest: dict[str, Any],
-    manifest_bytes: bytes,
-    signature: bytes,
-    trusted: Sequence[TrustedPublisher],
-) -> TrustedPublisher:
+def _check_envelope(path: Path, trusted: Sequence[TrustedPublisher]) -> TrustedPublisher:
+    """The trusted publisher whose key signed every byte after the envelope's header."""
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+    header = len(ENVELOPE_MAGIC) + SIGNATURE_BYTES
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(header)
+    except FileNotFoundError as problem:
+        raise PackageError(f"找不到更新包 {path}，请检查路径。") from problem
+    except OSError as problem:
+        raise PackageError(f"无法读取更新包 {path}：{problem.strerror}。") from problem
+    if len(head) < header or not head.startswith(ENVELOPE_MAGIC):
+        raise PackageError(
+            f"{path.name} 不是信用核查台的更新包（或格式过旧、已损坏），已拒绝，未做任何更改。"
+        )
     if not trusted:
         raise PackageError(
             "本机尚未配置可信发布者公钥，无法验证更新包。请信息科在本机配置文件的 "
             "[[trusted_publishers]] 中填入信用办的公钥（见 docs/CONFIG.md）。"
         )
-    claimed = manifest.get("publisher") if isinstance(manifest.get("publisher"), dict) else {}
-    claimed_name = claimed.get("name", "未知")
+    message = _signed_message(_sha256_from(path, header))
     for publisher in trusted:
         try:
             Ed25519PublicKey.from_public_bytes(publisher.public_key).verify(
-                signature, manifest_bytes
+                head[len(ENVELOPE_MAGIC) :], message
             )
         except InvalidSignature:
             continue
-        if claimed.get("public_key") != publisher.public_key_text:
-            break  # signed by a trusted key, but the manifest names another: inconsistent
         return publisher
     raise PackageError(
-        f"更新包的签名与本机信任的发布者公钥都不匹配（包内署名：{claimed_name}）："
-        "它不是可信发布者签发的，或签名后被改动过。已拒绝，未做任何更改。",
-        publisher_in_package=claimed_name,
+        "更新包的签名与本机信任的发布者公钥都不匹配：它不是可信发布者签发的，"
+        "或签名后被改动过。已拒绝，未做任何更改。"
     )
 
 
@@ -350,7 +384,7 @@ def _check_files(
         ):
             raise malformed
     listed = {entry["name"] for entry in files}
-    if names != listed | {MANIFEST, SIGNATURE}:
+    if names != listed | {MANIFEST}:
         raise PackageError("更新包中的文件与清单不一致（有多出或缺少的文件），已拒绝。")
     (entry,) = files
     if kind == "catalog":
@@ -372,14 +406,13 @@ def _check_files(
 
 
 def _hash_member(package: zipfile.ZipFile, name: str) -> str:
-    import hashlib
 
     digest = hashlib.sha256()
     try:
         with package.open(name) as source:
             while chunk := source.read(archive.CHUNK):
                 digest.update(chunk)
-    except (zipfile.BadZipFile, EOFError) as error:
+    except (zipfile.BadZipFile, EOFError, zlib.error) as error:
         raise PackageError(f"更新包中的“{name}”已损坏（校验失败），已拒绝。") from error
     return digest.hexdigest()
 
