@@ -22,9 +22,9 @@ from ui_helpers import (
     type_text,
 )
 
-from desktop_app.cli.verify import verify_record_pdf
 from desktop_app.services import audit, records
 from desktop_app.services import check as check_service
+from desktop_app.services.verification import verify_record_pdf
 from desktop_app.ui.measures_model import COL_FEEDBACK
 
 

@@ -9,9 +9,9 @@ from typing import Any
 from desktop_app import paths
 from desktop_app.cli import add_json_flag, emit
 from desktop_app.context import AppContext
+from desktop_app.models.labels import APPLIES_TO_TEXT
 
 TAMPERED = "内容已被改动，与版本不符！请重新安装措施目录"
-APPLIES_TO = {"person": "自然人", "organization": "法人和非法人组织", "any": "均适用"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -189,7 +189,7 @@ def format_measures(rows: list[dict[str, Any]]) -> str:
             lines.append(f"  {row['group']}")
         lines.append(f"  {row['label']} {row['text']}")
         lines.append(f"  依据：{basis}")
-        lines.append(f"  发起部门：{row['initiator']}  适用：{APPLIES_TO[row['applies_to']]}")
+        lines.append(f"  发起部门：{row['initiator']}  适用：{APPLIES_TO_TEXT[row['applies_to']]}")
         if row["note"]:
             lines.append(f"  说明：{row['note']}")
         lines.append(f"  出处：{row['source']['document']} 第{where}行")

@@ -14,16 +14,7 @@ from desktop_app.cli.auth import login
 from desktop_app.cli.records import add_record_options, store_check
 from desktop_app.context import AppContext
 from desktop_app.errors import UsageError
-
-MATCH_TEXT = {
-    "exact_id": "证件号码一致",
-    "masked_id": "遮蔽号码的可见位及姓名一致",
-    "org_code": "组织机构代码一致",
-    "name_exact": "名称一致",
-    "name_confirmed": "经人工确认",
-    "related": "关联（法定代表人）",
-}
-APPLIES_TO = {"person": "自然人", "organization": "法人和非法人组织", "any": "均适用"}
+from desktop_app.models.labels import APPLIES_TO_TEXT, MATCH_TEXT, text_of
 
 
 def register(subparsers: Any) -> None:
@@ -85,7 +76,7 @@ def result_text(result: dict[str, Any]) -> str:
         lines.append(
             f"[{hit['hit_id']}] {hit['name']} {hit['id'] or ''}｜{hit['list']}｜{hit['category']}"
             f"｜列入 {hit['listed_on'] or '—'}｜{state}"
-            f"｜{MATCH_TEXT.get(hit['match'], hit['match'])}"
+            f"｜{text_of(MATCH_TEXT, hit['match'])}"
         )
         for note in (hit.get("note"), hit["catalog_note"]):
             if note:
@@ -100,7 +91,7 @@ def result_text(result: dict[str, Any]) -> str:
         for measure in result["measures"]:
             lines.append(
                 f"  [{measure['hit_id']}] {measure['label']} {measure['text']}"
-                f"（{APPLIES_TO.get(measure['applies_to'], measure['applies_to'])}；"
+                f"（{text_of(APPLIES_TO_TEXT, measure['applies_to'])}；"
                 f"依据：{measure['basis']}）"
             )
     if result.get("record_number"):

@@ -14,7 +14,7 @@ from desktop_app.cli import add_json_flag, emit
 from desktop_app.cli.auth import add_user_options, login
 from desktop_app.context import AppContext
 from desktop_app.errors import AuthenticationError
-from desktop_app.models.record_types import feedback_text
+from desktop_app.models.record_types import feedback_text, masked_query
 from desktop_app.models.users_store import User
 from desktop_app.services import records
 
@@ -108,7 +108,7 @@ def _summary_line(record: dict[str, Any]) -> str:
     return (
         f"{record['record_number']}\t第{record['version']}版\t"
         f"{record['created_at'].replace('T', ' ')[:16]}\t{record['user']['display_name']}\t"
-        f"{records.masked_query(record)}\t{record['status_text']}"
+        f"{masked_query(record)}\t{record['status_text']}"
     )
 
 
@@ -123,7 +123,7 @@ def record_text(record: dict[str, Any]) -> str:
         f"{str(record['checked_at']).replace('T', ' ')}）",
         f"核查人：{record['user']['display_name']}（{record['user']['name']}）",
         f"部门：{record['jurisdiction']} {record['department']}",
-        f"查询：{records.masked_query(record)}"
+        f"查询：{masked_query(record)}"
         + (f"，姓名：{record['name']}" if record.get("name") else ""),
         f"结果：{record['status_text']}",
     ]

@@ -13,7 +13,7 @@ from typing import Any
 
 from desktop_app.cli import add_json_flag, emit
 from desktop_app.context import AppContext
-from desktop_app.services import audit, signing
+from desktop_app.services.verification import verify_record_pdf
 
 
 def register(subparsers: Any) -> None:
@@ -23,32 +23,6 @@ def register(subparsers: Any) -> None:
     parser.add_argument("file", type=Path, metavar="FILE.pdf", help="要核验的核查记录 PDF")
     add_json_flag(parser)
     parser.set_defaults(func=_verify)
-
-
-def verify_record_pdf(ctx: AppContext, path: Path) -> dict[str, Any]:
-    """Signature check (`signing.verify_pdf`) plus the audit trail's word on the record."""
-    signature = signing.verify_pdf(path, signing.trusted_certificates(ctx.data_dir))
-    problems = list(signature["problems"])
-    trail = None
-    number, record_hash = signature["record_number"], signature["record_hash"]
-    if number and record_hash:
-        trail = audit.record_trail(ctx, number, record_hash)
-        problems += trail["problems"]
-        version = signature["record_version"]
-        if trail["known"] and version is not None and version != trail["version"]:
-            problems.append(
-                f"文件标注为第 {version} 版，但审计日志中该哈希属于第 {trail['version']} 版。"
-            )
-    return {
-        "ok": not problems,
-        "file": str(path),
-        "record_number": number,
-        "record_version": signature["record_version"],
-        "record_hash": record_hash,
-        "signature": signature,
-        "trail": trail,
-        "problems": problems,
-    }
 
 
 def _verify(args: argparse.Namespace, ctx: AppContext) -> int:

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from typing import Any, Literal, NotRequired, TypedDict
+
+from desktop_app.models.identifiers import mask_id, parse_query
+from desktop_app.models.labels import FEEDBACK_ACTION_TEXT, NO_FEEDBACK_TEXT
 
 FeedbackAction = Literal["applied", "not_applicable", "referred"]
 
-# The Chinese words for each feedback action, as printed on records and reports.
-FEEDBACK_ACTION_TEXT: dict[str, str] = {
-    "applied": "已实施",
-    "not_applicable": "不适用",
-    "referred": "已移送",
-}
-NO_FEEDBACK_TEXT = "待反馈"
+# Matches that make a subject listed. A related organisation (the person is its legal
+# representative by name) is shown beside the hits and counted apart, never as a hit.
+DIRECT_MATCHES = frozenset({"exact_id", "masked_id", "org_code", "name_exact", "name_confirmed"})
 
 
 class UserRef(TypedDict):
@@ -163,3 +163,39 @@ def feedback_text(feedback: Feedback | None) -> str:
     if feedback["action"] == "not_applicable" and reason:
         words += f"（{reason}）"
     return words
+
+
+def hit_role(hit: Mapping[str, Any]) -> str:
+    """What a row of a result's hits is: `hit` (a listing in force that matched the subject),
+    `related` (an organisation the person represents, by name) or `history` (revoked or not
+    yet in force). Only `hit` rows make a subject listed, bring measures and count as hits."""
+    if hit.get("match") == "related":
+        return "related"
+    if hit.get("active") and hit.get("match") in DIRECT_MATCHES:
+        return "hit"
+    return "history"
+
+
+def active_hits(result: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The hits of a result or record that make the subject listed (in force, direct)."""
+    return [hit for hit in result.get("hits") or [] if hit_role(hit) == "hit"]
+
+
+def related_subjects(result: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The organisations shown as related to the person checked (never counted as hits)."""
+    return [hit for hit in result.get("hits") or [] if hit_role(hit) == "related"]
+
+
+def masked_query(record: Mapping[str, Any]) -> str:
+    """The query as outputs show it: a resident ID masked by `identifiers.mask_id` (a
+    fragment too short to keep 6 + 4 characters is all stars), anything else as typed or,
+    for codes, as normalised."""
+    query = str(record.get("query") or "")
+    kind = record.get("input_kind")
+    if kind not in ("resident_id", "uscc", "org_code"):
+        return query
+    value = parse_query(query).value or query
+    masked = mask_id(kind, value)
+    if kind == "resident_id" and "*" not in masked:
+        return "*" * len(value)
+    return masked

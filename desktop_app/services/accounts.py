@@ -26,13 +26,13 @@ from desktop_app.errors import (
     UsageError,
     UserExistsError,
 )
+from desktop_app.models.labels import ROLE_TEXT
 from desktop_app.models.users_store import User
 from desktop_app.services import audit
 
 if TYPE_CHECKING:
     from desktop_app.context import AppContext
 
-ROLE_TEXT: dict[str, str] = {"clerk": "科员", "supervisor": "科长/信用办", "admin": "管理员"}
 ROLES = tuple(ROLE_TEXT)
 
 # permission → (roles that hold it, what it allows, in Chinese for the refusal message)

@@ -14,35 +14,13 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.models.audit_store import GENESIS_HASH, AuditEntry, entry_hash
+from desktop_app.models.labels import ACTION_TEXT
 from desktop_app.models.record_types import canonical_record_hash
 from desktop_app.models.records_store import summary_of
 from desktop_app.models.users_store import User
 
 if TYPE_CHECKING:
     from desktop_app.context import AppContext
-
-# Action codes and their Chinese names. Other modules may log further codes; they are shown
-# as written.
-ACTION_TEXT: dict[str, str] = {
-    "admin_created": "创建管理员",
-    "login": "登录",
-    "login_failed": "登录失败",
-    "login_refused_locked": "账户锁定期间登录被拒",
-    "account_locked": "账户被锁定",
-    "user_added": "添加用户",
-    "user_unlocked": "解锁用户",
-    "check": "核查",
-    "feedback": "结果反馈",
-    "correction": "更正核查记录",
-    "possible_rejected": "排除疑似匹配",
-    "print": "打印核查记录",
-    "list_import": "导入名单",
-    "certificate_import": "导入证书",
-    "certificate_new": "生成新证书",
-    "catalog_import": "导入措施目录",
-    "setting_change": "修改设置",
-    "report": "生成审计报告",
-}
 
 # Actions whose entry registers a new record version (number, version, record_hash).
 RECORD_VERSION_ACTIONS = ("check", "feedback", "correction")

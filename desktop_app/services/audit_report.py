@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from desktop_app import APP_NAME, __version__
 from desktop_app.errors import InvalidInputError, UsageError
-from desktop_app.models.record_types import FEEDBACK_ACTION_TEXT, NO_FEEDBACK_TEXT
+from desktop_app.models.labels import FEEDBACK_ACTION_TEXT, NO_FEEDBACK_TEXT, STATUS_TEXT
+from desktop_app.models.record_types import masked_query
 from desktop_app.models.users_store import User
 from desktop_app.services import accounts, audit, records
 
@@ -32,11 +33,8 @@ TITLE = "失信联合惩戒核查审计报告"
 FEEDBACK_TITLE = "失信联合惩戒措施实施结果反馈表"
 # Feedback states in the order reports show them; None = no feedback yet.
 FEEDBACK_STATES: tuple[str | None, ...] = ("applied", "not_applicable", "referred", None)
-STATUS_TEXT = {
-    "listed": "发现失信记录",
-    "possible_match": "疑似匹配",
-    "not_listed": "未发现失信记录",
-}
+# The results a report can be narrowed to (an invalid input makes no record).
+REPORT_STATUSES = ("listed", "possible_match", "not_listed")
 
 
 def state_key(action: str | None) -> str:
@@ -93,8 +91,8 @@ def build_report(
         user_name=user_name,
         department=department,
     )
-    if status is not None and status not in STATUS_TEXT:
-        choices = "、".join(f"{code}（{text}）" for code, text in STATUS_TEXT.items())
+    if status is not None and status not in REPORT_STATUSES:
+        choices = "、".join(f"{code}（{STATUS_TEXT[code]}）" for code in REPORT_STATUSES)
         raise InvalidInputError(f"核查结果“{status}”无效，请选择：{choices}。")
     if category is not None:
         category = ctx.catalog.resolve_category(category)
@@ -226,7 +224,7 @@ def _figures(found: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
                 "user": record["user"]["name"],
                 "display_name": record["user"]["display_name"],
                 "department": record["department"],
-                "query": records.masked_query(record),
+                "query": masked_query(record),
                 "subject": _subject(record),
                 "status": record["status"],
                 "status_text": STATUS_TEXT.get(record["status"], record["status_text"]),

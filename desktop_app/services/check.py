@@ -23,22 +23,15 @@ from typing import Any
 from desktop_app.errors import DataError, UsageError
 from desktop_app.models import identifiers, names
 from desktop_app.models.identifiers import InputKind
+from desktop_app.models.labels import STATUS_TEXT
 from desktop_app.models.lists_store import ListStore, is_active
+from desktop_app.models.record_types import DIRECT_MATCHES
 from desktop_app.services.list_import import listing_fields
 
-STATUS_TEXT = {
-    "listed": "发现失信记录",
-    "not_listed": "未发现失信记录",
-    "possible_match": "疑似匹配，请核实",
-    "invalid_input": "输入有误",
-}
 NO_MEASURES_NOTE = "本地区目录中没有该类对象的惩戒措施"
 RELATED_NOTE = "该人员是此失信单位的企业法定代表人（按姓名比对，请核实是否同一人）"
 NO_ID_NOTE = "名称相同，但名单中没有证件号码，请核实是否同一主体"
 NAME_DIFFERS_NOTE = "证件号码一致，但名单上的姓名/名称为“{listed}”，与输入的“{given}”不同，请核实"
-
-# Matches that make a subject listed (a related organisation does not).
-DIRECT_MATCHES = frozenset({"exact_id", "masked_id", "org_code", "name_exact", "name_confirmed"})
 
 HIT_LIMIT = 100
 RELATED_LIMIT = 20

@@ -37,8 +37,9 @@ from reportlab.platypus import (
 )
 
 from desktop_app import APP_NAME, __version__
-from desktop_app.models.identifiers import mask_id, parse_query
-from desktop_app.models.record_types import feedback_text
+from desktop_app.models.identifiers import parse_query
+from desktop_app.models.labels import INPUT_KIND_TEXT, MATCH_TEXT, SUBJECT_TYPE_TEXT, text_of
+from desktop_app.models.record_types import feedback_text, masked_query
 from desktop_app.services import signing
 from desktop_app.services.pdf_text import CJK_FONT, draw_text, markup, register_fonts
 
@@ -66,22 +67,6 @@ STATUS_COLORS = {
     "not_listed": (colors.HexColor("#2E6B3A"), colors.HexColor("#EEF6EF")),
     "possible_match": (colors.HexColor("#9A6400"), colors.HexColor("#FDF5E6")),
     "invalid_input": (colors.HexColor("#555555"), colors.HexColor("#F2F2F2")),
-}
-
-INPUT_KIND_TEXT = {
-    "resident_id": "居民身份证号码",
-    "uscc": "统一社会信用代码",
-    "org_code": "组织机构代码",
-    "name": "姓名或名称",
-}
-SUBJECT_TYPE_TEXT = {"person": "自然人", "organization": "法人或非法人组织"}
-MATCH_TEXT = {
-    "exact_id": "证件号码一致",
-    "masked_id": "部分遮盖的证件号码及姓名一致",
-    "org_code": "组织机构代码一致",
-    "name_exact": "名称一致",
-    "related": "关联主体（法定代表人）",
-    "name_confirmed": "经办人核实确认",
 }
 
 
@@ -374,19 +359,6 @@ def _date(value: str | None) -> str:
     return value[:10] if value else "—"
 
 
-def _masked_subject_id(record: dict[str, Any]) -> str | None:
-    """The queried identifier as printed: a resident ID keeps only its first 6 and last 4."""
-    kind = record.get("input_kind")
-    if kind not in ("resident_id", "uscc", "org_code"):
-        return None
-    value = parse_query(str(record.get("query", ""))).value or str(record.get("query", ""))
-    if kind != "resident_id":
-        return mask_id(kind, value)
-    masked = mask_id(kind, value)
-    # A fragment too short to mask by the 6+4 rule is not printed at all.
-    return masked if "*" in masked else "*" * len(value)
-
-
 def _grid_style(extra: list[tuple[Any, ...]] | None = None) -> TableStyle:
     return TableStyle(
         [
@@ -495,7 +467,7 @@ def _subject_section(record: dict[str, Any], styles: dict[str, Any]) -> list[Flo
             "查询方式",
             f"按{INPUT_KIND_TEXT.get(kind, '其他信息')}查询",
             "证件号码",
-            "—" if kind == "name" else _masked_subject_id(record) or "—",
+            "—" if kind == "name" else masked_query(record) or "—",
         ),
     ]
     return [*_section("一、核查对象", styles), _pairs_table(rows, styles, BODY_WIDTH)]
@@ -608,7 +580,7 @@ def _hits_section(record: dict[str, Any], styles: dict[str, Any]) -> list[Flowab
                 listing,
                 _p(_date(hit.get("listed_on")), center),
                 _p(_date(hit.get("revoked_on")), center),
-                _p(MATCH_TEXT.get(hit.get("match", ""), hit.get("match") or "—"), cell),
+                _p(text_of(MATCH_TEXT, hit.get("match")), cell),
                 _p(state, cell),
             ]
         )

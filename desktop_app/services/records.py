@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.errors import InvalidInputError, RecordNotFoundError, UsageError
-from desktop_app.models.identifiers import mask_id, parse_query
+from desktop_app.models.labels import FEEDBACK_ACTION_TEXT
 from desktop_app.models.record_types import (
-    FEEDBACK_ACTION_TEXT,
     CheckRecord,
     Feedback,
+    active_hits,
     canonical_record_hash,
 )
 from desktop_app.models.users_store import User
@@ -65,13 +65,6 @@ def parse_day(text: str | None, what: str = "日期") -> str | None:
         raise InvalidInputError(
             f"{what}“{text}”格式不对，请写成 2026-03-01 这样的年-月-日。"
         ) from None
-
-
-def masked_query(record: Mapping[str, Any]) -> str:
-    """The query as typed, with a resident ID masked: outputs never show the full number."""
-    if record.get("input_kind") == "resident_id":
-        return mask_id("resident_id", parse_query(str(record["query"])).value)
-    return str(record["query"])
 
 
 def _json_data(value: Any) -> Any:
@@ -126,7 +119,7 @@ def record_check(ctx: AppContext, user: User, result: Mapping[str, Any]) -> Chec
                 "version": 1,
                 "status": record["status"],
                 "input_kind": record.get("input_kind"),
-                "hits": sum(1 for hit in record["hits"] if hit.get("active")),
+                "hits": len(active_hits(record)),
                 "measures": len(record["measures"]),
             },
             at=created,

@@ -336,7 +336,7 @@ USER_COLUMNS = ("用户名", "姓名", "角色", "地区", "部门", "状态")
 
 class AddUserDialog(QDialog):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
-        from desktop_app.services.accounts import ROLE_TEXT
+        from desktop_app.models.labels import ROLE_TEXT
 
         super().__init__(parent)
         self.session = session

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.context import AppContext
 from desktop_app.errors import AppError
-from desktop_app.services.check import STATUS_TEXT
+from desktop_app.models.labels import STATUS_TEXT
 from desktop_app.ui import theme
 from desktop_app.ui.check_view import Session
 from desktop_app.ui.history_view import local_time
@@ -143,7 +143,7 @@ def verify_pdf_file(
 ) -> None:
     """Verify a printed check record off the GUI thread (signature, coverage of the whole
     file, the audit trail) and show the findings; `say` shows progress in a status line."""
-    from desktop_app.cli.verify import verify_record_pdf
+    from desktop_app.services.verification import verify_record_pdf
 
     def job(ctx: AppContext, progress: Any, cancelled: Any) -> dict[str, Any]:
         return verify_record_pdf(ctx, path)

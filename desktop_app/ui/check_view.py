@@ -33,11 +33,17 @@ from PySide6.QtWidgets import (
 from desktop_app.context import AppContext
 from desktop_app.errors import AppError, PermissionDeniedError
 from desktop_app.models.identifiers import InputKind, parse_query
+from desktop_app.models.labels import APPLIES_TO_TEXT, INPUT_KIND_TEXT, text_of
+from desktop_app.models.record_types import (
+    active_hits,
+    feedback_text,
+    masked_query,
+    related_subjects,
+)
 from desktop_app.models.users_store import User
 from desktop_app.ui import theme
 from desktop_app.ui.feedback import FeedbackChoice, FeedbackPanel
 from desktop_app.ui.measures_model import (
-    APPLIES_TO_TEXT,
     COL_APPLIES,
     COL_BASIS,
     COL_FEEDBACK,
@@ -62,13 +68,6 @@ from desktop_app.ui.widgets import (
     show_error,
 )
 from desktop_app.ui.workers import CheckRunner, TaskRunner
-
-KIND_TEXT = {
-    InputKind.RESIDENT_ID: "身份证号码",
-    InputKind.USCC: "统一社会信用代码",
-    InputKind.ORG_CODE: "组织机构代码",
-    InputKind.NAME: "姓名/名称",
-}
 
 
 @dataclass
@@ -105,7 +104,7 @@ def describe_input(text: str) -> tuple[str, str]:
     parsed = parse_query(text)
     if parsed.error:
         return "error", parsed.error
-    kind = KIND_TEXT[parsed.kind]
+    kind = INPUT_KIND_TEXT[parsed.kind]
     if parsed.kind is InputKind.NAME:
         return "ok", f"将按{kind}核查：{parsed.value}"
     extra = "（15 位旧证，已转换为 18 位）" if parsed.converted_from_15 else ""
@@ -167,14 +166,12 @@ def measure_detail_html(measure: dict[str, Any] | None) -> str:
         ("联合惩戒对象", measure["category"]),
         ("实施依据", basis_text(measure)),
         ("发起部门", measure.get("initiator") or ""),
-        ("适用对象", APPLIES_TO_TEXT.get(measure["applies_to"], measure["applies_to"])),
+        ("适用对象", text_of(APPLIES_TO_TEXT, measure["applies_to"])),
         ("出处", source_text(measure)),
         ("措施编号", measure["id"]),
     ]
     feedback = measure.get("feedback") or {}
     if feedback.get("action"):
-        from desktop_app.models.record_types import feedback_text
-
         words = feedback_text(feedback)
         if feedback.get("note"):
             words += f"；备注：{feedback['note']}"
@@ -497,13 +494,9 @@ class CheckView(QWidget):
 
     @staticmethod
     def _summary(record: dict[str, Any]) -> str:
-        active = [h for h in record["hits"] if h["active"] and h["match"] != "related"]
-        related = [h for h in record["hits"] if h["match"] == "related"]
-        subject = active[0]["name"] if active else (record.get("name") or record["query"])
-        if record["input_kind"] == "resident_id":
-            from desktop_app.services.records import masked_query
-
-            subject = active[0]["name"] if active else masked_query(record)
+        active = active_hits(record)
+        related = related_subjects(record)
+        subject = active[0]["name"] if active else (record.get("name") or masked_query(record))
         parts = []
         if record["status"] == "listed":
             lists = sorted({h["list"] for h in active})

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.models.record_types import FEEDBACK_ACTION_TEXT
+from desktop_app.models.labels import FEEDBACK_ACTION_TEXT
 from desktop_app.ui import theme
 
 # (action, radio text naming its Alt+digit shortcut; the check screen owns the shortcuts)

@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.errors import AppError
-from desktop_app.services.check import STATUS_TEXT
+from desktop_app.models.labels import STATUS_TEXT
+from desktop_app.models.record_types import masked_query
 from desktop_app.ui.check_view import Session
 from desktop_app.ui.widgets import CopyableTableView, hint, section_title, show_error
 
@@ -133,7 +134,7 @@ class HistoryView(QWidget):
                     [
                         local_time(record["checked_at"]),
                         record["record_number"],
-                        records.masked_query(record),
+                        masked_query(record),
                         record["status_text"],
                         active,
                         len(record["measures"]),

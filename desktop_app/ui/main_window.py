@@ -15,6 +15,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget
 
 from desktop_app import APP_NAME, __version__
+from desktop_app.models.labels import ROLE_TEXT
 from desktop_app.services import accounts
 from desktop_app.ui.check_view import CheckView, Session
 from desktop_app.ui.history_view import HistoryView, local_time
@@ -64,7 +65,7 @@ class MainWindow(QMainWindow):
         self.checks = checks
         self.tasks = tasks
         user = session.user
-        role = accounts.ROLE_TEXT[user.role]
+        role = ROLE_TEXT[user.role]
         self.setWindowTitle(
             f"{APP_NAME} {__version__} — {session.jurisdiction} {session.department}"
             f" — {user.display_name}（{role}）"

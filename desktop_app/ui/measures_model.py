@@ -21,7 +21,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from desktop_app.cli.check import APPLIES_TO as APPLIES_TO_TEXT
+from desktop_app.models.labels import APPLIES_TO_TEXT, text_of
 from desktop_app.models.record_types import feedback_text
 from desktop_app.ui import theme
 
@@ -172,7 +172,7 @@ class MeasuresModel(QAbstractTableModel):
         if column == COL_INITIATOR:
             return measure.get("initiator") or ""
         if column == COL_APPLIES:
-            return APPLIES_TO_TEXT.get(measure["applies_to"], measure["applies_to"])
+            return text_of(APPLIES_TO_TEXT, measure["applies_to"])
         return feedback_text(measure.get("feedback"))
 
     def search_text(self, row: int) -> str:

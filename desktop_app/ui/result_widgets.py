@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.cli.check import MATCH_TEXT
+from desktop_app.models.labels import MATCH_TEXT, text_of
 from desktop_app.ui import theme
 from desktop_app.ui.widgets import WrappingTableView
 
@@ -238,7 +238,7 @@ class HitsModel(_TableModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
-                return f"{hit_state(hit)}\n{MATCH_TEXT.get(hit['match'], hit['match'])}"
+                return f"{hit_state(hit)}\n{text_of(MATCH_TEXT, hit['match'])}"
             if column == 1:
                 return subject_cell(hit)
             if column == 2:

@@ -1,0 +1,97 @@
+"""The Chinese words for the codes that results, records and the audit trail store.
+
+One table per kind of code, used by the CLI, the window, the printed record and the audit
+report alike, so that a clerk reads the same words on the screen and on paper. Codes stay in
+English in data and JSON; only what a person reads is translated.
+"""
+
+from __future__ import annotations
+
+# The outcome of a check (`run_check`'s `status`).
+STATUS_TEXT: dict[str, str] = {
+    "listed": "发现失信记录",
+    "not_listed": "未发现失信记录",
+    "possible_match": "疑似匹配，请核实",
+    "invalid_input": "输入有误",
+}
+
+# What the query was recognised as (`input_kind`).
+INPUT_KIND_TEXT: dict[str, str] = {
+    "resident_id": "身份证号码",
+    "uscc": "统一社会信用代码",
+    "org_code": "组织机构代码",
+    "name": "姓名或名称",
+}
+
+# Who a check is about (`subject_type`).
+SUBJECT_TYPE_TEXT: dict[str, str] = {"person": "自然人", "organization": "法人或非法人组织"}
+
+# How a listing matched the query (a hit's `match`).
+MATCH_TEXT: dict[str, str] = {
+    "exact_id": "证件号码一致",
+    "masked_id": "部分遮盖的证件号码及姓名一致",
+    "org_code": "组织机构代码一致",
+    "name_exact": "名称一致",
+    "name_confirmed": "经办人核实确认",
+    "related": "关联主体（法定代表人同名）",
+}
+
+# What a row of a result's hits is to the clerk (see `record_types.hit_role`).
+HIT_ROLE_TEXT: dict[str, str] = {
+    "hit": "命中",
+    "related": "关联主体",
+    "history": "历史记录",
+}
+
+# Whom a measure applies to (a measure's `applies_to`).
+APPLIES_TO_TEXT: dict[str, str] = {
+    "person": "自然人",
+    "organization": "法人和非法人组织",
+    "any": "均适用",
+}
+
+# What the department did about a measure (结果反馈), and the word for "not yet".
+FEEDBACK_ACTION_TEXT: dict[str, str] = {
+    "applied": "已实施",
+    "not_applicable": "不适用",
+    "referred": "已移送",
+}
+NO_FEEDBACK_TEXT = "待反馈"
+
+# Account roles.
+ROLE_TEXT: dict[str, str] = {"clerk": "科员", "supervisor": "科长/信用办", "admin": "管理员"}
+
+# Audit log actions (every code passed to `audit.log_event`; a test enumerates them).
+ACTION_TEXT: dict[str, str] = {
+    "admin_created": "创建管理员",
+    "login": "登录",
+    "login_failed": "登录失败",
+    "login_refused_locked": "账户锁定期间登录被拒",
+    "login_refused_disabled": "停用账户登录被拒",
+    "account_locked": "账户被锁定",
+    "user_added": "添加用户",
+    "user_unlocked": "解锁用户",
+    "user_changed": "修改用户",
+    "user_disabled": "停用用户",
+    "user_enabled": "启用用户",
+    "password_changed": "修改密码",
+    "password_reset": "重置密码",
+    "check": "核查",
+    "feedback": "结果反馈",
+    "correction": "更正核查记录（确认疑似匹配）",
+    "possible_rejected": "排除疑似匹配",
+    "print": "打印核查记录",
+    "list_import": "导入名单",
+    "certificate_import": "导入证书",
+    "certificate_new": "生成新证书",
+    "catalog_import": "导入措施目录",
+    "setting_change": "修改设置",
+    "report": "生成审计报告",
+}
+
+
+def text_of(table: dict[str, str], code: str | None, missing: str = "—") -> str:
+    """The Chinese word for `code` in `table`; an unknown code is shown as written."""
+    if not code:
+        return missing
+    return table.get(code, code)
