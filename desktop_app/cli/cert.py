@@ -14,8 +14,7 @@ from typing import Any
 from desktop_app.cli import add_json_flag, emit
 from desktop_app.cli.auth import add_user_options, login, read_password
 from desktop_app.context import AppContext
-from desktop_app.errors import CertificateImportError
-from desktop_app.services import accounts, audit, signing
+from desktop_app.services import admin, signing
 
 
 def register(subparsers: Any) -> None:
@@ -85,51 +84,20 @@ def _export(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def _import(args: argparse.Namespace, ctx: AppContext) -> int:
-    user = _certificate_admin(args, ctx)
-    if not args.file.is_file():
-        raise CertificateImportError(f"找不到证书文件“{args.file}”，请检查路径。")
+    user = login(args, ctx, required=False)
+    admin.certificate_file(args.file)
     password = read_password(args, 1 if args.user else 0, f"证书文件 {args.file.name} 的密码：")
-    identity = signing.import_pkcs12(ctx.data_dir, args.file, password)
-    return _report_change(args, ctx, user, "certificate_import", identity, "已导入部门证书")
+    facts = admin.import_certificate(ctx, user, args.file, password)
+    return _report_change(args, facts, "已导入部门证书")
 
 
 def _new(args: argparse.Namespace, ctx: AppContext) -> int:
-    user = _certificate_admin(args, ctx)
-    identity = signing.generate_department_identity(
-        ctx.data_dir, args.jurisdiction, args.department
-    )
-    return _report_change(args, ctx, user, "certificate_new", identity, "已生成新的部门证书")
-
-
-def _certificate_admin(args: argparse.Namespace, ctx: AppContext) -> Any:
-    """The one place that decides who may change the certificate: an admin, once accounts
-    exist (before the first account, IT sets the machine up without one)."""
     user = login(args, ctx, required=False)
-    if user is not None:
-        accounts.require(user, "certificates.import")
-    return user
+    facts = admin.new_certificate(ctx, user, args.jurisdiction, args.department)
+    return _report_change(args, facts, "已生成新的部门证书")
 
 
-def _report_change(
-    args: argparse.Namespace,
-    ctx: AppContext,
-    user: Any,
-    action: str,
-    identity: signing.SigningIdentity,
-    done: str,
-) -> int:
-    facts = identity.describe()
-    audit.log_event(
-        ctx,
-        user,
-        action,
-        details={
-            "subject": facts["subject"],
-            "fingerprint_sha256": facts["fingerprint_sha256"],
-            "not_after": facts["not_after"],
-            "source": facts["source"],
-        },
-    )
+def _report_change(args: argparse.Namespace, facts: dict[str, Any], done: str) -> int:
     emit(
         args,
         facts,

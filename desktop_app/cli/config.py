@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 from pathlib import Path
 
 from desktop_app.cli import add_json_flag, emit
 from desktop_app.cli.auth import add_user_options, login
-from desktop_app.config import (
-    MachineConfig,
-    machine_config_path,
-    save_machine_config,
-    with_trusted_publisher,
-)
+from desktop_app.config import machine_config_path
 from desktop_app.context import AppContext
 from desktop_app.errors import UsageError
-from desktop_app.services import accounts, audit
+from desktop_app.services import admin
 
 SETTABLE = ("jurisdiction", "department", "lock_department", "data_dir", "certificate")
 
@@ -68,22 +62,15 @@ def _value(key: str, text: str) -> object:
     return Path(text).absolute() if key in ("data_dir", "certificate") else text.strip()
 
 
-def _save(args: argparse.Namespace, ctx: AppContext, config: MachineConfig, change: dict) -> int:
-    user = login(args, ctx, required=False)
-    if accounts.accounts_exist(ctx):
-        accounts.require(user, "settings.change")
-    path = save_machine_config(config, ctx.config.source or machine_config_path())
-    audit.log_event(ctx, user, "setting_change", details={"file": str(path), **change})
-    emit(args, {"file": str(path), **change}, f"已写入 {path}")
+def run_set(args: argparse.Namespace, ctx: AppContext) -> int:
+    value = _value(args.key, args.value)
+    path = admin.save_machine_settings(ctx, login(args, ctx, required=False), **{args.key: value})
+    emit(args, {"file": str(path), "key": args.key, "value": str(value)}, f"已写入 {path}")
     return 0
 
 
-def run_set(args: argparse.Namespace, ctx: AppContext) -> int:
-    value = _value(args.key, args.value)
-    config = replace(ctx.config, **{args.key: value})
-    return _save(args, ctx, config, {"key": args.key, "value": str(value)})
-
-
 def run_trust(args: argparse.Namespace, ctx: AppContext) -> int:
-    config = with_trusted_publisher(ctx.config, args.name.strip(), args.public_key)
-    return _save(args, ctx, config, {"trusted_publisher": args.name, "public_key": args.public_key})
+    path = admin.trust_publisher(ctx, login(args, ctx, required=False), args.name, args.public_key)
+    data = {"file": str(path), "trusted_publisher": args.name, "public_key": args.public_key}
+    emit(args, data, f"已写入 {path}")
+    return 0

@@ -11,7 +11,7 @@ from desktop_app.cli import add_json_flag, emit
 from desktop_app.cli.auth import add_user_options, login
 from desktop_app.context import AppContext
 from desktop_app.errors import UsageError
-from desktop_app.services import accounts, audit
+from desktop_app.services import admin
 
 
 def register(subparsers: Any) -> None:
@@ -63,14 +63,6 @@ def register(subparsers: Any) -> None:
     listing.set_defaults(func=run_mapping_list)
 
 
-def _admin(args: argparse.Namespace, ctx: AppContext) -> Any:
-    """The acting user, who must be allowed to import lists once accounts exist."""
-    user = login(args, ctx, required=False)
-    if accounts.accounts_exist(ctx):
-        accounts.require(user, "lists.import")
-    return user
-
-
 def _progress_printer() -> Any:
     if not sys.stderr.isatty():
         return None
@@ -83,23 +75,18 @@ def _progress_printer() -> Any:
 
 
 def run_import(args: argparse.Namespace, ctx: AppContext) -> int:
-    from desktop_app.services.list_import import import_list
-
-    user = _admin(args, ctx)
-    report = import_list(
-        ctx.lists,
+    report = admin.import_list_file(
+        ctx,
+        login(args, ctx, required=False),
         args.file,
         args.category,
         list_name=args.list_name,
         mapping=args.mapping,
         progress=None if args.json else _progress_printer(),
-        catalog=ctx.catalog,
     )
     if not args.json and sys.stderr.isatty():
         sys.stderr.write("\n")
-    data = report.to_json()
-    audit.log_event(ctx, user, "list_import", details=report.audit_details())
-    emit(args, data, report.summary)
+    emit(args, report.to_json(), report.summary)
     return 0
 
 
@@ -158,8 +145,6 @@ def run_show(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def run_mapping_save(args: argparse.Namespace, ctx: AppContext) -> int:
-    from desktop_app.services.list_import import validate_mapping
-
     columns: dict[str, str] = {}
     for item in args.column:
         standard, sep, column = item.partition("=")
@@ -168,12 +153,7 @@ def run_mapping_save(args: argparse.Namespace, ctx: AppContext) -> int:
                 f"“{item}”格式不对：请写成 标准字段=文件列，如 失信被执行人姓名/名称=企业名称。"
             )
         columns[standard.strip()] = column.strip()
-    columns = validate_mapping(columns, ctx.catalog)
-    user = _admin(args, ctx)
-    ctx.lists.save_mapping(args.name, columns)
-    audit.log_event(
-        ctx, user, "setting_change", details={"list_mapping": args.name, "columns": columns}
-    )
+    columns = admin.save_list_mapping(ctx, login(args, ctx, required=False), args.name, columns)
     emit(
         args,
         {"name": args.name, "columns": columns},

@@ -122,6 +122,13 @@ def require(user: User | None, permission: str) -> None:
     )
 
 
+def require_once_accounts_exist(ctx: AppContext, user: User | None, permission: str) -> None:
+    """`require(user, permission)` once any account exists. Before the first account IT sets
+    a machine up (certificate, settings, lists) from the command line without a user."""
+    if accounts_exist(ctx):
+        require(user, permission)
+
+
 def require_department(user: User, jurisdiction: str, department: str) -> None:
     """Clerks and supervisors act for their own department only; admins (IT) for any."""
     if user.role == "admin" or (user.jurisdiction, user.department) == (
@@ -144,7 +151,12 @@ def require_record_access(user: User, record: Mapping[str, Any]) -> None:
 
 
 def accounts_exist(ctx: AppContext) -> bool:
-    """Once any account exists, checks, imports and audit commands need a logged-in user."""
+    """Once any account exists, checks, imports and audit commands need a logged-in user.
+
+    A data folder without office.db has no account, and asking does not create the database.
+    """
+    if not (ctx.data_dir / "office.db").exists():
+        return False
     return ctx.office.users.count() > 0
 
 

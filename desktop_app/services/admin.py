@@ -1,8 +1,9 @@
-"""Administrative actions as the window performs them: each permission-checked and audited.
+"""Administrative actions, each permission-checked and audited, for the window and the CLI.
 
-The CLI commands do the same steps inline (`cli/lists.py`, `cli/cert.py`, `cli/config.py`);
-these functions put the steps in one place so that a widget calls one function and never
-decides permissions or writes audit entries itself.
+The window's admin screen and the commands `lists import`, `lists mapping save`, `cert
+import|new` and `config set|trust` call these functions, so that neither a widget nor a
+command decides permissions or writes audit entries itself. Before the first account exists
+(IT setting up a machine) they run without a user; afterwards only an administrator may.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from desktop_app.errors import UsageError
+from desktop_app.errors import CertificateImportError, UsageError
 from desktop_app.models.users_store import User
 from desktop_app.services import accounts, audit
 
 if TYPE_CHECKING:
+    from desktop_app.config import MachineConfig
     from desktop_app.context import AppContext
     from desktop_app.services.list_import import ImportReport
 
@@ -54,9 +56,9 @@ def first_start(
         )
         assert admin.jurisdiction is not None and admin.department is not None
         if pkcs12 is not None:
-            if not Path(pkcs12).is_file():
-                raise UsageError(f"找不到证书文件“{pkcs12}”，请检查路径。")
-            identity = signing.import_pkcs12(ctx.data_dir, Path(pkcs12), pkcs12_password)
+            identity = signing.import_pkcs12(
+                ctx.data_dir, certificate_file(pkcs12), pkcs12_password
+            )
             action = "certificate_import"
         else:
             identity = signing.ensure_department_identity(
@@ -82,31 +84,45 @@ def _log_certificate(ctx: AppContext, user: User | None, action: str, facts: dic
     )
 
 
+def certificate_file(pkcs12: Path) -> Path:
+    """The PKCS#12 file to import, refused at once when it does not exist (before anyone is
+    asked for its password)."""
+    if not Path(pkcs12).is_file():
+        raise CertificateImportError(f"找不到证书文件“{pkcs12}”，请检查路径。")
+    return Path(pkcs12)
+
+
 def import_certificate(
-    ctx: AppContext, user: User, pkcs12: Path, password: str | None
+    ctx: AppContext, user: User | None, pkcs12: Path, password: str | None
 ) -> dict[str, Any]:
     """An admin loads the department's certificate from a PKCS#12 file (audited)."""
     from desktop_app.services import signing
 
-    accounts.require(user, "certificates.import")
-    if not Path(pkcs12).is_file():
-        raise UsageError(f"找不到证书文件“{pkcs12}”，请检查路径。")
-    facts = signing.import_pkcs12(ctx.data_dir, Path(pkcs12), password).describe()
+    accounts.require_once_accounts_exist(ctx, user, "certificates.import")
+    facts = signing.import_pkcs12(ctx.data_dir, certificate_file(pkcs12), password).describe()
     _log_certificate(ctx, user, "certificate_import", facts)
     return facts
 
 
-def new_certificate(ctx: AppContext, user: User) -> dict[str, Any]:
-    """An admin replaces the signing key with a new self-signed certificate for their
-    department (the old certificate stays trusted for older records)."""
+def new_certificate(
+    ctx: AppContext,
+    user: User | None,
+    jurisdiction: str | None = None,
+    department: str | None = None,
+) -> dict[str, Any]:
+    """An admin replaces the signing key with a new self-signed certificate for a department
+    (by default their own); the old certificate stays trusted for older records."""
     from desktop_app.services import signing
 
-    accounts.require(user, "certificates.import")
-    if not user.jurisdiction or not user.department:
-        raise UsageError("您的账户没有指定地区和部门，无法生成部门证书。请先在用户管理中设置。")
-    facts = signing.generate_department_identity(
-        ctx.data_dir, user.jurisdiction, user.department
-    ).describe()
+    accounts.require_once_accounts_exist(ctx, user, "certificates.import")
+    jurisdiction = jurisdiction or (user.jurisdiction if user else None)
+    department = department or (user.department if user else None)
+    if not jurisdiction or not department:
+        raise UsageError(
+            "没有指定地区和部门，无法生成部门证书：请用 --jurisdiction 和 --department 指定，"
+            "或先在用户管理中为您的账户设置部门。"
+        )
+    facts = signing.generate_department_identity(ctx.data_dir, jurisdiction, department).describe()
     _log_certificate(ctx, user, "certificate_new", facts)
     return facts
 
@@ -125,8 +141,7 @@ def import_list_file(
     """Import a list file (admins only, once accounts exist) and audit the import."""
     from desktop_app.services.list_import import import_list
 
-    if accounts.accounts_exist(ctx):
-        accounts.require(user, "lists.import")
+    accounts.require_once_accounts_exist(ctx, user, "lists.import")
     report = import_list(
         ctx.lists,
         path,
@@ -171,19 +186,47 @@ def write_rejections(report: ImportReport, path: Path) -> Path:
     return path
 
 
-def save_machine_settings(ctx: AppContext, user: User, **changes: Any) -> Path:
-    """An admin changes keys of the machine configuration (audited); returns the file."""
-    from desktop_app.config import machine_config_path, save_machine_config
+def save_list_mapping(
+    ctx: AppContext, user: User | None, name: str, columns: dict[str, str]
+) -> dict[str, str]:
+    """An admin saves (or replaces) a named column mapping for list files in another layout
+    (audited); returns the validated mapping (standard field → file column)."""
+    from desktop_app.services.list_import import validate_mapping
 
-    accounts.require(user, "settings.change")
-    config = replace(ctx.config, **changes)
-    path = save_machine_config(config, ctx.config.source or machine_config_path())
-    audit.log_event(
+    columns = validate_mapping(columns, ctx.catalog)
+    accounts.require_once_accounts_exist(ctx, user, "lists.import")
+    ctx.lists.save_mapping(name, columns)
+    audit.log_event(ctx, user, "setting_change", details={"list_mapping": name, "columns": columns})
+    return columns
+
+
+def save_machine_settings(ctx: AppContext, user: User | None, **changes: Any) -> Path:
+    """An admin changes keys of the machine configuration (audited); returns the file."""
+    return _save_config(
         ctx,
         user,
-        "setting_change",
-        details={"file": str(path), **{key: str(value) for key, value in changes.items()}},
+        replace(ctx.config, **changes),
+        {key: str(value) for key, value in changes.items()},
     )
+
+
+def trust_publisher(ctx: AppContext, user: User | None, name: str, public_key: str) -> Path:
+    """An admin adds the credit office's Ed25519 public key to the trusted publishers of
+    update packages (audited); returns the configuration file."""
+    from desktop_app.config import with_trusted_publisher
+
+    config = with_trusted_publisher(ctx.config, name.strip(), public_key)
+    return _save_config(ctx, user, config, {"trusted_publisher": name, "public_key": public_key})
+
+
+def _save_config(
+    ctx: AppContext, user: User | None, config: MachineConfig, change: dict[str, str]
+) -> Path:
+    from desktop_app.config import machine_config_path, save_machine_config
+
+    accounts.require_once_accounts_exist(ctx, user, "settings.change")
+    path = save_machine_config(config, ctx.config.source or machine_config_path())
+    audit.log_event(ctx, user, "setting_change", details={"file": str(path), **change})
     return path
 
 

@@ -455,8 +455,9 @@ def import_package(
     workspace = Path(tempfile.mkdtemp(prefix=".package-", dir=data_dir))
     try:
         info = verify_package(path, ctx.config.trusted_publishers, expected_kind, workspace)
-        if accounts.accounts_exist(ctx):
-            accounts.require(user, "lists.import" if info.kind == "list" else "settings.change")
+        accounts.require_once_accounts_exist(
+            ctx, user, "lists.import" if info.kind == "list" else "settings.change"
+        )
         _refuse_rollback(data_dir, info)
         if info.kind == "catalog":
             result = _install_catalog(ctx, info, workspace / CATALOG_MEMBER)
@@ -466,7 +467,7 @@ def import_package(
         audit.log_event(
             ctx,
             user,
-            f"{info.kind}_import",
+            "list_import" if info.kind == "list" else "catalog_import",
             details={
                 "package": info.path.name,
                 "created_at": info.created_at,
