@@ -223,3 +223,135 @@ def test_user_changes_are_audited(ctx, users) -> None:
     assert [e["action"] for e in log] == ["admin_created", *["user_added"] * 4]
     assert [e["details"]["name"] for e in log] == ["admin", "zhang", "li", "wang", "zhao"]
     assert all(e["user_name"] == "admin" for e in log)
+
+
+def _hash(ctx, name: str) -> str:
+    return ctx.office.users.password_hash(name)
+
+
+def test_a_user_changes_their_own_password_with_the_old_one(ctx, users) -> None:
+    before = _hash(ctx, "zhang")
+    with pytest.raises(AuthenticationError, match="原密码不正确，密码未修改"):
+        accounts.change_password(
+            ctx, users["zhang"], "zhang", "new-zhang-pass", old_password="wrong-pass-1"
+        )
+    with pytest.raises(InvalidInputError, match="密码太短"):
+        accounts.change_password(ctx, users["zhang"], "zhang", "short", old_password="x")
+    assert _hash(ctx, "zhang") == before
+    accounts.change_password(
+        ctx, users["zhang"], "zhang", "new-zhang-pass", old_password=PASSWORDS["zhang"]
+    )
+    with pytest.raises(AuthenticationError):
+        accounts.authenticate(ctx, "zhang", PASSWORDS["zhang"])
+    assert accounts.authenticate(ctx, "zhang", "new-zhang-pass").name == "zhang"
+    entry = audit.entries(ctx, action="password_changed")[-1]
+    assert (entry["user_name"], entry["details"]) == ("zhang", {"name": "zhang"})
+
+
+def test_an_admin_resets_a_password_and_lifts_the_lock(ctx, users) -> None:
+    for _ in range(5):
+        with pytest.raises(AuthenticationError):
+            accounts.authenticate(ctx, "li", "wrong-pass-1")
+    accounts.change_password(ctx, users["admin"], "li", "reset-li-pass")
+    assert accounts.authenticate(ctx, "li", "reset-li-pass").name == "li"
+    entry = audit.entries(ctx, action="password_reset")[-1]
+    assert entry["user_name"] == "admin" and entry["details"]["name"] == "li"
+    assert entry["details"]["was_locked_until"] is not None
+    # No password is ever in the log.
+    assert "reset-li-pass" not in str(audit.entries(ctx))
+
+
+def test_only_an_admin_resets_someone_elses_password(ctx, users) -> None:
+    before = _hash(ctx, "li")
+    for actor in ("zhang", "wang"):
+        with pytest.raises(PermissionDeniedError, match="无权管理用户"):
+            accounts.change_password(ctx, users[actor], "li", "stolen-pass-1")
+    with pytest.raises(UsageError, match="用户“nobody”不存在"):
+        accounts.change_password(ctx, users["admin"], "nobody", "whatever-pass")
+    assert _hash(ctx, "li") == before
+    assert audit.entries(ctx, action="password_reset") == []
+
+
+def test_an_admin_changes_role_department_and_name(ctx, users) -> None:
+    changed = accounts.update_user(
+        ctx,
+        users["admin"],
+        "zhang",
+        role="supervisor",
+        department="市税务局",
+        display_name="张科长",
+    )
+    assert (changed.role, changed.department, changed.display_name) == (
+        "supervisor",
+        "市税务局",
+        "张科长",
+    )
+    assert ctx.office.users.get("zhang") == changed
+    entry = audit.entries(ctx, action="user_changed")[-1]
+    assert entry["details"]["changes"]["role"] == ["clerk", "supervisor"]
+    assert entry["details"]["changes"]["display_name"] == ["张三", "张科长"]
+    # Another jurisdiction: the department is looked up there.
+    moved = accounts.update_user(
+        ctx, users["admin"], "li", jurisdiction="昆山", department="市场监督管理局"
+    )
+    assert (moved.jurisdiction, moved.department) == ("昆山市", "市市场监督管理局")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"role": "boss"}, InvalidInputError, "角色“boss”不存在"),
+        ({"department": "市场监管"}, UnknownNameError, "未找到部门“市场监管”"),
+        ({"display_name": "张三"}, UsageError, "资料没有变化"),
+    ],
+)
+def test_a_bad_user_change_is_refused_and_nothing_written(
+    ctx, users, kwargs, error, message
+) -> None:
+    before = ctx.office.users.get("zhang")
+    entries = len(audit.entries(ctx))
+    with pytest.raises(error, match=message):
+        accounts.update_user(ctx, users["admin"], "zhang", **kwargs)
+    assert ctx.office.users.get("zhang") == before
+    assert len(audit.entries(ctx)) == entries
+    with pytest.raises(PermissionDeniedError):
+        accounts.update_user(ctx, users["wang"], "zhang", role="admin")
+    assert ctx.office.users.get("zhang") == before
+
+
+def test_a_disabled_user_cannot_log_in_until_enabled(ctx, users) -> None:
+    disabled = accounts.set_user_disabled(ctx, users["admin"], "zhang", True)
+    assert disabled.disabled is True
+    with pytest.raises(AuthenticationError, match="账户“zhang”已停用"):
+        accounts.authenticate(ctx, "zhang", PASSWORDS["zhang"])
+    with pytest.raises(UsageError, match="已停用，未作修改"):
+        accounts.set_user_disabled(ctx, users["admin"], "zhang", True)
+    with pytest.raises(PermissionDeniedError):
+        accounts.set_user_disabled(ctx, users["wang"], "zhang", False)
+    assert next(u for u in accounts.list_users(ctx, users["admin"]) if u["name"] == "zhang")[
+        "disabled"
+    ]
+    accounts.set_user_disabled(ctx, users["admin"], "zhang", False)
+    assert accounts.authenticate(ctx, "zhang", PASSWORDS["zhang"]).name == "zhang"
+    log = _actions(ctx)
+    assert tuple(
+        a for a in log if a in ("user_disabled", "login_refused_disabled", "user_enabled")
+    ) == ("user_disabled", "login_refused_disabled", "user_enabled")
+
+
+def test_the_last_active_admin_can_be_neither_disabled_nor_demoted(ctx, users) -> None:
+    admin = users["admin"]
+    with pytest.raises(UsageError, match="唯一在用的管理员，不能停用"):
+        accounts.set_user_disabled(ctx, admin, "admin", True)
+    with pytest.raises(UsageError, match="唯一在用的管理员，不能改为其他角色"):
+        accounts.update_user(ctx, admin, "admin", role="clerk", department="市市场监管局")
+    assert ctx.office.users.get("admin").role == "admin"
+    # A second admin who is disabled does not count; once enabled, the first may step down.
+    accounts.update_user(ctx, admin, "wang", role="admin")
+    accounts.set_user_disabled(ctx, admin, "wang", True)
+    with pytest.raises(UsageError, match="唯一在用的管理员"):
+        accounts.set_user_disabled(ctx, admin, "admin", True)
+    accounts.set_user_disabled(ctx, admin, "wang", False)
+    accounts.update_user(ctx, admin, "admin", role="clerk", department="市市场监管局")
+    assert ctx.office.users.get("admin").role == "clerk"
+    assert ctx.office.users.count("admin", active_only=True) == 1

@@ -172,3 +172,66 @@ def test_passwords_are_prompted_without_echo(run, monkeypatch) -> None:
     assert code == 0, err
     code, out, _ = run("users", "list", "--user", "admin", "--json")
     assert code == 0 and json.loads(out)[0]["name"] == "admin"
+
+
+def test_passwd_changes_ones_own_password_with_the_old_one(office_run) -> None:
+    code, _, err = office_run(
+        "users", "passwd", "zhang", "--password-stdin", stdin="bad-pass-1\nnew-pass-12\n"
+    )
+    assert code == 3 and "用户名或密码错误" in err
+    code, out, err = office_run(
+        "users", "passwd", "zhang", "--password-stdin", stdin="zhang-pass-1\nnew-pass-12\n"
+    )
+    assert code == 0 and "已修改密码" in out, err
+    code, _, err = office_run(
+        "records", "list", "--user", "zhang", "--password-stdin", stdin="zhang-pass-1\n"
+    )
+    assert code == 3
+    code, _, err = office_run(
+        "records", "list", "--user", "zhang", "--password-stdin", stdin="new-pass-12\n"
+    )
+    assert code == 0, err
+
+
+def test_passwd_by_an_admin_resets_and_a_clerk_cannot(office_run) -> None:
+    code, _, err = office_run(
+        "users", "passwd", "admin", "--user", "zhang", "--password-stdin",
+        stdin="zhang-pass-1\ntaken-over-1\n",
+    )  # fmt: skip
+    assert code == 3 and "无权管理用户" in err
+    code, out, err = office_run(
+        "users", "passwd", "zhang", "--user", "admin", "--password-stdin",
+        stdin="admin-pass-1\nreset-pass-1\n",
+    )  # fmt: skip
+    assert code == 0 and "已重置密码" in out, err
+    code, _, err = office_run(
+        "records", "list", "--user", "zhang", "--password-stdin", stdin="reset-pass-1\n"
+    )
+    assert code == 0, err
+
+
+def test_set_disable_and_enable_through_the_cli(office_run) -> None:
+    admin = ("--user", "admin", "--password-stdin")
+    code, _, err = office_run("users", "set", "zhang", *admin, stdin="admin-pass-1\n")
+    assert code == 2 and "请指定要修改的内容" in err
+    code, out, err = office_run(
+        "users", "set", "zhang", "--role", "supervisor", "--display-name", "张科长", "--json",
+        *admin, stdin="admin-pass-1\n",
+    )  # fmt: skip
+    assert code == 0, err
+    assert (json.loads(out)["role"], json.loads(out)["display_name"]) == ("supervisor", "张科长")
+    code, out, err = office_run("users", "disable", "zhang", *admin, stdin="admin-pass-1\n")
+    assert code == 0 and "已停用用户“zhang”" in out
+    assert next(u for u in _users(office_run) if u["name"] == "zhang")["disabled"] is True
+    code, _, err = office_run(
+        "records", "list", "--user", "zhang", "--password-stdin", stdin="zhang-pass-1\n"
+    )
+    assert code == 3 and "已停用" in err
+    code, out, _ = office_run("users", "enable", "zhang", *admin, stdin="admin-pass-1\n")
+    assert code == 0 and "已启用用户“zhang”" in out
+    code, _, err = office_run("users", "disable", "admin", *admin, stdin="admin-pass-1\n")
+    assert code == 2 and "唯一在用的管理员" in err
+    code, _, err = office_run(
+        "users", "set", "admin", "--role", "clerk", *admin, stdin="admin-pass-1\n"
+    )
+    assert code == 2 and "唯一在用的管理员" in err

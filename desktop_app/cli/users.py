@@ -1,4 +1,7 @@
-"""`users init-admin | add | list | unlock`: local accounts (admins only, after the first)."""
+"""`users init-admin | add | list | unlock | passwd | set | disable | enable`: local accounts.
+
+Everything but `passwd` for one's own account is for admins (after the first admin exists).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,10 @@ import argparse
 from typing import Any
 
 from desktop_app.cli import add_json_flag, emit
-from desktop_app.cli.auth import add_user_options, login, read_new_password
+from desktop_app.cli.auth import add_user_options, login, read_new_password, read_password
 from desktop_app.context import AppContext
+from desktop_app.errors import UsageError
+from desktop_app.models.labels import ROLE_TEXT
 from desktop_app.services import accounts
 
 
@@ -54,6 +59,35 @@ def register(subparsers: Any) -> None:
     add_json_flag(unlock)
     unlock.set_defaults(func=_unlock)
 
+    passwd = commands.add_parser(
+        "passwd",
+        help="修改本人密码，或由管理员重置他人密码",
+        description="以 --user 指定的用户操作（默认即 NAME 本人，须输入原密码）；"
+        "--password-stdin 时标准输入第一行为操作者的密码（本人即原密码），第二行为新密码。",
+    )
+    passwd.add_argument("name", metavar="NAME", help="要修改密码的用户名")
+    add_user_options(passwd)
+    add_json_flag(passwd)
+    passwd.set_defaults(func=_passwd)
+
+    change = commands.add_parser("set", help="修改用户的角色、部门、地区或姓名（管理员）")
+    change.add_argument("name", metavar="NAME", help="要修改的用户名")
+    change.add_argument("--role", help="角色：clerk 科员 / supervisor 科长 / admin 管理员")
+    _add_profile_options(change, department_required=False)
+    add_user_options(change)
+    add_json_flag(change)
+    change.set_defaults(func=_set)
+
+    for command, disabled, text in (
+        ("disable", True, "停用账户：不能再登录，记录和日志保留（管理员）"),
+        ("enable", False, "重新启用已停用的账户（管理员）"),
+    ):
+        toggle = commands.add_parser(command, help=text)
+        toggle.add_argument("name", metavar="NAME", help="用户名")
+        add_user_options(toggle)
+        add_json_flag(toggle)
+        toggle.set_defaults(func=_toggle, disabled=disabled)
+
 
 def _add_profile_options(parser: argparse.ArgumentParser, *, department_required: bool) -> None:
     parser.add_argument(
@@ -66,7 +100,14 @@ def _add_profile_options(parser: argparse.ArgumentParser, *, department_required
 def _describe(user: dict[str, Any]) -> str:
     place = f"{user['jurisdiction'] or ''} {user['department'] or ''}".strip() or "（未指定部门）"
     state = "，已锁定至 " + user["locked_until"].replace("T", " ")[:16] if user["locked"] else ""
+    if user["disabled"]:
+        state += "，已停用"
     return f"{user['name']}\t{user['display_name']}\t{user['role_text']}\t{place}{state}"
+
+
+def _profile_text(user: Any) -> str:
+    place = f"{user.jurisdiction or ''} {user.department or ''}".strip() or "未指定部门"
+    return f"{user.display_name}（{ROLE_TEXT[user.role]}，{place}）"
 
 
 def _init_admin(args: argparse.Namespace, ctx: AppContext) -> int:
@@ -100,8 +141,7 @@ def _add(args: argparse.Namespace, ctx: AppContext) -> int:
     emit(
         args,
         user.to_dict(),
-        f"已添加用户“{user.name}”（{accounts.ROLE_TEXT[user.role]}，"
-        f"{user.jurisdiction or ''} {user.department or ''}）。",
+        f"已添加用户“{user.name}”：{_profile_text(user)}。",
     )
     return 0
 
@@ -121,4 +161,46 @@ def _unlock(args: argparse.Namespace, ctx: AppContext) -> int:
     actor = login(args, ctx)
     user = accounts.unlock_user(ctx, actor, args.name)
     emit(args, user.to_dict(), f"已解除用户“{user.name}”的锁定。")
+    return 0
+
+
+def _passwd(args: argparse.Namespace, ctx: AppContext) -> int:
+    acting = args.user or args.name
+    own = acting == args.name
+    # Read here rather than through `login`: for one's own account it is the old password.
+    password = read_password(args, 0, f"用户 {acting} 的{'原' if own else ''}密码：")
+    actor = accounts.authenticate(ctx, acting, password)
+    new_password = read_new_password(args, 1, f"为用户 {args.name} 设置新密码：")
+    user = accounts.change_password(ctx, actor, args.name, new_password, old_password=password)
+    done = "已修改密码" if own else "已重置密码（并解除锁定）"
+    emit(args, user.to_dict(), f"用户“{user.name}”{done}。")
+    return 0
+
+
+def _set(args: argparse.Namespace, ctx: AppContext) -> int:
+    if all(
+        value is None
+        for value in (args.role, args.department, args.jurisdiction, args.display_name)
+    ):
+        raise UsageError(
+            "请指定要修改的内容：--role、--department、--jurisdiction 或 --display-name。"
+        )
+    actor = login(args, ctx)
+    user = accounts.update_user(
+        ctx,
+        actor,
+        args.name,
+        role=args.role,
+        department=args.department,
+        jurisdiction=args.jurisdiction,
+        display_name=args.display_name,
+    )
+    emit(args, user.to_dict(), f"已修改用户“{user.name}”：{_profile_text(user)}。")
+    return 0
+
+
+def _toggle(args: argparse.Namespace, ctx: AppContext) -> int:
+    actor = login(args, ctx)
+    user = accounts.set_user_disabled(ctx, actor, args.name, args.disabled)
+    emit(args, user.to_dict(), f"已{'停用' if user.disabled else '启用'}用户“{user.name}”。")
     return 0

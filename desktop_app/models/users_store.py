@@ -28,11 +28,13 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX users_role ON users (role)
     """,
+    # A disabled account keeps its name and history but cannot log in.
+    "ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0",
 )
 
 _COLUMNS = (
     "name, display_name, role, jurisdiction, department, failed_attempts, locked_until,"
-    " created_at, updated_at"
+    " created_at, updated_at, disabled"
 )
 
 
@@ -49,13 +51,17 @@ class User:
     locked_until: str | None = None
     created_at: str = ""
     updated_at: str = ""
+    disabled: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 def _user(row: sqlite3.Row | None) -> User | None:
-    return User(**dict(row)) if row is not None else None
+    if row is None:
+        return None
+    values = dict(row)
+    return User(**{**values, "disabled": bool(values["disabled"])})
 
 
 class UsersStore:
@@ -89,12 +95,46 @@ class UsersStore:
 
     def all(self) -> list[User]:
         rows = self.conn.execute(f"SELECT {_COLUMNS} FROM users ORDER BY name").fetchall()
-        return [User(**dict(r)) for r in rows]
+        return [user for user in map(_user, rows) if user is not None]
 
-    def count(self, role: str | None = None) -> int:
-        if role is None:
-            return self.conn.execute("SELECT count(*) FROM users").fetchone()[0]
-        return self.conn.execute("SELECT count(*) FROM users WHERE role = ?", (role,)).fetchone()[0]
+    def count(self, role: str | None = None, *, active_only: bool = False) -> int:
+        """How many accounts (of `role`); `active_only` leaves disabled ones out."""
+        sql = "SELECT count(*) FROM users WHERE 1 = 1"
+        params: list[Any] = []
+        if role is not None:
+            sql += " AND role = ?"
+            params.append(role)
+        if active_only:
+            sql += " AND disabled = 0"
+        return self.conn.execute(sql, params).fetchone()[0]
+
+    def update_profile(
+        self,
+        name: str,
+        *,
+        display_name: str,
+        role: str,
+        jurisdiction: str | None,
+        department: str | None,
+        at: str,
+    ) -> None:
+        self.conn.execute(
+            "UPDATE users SET display_name = ?, role = ?, jurisdiction = ?, department = ?,"
+            " updated_at = ? WHERE name = ?",
+            (display_name, role, jurisdiction, department, at, name),
+        )
+
+    def set_password_hash(self, name: str, password_hash: str, at: str) -> None:
+        self.conn.execute(
+            "UPDATE users SET password_hash = ?, updated_at = ? WHERE name = ?",
+            (password_hash, at, name),
+        )
+
+    def set_disabled(self, name: str, disabled: bool, at: str) -> None:
+        self.conn.execute(
+            "UPDATE users SET disabled = ?, updated_at = ? WHERE name = ?",
+            (1 if disabled else 0, at, name),
+        )
 
     def password_hash(self, name: str) -> str | None:
         row = self.conn.execute(

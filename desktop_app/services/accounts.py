@@ -4,6 +4,11 @@ Roles: `clerk` (科员) checks and gives feedback on their own records; `supervi
 also sees every user's checks and the audit trail; `admin` (管理员) also imports lists, manages
 users, changes settings and imports certificates. Every other module asks `require(user,
 permission)`; no role names are compared anywhere else.
+
+Users change their own password with the old one; an admin resets anyone's, changes a user's
+role, department, jurisdiction or display name, and disables or re-enables an account (a
+disabled account cannot log in). The last active administrator can be neither disabled nor
+demoted, so that someone can always manage the office. Every change is audited.
 """
 
 from __future__ import annotations
@@ -175,12 +180,30 @@ def _validate_new_user(
         raise InvalidInputError(
             f'用户名“{name}”不可用：请用 1–32 个字符，不含空格和 / \\ : * ? " < > | $。'
         )
+    _validate_role(role)
+    _validate_password(password)
+    jurisdiction, department = _place(ctx, role, jurisdiction, department)
+    if ctx.office.users.get(name) is not None:
+        raise UserExistsError(f"用户名“{name}”已被使用，请换一个用户名。", name=name)
+    return jurisdiction, department
+
+
+def _validate_role(role: str) -> None:
     if role not in ROLES:
         raise InvalidInputError(
             f"角色“{role}”不存在。请选择：" + "、".join(f"{r}（{t}）" for r, t in ROLE_TEXT.items())
         )
+
+
+def _validate_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInputError(f"密码太短：至少需要 {MIN_PASSWORD_LENGTH} 个字符，请重新设置。")
+
+
+def _place(
+    ctx: AppContext, role: str, jurisdiction: str | None, department: str | None
+) -> tuple[str | None, str | None]:
+    """The account's jurisdiction and department, canonical; only admins may have none."""
     if department is not None and jurisdiction is None:
         raise InvalidInputError("指定部门时也需要指定地区（--jurisdiction），请补充后重试。")
     if role != "admin" and department is None:
@@ -193,8 +216,6 @@ def _validate_new_user(
         jurisdiction = catalog.resolve_jurisdiction(jurisdiction)
     if department is not None:
         department = catalog.resolve_department(jurisdiction, department)
-    if ctx.office.users.get(name) is not None:
-        raise UserExistsError(f"用户名“{name}”已被使用，请换一个用户名。", name=name)
     return jurisdiction, department
 
 
@@ -315,14 +336,135 @@ def list_users(ctx: AppContext, actor: User) -> list[dict[str, Any]]:
     ]
 
 
+def _existing_user(ctx: AppContext, name: str) -> User:
+    user = ctx.office.users.get(name)
+    if user is None:
+        raise UsageError(f"用户“{name}”不存在。请用 users list 查看用户名。", name=name)
+    return user
+
+
+def _refuse_losing_the_last_admin(ctx: AppContext, user: User, what: str) -> None:
+    if (
+        user.role == "admin"
+        and not user.disabled
+        and ctx.office.users.count("admin", active_only=True) <= 1
+    ):
+        raise UsageError(
+            f"“{user.name}”是唯一在用的管理员，不能{what}：请先添加或启用另一个管理员账户。",
+            name=user.name,
+        )
+
+
+def change_password(
+    ctx: AppContext,
+    actor: User,
+    name: str,
+    new_password: str,
+    *,
+    old_password: str | None = None,
+) -> User:
+    """A user changes their own password (giving the old one); an admin resets another
+    user's, which also lifts a lockout. Audited, never with a password in the details."""
+    _validate_password(new_password)
+    office = ctx.office
+    with office.transaction():
+        target = _existing_user(ctx, name)
+        own = actor.name == name
+        if own:
+            if not check_password(old_password or "", office.users.password_hash(name) or ""):
+                raise AuthenticationError("原密码不正确，密码未修改。请重新输入原密码。")
+        else:
+            require(actor, "users.manage")
+        at = audit.timestamp()
+        office.users.set_password_hash(name, hash_password(new_password), at)
+        details: dict[str, Any] = {"name": name}
+        if not own:
+            office.users.clear_lock(name, at)
+            details["was_locked_until"] = target.locked_until
+        audit.log_event(
+            ctx, actor, "password_changed" if own else "password_reset", details=details
+        )
+    return _existing_user(ctx, name)
+
+
+def update_user(
+    ctx: AppContext,
+    actor: User,
+    name: str,
+    *,
+    role: str | None = None,
+    department: str | None = None,
+    jurisdiction: str | None = None,
+    display_name: str | None = None,
+) -> User:
+    """An admin changes a user's role, department, jurisdiction or display name (audited).
+
+    A department is looked up in the new jurisdiction when one is given, else in the user's.
+    """
+    require(actor, "users.manage")
+    office = ctx.office
+    with office.transaction():
+        user = _existing_user(ctx, name)
+        new_role = role if role is not None else user.role
+        _validate_role(new_role)
+        new_jurisdiction, new_department = _place(
+            ctx,
+            new_role,
+            jurisdiction if jurisdiction is not None else user.jurisdiction,
+            department if department is not None else user.department,
+        )
+        new_display = (display_name or "").strip() or user.display_name
+        changes = {
+            field: [old, new]
+            for field, old, new in (
+                ("role", user.role, new_role),
+                ("jurisdiction", user.jurisdiction, new_jurisdiction),
+                ("department", user.department, new_department),
+                ("display_name", user.display_name, new_display),
+            )
+            if old != new
+        }
+        if not changes:
+            raise UsageError(f"用户“{name}”的资料没有变化，未作修改。", name=name)
+        if "role" in changes:
+            _refuse_losing_the_last_admin(ctx, user, "改为其他角色")
+        office.users.update_profile(
+            name,
+            display_name=new_display,
+            role=new_role,
+            jurisdiction=new_jurisdiction,
+            department=new_department,
+            at=audit.timestamp(),
+        )
+        audit.log_event(ctx, actor, "user_changed", details={"name": name, "changes": changes})
+    return _existing_user(ctx, name)
+
+
+def set_user_disabled(ctx: AppContext, actor: User, name: str, disabled: bool) -> User:
+    """An admin disables an account (it can no longer log in; its records and history stay)
+    or enables it again (audited)."""
+    require(actor, "users.manage")
+    office = ctx.office
+    with office.transaction():
+        user = _existing_user(ctx, name)
+        if user.disabled == disabled:
+            state = "已停用" if disabled else "已在使用中"
+            raise UsageError(f"用户“{name}”{state}，未作修改。", name=name)
+        if disabled:
+            _refuse_losing_the_last_admin(ctx, user, "停用")
+        office.users.set_disabled(name, disabled, audit.timestamp())
+        audit.log_event(
+            ctx, actor, "user_disabled" if disabled else "user_enabled", details={"name": name}
+        )
+    return _existing_user(ctx, name)
+
+
 def unlock_user(ctx: AppContext, actor: User, name: str) -> User:
     """An admin lifts a lockout (and forgets the failed attempts)."""
     require(actor, "users.manage")
     office = ctx.office
     with office.transaction():
-        user = office.users.get(name)
-        if user is None:
-            raise UsageError(f"用户“{name}”不存在。请用 users list 查看用户名。", name=name)
+        user = _existing_user(ctx, name)
         office.users.clear_lock(name, audit.timestamp())
         audit.log_event(
             ctx,
@@ -355,6 +497,11 @@ def authenticate(ctx: AppContext, name: str, password: str, *, at: datetime | No
                 ctx, name, "login_failed", details={"reason": "unknown_user"}, at=moment
             )
             refusal = AuthenticationError("用户名或密码错误，请重新输入。")
+        elif user.disabled:
+            audit.log_event(ctx, user, "login_refused_disabled", at=moment)
+            refusal = AuthenticationError(
+                f"账户“{name}”已停用，不能登录。如需继续使用，请联系管理员启用。"
+            )
         elif _locked(user, moment):
             audit.log_event(ctx, user, "login_refused_locked", at=moment)
             refusal = _locked_error(user.name, user.locked_until or "")
