@@ -87,6 +87,7 @@ def _measure(user: User, number: int, category: str) -> dict[str, Any]:
         "by_remit": False,
         "note": None,
         "hit_id": "L1",
+        "hit_ids": ["L1"],
     }
 
 
@@ -136,6 +137,8 @@ def check_result(
         "hits": hits,
         "possible": [],
         "measures": [_measure(user, n, category) for n in range(1, measures + 1)] if listed else [],
+        "advice": None,
+        "warnings": [],
         "data_versions": {"catalog": "c" * 64, "lists": []},
         "checked_at": "2026-03-05T10:00:00+08:00",
         "as_of": None,

@@ -175,3 +175,25 @@ def test_the_pdf_has_the_sections_and_embedded_fonts(ctx, tmp_path) -> None:
         ["pdfinfo", "-f", "1", "-l", "99", str(out)], capture_output=True, text=True, check=True
     ).stdout
     assert "595.276 x 841.89" in sizes and "841.89 x 595.276" in sizes  # portrait + landscape
+
+
+def test_related_subjects_are_counted_apart_from_hits(ctx) -> None:
+    zhang = ctx.users["zhang"]
+    result = check_result(zhang, measures=1, hit_name="黄某某")
+    result["hits"].append(
+        {
+            **result["hits"][0],
+            "hit_id": "L2",
+            "name": "柳州市某某贸易有限公司",
+            "id": "91450200MA5XXXXX0X",
+            "match": "related",
+            "related_to": "黄某某",
+        }
+    )
+    record = records.record_check(ctx, zhang, result)
+    report = _report(ctx, "wang")
+    [check] = [c for c in report["checks"] if c["record_number"] == record["record_number"]]
+    assert (check["hits"], check["related"], check["subject"]) == (1, 1, "黄某某")
+    (category,) = report["by_category"]
+    assert category["hits"] == 3  # the two earlier hits and this one, not the related company
+    assert audit.entries(ctx, action="check")[-1]["details"]["hits"] == 1

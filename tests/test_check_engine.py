@@ -12,7 +12,10 @@ from desktop_app.errors import UnknownNameError, UsageError
 from desktop_app.models import identifiers, names
 from desktop_app.models.catalog import Catalog
 from desktop_app.models.lists_store import ListStore
+from desktop_app.models.record_types import active_hits, hit_role, related_subjects
 from desktop_app.services.check import (
+    DEMO_LISTS_WARNING,
+    NO_LISTS_WARNING,
     NO_MEASURES_NOTE,
     STATUS_TEXT,
     confirm_possible,
@@ -111,8 +114,11 @@ def test_an_exact_id_hit_with_its_measures(catalog, store):
     assert hit["id"] == ZHANG_WEI[:6] + "********" + ZHANG_WEI[-4:]
     assert (hit["listed_on"], hit["revoked_on"], hit["catalog_note"]) == ("2020-01-01", None, None)
     expected = catalog.measures(J, D, "失信被执行人", subject_type="person")
-    assert [{k: v for k, v in m.items() if k != "hit_id"} for m in result["measures"]] == expected
+    tie = ("hit_id", "hit_ids")
+    assert [{k: v for k, v in m.items() if k not in tie} for m in result["measures"]] == expected
     assert {m["hit_id"] for m in result["measures"]} == {hit["hit_id"]}
+    assert all(m["hit_ids"] == [hit["hit_id"]] for m in result["measures"])
+    assert (result["advice"], result["warnings"]) == (None, [])
     assert result["data_versions"]["catalog"] == catalog.version
     assert {v["list"] for v in result["data_versions"]["lists"]} == {
         "失信被执行人",
@@ -304,7 +310,15 @@ def test_a_common_name_is_counted_and_paged(catalog, store):
     assert (result["possible_count"], result["possible"]) == (0, [])  # exact hits only
     assert all(h["active"] for h in result["hits"])  # in force first
     assert result["status"] == "listed"
-    assert len({m["hit_id"] for m in result["measures"]}) == 100
+    # Each measure once, tied to the first hit and to all 100 shown (not 100 copies of it).
+    expected = catalog.measures(J, D, "失信被执行人", subject_type="person")
+    assert [m["id"] for m in result["measures"]] == [m["id"] for m in expected]
+    first, shown = result["hits"][0]["hit_id"], [h["hit_id"] for h in result["hits"]]
+    assert all(m["hit_id"] == first and m["hit_ids"] == shown for m in result["measures"])
+    assert result["advice"] == (  # 150 in force, 10 revoked
+        "名单中有 150 条与“刘洋”同名的有效记录，同名的可能是不同的人。"
+        "请用身份证号码核查，以确定是否为同一人。"
+    )
 
 
 def test_names_are_normalised(catalog, store):
@@ -331,3 +345,62 @@ def test_a_result_is_ready_for_json(catalog, store):
     result = check(catalog, store, "章伟")
     assert json.loads(json.dumps(result, ensure_ascii=False)) == result
     assert identifiers.parse_query(result["query"]).kind.value == result["input_kind"]
+
+
+def test_hits_related_subjects_and_history_are_counted_apart(catalog, store):
+    result = check(catalog, store, ZHANG_WEI)
+    assert [h["name"] for h in active_hits(result)] == ["张伟"]
+    assert [h["name"] for h in related_subjects(result)] == ["柳州市鑫源贸易有限公司"]
+    assert [hit_role(h) for h in result["hits"]] == ["hit", "related"]
+    # The related organisation brings no measure and is no tie of one.
+    assert {h for m in result["measures"] for h in m["hit_ids"]} == {
+        active_hits(result)[0]["hit_id"]
+    }
+    revoked = check(catalog, store, DUAN_YU)
+    assert [hit_role(h) for h in revoked["hits"]] == ["history"]
+    assert (revoked["status"], active_hits(revoked)) == ("not_listed", [])
+
+
+def test_a_shared_name_is_advised_to_be_checked_by_id(catalog, store):
+    # 张伟 is listed once with an ID and once without: perhaps two people.
+    by_name = check(catalog, store, "张伟")
+    assert by_name["advice"] == (
+        "名单中有 2 条与“张伟”同名的有效记录，同名的可能是不同的人。"
+        "请用身份证号码核查，以确定是否为同一人。"
+    )
+    assert check(catalog, store, ZHANG_WEI)["advice"] is None  # an ID check needs no advice
+    assert check(catalog, store, "王伟")["advice"] is None  # one listing
+    assert check(catalog, store, "段誉")["advice"] is None  # one listing, revoked
+
+
+def test_one_person_on_two_lists_is_not_called_several_people(catalog, tmp_path):
+    person = resident_id("450102", "19900101", "555")
+    lists = ListStore.open(tmp_path / "lists.db")
+    for category in ("失信被执行人", "重大税收违法案件当事人"):
+        rows = [row("韦小宝", person, 信息唯一标识="W1")]
+        import_list(lists, write_csv(tmp_path / f"{category}.csv", rows), category, catalog=catalog)
+    result = check(catalog, lists, "韦小宝")
+    assert (len(active_hits(result)), result["advice"]) == (2, None)
+    lists.close()
+
+
+def test_a_check_without_any_list_says_it_cannot_tell(catalog, tmp_path):
+    empty = ListStore.open(tmp_path / "lists.db")
+    result = check(catalog, empty, ZHANG_WEI)
+    assert (result["status"], result["warnings"]) == ("not_listed", [NO_LISTS_WARNING])
+    assert "尚未导入任何失信名单" in NO_LISTS_WARNING
+    mistyped = ZHANG_WEI[:-1] + ("1" if ZHANG_WEI[-1] != "1" else "2")
+    invalid = check(catalog, empty, mistyped)
+    assert (invalid["status"], invalid["warnings"]) == ("invalid_input", [])  # nothing checked
+    empty.close()
+
+
+def test_a_check_against_the_demo_lists_only_says_so(catalog, tmp_path):
+    lists = ListStore.open(tmp_path / "lists.db")
+    rows = [row("张伟", ZHANG_WEI, 信息唯一标识="D1")]
+    path = write_csv(tmp_path / "demo.csv", rows)
+    import_list(lists, path, "失信被执行人", list_name="演示名单（演示数据）", catalog=catalog)
+    assert check(catalog, lists, ZHANG_WEI)["warnings"] == [DEMO_LISTS_WARNING]
+    import_list(lists, path, "失信被执行人", list_name="柳州市失信被执行人名单", catalog=catalog)
+    assert check(catalog, lists, ZHANG_WEI)["warnings"] == []
+    lists.close()

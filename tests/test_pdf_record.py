@@ -260,3 +260,45 @@ def test_office_name(jurisdiction: str, department: str, expected: str) -> None:
     assert record_pdf.office_name({"jurisdiction": jurisdiction, "department": department}) == (
         expected
     )
+
+
+def test_related_subjects_are_printed_apart_and_never_counted_as_hits() -> None:
+    record = specimen_record(measure_count=2)
+    related = {
+        **record["hits"][0],
+        "hit_id": "specimen-3",
+        "name": "样例贸易有限公司",
+        "id": "91320583MA1XXXXX0X",
+        "match": "related",
+        "related_to": "样例张伟",
+    }
+    record["hits"].append(related)
+    text = _flat("".join(_pages_text(render_check_record(_rehash(record)))))
+    assert "经核查，该主体被列入失信名单（有效记录1条）" in text
+    assert "另有1个关联主体" in text and "不计为命中" in text
+    assert "关联主体，不计为命中" in text  # its row in the table
+    assert "另有1条已撤销或已失效的历史记录" in text
+
+
+def test_warnings_and_advice_are_printed_with_the_result() -> None:
+    record = specimen_record(status="not_listed")
+    record["warnings"] = ["本机尚未导入任何失信名单，本次核查无法说明该主体是否被列入失信名单。"]
+    text = _flat("".join(_pages_text(render_check_record(_rehash(record)))))
+    assert "经核查，未发现该主体被列入失信名单。" in text
+    assert "注意：本机尚未导入任何失信名单，本次核查无法说明该主体是否被列入失信名单。" in text
+    listed = specimen_record(measure_count=1)
+    listed["advice"] = "名单中有3条与“样例张伟”同名的有效记录，同名的可能是不同的人。"
+    text = _flat("".join(_pages_text(render_check_record(_rehash(listed)))))
+    assert "名单中有3条与“样例张伟”同名的有效记录，同名的可能是不同的人。" in text
+
+
+def test_a_measure_of_several_hits_is_printed_once_under_all_of_them() -> None:
+    record = specimen_record(measure_count=2)
+    second = {**record["hits"][0], "hit_id": "specimen-4", "list": "样例第二名单"}
+    record["hits"].append(second)
+    for measure in record["measures"]:
+        measure["hit_ids"] = ["specimen-1", "specimen-4"]
+    text = _flat("".join(_pages_text(render_check_record(_rehash(record)))))
+    # Hits first (1, 2), then history (3); one heading for both hits, each measure once.
+    assert "针对第1、2条名单记录（样例张伟，失信被执行人）" in text
+    assert text.count("限制设立融资性担保") == 1

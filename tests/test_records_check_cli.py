@@ -112,3 +112,24 @@ def test_confirming_a_possible_match_makes_a_corrected_version(run) -> None:
     assert json.loads(out)["ok"] is True
     code, out, _ = run("audit", "list", "--action", "correction", "--json", user="admin")
     assert json.loads(out)[0]["details"]["confirmed_hit"] == hit_id
+
+
+def test_rejecting_a_possible_match_makes_a_corrected_version(run) -> None:
+    code, out, err = run("check", "黄荣", "--json", user="zhang")
+    assert code == 0, err
+    result = json.loads(out)
+    number, hit_id = result["record_number"], result["possible"][0]["hit_id"]
+    code, _, err = run("records", "reject", number, "--hit", "999999", user="zhang")
+    assert code == 2 and f"可排除的编号：{hit_id}" in err
+    for candidate in result["possible"]:
+        code, out, err = run(
+            "records", "reject", number, "--hit", str(candidate["hit_id"]), "--json", user="zhang"
+        )
+        assert code == 0, err
+    rejected = json.loads(out)
+    assert (rejected["version"], rejected["status"]) == (len(result["possible"]) + 1, "not_listed")
+    assert [r["hit_id"] for r in rejected["rejected"]] == [p["hit_id"] for p in result["possible"]]
+    code, out, _ = run("records", "show", number, user="zhang")
+    assert f"已排除（编号 {hit_id}，zhang" in out
+    code, out, _ = run("audit", "verify", "--json", user="admin")
+    assert json.loads(out)["ok"] is True

@@ -25,6 +25,7 @@ from ui_helpers import (
 from desktop_app.services import audit, records
 from desktop_app.services import check as check_service
 from desktop_app.services.verification import verify_record_pdf
+from desktop_app.ui import theme
 from desktop_app.ui.measures_model import COL_FEEDBACK
 
 
@@ -56,6 +57,9 @@ def test_a_listed_subject(qtbot: QtBot, office) -> None:  # noqa: F811
     assert view.banner.status == "listed"
     assert view.banner.title.text() == "发现失信记录"
     assert record["record_number"] in view.banner.detail.text()
+    # The company 韦小宝 represents is shown apart, never counted as a hit.
+    assert "有 1 条有效记录" in view.banner.detail.text()
+    assert "另有 1 个关联单位（法定代表人同名，不计为命中）" in view.banner.detail.text()
     hits = view.hits.hits_model.hits
     assert [(h["name"], h["match"]) for h in hits][:1] == [("韦小宝", "exact_id")]
     assert hits[0]["id"] == "450202********9919"  # masked: the full ID is never shown
@@ -78,6 +82,25 @@ def test_a_subject_not_listed(qtbot: QtBot, office) -> None:  # noqa: F811
     assert "450202********1237" in view.banner.detail.text()
     assert record["hits"] == [] and view.measures.measures_model.measure_count() == 0
     assert view.print_button.isEnabled()  # a "not listed" result is printed too
+    # Checked against the bundled demo lists only: said, and not painted as all clear.
+    assert view.banner.detail.text().startswith("注意：本机只有程序自带的演示名单")
+    assert theme.UNRELIABLE_LOOK.background in view.banner.styleSheet()
+
+
+def test_a_check_with_no_list_loaded_is_never_shown_as_all_clear(
+    qtbot: QtBot,
+    office,  # noqa: F811
+) -> None:
+    view = office.open(qtbot, "zhang").check_view
+    record = check(qtbot, view, NOT_LISTED_ID)
+    # As run_check answers when no list is loaded at all.
+    record = {**record, "data_versions": {**record["data_versions"], "lists": []}}
+    record["warnings"] = [check_service.NO_LISTS_WARNING]
+    view.show_record(record, editable=False)
+    assert view.banner.title.text() == "未发现失信记录"
+    assert view.banner.detail.text().startswith("注意：本机尚未导入任何失信名单")
+    assert theme.UNRELIABLE_LOOK.background in view.banner.styleSheet()
+    assert theme.STATUS_LOOK["not_listed"].background not in view.banner.styleSheet()
 
 
 def test_a_mistyped_id_is_marked_red_and_nothing_is_searched(
@@ -152,12 +175,26 @@ def test_rejecting_a_possible_match(qtbot: QtBot, office) -> None:  # noqa: F811
     record = check(qtbot, view, HOMOPHONE)
     view.possible.table.setFocus()
     # Alt+X is the button's mnemonic; a mnemonic "animates" the click (~100 ms).
-    qtbot.keyClick(view.possible.table, Qt.Key.Key_X, Qt.KeyboardModifier.AltModifier)
-    qtbot.waitUntil(lambda: "已排除" in view.possible.model.index(0, 0).data())
+    with qtbot.waitSignal(view.record_changed) as blocker:
+        qtbot.keyClick(view.possible.table, Qt.Key.Key_X, Qt.KeyboardModifier.AltModifier)
+    rejected = blocker.args[0]
+    # A new version of the record, in the history, with the candidate among the rejected.
+    assert (rejected["record_number"], rejected["version"]) == (record["record_number"], 2)
+    assert view.record == rejected
+    name = record["possible"][0]["name"]
+    assert [r["name"] for r in rejected["rejected"]] == [name]
+    rows = view.possible.model.rows
+    assert (
+        rows[-1]["name"] == name and "已排除" in view.possible.model.index(len(rows) - 1, 0).data()
+    )
+    # 黄蓉 was the only candidate: nothing is left to verify.
+    assert (rejected["possible"], view.banner.status) == ([], "not_listed")
     assert not view.possible.confirm_button.isEnabled()
     entry = audit.entries(office.launcher.ctx, action="possible_rejected")[-1]
-    assert entry["record_number"] == record["record_number"]
-    assert view.record["version"] == 1  # the record itself is unchanged
+    assert (entry["record_number"], entry["record_hash"]) == (
+        record["record_number"],
+        rejected["record_hash"],
+    )
 
 
 def test_feedback_and_printing_the_signed_record(

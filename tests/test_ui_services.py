@@ -145,7 +145,7 @@ def test_report_filters_by_result_and_category(tmp_path: Path) -> None:
     assert "核查结果“hit”无效" in refused.value.message
 
 
-def test_rejecting_a_possible_match_is_audited_and_checked(tmp_path: Path) -> None:
+def test_rejecting_a_possible_match_makes_a_new_version(tmp_path: Path) -> None:
     ctx = office(tmp_path)
     users = make_users(ctx)
     zhang = users["zhang"]
@@ -164,11 +164,26 @@ def test_rejecting_a_possible_match_is_audited_and_checked(tmp_path: Path) -> No
     ]
     record = records.record_check(ctx, zhang, result)
     number = record["record_number"]
-    with pytest.raises(UsageError):
-        admin.reject_possible_match(ctx, zhang, number, 99, "黄某")
+    with pytest.raises(UsageError, match="可排除的编号：4"):
+        records.reject_possible_match(ctx, zhang, number, 99)
     with pytest.raises(PermissionDeniedError):
-        admin.reject_possible_match(ctx, users["zhao"], number, 4, "黄蓉")
+        records.reject_possible_match(ctx, users["zhao"], number, 4)
     assert audit.entries(ctx, action="possible_rejected") == []
-    admin.reject_possible_match(ctx, zhang, number, 4, "黄蓉")
+    assert len(records.record_versions(ctx, zhang, number)) == 1
+    # The CLI passes the hit id as text.
+    rejected = records.reject_possible_match(ctx, zhang, number, "4")
+    assert (rejected["version"], rejected["status"], rejected["status_text"]) == (
+        2,
+        "not_listed",
+        "未发现失信记录",
+    )
+    assert rejected["possible"] == []
+    assert [(r["hit_id"], r["rejected_by"]) for r in rejected["rejected"]] == [(4, "zhang")]
+    assert records.get_record(ctx, zhang, number) == rejected
+    assert records.get_record(ctx, zhang, number, 1)["possible"][0]["hit_id"] == 4
     entry = audit.entries(ctx, action="possible_rejected")[0]
-    assert (entry["record_number"], entry["details"]["hit_id"]) == (number, 4)
+    assert (entry["record_number"], entry["record_hash"]) == (number, rejected["record_hash"])
+    assert (entry["details"]["rejected_hit"], entry["details"]["version"]) == (4, 2)
+    assert audit.verify_chain(ctx)["ok"]
+    with pytest.raises(UsageError, match="没有编号 4"):
+        records.reject_possible_match(ctx, zhang, number, 4)

@@ -14,7 +14,8 @@ from desktop_app.cli.auth import login
 from desktop_app.cli.records import add_record_options, store_check
 from desktop_app.context import AppContext
 from desktop_app.errors import UsageError
-from desktop_app.models.labels import APPLIES_TO_TEXT, MATCH_TEXT, text_of
+from desktop_app.models.labels import APPLIES_TO_TEXT, HIT_ROLE_TEXT, MATCH_TEXT, text_of
+from desktop_app.models.record_types import hit_role
 
 
 def register(subparsers: Any) -> None:
@@ -61,21 +62,31 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def result_text(result: dict[str, Any]) -> str:
-    """A check result for reading in a terminal."""
+    """A check result for reading in a terminal: warnings first, then hits, related
+    subjects and history (each counted apart), possible matches and the measures."""
     lines = [f"{result['status_text']}（{result['jurisdiction']} {result['department']}）"]
     if result["error"]:
         lines.append(result["error"])
         return "\n".join(lines)
+    lines += [f"注意：{warning}" for warning in result["warnings"]]
+    if result["advice"]:
+        lines.append(f"提示：{result['advice']}")
     hits = result["hits"]
     if result["hits_truncated"]:
+        lines.append(f"共 {result['hit_count']} 条同名记录，仅列出前 {len(result['hits'])} 条。")
+    roles = [hit_role(hit) for hit in hits]
+    counts = "，".join(
+        f"{HIT_ROLE_TEXT[role]} {roles.count(role)} 条" for role in HIT_ROLE_TEXT if role in roles
+    )
+    if counts:
+        lines.append(f"名单记录：{counts}（关联主体和历史记录不计为命中）")
+    for role, hit in sorted(
+        zip(roles, hits, strict=True), key=lambda p: list(HIT_ROLE_TEXT).index(p[0])
+    ):
+        when = f"｜撤销 {hit['revoked_on']}" if hit["revoked_on"] else ""
         lines.append(
-            f"共 {result['hit_count']} 条同名记录，仅列出前 {len(hits)} 条；请用证件号码核查。"
-        )
-    for hit in hits:
-        state = "有效" if hit["active"] else f"已撤销（{hit['revoked_on'] or '未到列入日期'}）"
-        lines.append(
-            f"[{hit['hit_id']}] {hit['name']} {hit['id'] or ''}｜{hit['list']}｜{hit['category']}"
-            f"｜列入 {hit['listed_on'] or '—'}｜{state}"
+            f"{HIT_ROLE_TEXT[role]} [{hit['hit_id']}] {hit['name']} {hit['id'] or ''}"
+            f"｜{hit['list']}｜{hit['category']}｜列入 {hit['listed_on'] or '—'}{when}"
             f"｜{text_of(MATCH_TEXT, hit['match'])}"
         )
         for note in (hit.get("note"), hit["catalog_note"]):
@@ -89,10 +100,11 @@ def result_text(result: dict[str, Any]) -> str:
     if result["measures"]:
         lines.append(f"本部门应实施的措施（{len(result['measures'])} 项）：")
         for measure in result["measures"]:
+            tied = "、".join(str(hit_id) for hit_id in measure["hit_ids"])
             lines.append(
-                f"  [{measure['hit_id']}] {measure['label']} {measure['text']}"
+                f"  {measure['id']} {measure['label'] or ''} {measure['text']}"
                 f"（{text_of(APPLIES_TO_TEXT, measure['applies_to'])}；"
-                f"依据：{measure['basis']}）"
+                f"依据：{measure['basis']}；针对名单记录 {tied}）"
             )
     if result.get("record_number"):
         lines.append(f"核查记录编号：{result['record_number']}")

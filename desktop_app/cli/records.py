@@ -1,4 +1,4 @@
-"""`records list | show | feedback | print`: check records, acting as a user.
+"""`records list | show | feedback | confirm | reject | print`: check records, as a user.
 
 Also the hook the `check` command uses to store its result as a record and print it
 (`add_record_options`, `store_check`).
@@ -51,7 +51,6 @@ def register(subparsers: Any) -> None:
     )
     feedback.add_argument("--reason", help="不适用的理由")
     feedback.add_argument("--note", help="备注")
-    feedback.add_argument("--hit", metavar="HIT_ID", help="同一措施对应多条命中时，指定命中")
     add_user_options(feedback)
     add_json_flag(feedback)
     feedback.set_defaults(func=_feedback)
@@ -64,6 +63,15 @@ def register(subparsers: Any) -> None:
     add_user_options(confirm)
     add_json_flag(confirm)
     confirm.set_defaults(func=_confirm)
+
+    reject = commands.add_parser(
+        "reject", help="排除一条疑似匹配（不是同一主体；更正，生成记录的新版本）"
+    )
+    reject.add_argument("number", metavar="NUMBER", help="核查记录编号")
+    reject.add_argument("--hit", required=True, metavar="HIT_ID", help="疑似匹配的编号")
+    add_user_options(reject)
+    add_json_flag(reject)
+    reject.set_defaults(func=_reject)
 
     printing = commands.add_parser("print", help="打印（生成并签名）核查记录 PDF")
     printing.add_argument("number", metavar="NUMBER", help="核查记录编号")
@@ -135,8 +143,14 @@ def record_text(record: dict[str, Any]) -> str:
         )
     for possible in record.get("possible", []):
         lines.append(
-            f"  疑似（编号 {possible['hit_id']}，可用 records confirm 确认）："
+            f"  疑似（编号 {possible['hit_id']}，records confirm 确认 / records reject 排除）："
             f"{possible['name']} {possible.get('id') or ''}｜{possible['list']}"
+        )
+    for rejected in record.get("rejected", []):
+        lines.append(
+            f"  已排除（编号 {rejected['hit_id']}，{rejected['rejected_by']} "
+            f"{rejected['rejected_at'].replace('T', ' ')[:16]}）：{rejected['name']}"
+            f"｜{rejected['list']}"
         )
     if record["measures"]:
         lines.append("措施（编号｜内容｜结果反馈）：")
@@ -181,7 +195,6 @@ def _feedback(args: argparse.Namespace, ctx: AppContext) -> int:
         action=args.action,
         reason=args.reason,
         note=args.note,
-        hit_id=args.hit,
     )
     record = records.add_feedback(ctx, user, args.number, [item])
     emit(
@@ -199,6 +212,18 @@ def _confirm(args: argparse.Namespace, ctx: AppContext) -> int:
         args,
         record,
         f"已确认疑似匹配 {args.hit} 为命中，核查记录 {record['record_number']} "
+        f"现为第 {record['version']} 版（{record['status_text']}）。",
+    )
+    return 0
+
+
+def _reject(args: argparse.Namespace, ctx: AppContext) -> int:
+    user = login(args, ctx)
+    record = records.reject_possible_match(ctx, user, args.number, args.hit)
+    emit(
+        args,
+        record,
+        f"已排除疑似匹配 {args.hit}，核查记录 {record['record_number']} "
         f"现为第 {record['version']} 版（{record['status_text']}）。",
     )
     return 0

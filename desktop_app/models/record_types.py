@@ -40,7 +40,11 @@ class Feedback(TypedDict):
 
 
 class RecordMeasure(TypedDict):
-    """A measure dict of `Catalog.measures` plus the hit it applies to and its feedback."""
+    """A measure dict of `Catalog.measures` plus the hits it comes from and its feedback.
+
+    A measure appears once per record, however many hits bring it: `hit_id` is the first of
+    them, `hit_ids` all of them; feedback is given per measure.
+    """
 
     id: str
     jurisdiction: str
@@ -58,6 +62,7 @@ class RecordMeasure(TypedDict):
     by_remit: bool
     note: str | None
     hit_id: str
+    hit_ids: list[str]
     feedback: Feedback
 
 
@@ -89,6 +94,13 @@ class PossibleMatch(TypedDict):
     list: str
     score: float
     reason: str
+
+
+class RejectedMatch(PossibleMatch):
+    """A possible match the clerk stated is not the subject (a later version of a record)."""
+
+    rejected_by: str
+    rejected_at: str
 
 
 class ListVersion(TypedDict):
@@ -131,7 +143,10 @@ class CheckRecord(TypedDict):
     error: str | None
     hits: list[Hit]
     possible: list[PossibleMatch]
+    rejected: NotRequired[list[RejectedMatch]]
     measures: list[RecordMeasure]
+    advice: NotRequired[str | None]  # e.g. several people share the name: check by ID
+    warnings: NotRequired[list[str]]  # e.g. no list imported: "not listed" means little
     data_versions: DataVersions
     checked_at: str
     as_of: NotRequired[str | None]

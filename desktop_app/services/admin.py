@@ -229,22 +229,3 @@ def _save_config(
     audit.log_event(ctx, user, "setting_change", details={"file": str(path), **change})
     return path
 
-
-def reject_possible_match(
-    ctx: AppContext, user: User, record_number: str, hit_id: Any, name: str
-) -> None:
-    """The clerk states that a possible match is not the subject checked (audited; the record
-    itself keeps the candidate among its possible matches)."""
-    record = ctx.office.records.get(record_number)
-    if record is None:
-        raise UsageError(f"未找到核查记录 {record_number}。")
-    accounts.require_record_access(user, record)
-    if not any(str(p["hit_id"]) == str(hit_id) for p in record["possible"]):
-        raise UsageError(f"核查记录 {record_number} 的疑似匹配中没有编号 {hit_id}。")
-    audit.log_event(
-        ctx,
-        user,
-        "possible_rejected",
-        record_number=record_number,
-        details={"hit_id": hit_id, "name": name, "version": record["version"]},
-    )

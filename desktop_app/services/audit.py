@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from desktop_app.context import AppContext
 
 # Actions whose entry registers a new record version (number, version, record_hash).
-RECORD_VERSION_ACTIONS = ("check", "feedback", "correction")
+RECORD_VERSION_ACTIONS = ("check", "feedback", "correction", "possible_rejected")
 
 # How far from its position a moved entry is looked for when its hash does not match.
 _REORDER_WINDOW = 1000
@@ -178,7 +178,7 @@ def verify_chain(ctx: AppContext) -> dict[str, Any]:
                     f"审计日志第 {entry.seq} 条与前一条不衔接：其前的记录被删除、插入或调换。",
                     seq=entry.seq,
                 )
-        if entry.action in RECORD_VERSION_ACTIONS and entry.record_number:
+        if entry.action in RECORD_VERSION_ACTIONS and entry.record_number and entry.record_hash:
             version = entry.details.get("version")
             if isinstance(version, int):
                 registered[(entry.record_number, version)] = (entry.record_hash, entry.seq)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from desktop_app import APP_NAME, __version__
 from desktop_app.errors import InvalidInputError, UsageError
 from desktop_app.models.labels import FEEDBACK_ACTION_TEXT, NO_FEEDBACK_TEXT, STATUS_TEXT
-from desktop_app.models.record_types import masked_query
+from desktop_app.models.record_types import active_hits, masked_query, related_subjects
 from desktop_app.models.users_store import User
 from desktop_app.services import accounts, audit, records
 
@@ -51,9 +51,8 @@ def _counts() -> dict[str, int]:
 
 def _subject(record: Mapping[str, Any]) -> str:
     """Who was checked, as a reader names them: the listed name, else the name typed."""
-    for hit in record["hits"]:
-        if hit.get("active"):
-            return hit["name"]
+    for hit in active_hits(record):
+        return hit["name"]
     if record.get("name"):
         return record["name"]
     return record["query"] if record.get("input_kind") == "name" else ""
@@ -121,9 +120,7 @@ def build_report(
 def _selected(record: Mapping[str, Any], status: str | None, category: str | None) -> bool:
     if status is not None and record["status"] != status:
         return False
-    return category is None or any(
-        hit.get("active") and hit["category"] == category for hit in record["hits"]
-    )
+    return category is None or any(hit["category"] == category for hit in active_hits(record))
 
 
 def _unit(found: Sequence[Mapping[str, Any]], user: User, department: str | None) -> str:
@@ -147,7 +144,7 @@ def _figures(found: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     checks, feedback_rows = [], []
     for record in found:
         hits = {hit["hit_id"]: hit for hit in record["hits"]}
-        active = [hit for hit in record["hits"] if hit.get("active")]
+        active = active_hits(record)
         for hit in active:
             category = by_category.setdefault(
                 hit["category"],
@@ -193,17 +190,19 @@ def _figures(found: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             )
             row["shown"] += 1
             row[state] += 1
-            hit = hits.get(measure.get("hit_id"), {})
+            # A measure that several hits bring is fed back once, for the subject they share.
+            tied = [hits[h] for h in measure.get("hit_ids") or [measure["hit_id"]] if h in hits]
             feedback = measure.get("feedback") or {}
             feedback_rows.append(
                 {
                     "record_number": record["record_number"],
                     "version": record["version"],
                     "checked_at": record["checked_at"],
-                    "subject": hit.get("name") or _subject(record),
-                    "id": hit.get("id"),
+                    "subject": "、".join(dict.fromkeys(h["name"] for h in tied))
+                    or _subject(record),
+                    "id": "、".join(dict.fromkeys(h["id"] for h in tied if h.get("id"))) or None,
                     "category": measure["category"],
-                    "list": hit.get("list"),
+                    "list": "、".join(dict.fromkeys(h["list"] for h in tied)) or None,
                     "measure_id": measure["id"],
                     "measure": f"{measure.get('label') or ''}{measure['text']}",
                     "basis": measure["basis"],
@@ -229,6 +228,7 @@ def _figures(found: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
                 "status": record["status"],
                 "status_text": STATUS_TEXT.get(record["status"], record["status_text"]),
                 "hits": len(active),
+                "related": len(related_subjects(record)),
                 "measures": len(record["measures"]),
                 "applied": applied,
                 "pending": sum(
@@ -515,6 +515,7 @@ def render_report_xlsx(report: Mapping[str, Any]) -> bytes:
             ("主体名称", "subject", None, None),
             ("核查结果", "status_text", None, None),
             ("命中", "hits", None, None),
+            ("关联主体", "related", None, None),
             ("应实施措施", "measures", None, None),
             ("已实施", "applied", None, None),
             ("待反馈", "pending", None, None),

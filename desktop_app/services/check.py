@@ -5,12 +5,15 @@ anything is searched (a mistyped ID is `invalid_input`, never `not_listed`), loo
 up in the lists (exact ID; USCC ↔ embedded organisation code; masked IDs on their visible
 characters together with the name; the exact normalised name), adds near misses as
 `possible` (never as hits: a clerk confirms them with `confirm_possible`), the organisations
-a person represents as `related`, and for every active hit the measures of the clerk's
-department and jurisdiction for the hit's category and subject type.
+a person represents as `related` (shown and counted apart, `related_count`, never as hits),
+and the measures of the clerk's department and jurisdiction that the active hits bring: each
+measure once, tied to the first hit it comes from (`hit_id`) and to all of them (`hit_ids`).
 
 A common person name matches tens of thousands of listings on a national list: the hits are
-counted first and only the first `limit` are returned (`hit_count` says how many there are);
-the clerk narrows the query with an ID.
+counted first and only the first `limit` are returned (`hit_count` says how many there are),
+and `advice` tells the clerk that several people share the name and to check by ID.
+`warnings` says what makes a result less than it seems: no list imported at all, or only the
+bundled demo lists.
 """
 
 from __future__ import annotations
@@ -25,13 +28,28 @@ from desktop_app.models import identifiers, names
 from desktop_app.models.identifiers import InputKind
 from desktop_app.models.labels import STATUS_TEXT
 from desktop_app.models.lists_store import ListStore, is_active
-from desktop_app.models.record_types import DIRECT_MATCHES
+from desktop_app.models.record_types import active_hits, hit_role
 from desktop_app.services.list_import import listing_fields
 
 NO_MEASURES_NOTE = "本地区目录中没有该类对象的惩戒措施"
 RELATED_NOTE = "该人员是此失信单位的企业法定代表人（按姓名比对，请核实是否同一人）"
 NO_ID_NOTE = "名称相同，但名单中没有证件号码，请核实是否同一主体"
 NAME_DIFFERS_NOTE = "证件号码一致，但名单上的姓名/名称为“{listed}”，与输入的“{given}”不同，请核实"
+NO_LISTS_WARNING = (
+    "本机尚未导入任何失信名单，本次核查无法说明该主体是否被列入失信名单。"
+    "请由管理员导入名单后重新核查。"
+)
+DEMO_LISTS_WARNING = (
+    "本机只有程序自带的演示名单（虚构数据），核查结果不能作为依据。请由管理员导入正式名单。"
+)
+# The bundled demo lists carry this in their names (resources/demo/manifest.json).
+DEMO_LIST_MARK = "演示数据"
+SHARED_NAME_ADVICE = {
+    "person": "名单中有 {count} 条与“{name}”同名的有效记录，同名的可能是不同的人。"
+    "请用身份证号码核查，以确定是否为同一人。",
+    "organization": "名单中有 {count} 条与“{name}”同名的有效记录，可能属于不同的单位。"
+    "请用统一社会信用代码核查，以确定是否为同一单位。",
+}
 
 HIT_LIMIT = 100
 RELATED_LIMIT = 20
@@ -141,10 +159,28 @@ class _Checker:
         return entry
 
 
+def only_demo_lists(lists: list[dict[str, Any]]) -> bool:
+    """Whether the lists a check ran against (`data_versions["lists"]`) are all demo lists."""
+    return bool(lists) and all(DEMO_LIST_MARK in item["list"] for item in lists)
+
+
+def _warnings(lists: list[dict[str, Any]]) -> list[str]:
+    if not lists:
+        return [NO_LISTS_WARNING]
+    return [DEMO_LISTS_WARNING] if only_demo_lists(lists) else []
+
+
 def _status(hits: list[dict[str, Any]], active_direct: int, possible: list) -> str:
-    if active_direct or any(h["active"] and h["match"] in DIRECT_MATCHES for h in hits):
+    if active_direct or any(hit_role(h) == "hit" for h in hits):
         return "listed"
     return "possible_match" if possible else "not_listed"
+
+
+def restate(result: dict[str, Any]) -> None:
+    """Recompute `status` and `status_text` after the clerk confirmed or rejected a possible
+    match: listed with a hit in force, else a possible match while candidates are left."""
+    result["status"] = _status(result["hits"], 0, result["possible"])
+    result["status_text"] = STATUS_TEXT[result["status"]]
 
 
 def run_check(
@@ -171,6 +207,7 @@ def run_check(
     as_of_iso = parse_as_of(as_of)
     parsed = identifiers.parse_query(query)
     given_name = names.clean_display(name) if name else None
+    lists = store.data_versions()
     result: dict[str, Any] = {
         "query": query,
         "input_kind": parsed.kind.value,
@@ -190,7 +227,9 @@ def run_check(
         "possible_count": 0,
         "possible_truncated": False,
         "measures": [],
-        "data_versions": {"catalog": catalog.version, "lists": store.data_versions()},
+        "advice": None,
+        "warnings": [],
+        "data_versions": {"catalog": catalog.version, "lists": lists},
         "checked_at": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
         "as_of": as_of_iso,
     }
@@ -202,6 +241,7 @@ def run_check(
         result["error"] = error
         return result
 
+    result["warnings"] = _warnings(lists)
     checker = _Checker(store, _Measures(catalog, jurisdiction, department))
     if parsed.kind is InputKind.NAME:
         _check_name(checker, result, parsed.value, as_of_iso, limit)
@@ -290,6 +330,17 @@ def _check_name(
     result["possible_truncated"] = truncated
     result["status"] = _status(hits, active, possible)
     result["status_text"] = STATUS_TEXT[result["status"]]
+    result["advice"] = _shared_name_advice(result, query, active)
+
+
+def _shared_name_advice(result: dict[str, Any], query: str, active: int) -> str | None:
+    """Advice when a name's hits in force are more than one subject: different IDs on the
+    lists, or more hits than are shown."""
+    shown = active_hits(result)
+    subjects = {hit["id"] or f"#{hit['hit_id']}" for hit in shown}
+    if active < 2 or (len(subjects) < 2 and active <= len(shown)):
+        return None
+    return SHARED_NAME_ADVICE[result["subject_type"]].format(count=active, name=query)
 
 
 def _dressed(parts: names.NameParts, core: str) -> str:
@@ -361,12 +412,34 @@ def _possible_matches(
 
 
 def _add_measures(checker: _Checker, result: dict[str, Any]) -> None:
-    measures = []
-    for hit in result["hits"]:
-        if hit["active"] and hit["match"] in DIRECT_MATCHES:
-            for measure in checker.measures.measures_for(hit["category"], hit["subject_type"]):
-                measures.append({**measure, "hit_id": hit["hit_id"]})
-    result["measures"] = measures
+    for hit in active_hits(result):
+        _merge_measures(
+            result["measures"],
+            checker.measures.measures_for(hit["category"], hit["subject_type"]),
+            hit["hit_id"],
+        )
+
+
+def _merge_measures(
+    measures: list[dict[str, Any]], found: list[dict[str, Any]], hit_id: Any
+) -> list[dict[str, Any]]:
+    """Add the measures `found` for hit `hit_id` to a result's `measures`: each measure once,
+    with `hit_id` the first hit it came from and `hit_ids` all of them. Returns the measures
+    that were new."""
+    by_id = {measure["id"]: measure for measure in measures}
+    added = []
+    for measure in found:
+        known = by_id.get(measure["id"])
+        if known is None:
+            known = by_id[measure["id"]] = {**measure, "hit_id": hit_id, "hit_ids": [hit_id]}
+            measures.append(known)
+            added.append(known)
+        else:
+            # Records stored before measures were merged per id have no `hit_ids`.
+            hit_ids = known.setdefault("hit_ids", [known["hit_id"]])
+            if hit_id not in hit_ids:
+                hit_ids.append(hit_id)
+    return added
 
 
 def confirm_possible(result: dict[str, Any], hit_id: int, catalog: Any = None) -> dict[str, Any]:
@@ -402,10 +475,12 @@ def confirm_possible(result: dict[str, Any], hit_id: int, catalog: Any = None) -
         confirmed["hit_count"] += 1
         if candidate["active"]:
             lookup = _Measures(catalog, result["jurisdiction"], result["department"])
-            for measure in lookup.measures_for(candidate["category"], candidate["subject_type"]):
-                confirmed["measures"].append({**measure, "hit_id": hit_id})
-        confirmed["status"] = _status(confirmed["hits"], 0, confirmed["possible"])
-        confirmed["status_text"] = STATUS_TEXT[confirmed["status"]]
+            _merge_measures(
+                confirmed["measures"],
+                lookup.measures_for(candidate["category"], candidate["subject_type"]),
+                hit_id,
+            )
+        restate(confirmed)
         return confirmed
     finally:
         if own_catalog:

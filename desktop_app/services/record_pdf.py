@@ -38,8 +38,14 @@ from reportlab.platypus import (
 
 from desktop_app import APP_NAME, __version__
 from desktop_app.models.identifiers import parse_query
-from desktop_app.models.labels import INPUT_KIND_TEXT, MATCH_TEXT, SUBJECT_TYPE_TEXT, text_of
-from desktop_app.models.record_types import feedback_text, masked_query
+from desktop_app.models.labels import (
+    HIT_ROLE_TEXT,
+    INPUT_KIND_TEXT,
+    MATCH_TEXT,
+    SUBJECT_TYPE_TEXT,
+    text_of,
+)
+from desktop_app.models.record_types import feedback_text, hit_role, masked_query
 from desktop_app.services import signing
 from desktop_app.services.pdf_text import CJK_FONT, draw_text, markup, register_fonts
 
@@ -318,6 +324,9 @@ def _styles() -> dict[str, ParagraphStyle]:
             textColor=INK,
         ),
         "verdict": ParagraphStyle("verdict", parent=base, fontSize=12, leading=18),
+        "warning": ParagraphStyle(
+            "warning", parent=base, fontSize=10.5, leading=15, textColor=colors.HexColor("#9A6400")
+        ),
         "badge": ParagraphStyle(
             "badge",
             parent=base,
@@ -500,42 +509,55 @@ def _pairs_table(rows: list[tuple[str, ...]], styles: dict[str, Any], width: flo
     return table
 
 
-def _verdict(record: dict[str, Any]) -> tuple[str, str | None]:
-    """The result in words a citizen understands, and an optional second sentence."""
+def _verdict(record: dict[str, Any]) -> tuple[str, list[str]]:
+    """The result in words a citizen understands, and the sentences that qualify it: the
+    related subjects and history rows (never counted as hits), the advice on a shared name."""
     status = record.get("status")
-    hits = record.get("hits") or []
-    active = [hit for hit in hits if hit.get("active")]
-    history = len(hits) - len(active)
-    history_note = (
-        f"另有 {history} 条已撤销或已失效的历史记录，仅供参考，不作为惩戒依据。"
-        if history
-        else None
-    )
-    if status == "listed":
-        return (
-            f"经核查，该主体被列入失信名单（有效记录 {len(active)} 条），"
-            "本部门应依法实施下列联合惩戒措施。",
-            history_note,
-        )
-    if status == "possible_match":
-        count = len(record.get("possible") or [])
-        return (
-            "经核查，未发现与查询信息完全一致的失信记录；"
-            f"发现 {count} 条相似记录，须经办人核实后确定是否为同一主体。",
-            history_note,
-        )
     if status == "invalid_input":
-        return ("输入的信息有误，未进行核查。", record.get("error"))
-    return ("经核查，未发现该主体被列入失信名单。", history_note)
+        return "输入的信息有误，未进行核查。", [record.get("error") or ""]
+    roles = [hit_role(hit) for hit in record.get("hits") or []]
+    notes = []
+    if roles.count("related"):
+        notes.append(
+            f"另有 {roles.count('related')} 个关联主体（该人员与其企业法定代表人同名），"
+            "列于下表供核实，不计为命中。"
+        )
+    if roles.count("history"):
+        notes.append(
+            f"另有 {roles.count('history')} 条已撤销或已失效的历史记录，仅供参考，不作为惩戒依据。"
+        )
+    if record.get("rejected"):
+        notes.append(
+            f"{len(record['rejected'])} 条相似记录经经办人核实不是同一主体，已排除（见第四部分）。"
+        )
+    if record.get("advice"):
+        notes.append(record["advice"])
+    if status == "listed":
+        sentence = (
+            f"经核查，该主体被列入失信名单（有效记录 {roles.count('hit')} 条），"
+            "本部门应依法实施下列联合惩戒措施。"
+        )
+    elif status == "possible_match":
+        count = len(record.get("possible") or [])
+        sentence = (
+            "经核查，未发现与查询信息完全一致的失信记录；"
+            f"发现 {count} 条相似记录，须经办人核实后确定是否为同一主体。"
+        )
+    else:
+        sentence = "经核查，未发现该主体被列入失信名单。"
+    return sentence, notes
 
 
 def _conclusion_section(record: dict[str, Any], styles: dict[str, Any]) -> list[Flowable]:
     status = record.get("status", "invalid_input")
-    strong, fill = STATUS_COLORS.get(status, STATUS_COLORS["invalid_input"])
-    sentence, note = _verdict(record)
+    warnings = record.get("warnings") or []
+    # A "not listed" that cannot be relied on is never printed in the all-clear colours.
+    look = "possible_match" if warnings and status == "not_listed" else status
+    strong, fill = STATUS_COLORS.get(look, STATUS_COLORS["invalid_input"])
+    sentence, notes = _verdict(record)
     body: list[Flowable] = [_p(sentence, styles["verdict"])]
-    if note:
-        body.append(_p(note, styles["body"]))
+    body += [_p(f"注意：{warning}", styles["warning"]) for warning in warnings]
+    body += [_p(note, styles["body"]) for note in notes if note]
     badge = _p(record.get("status_text") or "", styles["badge"])
     table = Table([[badge, body]], colWidths=[36 * mm, BODY_WIDTH - 36 * mm])
     table.setStyle(
@@ -555,8 +577,14 @@ def _conclusion_section(record: dict[str, Any], styles: dict[str, Any]) -> list[
     return [*_section("二、核查结论", styles), table]
 
 
+def _ordered_hits(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The hits as the record prints them: hits, then related subjects, then history."""
+    order = list(HIT_ROLE_TEXT)
+    return sorted(record.get("hits") or [], key=lambda hit: order.index(hit_role(hit)))
+
+
 def _hits_section(record: dict[str, Any], styles: dict[str, Any]) -> list[Flowable]:
-    hits = record.get("hits") or []
+    hits = _ordered_hits(record)
     out = _section("三、失信名单记录", styles)
     if not hits:
         return [*out, _p("无。", styles["body"])]
@@ -572,7 +600,11 @@ def _hits_section(record: dict[str, Any], styles: dict[str, Any]) -> list[Flowab
             hit.get("catalog_note"),
         ]
         listing += [_p(text, small) for text in details if text]
-        state = "有效" if hit.get("active") else "已撤销或失效（历史记录）"
+        state = {
+            "hit": "有效",
+            "related": f"{HIT_ROLE_TEXT['related']}，不计为命中",
+            "history": "已撤销或失效（历史记录）",
+        }[hit_role(hit)]
         rows.append(
             [
                 _p(number, center),
@@ -599,46 +631,70 @@ def _hits_section(record: dict[str, Any], styles: dict[str, Any]) -> list[Flowab
 
 
 def _possible_section(record: dict[str, Any], styles: dict[str, Any]) -> list[Flowable]:
-    possible = record.get("possible") or []
+    # Candidates still to verify, then those the clerk rejected (in a later version).
+    possible = [*(record.get("possible") or []), *(record.get("rejected") or [])]
     out = _section("四、疑似匹配（须人工核实，不作为惩戒依据）", styles)
     if not possible:
         return [*out, _p("无。", styles["body"])]
     cell, center, small = styles["cell"], styles["cell_center"], styles["small"]
-    rows = [
-        [
-            _p(number, center),
-            [_p(item.get("name") or "—", cell), _p(item.get("id") or "（无证件号码）", small)],
-            [_p(item.get("list") or "—", cell), _p(item.get("category") or "—", small)],
-            _p(f"{float(item.get('score') or 0):.0f}", center),
-            _p(item.get("reason") or "—", cell),
-        ]
-        for number, item in enumerate(possible, start=1)
-    ]
+    rows = []
+    for number, item in enumerate(possible, start=1):
+        reason = [_p(item.get("reason") or "—", cell)]
+        if item.get("rejected_by"):
+            when = _local_time(item.get("rejected_at"))
+            reason.append(
+                _p(f"已排除：经办人 {item['rejected_by']} 于 {when} 核实，非同一主体", small)
+            )
+        rows.append(
+            [
+                _p(number, center),
+                [_p(item.get("name") or "—", cell), _p(item.get("id") or "（无证件号码）", small)],
+                [_p(item.get("list") or "—", cell), _p(item.get("category") or "—", small)],
+                _p(f"{float(item.get('score') or 0):.0f}", center),
+                reason,
+            ]
+        )
     widths = [9 * mm, 40 * mm, 55 * mm, 15 * mm]
     widths.append(BODY_WIDTH - sum(widths))
     header = ["序号", "姓名或名称 / 证件号码", "名单 / 联合惩戒对象", "相似度", "相似之处"]
     return [*out, _data_table(header, rows, widths, styles)]
 
 
+def _tied_hits(measure: dict[str, Any]) -> tuple[Any, ...]:
+    # Records stored before measures were merged per id name only their first hit.
+    return tuple(measure.get("hit_ids") or [measure.get("hit_id")])
+
+
+def _group_title(tied: tuple[Any, ...], numbers: dict[Any, int], hits: dict[Any, Any]) -> str:
+    """ "针对第 1、2 条名单记录（张伟，失信被执行人）": the rows of the hits table a group of
+    measures comes from."""
+    shown = sorted(numbers[hit_id] for hit_id in tied if hit_id in numbers)
+    if not shown:
+        return "针对其他名单记录"
+    which = "、".join(str(n) for n in shown[:3])
+    which += f" 等 {len(shown)} 条" if len(shown) > 3 else " 条"
+    about = list(dict.fromkeys(hits[h]["name"] for h in tied if h in hits))
+    about += list(dict.fromkeys(hits[h]["category"] for h in tied if h in hits))
+    return f"针对第 {which}名单记录（{'，'.join(about)}）"
+
+
 def _measure_rows(record: dict[str, Any], styles: dict[str, Any]) -> tuple[list[Any], list[int]]:
-    """Table rows of the measures, with a heading row per hit when there are several hits."""
+    """Table rows of the measures, with a heading row per group of hits they come from when
+    they come from more than one hit."""
     cell, center, small = styles["cell"], styles["cell_center"], styles["small"]
-    hits = {hit.get("hit_id"): (n, hit) for n, hit in enumerate(record.get("hits") or [], 1)}
+    ordered = _ordered_hits(record)
+    numbers = {hit.get("hit_id"): n for n, hit in enumerate(ordered, 1)}
+    hits = {hit.get("hit_id"): hit for hit in ordered}
     measures = record.get("measures") or []
-    grouped = len({m.get("hit_id") for m in measures}) > 1
+    grouped = len({hit_id for m in measures for hit_id in _tied_hits(m)}) > 1
     rows: list[Any] = []
     group_rows: list[int] = []
-    current_hit: object = object()
+    current: tuple[Any, ...] | None = None
     for number, measure in enumerate(measures, start=1):
-        if grouped and measure.get("hit_id") != current_hit:
-            current_hit = measure.get("hit_id")
-            hit_number, hit = hits.get(current_hit, (None, {}))
-            title = "针对其他名单记录"
-            if hit_number:
-                title = f"针对第 {hit_number} 条名单记录（{hit.get('name', '')}，"
-                title += f"{hit.get('category', '')}）"
+        if grouped and _tied_hits(measure) != current:
+            current = _tied_hits(measure)
             group_rows.append(len(rows) + 1)  # +1: the header row
-            rows.append([_p(title, styles["cell"]), "", "", ""])
+            rows.append([_p(_group_title(current, numbers, hits), styles["cell"]), "", "", ""])
         label = measure.get("label") or ""
         text = [_p(f"{label}{measure.get('text', '')}", cell)]
         origin = [f"联合惩戒对象：{measure.get('category', '—')}"]
@@ -836,6 +892,7 @@ def specimen_record(
             "by_remit": False,
             "note": None,
             "hit_id": "specimen-1",
+            "hit_ids": ["specimen-1"],
             "feedback": {"action": None, "reason": None, "note": None, "by": None, "at": None},
         }
         for n in range(1, (measure_count if listed else 0) + 1)
@@ -859,6 +916,8 @@ def specimen_record(
         "hits": hits,
         "possible": [],
         "measures": measures,
+        "advice": None,
+        "warnings": [],
         "data_versions": {"catalog": "0" * 64, "lists": []},
         "checked_at": now,
         "as_of": None,

@@ -187,13 +187,13 @@ def list_records(
 
 @dataclass(frozen=True)
 class FeedbackInput:
-    """What the clerk did about one measure of a record (`hit_id` narrows it to one hit)."""
+    """What the clerk did about one measure of a record (a measure appears once per record,
+    whichever hits it comes from)."""
 
     measure_id: str
     action: str
     reason: str | None = None
     note: str | None = None
-    hit_id: str | None = None
 
 
 def _validate_feedback(record: Mapping[str, Any], item: FeedbackInput) -> list[int]:
@@ -202,13 +202,8 @@ def _validate_feedback(record: Mapping[str, Any], item: FeedbackInput) -> list[i
         raise InvalidInputError(f"反馈“{item.action}”无效，请选择：{choices}。")
     if item.action == "not_applicable" and not (item.reason or "").strip():
         raise InvalidInputError("选择“不适用”时必须填写理由（--reason），请补充后重试。")
-    positions = [
-        i
-        for i, measure in enumerate(record["measures"])
-        if measure["id"] == item.measure_id
-        # Hit ids are the check engine's (ints for listings); the CLI passes text.
-        and (item.hit_id is None or str(measure.get("hit_id")) == str(item.hit_id))
-    ]
+    # Several positions only in records stored before measures were merged per id.
+    positions = [i for i, m in enumerate(record["measures"]) if m["id"] == item.measure_id]
     if not positions:
         known = "、".join(dict.fromkeys(m["id"] for m in record["measures"])) or "（无）"
         raise InvalidInputError(
@@ -253,9 +248,7 @@ def add_feedback(
                 ):
                     continue
                 measure["feedback"] = feedback
-                changed.append(
-                    {"measure": measure["id"], "hit_id": measure.get("hit_id"), **feedback}
-                )
+                changed.append({"measure": measure["id"], **feedback})
         if not changed:
             raise UsageError("这些措施已有相同的反馈，未生成新版本。")
         _store_version(
@@ -266,7 +259,7 @@ def add_feedback(
             "feedback",
             {
                 "feedback": [
-                    {k: entry[k] for k in ("measure", "hit_id", "action", "reason", "note")}
+                    {k: entry[k] for k in ("measure", "action", "reason", "note")}
                     for entry in changed
                 ]
             },
@@ -305,6 +298,48 @@ def confirm_possible_match(
             created,
         )
     return confirmed  # type: ignore[return-value]
+
+
+def reject_possible_match(
+    ctx: AppContext, user: User, record_number: str, hit_id: str | int
+) -> CheckRecord:
+    """The clerk states that a possible match is not the subject checked (a correction): a
+    new version in which the candidate moves from `possible` to `rejected` (with who and
+    when), and the status is recomputed (no candidate left and no hit: not listed)."""
+    from desktop_app.services.check import restate
+
+    office = ctx.office
+    with office.transaction():
+        latest = get_record(ctx, user, record_number)
+        candidates = [p for p in latest["possible"] if str(p["hit_id"]) == str(hit_id)]
+        if not candidates:
+            known = "、".join(str(p["hit_id"]) for p in latest["possible"]) or "（无）"
+            raise InvalidInputError(
+                f"核查记录 {record_number} 的疑似匹配中没有编号 {hit_id}。可排除的编号：{known}。"
+            )
+        candidate = candidates[0]
+        created = audit.now()
+        record: dict[str, Any] = copy.deepcopy(dict(latest))
+        record["possible"] = [p for p in record["possible"] if p["hit_id"] != candidate["hit_id"]]
+        record["possible_count"] = max(0, record.get("possible_count", 1) - 1)
+        record.setdefault("rejected", []).append(
+            {**candidate, "rejected_by": user.name, "rejected_at": audit.timestamp(created)}
+        )
+        restate(record)
+        _store_version(
+            ctx,
+            user,
+            latest,
+            record,
+            "possible_rejected",
+            {
+                "rejected_hit": candidate["hit_id"],
+                "name": candidate["name"],
+                "status": record["status"],
+            },
+            created,
+        )
+    return record  # type: ignore[return-value]
 
 
 def _store_version(

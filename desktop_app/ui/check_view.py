@@ -157,6 +157,16 @@ class MeasuresView(WrappingTableView):
         return index.data(MEASURE_ROLE) if index.isValid() else None
 
 
+def measures_title(measure: dict[str, Any], hits: list[dict[str, Any]]) -> str:
+    """The heading of a group of measures: their category and the hits they come from."""
+    names = {hit["hit_id"]: hit["name"] for hit in hits}
+    tied = measure.get("hit_ids") or [measure.get("hit_id")]
+    about = "、".join(dict.fromkeys(names.get(hit_id, "") for hit_id in tied[:3]))
+    if len(tied) > 3:
+        about += f" 等 {len(tied)} 条名单记录"
+    return f"{measure['category']}　·　{about}"
+
+
 def measure_detail_html(measure: dict[str, Any] | None) -> str:
     """The full text of a measure and where it comes from, for the detail pane."""
     if measure is None:
@@ -447,7 +457,12 @@ class CheckView(QWidget):
         self.record = record
         self.editable = editable
         self.printed = None
-        self.banner.show_status(record["status"], record["status_text"], self._summary(record))
+        self.banner.show_status(
+            record["status"],
+            record["status_text"],
+            self._summary(record),
+            warned=bool(record.get("warnings")),
+        )
         theme.set_state(self.search, "")
         hits = record["hits"]
         self.hits.hits_model.set_hits(hits)
@@ -469,18 +484,14 @@ class CheckView(QWidget):
             notes.append("部分名单类别在本地区的措施目录中没有惩戒措施（见该行提示）。")
         self.hits_note.setText("\n".join(notes))
         self.hits_note.setVisible(bool(notes))
-        possible = record["possible"]
-        self.possible.set_possible(possible, editable)
-        self.possible.setVisible(bool(possible))
-        self.possible_title.setVisible(bool(possible))
-        self.possible_title.setText(
-            f"疑似匹配（{len(possible)} 条，请逐条确认或排除）" if possible else "疑似匹配"
-        )
-        names = {h["hit_id"]: h["name"] for h in hits}
-        self.measures.set_measures(
-            record["measures"],
-            lambda m: f"{m['category']}　·　{names.get(m.get('hit_id'), '')}",
-        )
+        possible, rejected = record["possible"], record.get("rejected") or []
+        self.possible.set_possible(possible, editable, rejected)
+        self.possible.setVisible(bool(possible or rejected))
+        self.possible_title.setVisible(bool(possible or rejected))
+        counts = [f"{len(possible)} 条，请逐条确认或排除"] if possible else []
+        counts += [f"已排除 {len(rejected)} 条"] if rejected else []
+        self.possible_title.setText(f"疑似匹配（{'；'.join(counts)}）")
+        self.measures.set_measures(record["measures"], lambda m: measures_title(m, hits))
         count = self.measures.measures_model.measure_count()
         self.measures_title.setText(
             f"{record['department']}应实施的措施（{count} 项）"
@@ -497,13 +508,15 @@ class CheckView(QWidget):
         active = active_hits(record)
         related = related_subjects(record)
         subject = active[0]["name"] if active else (record.get("name") or masked_query(record))
-        parts = []
+        parts = [f"注意：{warning}" for warning in record.get("warnings") or []]
         if record["status"] == "listed":
             lists = sorted({h["list"] for h in active})
             parts.append(
                 f"“{subject}”在 {len(lists)} 个名单中有 {len(active)} 条有效记录，"
                 f"本部门应实施措施 {len(record['measures'])} 项"
             )
+            if record.get("advice"):
+                parts.append(record["advice"].rstrip("。"))
         elif record["status"] == "possible_match":
             parts.append(
                 f"没有完全一致的记录，但有 {len(record['possible'])} 条相似记录，请逐条核实"
@@ -512,7 +525,7 @@ class CheckView(QWidget):
             lists = len(record["data_versions"]["lists"])
             parts.append(f"经核查，“{subject}”未列入已导入的 {lists} 个名单")
         if related:
-            parts.append(f"另有 {len(related)} 个关联单位（法定代表人同名）")
+            parts.append(f"另有 {len(related)} 个关联单位（法定代表人同名，不计为命中）")
         parts.append(f"核查记录 {record['record_number']}，第 {record['version']} 版")
         return "；".join(parts) + "。"
 
@@ -550,7 +563,6 @@ class CheckView(QWidget):
                 action=choice.action,
                 reason=choice.reason,
                 note=choice.note,
-                hit_id=measure.get("hit_id"),
             )
             for _, measure in chosen
         ]
@@ -595,19 +607,20 @@ class CheckView(QWidget):
         self.record_changed.emit(record)
 
     def reject_possible(self, hit_id: Any) -> None:
-        from desktop_app.services import admin
+        """The clerk rejects a possible match: a new version with it among the rejected."""
+        from desktop_app.services import records
 
         if self.record is None:
             return
-        name = next((p["name"] for p in self.record["possible"] if p["hit_id"] == hit_id), "")
         try:
-            admin.reject_possible_match(
-                self.session.ctx, self.session.user, self.record["record_number"], hit_id, name
+            record = records.reject_possible_match(
+                self.session.ctx, self.session.user, self.record["record_number"], hit_id
             )
         except AppError as error:
             show_error(self, error)
             return
-        self.possible.mark_rejected(hit_id)
+        self.show_record(record, editable=True)
+        self.record_changed.emit(record)
 
     # -- printing ------------------------------------------------------------------------
     def print_record(self, save_only: bool) -> None:

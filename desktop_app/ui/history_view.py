@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.errors import AppError
 from desktop_app.models.labels import STATUS_TEXT
-from desktop_app.models.record_types import masked_query
+from desktop_app.models.record_types import active_hits, masked_query
 from desktop_app.ui.check_view import Session
 from desktop_app.ui.widgets import CopyableTableView, hint, section_title, show_error
 
@@ -128,7 +128,7 @@ class HistoryView(QWidget):
             return
         self.records_model.removeRows(0, self.records_model.rowCount())
         for record in reversed(found):  # newest first
-            active = sum(1 for h in record["hits"] if h["active"] and h["match"] != "related")
+            active = len(active_hits(record))
             self.records_model.appendRow(
                 _row(
                     [

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget
 from desktop_app import APP_NAME, __version__
 from desktop_app.models.labels import ROLE_TEXT
 from desktop_app.services import accounts
+from desktop_app.services.check import only_demo_lists
 from desktop_app.ui.check_view import CheckView, Session
 from desktop_app.ui.history_view import HistoryView, local_time
 from desktop_app.ui.workers import CheckRunner, TaskRunner
@@ -125,7 +126,7 @@ class MainWindow(QMainWindow):
         self.versions.setText(short)
         self.versions.setToolTip(full)
         lists = ctx.lists.data_versions()
-        self.session.demo = bool(lists) and all("演示数据" in item["list"] for item in lists)
+        self.session.demo = only_demo_lists(lists)
         self.demo_badge.setVisible(self.session.demo)
 
     def say(self, text: str) -> None:

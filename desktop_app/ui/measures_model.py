@@ -1,9 +1,10 @@
 """The measures table: measure dicts (from the catalog or a check record) grouped by category.
 
-`MeasuresModel` is a flat table whose rows are either a group heading (one category of one
-hit: "失信被执行人 · 韦小宝 · 5 项") or a measure. `MeasuresFilter` keeps the measures whose
-text, basis, label, initiator or category contain the filter text, and the headings of the
-groups that still have a measure. The view spans heading rows over all columns.
+`MeasuresModel` is a flat table whose rows are either a group heading (one category of the
+hits the measures come from: "失信被执行人 · 韦小宝（5 项）") or a measure. `MeasuresFilter`
+keeps the measures whose text, basis, label, initiator or category contain the filter text,
+and the headings of the groups that still have a measure. The view spans heading rows over
+all columns.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ class _Row:
 
 
 class MeasuresModel(QAbstractTableModel):
-    """Measures grouped by (hit, category); the feedback column shows each measure's state."""
+    """Measures grouped by (hits, category); the feedback column shows each measure's state."""
 
     def __init__(self, show_feedback: bool = True, parent: Any = None) -> None:
         super().__init__(parent)
@@ -79,14 +80,15 @@ class MeasuresModel(QAbstractTableModel):
         measures: Sequence[dict[str, Any]],
         group_title: Callable[[dict[str, Any]], str] | None = None,
     ) -> None:
-        """Show `measures` (in their order, grouped by hit and category).
+        """Show `measures` (in their order, grouped by the hits they come from and category).
 
         `group_title(measure)` names a group; by default the category.
         """
         title_of = group_title or (lambda m: m["category"])
         groups: dict[tuple[Any, str], list[int]] = {}
         for position, measure in enumerate(measures):
-            groups.setdefault((measure.get("hit_id"), measure["category"]), []).append(position)
+            tied = tuple(measure.get("hit_ids") or [measure.get("hit_id")])
+            groups.setdefault((tied, measure["category"]), []).append(position)
         self.beginResetModel()
         self._rows = []
         for number, positions in enumerate(groups.values()):

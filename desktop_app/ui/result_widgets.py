@@ -132,9 +132,12 @@ class ResultBanner(QFrame):
         self.title.setText(f"正在核查“{query}”，请稍候")
         self.detail.setVisible(False)
 
-    def show_status(self, status: str, title: str, detail: str) -> None:
-        """`status` is the engine's (listed, not_listed, possible_match, invalid_input)."""
+    def show_status(self, status: str, title: str, detail: str, warned: bool = False) -> None:
+        """`status` is the engine's (listed, not_listed, possible_match, invalid_input);
+        `warned`: the result carries warnings, so "not listed" is not shown as all clear."""
         look = theme.STATUS_LOOK[status]
+        if warned and status == "not_listed":
+            look = theme.UNRELIABLE_LOOK
         self.status = status
         self.icon.set_shape(look.icon, look.foreground)
         self._paint(look.background, look.foreground, 34)
@@ -279,7 +282,8 @@ POSSIBLE_COLUMNS = ("相似度", "主体", "名单记录", "理由")
 
 
 class PossibleModel(_TableModel):
-    """Near misses the clerk must confirm or reject; rejected ones stay visible, greyed."""
+    """Near misses the clerk must confirm or reject; rejected ones (from the record's later
+    versions) stay visible below them, greyed."""
 
     columns = POSSIBLE_COLUMNS
 
@@ -287,17 +291,13 @@ class PossibleModel(_TableModel):
         super().__init__(parent)
         self.rejected: set[Any] = set()
 
-    def set_possible(self, possible: Sequence[dict[str, Any]]) -> None:
+    def set_possible(
+        self, possible: Sequence[dict[str, Any]], rejected: Sequence[dict[str, Any]] = ()
+    ) -> None:
         self.beginResetModel()
-        self.rows = list(possible)
-        self.rejected = set()
+        self.rows = [*possible, *rejected]
+        self.rejected = {row["hit_id"] for row in rejected}
         self.endResetModel()
-
-    def mark_rejected(self, hit_id: Any) -> None:
-        self.rejected.add(hit_id)
-        if self.rows:
-            last = self.index(len(self.rows) - 1, len(self.columns) - 1)
-            self.dataChanged.emit(self.index(0, 0), last)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -355,10 +355,15 @@ class PossiblePanel(QWidget):
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
         self._update_buttons()
 
-    def set_possible(self, possible: Sequence[dict[str, Any]], editable: bool) -> None:
-        self.model.set_possible(possible)
+    def set_possible(
+        self,
+        possible: Sequence[dict[str, Any]],
+        editable: bool,
+        rejected: Sequence[dict[str, Any]] = (),
+    ) -> None:
+        self.model.set_possible(possible, rejected)
         self.editable = editable
-        if possible:
+        if possible or rejected:
             self.table.selectRow(0)
         self._update_buttons()
 
@@ -374,10 +379,6 @@ class PossiblePanel(QWidget):
         usable = usable and hit_id not in self.model.rejected
         self.confirm_button.setEnabled(usable)
         self.reject_button.setEnabled(usable)
-
-    def mark_rejected(self, hit_id: Any) -> None:
-        self.model.mark_rejected(hit_id)
-        self._update_buttons()
 
     def _emit(self, signal: Any) -> None:
         hit_id = self.current_hit_id()

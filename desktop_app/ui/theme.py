@@ -41,6 +41,9 @@ STATUS_LOOK: dict[str, StatusLook] = {
     "possible_match": StatusLook("#f2b01e", "#1c1c1c", "question"),
     "invalid_input": StatusLook("#4a4f57", "#ffffff", "pencil"),
 }
+# A "not listed" that cannot be relied on (no list imported, demo lists only): never the
+# all-clear green.
+UNRELIABLE_LOOK = StatusLook("#f2b01e", "#1c1c1c", "question")
 
 # Feedback actions in the measures table.
 FEEDBACK_COLOURS = {
