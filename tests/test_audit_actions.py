@@ -117,3 +117,7 @@ def test_every_logged_action_has_a_chinese_name() -> None:
     missing = {action: modules for action, modules in actions.items() if action not in ACTION_TEXT}
     assert missing == {}
     assert all(audit.action_text(action) != action for action in actions)
+
+
+def test_every_chinese_action_name_is_for_an_action_that_is_logged() -> None:
+    assert set(ACTION_TEXT) - set(logged_actions()) == set()

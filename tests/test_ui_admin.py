@@ -247,3 +247,89 @@ def test_catalog_browser_lists_departments_measures_and_anomalies(
     rows = browser.anomalies_model.rowCount()
     assert 0 < rows < len(catalog.anomalies())
     assert all(browser.anomalies_model.item(r, 1).text().startswith("004_") for r in range(rows))
+
+
+def _select_user(panel, name: str) -> int:
+    row = next(r for r in range(panel.model.rowCount()) if panel.model.item(r, 0).text() == name)
+    panel.table.selectRow(row)
+    return row
+
+
+def test_users_changed_reset_disabled_and_enabled(
+    qtbot: QtBot,
+    office,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ui_helpers import PASSWORD
+
+    from desktop_app.errors import AuthenticationError
+    from desktop_app.services import accounts
+
+    window = office.open(qtbot, "admin")
+    ctx = office.launcher.ctx
+    window.admin_view.setCurrentWidget(window.admin_view.users)
+    panel = window.admin_view.users
+
+    _select_user(panel, "zhang")
+    panel.edit()
+    dialog = panel.dialog
+    assert dialog.name.isReadOnly() and dialog.name.text() == "zhang"
+    dialog.role.setCurrentIndex(dialog.role.findData("supervisor"))
+    dialog.display_name.clear()
+    type_text(qtbot, dialog.display_name, "张科长")
+    dialog.submit()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    changed = ctx.office.users.get("zhang")
+    assert (changed.role, changed.display_name) == ("supervisor", "张科长")
+
+    _select_user(panel, "zhang")
+    panel.reset_password()
+    dialog = panel.dialog
+    assert not dialog.own
+    qtbot.keyClicks(dialog.new, "short")
+    qtbot.keyClicks(dialog.repeat, "short")
+    dialog.submit()
+    assert "密码太短" in dialog.error.text()
+    dialog.new.clear()
+    dialog.repeat.clear()
+    qtbot.keyClicks(dialog.new, "zhang-new-pass")
+    qtbot.keyClicks(dialog.repeat, "zhang-new-pass")
+    dialog.submit()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert accounts.authenticate(ctx, "zhang", "zhang-new-pass").name == "zhang"
+
+    row = _select_user(panel, "zhang")
+    assert panel.disable_button.text() == "停用(&T)"
+    qtbot.mouseClick(panel.disable_button, Qt.MouseButton.LeftButton)
+    assert panel.model.item(row, 5).text() == "已停用"
+    with pytest.raises(AuthenticationError, match="已停用"):
+        accounts.authenticate(ctx, "zhang", "zhang-new-pass")
+    _select_user(panel, "zhang")
+    assert panel.disable_button.text() == "启用(&T)"
+    qtbot.mouseClick(panel.disable_button, Qt.MouseButton.LeftButton)
+    assert panel.model.item(row, 5).text() == "正常"
+
+    # The only admin cannot disable themselves: the service's message, nothing changed.
+    shown = []
+    monkeypatch.setattr("desktop_app.ui.admin_view.show_error", lambda _, e: shown.append(e))
+    _select_user(panel, "admin")
+    qtbot.mouseClick(panel.disable_button, Qt.MouseButton.LeftButton)
+    assert "唯一在用的管理员" in shown[0].message
+    assert not ctx.office.users.get("admin").disabled
+    changes = ("user_changed", "password_reset", "user_disabled", "user_enabled")
+    assert [e["action"] for e in audit.entries(ctx) if e["action"] in changes] == list(changes)
+
+    # Anyone changes their own password from the main window, old password first.
+    window.change_password()
+    own = window.password_dialog
+    assert own.own
+    qtbot.keyClicks(own.old, "not-the-password")
+    qtbot.keyClicks(own.new, "admin-new-pass")
+    qtbot.keyClicks(own.repeat, "admin-new-pass")
+    own.submit()
+    assert "原密码不正确" in own.error.text()
+    own.old.clear()
+    qtbot.keyClicks(own.old, PASSWORD)
+    own.submit()
+    assert own.result() == own.DialogCode.Accepted
+    assert accounts.authenticate(ctx, "admin", "admin-new-pass").name == "admin"

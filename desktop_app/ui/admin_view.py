@@ -334,26 +334,36 @@ class ListsPanel(QWidget):
 USER_COLUMNS = ("用户名", "姓名", "角色", "地区", "部门", "状态")
 
 
-class AddUserDialog(QDialog):
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+class UserDialog(QDialog):
+    """Add a user (name, display name, role, department, initial password), or change an
+    existing one's display name, role and department (`existing`: a row of `list_users`)."""
+
+    def __init__(
+        self,
+        session: Session,
+        existing: dict[str, Any] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         from desktop_app.models.labels import ROLE_TEXT
 
         super().__init__(parent)
         self.session = session
+        self.existing = existing
         self.user: Any = None
-        self.setWindowTitle("添加用户")
-        self.name = QLineEdit()
-        self.display_name = QLineEdit()
+        self.jurisdiction = (existing or {}).get("jurisdiction") or session.jurisdiction
+        self.setWindowTitle(f"修改用户“{existing['name']}”" if existing else "添加用户")
+        self.name = QLineEdit((existing or {}).get("name", ""))
+        self.name.setReadOnly(existing is not None)
+        self.display_name = QLineEdit((existing or {}).get("display_name", ""))
         self.role = QComboBox()
         for code, text in ROLE_TEXT.items():
             self.role.addItem(text, code)
+        if existing:
+            self.role.setCurrentIndex(self.role.findData(existing["role"]))
         self.department = SearchableComboBox()
         self.department.set_entries(
-            (
-                (d["name"], d["aliases"])
-                for d in session.ctx.catalog.departments(session.jurisdiction)
-            ),
-            current=session.department,
+            ((d["name"], d["aliases"]) for d in session.ctx.catalog.departments(self.jurisdiction)),
+            current=(existing or {}).get("department") or session.department,
         )
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -366,14 +376,15 @@ class AddUserDialog(QDialog):
         form.addRow("用户名(&U)", self.name)
         form.addRow("姓名(&M)", self.display_name)
         form.addRow("角色(&R)", self.role)
-        form.addRow(f"部门（{session.jurisdiction}）(&D)", self.department)
-        form.addRow("初始密码(&P)", self.password)
-        form.addRow("再次输入密码", self.password2)
+        form.addRow(f"部门（{self.jurisdiction}）(&D)", self.department)
+        if existing is None:
+            form.addRow("初始密码(&P)", self.password)
+            form.addRow("再次输入密码", self.password2)
         form.addRow(self.error)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("添加")
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("保存" if existing else "添加")
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
         buttons.accepted.connect(self.submit)
         buttons.rejected.connect(self.reject)
@@ -382,20 +393,34 @@ class AddUserDialog(QDialog):
     def submit(self) -> None:
         from desktop_app.services import accounts
 
-        if self.password.text() != self.password2.text():
-            self.error.setText("两次输入的密码不一致，请重新输入。")
-            return
+        ctx, actor = self.session.ctx, self.session.user
+        department = self.department.value() or self.department.currentText().strip()
+        display_name = self.display_name.text().strip() or None
         try:
-            self.user = accounts.add_user(
-                self.session.ctx,
-                self.session.user,
-                self.name.text().strip(),
-                self.password.text(),
-                role=self.role.currentData(),
-                department=self.department.value() or self.department.currentText().strip(),
-                jurisdiction=self.session.jurisdiction,
-                display_name=self.display_name.text().strip() or None,
-            )
+            if self.existing is not None:
+                self.user = accounts.update_user(
+                    ctx,
+                    actor,
+                    self.existing["name"],
+                    role=self.role.currentData(),
+                    department=department,
+                    jurisdiction=self.jurisdiction,
+                    display_name=display_name,
+                )
+            elif self.password.text() != self.password2.text():
+                self.error.setText("两次输入的密码不一致，请重新输入。")
+                return
+            else:
+                self.user = accounts.add_user(
+                    ctx,
+                    actor,
+                    self.name.text().strip(),
+                    self.password.text(),
+                    role=self.role.currentData(),
+                    department=department,
+                    jurisdiction=self.jurisdiction,
+                    display_name=display_name,
+                )
         except AppError as error:
             self.error.setText(error.message)
             return
@@ -403,30 +428,53 @@ class AddUserDialog(QDialog):
 
 
 class UsersPanel(QWidget):
+    """Every account with its role, department and state; add, change, reset a password,
+    unlock, disable and enable (each through the accounts service, audited)."""
+
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
         self.table, self.model = _table(USER_COLUMNS, 4)
+        self.users: list[dict[str, Any]] = []
         add = QPushButton("添加用户(&A)…")
         add.clicked.connect(self.add)
-        self.unlock_button = QPushButton("解锁所选用户(&L)")
+        self.edit_button = QPushButton("修改(&E)…")
+        self.edit_button.clicked.connect(self.edit)
+        self.password_button = QPushButton("重置密码(&R)…")
+        self.password_button.clicked.connect(self.reset_password)
+        self.unlock_button = QPushButton("解锁(&L)")
         self.unlock_button.clicked.connect(self.unlock)
+        self.disable_button = QPushButton("停用(&T)")
+        self.disable_button.clicked.connect(self.toggle_disabled)
         top = QHBoxLayout()
         top.addWidget(section_title("用户"))
         top.addStretch(1)
-        top.addWidget(add)
-        top.addWidget(self.unlock_button)
+        for button in (
+            add,
+            self.edit_button,
+            self.password_button,
+            self.unlock_button,
+            self.disable_button,
+        ):
+            top.addWidget(button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(hint("连续 5 次输错密码的账户锁定 15 分钟；管理员可提前解锁。"))
+        layout.addWidget(
+            hint(
+                "连续 5 次输错密码的账户锁定 15 分钟，管理员可提前解锁或重置密码。"
+                "停用的账户不能登录，其核查记录和日志保留；至少要保留一个在用的管理员。"
+            )
+        )
         layout.addWidget(self.table, 1)
-        self.dialog: AddUserDialog | None = None
+        self.dialog: QDialog | None = None
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
+        self._update_buttons()
 
     def refresh(self) -> None:
         from desktop_app.services import accounts
 
         try:
-            users = accounts.list_users(self.session.ctx, self.session.user)
+            self.users = accounts.list_users(self.session.ctx, self.session.user)
         except AppError as error:
             show_error(self, error)
             return
@@ -439,30 +487,81 @@ class UsersPanel(QWidget):
                     u["role_text"],
                     u["jurisdiction"] or "",
                     u["department"] or "",
-                    f"已锁定（至 {local_time(u['locked_until'])}）" if u["locked"] else "正常",
+                    _user_state(u),
                 ]
-                for u in users
+                for u in self.users
             ],
         )
+        self._update_buttons()
+
+    def selected(self) -> dict[str, Any] | None:
+        index = self.table.currentIndex()
+        if not index.isValid() or index.row() >= len(self.users):
+            return None
+        return self.users[index.row()]
+
+    def _update_buttons(self) -> None:
+        user = self.selected()
+        for button in (self.edit_button, self.password_button, self.disable_button):
+            button.setEnabled(user is not None)
+        self.unlock_button.setEnabled(user is not None and user["locked"])
+        self.disable_button.setText("启用(&T)" if user and user["disabled"] else "停用(&T)")
+
+    def _open(self, dialog: QDialog) -> None:
+        self.dialog = dialog
+        dialog.accepted.connect(self.refresh)
+        dialog.open()
 
     def add(self) -> None:
-        self.dialog = AddUserDialog(self.session, self)
-        self.dialog.accepted.connect(self.refresh)
-        self.dialog.open()
+        self._open(UserDialog(self.session, None, self))
+
+    def edit(self) -> None:
+        user = self.selected()
+        if user is not None:
+            self._open(UserDialog(self.session, user, self))
+
+    def reset_password(self) -> None:
+        from desktop_app.ui.dialogs import PasswordDialog
+
+        user = self.selected()
+        if user is not None:
+            self._open(PasswordDialog(self.session.ctx, self.session.user, user["name"], self))
 
     def unlock(self) -> None:
         from desktop_app.services import accounts
 
-        index = self.table.currentIndex()
-        if not index.isValid():
+        user = self.selected()
+        if user is None:
             return
-        name = self.model.item(index.row(), 0).text()
         try:
-            accounts.unlock_user(self.session.ctx, self.session.user, name)
+            accounts.unlock_user(self.session.ctx, self.session.user, user["name"])
         except AppError as error:
             show_error(self, error)
             return
         self.refresh()
+
+    def toggle_disabled(self) -> None:
+        from desktop_app.services import accounts
+
+        user = self.selected()
+        if user is None:
+            return
+        try:
+            accounts.set_user_disabled(
+                self.session.ctx, self.session.user, user["name"], not user["disabled"]
+            )
+        except AppError as error:
+            show_error(self, error)
+            return
+        self.refresh()
+
+
+def _user_state(user: dict[str, Any]) -> str:
+    if user["disabled"]:
+        return "已停用"
+    if user["locked"]:
+        return f"已锁定（至 {local_time(user['locked_until'])}）"
+    return "正常"
 
 
 # --------------------------------------------------------------------------- certificate

@@ -1,4 +1,4 @@
-"""First start (setup) and login."""
+"""First start (setup), login, and changing or resetting a password."""
 
 from __future__ import annotations
 
@@ -228,4 +228,60 @@ class LoginDialog(QDialog):
             return
         finally:
             QGuiApplication.restoreOverrideCursor()
+        self.accept()
+
+
+class PasswordDialog(QDialog):
+    """A user changes their own password (old one first); an admin resets another user's.
+
+    The rules (length, the old password, who may reset) are the accounts service's; its
+    message is shown in red and nothing changes.
+    """
+
+    def __init__(
+        self, ctx: AppContext, actor: Any, name: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.actor = actor
+        self.name = name
+        self.own = actor.name == name
+        self.setWindowTitle("修改密码" if self.own else f"重置用户“{name}”的密码")
+        self.old = _password_field()
+        self.new = _password_field()
+        self.repeat = _password_field()
+        self.error = _error_label()
+        form = QFormLayout(self)
+        if self.own:
+            form.addRow("原密码(&O)", self.old)
+        else:
+            form.addRow(hint("重置后该用户用新密码登录；如账户已锁定，同时解除锁定。"))
+        form.addRow("新密码(&N)", self.new)
+        form.addRow("再次输入新密码", self.repeat)
+        form.addRow(self.error)
+        buttons = QDialogButtonBox()
+        ok = buttons.addButton(
+            "修改" if self.own else "重置", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        ok.setProperty("primary", True)
+        buttons.addButton("取消", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.setMinimumWidth(420)
+        (self.old if self.own else self.new).setFocus()
+
+    def submit(self) -> None:
+        from desktop_app.services import accounts
+
+        if self.new.text() != self.repeat.text():
+            _say(self.error, "两次输入的新密码不一致，请重新输入。")
+            return
+        try:
+            accounts.change_password(
+                self.ctx, self.actor, self.name, self.new.text(), old_password=self.old.text()
+            )
+        except AppError as error:
+            _say(self.error, error.message)
+            return
         self.accept()

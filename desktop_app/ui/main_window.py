@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QPushButton, QTabWidget
 
 from desktop_app import APP_NAME, __version__
 from desktop_app.models.labels import ROLE_TEXT
@@ -37,6 +37,7 @@ SHORTCUTS = (
     ("F5", "刷新记录列表或审计统计"),
     ("Ctrl+E", "导出审计报告"),
     ("Ctrl+I", "导入名单（管理）"),
+    ("Ctrl+Shift+K", "修改本人密码"),
     ("F1", "显示本快捷键列表"),
     ("Ctrl+Q", "退出"),
 )
@@ -104,8 +105,14 @@ class MainWindow(QMainWindow):
             "当前名单是程序自带的合成演示数据（非真实人员或单位）。导入正式名单后不再显示。"
         )
         self.message = QLabel()
+        self.password_button = QPushButton("修改密码…")
+        self.password_button.setFlat(True)
+        self.password_button.setToolTip("修改本人的登录密码（Ctrl+Shift+K）")
+        self.password_button.clicked.connect(self.change_password)
+        self.password_dialog: Any = None
         bar = self.statusBar()
         bar.addWidget(self.who)
+        bar.addWidget(self.password_button)
         bar.addWidget(self.message, 1)
         bar.addPermanentWidget(self.demo_badge)
         bar.addPermanentWidget(self.versions)
@@ -114,6 +121,7 @@ class MainWindow(QMainWindow):
         for number in range(1, 5):
             QShortcut(QKeySequence(f"Ctrl+{number}"), self, lambda n=number: self.show_tab(n - 1))
         QShortcut(QKeySequence("F1"), self, self.show_shortcuts)
+        QShortcut(QKeySequence("Ctrl+Shift+K"), self, self.change_password)
         QShortcut(QKeySequence("Ctrl+Q"), self, self.close)
         self.setAcceptDrops(True)
         self.resize(1366, 768)
@@ -162,6 +170,15 @@ class MainWindow(QMainWindow):
         self.raise_()
         self.activateWindow()
         self.say("信用核查台已在运行：已切换到此窗口。")
+
+    def change_password(self) -> None:
+        """The logged-in user changes their own password (the old one first)."""
+        from desktop_app.ui.dialogs import PasswordDialog
+
+        user = self.session.user
+        self.password_dialog = PasswordDialog(self.session.ctx, user, user.name, self)
+        self.password_dialog.accepted.connect(lambda: self.say("密码已修改，下次登录请用新密码。"))
+        self.password_dialog.open()
 
     def show_shortcuts(self) -> None:
         rows = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in SHORTCUTS)
