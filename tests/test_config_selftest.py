@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from desktop_app.cli import selftest
 from desktop_app.context import AppContext
+from desktop_app.models import names
 
 
 def run(ctx: AppContext, steps: list[str]) -> dict:
@@ -54,6 +56,29 @@ def test_window_step_loads_the_font_offscreen(tmp_path) -> None:
     report = run(AppContext(data_dir=tmp_path), ["window"])
     assert report["ok"] is True, report
     assert "Droid Sans Fallback" in report["steps"][0]["detail"]
+    assert "14 个界面模块可加载" in report["steps"][0]["detail"]
+
+
+def test_window_step_fails_when_a_qt_module_the_window_imports_is_missing(
+    tmp_path, monkeypatch
+) -> None:
+    # As in a bundle whose spec excluded PySide6.QtNetwork (the single-instance socket).
+    monkeypatch.setitem(sys.modules, "PySide6.QtNetwork", None)
+    monkeypatch.delitem(sys.modules, "desktop_app.ui.app")
+    report = run(AppContext(data_dir=tmp_path), ["window"])
+    assert report["ok"] is False
+    assert "PySide6.QtNetwork" in report["steps"][0]["detail"]
+
+
+def test_matching_step_recognises_ids_and_names(tmp_path, monkeypatch) -> None:
+    report = run(AppContext(data_dir=tmp_path), ["matching"])
+    assert report["ok"] is True, report
+    assert "繁体转简体可用" in report["steps"][0]["detail"]
+    # Without OpenCC's data a traditional name no longer finds its listing: said.
+    monkeypatch.setattr(names, "normalize_name", lambda text: text)
+    report = run(AppContext(data_dir=tmp_path), ["matching"])
+    assert report["ok"] is False
+    assert "OpenCC 数据缺失" in report["steps"][0]["detail"]
 
 
 def test_configured_certificate_must_exist(tmp_path, monkeypatch) -> None:

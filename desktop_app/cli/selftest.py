@@ -2,7 +2,10 @@
 
 Run by IT after installing (and by CI on the installed package): it reads the configuration,
 opens the measure catalog, checks that the data folder is writable and its databases intact,
-loads the Chinese font (for PDFs and for the window), then renders, signs and verifies a
+loads the Chinese font (for PDFs and for the window), recognises a specimen ID, credit code
+and traditional-character name (the data files of python-stdnum, OpenCC and pypinyin that a
+bundle must carry), imports every module of the window (a bundle that left out a Qt module
+the window needs fails here, not on a clerk's desk), then renders, signs and verifies a
 specimen check record in a temporary folder (never with the department's real key). The exit
 status is non-zero when any step fails. Works the same from a checkout and frozen.
 """
@@ -10,7 +13,9 @@ status is non-zero when any step fails. Works the same from a checkout and froze
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
+import pkgutil
 import sys
 import tempfile
 import time
@@ -31,6 +36,7 @@ STEPS: dict[str, str] = {
     "catalog": "措施目录",
     "data_dir": "数据目录",
     "font": "中文字体",
+    "matching": "证件与名称识别",
     "window": "界面组件",
     "sign": "生成并签名核查记录",
     "verify": "验证签名",
@@ -38,6 +44,12 @@ STEPS: dict[str, str] = {
 
 # The specimen record is signed for this department when the configuration names none.
 _SPECIMEN_PLACE = ("昆山市", "市市场监督管理局")
+# Synthetic inputs for the matching step: a resident ID and a credit code with valid check
+# characters, a company name in traditional characters, and two homophone person names.
+_SPECIMEN_ID = "320583198503171231"
+_SPECIMEN_USCC = "91320583MA1MXXXXXY"
+_TRADITIONAL_NAME = ("柳州市鑫源貿易有限公司", "柳州市鑫源贸易有限公司")
+_HOMOPHONES = ("张伟", "章伟")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -78,6 +90,7 @@ def run_selftest(ctx: AppContext, steps: list[str] | None = None) -> dict[str, A
         "catalog": lambda: _catalog(ctx),
         "data_dir": lambda: _data_dir(ctx),
         "font": _font,
+        "matching": _matching,
         "window": _window,
         "sign": lambda: _sign(ctx, state),
         "verify": lambda: _verify(state),
@@ -169,19 +182,43 @@ def _font() -> str:
     return f"{path.name}（{path.stat().st_size / 2**20:.1f} MB）可用于 PDF"
 
 
+def _matching() -> str:
+    from desktop_app.models import identifiers, names
+
+    for value, kind in ((_SPECIMEN_ID, "resident_id"), (_SPECIMEN_USCC, "uscc")):
+        parsed = identifiers.parse_query(value)
+        if parsed.error or parsed.kind.value != kind:
+            raise AppError(f"无法识别样例证件号码 {value}（{parsed.error or parsed.kind.value}）。")
+    traditional, simplified = _TRADITIONAL_NAME
+    if names.normalize_name(traditional) != names.normalize_name(simplified):
+        raise AppError("繁体字名称未能转换为简体（OpenCC 数据缺失），繁体写法的名称将查不到。")
+    shared = set(names.fuzzy_keys(_HOMOPHONES[0])) & set(names.fuzzy_keys(_HOMOPHONES[1]))
+    if not shared:
+        raise AppError("同音字的疑似匹配不可用（拼音数据缺失），同音错字将查不到。")
+    return "身份证号码和统一社会信用代码校验可用；繁体转简体可用；同音字疑似匹配可用"
+
+
 def _window() -> str:
     # Offscreen unless told otherwise: a self-test must not open windows on a clerk's screen.
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtGui import QFontDatabase
     from PySide6.QtWidgets import QApplication
 
+    # The start-up module and every screen (some are imported only when first shown), with
+    # the Qt modules and services they use: a bundle missing one fails here, not on a
+    # clerk's desk. No window is created.
+    import desktop_app.ui
+
+    screens = [info.name for info in pkgutil.iter_modules(desktop_app.ui.__path__)]
+    for name in screens:
+        importlib.import_module(f"desktop_app.ui.{name}")
     # A widgets application, as the window uses (and one that a later window can reuse).
     app = QApplication.instance() or QApplication([sys.argv[0]])
     font_id = QFontDatabase.addApplicationFont(str(paths.cjk_font_path()))
     families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
     if not families:
         raise AppError("界面无法加载中文字体，窗口中的汉字会显示为方框。")
-    return f"Qt 平台 {app.platformName()}，界面字体 {families[0]}"
+    return f"{len(screens)} 个界面模块可加载；Qt 平台 {app.platformName()}，界面字体 {families[0]}"
 
 
 @contextmanager
