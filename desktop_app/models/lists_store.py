@@ -30,12 +30,13 @@ from __future__ import annotations
 
 import datetime
 import json
+import operator
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from desktop_app.errors import UsageError
 from desktop_app.models import db, names
@@ -137,7 +138,7 @@ MIGRATIONS: tuple[str, ...] = (
 # Tables whose secondary indexes a bulk load drops and rebuilds in the same transaction.
 BULK_TABLES = ("listings", "fuzzy_keys")
 
-# Columns a caller provides for each row of an import, in this order (`ListingRow`).
+# Columns a caller provides for each row of an import, in this order.
 ROW_COLUMNS = (
     "record_key",
     "name",
@@ -158,7 +159,7 @@ ROW_COLUMNS = (
     "fields",
 )
 
-_LISTED_AT, _REVOKED_AT = ROW_COLUMNS.index("listed_on"), ROW_COLUMNS.index("revoked_on")
+LISTED_AT, REVOKED_AT = ROW_COLUMNS.index("listed_on"), ROW_COLUMNS.index("revoked_on")
 
 # Columns that a listing dict returned by the lookups carries.
 LISTING_SELECT = (
@@ -197,28 +198,6 @@ IMPORT_CACHE_KIB = 256 * 1024
 SEEN_CORES_LIMIT = 2_000_000
 
 
-class ListingRow(NamedTuple):
-    """One accepted row of an import, ready for storage (fields as in `ROW_COLUMNS`)."""
-
-    record_key: str
-    name: str
-    name_norm: str
-    name_core: str | None
-    subject_type: str
-    id_kind: str
-    id_value: str | None
-    id_key: str | None
-    legal_rep_norm: str | None
-    case_no: str | None
-    court: str | None
-    listed_on: str | None
-    revoked_on: str | None
-    source_row: int
-    row_hash: int
-    formula_flag: int
-    fields: str
-
-
 @dataclass
 class ImportCounts:
     """What an import did to a list; `duplicates` are (row, first row with the same key)."""
@@ -241,8 +220,11 @@ def _now() -> str:
 
 def is_active(listing: Mapping[str, Any], as_of: str) -> bool:
     """True when a listing is in force on `as_of` (ISO date): listed by then, not revoked."""
-    listed_on = listing.get("listed_on")
-    revoked_on = listing.get("revoked_on")
+    return in_force(listing.get("listed_on"), listing.get("revoked_on"), as_of)
+
+
+def in_force(listed_on: str | None, revoked_on: str | None, as_of: str) -> bool:
+    """`is_active` of a listing's two dates (ISO dates or None)."""
     if listed_on and listed_on > as_of:
         return False
     return not (revoked_on and revoked_on <= as_of)
@@ -630,11 +612,13 @@ class ImportSession:
         self.bulk = not self.has_listings and self.store.listing_count() < max(expected_rows, 1)
         if self.bulk:
             self._drop_indexes()
+            # Rows that arrive revoked are marked revoked by this version as they are stored.
             self._insert_sql = (
-                f"INSERT INTO listings ({', '.join(ROW_COLUMNS)}, list_id, added_version_id)"
-                " VALUES ("
-                + ", ".join("?" for _ in ROW_COLUMNS)
-                + f", {self.list_id}, {self.version_id})"
+                f"INSERT INTO listings ({', '.join(ROW_COLUMNS)}, list_id, added_version_id,"
+                " revoked_version_id) VALUES ("
+                + ", ".join(f"?{i}" for i in range(1, len(ROW_COLUMNS) + 1))
+                + f", {self.list_id}, {self.version_id},"
+                f" CASE WHEN ?{REVOKED_AT + 1} IS NULL THEN NULL ELSE {self.version_id} END)"
             )
         else:
             conn.execute("DROP TABLE IF EXISTS temp.import_rows")
@@ -666,41 +650,55 @@ class ImportSession:
         self,
         rows: Sequence[Sequence[Any]],
         fuzzy: Sequence[tuple[str, str]] | None = None,
+        not_in_force: int | None = None,
     ) -> None:
-        """Store a batch of accepted rows (`ListingRow`s or plain tuples in that order).
+        """Store a batch of accepted rows (tuples in the order of `ROW_COLUMNS`).
 
-        `fuzzy` are their `fuzzy_key_rows`, when the caller computed them (worker
-        processes do); otherwise a bulk load computes them here. A staged merge files the
-        keys of new names only, when it finishes.
+        `fuzzy` are the `fuzzy_keys` rows (key, name core) of the rows' name cores, when the
+        caller computed them (worker processes do); the rows of a core this import has
+        filed already are left out. Otherwise a bulk load computes them here, and a staged
+        merge files the keys of new names only, when it finishes. `not_in_force` is how many
+        of the rows are not in force on the import's date, when the caller counted them.
         """
         self.conn.executemany(self._insert_sql, rows)
         if not self.bulk:
             return
-        today, listed, revoked = self.today, _LISTED_AT, _REVOKED_AT
-        self._bulk_not_in_force += sum(
-            1 for r in rows if (r[revoked] and r[revoked] <= today) or (r[listed] or "") > today
-        )
+        if not_in_force is None:
+            not_in_force = sum(
+                1 for r in rows if not in_force(r[LISTED_AT], r[REVOKED_AT], self.today)
+            )
+        self._bulk_not_in_force += not_in_force
         if fuzzy is None:
             self._file_fuzzy_keys((r[3] or r[2], r[1]) for r in rows)
-        elif fuzzy:
-            self.conn.executemany(
-                "INSERT INTO fuzzy_keys (fuzzy_key, name_core) VALUES (?, ?)", fuzzy
-            )
+            return
+        # Set operations on the batch's cores: a common name arrives in many batches.
+        seen = self._seen_cores
+        cores = set(map(operator.itemgetter(1), fuzzy))
+        filed = cores & seen
+        if filed:
+            fuzzy = [pair for pair in fuzzy if pair[1] not in filed]
+        if len(seen) >= SEEN_CORES_LIMIT:
+            seen.clear()
+        seen |= cores
+        self._insert_fuzzy(fuzzy)
 
     def _file_fuzzy_keys(self, cores: Iterable[tuple[str, str]]) -> None:
-        """File the fuzzy keys of each (core, name) whose core this import has not seen."""
+        """File the fuzzy keys of each (core, name) whose core this import has not filed."""
         seen = self._seen_cores
-        batch = []
+        batch: list[tuple[str, str]] = []
         for core, name in cores:
             if core in seen:
                 continue
             if len(seen) >= SEEN_CORES_LIMIT:
                 seen.clear()
             seen.add(core)
-            batch.extend(fuzzy_key_rows(core, name))
-        if batch:
+            batch += [(key, core) for key in names.fuzzy_keys(name)]
+        self._insert_fuzzy(batch)
+
+    def _insert_fuzzy(self, rows: Sequence[tuple[str, str]]) -> None:
+        if rows:
             self.conn.executemany(
-                "INSERT INTO fuzzy_keys (fuzzy_key, name_core) VALUES (?, ?)", batch
+                "INSERT INTO fuzzy_keys (fuzzy_key, name_core) VALUES (?, ?)", rows
             )
 
     # Finishing -------------------------------------------------------------------------
@@ -775,11 +773,6 @@ class ImportSession:
     def _finish_bulk(self) -> ImportCounts:
         where, params = "list_id = ?", (self.list_id,)
         counts = ImportCounts(bulk_load=True)
-        self.conn.execute(
-            "UPDATE listings SET revoked_version_id = ?"
-            " WHERE list_id = ? AND revoked_on IS NOT NULL",
-            (self.version_id, self.list_id),
-        )
         counts.duplicates = []
         for sql in self._dropped_indexes:
             try:
@@ -922,11 +915,6 @@ class ImportSession:
             f" VALUES (?, {self.version_id}, ?, ?)",
             entries,
         )
-
-
-def fuzzy_key_rows(core: str, name: str) -> list[tuple[str, str]]:
-    """The `fuzzy_keys` rows that file a name core (keys computed from a name with it)."""
-    return [(key, core) for key in names.fuzzy_keys(name)]
 
 
 def _listing_json(row: sqlite3.Row) -> str:

@@ -3,7 +3,7 @@
 `import_list` reads an `.xlsx` workbook or a `.csv` file (UTF-8, UTF-8 with BOM, UTF-16 with
 BOM, or GBK/GB18030, detected), finds the header row of the standard 22-field push record of
 `004…txt` 附件1 (the catalog's `list_layout()`) or of a saved column mapping, validates and
-normalises every row (identifiers with `identifiers.normalize_id_cell`, names with `names`,
+normalises every row (identifiers with `identifiers.classify_id_cell`, names with `names`,
 dates in the usual written forms or as Excel serial numbers) and hands the accepted rows to
 `ListStore.importing`, which writes them in one transaction. Every refused row is reported
 with its row number (as a spreadsheet program shows it) and a Chinese reason.
@@ -22,9 +22,9 @@ from __future__ import annotations
 import codecs
 import collections
 import concurrent.futures
-import contextlib
 import csv
 import datetime
+import functools
 import gc
 import hashlib
 import io
@@ -48,10 +48,11 @@ from desktop_app.errors import ImportCancelledError, ListFileError, UsageError
 from desktop_app.models import identifiers, names
 from desktop_app.models.lists_store import (
     FIELD_SEPARATOR,
+    LISTED_AT,
+    REVOKED_AT,
     SEEN_CORES_LIMIT,
-    ListingRow,
     ListStore,
-    fuzzy_key_rows,
+    in_force,
 )
 
 # The standard fields with a role in matching and history, as named in 附件1.
@@ -309,10 +310,11 @@ class _HashingReader(io.RawIOBase):
 
 @dataclass
 class _Sheet:
-    """Rows of one sheet (or of the CSV file): (row number, cells)."""
+    """One sheet (or the CSV file): `read(count)` gives the cells of its next `count` rows
+    (fewer at its end), the rows numbered from 1 in the order they are read."""
 
     name: str | None
-    rows: Iterator[tuple[int, list[Any]]]
+    read: Callable[[int], list[list[Any]]]
     estimated_rows: int
 
 
@@ -361,44 +363,65 @@ class _CsvFile:
         self.delimiter = _csv_delimiter(head.lstrip("\ufeff"))
         lines = max(head.count("\n"), 1)
         self.estimated_rows = max(1, int(path.stat().st_size / max(len(sample) / lines, 1)))
+        self._raw: io.BufferedReader | None = None
         self._reader: _HashingReader | None = None
+        self._records: Iterator[list[str]] = iter(())
+        self._rows_read = 0
         self._complete = False
 
     def sheets(self) -> Iterator[_Sheet]:
-        yield _Sheet(None, self._rows(), self.estimated_rows)
+        yield _Sheet(None, self.read, self.estimated_rows)
 
-    def _rows(self) -> Iterator[tuple[int, list[Any]]]:
-        raw = open(self.path, "rb")  # noqa: SIM115 - closed in the finally below
-        try:
-            self._reader = _HashingReader(raw, refuse_nul=not self.codec.startswith("utf-16"))
+    def read(self, count: int) -> list[list[str]]:
+        """The cells of the next `count` records (fewer at the end of the file).
+
+        Records are taken from the csv module a block at a time; an error names the row
+        where it occurred, and a row with too many columns is refused before any later one.
+        """
+        if self._complete:
+            return []
+        if self._reader is None:
+            self._raw = open(self.path, "rb")  # noqa: SIM115 - closed at the end or on error
+            self._reader = _HashingReader(self._raw, refuse_nul=not self.codec.startswith("utf-16"))
             text = io.TextIOWrapper(
                 io.BufferedReader(self._reader, 1 << 20), encoding=self.codec, newline=""
             )
-            reader = csv.reader(text, delimiter=self.delimiter)
-            row_no = 0
-            previous_limit = csv.field_size_limit(MAX_CELL_CHARS)
-            try:
-                while True:
-                    try:
-                        cells = next(reader)
-                    except StopIteration:
-                        self._complete = True
-                        return
-                    except csv.Error as error:
-                        raise _csv_error(row_no + 1, error) from None
-                    except UnicodeDecodeError:
-                        raise ListFileError(
-                            f"第 {row_no + 1} 行附近的文字不是 {self.encoding_label} 编码，"
-                            "文件编码前后不一致。请用 Excel 或 WPS 重新另存为“CSV UTF-8”后再导入。"
-                        ) from None
-                    row_no += 1
-                    if len(cells) > MAX_COLUMNS:
-                        raise _too_many_columns(row_no, len(cells))
-                    yield row_no, cells
-            finally:
-                csv.field_size_limit(previous_limit)
+            self._records = csv.reader(text, delimiter=self.delimiter)
+        rows: list[list[str]] = []
+        previous_limit = csv.field_size_limit(MAX_CELL_CHARS)
+        try:
+            rows.extend(itertools.islice(self._records, count))
+        except (csv.Error, UnicodeDecodeError) as error:
+            self._check_columns(rows)
+            self._close()
+            row_no = self._rows_read + len(rows) + 1
+            if isinstance(error, csv.Error):
+                raise _csv_error(row_no, error) from None
+            raise ListFileError(
+                f"第 {row_no} 行附近的文字不是 {self.encoding_label} 编码，"
+                "文件编码前后不一致。请用 Excel 或 WPS 重新另存为“CSV UTF-8”后再导入。"
+            ) from None
+        except BaseException:
+            self._close()
+            raise
         finally:
-            raw.close()
+            csv.field_size_limit(previous_limit)
+        self._check_columns(rows)
+        self._rows_read += len(rows)
+        if len(rows) < count:
+            self._complete = True
+            self._close()
+        return rows
+
+    def _check_columns(self, rows: list[list[str]]) -> None:
+        if rows and max(map(len, rows)) > MAX_COLUMNS:
+            self._close()
+            at = next(i for i, cells in enumerate(rows) if len(cells) > MAX_COLUMNS)
+            raise _too_many_columns(self._rows_read + at + 1, len(rows[at]))
+
+    def _close(self) -> None:
+        if self._raw is not None:
+            self._raw.close()
 
     def sha256(self) -> str:
         """The file's SHA-256, hashed while the rows were read (all of them first)."""
@@ -568,10 +591,10 @@ class _XlsxFile:
                 raise ListFileError(
                     f"无法读取工作表“{name}”（{error}）。请用 Excel 或 WPS 重新另存为 .xlsx。"
                 ) from None
-            yield _Sheet(name, self._rows(sheet), sheet.height)
+            yield _Sheet(name, functools.partial(_take, self._rows(sheet)), sheet.height)
 
     @staticmethod
-    def _rows(sheet: Any) -> Iterator[tuple[int, list[Any]]]:
+    def _rows(sheet: Any) -> Iterator[list[Any]]:
         first_col = sheet.start[1] if sheet.start else 0
         # Merged ranges: every covered cell takes the value of the range's top-left cell.
         covered: dict[int, list[tuple[int, int, int]]] = {}
@@ -592,11 +615,15 @@ class _XlsxFile:
                     for c in range(max(c0, 0), min(c1 + 1, len(cells))):
                         if cells[c] in ("", None):
                             cells[c] = value
-            yield index + 1, cells
+            yield cells
 
     def sha256(self) -> str:
         with open(self.path, "rb") as handle:
             return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _take(rows: Iterator[list[Any]], count: int) -> list[list[Any]]:
+    return list(itertools.islice(rows, count))
 
 
 def _open_list_file(path: Path) -> _CsvFile | _XlsxFile:
@@ -690,7 +717,7 @@ _PERSON_MARKS = ("自然人", "个人")
 _ORGANIZATION_MARKS = ("法人", "组织", "企业", "单位", "公司", "个体")
 
 
-def _subject_type(id_kind: str, mark: str, name: str) -> str:
+def _subject_type(id_kind: str, mark: str, is_organization: bool) -> str:
     if id_kind in ("resident_id", "masked_resident_id"):
         return "person"
     if id_kind in ("uscc", "org_code", "masked_other"):
@@ -699,7 +726,7 @@ def _subject_type(id_kind: str, mark: str, name: str) -> str:
         return "person"
     if any(word in mark for word in _ORGANIZATION_MARKS):
         return "organization"
-    return "organization" if names.name_parts(name).is_organization else "person"
+    return "organization" if is_organization else "person"
 
 
 def _id_key(kind: str, value: str | None) -> str | None:
@@ -718,13 +745,24 @@ def _row_hash(fields: str) -> int:
 # A formula-like first character of any of the joined fields.
 _FORMULA_RE = re.compile(f"(?:^|{FIELD_SEPARATOR})[{re.escape(''.join(FORMULA_PREFIXES))}]")
 
+# Bound on each memo of a row builder (names, dates): past it the memo starts again empty,
+# so a file of millions of distinct values holds this many of them at most.
+MEMO_LIMIT = 100_000
+
+
+class _NotADate:
+    """What the dates memo holds for a cell that is not a date."""
+
 
 class _RowBuilder:
-    """Turns the cells of one data row into a `ListingRow`, or a rejection reason.
+    """Turns the cells of one data row into a row for `ListStore.importing` (the columns of
+    `ROW_COLUMNS`, in that order), or a rejection reason.
 
     Written for speed (it runs once per row of lists with millions of rows): the cells of
-    the standard fields are picked with one itemgetter, and the stored `fields` text, the
-    formula check and the row hash all work on one joined string.
+    the standard fields are picked with one itemgetter; the stored `fields` text, the formula
+    check and the row hash all work on one joined string; what a row takes from its name and
+    from its date cells is remembered per distinct text (a national list names the same
+    persons and days over and over), in memos bounded by `MEMO_LIMIT`.
     """
 
     def __init__(self, columns: _Columns, layout_names: Sequence[str]) -> None:
@@ -746,8 +784,52 @@ class _RowBuilder:
         self.i_filed = at[FIELD_FILED_ON]
         self.has_record_key = FIELD_RECORD_KEY in columns.positions
         self.in_columns = [at[name] for name in COLUMN_FIELDS]
+        # Birth dates in resident IDs may not lie after this (see identifiers.classify_id_cell).
+        self.today = datetime.date.today()
+        self._names: dict[str, tuple[str, str, str, bool] | str] = {}
+        self._dates: dict[str, str | type[_NotADate] | None] = {}
 
-    def build(self, row_no: int, cells: list[Any]) -> tuple[ListingRow | None, str | None, bool]:
+    def _name(self, text: str) -> tuple[str, str, str, bool] | str:
+        """(name, matching form, core, is an organisation) of a name cell, or why not."""
+        found = self._names.get(text)
+        if found is not None:
+            return found
+        if not text:
+            found = "姓名/名称为空。"
+        elif text.startswith(_NAME_FORMULA_PREFIXES):
+            found = f"姓名/名称以“{text[0]}”开头，像是表格公式，已拒绝（防止公式注入）。"
+        else:
+            name = names.clean_display(text)
+            name_norm = names.normalize_name(name)
+            if len(name_norm) < 2:
+                found = f"姓名/名称“{name}”不完整（少于两个字）。"
+            else:
+                parts = names.name_parts(name)
+                found = (name, name_norm, parts.core, parts.is_organization)
+        if len(self._names) >= MEMO_LIMIT:
+            self._names.clear()
+        self._names[text] = found
+        return found
+
+    def _date(self, value: Any) -> str | type[_NotADate] | None:
+        """`parse_list_date` of a date cell, or `_NotADate`."""
+        if value.__class__ is str:
+            found = self._dates.get(value, self)
+            if found is not self:
+                return found  # type: ignore[return-value]
+        try:
+            found = parse_list_date(value)
+        except ValueError:
+            found = _NotADate
+        if value.__class__ is str:
+            if len(self._dates) >= MEMO_LIMIT:
+                self._dates.clear()
+            self._dates[value] = found
+        return found
+
+    def build(
+        self, row_no: int, cells: list[Any]
+    ) -> tuple[tuple[Any, ...] | None, str | None, bool]:
         """(row, None, formula) for an accepted row, (None, reason, formula) otherwise."""
         if len(cells) < self.width:
             cells = cells + [""] * (self.width - len(cells))
@@ -761,44 +843,36 @@ class _RowBuilder:
                 "文件可能已损坏或被篡改。请核对后重新导出。"
             )
         formula = _FORMULA_RE.search(joined) is not None
-        name_text = texts[self.i_name]
-        if not name_text:
-            return None, "姓名/名称为空。", formula
-        if name_text.startswith(_NAME_FORMULA_PREFIXES):
-            reason = f"姓名/名称以“{name_text[0]}”开头，像是表格公式，已拒绝（防止公式注入）。"
-            return None, reason, formula
-        name = names.clean_display(name_text)
-        name_norm = names.normalize_name(name)
-        if len(name_norm) < 2:
-            return None, f"姓名/名称“{name}”不完整（少于两个字）。", formula
-        id_cell = identifiers.normalize_id_cell(raw[self.i_id])
-        if id_cell.kind == "invalid":
-            return None, f"证件号码“{id_cell.value}”无效：{id_cell.error}", formula
-        try:
-            listed_on = parse_list_date(raw[self.i_listed])
-        except ValueError:
+        named = self._name(texts[self.i_name])
+        if named.__class__ is str:
+            return None, named, formula  # type: ignore[return-value]
+        name, name_norm, core, is_organization = named
+        kind, id_value, id_error = identifiers.classify_id_cell(raw[self.i_id], self.today)
+        if kind == "invalid":
+            return None, f"证件号码“{id_value}”无效：{id_error}", formula
+        listed_on = self._date(raw[self.i_listed])
+        if listed_on is _NotADate:
             return None, f"{FIELD_LISTED_ON}“{texts[self.i_listed]}”不是有效日期。", formula
-        try:
-            revoked_on = parse_list_date(raw[self.i_revoked])
-        except ValueError:
+        revoked_on = self._date(raw[self.i_revoked])
+        if revoked_on is _NotADate:
             return None, f"{FIELD_REVOKED_ON}“{texts[self.i_revoked]}”不是有效日期。", formula
         # 立案时间 decides nothing: kept as written when it is not a date.
-        with contextlib.suppress(ValueError):
-            texts[self.i_filed] = parse_list_date(raw[self.i_filed]) or ""
-        core = names.name_core(name)
-        subject_type = _subject_type(id_cell.kind, texts[self.i_mark], name)
+        filed_on = self._date(raw[self.i_filed])
+        if filed_on is not _NotADate:
+            texts[self.i_filed] = filed_on or ""
+        subject_type = _subject_type(kind, texts[self.i_mark], is_organization)
         legal_rep = texts[self.i_rep]
         legal_rep_norm = None
         if legal_rep and subject_type == "organization":
             legal_rep_norm = names.normalize_name(legal_rep) or None
         case_no = texts[self.i_case] or None
         texts[self.i_name] = name
-        texts[self.i_id] = id_cell.value or ""
-        texts[self.i_listed] = listed_on or ""
-        texts[self.i_revoked] = revoked_on or ""
+        texts[self.i_id] = id_value or ""
+        texts[self.i_listed] = listed_on or ""  # type: ignore[assignment]
+        texts[self.i_revoked] = revoked_on or ""  # type: ignore[assignment]
         record_key = texts[self.i_key] if self.has_record_key else ""
         if not record_key:
-            record_key = f"{id_cell.value or name_norm}|{case_no or ''}"
+            record_key = f"{id_value or name_norm}|{case_no or ''}"
         fields = FIELD_SEPARATOR.join(texts)
         if fields.count(FIELD_SEPARATOR) != len(texts) - 1:
             texts = [t.replace(FIELD_SEPARATOR, " ") for t in texts]
@@ -807,16 +881,15 @@ class _RowBuilder:
         court = texts[self.i_court] or None
         for i in self.in_columns:
             texts[i] = ""
-        fields = FIELD_SEPARATOR.join(texts)
-        row = ListingRow(
+        row = (
             record_key,
             name,
             name_norm,
             core if core != name_norm else None,
             subject_type,
-            id_cell.kind,
-            id_cell.value,
-            _id_key(id_cell.kind, id_cell.value),
+            kind,
+            id_value,
+            _id_key(kind, id_value),
             legal_rep_norm,
             case_no,
             court,
@@ -825,35 +898,50 @@ class _RowBuilder:
             row_no,
             row_hash,
             int(formula),
-            fields,
+            FIELD_SEPARATOR.join(texts),
         )
         return row, None, formula
 
 
 @dataclass
 class _ChunkResult:
-    """What processing one chunk of rows gave (picklable, for worker processes)."""
+    """What processing one chunk of rows gave (picklable, for worker processes).
+
+    `fuzzy` holds the `fuzzy_keys` rows (key, name core) of the cores new to the processor;
+    `not_in_force` counts the accepted rows not in force on the import's date.
+    """
 
     rows: list[tuple[Any, ...]]
     fuzzy: list[tuple[str, str]]
     rejections: list[tuple[int, str]]
     formula_rows: list[int]
     read: int
+    not_in_force: int
 
 
 class _ChunkProcessor:
-    """Builds the rows of a chunk and the fuzzy-index rows of the names new to it.
+    """Builds the rows of a chunk and the fuzzy keys of the name cores new to it.
 
     Runs in the importing process for small files and in worker processes for large CSV
-    files; each instance keeps its own bounded set of name cores already indexed.
+    files; each instance keeps its own bounded set of name cores already keyed.
     """
 
-    def __init__(self, columns: _Columns, layout_names: Sequence[str]) -> None:
+    def __init__(
+        self, columns: _Columns, layout_names: Sequence[str], text_cells: bool, today: str
+    ) -> None:
         self.builder = _RowBuilder(columns, layout_names)
         self.header_keys = [header_key(c) for c in columns.header_cells]
         self.name_at = columns.positions[FIELD_NAME]
         self.name_header = columns.header_cells[self.name_at]
+        # CSV cells are all text: a row is blank when no cell has a character.
+        self.text_cells = text_cells
+        self.today = today
         self.seen_cores: set[str] = set()
+
+    def _is_blank(self, cells: list[Any]) -> bool:
+        if self.text_cells:
+            return not any(cells)
+        return not any(c not in ("", None) for c in cells)
 
     def _is_repeated_header(self, cells: list[Any]) -> bool:
         return (
@@ -862,43 +950,82 @@ class _ChunkProcessor:
             and [header_key(c) for c in cells[: len(self.header_keys)]] == self.header_keys
         )
 
-    def process(self, chunk: list[tuple[int, list[Any]]]) -> _ChunkResult:
-        result = _ChunkResult([], [], [], [], 0)
-        seen = self.seen_cores
-        for row_no, cells in chunk:
-            if not any(c not in ("", None) for c in cells) or self._is_repeated_header(cells):
+    def process(self, first_row: int, chunk: list[list[Any]]) -> _ChunkResult:
+        """Build the rows of `chunk`, whose first row is row number `first_row`."""
+        result = _ChunkResult([], [], [], [], 0, 0)
+        build, seen, today = self.builder.build, self.seen_cores, self.today
+        self.builder.today = datetime.date.today()
+        for row_no, cells in enumerate(chunk, first_row):
+            if self._is_blank(cells) or self._is_repeated_header(cells):
                 continue  # blank, or the header repeated on every printed page
             result.read += 1
-            row, reason, formula = self.builder.build(row_no, cells)
+            row, reason, formula = build(row_no, cells)
             if row is None:
                 result.rejections.append((row_no, reason or ""))
                 continue
             if formula:
                 result.formula_rows.append(row_no)
-            result.rows.append(tuple(row))
-            core = row.name_core or row.name_norm
+            result.rows.append(row)
+            if not in_force(row[LISTED_AT], row[REVOKED_AT], today):
+                result.not_in_force += 1
+            core = row[3] or row[2]
             if core not in seen:
                 if len(seen) >= SEEN_CORES_LIMIT:
                     seen.clear()
                 seen.add(core)
-                result.fuzzy.extend(fuzzy_key_rows(core, row.name))
+                result.fuzzy += [(key, core) for key in names.fuzzy_keys(row[1])]
         return result
 
 
-def _chunks(rows: Iterator[tuple[int, list[Any]]]) -> Iterator[list[tuple[int, list[Any]]]]:
+def _chunks(
+    sheet: _Sheet, head: list[list[Any]], header_row: int
+) -> Iterator[tuple[int, list[list[Any]]]]:
+    """(first row number, cells of `CHUNK_ROWS` rows) after the header, to the sheet's end."""
+    first_row, rows = header_row + 1, head[header_row:]
     while True:
-        chunk = list(itertools.islice(rows, CHUNK_ROWS))
-        if not chunk:
+        if len(rows) < CHUNK_ROWS:
+            rows += sheet.read(CHUNK_ROWS - len(rows))
+        if not rows:
             return
-        yield chunk
+        yield first_row, rows
+        first_row, rows = first_row + len(rows), []
+
+
+# Separates the cells of a chunk sent to a worker process as one string: the text of a
+# CSV file cannot hold it unless it is UTF-16 (checked for every chunk).
+_CELL_SEPARATOR = "\x00"
+
+
+def _pack(rows: list[list[str]]) -> tuple[str, list[int]] | list[list[str]]:
+    """A chunk of text rows as (cells joined, cells per row), which pickles several times
+    faster than the rows; the rows themselves when a cell contains the separator."""
+    sizes = list(map(len, rows))
+    joined = _CELL_SEPARATOR.join(itertools.chain.from_iterable(rows))
+    if joined.count(_CELL_SEPARATOR) != max(sum(sizes) - 1, 0):
+        return rows
+    return joined, sizes
+
+
+def _unpack(packed: tuple[str, list[int]] | list[list[str]]) -> list[list[str]]:
+    if isinstance(packed, list):
+        return packed
+    joined, sizes = packed
+    cells = joined.split(_CELL_SEPARATOR)
+    rows, start = [], 0
+    for size in sizes:
+        rows.append(cells[start : start + size])
+        start += size
+    return rows
 
 
 _worker: _ChunkProcessor | None = None
 
 
-def _start_worker(columns: _Columns, layout_names: Sequence[str]) -> None:
+def _start_worker(columns: _Columns, layout_names: Sequence[str], today: str) -> None:
     global _worker
-    _worker = _ChunkProcessor(columns, layout_names)
+    _worker = _ChunkProcessor(columns, layout_names, text_cells=True, today=today)
+    # Millions of short-lived objects and no reference cycles (see import_list).
+    gc.disable()
     # A worker holds both ends of its task queue, so it would wait forever for tasks if the
     # importing process were killed: follow the parent instead.
     parent = multiprocessing.parent_process()
@@ -911,20 +1038,22 @@ def _exit_with(parent: Any) -> None:
     os._exit(1)
 
 
-def _process_in_worker(chunk: list[tuple[int, list[Any]]]) -> _ChunkResult:
+def _process_in_worker(
+    first_row: int, packed: tuple[str, list[int]] | list[list[str]]
+) -> _ChunkResult:
     assert _worker is not None
-    return _worker.process(chunk)
+    return _worker.process(first_row, _unpack(packed))
 
 
 def _processed(
     processor: _ChunkProcessor,
-    chunks: Iterator[list[tuple[int, list[Any]]]],
+    chunks: Iterator[tuple[int, list[list[Any]]]],
     parallel: bool,
 ) -> Iterator[_ChunkResult]:
     """The chunks' results in file order, built here or by worker processes.
 
-    Building a row (identifier checks, name normalisation, fuzzy keys) costs several times
-    what reading it and storing it do, so large files are built by up to `MAX_WORKERS`
+    Building a row (identifier checks, name normalisation, fuzzy keys) costs more than
+    reading it and storing it, so large CSV files are built by up to `MAX_WORKERS`
     processes while this one reads the file and writes the database. At most a few chunks
     per worker are in flight, so memory stays flat whatever the file's size.
     """
@@ -933,18 +1062,21 @@ def _processed(
     # multiprocessing.freeze_support(); without that a worker would start the program again.
     frozen = getattr(sys, "frozen", False)
     if not parallel or workers < 2 or (frozen and not FROZEN_WORKERS):
-        for chunk in chunks:
-            yield processor.process(chunk)
+        for first_row, rows in chunks:
+            yield processor.process(first_row, rows)
         return
-    columns, layout_names = processor.builder.columns, processor.builder.layout_names
+    builder = processor.builder
     context = multiprocessing.get_context("spawn")  # safe beside Qt threads; as on Windows
     with concurrent.futures.ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start_worker, initargs=(columns, layout_names)
+        workers,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(builder.columns, builder.layout_names, processor.today),
     ) as pool:
         pending: collections.deque[concurrent.futures.Future[_ChunkResult]] = collections.deque()
         try:
-            for chunk in chunks:
-                pending.append(pool.submit(_process_in_worker, chunk))
+            for first_row, rows in chunks:
+                pending.append(pool.submit(_process_in_worker, first_row, _pack(rows)))
                 if len(pending) >= 3 * workers:
                     yield pending.popleft().result()
             while pending:
@@ -1085,11 +1217,12 @@ def _import_list(
         session.start(expected_rows=total, today=today_iso)
         if FIELD_ID not in columns.positions:
             report.warnings.append("文件中没有证件号码列，这些名单只能按名称核查。")
-        processor = _ChunkProcessor(columns, layout_names)
-        rows = _chain_after(head, columns.header_row, sheet.rows)
-        parallel = isinstance(source, _CsvFile) and total >= PARALLEL_MIN_ROWS
-        for result in _processed(processor, _chunks(rows), parallel):
-            session.add(result.rows, result.fuzzy)
+        is_csv = isinstance(source, _CsvFile)
+        processor = _ChunkProcessor(columns, layout_names, text_cells=is_csv, today=today_iso)
+        chunks = _chunks(sheet, head, columns.header_row)
+        parallel = is_csv and total >= PARALLEL_MIN_ROWS
+        for result in _processed(processor, chunks, parallel):
+            session.add(result.rows, result.fuzzy, result.not_in_force)
             report.rows_read += result.read
             report.rejections.extend(Rejection(r, reason) for r, reason in result.rejections)
             report.formula_rows.extend(result.formula_rows)
@@ -1128,12 +1261,12 @@ def _pick_sheet(
     layout_names: Sequence[str],
     mapped: Mapping[str, str],
     report: ImportReport,
-) -> tuple[_Sheet, _Columns, list[tuple[int, list[Any]]]]:
+) -> tuple[_Sheet, _Columns, list[list[Any]]]:
     """The first sheet with a list header among its first rows, its columns and those rows."""
     skipped = []
     for sheet in source.sheets():
-        head = list(itertools.islice(sheet.rows, HEADER_SCAN_ROWS))
-        columns = _find_header(head, layout_names, mapped)
+        head = sheet.read(HEADER_SCAN_ROWS)
+        columns = _find_header(list(enumerate(head, 1)), layout_names, mapped)
         if columns is None:
             skipped.append(sheet.name)
             continue
@@ -1154,15 +1287,6 @@ def _pick_sheet(
         report.header_row = columns.header_row
         return sheet, columns, head
     raise ListFileError(_no_header_message(source, mapped))
-
-
-def _chain_after(
-    head: list[tuple[int, list[Any]]], header_row: int, rest: Iterator[tuple[int, list[Any]]]
-) -> Iterator[tuple[int, list[Any]]]:
-    for item in head:
-        if item[0] > header_row:
-            yield item
-    yield from rest
 
 
 def _missing_mapped(columns: _Columns, mapped: Mapping[str, str]) -> list[str]:
