@@ -121,13 +121,10 @@ def load_machine_config(path: Path | None = None) -> MachineConfig:
     value of the wrong kind, so that IT can fix the file without guessing.
     """
     path = Path(path) if path is not None else machine_config_path()
-    text, data = _read_toml(path)
-    if data is None:
+    table = _read_table(path, _MACHINE_KEYS, "配置项“{key}”（可用的配置项见 docs/CONFIG.md）")
+    if table is None:
         return MachineConfig()
-    where = _Locator(path, text)
-    for key in data:
-        if key not in _MACHINE_KEYS:
-            raise where.error(key, f"未知的配置项“{key}”（可用的配置项见 docs/CONFIG.md）")
+    data, where = table
     publishers = []
     raw_publishers = data.get("trusted_publishers", [])
     if not isinstance(raw_publishers, list):
@@ -191,13 +188,10 @@ def with_trusted_publisher(config: MachineConfig, name: str, public_key: str) ->
 def load_user_settings(path: Path | None = None) -> UserSettings:
     """Read the current user's settings; a missing file means the defaults."""
     path = Path(path) if path is not None else user_settings_path()
-    text, data = _read_toml(path)
-    if data is None:
+    table = _read_table(path, _USER_KEYS, "设置项“{key}”")
+    if table is None:
         return UserSettings()
-    where = _Locator(path, text)
-    for key in data:
-        if key not in _USER_KEYS:
-            raise where.error(key, f"未知的设置项“{key}”")
+    data, where = table
     scale = data.get("font_scale", 1.0)
     if isinstance(scale, bool) or not isinstance(scale, int | float) or not 0.5 <= scale <= 3.0:
         raise where.error("font_scale", "font_scale 应为 0.5 到 3.0 之间的数，例如 1.25")
@@ -223,6 +217,21 @@ def save_user_settings(settings: UserSettings, path: Path | None = None) -> Path
 
 
 # -- reading helpers -------------------------------------------------------------------------
+
+
+def _read_table(
+    path: Path, known: set[str], unknown: str
+) -> tuple[dict[str, Any], _Locator] | None:
+    """The file's keys (None when it does not exist) and a locator for value errors; a key
+    not in `known` is an error naming its line (`unknown` describes it, with `{key}`)."""
+    text, data = _read_toml(path)
+    if data is None:
+        return None
+    where = _Locator(path, text)
+    for key in data:
+        if key not in known:
+            raise where.error(key, "未知的" + unknown.format(key=key))
+    return data, where
 
 
 def _read_toml(path: Path) -> tuple[str, dict[str, Any] | None]:

@@ -62,7 +62,7 @@ def register(subparsers: Any) -> None:
     confirm.add_argument("--hit", required=True, metavar="HIT_ID", help="疑似匹配的编号")
     add_user_options(confirm)
     add_json_flag(confirm)
-    confirm.set_defaults(func=_confirm)
+    confirm.set_defaults(func=_decide, decide=records.confirm_possible_match, done="已确认为命中")
 
     reject = commands.add_parser(
         "reject", help="排除一条疑似匹配（不是同一主体；更正，生成记录的新版本）"
@@ -71,7 +71,7 @@ def register(subparsers: Any) -> None:
     reject.add_argument("--hit", required=True, metavar="HIT_ID", help="疑似匹配的编号")
     add_user_options(reject)
     add_json_flag(reject)
-    reject.set_defaults(func=_reject)
+    reject.set_defaults(func=_decide, decide=records.reject_possible_match, done="已排除")
 
     printing = commands.add_parser("print", help="打印（生成并签名）核查记录 PDF")
     printing.add_argument("number", metavar="NUMBER", help="核查记录编号")
@@ -205,25 +205,14 @@ def _feedback(args: argparse.Namespace, ctx: AppContext) -> int:
     return 0
 
 
-def _confirm(args: argparse.Namespace, ctx: AppContext) -> int:
+def _decide(args: argparse.Namespace, ctx: AppContext) -> int:
+    """`records confirm` and `records reject`: the clerk's decision on a possible match."""
     user = login(args, ctx)
-    record = records.confirm_possible_match(ctx, user, args.number, args.hit)
+    record = args.decide(ctx, user, args.number, args.hit)
     emit(
         args,
         record,
-        f"已确认疑似匹配 {args.hit} 为命中，核查记录 {record['record_number']} "
-        f"现为第 {record['version']} 版（{record['status_text']}）。",
-    )
-    return 0
-
-
-def _reject(args: argparse.Namespace, ctx: AppContext) -> int:
-    user = login(args, ctx)
-    record = records.reject_possible_match(ctx, user, args.number, args.hit)
-    emit(
-        args,
-        record,
-        f"已排除疑似匹配 {args.hit}，核查记录 {record['record_number']} "
+        f"疑似匹配 {args.hit} {args.done}，核查记录 {record['record_number']} "
         f"现为第 {record['version']} 版（{record['status_text']}）。",
     )
     return 0

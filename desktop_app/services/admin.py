@@ -9,7 +9,7 @@ command decides permissions or writes audit entries itself. Before the first acc
 from __future__ import annotations
 
 import csv
-import os
+import io
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from desktop_app.errors import CertificateImportError, UsageError
 from desktop_app.models.users_store import User
 from desktop_app.services import accounts, audit
+from desktop_app.services.output import write_output
 
 if TYPE_CHECKING:
     from desktop_app.config import MachineConfig
@@ -167,23 +168,14 @@ def write_rejections(report: ImportReport, path: Path) -> Path:
         text = str(value)
         return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
-    path = Path(path)
-    temporary = path.with_name(path.name + ".part")
-    try:
-        with open(temporary, "w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["文件", "名单", "行号", "原因"])
-            for rejection in report.rejections:
-                writer.writerow(
-                    [cell(report.file), cell(report.list), rejection.row, cell(rejection.reason)]
-                )
-        os.replace(temporary, path)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise UsageError(
-            f"无法写入“{path}”：{error.strerror or error}。请检查磁盘空间和写入权限。"
-        ) from error
-    return path
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(["文件", "名单", "行号", "原因"])
+    for rejection in report.rejections:
+        writer.writerow(
+            [cell(report.file), cell(report.list), rejection.row, cell(rejection.reason)]
+        )
+    return write_output(Path(path), text.getvalue().encode("utf-8-sig"))
 
 
 def save_list_mapping(
@@ -228,4 +220,3 @@ def _save_config(
     path = save_machine_config(config, ctx.config.source or machine_config_path())
     audit.log_event(ctx, user, "setting_change", details={"file": str(path), **change})
     return path
-

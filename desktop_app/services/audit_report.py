@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -23,6 +22,7 @@ from desktop_app.models.labels import FEEDBACK_ACTION_TEXT, NO_FEEDBACK_TEXT, ST
 from desktop_app.models.record_types import active_hits, masked_query, related_subjects
 from desktop_app.models.users_store import User
 from desktop_app.services import accounts, audit, records
+from desktop_app.services.output import check_output_folder, write_output
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -276,8 +276,7 @@ def write_report(
     if xlsx is not None:
         outputs.append(("xlsx", Path(xlsx), render_report_xlsx(report)))
     for _, path, _ in outputs:
-        if not path.parent.is_dir():
-            raise UsageError(f"输出目录“{path.parent}”不存在，请先创建或换一个位置。")
+        check_output_folder(path)
     with ctx.office.transaction():
         audit.log_event(
             ctx,
@@ -293,20 +292,8 @@ def write_report(
             },
         )
         for _, path, data in outputs:
-            _write_file(path, data)
+            write_output(path, data)
     return {kind: str(path) for kind, path, _ in outputs}
-
-
-def _write_file(path: Path, data: bytes) -> None:
-    temporary = path.with_name(path.name + ".part")
-    try:
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise UsageError(
-            f"无法写入“{path}”：{error.strerror or error}。请检查磁盘空间和写入权限。"
-        ) from error
 
 
 def period_text(report: Mapping[str, Any]) -> str:

@@ -21,16 +21,13 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfdoc import PDFInfo, PDFString
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
-    CondPageBreak,
     Flowable,
     Frame,
     KeepTogether,
     LayoutError,
     PageTemplate,
-    Paragraph,
     Spacer,
     Table,
     TableStyle,
@@ -47,13 +44,26 @@ from desktop_app.models.labels import (
 )
 from desktop_app.models.record_types import feedback_text, hit_role, masked_query
 from desktop_app.services import signing
-from desktop_app.services.pdf_text import CJK_FONT, draw_text, markup, register_fonts
+from desktop_app.services.pdf_common import (
+    LABEL_FILL,
+    MUTED,
+    RED,
+    NumberedCanvas,
+    PageFrame,
+    PdfBytes,
+    base_styles,
+    grid_commands,
+    grid_table,
+    paragraph,
+    section,
+    table_style,
+)
+from desktop_app.services.pdf_text import CJK_FONT, register_fonts
 
 if TYPE_CHECKING:
     from desktop_app.services.signing import SigningIdentity
 
 TITLE = "失信联合惩戒核查记录"
-FONT = CJK_FONT
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN_X = 18 * mm
@@ -61,13 +71,6 @@ MARGIN_TOP = 24 * mm
 MARGIN_BOTTOM = 20 * mm
 BODY_WIDTH = PAGE_WIDTH - 2 * MARGIN_X
 
-# A restrained palette: the red of official letterheads for the title rule, greys elsewhere.
-RED = colors.HexColor("#A4161A")
-INK = colors.HexColor("#1F1F1F")
-MUTED = colors.HexColor("#666666")
-RULE = colors.HexColor("#9A9A9A")
-HEADER_FILL = colors.HexColor("#EDE7E0")
-LABEL_FILL = colors.HexColor("#F5F2EE")
 STATUS_COLORS = {
     "listed": (colors.HexColor("#A4161A"), colors.HexColor("#FBEDED")),
     "not_listed": (colors.HexColor("#2E6B3A"), colors.HexColor("#EEF6EF")),
@@ -147,7 +150,7 @@ def _story(record: dict[str, Any], signer: SignatureBlock | None) -> list[Flowab
 
 
 def _build(record: dict[str, Any], story: list[Flowable]) -> bytes:
-    out = _Buffer()
+    out = PdfBytes()
     doc = BaseDocTemplate(
         out,
         pagesize=A4,
@@ -164,7 +167,7 @@ def _build(record: dict[str, Any], story: list[Flowable]) -> bytes:
         ),
         creator=f"{APP_NAME} {__version__}",
         # Otherwise every page names Helvetica, a font that is not embedded.
-        initialFontName=FONT,
+        initialFontName=CJK_FONT,
     )
     # No frame padding: the tables are exactly BODY_WIDTH wide and must end at the margin.
     frame = Frame(
@@ -180,19 +183,6 @@ def _build(record: dict[str, Any], story: list[Flowable]) -> bytes:
     doc.addPageTemplates([PageTemplate(id="record", frames=[frame])])
     doc.build(story, canvasmaker=functools.partial(_RecordCanvas, record=record))
     return out.getvalue()
-
-
-class _Buffer:
-    """A write-only byte sink for reportlab (avoids a temporary file)."""
-
-    def __init__(self) -> None:
-        self._parts: list[bytes] = []
-
-    def write(self, data: bytes | str) -> None:
-        self._parts.append(data.encode("latin-1") if isinstance(data, str) else data)
-
-    def getvalue(self) -> bytes:
-        return b"".join(self._parts)
 
 
 class _RecordInfo(PDFInfo):
@@ -218,47 +208,18 @@ class _RecordInfo(PDFInfo):
         return formatted[:end] + extra + formatted[end:]
 
 
-class _RecordCanvas(Canvas):
-    """Defers page output to print "第 x 页 / 共 y 页" and the running header on every page."""
+class _RecordCanvas(NumberedCanvas):
+    """The shared numbered canvas, with the record's custom document information."""
 
     def __init__(self, *args: Any, record: dict[str, Any], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._record = record
-        self._pages: list[dict[str, Any]] = []
+        frame = PageFrame(
+            top_left=f"{APP_NAME} · {TITLE}",
+            top_right=f"记录编号 {record['record_number']}　第 {record['version']} 版",
+            bottom_left=f"记录哈希 {record['record_hash'][:16]}…",
+            bottom_right=office_name(record),
+        )
+        super().__init__(*args, frame=frame, margin=MARGIN_X, **kwargs)
         self._doc.info = _RecordInfo(self._doc.info, record)
-
-    def showPage(self) -> None:
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self) -> None:
-        total = len(self._pages)
-        for number, state in enumerate(self._pages, start=1):
-            self.__dict__.update(state)
-            self._draw_page_frame(number, total)
-            super().showPage()
-        super().save()
-
-    def _draw_page_frame(self, number: int, total: int) -> None:
-        record = self._record
-        self.saveState()
-        top = PAGE_HEIGHT - 13 * mm
-        right = PAGE_WIDTH - MARGIN_X
-        self.setFillColor(MUTED)
-        draw_text(self, MARGIN_X, top, f"{APP_NAME} · {TITLE}", 8)
-        number_text = f"记录编号 {record['record_number']}　第 {record['version']} 版"
-        draw_text(self, right, top, number_text, 8, align="right")
-        self.setStrokeColor(RED)
-        self.setLineWidth(0.6)
-        self.line(MARGIN_X, top - 2.5 * mm, right, top - 2.5 * mm)
-        bottom = 11 * mm
-        self.setStrokeColor(RULE)
-        self.setLineWidth(0.4)
-        self.line(MARGIN_X, bottom + 4 * mm, right, bottom + 4 * mm)
-        draw_text(self, MARGIN_X, bottom, f"记录哈希 {record['record_hash'][:16]}…", 8)
-        draw_text(self, PAGE_WIDTH / 2, bottom, f"第 {number} 页 / 共 {total} 页", 8, "center")
-        draw_text(self, right, bottom, office_name(record), 8, align="right")
-        self.restoreState()
 
 
 class _QrCode(Flowable):
@@ -294,34 +255,17 @@ class _QrCode(Flowable):
 
 @functools.cache
 def _styles() -> dict[str, ParagraphStyle]:
-    base = ParagraphStyle(
-        "body", fontName=FONT, fontSize=9.5, leading=14, textColor=INK, wordWrap="CJK"
-    )
+    styles = base_styles(cell_size=8.5)
+    base = styles["body"]
     return {
-        "body": base,
-        "small": ParagraphStyle("small", parent=base, fontSize=8, leading=11, textColor=MUTED),
-        "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=12),
-        "cell_center": ParagraphStyle(
-            "cell_center", parent=base, fontSize=8.5, leading=12, alignment=TA_CENTER
-        ),
-        "head": ParagraphStyle(
-            "head", parent=base, fontSize=8.5, leading=12, alignment=TA_CENTER, textColor=INK
-        ),
+        **styles,
+        "cell_center": ParagraphStyle("cell_center", parent=styles["cell"], alignment=TA_CENTER),
         "label": ParagraphStyle("label", parent=base, fontSize=9, leading=13, textColor=MUTED),
         "title": ParagraphStyle(
             "title", parent=base, fontSize=21, leading=28, alignment=TA_CENTER, textColor=RED
         ),
         "subtitle": ParagraphStyle(
             "subtitle", parent=base, fontSize=10, leading=14, alignment=TA_CENTER, textColor=MUTED
-        ),
-        "section": ParagraphStyle(
-            "section",
-            parent=base,
-            fontSize=12,
-            leading=16,
-            spaceBefore=9,
-            spaceAfter=4,
-            textColor=INK,
         ),
         "verdict": ParagraphStyle("verdict", parent=base, fontSize=12, leading=18),
         "warning": ParagraphStyle(
@@ -341,14 +285,11 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _p(text: object, style: ParagraphStyle) -> Paragraph:
-    """A paragraph of plain text (escaped: list data may contain < or &)."""
-    return Paragraph(markup(text), style)
+_p = paragraph
 
 
 def _section(title: str, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
-    # Never leave a section heading alone at the bottom of a page.
-    return [CondPageBreak(30 * mm), _p(title, styles["section"])]
+    return section(title, styles["section"])
 
 
 def _local_time(value: str | None) -> str:
@@ -368,36 +309,11 @@ def _date(value: str | None) -> str:
     return value[:10] if value else "—"
 
 
-def _grid_style(extra: list[tuple[Any, ...]] | None = None) -> TableStyle:
-    return TableStyle(
-        [
-            ("FONT", (0, 0), (-1, -1), FONT),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("GRID", (0, 0), (-1, -1), 0.4, RULE),
-            ("LEFTPADDING", (0, 0), (-1, -1), 4),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-            ("TOPPADDING", (0, 0), (-1, -1), 3),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-            *(extra or []),
-        ]
-    )
-
-
 def _data_table(
     header: list[str], rows: list[list[Any]], widths: list[float], styles: dict[str, Any]
 ) -> Table:
     """A table with a shaded header row repeated on every page it spans."""
-    head = [_p(text, styles["head"]) for text in header]
-    table = Table([head, *rows], colWidths=widths, repeatRows=1, splitByRow=1, hAlign="LEFT")
-    table.setStyle(
-        _grid_style(
-            [
-                ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
-                ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
-            ]
-        )
-    )
-    return table
+    return grid_table([_p(text, styles["head"]) for text in header], rows, widths)
 
 
 def _title_block(record: dict[str, Any], styles: dict[str, Any]) -> list[Flowable]:
@@ -431,9 +347,8 @@ def _title_block(record: dict[str, Any], styles: dict[str, Any]) -> list[Flowabl
     qr = [_QrCode(qr_payload(record), qr_size), _p("扫码核对记录编号与哈希", styles["small"])]
     top = Table([[info, qr]], colWidths=[BODY_WIDTH - qr_column, qr_column])
     top.setStyle(
-        TableStyle(
+        table_style(
             [
-                ("FONT", (0, 0), (-1, -1), FONT),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("ALIGN", (1, 0), (1, 0), "CENTER"),
                 ("LEFTPADDING", (0, 0), (0, 0), 0),
@@ -445,9 +360,8 @@ def _title_block(record: dict[str, Any], styles: dict[str, Any]) -> list[Flowabl
     )
     rule = Table([[""]], colWidths=[BODY_WIDTH], rowHeights=[2.4])
     rule.setStyle(
-        TableStyle(
+        table_style(
             [
-                ("FONT", (0, 0), (-1, -1), FONT),
                 ("LINEABOVE", (0, 0), (-1, 0), 1.6, RED),
                 ("LINEBELOW", (0, 0), (-1, 0), 0.5, RED),
             ]
@@ -498,8 +412,9 @@ def _pairs_table(rows: list[tuple[str, ...]], styles: dict[str, Any], width: flo
             commands.append(("BACKGROUND", (2, number), (2, number), LABEL_FILL))
     table = Table(data, colWidths=[label_width, value_width, label_width, value_width])
     table.setStyle(
-        _grid_style(
+        table_style(
             [
+                *grid_commands(),
                 ("BACKGROUND", (0, 0), (0, -1), LABEL_FILL),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 *commands,
@@ -561,9 +476,8 @@ def _conclusion_section(record: dict[str, Any], styles: dict[str, Any]) -> list[
     badge = _p(record.get("status_text") or "", styles["badge"])
     table = Table([[badge, body]], colWidths=[36 * mm, BODY_WIDTH - 36 * mm])
     table.setStyle(
-        TableStyle(
+        table_style(
             [
-                ("FONT", (0, 0), (-1, -1), FONT),
                 ("BACKGROUND", (0, 0), (0, 0), strong),
                 ("BACKGROUND", (1, 0), (1, 0), fill),
                 ("BOX", (0, 0), (-1, -1), 0.8, strong),
@@ -800,9 +714,8 @@ def _signature_section(
     value_width = (BODY_WIDTH - 40 * mm) / 2
     table = Table(content, colWidths=[20 * mm, value_width, 20 * mm, value_width])
     table.setStyle(
-        TableStyle(
+        table_style(
             [
-                ("FONT", (0, 0), (-1, -1), FONT),
                 ("SPAN", (0, 0), (-1, 0)),
                 *spans,
                 ("BOX", (0, 0), (-1, -1), 1.0, RED),

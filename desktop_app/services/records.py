@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from desktop_app.models.record_types import (
 )
 from desktop_app.models.users_store import User
 from desktop_app.services import accounts, audit
+from desktop_app.services.output import check_output_folder, write_output
 
 if TYPE_CHECKING:
     from desktop_app.context import AppContext
@@ -278,13 +278,8 @@ def confirm_possible_match(
     office = ctx.office
     with office.transaction():
         latest = get_record(ctx, user, record_number)
-        candidates = [p for p in latest["possible"] if str(p["hit_id"]) == str(hit_id)]
-        if not candidates:
-            known = "、".join(str(p["hit_id"]) for p in latest["possible"]) or "（无）"
-            raise InvalidInputError(
-                f"核查记录 {record_number} 的疑似匹配中没有编号 {hit_id}。可确认的编号：{known}。"
-            )
-        confirmed = confirm_possible(dict(latest), candidates[0]["hit_id"], ctx.catalog)
+        candidate = _candidate(latest, hit_id, "确认")
+        confirmed = confirm_possible(dict(latest), candidate["hit_id"], ctx.catalog)
         for measure in confirmed["measures"]:
             measure.setdefault("feedback", _empty_feedback())
         created = audit.now()
@@ -294,7 +289,7 @@ def confirm_possible_match(
             latest,
             confirmed,
             "correction",
-            {"confirmed_hit": candidates[0]["hit_id"], "status": confirmed["status"]},
+            {"confirmed_hit": candidate["hit_id"], "status": confirmed["status"]},
             created,
         )
     return confirmed  # type: ignore[return-value]
@@ -311,13 +306,7 @@ def reject_possible_match(
     office = ctx.office
     with office.transaction():
         latest = get_record(ctx, user, record_number)
-        candidates = [p for p in latest["possible"] if str(p["hit_id"]) == str(hit_id)]
-        if not candidates:
-            known = "、".join(str(p["hit_id"]) for p in latest["possible"]) or "（无）"
-            raise InvalidInputError(
-                f"核查记录 {record_number} 的疑似匹配中没有编号 {hit_id}。可排除的编号：{known}。"
-            )
-        candidate = candidates[0]
+        candidate = _candidate(latest, hit_id, "排除")
         created = audit.now()
         record: dict[str, Any] = copy.deepcopy(dict(latest))
         record["possible"] = [p for p in record["possible"] if p["hit_id"] != candidate["hit_id"]]
@@ -340,6 +329,18 @@ def reject_possible_match(
             created,
         )
     return record  # type: ignore[return-value]
+
+
+def _candidate(record: Mapping[str, Any], hit_id: str | int, verb: str) -> dict[str, Any]:
+    """The possible match `hit_id` of a record (the CLI passes the id as text)."""
+    for possible in record["possible"]:
+        if str(possible["hit_id"]) == str(hit_id):
+            return possible
+    known = "、".join(str(p["hit_id"]) for p in record["possible"]) or "（无）"
+    raise InvalidInputError(
+        f"核查记录 {record['record_number']} 的疑似匹配中没有编号 {hit_id}。"
+        f"可{verb}的编号：{known}。"
+    )
 
 
 def _store_version(
@@ -390,8 +391,7 @@ def print_record(
     )
     signed = record_pdf.print_check_record(dict(record), identity)
     out_path = Path(out_path)
-    if not out_path.parent.is_dir():
-        raise UsageError(f"输出目录“{out_path.parent}”不存在，请先创建或换一个位置。")
+    check_output_folder(out_path)
     pdf_sha256 = hashlib.sha256(signed).hexdigest()
     # The audit entry and the file succeed or fail together: a failed write rolls it back.
     with ctx.office.transaction():
@@ -407,7 +407,7 @@ def print_record(
                 "signer": identity.fingerprint,
             },
         )
-        _write_file(out_path, signed)
+        write_output(out_path, signed)
     return {
         "record_number": record_number,
         "version": record["version"],
@@ -416,15 +416,3 @@ def print_record(
         "pdf_sha256": pdf_sha256,
         "signer": identity.subject,
     }
-
-
-def _write_file(path: Path, data: bytes) -> None:
-    temporary = path.with_name(path.name + ".part")
-    try:
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
-    except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise UsageError(
-            f"无法写入“{path}”：{error.strerror or error}。请检查磁盘空间和写入权限。"
-        ) from error

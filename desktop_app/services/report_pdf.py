@@ -20,10 +20,8 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
-    CondPageBreak,
     Flowable,
     Frame,
     KeepTogether,
@@ -33,7 +31,6 @@ from reportlab.platypus import (
     Paragraph,
     Spacer,
     Table,
-    TableStyle,
 )
 
 from desktop_app import APP_NAME, __version__
@@ -47,20 +44,29 @@ from desktop_app.services.audit_report import (
     state_key,
     state_text,
 )
+from desktop_app.services.pdf_common import (
+    COMPACT_PADDING,
+    HEADER_FILL,
+    INK,
+    MUTED,
+    RED,
+    RULE,
+    NumberedCanvas,
+    PageFrame,
+    PdfBytes,
+    base_styles,
+    grid_table,
+    paragraph,
+    section,
+    table_style,
+)
 from desktop_app.services.pdf_text import (
     CJK_FONT,
     LATIN_FONT,
-    draw_text,
-    markup,
     register_fonts,
     runs,
 )
 
-RED = colors.HexColor("#A4161A")
-INK = colors.HexColor("#1F1F1F")
-MUTED = colors.HexColor("#666666")
-RULE = colors.HexColor("#9A9A9A")
-HEADER_FILL = colors.HexColor("#EDE7E0")
 # One colour per feedback state (applied, not applicable, referred, pending) and per outcome.
 STATE_COLORS = {
     "applied": colors.HexColor("#2E7D32"),
@@ -81,23 +87,16 @@ CHART_CATEGORIES = 8
 
 @functools.cache
 def _styles() -> dict[str, ParagraphStyle]:
-    base = ParagraphStyle(
-        "body", fontName=CJK_FONT, fontSize=9.5, leading=14, textColor=INK, wordWrap="CJK"
-    )
+    styles = base_styles(cell_size=8)
+    base = styles["body"]
     return {
-        "body": base,
-        "small": ParagraphStyle("small", parent=base, fontSize=8, leading=11, textColor=MUTED),
-        "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=11),
-        "num": ParagraphStyle("num", parent=base, fontSize=8, leading=11, alignment=TA_RIGHT),
-        "head": ParagraphStyle("head", parent=base, fontSize=8, leading=11, alignment=TA_CENTER),
+        **styles,
+        "num": ParagraphStyle("num", parent=styles["cell"], alignment=TA_RIGHT),
         "title": ParagraphStyle(
             "title", parent=base, fontSize=20, leading=28, alignment=TA_CENTER, textColor=RED
         ),
         "subtitle": ParagraphStyle(
             "subtitle", parent=base, fontSize=9.5, leading=14, alignment=TA_CENTER, textColor=MUTED
-        ),
-        "section": ParagraphStyle(
-            "section", parent=base, fontSize=12, leading=16, spaceBefore=10, spaceAfter=5
         ),
         "figure": ParagraphStyle(
             "figure", parent=base, fontSize=18, leading=22, alignment=TA_CENTER, textColor=RED
@@ -115,17 +114,11 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 
 def _p(text: object, style: str = "cell") -> Paragraph:
-    return Paragraph(markup("" if text is None else text), _styles()[style])
+    return paragraph(text, _styles()[style])
 
 
 def _section(title: str) -> list[Flowable]:
-    return [CondPageBreak(35 * mm), _p(title, "section")]
-
-
-def _table_style(commands: list[tuple[Any, ...]]) -> TableStyle:
-    """A table style with an embedded default font: cell text is in Paragraphs, but the table
-    would still name Helvetica (not embedded) for its own default."""
-    return TableStyle([("FONT", (0, 0), (-1, -1), CJK_FONT), *commands])
+    return section(title, _styles()["section"], keep=35 * mm)
 
 
 def _table(
@@ -139,29 +132,8 @@ def _table(
         [_p(value, "num" if column in numeric else "cell") for column, value in enumerate(row)]
         for row in rows
     ]
-    table = Table(
-        [[_p(text, "head") for text in header], *body],
-        colWidths=list(widths),
-        repeatRows=1,
-        splitByRow=1,
-        splitInRow=1,
-        hAlign="LEFT",
-    )
-    table.setStyle(
-        _table_style(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.4, RULE),
-                ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
-                ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-                ("LEFTPADDING", (0, 0), (-1, -1), 3),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-            ]
-        )
-    )
-    return table
+    head = [_p(text, "head") for text in header]
+    return grid_table(head, body, widths, padding=COMPACT_PADDING, split_in_row=True)
 
 
 def _empty_note(text: str) -> Paragraph:
@@ -281,7 +253,7 @@ def _figures(report: Mapping[str, Any], width: float) -> Table:
         colWidths=[width / len(cells)] * len(cells),
     )
     table.setStyle(
-        _table_style(
+        table_style(
             [
                 ("BOX", (0, 0), (-1, -1), 0.6, RULE),
                 ("LINEAFTER", (0, 0), (-2, -1), 0.4, RULE),
@@ -444,7 +416,7 @@ def _feedback_story(report: Mapping[str, Any], width: float) -> list[Flowable]:
         colWidths=[24 * mm, width / 2 - 24 * mm, 24 * mm, width / 2 - 24 * mm],
     )
     head.setStyle(
-        _table_style(
+        table_style(
             [
                 ("GRID", (0, 0), (-1, -1), 0.4, RULE),
                 ("BACKGROUND", (0, 0), (0, -1), HEADER_FILL),
@@ -514,60 +486,9 @@ def _feedback_story(report: Mapping[str, Any], width: float) -> list[Flowable]:
         colWidths=[width / 3] * 3,
         rowHeights=[14 * mm, 10 * mm],
     )
-    signatures.setStyle(_table_style([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    signatures.setStyle(table_style([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story += [Spacer(1, 8 * mm), KeepTogether([signatures])]
     return story
-
-
-class _NumberedCanvas(Canvas):
-    """Defers page output to print "第 x 页 / 共 y 页" with the running header and footer."""
-
-    def __init__(self, *args: Any, report: Mapping[str, Any], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._report = report
-        self._pages: list[dict[str, Any]] = []
-
-    def showPage(self) -> None:
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self) -> None:
-        total = len(self._pages)
-        for number, state in enumerate(self._pages, start=1):
-            self.__dict__.update(state)
-            self._frame(number, total)
-            super().showPage()
-        super().save()
-
-    def _frame(self, number: int, total: int) -> None:
-        page_width, page_height = self._pagesize
-        right = page_width - MARGIN
-        top = page_height - 12 * mm
-        self.saveState()
-        self.setFillColor(MUTED)
-        draw_text(self, MARGIN, top, f"{APP_NAME} · {TITLE}", 8)
-        draw_text(self, right, top, f"统计期间 {period_text(self._report)}", 8, align="right")
-        self.setStrokeColor(RED)
-        self.setLineWidth(0.6)
-        self.line(MARGIN, top - 2.5 * mm, right, top - 2.5 * mm)
-        bottom = 10 * mm
-        self.setStrokeColor(RULE)
-        self.setLineWidth(0.4)
-        self.line(MARGIN, bottom + 4 * mm, right, bottom + 4 * mm)
-        draw_text(
-            self, MARGIN, bottom, f"制表时间 {local_time_text(self._report['generated_at'])}", 8
-        )
-        draw_text(self, page_width / 2, bottom, f"第 {number} 页 / 共 {total} 页", 8, "center")
-        draw_text(self, right, bottom, self._report["unit"], 8, align="right")
-        self.restoreState()
-
-
-class _Output:
-    def __init__(self) -> None:
-        self.parts: list[bytes] = []
-
-    def write(self, data: bytes | str) -> None:
-        self.parts.append(data.encode("latin-1") if isinstance(data, str) else data)
 
 
 def render(report: Mapping[str, Any]) -> bytes:
@@ -575,7 +496,7 @@ def render(report: Mapping[str, Any]) -> bytes:
     register_fonts()
     portrait_width, portrait_height = A4
     landscape_width, landscape_height = landscape(A4)
-    out = _Output()
+    out = PdfBytes()
     doc = BaseDocTemplate(
         out,
         pagesize=A4,
@@ -618,5 +539,11 @@ def render(report: Mapping[str, Any]) -> bytes:
     story = _summary_story(report, portrait_width - 2 * MARGIN - 12)
     story += [NextPageTemplate("landscape"), PageBreak()]
     story += _feedback_story(report, landscape_width - 2 * MARGIN - 12)
-    doc.build(story, canvasmaker=functools.partial(_NumberedCanvas, report=report))
-    return b"".join(out.parts)
+    frame = PageFrame(
+        top_left=f"{APP_NAME} · {TITLE}",
+        top_right=f"统计期间 {period_text(report)}",
+        bottom_left=f"制表时间 {local_time_text(report['generated_at'])}",
+        bottom_right=report["unit"],
+    )
+    doc.build(story, canvasmaker=functools.partial(NumberedCanvas, frame=frame, margin=MARGIN))
+    return out.getvalue()

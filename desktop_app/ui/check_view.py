@@ -594,26 +594,19 @@ class CheckView(QWidget):
         """The clerk confirms a possible match: a new version with it among the hits."""
         from desktop_app.services import records
 
-        if self.record is None:
-            return
-        try:
-            record = records.confirm_possible_match(
-                self.session.ctx, self.session.user, self.record["record_number"], hit_id
-            )
-        except AppError as error:
-            show_error(self, error)
-            return
-        self.show_record(record, editable=True)
-        self.record_changed.emit(record)
+        self._decide_possible(records.confirm_possible_match, hit_id)
 
     def reject_possible(self, hit_id: Any) -> None:
         """The clerk rejects a possible match: a new version with it among the rejected."""
         from desktop_app.services import records
 
+        self._decide_possible(records.reject_possible_match, hit_id)
+
+    def _decide_possible(self, decide: Callable[..., dict[str, Any]], hit_id: Any) -> None:
         if self.record is None:
             return
         try:
-            record = records.reject_possible_match(
+            record = decide(
                 self.session.ctx, self.session.user, self.record["record_number"], hit_id
             )
         except AppError as error:
