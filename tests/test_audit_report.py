@@ -197,3 +197,19 @@ def test_related_subjects_are_counted_apart_from_hits(ctx) -> None:
     (category,) = report["by_category"]
     assert category["hits"] == 3  # the two earlier hits and this one, not the related company
     assert audit.entries(ctx, action="check")[-1]["details"]["hits"] == 1
+
+
+def test_a_measure_several_hits_bring_is_fed_back_once_naming_them(ctx) -> None:
+    zhang = ctx.users["zhang"]
+    result = check_result(zhang, measures=1)
+    first = result["hits"][0]
+    ids = [f"450202********991{n}" for n in range(1, 6)]
+    result["hits"] = [{**first, "hit_id": f"L{n}", "id": i} for n, i in enumerate(ids, 1)]
+    result["measures"][0]["hit_ids"] = [f"L{n}" for n in range(1, 6)]
+    record = records.record_check(ctx, zhang, result)
+    rows = [
+        r for r in _report(ctx, "wang")["feedback"] if r["record_number"] == record["record_number"]
+    ]
+    assert len(rows) == 1
+    assert rows[0]["id"] == "、".join(ids[:3]) + " 等 5 个"
+    assert rows[0]["subject"] == "黄某某"

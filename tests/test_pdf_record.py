@@ -286,6 +286,7 @@ def test_warnings_and_advice_are_printed_with_the_result() -> None:
     text = _flat("".join(_pages_text(render_check_record(_rehash(record)))))
     assert "经核查，未发现该主体被列入失信名单。" in text
     assert "注意：本机尚未导入任何失信名单，本次核查无法说明该主体是否被列入失信名单。" in text
+    assert "无须实施联合惩戒措施" not in text  # nothing is concluded from no list
     listed = specimen_record(measure_count=1)
     listed["advice"] = "名单中有3条与“样例张伟”同名的有效记录，同名的可能是不同的人。"
     text = _flat("".join(_pages_text(render_check_record(_rehash(listed)))))

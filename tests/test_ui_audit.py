@@ -57,6 +57,12 @@ def test_totals_filters_and_the_exported_report(
     assert {view.checks_model.item(r, 1).text() for r in range(3)} == {
         r["record_number"] for r in made
     }
+    # 韦小宝 is one hit; the company he represents is shown beside it, not added to it.
+    hits = {
+        view.checks_model.item(r, 1).text(): view.checks_model.item(r, 7).text() for r in range(3)
+    }
+    assert hits[made[0]["record_number"]] == "1（关联 1）"
+    assert hits[made[1]["record_number"]] == "0"
     assert view.log_model.rowCount() > 0
 
     view.status_filter.setCurrentIndex(view.status_filter.findData("not_listed"))

@@ -210,8 +210,13 @@ def _window() -> str:
     import desktop_app.ui
 
     screens = [info.name for info in pkgutil.iter_modules(desktop_app.ui.__path__)]
-    for name in screens:
-        importlib.import_module(f"desktop_app.ui.{name}")
+    try:
+        for name in screens:
+            importlib.import_module(f"desktop_app.ui.{name}")
+    except ImportError as error:
+        raise AppError(
+            f"界面组件不全（{error}）：安装包缺少窗口需要的模块，请重新安装或联系维护方。"
+        ) from error
     # A widgets application, as the window uses (and one that a later window can reuse).
     app = QApplication.instance() or QApplication([sys.argv[0]])
     font_id = QFontDatabase.addApplicationFont(str(paths.cjk_font_path()))

@@ -33,7 +33,7 @@ MATCH_TEXT: dict[str, str] = {
     "org_code": "组织机构代码一致",
     "name_exact": "名称一致",
     "name_confirmed": "经办人核实确认",
-    "related": "关联主体（法定代表人同名）",
+    "related": "法定代表人同名",
 }
 
 # What a row of a result's hits is to the clerk (see `record_types.hit_role`).

@@ -123,6 +123,15 @@ def _selected(record: Mapping[str, Any], status: str | None, category: str | Non
     return category is None or any(hit["category"] == category for hit in active_hits(record))
 
 
+def _joined(values: Iterable[str], shown: int = 3) -> str | None:
+    """Distinct values in order, the first `shown` of them named: "甲、乙、丙 等 5 个"."""
+    distinct = list(dict.fromkeys(values))
+    text = "、".join(distinct[:shown])
+    if len(distinct) > shown:
+        text += f" 等 {len(distinct)} 个"
+    return text or None
+
+
 def _unit(found: Sequence[Mapping[str, Any]], user: User, department: str | None) -> str:
     """The reporting unit printed on the feedback sheet."""
     units = sorted({f"{r['jurisdiction']} {r['department']}" for r in found})
@@ -198,11 +207,10 @@ def _figures(found: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
                     "record_number": record["record_number"],
                     "version": record["version"],
                     "checked_at": record["checked_at"],
-                    "subject": "、".join(dict.fromkeys(h["name"] for h in tied))
-                    or _subject(record),
-                    "id": "、".join(dict.fromkeys(h["id"] for h in tied if h.get("id"))) or None,
+                    "subject": _joined(h["name"] for h in tied) or _subject(record),
+                    "id": _joined(h["id"] for h in tied if h.get("id")),
                     "category": measure["category"],
-                    "list": "、".join(dict.fromkeys(h["list"] for h in tied)) or None,
+                    "list": _joined(h["list"] for h in tied),
                     "measure_id": measure["id"],
                     "measure": f"{measure.get('label') or ''}{measure['text']}",
                     "basis": measure["basis"],

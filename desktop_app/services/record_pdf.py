@@ -638,6 +638,8 @@ def _measures_section(record: dict[str, Any], styles: dict[str, Any]) -> list[Fl
             text = "本地区措施目录中没有本部门对该类对象的联合惩戒措施。"
         elif record.get("status") == "invalid_input":
             text = "因输入有误，未进行核查。"
+        elif record.get("warnings"):
+            text = "本次核查未发现有效的失信记录；但核查结果不能作为依据，见第二部分的注意事项。"
         else:
             text = "本次核查未发现有效的失信记录，无须实施联合惩戒措施。"
         return [*out, _p(text, styles["body"])]

@@ -59,7 +59,6 @@ CHECK_COLUMNS = (
     "主体",
     "结果",
     "命中",
-    "关联",
     "措施",
     "已实施",
     "待反馈",
@@ -355,8 +354,12 @@ class AuditView(QWidget):
                     _item(check["query"]),
                     _item(check["subject"]),
                     _item(check["status_text"]),
-                    _item(check["hits"]),
-                    _item(check["related"]),
+                    # Related subjects beside the hits, never added to them.
+                    _item(
+                        f"{check['hits']}（关联 {check['related']}）"
+                        if check["related"]
+                        else check["hits"]
+                    ),
                     _item(check["measures"]),
                     _item(check["applied"]),
                     _item(check["pending"]),

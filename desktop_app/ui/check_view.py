@@ -470,6 +470,8 @@ class CheckView(QWidget):
         self.measures.set_empty_text(
             "本部门没有针对该类对象的惩戒措施。"
             if record["status"] == "listed"
+            else "未发现失信记录，但核查结果不能作为依据（见上方的注意事项）。"
+            if record["status"] == "not_listed" and record.get("warnings")
             else "未发现失信记录，本部门无需实施惩戒措施。"
             if record["status"] == "not_listed"
             else "请先核实下方的疑似匹配：确认为同一主体后，这里列出应实施的措施。"
@@ -508,7 +510,9 @@ class CheckView(QWidget):
         active = active_hits(record)
         related = related_subjects(record)
         subject = active[0]["name"] if active else (record.get("name") or masked_query(record))
-        parts = [f"注意：{warning}" for warning in record.get("warnings") or []]
+        # Warnings first, each its own sentence; then the result in one sentence.
+        warnings = "".join(f"注意：{warning}" for warning in record.get("warnings") or [])
+        parts = []
         if record["status"] == "listed":
             lists = sorted({h["list"] for h in active})
             parts.append(
@@ -527,7 +531,7 @@ class CheckView(QWidget):
         if related:
             parts.append(f"另有 {len(related)} 个关联单位（法定代表人同名，不计为命中）")
         parts.append(f"核查记录 {record['record_number']}，第 {record['version']} 版")
-        return "；".join(parts) + "。"
+        return warnings + "；".join(parts) + "。"
 
     # -- measures and feedback -----------------------------------------------------------
     def _selection(self) -> None:
