@@ -5,9 +5,9 @@
 (without a display it starts itself under `xvfb-run`). Everything happens in a temporary data
 folder with the bundled synthetic demo lists: first-start setup, login, a listed subject, a
 subject not listed, a mistyped ID, a possible match, feedback and the signed record's
-preview, the clerk's history, the audit screen, an import with rejected rows, and the catalog
-browser. Main-window shots grab the whole 1366×768 screen; the two start-up dialogs are
-grabbed alone (there is nothing behind them).
+preview, the clerk's history, the audit screen, an import with rejected rows, the catalog
+browser and the user management. Main-window shots grab the whole 1366×768 screen; the two
+start-up dialogs are grabbed alone (there is nothing behind them).
 """
 
 from __future__ import annotations
@@ -280,6 +280,14 @@ def main() -> int:
     browser.tabs.setCurrentIndex(1)
     type_into(browser.anomaly_filter, "004_d43bcd94c9f07f23.txt")
     screen_shot("12_catalog_anomalies")
+
+    window.admin_view.setCurrentWidget(window.admin_view.users)
+    users = window.admin_view.users
+    wait_until(lambda: users.model.rowCount() == 3)
+    accounts.set_user_disabled(launcher.ctx, administrator, "wangke", True)
+    users.refresh()
+    users.table.selectRow(2)
+    screen_shot("13_users")
     window.close()
     launcher.close()
     shutil.rmtree(SCRATCH, ignore_errors=True)
