@@ -717,11 +717,12 @@ _PERSON_MARKS = ("自然人", "个人")
 _ORGANIZATION_MARKS = ("法人", "组织", "企业", "单位", "公司", "个体")
 
 
-def _subject_type(id_kind: str, mark: str, is_organization: bool) -> str:
-    if id_kind in ("resident_id", "masked_resident_id"):
-        return "person"
-    if id_kind in ("uscc", "org_code", "masked_other"):
-        return "organization"
+_PERSON_ID_KINDS = ("resident_id", "masked_resident_id")
+_ORGANIZATION_ID_KINDS = ("uscc", "org_code", "masked_other")
+
+
+def _subject_type(mark: str, is_organization: bool) -> str:
+    """The subject type of a listing without an identifier that tells it."""
     if any(word in mark for word in _PERSON_MARKS):
         return "person"
     if any(word in mark for word in _ORGANIZATION_MARKS):
@@ -742,8 +743,9 @@ def _row_hash(fields: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-# A formula-like first character of any of the joined fields.
-_FORMULA_RE = re.compile(f"(?:^|{FIELD_SEPARATOR})[{re.escape(''.join(FORMULA_PREFIXES))}]")
+# A formula-like first character of any of the joined fields but the first (a pattern that
+# starts with a literal is searched several times faster than one starting with `^|`).
+_FORMULA_RE = re.compile(f"{FIELD_SEPARATOR}[{re.escape(''.join(FORMULA_PREFIXES))}]")
 
 # Bound on each memo of a row builder (names, dates): past it the memo starts again empty,
 # so a file of millions of distinct values holds this many of them at most.
@@ -754,48 +756,59 @@ class _NotADate:
     """What the dates memo holds for a cell that is not a date."""
 
 
+_UNSEEN = object()
+
+
 class _RowBuilder:
     """Turns the cells of one data row into a row for `ListStore.importing` (the columns of
     `ROW_COLUMNS`, in that order), or a rejection reason.
 
     Written for speed (it runs once per row of lists with millions of rows): the cells of
     the standard fields are picked with one itemgetter; the stored `fields` text, the formula
-    check and the row hash all work on one joined string; what a row takes from its name and
+    check and the row hash all work on joined strings; what a row takes from its name and
     from its date cells is remembered per distinct text (a national list names the same
     persons and days over and over), in memos bounded by `MEMO_LIMIT`.
     """
 
-    def __init__(self, columns: _Columns, layout_names: Sequence[str]) -> None:
+    def __init__(self, columns: _Columns, layout_names: Sequence[str], text_cells: bool) -> None:
         self.columns = columns
         self.layout_names = list(layout_names)
         positions = [columns.positions.get(name) for name in self.layout_names]
         self.width = max(p for p in positions if p is not None) + 1
         # A field the file lacks reads the empty cell appended to every row (index -1).
         self.getter = operator.itemgetter(*(-1 if p is None else p for p in positions))
+        # CSV cells are all text (stripped with one map call).
+        self.text_cells = text_cells
         at = {name: i for i, name in enumerate(self.layout_names)}
-        self.i_key, self.i_case, self.i_name = (
-            at[FIELD_RECORD_KEY],
+        self.at = (
+            at[FIELD_RECORD_KEY] if FIELD_RECORD_KEY in columns.positions else None,
             at[FIELD_CASE_NO],
             at[FIELD_NAME],
+            at[FIELD_ID],
+            at[FIELD_LEGAL_REP],
+            at[FIELD_COURT],
+            at[FIELD_SUBJECT_TYPE],
+            at[FIELD_LISTED_ON],
+            at[FIELD_FILED_ON],
+            at[FIELD_REVOKED_ON],
         )
-        self.i_id, self.i_rep, self.i_court = at[FIELD_ID], at[FIELD_LEGAL_REP], at[FIELD_COURT]
-        self.i_mark = at[FIELD_SUBJECT_TYPE]
-        self.i_listed, self.i_revoked = at[FIELD_LISTED_ON], at[FIELD_REVOKED_ON]
-        self.i_filed = at[FIELD_FILED_ON]
-        self.has_record_key = FIELD_RECORD_KEY in columns.positions
-        self.in_columns = [at[name] for name in COLUMN_FIELDS]
+        # The stored `fields`: every field in layout order, those kept in columns of their
+        # own left empty (they read the empty text appended after the last field).
+        in_columns = {at[name] for name in COLUMN_FIELDS}
+        count = len(self.layout_names)
+        self.stored_getter = operator.itemgetter(
+            *(count if i in in_columns else i for i in range(count))
+        )
         # Birth dates in resident IDs may not lie after this (see identifiers.classify_id_cell).
         self.today = datetime.date.today()
-        self._names: dict[str, tuple[str, str, str, bool] | str] = {}
+        self._names: dict[str, tuple[str, str, str | None, bool] | str] = {}
         self._dates: dict[str, str | type[_NotADate] | None] = {}
 
-    def _name(self, text: str) -> tuple[str, str, str, bool] | str:
-        """(name, matching form, core, is an organisation) of a name cell, or why not."""
-        found = self._names.get(text)
-        if found is not None:
-            return found
+    def _name(self, text: str) -> tuple[str, str, str | None, bool] | str:
+        """(name, matching form, core if it differs from it, is an organisation) of a name
+        cell, or why it is refused."""
         if not text:
-            found = "姓名/名称为空。"
+            found: tuple[str, str, str | None, bool] | str = "姓名/名称为空。"
         elif text.startswith(_NAME_FORMULA_PREFIXES):
             found = f"姓名/名称以“{text[0]}”开头，像是表格公式，已拒绝（防止公式注入）。"
         else:
@@ -805,23 +818,20 @@ class _RowBuilder:
                 found = f"姓名/名称“{name}”不完整（少于两个字）。"
             else:
                 parts = names.name_parts(name)
-                found = (name, name_norm, parts.core, parts.is_organization)
+                core = parts.core if parts.core != name_norm else None
+                found = (name, name_norm, core, parts.is_organization)
         if len(self._names) >= MEMO_LIMIT:
             self._names.clear()
         self._names[text] = found
         return found
 
     def _date(self, value: Any) -> str | type[_NotADate] | None:
-        """`parse_list_date` of a date cell, or `_NotADate`."""
-        if value.__class__ is str:
-            found = self._dates.get(value, self)
-            if found is not self:
-                return found  # type: ignore[return-value]
+        """`parse_list_date` of a date cell not in the memo, or `_NotADate`."""
         try:
             found = parse_list_date(value)
         except ValueError:
             found = _NotADate
-        if value.__class__ is str:
+        if value.__class__ is str:  # other cell types are few and not all hashable alike
             if len(self._dates) >= MEMO_LIMIT:
                 self._dates.clear()
             self._dates[value] = found
@@ -835,70 +845,88 @@ class _RowBuilder:
             cells = cells + [""] * (self.width - len(cells))
         cells.append("")
         raw = self.getter(cells)
-        texts = [v.strip() if v.__class__ is str else _cell_text(v) for v in raw]
+        if self.text_cells:
+            texts = list(map(str.strip, raw))
+        else:
+            texts = [v.strip() if v.__class__ is str else _cell_text(v) for v in raw]
+        i_key, i_case, i_name, i_id, i_rep, i_court, i_mark, i_listed, i_filed, i_revoked = self.at
         joined = FIELD_SEPARATOR.join(texts)
         if len(joined) > MAX_CELL_CHARS and max(map(len, texts)) > MAX_CELL_CHARS:
             raise ListFileError(
                 f"第 {row_no} 行有超过 {MAX_CELL_CHARS} 个字符的单元格，不像是名单数据，"
                 "文件可能已损坏或被篡改。请核对后重新导出。"
             )
-        formula = _FORMULA_RE.search(joined) is not None
-        named = self._name(texts[self.i_name])
+        formula = texts[0].startswith(FORMULA_PREFIXES) or _FORMULA_RE.search(joined) is not None
+        name_text = texts[i_name]
+        named = self._names.get(name_text) or self._name(name_text)
         if named.__class__ is str:
             return None, named, formula  # type: ignore[return-value]
-        name, name_norm, core, is_organization = named
-        kind, id_value, id_error = identifiers.classify_id_cell(raw[self.i_id], self.today)
+        name, name_norm, core, is_organization = named  # type: ignore[misc]
+        kind, id_value, id_error = identifiers.classify_id_cell(raw[i_id], self.today)
         if kind == "invalid":
             return None, f"证件号码“{id_value}”无效：{id_error}", formula
-        listed_on = self._date(raw[self.i_listed])
+        # The dates memo, inline: three lookups on every row.
+        dates = self._dates
+        value = raw[i_listed]
+        listed_on = dates.get(value, _UNSEEN) if value.__class__ is str else _UNSEEN
+        if listed_on is _UNSEEN:
+            listed_on = self._date(value)
         if listed_on is _NotADate:
-            return None, f"{FIELD_LISTED_ON}“{texts[self.i_listed]}”不是有效日期。", formula
-        revoked_on = self._date(raw[self.i_revoked])
+            return None, f"{FIELD_LISTED_ON}“{texts[i_listed]}”不是有效日期。", formula
+        value = raw[i_revoked]
+        revoked_on = dates.get(value, _UNSEEN) if value.__class__ is str else _UNSEEN
+        if revoked_on is _UNSEEN:
+            revoked_on = self._date(value)
         if revoked_on is _NotADate:
-            return None, f"{FIELD_REVOKED_ON}“{texts[self.i_revoked]}”不是有效日期。", formula
+            return None, f"{FIELD_REVOKED_ON}“{texts[i_revoked]}”不是有效日期。", formula
         # 立案时间 decides nothing: kept as written when it is not a date.
-        filed_on = self._date(raw[self.i_filed])
+        value = raw[i_filed]
+        filed_on = dates.get(value, _UNSEEN) if value.__class__ is str else _UNSEEN
+        if filed_on is _UNSEEN:
+            filed_on = self._date(value)
         if filed_on is not _NotADate:
-            texts[self.i_filed] = filed_on or ""
-        subject_type = _subject_type(kind, texts[self.i_mark], is_organization)
-        legal_rep = texts[self.i_rep]
+            texts[i_filed] = filed_on or ""
+        if kind in _PERSON_ID_KINDS:
+            subject_type = "person"
+        elif kind in _ORGANIZATION_ID_KINDS:
+            subject_type = "organization"
+        else:
+            subject_type = _subject_type(texts[i_mark], is_organization)
+        legal_rep = texts[i_rep]
         legal_rep_norm = None
         if legal_rep and subject_type == "organization":
             legal_rep_norm = names.normalize_name(legal_rep) or None
-        case_no = texts[self.i_case] or None
-        texts[self.i_name] = name
-        texts[self.i_id] = id_value or ""
-        texts[self.i_listed] = listed_on or ""  # type: ignore[assignment]
-        texts[self.i_revoked] = revoked_on or ""  # type: ignore[assignment]
-        record_key = texts[self.i_key] if self.has_record_key else ""
+        case_no = texts[i_case] or None
+        texts[i_name] = name
+        texts[i_id] = id_value or ""
+        texts[i_listed] = listed_on or ""
+        texts[i_revoked] = revoked_on or ""
+        record_key = texts[i_key] if i_key is not None else ""
         if not record_key:
             record_key = f"{id_value or name_norm}|{case_no or ''}"
         fields = FIELD_SEPARATOR.join(texts)
         if fields.count(FIELD_SEPARATOR) != len(texts) - 1:
             texts = [t.replace(FIELD_SEPARATOR, " ") for t in texts]
             fields = FIELD_SEPARATOR.join(texts)
-        row_hash = _row_hash(fields)
-        court = texts[self.i_court] or None
-        for i in self.in_columns:
-            texts[i] = ""
+        texts.append("")
         row = (
             record_key,
             name,
             name_norm,
-            core if core != name_norm else None,
+            core,
             subject_type,
             kind,
             id_value,
             _id_key(kind, id_value),
             legal_rep_norm,
             case_no,
-            court,
+            texts[i_court] or None,
             listed_on,
             revoked_on,
             row_no,
-            row_hash,
+            _row_hash(fields),
             int(formula),
-            FIELD_SEPARATOR.join(texts),
+            FIELD_SEPARATOR.join(self.stored_getter(texts)),
         )
         return row, None, formula
 
@@ -929,21 +957,18 @@ class _ChunkProcessor:
     def __init__(
         self, columns: _Columns, layout_names: Sequence[str], text_cells: bool, today: str
     ) -> None:
-        self.builder = _RowBuilder(columns, layout_names)
+        self.builder = _RowBuilder(columns, layout_names, text_cells)
         self.header_keys = [header_key(c) for c in columns.header_cells]
         self.name_at = columns.positions[FIELD_NAME]
         self.name_header = columns.header_cells[self.name_at]
-        # CSV cells are all text: a row is blank when no cell has a character.
         self.text_cells = text_cells
         self.today = today
         self.seen_cores: set[str] = set()
 
-    def _is_blank(self, cells: list[Any]) -> bool:
-        if self.text_cells:
-            return not any(cells)
-        return not any(c not in ("", None) for c in cells)
-
-    def _is_repeated_header(self, cells: list[Any]) -> bool:
+    def _is_blank_or_header(self, cells: list[Any]) -> bool:
+        """True for a blank row, and for the header repeated on every printed page."""
+        if not any(c not in ("", None) for c in cells):
+            return True
         return (
             len(cells) > self.name_at
             and _cell_text(cells[self.name_at]) == self.name_header
@@ -952,29 +977,40 @@ class _ChunkProcessor:
 
     def process(self, first_row: int, chunk: list[list[Any]]) -> _ChunkResult:
         """Build the rows of `chunk`, whose first row is row number `first_row`."""
-        result = _ChunkResult([], [], [], [], 0, 0)
+        rows: list[tuple[Any, ...]] = []
+        fuzzy: list[tuple[str, str]] = []
+        rejections: list[tuple[int, str]] = []
+        formula_rows: list[int] = []
+        read = not_in_force = 0
         build, seen, today = self.builder.build, self.seen_cores, self.today
         self.builder.today = datetime.date.today()
+        text_cells, name_at, name_header = self.text_cells, self.name_at, self.name_header
         for row_no, cells in enumerate(chunk, first_row):
-            if self._is_blank(cells) or self._is_repeated_header(cells):
-                continue  # blank, or the header repeated on every printed page
-            result.read += 1
+            # CSV cells are text: a row with a character in some cell, whose name cell does
+            # not read like the header, is neither blank nor a repeated header (the usual).
+            if not (
+                text_cells
+                and any(cells)
+                and (len(cells) <= name_at or cells[name_at].strip() != name_header)
+            ) and self._is_blank_or_header(cells):
+                continue
+            read += 1
             row, reason, formula = build(row_no, cells)
             if row is None:
-                result.rejections.append((row_no, reason or ""))
+                rejections.append((row_no, reason or ""))
                 continue
             if formula:
-                result.formula_rows.append(row_no)
-            result.rows.append(row)
+                formula_rows.append(row_no)
+            rows.append(row)
             if not in_force(row[LISTED_AT], row[REVOKED_AT], today):
-                result.not_in_force += 1
+                not_in_force += 1
             core = row[3] or row[2]
             if core not in seen:
                 if len(seen) >= SEEN_CORES_LIMIT:
                     seen.clear()
                 seen.add(core)
-                result.fuzzy += [(key, core) for key in names.fuzzy_keys(row[1])]
-        return result
+                fuzzy += [(key, core) for key in names.fuzzy_keys(row[1])]
+        return _ChunkResult(rows, fuzzy, rejections, formula_rows, read, not_in_force)
 
 
 def _chunks(
