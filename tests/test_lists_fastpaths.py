@@ -1,10 +1,10 @@
 """The list import's shortcuts give what the general code gives: the identifier fast path,
-the memos of the row builder, the packing of chunks for worker processes, and fuzzy keys
-filed once per name core whichever process computed them."""
+the memos of the row builder, text blocks parsed by worker processes (starting over when a
+block cannot be read that way), and fuzzy keys filed once per name core whichever process
+computed them."""
 
 from __future__ import annotations
 
-import csv
 import datetime
 import random
 
@@ -13,6 +13,7 @@ from lists_support import FIELDS, org_code, resident_id, row, uscc_for, write_cs
 from stdnum.cn import uscc
 
 from desktop_app import paths
+from desktop_app.errors import ListFileError
 from desktop_app.models import identifiers
 from desktop_app.models.catalog import Catalog
 from desktop_app.models.identifiers import classify_id_cell, normalize_id_cell
@@ -97,62 +98,122 @@ def stored(store: ListStore) -> tuple[list[tuple], set[tuple], int]:
     return [tuple(r) for r in rows], {tuple(k) for k in keys}, len(keys)
 
 
-def import_both_ways(catalog, tmp_path, monkeypatch, path):
-    """Import `path` in this process and with worker processes; both reports and tables."""
-    monkeypatch.setattr(list_import, "CHUNK_ROWS", 50)
+def import_both_ways(catalog, tmp_path, monkeypatch, path, chunk_rows=50):
+    """Import `path` in this process and with worker processes: for each the report, the
+    tables, and how many times the import began (twice when the workers' reading started
+    over)."""
+    monkeypatch.setattr(list_import, "CHUNK_ROWS", chunk_rows)
+    attempts: list[bool] = []
+    first_attempt = list_import._import_list
+
+    def counted(*args, **kwargs):
+        attempts.append(kwargs["workers_allowed"])
+        return first_attempt(*args, **kwargs)
+
+    monkeypatch.setattr(list_import, "_import_list", counted)
     results = []
     for parallel_from in (10**9, 1):
         monkeypatch.setattr(list_import, "PARALLEL_MIN_ROWS", parallel_from)
-        store = ListStore.open(tmp_path / f"{parallel_from}.db")
+        store = ListStore.open(tmp_path / f"{path.stem}{parallel_from}.db")
+        attempts.clear()
         report = list_import.import_list(store, path, "失信被执行人", catalog=catalog, today=TODAY)
         data = report.to_json()
         del data["seconds"], data["rows_per_second"]
-        results.append((data, stored(store)))
+        results.append((data, stored(store), len(attempts)))
         store.close()
     return results
 
 
 def test_workers_file_each_name_core_once_and_as_one_process_does(catalog, tmp_path, monkeypatch):
     # The same core 鑫源贸易 for a person-like and an organisation name, repeated across
-    # chunks that different workers build: its keys are those of the first name in the file.
+    # blocks that different workers build: its keys are those of the first name in the file.
     rows = []
     for i in range(400):
         name = ["张伟", "鑫源贸易", "柳州市鑫源贸易有限公司", f"李{i % 37}明"][i % 4]
         rows.append(row(name, "", 信息唯一标识=f"F{i}", 撤销时间="2020-01-01" if i % 9 else ""))
-    one, workers = import_both_ways(
-        catalog, tmp_path, monkeypatch, write_csv(tmp_path / "f.csv", rows)
-    )
-    assert one == workers
+    path = write_csv(tmp_path / "f.csv", rows)
+    one, workers = import_both_ways(catalog, tmp_path, monkeypatch, path)
+    assert one[:2] == workers[:2]
+    assert workers[2] == 1
     _rows, keys, count = one[1]
     assert count == len(keys)  # no key filed twice
     assert one[0]["added"] == 400
 
 
-def test_cells_holding_the_chunk_separator_travel_to_workers_intact(catalog, tmp_path, monkeypatch):
-    # A NUL character can only come from a UTF-16 file; such chunks are sent as lists.
-    rows = [
-        row(f"测试{i:03d}", resident_id("450102", "19800101", f"{i:03d}"), 信息唯一标识=f"N{i}")
-        for i in range(120)
-    ]
-    rows[70]["执行依据文号"] = "文号\x00含空字符"
-    rows[80]["执行依据文号"] = "文号\x1f含分隔符"
-    path = tmp_path / "utf16.csv"
-    with open(path, "w", encoding="utf-16", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(FIELDS)
-        writer.writerows([[r.get(f, "") for f in FIELDS] for r in rows])
-    one, workers = import_both_ways(catalog, tmp_path, monkeypatch, path)
-    assert one == workers
-    fields = [r[-4] for r in one[1][0]]  # `fields` column
+def write_lines(path, lines, encoding="utf-8"):
+    header = ",".join(FIELDS)
+    path.write_bytes(("\r\n".join([header, *lines]) + "\r\n").encode(encoding))
+    return path
+
+
+def line(i: int, basis: str = "文号", name: str | None = None) -> str:
+    person = resident_id("450102", "19800101", f"{i % 1000:03d}")
+    cells = {"信息唯一标识": f"B{i}", "失信被执行人姓名/名称": name or f"测试{i:03d}"}
+    cells |= {"身份证号码/组织机构代码": person, "执行依据文号": basis}
+    return ",".join(cells.get(f, "") for f in FIELDS)
+
+
+def test_cells_over_several_lines_read_as_one_process_reads_them(catalog, tmp_path, monkeypatch):
+    lines = [line(i) for i in range(300)]
+    for i in range(60, 300, 7):  # quoted cells with line breaks, CR LF and CR
+        lines[i] = line(i, basis='"第一行\r\n第二行\r第三行,""引号""\n第四行"')
+    lines[150] = line(150, basis="文号\x1f含分隔符")
+    for encoding in ("utf-8", "utf-16"):
+        if encoding == "utf-16":  # only a UTF-16 file can hold a NUL character
+            lines[140] = line(140, basis="文号\x00含空字符")
+        path = write_lines(tmp_path / f"multi-{encoding}.csv", lines, encoding)
+        # Blocks of 47 lines end at every place of the 10-line pattern, inside cells too.
+        one, workers = import_both_ways(catalog, tmp_path, monkeypatch, path, chunk_rows=47)
+        assert one[:2] == workers[:2]
+        assert workers[2] == 1  # read in text blocks throughout
+        assert one[0]["added"] == 300
+        fields = [r[-4] for r in one[1][0]]  # the `fields` column
+        assert any('第一行\r\n第二行\r第三行,"引号"\n第四行' in f for f in fields)
+        assert any("文号 含分隔符" in f for f in fields)
     assert any("文号\x00含空字符" in f for f in fields)
-    assert any("文号 含分隔符" in f for f in fields)
-    packed = list_import._pack([["a", "b"], [], ["c\x00d"]])
-    assert packed == [["a", "b"], [], ["c\x00d"]]
-    assert list_import._unpack(list_import._pack([["a", ""], [], ["", "c"]])) == [
-        ["a", ""],
-        [],
-        ["", "c"],
-    ]
+
+
+def test_a_stray_quote_only_makes_a_longer_block(catalog, tmp_path, monkeypatch):
+    lines = [line(i) for i in range(600)]
+    lines[130] = line(130, basis='文号"带一个引号')  # a quote inside an unquoted cell
+    path = write_lines(tmp_path / "stray.csv", lines)
+    one, workers = import_both_ways(catalog, tmp_path, monkeypatch, path)
+    assert one[:2] == workers[:2]
+    assert workers[2] == 1
+    assert any('文号"带一个引号' in r[-4] for r in one[1][0])
+
+
+def test_quotes_that_fool_the_block_ends_make_the_import_start_over(catalog, tmp_path, monkeypatch):
+    # The first 50 records find the header; blocks of 50 lines follow. A stray quote on
+    # the 10th line of the first block and a quoted cell opening on its 50th make the
+    # quotes pair up there, inside the cell: the workers' reading starts over.
+    lines = [line(i) for i in range(200)]  # line i is row i + 2
+    lines[58] = line(58, basis='文号"带一个引号')
+    lines[98] = line(98, basis='"跨行的\n文号"')
+    path = write_lines(tmp_path / "fooled.csv", lines)
+    one, workers = import_both_ways(catalog, tmp_path, monkeypatch, path)
+    assert (one[2], workers[2]) == (1, 2)
+    assert one[:2] == workers[:2]
+    assert one[0]["added"] == 200
+    assert one[0]["rows_read"] == 200
+
+
+def test_errors_found_by_workers_are_the_errors_of_one_process(catalog, tmp_path, monkeypatch):
+    lines = [line(i) for i in range(300)]
+    lines[200] = ",".join(["x"] * 1200)
+    path = write_lines(tmp_path / "wide.csv", lines)
+    monkeypatch.setattr(list_import, "CHUNK_ROWS", 50)
+    messages = []
+    for parallel_from in (10**9, 1):
+        monkeypatch.setattr(list_import, "PARALLEL_MIN_ROWS", parallel_from)
+        store = ListStore.open(tmp_path / f"wide{parallel_from}.db")
+        with pytest.raises(ListFileError) as error:
+            list_import.import_list(store, path, "失信被执行人", catalog=catalog, today=TODAY)
+        messages.append(str(error.value))
+        assert store.conn.execute("SELECT count(*) FROM listings").fetchone()[0] == 0
+        store.close()
+    assert messages[0] == messages[1]
+    assert "第 202 行有 1200 列" in messages[0]
 
 
 def test_small_memos_give_the_same_rows(catalog, tmp_path, monkeypatch):

@@ -161,6 +161,12 @@ ROW_COLUMNS = (
 )
 
 LISTED_AT, REVOKED_AT = ROW_COLUMNS.index("listed_on"), ROW_COLUMNS.index("revoked_on")
+# The values an import inserts for its rows: `ROW_COLUMNS`, with the row offset of the batch
+# (one more parameter, after them) added to `source_row`.
+_ROW_VALUES = ", ".join(
+    f"?{i + 1} + ?{len(ROW_COLUMNS) + 1}" if column == "source_row" else f"?{i + 1}"
+    for i, column in enumerate(ROW_COLUMNS)
+)
 
 # Columns that a listing dict returned by the lookups carries.
 LISTING_SELECT = (
@@ -630,9 +636,7 @@ class ImportSession:
             # Rows that arrive revoked are marked revoked by this version as they are stored.
             self._insert_sql = (
                 f"INSERT INTO listings ({', '.join(ROW_COLUMNS)}, list_id, added_version_id,"
-                " revoked_version_id) VALUES ("
-                + ", ".join(f"?{i}" for i in range(1, len(ROW_COLUMNS) + 1))
-                + f", {self.list_id}, {self.version_id},"
+                f" revoked_version_id) VALUES ({_ROW_VALUES}, {self.list_id}, {self.version_id},"
                 f" CASE WHEN ?{REVOKED_AT + 1} IS NULL THEN NULL ELSE {self.version_id} END)"
             )
         else:
@@ -643,9 +647,7 @@ class ImportSession:
                 + ", listing_id INTEGER, change TEXT)"
             )
             self._insert_sql = (
-                f"INSERT INTO temp.import_rows ({', '.join(ROW_COLUMNS)}) VALUES ("
-                + ", ".join("?" for _ in ROW_COLUMNS)
-                + ")"
+                f"INSERT INTO temp.import_rows ({', '.join(ROW_COLUMNS)}) VALUES ({_ROW_VALUES})"
             )
 
     # Loading ---------------------------------------------------------------------------
@@ -663,9 +665,10 @@ class ImportSession:
 
     def add(
         self,
-        rows: Sequence[Sequence[Any]],
+        rows: Sequence[tuple[Any, ...]],
         fuzzy: Sequence[tuple[str, str]] | None = None,
         not_in_force: int | None = None,
+        row_offset: int = 0,
     ) -> None:
         """Store a batch of accepted rows (tuples in the order of `ROW_COLUMNS`).
 
@@ -674,8 +677,12 @@ class ImportSession:
         filed already are left out. Otherwise a bulk load computes them here, and a staged
         merge files the keys of new names only, when it finishes. `not_in_force` is how many
         of the rows are not in force on the import's date, when the caller counted them.
+        `row_offset` is added to each row's `source_row` (rows numbered within a part of the
+        file).
         """
-        self.conn.executemany(self._insert_sql, rows)
+        self.conn.executemany(
+            self._insert_sql, map(operator.add, rows, itertools.repeat((row_offset,)))
+        )
         if not self.bulk:
             return
         if not_in_force is None:

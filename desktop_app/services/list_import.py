@@ -42,7 +42,7 @@ import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from desktop_app.errors import ImportCancelledError, ListFileError, UsageError
 from desktop_app.models import identifiers, names
@@ -365,6 +365,7 @@ class _CsvFile:
         self.estimated_rows = max(1, int(path.stat().st_size / max(len(sample) / lines, 1)))
         self._raw: io.BufferedReader | None = None
         self._reader: _HashingReader | None = None
+        self._text: io.TextIOWrapper | None = None
         self._records: Iterator[list[str]] = iter(())
         self._rows_read = 0
         self._complete = False
@@ -383,10 +384,10 @@ class _CsvFile:
         if self._reader is None:
             self._raw = open(self.path, "rb")  # noqa: SIM115 - closed at the end or on error
             self._reader = _HashingReader(self._raw, refuse_nul=not self.codec.startswith("utf-16"))
-            text = io.TextIOWrapper(
+            self._text = io.TextIOWrapper(
                 io.BufferedReader(self._reader, 1 << 20), encoding=self.codec, newline=""
             )
-            self._records = csv.reader(text, delimiter=self.delimiter)
+            self._records = csv.reader(self._text, delimiter=self.delimiter)
         rows: list[list[str]] = []
         previous_limit = csv.field_size_limit(MAX_CELL_CHARS)
         try:
@@ -412,6 +413,42 @@ class _CsvFile:
             self._complete = True
             self._close()
         return rows
+
+    def blocks(self, lines: int) -> Iterator[tuple[str, bool]]:
+        """The rest of the file as text blocks of about `lines` lines: (text, is the last).
+
+        For worker processes that parse the records themselves (`_build_text_block`),
+        after `read` has taken the first records. Lines are as the csv module sees them
+        (ending in LF, CR LF or CR). A block ends after a line that leaves an even number
+        of quote characters in it, so a quoted cell that spans lines stays in one block as
+        long as the file quotes in the usual way; after `8 × lines` lines it ends anyway.
+        Raises `_StartOver` on anything `read` would report as an error.
+        """
+        if self._complete or self._text is None:
+            return
+        text = self._text
+        try:
+            while True:
+                block = list(itertools.islice(text, lines))
+                last = len(block) < lines
+                odd = not last and "".join(block).count('"') % 2 == 1
+                while odd and len(block) < 8 * lines:
+                    line = text.readline()
+                    if not line:
+                        last = True
+                        break
+                    block.append(line)
+                    odd = odd != (line.count('"') % 2 == 1)
+                if last:
+                    self._complete = True
+                    self._close()
+                if block:
+                    yield "".join(block), last
+                if last:
+                    return
+        except (ListFileError, UnicodeDecodeError):
+            self._close()
+            raise _StartOver from None
 
     def _check_columns(self, rows: list[list[str]]) -> None:
         if rows and max(map(len, rows)) > MAX_COLUMNS:
@@ -1027,39 +1064,40 @@ def _chunks(
         first_row, rows = first_row + len(rows), []
 
 
-# Separates the cells of a chunk sent to a worker process as one string: the text of a
-# CSV file cannot hold it unless it is UTF-16 (checked for every chunk).
-_CELL_SEPARATOR = "\x00"
+class _StartOver(Exception):
+    """Reading a CSV file in text blocks met something only the csv module's own reading
+    reports exactly (an error, or quotes that do not pair up as usual): the import starts
+    again and reads the file record by record."""
 
 
-def _pack(rows: list[list[str]]) -> tuple[str, list[int]] | list[list[str]]:
-    """A chunk of text rows as (cells joined, cells per row), which pickles several times
-    faster than the rows; the rows themselves when a cell contains the separator."""
-    sizes = list(map(len, rows))
-    joined = _CELL_SEPARATOR.join(itertools.chain.from_iterable(rows))
-    if joined.count(_CELL_SEPARATOR) != max(sum(sizes) - 1, 0):
-        return rows
-    return joined, sizes
+# A line appended to every text block but the last: it parses as a record of its own, one
+# cell holding this text, only when the block ends where a record ends. (A cell can hold a
+# NUL character only in a UTF-16 file; even there a block that ends inside a quoted cell
+# makes the sentinel part of that cell, after at least the line break.)
+_SENTINEL = "\x00end of block\x00"
+_SENTINEL_LINE = _SENTINEL + "\n"
 
 
-def _unpack(packed: tuple[str, list[int]] | list[list[str]]) -> list[list[str]]:
-    if isinstance(packed, list):
-        return packed
-    joined, sizes = packed
-    cells = joined.split(_CELL_SEPARATOR)
-    rows, start = [], 0
-    for size in sizes:
-        rows.append(cells[start : start + size])
-        start += size
-    return rows
+class _TextBlockResult(NamedTuple):
+    """A worker's result for one text block: None when the block must be read again
+    record by record (see `_StartOver`), else the result (rows numbered from 1 within the
+    block) and how many records the block held."""
+
+    result: _ChunkResult | None
+    records: int
 
 
 _worker: _ChunkProcessor | None = None
+_worker_delimiter = ","
 
 
-def _start_worker(columns: _Columns, layout_names: Sequence[str], today: str) -> None:
-    global _worker
+def _start_worker(
+    columns: _Columns, layout_names: Sequence[str], today: str, delimiter: str
+) -> None:
+    global _worker, _worker_delimiter
     _worker = _ChunkProcessor(columns, layout_names, text_cells=True, today=today)
+    _worker_delimiter = delimiter
+    csv.field_size_limit(MAX_CELL_CHARS)
     # Millions of short-lived objects and no reference cycles (see import_list).
     gc.disable()
     # A worker holds both ends of its task queue, so it would wait forever for tasks if the
@@ -1074,49 +1112,91 @@ def _exit_with(parent: Any) -> None:
     os._exit(1)
 
 
-def _process_in_worker(
-    first_row: int, packed: tuple[str, list[int]] | list[list[str]]
-) -> _ChunkResult:
+def _build_text_block(block: str, last: bool) -> _TextBlockResult:
+    """Parse and build one text block of the file (in a worker process)."""
     assert _worker is not None
-    return _worker.process(first_row, _unpack(packed))
+    text = block if last else block + _SENTINEL_LINE
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_worker_delimiter))
+    except csv.Error:
+        return _TextBlockResult(None, 0)
+    # The sentinel parsed on its own: the block ended where a record ends, so its records
+    # are those the csv module reads from the whole file.
+    if not last and (not rows or rows.pop() != [_SENTINEL]):
+        return _TextBlockResult(None, 0)
+    if rows and max(map(len, rows)) > MAX_COLUMNS:
+        return _TextBlockResult(None, 0)
+    return _TextBlockResult(_worker.process(1, rows), len(rows))
 
 
-def _processed(
-    processor: _ChunkProcessor,
-    chunks: Iterator[tuple[int, list[list[Any]]]],
-    parallel: bool,
-) -> Iterator[_ChunkResult]:
-    """The chunks' results in file order, built here or by worker processes.
-
-    Building a row (identifier checks, name normalisation, fuzzy keys) costs more than
-    reading it and storing it, so large CSV files are built by up to `MAX_WORKERS`
-    processes while this one reads the file and writes the database. At most a few chunks
-    per worker are in flight, so memory stays flat whatever the file's size.
-    """
+def _workers(parallel: bool) -> int:
+    """How many worker processes build rows: 0 to build them in this process."""
     workers = min(MAX_WORKERS, os.cpu_count() or 1)
     # A frozen (PyInstaller) program can only start workers if its entry point calls
     # multiprocessing.freeze_support(); without that a worker would start the program again.
     frozen = getattr(sys, "frozen", False)
     if not parallel or workers < 2 or (frozen and not FROZEN_WORKERS):
-        for first_row, rows in chunks:
-            yield processor.process(first_row, rows)
-        return
+        return 0
+    return workers
+
+
+def _built_here(
+    processor: _ChunkProcessor, chunks: Iterator[tuple[int, list[list[Any]]]]
+) -> Iterator[tuple[_ChunkResult, int]]:
+    """(result, row offset 0) of each chunk, built in this process."""
+    for first_row, rows in chunks:
+        yield processor.process(first_row, rows), 0
+
+
+def _built_by_workers(
+    processor: _ChunkProcessor,
+    source: _CsvFile,
+    head: list[list[Any]],
+    header_row: int,
+    workers: int,
+) -> Iterator[tuple[_ChunkResult, int]]:
+    """(result, row offset) of the rows after the header, in file order, built by workers.
+
+    Reading, parsing and building a row cost several times what storing it does, so a large
+    CSV file goes to `workers` processes in text blocks of `CHUNK_ROWS` lines: this process
+    only decodes the file (hashing it and refusing NUL bytes on the way) and writes the
+    database. A worker numbers its block's rows from 1; the offset gives their row numbers
+    in the file, known once the blocks before have been parsed. At most a few blocks per
+    worker are in flight, so memory stays flat whatever the file's size. Raises
+    `_StartOver` when a block cannot be read this way.
+    """
+    first_row = header_row + 1
+    rest = head[header_row:]
+    if rest:
+        yield processor.process(first_row, rest), 0
+        first_row += len(rest)
     builder = processor.builder
     context = multiprocessing.get_context("spawn")  # safe beside Qt threads; as on Windows
     with concurrent.futures.ProcessPoolExecutor(
         workers,
         mp_context=context,
         initializer=_start_worker,
-        initargs=(builder.columns, builder.layout_names, processor.today),
+        initargs=(builder.columns, builder.layout_names, processor.today, source.delimiter),
     ) as pool:
-        pending: collections.deque[concurrent.futures.Future[_ChunkResult]] = collections.deque()
+        pending: collections.deque[concurrent.futures.Future[_TextBlockResult]] = (
+            collections.deque()
+        )
+
+        def next_result() -> tuple[_ChunkResult, int]:
+            nonlocal first_row
+            built, records = pending.popleft().result()
+            if built is None:
+                raise _StartOver
+            offset, first_row = first_row - 1, first_row + records
+            return built, offset
+
         try:
-            for first_row, rows in chunks:
-                pending.append(pool.submit(_process_in_worker, first_row, _pack(rows)))
+            for block, last in source.blocks(CHUNK_ROWS):
+                pending.append(pool.submit(_build_text_block, block, last))
                 if len(pending) >= 3 * workers:
-                    yield pending.popleft().result()
+                    yield next_result()
             while pending:
-                yield pending.popleft().result()
+                yield next_result()
         finally:
             for future in pending:
                 future.cancel()
@@ -1182,10 +1262,14 @@ def import_list(
     # walk them again and again (a quarter of the import's time), so it pauses meanwhile.
     collecting = gc.isenabled()
     gc.disable()
+    started = time.perf_counter()
+    arguments = (store, Path(path), category, list_name, mapping, progress, cancel, catalog)
     try:
-        return _import_list(
-            store, Path(path), category, list_name, mapping, progress, cancel, catalog, today
-        )
+        try:
+            return _import_list(*arguments, today, started, workers_allowed=True)
+        except _StartOver:
+            # Rolled back: read the file again record by record, which reports exactly.
+            return _import_list(*arguments, today, started, workers_allowed=False)
     finally:
         if collecting:
             gc.enable()
@@ -1201,8 +1285,9 @@ def _import_list(
     cancel: Callable[[], bool] | None,
     catalog: Any,
     today: datetime.date | None,
+    started: float,
+    workers_allowed: bool,
 ) -> ImportReport:
-    started = time.perf_counter()
     own_catalog = catalog is None
     catalog = catalog or _default_catalog()
     try:
@@ -1255,13 +1340,19 @@ def _import_list(
             report.warnings.append("文件中没有证件号码列，这些名单只能按名称核查。")
         is_csv = isinstance(source, _CsvFile)
         processor = _ChunkProcessor(columns, layout_names, text_cells=is_csv, today=today_iso)
-        chunks = _chunks(sheet, head, columns.header_row)
-        parallel = is_csv and total >= PARALLEL_MIN_ROWS
-        for result in _processed(processor, chunks, parallel):
-            session.add(result.rows, result.fuzzy, result.not_in_force)
+        workers = _workers(workers_allowed and is_csv and total >= PARALLEL_MIN_ROWS)
+        if workers:
+            assert isinstance(source, _CsvFile)
+            results = _built_by_workers(processor, source, head, columns.header_row, workers)
+        else:
+            results = _built_here(processor, _chunks(sheet, head, columns.header_row))
+        for result, offset in results:
+            session.add(result.rows, result.fuzzy, result.not_in_force, offset)
             report.rows_read += result.read
-            report.rejections.extend(Rejection(r, reason) for r, reason in result.rejections)
-            report.formula_rows.extend(result.formula_rows)
+            report.rejections.extend(
+                Rejection(r + offset, reason) for r, reason in result.rejections
+            )
+            report.formula_rows.extend(r + offset for r in result.formula_rows)
             done += result.read
             tick()
         report.sha256 = source.sha256()
