@@ -127,7 +127,10 @@ def normalize_name(text: str) -> str:
             text = _t2s().convert(text)
         if "." in text:
             text = _DOT_BETWEEN_CJK_RE.sub("·", text)
-    return text.upper()
+    upper = text.upper()
+    # The same object when nothing changed (most Chinese names): list imports keep and
+    # send both forms of millions of names.
+    return text if upper == text else upper
 
 
 @dataclass(frozen=True)

@@ -785,8 +785,9 @@ def _row_hash(fields: str) -> int:
 _FORMULA_RE = re.compile(f"{FIELD_SEPARATOR}[{re.escape(''.join(FORMULA_PREFIXES))}]")
 
 # Bound on each memo of a row builder (names, dates): past it the memo starts again empty,
-# so a file of millions of distinct values holds this many of them at most.
-MEMO_LIMIT = 100_000
+# so a file of millions of distinct values holds this many of them at most (~200 bytes a
+# name). A national list has a few million distinct names; most rows name a common one.
+MEMO_LIMIT = 200_000
 
 
 class _NotADate:
