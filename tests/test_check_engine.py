@@ -15,6 +15,7 @@ from desktop_app.models.lists_store import ListStore
 from desktop_app.models.record_types import active_hits, hit_role, related_subjects
 from desktop_app.services.check import (
     DEMO_LISTS_WARNING,
+    MASKED_ONLY_WARNING,
     NO_LISTS_WARNING,
     NO_MEASURES_NOTE,
     STATUS_TEXT,
@@ -200,10 +201,20 @@ def test_masked_ids_match_only_together_with_the_name(catalog, store):
         "masked_resident_id",
     )
     assert with_name["status"] == "listed"
-    assert check(catalog, store, LI_NA)["status"] == "not_listed"
     assert check(catalog, store, LI_NA, name="王五")["status"] == "not_listed"
     other = resident_id("450205", "19870315", "992")  # visible digits differ
     assert check(catalog, store, other, name="李娜")["status"] == "not_listed"
+
+
+def test_an_id_without_a_name_warns_of_masked_listings_it_may_be(catalog, store):
+    alone = check(catalog, store, LI_NA)
+    assert (alone["status"], direct(alone)) == ("not_listed", [])
+    assert MASKED_ONLY_WARNING.format(count=1) in alone["warnings"]
+    # With the name the masked listing is a hit and the warning is gone; an ID whose visible
+    # characters differ, or one without any masked listing near it, has no such warning.
+    assert not check(catalog, store, LI_NA, name="李娜")["warnings"]
+    for other in (resident_id("450205", "19870315", "992"), ZHANG_WEI_3):
+        assert not check(catalog, store, other)["warnings"]
 
 
 def test_revoked_listings_are_history_not_hits(catalog, store):

@@ -364,3 +364,25 @@ def test_masked_matches() -> None:
     assert not masked_matches("4503**********" + VALID_ID[-4:], VALID_ID)
     assert not masked_matches("4502*********" + VALID_ID[-4:], VALID_ID)
     assert masked_matches(normalize_id_cell("4502××××××××××" + VALID_ID[-4:]).value or "", VALID_ID)
+
+
+def test_every_mask_of_an_id_is_filed_under_a_key_the_full_id_looks_up() -> None:
+    from desktop_app.models.identifiers import masked_lookup_key, masked_lookup_keys
+
+    keys = set(masked_lookup_keys(VALID_ID))
+    count = 0
+    for start in range(len(VALID_ID)):
+        for end in range(start + 1, len(VALID_ID) + 1):
+            masked = VALID_ID[:start] + "*" * (end - start) + VALID_ID[end:]
+            if len(VALID_ID) - (end - start) >= 4:
+                assert masked_lookup_key(masked) in keys, masked
+                count += 1
+    assert count > 150
+    assert masked_lookup_key("4501**********1234") == "*18~4501|1234"
+    assert masked_lookup_key("450102198501******") == "*18~45010219|"
+    assert masked_lookup_key("45**************3x") == "*18~45|3X"
+    assert masked_lookup_key("******1985****123X") == "*18~|123X"
+    assert masked_lookup_key(VALID_ID) is None
+    other = "4503" + VALID_ID[4:-4] + "9999"
+    assert masked_lookup_key("4503**********9999") not in keys
+    assert masked_lookup_key("4503**********9999") in masked_lookup_keys(other)

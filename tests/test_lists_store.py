@@ -6,7 +6,7 @@ import pytest
 from lists_support import resident_id, row, write_csv
 
 from desktop_app import paths
-from desktop_app.models import names
+from desktop_app.models import lists_store, names
 from desktop_app.models.catalog import Catalog
 from desktop_app.models.lists_store import (
     _BY_NAME_ORDER,
@@ -29,7 +29,7 @@ def test_schema_is_versioned_and_in_wal_mode(store):
     conn = store.conn
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     version = conn.execute("SELECT version FROM schema_version WHERE aggregate = 'lists'")
-    assert version.fetchone()[0] == 2
+    assert version.fetchone()[0] == len(lists_store.MIGRATIONS) == 3
     indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {
         "listings_record",
@@ -43,7 +43,7 @@ def test_schema_is_versioned_and_in_wal_mode(store):
 
 
 def test_a_version_1_database_is_migrated(tmp_path):
-    from desktop_app.models import db, lists_store
+    from desktop_app.models import db
 
     conn = db.connect(tmp_path / "lists.db")
     db.migrate(conn, "lists", lists_store.MIGRATIONS[:1])
@@ -59,11 +59,20 @@ def test_a_version_1_database_is_migrated(tmp_path):
     )
     conn.execute(listing, ("k1", None))
     conn.execute(listing, ("k2", "2001-01-01"))
+    conn.execute(
+        "INSERT INTO listings (list_id, record_key, name, name_norm, subject_type, id_kind,"
+        " id_value, source_row, row_hash, formula_flag, fields, added_version_id)"
+        " VALUES (1, 'k3', '李娜', '李娜', 'person', 'masked_resident_id',"
+        " '4502**********1234', 4, 0, 0, '', 1)"
+    )
     conn.commit()
     conn.close()
     store = ListStore.open(tmp_path / "lists.db")
     [status] = store.status()
-    assert (status["listings"], status["active"]) == (2, 1)
+    assert (status["listings"], status["active"]) == (3, 2)
+    # Migration 3 files the masked ID of an existing listing under its visible characters.
+    [found] = store.masked_like("450205198703159914"[:-4] + "1234")
+    assert found["id_value"] == "4502**********1234"
     store.close()
 
 

@@ -474,3 +474,39 @@ def masked_matches(masked_value: str, full_id: str) -> bool:
     return all(
         m in "*×＊" or m.upper() == f.upper() for m, f in zip(masked_value, full_id, strict=True)
     )
+
+
+# Masked identifiers are filed in the ID index under a key of their visible characters, so
+# that a full ID typed without a name can say how many masked listings it might be (they
+# never match without the name): the length, up to 4 characters after the mask and as many
+# before it as make 8 at most (`4501**********1234`, `450102198501******` → first 8).
+MASKED_KEY_MARK = "*"
+_MASKED_KEY_AFTER = 4
+_MASKED_KEY_SHOWN = 8
+
+
+def masked_lookup_key(masked_value: str) -> str | None:
+    """The ID-index key of a masked identifier (`4501**********1234` → `*18~4501|1234`)."""
+    first = masked_value.find("*")
+    if first < 0:
+        return None
+    last = masked_value.rfind("*")
+    prefix, suffix = masked_value[:first].upper(), masked_value[last + 1 :].upper()
+    after = min(len(suffix), _MASKED_KEY_AFTER)
+    before = min(len(prefix), _MASKED_KEY_SHOWN - after)
+    shown_after = suffix[len(suffix) - after :] if after else ""
+    return f"{MASKED_KEY_MARK}{len(masked_value)}~{prefix[:before]}|{shown_after}"
+
+
+def masked_lookup_keys(full_id: str) -> list[str]:
+    """Every key under which a masked form of `full_id` with at least 4 visible characters
+    can be filed (see `masked_lookup_key`); what they find still goes through
+    `masked_matches`."""
+    value, length = full_id.upper(), len(full_id)
+    keys = []
+    for after in range(_MASKED_KEY_AFTER + 1):
+        for before in range(_MASKED_KEY_SHOWN - after + 1):
+            if 4 <= before + after < length:
+                shown_after = value[length - after :] if after else ""
+                keys.append(f"{MASKED_KEY_MARK}{length}~{value[:before]}|{shown_after}")
+    return keys

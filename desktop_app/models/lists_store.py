@@ -19,7 +19,9 @@ is `names.name_core` only where it differs from `name_norm` (organisations with 
 company suffix); for persons the core is the normalised name itself, which keeps the core
 index small. `id_key` is the identifier lookup key: the resident ID, or the 9-character
 organisation code of a USCC or an organisation code, so one index answers a USCC query with
-listings stored under its embedded organisation code and the reverse.
+listings stored under its embedded organisation code and the reverse; a masked identifier is
+filed under a key of its visible characters (`identifiers.masked_lookup_key`, starting with
+`*`, which no full identifier does).
 
 All SQL of this aggregate lives here, in statements PostgreSQL would accept too, except for
 the bulk-load index handling (`sqlite_master`), which is SQLite's way of doing what
@@ -40,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.errors import UsageError
-from desktop_app.models import db, names
+from desktop_app.models import db, identifiers, names
 
 AGGREGATE = "lists"
 
@@ -133,6 +135,12 @@ MIGRATIONS: tuple[str, ...] = (
         WHERE w.list_id = list_versions.list_id);
     DROP INDEX listings_name_norm;
     CREATE INDEX listings_name_norm ON listings (name_norm, revoked_on, listed_on)
+    """,
+    # Masked identifiers filed in the ID index under the key of their visible characters
+    # (`identifiers.masked_lookup_key`, a function of every connection of this store).
+    """
+    UPDATE listings SET id_key = masked_lookup_key(id_value)
+    WHERE id_kind IN ('masked_resident_id', 'masked_other') AND id_value IS NOT NULL
     """,
 )
 
@@ -252,6 +260,9 @@ class ListStore:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        conn.create_function(
+            "masked_lookup_key", 1, identifiers.masked_lookup_key, deterministic=True
+        )
         db.migrate(conn, AGGREGATE, MIGRATIONS)
         # Autocommit outside explicit transactions: every write below is a single statement
         # or runs inside BEGIN IMMEDIATE … COMMIT.
@@ -520,6 +531,19 @@ class ListStore:
             sql += " + (SELECT count(*) FROM listings WHERE name_norm = ?)"
             params += (core,)
         return self.conn.execute(sql, params).fetchone()[0]
+
+    def masked_like(self, full_id: str, limit: int = 5000) -> list[dict[str, Any]]:
+        """(`id_value`, `listed_on`, `revoked_on`) of listings with a masked ID filed under a
+        key `full_id` could have (their visible characters may still differ: see
+        `identifiers.masked_matches`)."""
+        keys = identifiers.masked_lookup_keys(full_id)
+        marks = ", ".join("?" for _ in keys)
+        rows = self.conn.execute(
+            "SELECT id_value, listed_on, revoked_on FROM listings"
+            f" WHERE id_key IN ({marks}) LIMIT {int(limit)}",
+            keys,
+        ).fetchall()
+        return [dict(r) for r in rows]
 
     def find_masked(self, name_norm: str, limit: int = 2000) -> list[dict[str, Any]]:
         """Listings with a masked ID and exactly this normalised name."""

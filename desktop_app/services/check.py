@@ -12,8 +12,8 @@ measure once, tied to the first hit it comes from (`hit_id`) and to all of them 
 A common person name matches tens of thousands of listings on a national list: the hits are
 counted first and only the first `limit` are returned (`hit_count` says how many there are),
 and `advice` tells the clerk that several people share the name and to check by ID.
-`warnings` says what makes a result less than it seems: no list imported at all, or only the
-bundled demo lists.
+`warnings` says what makes a result less than it seems: no list imported at all, only the
+bundled demo lists, or an ID typed without a name that masked listings in force might be.
 """
 
 from __future__ import annotations
@@ -41,6 +41,10 @@ NO_LISTS_WARNING = (
 )
 DEMO_LISTS_WARNING = (
     "本机只有程序自带的演示名单（虚构数据），核查结果不能作为依据。请由管理员导入正式名单。"
+)
+MASKED_ONLY_WARNING = (
+    "名单中有{count}条在效记录的证件号码被遮蔽，可见部分与该号码一致；遮蔽的号码只有同时核对"
+    "姓名/名称才能确认是否同一主体。请同时输入姓名/名称后重新核查。"
 )
 # The bundled demo lists carry this in their names (resources/demo/manifest.json).
 DEMO_LIST_MARK = "演示数据"
@@ -273,6 +277,14 @@ def _check_id(
             note = NAME_DIFFERS_NOTE.format(listed=listing["name"], given=given_name)
         hits.append(checker.hit(listing, match, as_of, note=note))
     possible: list[dict[str, Any]] = []
+    if not given_norm and kind is not InputKind.ORG_CODE:
+        masked = sum(
+            1
+            for listing in store.masked_like(value)
+            if identifiers.masked_matches(listing["id_value"], value) and is_active(listing, as_of)
+        )
+        if masked:
+            result["warnings"].append(MASKED_ONLY_WARNING.format(count=masked))
     if given_norm:
         for listing in store.find_masked(given_norm):
             if identifiers.masked_matches(listing["id_value"], value):

@@ -772,6 +772,8 @@ def _id_key(kind: str, value: str | None) -> str | None:
         return value
     if kind == "uscc" and value:
         return identifiers.org_code_of_uscc(value)
+    if (kind == "masked_resident_id" or kind == "masked_other") and value:
+        return identifiers.masked_lookup_key(value)
     return None
 
 
