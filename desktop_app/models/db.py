@@ -59,6 +59,23 @@ def migrate(conn: sqlite3.Connection, aggregate: str, migrations: Sequence[str])
     return len(migrations)
 
 
+def schema_version_of(path: Path | str, aggregate: str) -> int | None:
+    """The schema version of `aggregate` in the database at `path` without changing it (None
+    when the file or its version is missing)."""
+    if not Path(path).exists():
+        return None
+    conn = connect(path, readonly=True)
+    try:
+        row = conn.execute(
+            "SELECT version FROM schema_version WHERE aggregate = ?", (aggregate,)
+        ).fetchone()
+    except sqlite3.OperationalError:
+        return None
+    finally:
+        conn.close()
+    return row[0] if row else None
+
+
 def is_sqlite_file(path: Path | str) -> bool:
     """True when `path` starts with SQLite's file header (whatever its name ends with)."""
     try:

@@ -255,6 +255,13 @@ def in_force(listed_on: str | None, revoked_on: str | None, as_of: str) -> bool:
     return not (revoked_on and revoked_on <= as_of)
 
 
+def needs_upgrade(path: Path) -> bool:
+    """Whether opening the lists.db at `path` will migrate it (which can take a while: a
+    migration may rewrite every listing)."""
+    version = db.schema_version_of(path, AGGREGATE)
+    return version is not None and version < len(MIGRATIONS)
+
+
 class ListStore:
     """Lists, versions, listings and their lookups on one lists.db connection."""
 

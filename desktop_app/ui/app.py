@@ -14,17 +14,19 @@ import argparse
 import contextlib
 import hashlib
 import sys
+import threading
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QObject, Qt, QTranslator, Signal
+from PySide6.QtCore import QEventLoop, QLibraryInfo, QLocale, QObject, Qt, QTranslator, Signal
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
-from PySide6.QtWidgets import QApplication, QDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QInputDialog, QMessageBox, QProgressDialog
 
 from desktop_app import APP_ID, APP_NAME, __version__, paths
 from desktop_app.context import AppContext
 from desktop_app.errors import AppError, InstanceLockedError
+from desktop_app.models import lists_store
 from desktop_app.models.users_store import User
 from desktop_app.services.instance_lock import InstanceLock
 from desktop_app.ui import theme
@@ -151,6 +153,7 @@ class Launcher:
         """Load the demo lists if no list exists yet, then build and show the main window."""
         from desktop_app.services.list_import import ensure_demo_lists
 
+        self._upgrade_lists()
         if self.ctx.lists.is_empty():
             QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
             try:
@@ -164,6 +167,37 @@ class Launcher:
         self.window.show()
         self.window.check_view.focus_search()
         return self.window
+
+    def _upgrade_lists(self) -> None:
+        """Bring a lists.db of an earlier version up to date off the GUI thread, behind a
+        busy dialog: a migration may rewrite every listing (about 20 s for 10 million)."""
+        path = self.ctx.data_dir / "lists.db"
+        if not lists_store.needs_upgrade(path):
+            return
+        failure: list[BaseException] = []
+
+        def upgrade() -> None:
+            try:
+                lists_store.ListStore.open(path).close()
+            except BaseException as error:  # raised again in the GUI thread
+                failure.append(error)
+
+        text = "程序已升级，正在更新名单数据库的结构（只需一次），请稍候……"
+        dialog = QProgressDialog(text, "", 0, 0)
+        dialog.setWindowTitle(APP_NAME)
+        dialog.setCancelButton(None)
+        dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+        dialog.setMinimumDuration(0)
+        dialog.show()
+        worker = threading.Thread(target=upgrade, name="lists-upgrade", daemon=True)
+        worker.start()
+        while worker.is_alive():
+            QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+            worker.join(0.05)
+        dialog.close()
+        dialog.deleteLater()
+        if failure:
+            raise failure[0]
 
     def bring_to_front(self) -> None:
         """A second start asked for this instance: show the window, or the open dialog."""
