@@ -6,6 +6,7 @@ reaching for global state, so that tests can point everything at a temporary fol
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -61,10 +62,17 @@ class AppContext:
 
     @property
     def lists(self) -> Any:
-        """lists.db (`ListStore`): the imported dishonesty lists."""
-        from desktop_app.models.lists_store import ListStore
+        """lists.db (`ListStore`): the imported dishonesty lists. Upgrading an older one says
+        so on standard error first (the window upgrades it before, behind a dialog)."""
+        from desktop_app.models.lists_store import ListStore, needs_upgrade
 
-        return self.cached("lists", lambda: ListStore.open(self.data_dir / "lists.db"))
+        def open_lists() -> Any:
+            path = self.data_dir / "lists.db"
+            if needs_upgrade(path):
+                print("正在更新名单数据库的结构（程序升级后只需一次），请稍候……", file=sys.stderr)
+            return ListStore.open(path)
+
+        return self.cached("lists", open_lists)
 
     def close(self) -> None:
         while self._closers:

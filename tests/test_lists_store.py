@@ -168,3 +168,23 @@ def test_fuzzy_index_is_filed_by_name_core(store, tmp_path):
     assert {x["name"] for x in xinyuan} == {"柳州市鑫源贸易有限公司", "南宁市鑫源贸易有限责任公司"}
     assert store.count_by_name("张伟", "2024-01-01") == (30, 30)
     assert len(store.find_by_name("张伟", "2024-01-01", 10)) == 10
+
+
+def test_the_cli_says_it_is_upgrading_an_older_lists_database(tmp_path, capsys):
+    import sqlite3
+
+    from desktop_app.context import AppContext
+
+    ListStore.open(tmp_path / "lists.db").close()
+    conn = sqlite3.connect(tmp_path / "lists.db")
+    conn.execute("UPDATE schema_version SET version = 2 WHERE aggregate = 'lists'")
+    conn.commit()
+    conn.close()
+    ctx = AppContext(tmp_path)
+    assert ctx.lists.is_empty()
+    assert "正在更新名单数据库" in capsys.readouterr().err
+    ctx.close()
+    ctx = AppContext(tmp_path)
+    assert ctx.lists.is_empty()
+    assert capsys.readouterr().err == ""
+    ctx.close()
