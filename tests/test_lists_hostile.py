@@ -15,7 +15,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from lists_support import resident_id, row, table_counts, write_csv, write_xlsx
+from lists_support import resident_id, row, table, table_counts, write_csv, write_xlsx
 
 from desktop_app import paths
 from desktop_app.errors import ListFileError
@@ -327,3 +327,128 @@ def test_an_import_killed_halfway_leaves_the_database_unchanged(
     reopened = ListStore.open(db_path)
     assert [len(reopened.find_by_id_key(resident_id("450102", "19850101", "123")))] == [1]
     reopened.close()
+
+
+_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+    'package/2006/content-types"><Default Extension="rels" ContentType="application/'
+    'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType='
+    '"application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/'
+    'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName='
+    '"/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+    'spreadsheetml.worksheet+xml"/></Types>'
+)
+_RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats'
+    '.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.'
+    'openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target='
+    '"xl/workbook.xml"/></Relationships>'
+)
+_WORKBOOK = (
+    '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/'
+    'spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships"><sheets><sheet name="名单" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
+_WORKBOOK_RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats'
+    '.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.'
+    'openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/'
+    'sheet1.xml"/></Relationships>'
+)
+
+
+def _sheet_workbook(path: Path, rows_xml: str, prefix: str = "") -> Path:
+    """A workbook of one sheet whose `<sheetData>` is `rows_xml` (tags with `prefix`)."""
+    ns = f"xmlns{':' + prefix[:-1] if prefix else ''}"
+    sheet = (
+        f'<?xml version="1.0" encoding="UTF-8"?><{prefix}worksheet {ns}="http://schemas.'
+        f'openxmlformats.org/spreadsheetml/2006/main"><{prefix}sheetData>{rows_xml}'
+        f"</{prefix}sheetData></{prefix}worksheet>"
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        archive.writestr("_rels/.rels", _RELS)
+        archive.writestr("xl/workbook.xml", _WORKBOOK)
+        archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        archive.writestr("xl/worksheets/sheet1.xml", sheet)
+    return path
+
+
+def _cell(text: str, prefix: str = "") -> str:
+    """An inline-string cell that does not say where it is (no `r`)."""
+    p = prefix
+    return f'<{p}c t="inlineStr"><{p}is><{p}t>{text}</{p}t></{p}is></{p}c>'
+
+
+@pytest.mark.parametrize(
+    ("shape", "match"),
+    [
+        ("1,001 cells without references in a row", "1001 列"),
+        ("200 cells without references, then row 1,000,000", "范围过大"),
+        ("the same with prefixed tags", "范围过大"),
+        ("rows without references counted down to row 1,000,000", "范围过大"),
+    ],
+)
+def test_cells_without_references_are_placed_before_the_range_is_judged(
+    store, tmp_path, shape, match
+):
+    # A sheet may leave out `r`: the reader places such cells after the previous one, and
+    # a 300 KB file then asks for a 640 GB rectangle (python-calamine aborts the process).
+    prefix = "x:" if "prefixed" in shape else ""
+    if shape.startswith("1,001"):
+        rows_xml = f'<row r="1">{_cell("甲") * 1001}</row>'
+    elif shape.startswith("rows without"):
+        # 100 columns, and rows without `r` after row 999,990: the last is row 1,000,000.
+        rows_xml = f'<row r="1">{_cell("甲") * 100}</row><row r="999990"/>' + "<row/>" * 10
+        rows_xml += f"<row>{_cell('乙')}</row>"
+    else:
+        rows_xml = (
+            f'<{prefix}row r="1">{_cell("甲", prefix) * 200}</{prefix}row>'
+            f'<{prefix}row r="1000000">{_cell("乙", prefix)}</{prefix}row>'
+        )
+    path = _sheet_workbook(tmp_path / "implicit.xlsx", rows_xml, prefix)
+    db_path = tmp_path / "lists.db"
+    before = table_counts(db_path)
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORT_IN_CHILD, str(path), str(db_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert done.returncode == 3, done.stderr[-2000:]
+    assert match in done.stdout
+    assert table_counts(db_path) == before
+
+
+def test_a_list_whose_cells_carry_no_references_imports(store, catalog, tmp_path):
+    person = resident_id("450102", "19900101", "456")
+    header, values = table([row("李四", person, 信息唯一标识="N1")])
+    data = "".join(_cell(str(value)) for value in values)
+    rows_xml = f"<row>{''.join(_cell(name) for name in header)}</row><row>{data}</row>"
+    path = _sheet_workbook(tmp_path / "plain.xlsx", rows_xml)
+    report = import_list(store, path, "失信被执行人", list_name="无引用", catalog=catalog)
+    assert (report.added, report.rejected) == (1, 0)
+    [listing] = store.find_by_id_key(person)
+    assert (listing["name"], listing["record_key"]) == ("李四", "N1")
+
+
+@pytest.mark.parametrize(
+    ("xml", "placed"),
+    [
+        (b'<c r="A1"><v>1</v></c>', True),
+        (b'<cols><col min="1" max="2"/></cols><c r="A1"/><c r="B1"/>', True),
+        (b'<c t="s" r="A1"><v>1</v></c>', True),  # the reference need not come first
+        (b'<x:c r="A1"/>', True),
+        (b"<cols><col/></cols>", True),
+        (b'<c t="s"><v>1</v></c>', False),
+        (b"<c><v>1</v></c>", False),
+        (b"<c/>", False),
+        (b'<c\n t="s"/>', False),
+        (b"<x:c/>", False),
+        (b'<x:c\tt="s"/>', False),
+        (b'<c r="A1"/><x:c t="s"/>', False),
+    ],
+)
+def test_which_cells_say_where_they_are(xml, placed):
+    assert list_import._all_cells_placed(xml) is placed

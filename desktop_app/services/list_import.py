@@ -494,6 +494,16 @@ _WIDE_CELL_RE = re.compile(rb' r="([A-Z]{2,7})[0-9]')
 _FAR_ROW_RE = re.compile(rb' r="[A-Z]{1,7}([0-9]{7,10})"')
 _CELL_ROW_RE = re.compile(rb' r="[A-Z]{1,7}([0-9]{1,10})"')
 _OTHER_SPACE_BEFORE_R = (b'\tr="', b'\nr="', b'\rr="')
+# Cells (`<c …>`, `<x:c/>`), and those that say where they are: a sheet may leave out a
+# cell's reference, and the reader then places it after the previous one (and a row without
+# `r` after the previous row), which only a walk through the rows and cells can follow.
+_UNPLACED_CELL_RE = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c(?=[\s/>])(?![^>]*?\sr=")')
+_PREFIXED_CELL_RE = re.compile(rb":c[^\w.-]")
+_ROW_OR_CELL_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>")
+_ROW_ATTR_RE = re.compile(rb'(?:^|\s)r="([0-9]{1,10})"')
+_CELL_ATTR_RE = re.compile(rb'(?:^|\s)r="([A-Z]{1,7})([0-9]{1,10})"')
+# A piece of sheet XML ends after a `>`; a piece longer than this without one is cut anyway.
+_MAX_CARRY = 1 << 24
 
 
 def _column_number(letters: bytes) -> int:
@@ -543,20 +553,31 @@ def _bomb(path: Path, detail: str) -> ListFileError:
 
 
 def _sheet_chunks(path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> Iterator[bytes]:
-    """A sheet's XML in pieces that overlap enough for no cell reference to be cut."""
-    tail = b""
+    """A sheet's XML in pieces that each end after a `>`, so that no tag is cut (and with
+    tabs and line breaks as spaces where they come before an `r=`)."""
+    carry = b""
     try:
         with archive.open(member) as stream:
             while chunk := stream.read(1 << 22):
-                data = tail + chunk
-                if any(mark in data for mark in _OTHER_SPACE_BEFORE_R):
-                    data = data.replace(b"\t", b" ").replace(b"\n", b" ").replace(b"\r", b" ")
-                yield data
-                tail = data[-64:]
+                data = carry + chunk
+                end = data.rfind(b">") + 1
+                if end == 0 and len(data) < _MAX_CARRY:
+                    carry = data
+                    continue
+                data, carry = (data[:end], data[end:]) if end else (data, b"")
+                yield _spaces_before_r(data)
+            if carry:
+                yield _spaces_before_r(carry)
     except (zipfile.BadZipFile, OSError, EOFError) as error:
         raise ListFileError(
             f"“{path.name}”中的工作表已损坏（{error}）。请用 Excel 或 WPS 重新另存为 .xlsx。"
         ) from None
+
+
+def _spaces_before_r(data: bytes) -> bytes:
+    if any(mark in data for mark in _OTHER_SPACE_BEFORE_R):
+        return data.replace(b"\t", b" ").replace(b"\n", b" ").replace(b"\r", b" ")
+    return data
 
 
 def _check_sheet_range(path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
@@ -564,9 +585,11 @@ def _check_sheet_range(path: Path, archive: zipfile.ZipFile, member: zipfile.Zip
 
     python-calamine allocates width × height cells for the rectangle from A1 (at most) to
     the farthest cell. Up to column Z and row 999,999 that is safely small, so a sheet of a
-    usual list needs only two quick searches; a wider sheet is scanned for its last row.
+    usual list, whose cells all carry their reference, needs only a few quick searches; a
+    wider sheet is scanned for its last row, and a sheet with cells that do not say where
+    they are is walked row by row.
     """
-    max_col, far_row, wide = 26, 0, False
+    max_col, far_row, wide, unplaced = 26, 0, False, False
     for data in _sheet_chunks(path, archive, member):
         columns = set(_WIDE_CELL_RE.findall(data))
         if columns:
@@ -575,12 +598,11 @@ def _check_sheet_range(path: Path, archive: zipfile.ZipFile, member: zipfile.Zip
         far = _FAR_ROW_RE.findall(data)
         if far:
             far_row = max(far_row, max(map(int, far)))
-    if max_col > MAX_COLUMNS:
-        raise ListFileError(
-            f"“{path.name}”的工作表有 {max_col} 列，超过上限 {MAX_COLUMNS} 列，不像是名单文件，"
-            "可能已损坏或被篡改，已拒绝导入。"
-        )
-    if wide and not far_row:
+        unplaced = unplaced or not _all_cells_placed(data)
+    if unplaced:
+        max_row, walked_col = _walk_sheet_extent(path, archive, member)
+        max_col = max(max_col, walked_col)
+    elif wide and not far_row:
         # A wide sheet ending before row 1,000,000: its last row decides.
         max_row = max(
             (
@@ -591,11 +613,60 @@ def _check_sheet_range(path: Path, archive: zipfile.ZipFile, member: zipfile.Zip
         )
     else:
         max_row = max(far_row, 999_999)
+    _refuse_range(path, max_row, max_col)
+
+
+def _all_cells_placed(data: bytes) -> bool:
+    """Whether every cell tag in a piece of sheet XML carries its reference. Excel, WPS and
+    openpyxl write `<c r="A1" …>` (and `<col …>` for widths): counts tell, when no tag has
+    a namespace prefix; anything else is searched tag by tag."""
+    tags = data.count(b"<c") - data.count(b"<col")
+    if tags == data.count(b'<c r="') and not _PREFIXED_CELL_RE.search(data):
+        return True
+    return _UNPLACED_CELL_RE.search(data) is None
+
+
+def _refuse_range(path: Path, max_row: int, max_col: int) -> None:
+    if max_col > MAX_COLUMNS:
+        raise ListFileError(
+            f"“{path.name}”的工作表有 {max_col} 列，超过上限 {MAX_COLUMNS} 列，不像是名单文件，"
+            "可能已损坏或被篡改，已拒绝导入。"
+        )
     if max_col * max_row > MAX_SHEET_CELLS:
         raise ListFileError(
             f"“{path.name}”的工作表范围过大（{max_row} 行 × {max_col} 列），已拒绝导入。"
             "请删除表格中远离数据的空单元格或格式后重新保存，或改用 CSV。"
         )
+
+
+def _walk_sheet_extent(
+    path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo
+) -> tuple[int, int]:
+    """(last row, last column) of a sheet, 1-based, placing each row and cell without a
+    reference after the previous one, as the reader does; refuses as soon as the range is
+    too large."""
+    row = col = max_row = max_col = 0
+    for data in _sheet_chunks(path, archive, member):
+        for tag, attrs in _ROW_OR_CELL_RE.findall(data):
+            if tag == b"row":
+                found = _ROW_ATTR_RE.search(attrs)
+                row = int(found.group(1)) if found else row + 1
+                col = 0
+                max_row = max(max_row, row)
+                continue
+            found = _CELL_ATTR_RE.search(attrs)
+            if found:
+                col = _column_number(found.group(1))
+                max_row = max(max_row, int(found.group(2)))
+            else:
+                col += 1
+            if col > max_col:
+                max_col = col
+                if max_col > MAX_COLUMNS:
+                    _refuse_range(path, max_row, max_col)
+        if max_row * max_col > MAX_SHEET_CELLS:
+            _refuse_range(path, max_row, max_col)
+    return max_row, max_col
 
 
 class _XlsxFile:
