@@ -189,6 +189,23 @@ except ListFileError as error:
 """
 
 
+def refused_in_child(path: Path, db_path: Path, match: str) -> None:
+    """Import `path` in a child process (python-calamine aborts the process when it cannot
+    allocate a sheet: a regression must not take pytest down); expect the refusal `match`
+    and nothing written."""
+    before = table_counts(db_path)
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORT_IN_CHILD, str(path), str(db_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert done.returncode == 3, done.stderr[-2000:]
+    assert match in done.stdout
+    assert table_counts(db_path) == before
+
+
 @pytest.mark.parametrize(
     ("far_cell", "match", "separator"),
     [
@@ -208,18 +225,7 @@ def test_a_sheet_range_that_would_exhaust_memory(store, tmp_path, far_cell, matc
         path = _rewritten(path, b"1048576", b"9999999").rename(tmp_path / "far.xlsx")
     if separator != b" ":
         path = _rewritten(path, b' r="', separator + b'r="')
-    db_path = tmp_path / "lists.db"
-    before = table_counts(db_path)
-    done = subprocess.run(
-        [sys.executable, "-c", IMPORT_IN_CHILD, str(path), str(db_path)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
-    assert done.returncode == 3, done.stderr
-    assert match in done.stdout
-    assert table_counts(db_path) == before
+    refused_in_child(path, tmp_path / "lists.db", match)
 
 
 def test_a_huge_cell(store, catalog, tmp_path):
@@ -407,18 +413,7 @@ def test_cells_without_references_are_placed_before_the_range_is_judged(
             f'<{prefix}row r="1000000">{_cell("乙", prefix)}</{prefix}row>'
         )
     path = _sheet_workbook(tmp_path / "implicit.xlsx", rows_xml, prefix)
-    db_path = tmp_path / "lists.db"
-    before = table_counts(db_path)
-    done = subprocess.run(
-        [sys.executable, "-c", IMPORT_IN_CHILD, str(path), str(db_path)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
-    assert done.returncode == 3, done.stderr[-2000:]
-    assert match in done.stdout
-    assert table_counts(db_path) == before
+    refused_in_child(path, tmp_path / "lists.db", match)
 
 
 def test_a_list_whose_cells_carry_no_references_imports(store, catalog, tmp_path):
