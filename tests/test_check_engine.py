@@ -415,3 +415,22 @@ def test_a_check_against_the_demo_lists_only_says_so(catalog, tmp_path):
     import_list(lists, path, "失信被执行人", list_name="柳州市失信被执行人名单", catalog=catalog)
     assert check(catalog, lists, ZHANG_WEI)["warnings"] == []
     lists.close()
+
+
+def test_a_name_pasted_with_the_id_in_one_field_is_checked_together(catalog, store):
+    # Two cells copied from a table land in the search field together.
+    result = check(catalog, store, f"张伟\t{ZHANG_WEI}")
+    assert (result["status"], result["input_kind"], result["name"]) == (
+        "listed",
+        "resident_id",
+        "张伟",
+    )
+    assert [(h["match"], h["note"]) for h in direct(result)] == [("exact_id", None)]
+    masked = check(catalog, store, f"李娜 {LI_NA}")
+    assert [h["match"] for h in direct(masked)] == ["masked_id"]
+    assert masked["status"] == "listed" and not masked["warnings"]
+    # A name given apart wins over one pasted with the ID.
+    other = check(catalog, store, f"张伟 {ZHANG_WEI}", name="王五")
+    assert other["name"] == "王五"
+    refused = check(catalog, store, f"张伟 {ZHANG_WEI} {LI_NA}")
+    assert refused["status"] == "invalid_input" and "无法分辨" in refused["error"]

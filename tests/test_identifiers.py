@@ -386,3 +386,60 @@ def test_every_mask_of_an_id_is_filed_under_a_key_the_full_id_looks_up() -> None
     other = "4503" + VALID_ID[4:-4] + "9999"
     assert masked_lookup_key("4503**********9999") not in keys
     assert masked_lookup_key("4503**********9999") in masked_lookup_keys(other)
+
+
+NOT_ONE_SUBJECT = "无法分辨要核查的主体"
+FULL_WIDTH_ID = "".join(chr(ord(c) + 0xFEE0) for c in VALID_ID)
+
+
+@pytest.mark.parametrize(
+    ("typed", "kind", "value", "name"),
+    [
+        # Two cells copied from a table, in either order, with what people put around them.
+        (f"韦小宝\t{VALID_ID}", InputKind.RESIDENT_ID, VALID_ID, "韦小宝"),
+        (f"{VALID_ID} 韦小宝", InputKind.RESIDENT_ID, VALID_ID, "韦小宝"),
+        (f"{VALID_ID}韦小宝", InputKind.RESIDENT_ID, VALID_ID, "韦小宝"),
+        (f"韦小宝（{VALID_ID}）", InputKind.RESIDENT_ID, VALID_ID, "韦小宝"),
+        (
+            f"姓名：韦小宝，身份证：{VALID_ID[:6]} {VALID_ID[6:14]} {VALID_ID[14:]}",
+            InputKind.RESIDENT_ID,
+            VALID_ID,
+            "韦小宝",
+        ),
+        (f"身份证号码：{VALID_ID}", InputKind.RESIDENT_ID, VALID_ID, None),
+        (f"韦小宝 {FULL_WIDTH_ID}", InputKind.RESIDENT_ID, VALID_ID, "韦小宝"),
+        (
+            "柳州市鑫源贸易有限公司 91450202MAQGJUTF10",
+            InputKind.USCC,
+            "91450202MAQGJUTF10",
+            "柳州市鑫源贸易有限公司",
+        ),
+        ("鑫源公司 MA5KB5X9-1", InputKind.ORG_CODE, "MA5KB5X91", "鑫源公司"),
+        # Numbers inside names stay names.
+        ("柳州市12345号公司", InputKind.NAME, "柳州市12345号公司", None),
+        ("柳州市ABC123456公司", InputKind.NAME, "柳州市ABC123456公司", None),
+        ("柳州市第2中学", InputKind.NAME, "柳州市第2中学", None),
+    ],
+)
+def test_a_name_pasted_with_an_identifier(typed, kind, value, name) -> None:
+    parsed = parse_query(typed)
+    assert (parsed.kind, parsed.value, parsed.name) == (kind, value, name)
+    assert parsed.raw == typed
+
+
+def test_a_name_with_a_wrong_or_masked_identifier_is_still_an_identifier_error() -> None:
+    wrong = VALID_ID[:-1] + ("0" if VALID_ID[-1] != "0" else "1")
+    parsed = parse_query(f"韦小宝 {wrong}")
+    assert (parsed.kind, parsed.name) == (InputKind.RESIDENT_ID, "韦小宝")
+    assert "校验位错误" in parsed.error and parsed.expected_check_digit == VALID_ID[-1]
+    masked = parse_query(f"韦小宝 {VALID_ID[:4]}**********{VALID_ID[-4:]}")
+    assert "遮蔽" in masked.error and masked.name == "韦小宝"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [f"张三 李四 {VALID_ID} {VALID_ID}", f"张三 {VALID_ID} 123", f"张三{VALID_ID}{VALID_ID}"],
+)
+def test_several_numbers_with_a_name_are_refused(typed) -> None:
+    parsed = parse_query(typed)
+    assert parsed.kind is InputKind.NAME and NOT_ONE_SUBJECT in parsed.error

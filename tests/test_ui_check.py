@@ -74,6 +74,27 @@ def test_a_listed_subject(qtbot: QtBot, office) -> None:  # noqa: F811
     assert first.data() == "待反馈"
 
 
+def test_a_name_and_id_pasted_together_are_checked_together(
+    qtbot: QtBot,
+    office,  # noqa: F811
+) -> None:
+    view = office.open(qtbot, "zhang").check_view
+    # Two cells copied from a spreadsheet: the name, a tab, the ID.
+    view.search.setText(f"韦小宝\t{LISTED_ID}")
+    assert "与名称“韦小宝”一起核对" in view.kind.text()
+    with qtbot.waitSignal(view.record_changed, timeout=20000) as blocker:
+        qtbot.keyClick(view.search, Qt.Key.Key_Return)
+    record = blocker.args[0]
+    assert (record["status"], record["name"]) == ("listed", "韦小宝")
+    assert view.banner.status == "listed"
+    # The masked ID of 令狐冲 matches only with his name: pasted with it, it does.
+    masked = check(qtbot, view, "令狐冲 450205198703159919")
+    assert [h["match"] for h in masked["hits"]][:1] == ["masked_id"]
+    alone = check(qtbot, view, "450205198703159919")
+    assert alone["status"] == "not_listed"
+    assert "证件号码被遮蔽" in view.banner.detail.text()
+
+
 def test_a_subject_not_listed(qtbot: QtBot, office) -> None:  # noqa: F811
     view = office.open(qtbot, "zhang").check_view
     record = check(qtbot, view, NOT_LISTED_ID)

@@ -51,6 +51,8 @@ class ParsedQuery:
     error: str | None
     expected_check_digit: str | None
     converted_from_15: bool
+    # The name pasted along with an identifier in the same field (`韦小宝\t4502…`), if any.
+    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -279,8 +281,26 @@ def parse_query(text: str) -> ParsedQuery:
     A text made of ASCII letters and digits (after cleaning) with at least five digits, of
     digits only, or of 9 characters with a digit, is an identifier, its kind decided by
     length: 18 (resident ID if 17 digits + digit/X, else USCC), 15 digits (old resident ID,
-    converted), 9 (organisation code). Anything else is a name.
+    converted), 9 (organisation code). A name and one identifier pasted together (two cells
+    copied from a table) are the identifier, with the name in `name`. Anything else is a
+    name.
     """
+    split = _split_name_and_id(text)
+    if split is not None:
+        name, identifier = split
+        if not identifier:
+            display = names.clean_display(text)
+            return ParsedQuery(text, InputKind.NAME, display, _NOT_ONE_SUBJECT, None, False)
+        parsed = parse_query(identifier)
+        return ParsedQuery(
+            text,
+            parsed.kind,
+            parsed.value,
+            parsed.error,
+            parsed.expected_check_digit,
+            parsed.converted_from_15,
+            name,
+        )
     cleaned = clean_id_text(text)
     digits = sum(char.isdigit() for char in cleaned)
     if digits >= 5 and any(char in _MASK_CHARS for char in cleaned):
@@ -302,6 +322,64 @@ def parse_query(text: str) -> ParsedQuery:
     else:
         error = None
     return ParsedQuery(text, InputKind.NAME, display, error, None, False)
+
+
+# A run of identifier characters inside a longer text (spaces and hyphens allowed between
+# them), labels pasted with a name or a number, and what may surround a name.
+_ID_RUN_RE = re.compile(r"[0-9A-Za-z*×](?:[0-9A-Za-z*×\s-]*[0-9A-Za-z*×])?")
+_LABEL_RE = re.compile(
+    r"(?:姓名|名称|单位名称|企业名称|身份证号码|身份证号|身份证|证件号码|号码|统一社会信用代码"
+    r"|信用代码|组织机构代码)\s*[:：]"
+)
+_AROUND_NAME = " \t\r\n:;,|/()[]<>'\"、，；：（）【】《》“”‘’"
+_NOT_ONE_SUBJECT = (
+    "输入中有多个号码，或号码与其他文字混在一起，无法分辨要核查的主体。"
+    "请只输入一个证件号码（可另填姓名），或只输入一个名称。"
+)
+
+
+def _is_cjk(char: str) -> bool:
+    return "\u3400" <= char <= "\u9fff"
+
+
+def _split_name_and_id(text: str) -> tuple[str | None, str] | None:
+    """A name in Chinese characters and one identifier pasted together: (name, identifier).
+
+    An identifier run is 15 or 18 characters with at least five digits, or 9 with a digit
+    not written inside Chinese text (an organisation code, not a company name's number).
+    None when the text has no Chinese character or no such run (the caller reads it as an
+    identifier or a name); (None, identifier) for a label such as 身份证： and the
+    identifier; (None, "") when Chinese text comes with several runs, or with a run of 15 or
+    more characters that is not one identifier.
+    """
+    normalized = unicodedata.normalize("NFKC", text)
+    if not any(_is_cjk(char) for char in normalized):
+        return None
+    runs, several = [], False
+    for found in _ID_RUN_RE.finditer(normalized):
+        run = clean_id_text(found.group())
+        digits = sum(char.isdigit() for char in run)
+        if len(run) in (15, 18) and digits >= 5:
+            runs.append(found)
+        elif len(run) > 15 and digits >= 5:
+            several = True
+        elif len(run) == 9 and digits:
+            before = normalized[found.start() - 1] if found.start() else ""
+            after = normalized[found.end()] if found.end() < len(normalized) else ""
+            if not (_is_cjk(before) or _is_cjk(after)):
+                runs.append(found)
+    if several or len(runs) > 1:
+        return None, ""
+    if not runs:
+        return None
+    found = runs[0]
+    rest = f"{normalized[: found.start()]} {normalized[found.end() :]}"
+    name = names.clean_display(_LABEL_RE.sub(" ", rest).strip(_AROUND_NAME))
+    if not name:
+        return None, found.group()  # a label and the identifier
+    if not any(_is_cjk(char) for char in name):
+        return None, ""
+    return name, found.group()
 
 
 def _masked_cell(cleaned: str) -> IdCell:

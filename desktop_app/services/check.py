@@ -210,7 +210,7 @@ def run_check(
     department = catalog.resolve_department(jurisdiction, department)
     as_of_iso = parse_as_of(as_of)
     parsed = identifiers.parse_query(query)
-    given_name = names.clean_display(name) if name else None
+    given_name = names.clean_display(name) if name else parsed.name
     lists = store.data_versions()
     result: dict[str, Any] = {
         "query": query,

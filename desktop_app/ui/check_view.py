@@ -108,6 +108,8 @@ def describe_input(text: str) -> tuple[str, str]:
     if parsed.kind is InputKind.NAME:
         return "ok", f"将按{kind}核查：{parsed.value}"
     extra = "（15 位旧证，已转换为 18 位）" if parsed.converted_from_15 else ""
+    if parsed.name:
+        extra += f"；并与名称“{parsed.name}”一起核对"
     return "ok", f"{kind}，校验位正确{extra}"
 
 
