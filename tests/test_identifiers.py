@@ -415,6 +415,20 @@ FULL_WIDTH_ID = "".join(chr(ord(c) + 0xFEE0) for c in VALID_ID)
             "柳州市鑫源贸易有限公司",
         ),
         ("鑫源公司 MA5KB5X9-1", InputKind.ORG_CODE, "MA5KB5X91", "鑫源公司"),
+        (f"韦小宝,{VALID_ID},男", InputKind.RESIDENT_ID, VALID_ID, "韦小宝"),  # a CSV row
+        (f"韦小宝\t男\t{VALID_ID}", InputKind.RESIDENT_ID, VALID_ID, "韦小宝"),
+        (f"身份证号 {VALID_ID}", InputKind.RESIDENT_ID, VALID_ID, None),
+        (
+            "(柳州)鑫源贸易有限责任公司 91450202MAQGJUTF10",
+            InputKind.USCC,
+            "91450202MAQGJUTF10",
+            "(柳州)鑫源贸易有限责任公司",
+        ),
+        # An identifier alone, with what a paste or a sentence leaves around it.
+        (f"{VALID_ID}。", InputKind.RESIDENT_ID, VALID_ID, None),
+        (f"'{VALID_ID}", InputKind.RESIDENT_ID, VALID_ID, None),  # Excel's text mark
+        (f"“{VALID_ID}”", InputKind.RESIDENT_ID, VALID_ID, None),
+        (f"({VALID_ID})", InputKind.RESIDENT_ID, VALID_ID, None),
         # Numbers inside names stay names.
         ("柳州市12345号公司", InputKind.NAME, "柳州市12345号公司", None),
         ("柳州市ABC123456公司", InputKind.NAME, "柳州市ABC123456公司", None),

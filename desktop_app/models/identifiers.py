@@ -12,6 +12,7 @@ Two rules shape this module (issue 3):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import math
 import re
@@ -285,6 +286,11 @@ def parse_query(text: str) -> ParsedQuery:
     copied from a table) are the identifier, with the name in `name`. Anything else is a
     name.
     """
+    trimmed = unicodedata.normalize("NFKC", text).strip(_AROUND_ID)
+    if trimmed and trimmed != text.strip() and _ID_SHAPE_RE.match(clean_id_text(trimmed)):
+        parsed = parse_query(trimmed)
+        if parsed.kind is not InputKind.NAME:
+            return ParsedQuery(text, *dataclasses.astuple(parsed)[1:])
     split = _split_name_and_id(text)
     if split is not None:
         name, identifier = split
@@ -328,10 +334,16 @@ def parse_query(text: str) -> ParsedQuery:
 # them), labels pasted with a name or a number, and what may surround a name.
 _ID_RUN_RE = re.compile(r"[0-9A-Za-z*×](?:[0-9A-Za-z*×\s-]*[0-9A-Za-z*×])?")
 _LABEL_RE = re.compile(
-    r"(?:姓名|名称|单位名称|企业名称|身份证号码|身份证号|身份证|证件号码|号码|统一社会信用代码"
-    r"|信用代码|组织机构代码)\s*[:：]"
+    r"(?:(?:姓名|名称|单位名称|企业名称|号码)\s*[:：]"
+    r"|(?:身份证号码|身份证号|身份证|证件号码|统一社会信用代码|信用代码|组织机构代码)\s*[:：]?)"
 )
-_AROUND_NAME = " \t\r\n:;,|/()[]<>'\"、，；：（）【】《》“”‘’"
+# Cells of a copied row are apart by tabs or commas: the name is the first with Chinese.
+_CELL_SEPARATORS_RE = re.compile(r"[\t,;|、，；]+")
+_AROUND_NAME = " \t\r\n:;,|/'\"、，；：“”‘’"
+_OPENING, _CLOSING = "([【《<（", ")]】》>）"
+_EMPTY_BRACKETS_RE = re.compile(r"[(\[【《<（]\s*[)\]】》>）]")
+# Around an identifier typed alone: quotes (Excel's text mark), brackets, full stops.
+_AROUND_ID = " \t\r\n'\"`“”‘’()[]（）【】.,;:。，；：、"
 _NOT_ONE_SUBJECT = (
     "输入中有多个号码，或号码与其他文字混在一起，无法分辨要核查的主体。"
     "请只输入一个证件号码（可另填姓名），或只输入一个名称。"
@@ -374,7 +386,14 @@ def _split_name_and_id(text: str) -> tuple[str | None, str] | None:
         return None
     found = runs[0]
     rest = f"{normalized[: found.start()]} {normalized[found.end() :]}"
-    name = names.clean_display(_LABEL_RE.sub(" ", rest).strip(_AROUND_NAME))
+    rest = _EMPTY_BRACKETS_RE.sub(" ", rest)  # where the identifier was in brackets
+    cells = [
+        cell.strip(_AROUND_NAME).rstrip(_OPENING).lstrip(_CLOSING).strip(_AROUND_NAME)
+        for cell in _CELL_SEPARATORS_RE.split(_LABEL_RE.sub(" ", rest))
+    ]
+    cells = [cell for cell in cells if cell]
+    named = [cell for cell in cells if any(_is_cjk(char) for char in cell)]
+    name = names.clean_display(named[0] if named else " ".join(cells))
     if not name:
         return None, found.group()  # a label and the identifier
     if not any(_is_cjk(char) for char in name):
