@@ -429,6 +429,11 @@ FULL_WIDTH_ID = "".join(chr(ord(c) + 0xFEE0) for c in VALID_ID)
         (f"'{VALID_ID}", InputKind.RESIDENT_ID, VALID_ID, None),  # Excel's text mark
         (f"“{VALID_ID}”", InputKind.RESIDENT_ID, VALID_ID, None),
         (f"({VALID_ID})", InputKind.RESIDENT_ID, VALID_ID, None),
+        # A name alone, with what a sentence or a paste leaves around it.
+        ("韦小宝。", InputKind.NAME, "韦小宝", None),
+        ("“韦小宝”", InputKind.NAME, "韦小宝", None),
+        ('韦小宝"', InputKind.NAME, "韦小宝", None),
+        ("(柳州)鑫源贸易有限责任公司，", InputKind.NAME, "(柳州)鑫源贸易有限责任公司", None),
         # Numbers inside names stay names.
         ("柳州市12345号公司", InputKind.NAME, "柳州市12345号公司", None),
         ("柳州市ABC123456公司", InputKind.NAME, "柳州市ABC123456公司", None),

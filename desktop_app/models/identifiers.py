@@ -320,7 +320,7 @@ def parse_query(text: str) -> ParsedQuery:
         kind, value, error, converted = _classify(cleaned)
         expected = _expected_check(kind, value) if error else None
         return ParsedQuery(text, kind, value, error, expected, converted)
-    display = names.clean_display(text)
+    display = names.clean_display(text).strip(_AROUND_NAME_QUERY)
     if not display:
         error = "请输入身份证号码、统一社会信用代码、组织机构代码或名称。"
     elif len(names.normalize_name(display)) < 2:
@@ -340,6 +340,8 @@ _LABEL_RE = re.compile(
 # Cells of a copied row are apart by tabs or commas: the name is the first with Chinese.
 _CELL_SEPARATORS_RE = re.compile(r"[\t,;|、，；]+")
 _AROUND_NAME = " \t\r\n:;,|/'\"、，；：“”‘’"
+# Around a name typed alone: quotes and the punctuation of a sentence it was copied from.
+_AROUND_NAME_QUERY = " 。，、；：？！.,;:!?\"'`“”‘’"
 _OPENING, _CLOSING = "([【《<（", ")]】》>）"
 _EMPTY_BRACKETS_RE = re.compile(r"[(\[【《<（]\s*[)\]】》>）]")
 # Around an identifier typed alone: quotes (Excel's text mark), brackets, full stops.
