@@ -59,11 +59,8 @@ def emit(args: argparse.Namespace, data: Any, text: str | Callable[[], str]) -> 
         sys.stdout.write((text() if callable(text) else text).rstrip("\n") + "\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = ChineseArgumentParser(
-        prog="python -m desktop_app",
-        description=f"{APP_NAME} {__version__}：失信联合惩戒核查（离线）",
-    )
+def add_global_options(parser: argparse.ArgumentParser) -> None:
+    """`--version` and `--data-dir DIR`: the options the command line and the window share."""
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     parser.add_argument(
         "--data-dir",
@@ -71,6 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="工作数据目录（名单、核查记录、审计日志、用户）；默认按本机配置",
     )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = ChineseArgumentParser(
+        prog="python -m desktop_app",
+        description=f"{APP_NAME} {__version__}：失信联合惩戒核查（离线）",
+    )
+    add_global_options(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="<command>")
     subparsers.required = True
     for name in COMMAND_MODULES:

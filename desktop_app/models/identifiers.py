@@ -290,23 +290,14 @@ def parse_query(text: str) -> ParsedQuery:
     if trimmed and trimmed != text.strip() and _ID_SHAPE_RE.match(clean_id_text(trimmed)):
         parsed = parse_query(trimmed)
         if parsed.kind is not InputKind.NAME:
-            return ParsedQuery(text, *dataclasses.astuple(parsed)[1:])
+            return dataclasses.replace(parsed, raw=text)
     split = _split_name_and_id(text)
     if split is not None:
         name, identifier = split
         if not identifier:
             display = names.clean_display(text)
             return ParsedQuery(text, InputKind.NAME, display, _NOT_ONE_SUBJECT, None, False)
-        parsed = parse_query(identifier)
-        return ParsedQuery(
-            text,
-            parsed.kind,
-            parsed.value,
-            parsed.error,
-            parsed.expected_check_digit,
-            parsed.converted_from_15,
-            name,
-        )
+        return dataclasses.replace(parse_query(identifier), raw=text, name=name)
     cleaned = clean_id_text(text)
     digits = sum(char.isdigit() for char in cleaned)
     if digits >= 5 and any(char in _MASK_CHARS for char in cleaned):

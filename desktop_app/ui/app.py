@@ -40,16 +40,12 @@ EXIT_ALREADY_RUNNING = InstanceLockedError.exit_code
 
 def build_parser() -> argparse.ArgumentParser:
     """The CLI's global options (`python -m desktop_app --help`); the rest goes to Qt."""
+    from desktop_app.cli import add_global_options
+
     parser = argparse.ArgumentParser(
         prog="main.py", description=f"{APP_NAME} {__version__}：失信联合惩戒核查（离线）"
     )
-    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
-    parser.add_argument(
-        "--data-dir",
-        type=Path,
-        default=None,
-        help="工作数据目录（名单、核查记录、审计日志、用户）；默认按本机配置",
-    )
+    add_global_options(parser)
     return parser
 
 
