@@ -51,7 +51,7 @@ from desktop_app import paths  # noqa: E402
 from desktop_app.models import names  # noqa: E402
 from desktop_app.models.catalog import Catalog  # noqa: E402
 from desktop_app.models.lists_store import ListStore  # noqa: E402
-from desktop_app.services.check import run_check  # noqa: E402
+from desktop_app.services.screening.check import run_check  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 OUT = ROOT / "bench" / "out"
@@ -93,7 +93,7 @@ def xlsx_readers(csv_path: Path, rows: int) -> dict[str, Any]:
     import openpyxl
     import python_calamine
 
-    from desktop_app.services import list_import
+    from desktop_app.services.lists import list_import
 
     target = DATA / f"big_list_{rows}.xlsx"
     if not target.exists():
@@ -147,7 +147,7 @@ def xlsx_readers(csv_path: Path, rows: int) -> dict[str, Any]:
 def import_child(path: Path, db_path: Path) -> None:
     """Run in a child process: import and print the report with CPU time and peak memory
     (of this process and of its worker processes)."""
-    from desktop_app.services.list_import import import_list
+    from desktop_app.services.lists.list_import import import_list
 
     store = ListStore.open(db_path)
     load_before = os.getloadavg()

@@ -23,7 +23,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from desktop_app.models import identifiers, names
-from desktop_app.services.demo_data import STANDARD_FIELDS, bulk_rows
+from desktop_app.services.lists.demo_data import STANDARD_FIELDS, bulk_rows
 
 ID = STANDARD_FIELDS.index("身份证号码/组织机构代码")
 NAME = STANDARD_FIELDS.index("失信被执行人姓名/名称")

@@ -59,7 +59,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         os.environ["XYHC_SECRET_DIR"] = str(Path(folder) / "secrets")
         start = time.perf_counter()
-        from desktop_app.services import record_pdf, signing
+        from desktop_app.services.records import record_pdf, signing
 
         record = record_pdf.specimen_record(measure_count=args.measures)
         identity = signing.ensure_department_identity(

@@ -3,7 +3,7 @@
     .venv/bin/python bench/make_big_list.py [--rows 10000000] [--out bench/data/big_list.csv]
         [--seed 1] [--workers 2]
 
-Rows come from `desktop_app.services.demo_data.bulk_rows` in chunks made by worker
+Rows come from `desktop_app.services.lists.demo_data.bulk_rows` in chunks made by worker
 processes and written in order, so memory stays flat and the file is the same for a given
 seed, row count and chunk size whatever the number of workers. Everything is synthetic
 (see that module). The output goes to `bench/data/`, which git ignores.
@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from desktop_app.services.demo_data import STANDARD_FIELDS, bulk_rows
+from desktop_app.services.lists.demo_data import STANDARD_FIELDS, bulk_rows
 
 CHUNK = 50_000
 DEFAULT_OUT = Path(__file__).resolve().parent / "data" / "big_list.csv"

@@ -11,7 +11,8 @@ from office_helpers import FAST_SCRYPT, INJECTION, check_result, make_users, off
 from openpyxl import load_workbook
 
 from desktop_app.errors import InvalidInputError, PermissionDeniedError, UsageError
-from desktop_app.services import accounts, audit, audit_report, records
+from desktop_app.services import accounts, audit, records
+from desktop_app.services.audit import audit_report
 
 
 @pytest.fixture(autouse=True)

@@ -13,8 +13,10 @@ from desktop_app.context import AppContext
 from desktop_app.errors import BackupError, InstanceLockedError
 from desktop_app.models import db
 from desktop_app.models.users_store import User
-from desktop_app.services import accounts, audit, backup, signing
+from desktop_app.services import accounts, audit
+from desktop_app.services.exchange import backup
 from desktop_app.services.instance_lock import InstanceLock
+from desktop_app.services.records import signing
 
 # Cheap scrypt: these tests are about files surviving, not about password cost.
 FAST = accounts.ScryptParams(n=2**10)

@@ -13,7 +13,8 @@ from desktop_app.models import identifiers, names
 from desktop_app.models.catalog import Catalog
 from desktop_app.models.lists_store import ListStore
 from desktop_app.models.record_types import active_hits, hit_role, related_subjects
-from desktop_app.services.check import (
+from desktop_app.services.lists.list_import import import_list
+from desktop_app.services.screening.check import (
     DEMO_LISTS_WARNING,
     MASKED_ONLY_WARNING,
     NO_LISTS_WARNING,
@@ -22,7 +23,6 @@ from desktop_app.services.check import (
     confirm_possible,
     run_check,
 )
-from desktop_app.services.list_import import import_list
 
 ZHANG_WEI = resident_id("450102", "19850101", "123")
 ZHANG_WEI_2 = resident_id("450103", "19700101", "456")

@@ -18,7 +18,7 @@ from desktop_app.models import identifiers
 from desktop_app.models.catalog import Catalog
 from desktop_app.models.identifiers import classify_id_cell, normalize_id_cell
 from desktop_app.models.lists_store import ListStore
-from desktop_app.services import list_import
+from desktop_app.services.lists import list_import
 
 TODAY = datetime.date(2024, 6, 1)
 VALID_ID = resident_id("450102", "19850101", "123")

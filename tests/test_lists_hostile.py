@@ -21,8 +21,8 @@ from desktop_app import paths
 from desktop_app.errors import ListFileError
 from desktop_app.models.catalog import Catalog
 from desktop_app.models.lists_store import ListStore
-from desktop_app.services import list_import
-from desktop_app.services.list_import import import_list
+from desktop_app.services.lists import list_import
+from desktop_app.services.lists.list_import import import_list
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -179,7 +179,7 @@ import sys
 from pathlib import Path
 from desktop_app.errors import ListFileError
 from desktop_app.models.lists_store import ListStore
-from desktop_app.services.list_import import import_list
+from desktop_app.services.lists.list_import import import_list
 store = ListStore.open(Path(sys.argv[2]))
 try:
     import_list(store, sys.argv[1], "失信被执行人", list_name="恶意文件")
@@ -270,8 +270,8 @@ KILLED_IMPORT = """
 import os, signal, sys
 from pathlib import Path
 from desktop_app.models.lists_store import ListStore
-from desktop_app.services import list_import
-from desktop_app.services.list_import import import_list
+from desktop_app.services.lists import list_import
+from desktop_app.services.lists.list_import import import_list
 
 list_import.PARALLEL_MIN_ROWS = int(sys.argv[5])
 

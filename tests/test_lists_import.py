@@ -26,7 +26,7 @@ from desktop_app import paths
 from desktop_app.errors import ImportCancelledError, ListFileError, UnknownNameError, UsageError
 from desktop_app.models.catalog import Catalog
 from desktop_app.models.lists_store import ListStore
-from desktop_app.services.list_import import import_list, listing_fields, parse_list_date
+from desktop_app.services.lists.list_import import import_list, listing_fields, parse_list_date
 
 PERSON_ID = resident_id("450102", "19850101", "123")
 ORG = org_code("MA5L7K2P")
@@ -497,7 +497,7 @@ def test_standard_fields_come_from_the_catalog(catalog):
 def test_first_start_loads_the_demo_lists_once(tmp_path):
     from desktop_app.context import AppContext
     from desktop_app.services import audit
-    from desktop_app.services.list_import import ensure_demo_lists
+    from desktop_app.services.lists.list_import import ensure_demo_lists
 
     ctx = AppContext(data_dir=tmp_path)
     try:
@@ -515,7 +515,7 @@ def test_first_start_loads_the_demo_lists_once(tmp_path):
 
 
 def test_worker_processes_store_the_same_as_one_process(catalog, tmp_path, monkeypatch):
-    from desktop_app.services import list_import
+    from desktop_app.services.lists import list_import
 
     rows = [
         row(

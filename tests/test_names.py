@@ -273,7 +273,7 @@ def test_similarity_scores_stay_in_range() -> None:
 
 
 def _generated_names(count: int) -> list[str]:
-    from desktop_app.services.demo_data import STANDARD_FIELDS, bulk_rows
+    from desktop_app.services.lists.demo_data import STANDARD_FIELDS, bulk_rows
 
     index = STANDARD_FIELDS.index("失信被执行人姓名/名称")
     return [row[index] for row in bulk_rows(count, seed=11)]

@@ -18,7 +18,7 @@ from desktop_app.errors import PackageError, PermissionDeniedError
 from desktop_app.models import installed_catalog
 from desktop_app.models.users_store import User
 from desktop_app.services import accounts, audit
-from desktop_app.services import update_package as up
+from desktop_app.services.exchange import update_package as up
 
 DEMO = paths.resources_dir() / "demo" / "dishonest_debtors.csv"
 FAST = accounts.ScryptParams(n=2**10)

@@ -13,7 +13,7 @@ import pytest
 
 from desktop_app.config import TrustedPublisher
 from desktop_app.errors import PackageError, UsageError
-from desktop_app.services import update_package as up
+from desktop_app.services.exchange import update_package as up
 
 CSV = "姓名/名称,身份证号码/组织机构代码\n张三,110101199003074518\n".encode()
 

@@ -12,8 +12,8 @@ import pytest
 import zxingcpp
 
 from desktop_app.models.record_types import canonical_record_hash, feedback_text
-from desktop_app.services import record_pdf, signing
-from desktop_app.services.record_pdf import render_check_record, specimen_record
+from desktop_app.services.records import record_pdf, signing
+from desktop_app.services.records.record_pdf import render_check_record, specimen_record
 
 FULL_ID = "320583198503171231"
 MASKED_ID = "320583********1231"

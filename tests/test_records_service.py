@@ -240,7 +240,7 @@ def test_unknown_record_number(ctx, users) -> None:
 
 
 def test_print_writes_a_signed_pdf_and_audits_it(ctx, users, tmp_path) -> None:
-    from desktop_app.services import signing
+    from desktop_app.services.records import signing
 
     zhang = users["zhang"]
     record = records.record_check(ctx, zhang, check_result(zhang))

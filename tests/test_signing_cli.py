@@ -12,7 +12,8 @@ from signing_helpers import make_p12
 
 import desktop_app.cli as cli
 from desktop_app.models.users_store import User
-from desktop_app.services import accounts, signing
+from desktop_app.services import accounts
+from desktop_app.services.records import signing
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ from cryptography.x509.oid import NameOID
 from signing_helpers import make_p12
 
 from desktop_app.errors import CertificateImportError, SigningKeyError
-from desktop_app.services import record_pdf, signing
+from desktop_app.services.records import record_pdf, signing
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from desktop_app.errors import SigningKeyError
-from desktop_app.services import record_pdf, signing
+from desktop_app.services.records import record_pdf, signing
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,9 @@ from ui_helpers import (
 )
 
 from desktop_app import paths
-from desktop_app.services import audit, signing
-from desktop_app.services.demo_data import STANDARD_FIELDS, bulk_rows
+from desktop_app.services import audit
+from desktop_app.services.lists.demo_data import STANDARD_FIELDS, bulk_rows
+from desktop_app.services.records import signing
 from desktop_app.ui.admin_view import ImportDialog
 from desktop_app.ui.measures_model import COL_TEXT, MEASURE_ROLE
 

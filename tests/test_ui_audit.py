@@ -19,7 +19,7 @@ from ui_helpers import (
 )
 
 from desktop_app.services import audit, records
-from desktop_app.services.check import run_check
+from desktop_app.services.screening.check import run_check
 
 
 def _checks_by_zhang(ctx) -> list[dict]:

@@ -23,8 +23,8 @@ from ui_helpers import (
 )
 
 from desktop_app.services import audit, records
-from desktop_app.services import check as check_service
-from desktop_app.services.verification import verify_record_pdf
+from desktop_app.services.records.verification import verify_record_pdf
+from desktop_app.services.screening import check as check_service
 from desktop_app.ui import theme
 from desktop_app.ui.measures_model import COL_FEEDBACK
 

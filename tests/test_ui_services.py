@@ -16,8 +16,10 @@ from desktop_app.errors import (
     PermissionDeniedError,
     UsageError,
 )
-from desktop_app.services import accounts, admin, audit, audit_report, records, signing
-from desktop_app.services.list_import import ImportReport, Rejection
+from desktop_app.services import accounts, admin, audit, records
+from desktop_app.services.audit import audit_report
+from desktop_app.services.lists.list_import import ImportReport, Rejection
+from desktop_app.services.records import signing
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,8 @@ from ui_helpers import (
 )
 
 from desktop_app.context import AppContext
-from desktop_app.services import audit, signing
+from desktop_app.services import audit
+from desktop_app.services.records import signing
 from desktop_app.ui import app as app_module
 from desktop_app.ui.dialogs import LoginDialog, SetupDialog
 from desktop_app.ui.main_window import MainWindow

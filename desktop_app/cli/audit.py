@@ -9,7 +9,8 @@ from typing import Any
 from desktop_app.cli import add_json_flag, emit
 from desktop_app.cli.auth import add_user_options, login
 from desktop_app.context import AppContext
-from desktop_app.services import accounts, audit, audit_report
+from desktop_app.services import accounts, audit
+from desktop_app.services.audit import audit_report
 from desktop_app.services.records import parse_day
 
 

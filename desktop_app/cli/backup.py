@@ -7,7 +7,7 @@ from pathlib import Path
 
 from desktop_app.cli import add_json_flag, emit
 from desktop_app.context import AppContext
-from desktop_app.services import backup
+from desktop_app.services.exchange import backup
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -14,7 +14,8 @@ from typing import Any
 from desktop_app.cli import add_json_flag, emit
 from desktop_app.cli.auth import add_user_options, login, read_password
 from desktop_app.context import AppContext
-from desktop_app.services import admin, signing
+from desktop_app.services import admin
+from desktop_app.services.records import signing
 
 
 def register(subparsers: Any) -> None:

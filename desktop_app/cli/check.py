@@ -1,6 +1,6 @@
 """`check QUERY --jurisdiction J --department D [--name NAME] [--as-of DATE]`: one check.
 
-A thin shell over `desktop_app.services.check.run_check`, which the window calls too.
+A thin shell over `desktop_app.services.screening.check.run_check`, which the window calls too.
 Exit status 2 for input that cannot be checked (wrong check digit, unknown department …).
 """
 
@@ -36,7 +36,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
-    from desktop_app.services.check import run_check
+    from desktop_app.services.screening.check import run_check
 
     # Once accounts exist a check is made by a logged-in user, for their own department.
     user = login(args, ctx, required=False)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from desktop_app.cli import add_json_flag, emit
 from desktop_app.context import AppContext
-from desktop_app.services import demo_data
+from desktop_app.services.lists import demo_data
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

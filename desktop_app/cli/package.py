@@ -11,7 +11,7 @@ from desktop_app.cli import add_json_flag, emit
 from desktop_app.cli.auth import add_user_options, login
 from desktop_app.context import AppContext
 from desktop_app.errors import UsageError
-from desktop_app.services import update_package
+from desktop_app.services.exchange import update_package
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -242,7 +242,7 @@ def _scratch_signing_folder() -> Iterator[Path]:
 
 
 def _sign(ctx: AppContext, state: dict[str, Any]) -> str:
-    from desktop_app.services import record_pdf, signing
+    from desktop_app.services.records import record_pdf, signing
 
     jurisdiction = ctx.config.jurisdiction or _SPECIMEN_PLACE[0]
     department = ctx.config.department or _SPECIMEN_PLACE[1]
@@ -257,7 +257,7 @@ def _sign(ctx: AppContext, state: dict[str, Any]) -> str:
 
 
 def _verify(state: dict[str, Any]) -> str:
-    from desktop_app.services import signing
+    from desktop_app.services.records import signing
 
     if "pdf" not in state:
         raise AppError("没有可验证的记录（“生成并签名核查记录”一步未成功或未运行）。")

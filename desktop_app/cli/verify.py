@@ -13,7 +13,7 @@ from typing import Any
 
 from desktop_app.cli import add_json_flag, emit
 from desktop_app.context import AppContext
-from desktop_app.services.verification import verify_record_pdf
+from desktop_app.services.records.verification import verify_record_pdf
 
 
 def register(subparsers: Any) -> None:

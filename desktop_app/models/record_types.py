@@ -1,6 +1,6 @@
 """The check record: what is stored, hashed, printed and signed for one check.
 
-A check record is the check result of `desktop_app.services.check.run_check` plus record
+A check record is the check result of `desktop_app.services.screening.check.run_check` plus record
 metadata (number, version, clerk, time). The records store keeps exactly this dict; the PDF
 prints it; `record_hash` binds the printed document to the stored record and the audit trail.
 """

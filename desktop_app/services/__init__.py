@@ -1,1 +1,2 @@
-"""Services that compose the models: check workflow, PDF rendering, signing, import/export."""
+"""Services that compose the models, grouped by capability: lists, screening, records, audit,
+exchange; accounts, admin actions and shared helpers (PDF text, output files) at the top."""

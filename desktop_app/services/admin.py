@@ -23,7 +23,7 @@ from desktop_app.services.output import write_output
 if TYPE_CHECKING:
     from desktop_app.config import MachineConfig
     from desktop_app.context import AppContext
-    from desktop_app.services.list_import import ImportReport
+    from desktop_app.services.lists.list_import import ImportReport
 
 
 def first_start(
@@ -44,7 +44,7 @@ def first_start(
     certificate is refused, no administrator is created either. Returns the admin and the
     certificate's facts.
     """
-    from desktop_app.services import signing
+    from desktop_app.services.records import signing
 
     with ctx.office.transaction():
         admin = accounts.init_admin(
@@ -97,7 +97,7 @@ def import_certificate(
     ctx: AppContext, user: User | None, pkcs12: Path, password: str | None
 ) -> dict[str, Any]:
     """An admin loads the department's certificate from a PKCS#12 file (audited)."""
-    from desktop_app.services import signing
+    from desktop_app.services.records import signing
 
     accounts.require_once_accounts_exist(ctx, user, "certificates.import")
     facts = signing.import_pkcs12(ctx.data_dir, certificate_file(pkcs12), password).describe()
@@ -113,7 +113,7 @@ def new_certificate(
 ) -> dict[str, Any]:
     """An admin replaces the signing key with a new self-signed certificate for a department
     (by default their own); the old certificate stays trusted for older records."""
-    from desktop_app.services import signing
+    from desktop_app.services.records import signing
 
     accounts.require_once_accounts_exist(ctx, user, "certificates.import")
     jurisdiction = jurisdiction or (user.jurisdiction if user else None)
@@ -140,7 +140,7 @@ def import_list_file(
     cancel: Callable[[], bool] | None = None,
 ) -> ImportReport:
     """Import a list file (admins only, once accounts exist) and audit the import."""
-    from desktop_app.services.list_import import import_list
+    from desktop_app.services.lists.list_import import import_list
 
     accounts.require_once_accounts_exist(ctx, user, "lists.import")
     report = import_list(
@@ -162,7 +162,7 @@ def write_rejections(report: ImportReport, path: Path) -> Path:
 
     Text that a spreadsheet would run as a formula gets a leading apostrophe.
     """
-    from desktop_app.services.list_import import FORMULA_PREFIXES
+    from desktop_app.services.lists.list_import import FORMULA_PREFIXES
 
     def cell(value: object) -> str:
         text = str(value)
@@ -183,7 +183,7 @@ def save_list_mapping(
 ) -> dict[str, str]:
     """An admin saves (or replaces) a named column mapping for list files in another layout
     (audited); returns the validated mapping (standard field → file column)."""
-    from desktop_app.services.list_import import validate_mapping
+    from desktop_app.services.lists.list_import import validate_mapping
 
     columns = validate_mapping(columns, ctx.catalog)
     accounts.require_once_accounts_exist(ctx, user, "lists.import")

@@ -594,7 +594,7 @@ class CertificatePanel(QWidget):
         layout.addWidget(self.facts, 1)
 
     def refresh(self) -> None:
-        from desktop_app.services import signing
+        from desktop_app.services.records import signing
 
         data_dir = self.session.ctx.data_dir
         active = signing.active_certificate(data_dir)
@@ -656,7 +656,7 @@ class CertificatePanel(QWidget):
         self.refresh()
 
     def export_dialog(self) -> None:
-        from desktop_app.services import signing
+        from desktop_app.services.records import signing
 
         target, _ = QFileDialog.getSaveFileName(
             self, "导出证书", str(Path.home() / "部门签名证书.pem"), "证书 (*.pem *.cer *.der)"

@@ -143,7 +143,7 @@ def verify_pdf_file(
 ) -> None:
     """Verify a printed check record off the GUI thread (signature, coverage of the whole
     file, the audit trail) and show the findings; `say` shows progress in a status line."""
-    from desktop_app.services.verification import verify_record_pdf
+    from desktop_app.services.records.verification import verify_record_pdf
 
     def job(ctx: AppContext, progress: Any, cancelled: Any) -> dict[str, Any]:
         return verify_record_pdf(ctx, path)
@@ -306,7 +306,8 @@ class AuditView(QWidget):
 
     def refresh(self) -> None:
         """Build the report for the filters (off the GUI thread) and show it."""
-        from desktop_app.services import accounts, audit, audit_report
+        from desktop_app.services import accounts, audit
+        from desktop_app.services.audit import audit_report
 
         user, wanted = self.session.user, self.filters()
 
@@ -430,7 +431,7 @@ class AuditView(QWidget):
 
     def export(self, pdf: Path) -> None:
         """Write the report as `pdf` and, beside it, the Excel workbook (same name, .xlsx)."""
-        from desktop_app.services import audit_report
+        from desktop_app.services.audit import audit_report
 
         if pdf.suffix.lower() != ".pdf":
             pdf = pdf.with_name(pdf.name + ".pdf")

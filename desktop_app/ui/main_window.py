@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QPushButton, QTa
 from desktop_app import APP_NAME, __version__
 from desktop_app.models.labels import ROLE_TEXT
 from desktop_app.services import accounts
-from desktop_app.services.check import only_demo_lists
+from desktop_app.services.screening.check import only_demo_lists
 from desktop_app.ui.check_view import CheckView, Session
 from desktop_app.ui.history_view import HistoryView, local_time
 from desktop_app.ui.workers import CheckRunner, TaskRunner

@@ -137,7 +137,7 @@ class _CheckWorker(QObject):
     @Slot(object)
     def run(self, request: CheckRequest) -> None:
         from desktop_app.services import records
-        from desktop_app.services.check import run_check
+        from desktop_app.services.screening.check import run_check
 
         try:
             if self._ctx is None:

@@ -28,7 +28,7 @@ from typing import Any
 from desktop_app import APP_ID, __version__
 from desktop_app.errors import BackupError
 from desktop_app.models import db
-from desktop_app.services import archive
+from desktop_app.services.exchange import archive
 from desktop_app.services.instance_lock import InstanceLock, lock_path
 
 FORMAT = f"{APP_ID}-backup"
@@ -107,7 +107,7 @@ def _skipped(relative: Path) -> bool:
 
 
 def _collect_secrets(data_dir: Path) -> list[tuple[str, Path]]:
-    from desktop_app.services import signing
+    from desktop_app.services.records import signing
 
     keys = signing.keys_dir(data_dir)
     members = []
@@ -262,7 +262,7 @@ def _install_secrets(folder: Path, names: list[str]) -> list[str]:
     """Copy key passphrase files from the backup where signing looks for them (never overwrite)."""
     if not names:
         return []
-    from desktop_app.services import signing
+    from desktop_app.services.records import signing
 
     target = signing.secret_dir()
     target.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -35,7 +35,7 @@ from desktop_app import APP_ID, __version__
 from desktop_app.config import TrustedPublisher
 from desktop_app.errors import PackageError, UsageError
 from desktop_app.models import installed_catalog
-from desktop_app.services import archive
+from desktop_app.services.exchange import archive
 
 if TYPE_CHECKING:
     from desktop_app.context import AppContext
@@ -552,7 +552,7 @@ def _install_catalog(ctx: AppContext, info: PackageInfo, extracted: Path) -> dic
 
 
 def _import_list(ctx: AppContext, info: PackageInfo, extracted: Path) -> dict[str, Any]:
-    from desktop_app.services.list_import import import_list
+    from desktop_app.services.lists.list_import import import_list
 
     report = import_list(
         ctx.lists, extracted, info.list_category, list_name=info.list_name, catalog=ctx.catalog

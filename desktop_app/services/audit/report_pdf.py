@@ -34,7 +34,7 @@ from reportlab.platypus import (
 )
 
 from desktop_app import APP_NAME, __version__
-from desktop_app.services.audit_report import (
+from desktop_app.services.audit.audit_report import (
     FEEDBACK_STATES,
     FEEDBACK_TITLE,
     TITLE,

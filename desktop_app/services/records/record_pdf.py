@@ -43,7 +43,6 @@ from desktop_app.models.labels import (
     text_of,
 )
 from desktop_app.models.record_types import feedback_text, hit_role, masked_query
-from desktop_app.services import signing
 from desktop_app.services.pdf_common import (
     LABEL_FILL,
     MUTED,
@@ -59,9 +58,10 @@ from desktop_app.services.pdf_common import (
     table_style,
 )
 from desktop_app.services.pdf_text import CJK_FONT, register_fonts
+from desktop_app.services.records import signing
 
 if TYPE_CHECKING:
-    from desktop_app.services.signing import SigningIdentity
+    from desktop_app.services.records.signing import SigningIdentity
 
 TITLE = "失信联合惩戒核查记录"
 

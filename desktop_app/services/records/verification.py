@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from desktop_app.services import audit, signing
+from desktop_app.services import audit
+from desktop_app.services.records import signing
 
 if TYPE_CHECKING:
     from desktop_app.context import AppContext

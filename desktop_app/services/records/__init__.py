@@ -1,6 +1,6 @@
 """Check records: store a check, read records, give feedback (new versions), print them.
 
-A record is the check result of `desktop_app.services.check.run_check` plus its number,
+A record is the check result of `desktop_app.services.screening.check.run_check` plus its number,
 version, time and clerk, in the dict type of `desktop_app.models.record_types.CheckRecord`.
 A stored version is never changed; feedback or a correction stores version n+1 pointing to
 version n. Every new version and every print is audited in the same transaction.
@@ -273,7 +273,7 @@ def confirm_possible_match(
 ) -> CheckRecord:
     """The clerk confirms a possible match of a record as a hit (a correction): a new version
     with the candidate among the hits and its measures added (see `check.confirm_possible`)."""
-    from desktop_app.services.check import confirm_possible
+    from desktop_app.services.screening.check import confirm_possible
 
     office = ctx.office
     with office.transaction():
@@ -301,7 +301,7 @@ def reject_possible_match(
     """The clerk states that a possible match is not the subject checked (a correction): a
     new version in which the candidate moves from `possible` to `rejected` (with who and
     when), and the status is recomputed (no candidate left and no hit: not listed)."""
-    from desktop_app.services.check import restate
+    from desktop_app.services.screening.check import restate
 
     office = ctx.office
     with office.transaction():
@@ -383,7 +383,7 @@ def print_record(
 
     Returns `{"record_number", "version", "record_hash", "pdf", "pdf_sha256", "signer"}`.
     """
-    from desktop_app.services import record_pdf, signing
+    from desktop_app.services.records import record_pdf, signing
 
     record = get_record(ctx, user, record_number, version)
     identity = signing.ensure_department_identity(

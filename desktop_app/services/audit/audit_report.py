@@ -338,8 +338,8 @@ def local_time_text(value: str | None) -> str:
 
 
 def render_report_pdf(report: Mapping[str, Any]) -> bytes:
-    """The report as an A4 PDF (see `desktop_app.services.report_pdf`)."""
-    from desktop_app.services import report_pdf
+    """The report as an A4 PDF (see `desktop_app.services.audit.report_pdf`)."""
+    from desktop_app.services.audit import report_pdf
 
     return report_pdf.render(report)
 

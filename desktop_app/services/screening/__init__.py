@@ -1,0 +1,1 @@
+"""Screening subjects against the lists: the single check, and the checks built on it."""
