@@ -93,7 +93,7 @@ def xlsx_readers(csv_path: Path, rows: int) -> dict[str, Any]:
     import openpyxl
     import python_calamine
 
-    from desktop_app.services.lists import list_import
+    from desktop_app.services.lists import session, xlsx_guard
 
     target = DATA / f"big_list_{rows}.xlsx"
     if not target.exists():
@@ -125,14 +125,14 @@ def xlsx_readers(csv_path: Path, rows: int) -> dict[str, Any]:
         book.close()
 
     def range_scan() -> None:
-        list_import._check_xlsx_zip(target)
+        xlsx_guard.check_xlsx_zip(target)
 
     def whole_import() -> None:
         db_path = DATA / "bench_xlsx.db"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)
         store = ListStore.open(db_path)
-        list_import.import_list(
+        session.import_list(
             store, target, "失信被执行人", catalog=Catalog.open(paths.catalog_path())
         )
         store.close()
@@ -147,7 +147,7 @@ def xlsx_readers(csv_path: Path, rows: int) -> dict[str, Any]:
 def import_child(path: Path, db_path: Path) -> None:
     """Run in a child process: import and print the report with CPU time and peak memory
     (of this process and of its worker processes)."""
-    from desktop_app.services.lists.list_import import import_list
+    from desktop_app.services.lists.session import import_list
 
     store = ListStore.open(db_path)
     load_before = os.getloadavg()

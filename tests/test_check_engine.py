@@ -13,7 +13,7 @@ from desktop_app.models import identifiers, names
 from desktop_app.models.catalog import Catalog
 from desktop_app.models.lists_store import ListStore
 from desktop_app.models.record_types import active_hits, hit_role, related_subjects
-from desktop_app.services.lists.list_import import import_list
+from desktop_app.services.lists.session import import_list
 from desktop_app.services.screening.check import (
     DEMO_LISTS_WARNING,
     MASKED_ONLY_WARNING,

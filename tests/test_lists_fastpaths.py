@@ -18,7 +18,9 @@ from desktop_app.models import identifiers
 from desktop_app.models.catalog import Catalog
 from desktop_app.models.identifiers import classify_id_cell, normalize_id_cell
 from desktop_app.models.lists_store import ListStore
-from desktop_app.services.lists import list_import
+from desktop_app.services.lists import rows as row_building
+from desktop_app.services.lists import session
+from desktop_app.services.lists import workers as worker_pool
 
 TODAY = datetime.date(2024, 6, 1)
 VALID_ID = resident_id("450102", "19850101", "123")
@@ -102,21 +104,21 @@ def import_both_ways(catalog, tmp_path, monkeypatch, path, chunk_rows=50):
     """Import `path` in this process and with worker processes: for each the report, the
     tables, and how many times the import began (twice when the workers' reading started
     over)."""
-    monkeypatch.setattr(list_import, "CHUNK_ROWS", chunk_rows)
+    monkeypatch.setattr(session, "CHUNK_ROWS", chunk_rows)
     attempts: list[bool] = []
-    first_attempt = list_import._import_list
+    first_attempt = session._import_list
 
     def counted(*args, **kwargs):
         attempts.append(kwargs["workers_allowed"])
         return first_attempt(*args, **kwargs)
 
-    monkeypatch.setattr(list_import, "_import_list", counted)
+    monkeypatch.setattr(session, "_import_list", counted)
     results = []
     for parallel_from in (10**9, 1):
-        monkeypatch.setattr(list_import, "PARALLEL_MIN_ROWS", parallel_from)
+        monkeypatch.setattr(worker_pool, "PARALLEL_MIN_ROWS", parallel_from)
         store = ListStore.open(tmp_path / f"{path.stem}{parallel_from}.db")
         attempts.clear()
-        report = list_import.import_list(store, path, "失信被执行人", catalog=catalog, today=TODAY)
+        report = session.import_list(store, path, "失信被执行人", catalog=catalog, today=TODAY)
         data = report.to_json()
         del data["seconds"], data["rows_per_second"]
         results.append((data, stored(store), len(attempts)))
@@ -202,13 +204,13 @@ def test_errors_found_by_workers_are_the_errors_of_one_process(catalog, tmp_path
     lines = [line(i) for i in range(300)]
     lines[200] = ",".join(["x"] * 1200)
     path = write_lines(tmp_path / "wide.csv", lines)
-    monkeypatch.setattr(list_import, "CHUNK_ROWS", 50)
+    monkeypatch.setattr(session, "CHUNK_ROWS", 50)
     messages = []
     for parallel_from in (10**9, 1):
-        monkeypatch.setattr(list_import, "PARALLEL_MIN_ROWS", parallel_from)
+        monkeypatch.setattr(worker_pool, "PARALLEL_MIN_ROWS", parallel_from)
         store = ListStore.open(tmp_path / f"wide{parallel_from}.db")
         with pytest.raises(ListFileError) as error:
-            list_import.import_list(store, path, "失信被执行人", catalog=catalog, today=TODAY)
+            session.import_list(store, path, "失信被执行人", catalog=catalog, today=TODAY)
         messages.append(str(error.value))
         assert store.conn.execute("SELECT count(*) FROM listings").fetchone()[0] == 0
         store.close()
@@ -230,9 +232,9 @@ def test_small_memos_give_the_same_rows(catalog, tmp_path, monkeypatch):
     path = write_csv(tmp_path / "m.csv", rows)
     results = []
     for limit in (100_000, 3):
-        monkeypatch.setattr(list_import, "MEMO_LIMIT", limit)
+        monkeypatch.setattr(row_building, "MEMO_LIMIT", limit)
         store = ListStore.open(tmp_path / f"memo{limit}.db")
-        report = list_import.import_list(store, path, "失信被执行人", catalog=catalog, today=TODAY)
+        report = session.import_list(store, path, "失信被执行人", catalog=catalog, today=TODAY)
         results.append(([(r.row, r.reason) for r in report.rejections], stored(store)))
         store.close()
     assert results[0] == results[1]

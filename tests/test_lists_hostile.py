@@ -21,8 +21,8 @@ from desktop_app import paths
 from desktop_app.errors import ListFileError
 from desktop_app.models.catalog import Catalog
 from desktop_app.models.lists_store import ListStore
-from desktop_app.services.lists import list_import
-from desktop_app.services.lists.list_import import import_list
+from desktop_app.services.lists import xlsx_guard
+from desktop_app.services.lists.session import import_list
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -160,7 +160,7 @@ def test_zip_bomb_is_refused_before_parsing(store, catalog, tmp_path):
 
 def test_too_much_uncompressed_data_is_refused(store, catalog, tmp_path, monkeypatch):
     path = write_xlsx(tmp_path / "normal.xlsx", [row("张三", resident_id())])
-    monkeypatch.setattr(list_import, "MAX_XLSX_UNCOMPRESSED", 4096)
+    monkeypatch.setattr(xlsx_guard, "MAX_XLSX_UNCOMPRESSED", 4096)
     refused(store, catalog, path, "解压后共")
 
 
@@ -179,7 +179,7 @@ import sys
 from pathlib import Path
 from desktop_app.errors import ListFileError
 from desktop_app.models.lists_store import ListStore
-from desktop_app.services.lists.list_import import import_list
+from desktop_app.services.lists.session import import_list
 store = ListStore.open(Path(sys.argv[2]))
 try:
     import_list(store, sys.argv[1], "失信被执行人", list_name="恶意文件")
@@ -270,10 +270,10 @@ KILLED_IMPORT = """
 import os, signal, sys
 from pathlib import Path
 from desktop_app.models.lists_store import ListStore
-from desktop_app.services.lists import list_import
-from desktop_app.services.lists.list_import import import_list
+from desktop_app.services.lists import workers
+from desktop_app.services.lists.session import import_list
 
-list_import.PARALLEL_MIN_ROWS = int(sys.argv[5])
+workers.PARALLEL_MIN_ROWS = int(sys.argv[5])
 
 def progress(done, total):
     if done >= int(sys.argv[3]):
@@ -446,4 +446,4 @@ def test_a_list_whose_cells_carry_no_references_imports(store, catalog, tmp_path
     ],
 )
 def test_which_cells_say_where_they_are(xml, placed):
-    assert list_import._all_cells_placed(xml) is placed
+    assert xlsx_guard._all_cells_placed(xml) is placed

@@ -25,8 +25,9 @@ from lists_support import (
 from desktop_app import paths
 from desktop_app.errors import ImportCancelledError, ListFileError, UnknownNameError, UsageError
 from desktop_app.models.catalog import Catalog
-from desktop_app.models.lists_store import ListStore
-from desktop_app.services.lists.list_import import import_list, listing_fields, parse_list_date
+from desktop_app.models.lists_store import ListStore, listing_fields
+from desktop_app.services.lists.cells import parse_list_date
+from desktop_app.services.lists.session import import_list
 
 PERSON_ID = resident_id("450102", "19850101", "123")
 ORG = org_code("MA5L7K2P")
@@ -497,7 +498,7 @@ def test_standard_fields_come_from_the_catalog(catalog):
 def test_first_start_loads_the_demo_lists_once(tmp_path):
     from desktop_app.context import AppContext
     from desktop_app.services import audit
-    from desktop_app.services.lists.list_import import ensure_demo_lists
+    from desktop_app.services.lists.demo_lists import ensure_demo_lists
 
     ctx = AppContext(data_dir=tmp_path)
     try:
@@ -515,7 +516,7 @@ def test_first_start_loads_the_demo_lists_once(tmp_path):
 
 
 def test_worker_processes_store_the_same_as_one_process(catalog, tmp_path, monkeypatch):
-    from desktop_app.services.lists import list_import
+    from desktop_app.services.lists import session, workers
 
     rows = [
         row(
@@ -527,10 +528,10 @@ def test_worker_processes_store_the_same_as_one_process(catalog, tmp_path, monke
     ]
     rows[1234]["身份证号码/组织机构代码"] = "450102198001011239"  # wrong check digit
     path = write_csv(tmp_path / "list.csv", rows)
-    monkeypatch.setattr(list_import, "CHUNK_ROWS", 400)
+    monkeypatch.setattr(session, "CHUNK_ROWS", 400)
     stored = []
     for parallel_from in (10**9, 100):
-        monkeypatch.setattr(list_import, "PARALLEL_MIN_ROWS", parallel_from)
+        monkeypatch.setattr(workers, "PARALLEL_MIN_ROWS", parallel_from)
         store = ListStore.open(tmp_path / f"{parallel_from}.db")
         report = run(store, catalog, path)
         assert (report.added, [r.row for r in report.rejections]) == (2999, [1236])

@@ -15,7 +15,7 @@ from desktop_app.models.lists_store import (
     ListStore,
     is_active,
 )
-from desktop_app.services.lists.list_import import import_list
+from desktop_app.services.lists.session import import_list
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from desktop_app.errors import (
 )
 from desktop_app.services import accounts, admin, audit, records
 from desktop_app.services.audit import audit_report
-from desktop_app.services.lists.list_import import ImportReport, Rejection
+from desktop_app.services.lists.report import ImportReport, Rejection
 from desktop_app.services.records import signing
 
 

@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.context import AppContext
 from desktop_app.services import accounts, admin
-from desktop_app.services.lists.list_import import ensure_demo_lists
+from desktop_app.services.lists.demo_lists import ensure_demo_lists
 
 PASSWORD = "test-pass-1"
 JURISDICTION = "柳州市"

@@ -108,7 +108,7 @@ def run_status(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def run_show(args: argparse.Namespace, ctx: AppContext) -> int:
-    from desktop_app.services.lists.list_import import listing_fields
+    from desktop_app.models.lists_store import listing_fields
 
     store = ctx.lists
     listing = store.listing(args.hit_id)

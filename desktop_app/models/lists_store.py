@@ -189,8 +189,29 @@ LISTING_SELECT = (
 
 # Separates the values of `listings.fields`, in the order of the writing version's
 # `field_names` (the standard layout when the list was imported). Values the listing keeps
-# in columns of its own may be left empty there (see `list_import.listing_fields`).
+# in columns of its own may be left empty there (see `listing_fields`).
 FIELD_SEPARATOR = "\x1f"
+
+# The standard fields (附件1) with a role in matching and history, as named there.
+FIELD_RECORD_KEY = "信息唯一标识"
+FIELD_CASE_NO = "案号"
+FIELD_NAME = "失信被执行人姓名/名称"
+FIELD_ID = "身份证号码/组织机构代码"
+FIELD_LEGAL_REP = "企业法定代表人姓名"
+FIELD_COURT = "执行法院"
+FIELD_SUBJECT_TYPE = "标识自然人或企业法人"
+FIELD_LISTED_ON = "发布时间"
+FIELD_FILED_ON = "立案时间"
+FIELD_REVOKED_ON = "撤销时间"
+# Fields stored in columns of `listings` (→ column), left empty in its `fields` text.
+COLUMN_FIELDS = {
+    FIELD_NAME: "name",
+    FIELD_ID: "id_value",
+    FIELD_CASE_NO: "case_no",
+    FIELD_COURT: "court",
+    FIELD_LISTED_ON: "listed_on",
+    FIELD_REVOKED_ON: "revoked_on",
+}
 
 # A listing in force on a date (both parameters: the date).
 _IN_FORCE = (
@@ -253,6 +274,16 @@ def in_force(listed_on: str | None, revoked_on: str | None, as_of: str) -> bool:
     if listed_on and listed_on > as_of:
         return False
     return not (revoked_on and revoked_on <= as_of)
+
+
+def listing_fields(listing: Mapping[str, Any]) -> dict[str, str]:
+    """The standard fields of a stored listing (name → text, empty ones left out)."""
+    field_names = json.loads(listing["field_names"])
+    values = listing["fields"].split(FIELD_SEPARATOR)
+    fields = dict(zip(field_names, values, strict=False))
+    for name, column in COLUMN_FIELDS.items():
+        fields[name] = listing[column] or ""
+    return {name: value for name, value in fields.items() if value}
 
 
 def needs_upgrade(path: Path) -> bool:

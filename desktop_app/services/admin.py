@@ -23,7 +23,7 @@ from desktop_app.services.output import write_output
 if TYPE_CHECKING:
     from desktop_app.config import MachineConfig
     from desktop_app.context import AppContext
-    from desktop_app.services.lists.list_import import ImportReport
+    from desktop_app.services.lists.report import ImportReport
 
 
 def first_start(
@@ -140,7 +140,7 @@ def import_list_file(
     cancel: Callable[[], bool] | None = None,
 ) -> ImportReport:
     """Import a list file (admins only, once accounts exist) and audit the import."""
-    from desktop_app.services.lists.list_import import import_list
+    from desktop_app.services.lists.session import import_list
 
     accounts.require_once_accounts_exist(ctx, user, "lists.import")
     report = import_list(
@@ -162,7 +162,7 @@ def write_rejections(report: ImportReport, path: Path) -> Path:
 
     Text that a spreadsheet would run as a formula gets a leading apostrophe.
     """
-    from desktop_app.services.lists.list_import import FORMULA_PREFIXES
+    from desktop_app.services.lists.cells import FORMULA_PREFIXES
 
     def cell(value: object) -> str:
         text = str(value)
@@ -183,7 +183,7 @@ def save_list_mapping(
 ) -> dict[str, str]:
     """An admin saves (or replaces) a named column mapping for list files in another layout
     (audited); returns the validated mapping (standard field → file column)."""
-    from desktop_app.services.lists.list_import import validate_mapping
+    from desktop_app.services.lists.header import validate_mapping
 
     columns = validate_mapping(columns, ctx.catalog)
     accounts.require_once_accounts_exist(ctx, user, "lists.import")

@@ -147,7 +147,7 @@ class Launcher:
 
     def open_window(self, user: User, jurisdiction: str, department: str) -> MainWindow:
         """Load the demo lists if no list exists yet, then build and show the main window."""
-        from desktop_app.services.lists.list_import import ensure_demo_lists
+        from desktop_app.services.lists.demo_lists import ensure_demo_lists
 
         self._upgrade_lists()
         if self.ctx.lists.is_empty():

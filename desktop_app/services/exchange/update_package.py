@@ -552,7 +552,7 @@ def _install_catalog(ctx: AppContext, info: PackageInfo, extracted: Path) -> dic
 
 
 def _import_list(ctx: AppContext, info: PackageInfo, extracted: Path) -> dict[str, Any]:
-    from desktop_app.services.lists.list_import import import_list
+    from desktop_app.services.lists.session import import_list
 
     report = import_list(
         ctx.lists, extracted, info.list_category, list_name=info.list_name, catalog=ctx.catalog

@@ -27,9 +27,8 @@ from desktop_app.errors import DataError, UsageError
 from desktop_app.models import identifiers, names
 from desktop_app.models.identifiers import InputKind
 from desktop_app.models.labels import STATUS_TEXT
-from desktop_app.models.lists_store import ListStore, is_active
+from desktop_app.models.lists_store import ListStore, is_active, listing_fields
 from desktop_app.models.record_types import active_hits, hit_role
-from desktop_app.services.lists.list_import import listing_fields
 
 NO_MEASURES_NOTE = "本地区目录中没有该类对象的惩戒措施"
 RELATED_NOTE = "该人员是此失信单位的企业法定代表人（按姓名比对，请核实是否同一人）"

@@ -1,0 +1,337 @@
+"""Row building: the cells of one data row of a list file become a row for
+`ListStore.importing` (identifiers, names, dates, the stored fields and the row hash), or a
+Chinese reason why the row is refused; a chunk processor does that for a chunk of rows and
+files the fuzzy keys of the name cores new to it."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import operator
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from desktop_app.models import identifiers, names
+from desktop_app.models.lists_store import (
+    COLUMN_FIELDS,
+    FIELD_CASE_NO,
+    FIELD_COURT,
+    FIELD_FILED_ON,
+    FIELD_ID,
+    FIELD_LEGAL_REP,
+    FIELD_LISTED_ON,
+    FIELD_NAME,
+    FIELD_RECORD_KEY,
+    FIELD_REVOKED_ON,
+    FIELD_SEPARATOR,
+    FIELD_SUBJECT_TYPE,
+    LISTED_AT,
+    REVOKED_AT,
+    SEEN_CORES_LIMIT,
+    in_force,
+)
+from desktop_app.services.lists.cells import FORMULA_PREFIXES, cell_text, parse_list_date
+from desktop_app.services.lists.header import Columns, header_key
+from desktop_app.services.lists.limits import MAX_CELL_CHARS, cell_too_long
+
+_NAME_FORMULA_PREFIXES = ("=", "+", "-", "@")
+_PERSON_MARKS = ("自然人", "个人")
+_ORGANIZATION_MARKS = ("法人", "组织", "企业", "单位", "公司", "个体")
+
+
+_PERSON_ID_KINDS = ("resident_id", "masked_resident_id")
+_ORGANIZATION_ID_KINDS = ("uscc", "org_code", "masked_other")
+
+
+def _subject_type(mark: str, is_organization: bool) -> str:
+    """The subject type of a listing without an identifier that tells it."""
+    if any(word in mark for word in _PERSON_MARKS):
+        return "person"
+    if any(word in mark for word in _ORGANIZATION_MARKS):
+        return "organization"
+    return "organization" if is_organization else "person"
+
+
+def _id_key(kind: str, value: str | None) -> str | None:
+    if kind == "resident_id" or kind == "org_code":
+        return value
+    if kind == "uscc" and value:
+        return identifiers.org_code_of_uscc(value)
+    if (kind == "masked_resident_id" or kind == "masked_other") and value:
+        return identifiers.masked_lookup_key(value)
+    return None
+
+
+def _row_hash(fields: str) -> int:
+    digest = hashlib.blake2b(fields.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+# A formula-like first character of any of the joined fields but the first (a pattern that
+# starts with a literal is searched several times faster than one starting with `^|`).
+_FORMULA_RE = re.compile(f"{FIELD_SEPARATOR}[{re.escape(''.join(FORMULA_PREFIXES))}]")
+
+# Bound on each memo of a row builder (names, dates): past it the memo starts again empty,
+# so a file of millions of distinct values holds this many of them at most (~200 bytes a
+# name). A national list has a few million distinct names; most rows name a common one.
+MEMO_LIMIT = 200_000
+
+
+class _NotADate:
+    """What the dates memo holds for a cell that is not a date."""
+
+
+_UNSEEN = object()
+
+
+class RowBuilder:
+    """Turns the cells of one data row into a row for `ListStore.importing` (the columns of
+    `ROW_COLUMNS`, in that order), or a rejection reason.
+
+    Written for speed (it runs once per row of lists with millions of rows): the cells of
+    the standard fields are picked with one itemgetter; the stored `fields` text, the formula
+    check and the row hash all work on joined strings; what a row takes from its name and
+    from its date cells is remembered per distinct text (a national list names the same
+    persons and days over and over), in memos bounded by `MEMO_LIMIT`.
+    """
+
+    def __init__(self, columns: Columns, layout_names: Sequence[str], text_cells: bool) -> None:
+        self.columns = columns
+        self.layout_names = list(layout_names)
+        positions = [columns.positions.get(name) for name in self.layout_names]
+        self.width = max(p for p in positions if p is not None) + 1
+        # A field the file lacks reads the empty cell appended to every row (index -1).
+        self.getter = operator.itemgetter(*(-1 if p is None else p for p in positions))
+        # CSV cells are all text (stripped with one map call).
+        self.text_cells = text_cells
+        at = {name: i for i, name in enumerate(self.layout_names)}
+        self.at = (
+            at[FIELD_RECORD_KEY] if FIELD_RECORD_KEY in columns.positions else None,
+            at[FIELD_CASE_NO],
+            at[FIELD_NAME],
+            at[FIELD_ID],
+            at[FIELD_LEGAL_REP],
+            at[FIELD_COURT],
+            at[FIELD_SUBJECT_TYPE],
+            at[FIELD_LISTED_ON],
+            at[FIELD_FILED_ON],
+            at[FIELD_REVOKED_ON],
+        )
+        # The stored `fields`: every field in layout order, those kept in columns of their
+        # own left empty (they read the empty text appended after the last field).
+        in_columns = {at[name] for name in COLUMN_FIELDS}
+        count = len(self.layout_names)
+        self.stored_getter = operator.itemgetter(
+            *(count if i in in_columns else i for i in range(count))
+        )
+        # Birth dates in resident IDs may not lie after this (see identifiers.classify_id_cell).
+        self.today = datetime.date.today()
+        self._names: dict[str, tuple[str, str, str | None, bool] | str] = {}
+        self._dates: dict[str, str | type[_NotADate] | None] = {}
+
+    def _name(self, text: str) -> tuple[str, str, str | None, bool] | str:
+        """(name, matching form, core if it differs from it, is an organisation) of a name
+        cell, or why it is refused."""
+        if not text:
+            found: tuple[str, str, str | None, bool] | str = "姓名/名称为空。"
+        elif text.startswith(_NAME_FORMULA_PREFIXES):
+            found = f"姓名/名称以“{text[0]}”开头，像是表格公式，已拒绝（防止公式注入）。"
+        else:
+            name = names.clean_display(text)
+            name_norm = names.normalize_name(name)
+            if len(name_norm) < 2:
+                found = f"姓名/名称“{name}”不完整（少于两个字）。"
+            else:
+                parts = names.name_parts(name)
+                core = parts.core if parts.core != name_norm else None
+                found = (name, name_norm, core, parts.is_organization)
+        if len(self._names) >= MEMO_LIMIT:
+            self._names.clear()
+        self._names[text] = found
+        return found
+
+    def _date(self, value: Any) -> str | type[_NotADate] | None:
+        """`parse_list_date` of a date cell not in the memo, or `_NotADate`."""
+        try:
+            found = parse_list_date(value)
+        except ValueError:
+            found = _NotADate
+        if value.__class__ is str:  # other cell types are few and not all hashable alike
+            if len(self._dates) >= MEMO_LIMIT:
+                self._dates.clear()
+            self._dates[value] = found
+        return found
+
+    def build(
+        self, row_no: int, cells: list[Any]
+    ) -> tuple[tuple[Any, ...] | None, str | None, bool]:
+        """(row, None, formula) for an accepted row, (None, reason, formula) otherwise."""
+        if len(cells) < self.width:
+            cells = cells + [""] * (self.width - len(cells))
+        cells.append("")
+        raw = self.getter(cells)
+        if self.text_cells:
+            texts = list(map(str.strip, raw))
+        else:
+            texts = [v.strip() if v.__class__ is str else cell_text(v) for v in raw]
+        i_key, i_case, i_name, i_id, i_rep, i_court, i_mark, i_listed, i_filed, i_revoked = self.at
+        joined = FIELD_SEPARATOR.join(texts)
+        if len(joined) > MAX_CELL_CHARS and max(map(len, texts)) > MAX_CELL_CHARS:
+            raise cell_too_long(row_no)
+        formula = texts[0].startswith(FORMULA_PREFIXES) or _FORMULA_RE.search(joined) is not None
+        name_text = texts[i_name]
+        named = self._names.get(name_text) or self._name(name_text)
+        if named.__class__ is str:
+            return None, named, formula  # type: ignore[return-value]
+        name, name_norm, core, is_organization = named  # type: ignore[misc]
+        kind, id_value, id_error = identifiers.classify_id_cell(raw[i_id], self.today)
+        if kind == "invalid":
+            return None, f"证件号码“{id_value}”无效：{id_error}", formula
+        # The dates memo, inline: three lookups on every row.
+        dates = self._dates
+        value = raw[i_listed]
+        listed_on = dates.get(value, _UNSEEN) if value.__class__ is str else _UNSEEN
+        if listed_on is _UNSEEN:
+            listed_on = self._date(value)
+        if listed_on is _NotADate:
+            return None, f"{FIELD_LISTED_ON}“{texts[i_listed]}”不是有效日期。", formula
+        value = raw[i_revoked]
+        revoked_on = dates.get(value, _UNSEEN) if value.__class__ is str else _UNSEEN
+        if revoked_on is _UNSEEN:
+            revoked_on = self._date(value)
+        if revoked_on is _NotADate:
+            return None, f"{FIELD_REVOKED_ON}“{texts[i_revoked]}”不是有效日期。", formula
+        # 立案时间 decides nothing: kept as written when it is not a date.
+        value = raw[i_filed]
+        filed_on = dates.get(value, _UNSEEN) if value.__class__ is str else _UNSEEN
+        if filed_on is _UNSEEN:
+            filed_on = self._date(value)
+        if filed_on is not _NotADate:
+            texts[i_filed] = filed_on or ""
+        if kind in _PERSON_ID_KINDS:
+            subject_type = "person"
+        elif kind in _ORGANIZATION_ID_KINDS:
+            subject_type = "organization"
+        else:
+            subject_type = _subject_type(texts[i_mark], is_organization)
+        legal_rep = texts[i_rep]
+        legal_rep_norm = None
+        if legal_rep and subject_type == "organization":
+            legal_rep_norm = names.normalize_name(legal_rep) or None
+        case_no = texts[i_case] or None
+        texts[i_name] = name
+        texts[i_id] = id_value or ""
+        texts[i_listed] = listed_on or ""
+        texts[i_revoked] = revoked_on or ""
+        record_key = texts[i_key] if i_key is not None else ""
+        if not record_key:
+            record_key = f"{id_value or name_norm}|{case_no or ''}"
+        fields = FIELD_SEPARATOR.join(texts)
+        if fields.count(FIELD_SEPARATOR) != len(texts) - 1:
+            texts = [t.replace(FIELD_SEPARATOR, " ") for t in texts]
+            fields = FIELD_SEPARATOR.join(texts)
+        texts.append("")
+        row = (
+            record_key,
+            name,
+            name_norm,
+            core,
+            subject_type,
+            kind,
+            id_value,
+            _id_key(kind, id_value),
+            legal_rep_norm,
+            case_no,
+            texts[i_court] or None,
+            listed_on,
+            revoked_on,
+            row_no,
+            _row_hash(fields),
+            int(formula),
+            FIELD_SEPARATOR.join(self.stored_getter(texts)),
+        )
+        return row, None, formula
+
+
+@dataclass
+class ChunkResult:
+    """What processing one chunk of rows gave (picklable, for worker processes).
+
+    `fuzzy` holds the `fuzzy_keys` rows (key, name core) of the cores new to the processor;
+    `not_in_force` counts the accepted rows not in force on the import's date.
+    """
+
+    rows: list[tuple[Any, ...]]
+    fuzzy: list[tuple[str, str]]
+    rejections: list[tuple[int, str]]
+    formula_rows: list[int]
+    read: int
+    not_in_force: int
+
+
+class ChunkProcessor:
+    """Builds the rows of a chunk and the fuzzy keys of the name cores new to it.
+
+    Runs in the importing process for small files and in worker processes for large CSV
+    files; each instance keeps its own bounded set of name cores already keyed.
+    """
+
+    def __init__(
+        self, columns: Columns, layout_names: Sequence[str], text_cells: bool, today: str
+    ) -> None:
+        self.builder = RowBuilder(columns, layout_names, text_cells)
+        self.header_keys = [header_key(c) for c in columns.header_cells]
+        self.name_at = columns.positions[FIELD_NAME]
+        self.name_header = columns.header_cells[self.name_at]
+        self.text_cells = text_cells
+        self.today = today
+        self.seen_cores: set[str] = set()
+
+    def _is_blank_or_header(self, cells: list[Any]) -> bool:
+        """True for a blank row, and for the header repeated on every printed page."""
+        if not any(c not in ("", None) for c in cells):
+            return True
+        return (
+            len(cells) > self.name_at
+            and cell_text(cells[self.name_at]) == self.name_header
+            and [header_key(c) for c in cells[: len(self.header_keys)]] == self.header_keys
+        )
+
+    def process(self, first_row: int, chunk: list[list[Any]]) -> ChunkResult:
+        """Build the rows of `chunk`, whose first row is row number `first_row`."""
+        rows: list[tuple[Any, ...]] = []
+        fuzzy: list[tuple[str, str]] = []
+        rejections: list[tuple[int, str]] = []
+        formula_rows: list[int] = []
+        read = not_in_force = 0
+        build, seen, today = self.builder.build, self.seen_cores, self.today
+        self.builder.today = datetime.date.today()
+        text_cells, name_at, name_header = self.text_cells, self.name_at, self.name_header
+        for row_no, cells in enumerate(chunk, first_row):
+            # CSV cells are text: a row with a character in some cell, whose name cell does
+            # not read like the header, is neither blank nor a repeated header (the usual).
+            if not (
+                text_cells
+                and any(cells)
+                and (len(cells) <= name_at or cells[name_at].strip() != name_header)
+            ) and self._is_blank_or_header(cells):
+                continue
+            read += 1
+            row, reason, formula = build(row_no, cells)
+            if row is None:
+                rejections.append((row_no, reason or ""))
+                continue
+            if formula:
+                formula_rows.append(row_no)
+            rows.append(row)
+            if not in_force(row[LISTED_AT], row[REVOKED_AT], today):
+                not_in_force += 1
+            core = row[3] or row[2]
+            if core not in seen:
+                if len(seen) >= SEEN_CORES_LIMIT:
+                    seen.clear()
+                seen.add(core)
+                fuzzy += [(key, core) for key in names.fuzzy_keys(row[1])]
+        return ChunkResult(rows, fuzzy, rejections, formula_rows, read, not_in_force)
