@@ -246,7 +246,7 @@ def test_open_refuses_what_is_not_a_catalog(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(DataError) as caught:
         Catalog.open(other)
-    assert "格式版本（99）与本程序（1）不符" in caught.value.message
+    assert "格式版本（99）与本程序（2）不符" in caught.value.message
 
 
 def test_verify_detects_a_changed_measure(tmp_path: Path) -> None:

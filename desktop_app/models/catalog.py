@@ -38,7 +38,7 @@ from desktop_app.errors import DataError, InvalidInputError, UnknownNameError
 
 # The version of the catalog's tables; a build writes it into `meta`, `Catalog.open` refuses
 # any other.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SUBJECT_TYPES = {"person": ("person", "any"), "organization": ("organization", "any")}
 
@@ -58,13 +58,22 @@ def name_key(name: str) -> str:
 
 
 def canonical_dump(conn: sqlite3.Connection) -> Iterator[str]:
-    """Every row of every table except `meta`, as JSON lines in a fixed order."""
+    """Every row of every table except `meta` and the full-text indexes (derived from the
+    measures and bases, and their bytes depend on the SQLite version), as JSON lines in a
+    fixed order."""
+    indexes = [
+        name
+        for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL%'"
+        )
+    ]
     tables = [
-        row[0]
-        for row in conn.execute(
+        name
+        for (name,) in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
             "AND name <> 'meta' ORDER BY name"
         )
+        if not any(name == index or name.startswith(f"{index}_") for index in indexes)
     ]
     for table in tables:
         columns = [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]
@@ -85,8 +94,8 @@ def content_hash(conn: sqlite3.Connection) -> str:
 
 _MEASURE_COLUMNS = """
     m.id, j.name AS jurisdiction, c.name AS category, b.title AS basis, b.doc_no AS basis_doc_no,
-    i.name AS initiator, m.entry_no, m.label, m.text, m.applies_to, m.document, m.lines,
-    m.grp, m.by_remit, m.note, m.as_written,
+    m.basis_articles, i.name AS initiator, m.entry_no, m.label, m.text, m.measure_type,
+    m.applies_to, m.document, m.lines, m.grp, m.by_remit, m.note, m.as_written,
     (SELECT json_group_array(name) FROM (
         SELECT d.name FROM measure_departments md2 JOIN departments d ON d.id = md2.department_id
         WHERE md2.measure_id = m.id ORDER BY md2.position)) AS departments
@@ -95,7 +104,7 @@ _MEASURE_JOINS = """
     JOIN jurisdictions j ON j.id = m.jurisdiction_id
     JOIN categories c ON c.id = m.category_id
     JOIN bases b ON b.id = m.basis_id
-    JOIN initiators i ON i.id = m.initiator_id
+    LEFT JOIN initiators i ON i.id = m.initiator_id
 """
 
 
@@ -445,10 +454,12 @@ class Catalog:
             "category": row["category"],
             "basis": row["basis"],
             "basis_doc_no": row["basis_doc_no"],
+            "basis_articles": row["basis_articles"],
             "initiator": row["initiator"],
             "entry_no": row["entry_no"],
             "label": row["label"],
             "text": row["text"],
+            "measure_type": row["measure_type"],
             "applies_to": row["applies_to"],
             "source": {"document": row["document"], "lines": json.loads(row["lines"])},
             "group": row["grp"],

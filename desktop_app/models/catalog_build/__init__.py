@@ -67,8 +67,8 @@ def build(sources: Path, output: Path) -> BuildSummary:
         path=output,
         content_hash=content_hash,
         measures={
-            name: sum(1 for m in catalog.measures if m.jurisdiction == name)
-            for name in catalog.jurisdictions
+            row.name: sum(1 for m in catalog.measures if m.jurisdiction == row.name)
+            for row in catalog.jurisdictions
         },
         departments={name: len(rows) for name, rows in catalog.departments.items()},
         categories=len(catalog.categories),
@@ -116,7 +116,16 @@ def assemble(documents: dict[str, SourceDocument]) -> writer.CatalogContent:
         if BASES[jurisdiction][reconciler.lookup("basis", jurisdiction, title)][0] != doc_no:
             raise documents[document].error(line, f"文号“{doc_no}”与 reconcile.BASES 中的不符")
 
-    content = writer.CatalogContent(jurisdictions=[j.name for j in JURISDICTIONS])
+    content = writer.CatalogContent(
+        jurisdictions=[
+            writer.JurisdictionRow(j.name, j.document, j.id_prefix, j.local_prefix)
+            for j in JURISDICTIONS
+        ],
+        versions={
+            j.name: writer.VersionRow(1, j.document, documents[j.document].sha256)
+            for j in JURISDICTIONS
+        },
+    )
     _departments(content, reconciler, lz, nm, documents)
     for measure in [*lz.measures, *nm.measures, *sorted(ks.measures, key=lambda m: m.id_line)]:
         _add_measure(content, reconciler, measure, lz, anomalies)

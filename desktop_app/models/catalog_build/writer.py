@@ -1,10 +1,13 @@
-"""Write the catalog file deterministically: the same content always gives the same bytes.
+"""Write a catalog database deterministically: the same content always gives the same bytes.
 
-Rows go into an in-memory database in a fixed order (ids follow the order of the sources),
-indexes are created afterwards, and `VACUUM INTO` writes a compact copy with a fixed page
-size. Nothing time-dependent is stored; `meta` holds the schema version, the content hash
-(`catalog.content_hash`) and the sha256 of each source file. The copy is written next to the
-target and renamed over it, so a failed build leaves the previous file as it was.
+The tables are created with sqlite-utils (`schema.TABLES`: columns, primary and foreign keys)
+in an in-memory database; rows go in with `insert_all` in a fixed order (ids follow the order
+of the sources), then the unique and lookup indexes and the FTS5 trigram tables
+(`enable_fts`, then `optimize` so that each index is one segment), and `VACUUM INTO` writes a
+compact copy with a fixed page size. Nothing time-dependent is stored by a build (an import
+stores its own date, which is part of that version); `meta` holds the schema version, the
+content hash (`catalog.content_hash`) and the sha256 of each source file. The copy is written
+next to the target and renamed over it, so a failed write leaves the previous file as it was.
 """
 
 from __future__ import annotations
@@ -12,15 +15,25 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import sqlite_utils
+
 from desktop_app.errors import DataError
 from desktop_app.models.catalog import SCHEMA_VERSION, content_hash, name_key
 from desktop_app.models.catalog_build.documents import Anomaly
-from desktop_app.models.catalog_build.reconcile import JURISDICTIONS
-from desktop_app.models.catalog_build.schema import INDEXES, PAGE_SIZE, TABLES
+from desktop_app.models.catalog_build.schema import (
+    APPLIES_TO_VALUES,
+    DEPARTMENT_KINDS,
+    FTS,
+    FTS_TOKENIZER,
+    INDEXES,
+    PAGE_SIZE,
+    TABLES,
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +50,30 @@ class NameRow:
 
 
 @dataclass(frozen=True)
+class JurisdictionRow:
+    name: str
+    document: str
+    id_prefix: str
+    local_prefix: str
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    """Which version of a jurisdiction's catalog the file holds (see `catalog_versions`)."""
+
+    number: int
+    source_name: str
+    source_sha256: str
+    scope: str = "built_in"  # built_in | departments | all
+    effective: str | None = None  # None: in force since always (the built-in catalog)
+    replaces: int | None = None
+    departments: tuple[str, ...] = ()
+    importer: str | None = None
+    imported_at: str | None = None
+    parent_hash: str | None = None
+
+
+@dataclass(frozen=True)
 class DepartmentRow:
     name: str
     kind: str
@@ -49,7 +86,7 @@ class MeasureRow:
     jurisdiction: str
     category: str
     basis: str
-    initiator: str
+    initiator: str | None
     departments: list[str]
     entry_no: str | None
     label: str
@@ -61,6 +98,8 @@ class MeasureRow:
     by_remit: bool
     note: str | None
     as_written: dict[str, Any]
+    basis_articles: str | None = None
+    measure_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,8 +133,9 @@ class DefinitionRow:
 class CatalogContent:
     """Everything the catalog file holds, in the order it is written."""
 
-    jurisdictions: list[str]
+    jurisdictions: list[JurisdictionRow]
     jurisdiction_aliases: dict[str, list[str]] = field(default_factory=dict)
+    versions: dict[str, VersionRow] = field(default_factory=dict)
     departments: dict[str, list[DepartmentRow]] = field(default_factory=dict)
     department_aliases: dict[str, dict[str, list[AliasRow]]] = field(default_factory=dict)
     categories: list[NameRow] = field(default_factory=list)
@@ -119,210 +159,292 @@ def write(content: CatalogContent, output: Path) -> str:
     conn = sqlite3.connect(":memory:")
     try:
         conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
-        conn.executescript(TABLES)
+        db = sqlite_utils.Database(conn)
+        for spec in TABLES:
+            db.create_table(
+                spec.name,
+                spec.columns,
+                pk=spec.pk,
+                not_null=spec.not_null,
+                foreign_keys=list(spec.foreign_keys),
+            )
         with conn:
-            _insert(conn, content)
-        conn.executescript(INDEXES)
+            for table, rows in _rows(content):
+                db[table].insert_all(rows, batch_size=500)
+        for spec in TABLES:
+            for columns in spec.unique:
+                db[spec.name].create_index(
+                    columns, index_name=f"{spec.name}_unique_{'_'.join(columns)}", unique=True
+                )
+        for name, table, columns in INDEXES:
+            db[table].create_index(columns, index_name=name)
+        for table, columns in FTS:
+            db[table].enable_fts(columns, tokenize=FTS_TOKENIZER)
+            db[table].optimize()
+        problems = conn.execute("PRAGMA foreign_key_check").fetchall()
+        if problems:
+            raise DataError(f"措施目录内部引用不一致（{problems[:3]}），未写入。")
         digest = content_hash(conn)
         with conn:
-            conn.executemany(
-                "INSERT INTO meta (key, value) VALUES (?, ?)",
+            db["meta"].insert_all(
                 [
-                    ("content_hash", digest),
-                    ("schema_version", str(SCHEMA_VERSION)),
-                    ("sources", _json(content.sources)),
-                ],
+                    {"key": "content_hash", "value": digest},
+                    {"key": "schema_version", "value": str(SCHEMA_VERSION)},
+                    {"key": "sources", "value": _json(content.sources)},
+                ]
             )
-        output = Path(output)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        temporary = output.with_name(output.name + ".building")
-        temporary.unlink(missing_ok=True)
-        try:
-            conn.execute("VACUUM INTO ?", (str(temporary),))
-            os.replace(temporary, output)
-        except (OSError, sqlite3.Error) as problem:
-            temporary.unlink(missing_ok=True)
-            raise DataError(
-                f"无法写入措施目录“{output}”（{problem}）。请检查目录权限和磁盘空间。"
-            ) from problem
+        _vacuum_into(conn, Path(output))
     finally:
         conn.close()
     return digest
 
 
-def _row(conn: sqlite3.Connection, table: str, **values: Any) -> int:
-    """Insert one row (column names from the keywords); returns its rowid."""
-    columns = ", ".join(values)
-    marks = ", ".join("?" * len(values))
-    cursor = conn.execute(
-        f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(values.values())
+def _vacuum_into(conn: sqlite3.Connection, output: Path) -> None:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    temporary = output.with_name(output.name + ".building")
+    temporary.unlink(missing_ok=True)
+    try:
+        conn.execute("VACUUM INTO ?", (str(temporary),))
+        os.replace(temporary, output)
+    except (OSError, sqlite3.Error) as problem:
+        temporary.unlink(missing_ok=True)
+        raise DataError(
+            f"无法写入措施目录“{output}”（{problem}）。请检查目录权限和磁盘空间。"
+        ) from problem
+
+
+def _rows(content: CatalogContent) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """(table, rows) in insert order; ids are positions, so the same content gives the same
+    ids."""
+    jurisdiction_ids = {row.name: index for index, row in enumerate(content.jurisdictions, 1)}
+    yield (
+        "jurisdictions",
+        [
+            {
+                "id": jurisdiction_ids[row.name],
+                "name": row.name,
+                "document": row.document,
+                "id_prefix": row.id_prefix,
+                "local_prefix": row.local_prefix,
+            }
+            for row in content.jurisdictions
+        ],
     )
-    return int(cursor.lastrowid or 0)
-
-
-def _insert(conn: sqlite3.Connection, content: CatalogContent) -> None:
-    jurisdiction_ids = {}
-    for index, jurisdiction in enumerate(JURISDICTIONS, 1):
-        jurisdiction_ids[jurisdiction.name] = index
-        _row(
-            conn,
-            "jurisdictions",
-            id=index,
-            name=jurisdiction.name,
-            document=jurisdiction.document,
-            id_prefix=jurisdiction.id_prefix,
-            local_prefix=jurisdiction.local_prefix,
-        )
-        for alias in content.jurisdiction_aliases[jurisdiction.name]:
-            _row(
-                conn,
-                "jurisdiction_aliases",
-                alias_key=name_key(alias),
-                jurisdiction_id=index,
-                alias=alias,
+    yield (
+        "jurisdiction_aliases",
+        [
+            {
+                "alias_key": name_key(alias),
+                "jurisdiction_id": jurisdiction_ids[row.name],
+                "alias": alias,
+            }
+            for row in content.jurisdictions
+            for alias in content.jurisdiction_aliases[row.name]
+        ],
+    )
+    yield (
+        "catalog_versions",
+        [
+            {
+                "jurisdiction_id": jurisdiction_ids[name],
+                "number": version.number,
+                "effective": version.effective,
+                "replaces": version.replaces,
+                "scope": version.scope,
+                "departments": _json(list(version.departments)),
+                "source_name": version.source_name,
+                "source_sha256": version.source_sha256,
+                "importer": version.importer,
+                "imported_at": version.imported_at,
+                "parent_hash": version.parent_hash,
+            }
+            for name, version in sorted(
+                content.versions.items(), key=lambda item: jurisdiction_ids[item[0]]
             )
+        ],
+    )
 
     department_ids: dict[tuple[str, str], int] = {}
+    departments, department_aliases = [], []
     for jurisdiction in content.jurisdictions:
-        scope = jurisdiction_ids[jurisdiction]
-        for row in content.departments[jurisdiction]:
-            department_ids[(jurisdiction, row.name)] = _row(
-                conn,
-                "departments",
-                jurisdiction_id=scope,
-                name=row.name,
-                kind=row.kind,
-                by_remit=int(row.by_remit),
+        scope = jurisdiction_ids[jurisdiction.name]
+        for row in content.departments[jurisdiction.name]:
+            if row.kind not in DEPARTMENT_KINDS:
+                raise DataError(f"实施部门“{row.name}”的种类“{row.kind}”无效，措施目录未写入。")
+            department_ids[(jurisdiction.name, row.name)] = len(department_ids) + 1
+            departments.append(
+                {
+                    "id": len(department_ids),
+                    "jurisdiction_id": scope,
+                    "name": row.name,
+                    "kind": row.kind,
+                    "by_remit": int(row.by_remit),
+                }
             )
-        for name, aliases in content.department_aliases[jurisdiction].items():
-            for alias in aliases:
-                _row(
-                    conn,
-                    "department_aliases",
-                    jurisdiction_id=scope,
-                    alias_key=name_key(alias.alias),
-                    department_id=department_ids[(jurisdiction, name)],
-                    alias=alias.alias,
-                    seen=_json(alias.seen),
-                )
+        for name, aliases in content.department_aliases[jurisdiction.name].items():
+            department_aliases += [
+                {
+                    "jurisdiction_id": scope,
+                    "alias_key": name_key(alias.alias),
+                    "department_id": department_ids[(jurisdiction.name, name)],
+                    "alias": alias.alias,
+                    "seen": _json(alias.seen),
+                }
+                for alias in aliases
+            ]
+    yield "departments", departments
+    yield "department_aliases", department_aliases
 
-    category_ids = {}
-    for index, row in enumerate(content.categories, 1):
-        category_ids[row.name] = _row(conn, "categories", id=index, name=row.name)
-        for alias in row.aliases:
-            _row(
-                conn,
-                "category_aliases",
-                alias_key=name_key(alias.alias),
-                category_id=index,
-                alias=alias.alias,
-                seen=_json(alias.seen),
-            )
-    for definition in content.definitions:
-        _row(
-            conn,
-            "category_definitions",
-            category_id=category_ids[definition.category],
-            jurisdiction_id=jurisdiction_ids[definition.jurisdiction],
-            definition=definition.definition,
-            document=definition.document,
-            lines=_json(list(definition.lines)),
-        )
+    category_ids = {row.name: index for index, row in enumerate(content.categories, 1)}
+    yield (
+        "categories",
+        [{"id": category_ids[row.name], "name": row.name} for row in content.categories],
+    )
+    yield (
+        "category_aliases",
+        [
+            {
+                "alias_key": name_key(alias.alias),
+                "category_id": category_ids[row.name],
+                "alias": alias.alias,
+                "seen": _json(alias.seen),
+            }
+            for row in content.categories
+            for alias in row.aliases
+        ],
+    )
+    yield (
+        "category_definitions",
+        [
+            {
+                "category_id": category_ids[definition.category],
+                "jurisdiction_id": jurisdiction_ids[definition.jurisdiction],
+                "definition": definition.definition,
+                "document": definition.document,
+                "lines": _json(list(definition.lines)),
+            }
+            for definition in content.definitions
+        ],
+    )
 
-    basis_ids = _insert_names(conn, "basis", content.bases, jurisdiction_ids)
-    initiator_ids = _insert_names(conn, "initiator", content.initiators, jurisdiction_ids)
+    basis_ids, bases, basis_aliases = _names("basis", content.bases, jurisdiction_ids)
+    yield "bases", bases
+    yield "basis_aliases", basis_aliases
+    initiator_ids, initiators, initiator_aliases = _names(
+        "initiator", content.initiators, jurisdiction_ids
+    )
+    yield "initiators", initiators
+    yield "initiator_aliases", initiator_aliases
 
+    measures, measure_departments = [], []
     for seq, measure in enumerate(content.measures, 1):
-        _row(
-            conn,
-            "measures",
-            id=measure.id,
-            seq=seq,
-            jurisdiction_id=jurisdiction_ids[measure.jurisdiction],
-            category_id=category_ids[measure.category],
-            basis_id=basis_ids[(measure.jurisdiction, measure.basis)],
-            initiator_id=initiator_ids[(measure.jurisdiction, measure.initiator)],
-            entry_no=measure.entry_no,
-            label=measure.label,
-            text=measure.text,
-            applies_to=measure.applies_to,
-            document=measure.document,
-            lines=_json(list(measure.lines)),
-            grp=measure.group,
-            by_remit=int(measure.by_remit),
-            note=measure.note,
-            as_written=_json(measure.as_written),
+        if measure.applies_to not in APPLIES_TO_VALUES:
+            raise DataError(f"措施 {measure.id} 的适用对象“{measure.applies_to}”无效，未写入。")
+        measures.append(
+            {
+                "seq": seq,
+                "id": measure.id,
+                "jurisdiction_id": jurisdiction_ids[measure.jurisdiction],
+                "category_id": category_ids[measure.category],
+                "basis_id": basis_ids[(measure.jurisdiction, measure.basis)],
+                "basis_articles": measure.basis_articles,
+                "initiator_id": (
+                    initiator_ids[(measure.jurisdiction, measure.initiator)]
+                    if measure.initiator is not None
+                    else None
+                ),
+                "entry_no": measure.entry_no,
+                "label": measure.label,
+                "text": measure.text,
+                "measure_type": measure.measure_type,
+                "applies_to": measure.applies_to,
+                "document": measure.document,
+                "lines": _json(list(measure.lines)),
+                "grp": measure.group,
+                "by_remit": int(measure.by_remit),
+                "note": measure.note,
+                "as_written": _json(measure.as_written),
+            }
         )
-        for position, name in enumerate(measure.departments, 1):
-            _row(
-                conn,
-                "measure_departments",
-                department_id=department_ids[(measure.jurisdiction, name)],
-                measure_id=measure.id,
-                position=position,
-            )
+        measure_departments += [
+            {
+                "department_id": department_ids[(measure.jurisdiction, name)],
+                "measure_id": measure.id,
+                "position": position,
+            }
+            for position, name in enumerate(measure.departments, 1)
+        ]
+    yield "measures", measures
+    yield "measure_departments", measure_departments
 
-    for layout in content.layout:
-        _row(
-            conn,
-            "list_layout",
-            position=layout.position,
-            name=layout.name,
-            optional=int(layout.optional),
-            document=layout.document,
-            lines=_json(list(layout.lines)),
-        )
-    documents = {j.name: j.document for j in JURISDICTIONS}
-    for member in content.members:
-        _row(
-            conn,
-            "member_units",
-            jurisdiction_id=jurisdiction_ids[member.jurisdiction],
-            position=member.position,
-            written=member.written,
-            department_id=department_ids[(member.jurisdiction, member.department)],
-            document=documents[member.jurisdiction],
-            line=member.line,
-        )
-    for index, anomaly in enumerate(content.anomalies, 1):
-        _row(
-            conn,
-            "anomalies",
-            id=index,
-            kind=anomaly.kind,
-            document=anomaly.document,
-            lines=_json(list(anomaly.lines)),
-            message=anomaly.message,
-            detail=_json(anomaly.detail),
-        )
+    yield (
+        "list_layout",
+        [
+            {
+                "position": layout.position,
+                "name": layout.name,
+                "optional": int(layout.optional),
+                "document": layout.document,
+                "lines": _json(list(layout.lines)),
+            }
+            for layout in content.layout
+        ],
+    )
+    documents = {row.name: row.document for row in content.jurisdictions}
+    yield (
+        "member_units",
+        [
+            {
+                "jurisdiction_id": jurisdiction_ids[member.jurisdiction],
+                "position": member.position,
+                "written": member.written,
+                "department_id": department_ids[(member.jurisdiction, member.department)],
+                "document": documents[member.jurisdiction],
+                "line": member.line,
+            }
+            for member in content.members
+        ],
+    )
+    yield (
+        "anomalies",
+        [
+            {
+                "id": index,
+                "kind": anomaly.kind,
+                "document": anomaly.document,
+                "lines": _json(list(anomaly.lines)),
+                "message": anomaly.message,
+                "detail": _json(anomaly.detail),
+            }
+            for index, anomaly in enumerate(content.anomalies, 1)
+        ],
+    )
 
 
-def _insert_names(
-    conn: sqlite3.Connection,
-    kind: str,
-    rows: dict[str, list[NameRow]],
-    jurisdiction_ids: dict[str, int],
-) -> dict[tuple[str, str], int]:
-    """Bases or initiators with their aliases; returns (jurisdiction, name) → id."""
-    ids = {}
+def _names(
+    kind: str, rows: dict[str, list[NameRow]], jurisdiction_ids: dict[str, int]
+) -> tuple[dict[tuple[str, str], int], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Bases or initiators and their aliases: ((jurisdiction, name) → id, rows, alias rows)."""
+    ids: dict[tuple[str, str], int] = {}
+    owners, aliases = [], []
     for jurisdiction, names in rows.items():
         scope = jurisdiction_ids[jurisdiction]
         for row in names:
+            owner = ids[(jurisdiction, row.name)] = len(ids) + 1
             if kind == "basis":
-                owner = _row(
-                    conn, "bases", jurisdiction_id=scope, title=row.name, doc_no=row.doc_no
+                owners.append(
+                    {"id": owner, "jurisdiction_id": scope, "title": row.name, "doc_no": row.doc_no}
                 )
             else:
-                owner = _row(conn, "initiators", jurisdiction_id=scope, name=row.name)
-            ids[(jurisdiction, row.name)] = owner
-            for alias in row.aliases:
-                _row(
-                    conn,
-                    f"{kind}_aliases",
-                    jurisdiction_id=scope,
-                    alias_key=name_key(alias.alias),
-                    **{f"{kind}_id": owner},
-                    alias=alias.alias,
-                    seen=_json(alias.seen),
-                )
-    return ids
+                owners.append({"id": owner, "jurisdiction_id": scope, "name": row.name})
+            aliases += [
+                {
+                    "jurisdiction_id": scope,
+                    "alias_key": name_key(alias.alias),
+                    f"{kind}_id": owner,
+                    "alias": alias.alias,
+                    "seen": _json(alias.seen),
+                }
+                for alias in row.aliases
+            ]
+    return ids, owners, aliases
