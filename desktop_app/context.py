@@ -42,9 +42,14 @@ class AppContext:
 
     @property
     def catalog(self) -> Any:
-        from desktop_app.models.catalog import Catalog
+        """The catalog (`CatalogVersions`): the base catalog with the versions imported into
+        the data folder; every answer comes from the version in force (today, or a check's
+        date)."""
+        from desktop_app.models.catalog_versions import CatalogVersions
 
-        return self.cached("catalog", lambda: Catalog.open(self.catalog_path))
+        return self.cached(
+            "catalog", lambda: CatalogVersions.open(self.catalog_path, self.data_dir)
+        )
 
     @property
     def config(self) -> Any:

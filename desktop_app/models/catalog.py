@@ -92,6 +92,51 @@ def content_hash(conn: sqlite3.Connection) -> str:
     return digest.hexdigest()
 
 
+def version_label(info: dict[str, Any]) -> str:
+    """A version as a person reads it: 第1版（内置目录）, 第2版（2025-03-01起施行）."""
+    if info.get("effective") is None:
+        return f"第{info['number']}版（内置目录）"
+    return f"第{info['number']}版（{info['effective']}起施行）"
+
+
+# The trigram index answers terms of three characters or more; shorter ones are scanned
+# (on SQLite 3.40 a trigram LIKE with two Chinese characters silently finds nothing).
+TRIGRAM = 3
+BY_REMIT_GROUP = "各签署部门（按职责实施）"
+
+
+def search_terms(text: str) -> list[str]:
+    """The words of a search: NFKC (full-width letters and digits), split on whitespace,
+    surrounding quotes dropped, each word once."""
+    normalized = unicodedata.normalize("NFKC", text)
+    words = (word.strip(_QUOTES) for word in _WHITESPACE_RE.split(normalized))
+    return list(dict.fromkeys(word for word in words if word))
+
+
+def highlight_spans(text: str | None, terms: list[str]) -> list[list[int]]:
+    """[start, end) of every occurrence of any term in `text` (case-insensitive), merged."""
+    if not terms:
+        return []
+    return _merged_spans(re.compile("|".join(map(re.escape, terms)), re.IGNORECASE), text)
+
+
+def _merged_spans(pattern: re.Pattern[str], text: str | None) -> list[list[int]]:
+    if not text:
+        return []
+    merged: list[list[int]] = []
+    # overlapping occurrences (a term inside another, or one term twice over): search again
+    # from one character after each start
+    position = 0
+    while (match := pattern.search(text, position)) is not None:
+        begin, end = match.span()
+        if merged and begin <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([begin, end])
+        position = begin + 1
+    return merged
+
+
 _MEASURE_COLUMNS = """
     m.id, j.name AS jurisdiction, c.name AS category, b.title AS basis, b.doc_no AS basis_doc_no,
     m.basis_articles, i.name AS initiator, m.entry_no, m.label, m.text, m.measure_type,
@@ -119,6 +164,8 @@ class Catalog:
         self.path = path
         self.version = version
         self._suggestion_pool: dict[tuple[str, int | None], dict[str, str]] = {}
+        self._search_rows: dict[int, tuple[dict[str, Any], list[tuple[int, str]], int]] | None
+        self._search_rows = None
 
     @classmethod
     def open(cls, path: Path | str) -> Catalog:
@@ -160,6 +207,63 @@ class Catalog:
     def verify(self) -> bool:
         """True when the stored content still has the hash the build recorded."""
         return content_hash(self._conn) == self.version
+
+    # -- versions ------------------------------------------------------------------------
+    def version_info(self, jurisdiction: str) -> dict[str, Any]:
+        """Which version of the jurisdiction's catalog this file holds (`catalog_versions`):
+        {"jurisdiction", "number", "effective", "replaces", "scope", "departments",
+        "source_name", "source_sha256", "importer", "imported_at", "parent_hash",
+        "content_hash", "label"}. The built-in catalog is version 1, in force since always
+        (`effective` None)."""
+        row = self._conn.execute(
+            "SELECT v.*, j.name AS jurisdiction FROM catalog_versions v "
+            "JOIN jurisdictions j ON j.id = v.jurisdiction_id WHERE j.id = ?",
+            (self._jurisdiction(jurisdiction)["id"],),
+        ).fetchone()
+        if row is None:
+            raise DataError(f"措施目录“{self.path}”没有记录{jurisdiction}的目录版本，无法使用。")
+        info = {
+            key: row[key]
+            for key in (
+                "jurisdiction",
+                "number",
+                "effective",
+                "replaces",
+                "scope",
+                "source_name",
+                "source_sha256",
+                "importer",
+                "imported_at",
+                "parent_hash",
+            )
+        }
+        info["departments"] = json.loads(row["departments"])
+        info["content_hash"] = self.version
+        info["label"] = version_label(info)
+        return info
+
+    def versions(self) -> list[dict[str, Any]]:
+        """`version_info` of every jurisdiction in the file."""
+        return [self.version_info(j["name"]) for j in self.jurisdictions()]
+
+    def in_force(self, jurisdiction: str, as_of: str | None = None) -> Catalog:
+        """The catalog of `jurisdiction` in force on `as_of`: one file holds one version of
+        each of its jurisdictions (`CatalogVersions` chooses among several)."""
+        self._jurisdiction(jurisdiction)
+        return self
+
+    def by_hash(self, version: str) -> Catalog | None:
+        """This catalog when its content hash is `version`, else None."""
+        return self if version == self.version else None
+
+    def has_department(self, jurisdiction: str, name: str) -> bool:
+        """Whether the jurisdiction has a department of that name or alias (never raises for
+        an unknown department)."""
+        try:
+            self._department(self._jurisdiction(jurisdiction), name)
+        except UnknownNameError:
+            return False
+        return True
 
     # -- names ---------------------------------------------------------------------------
     def jurisdictions(self) -> list[dict[str, Any]]:
@@ -443,6 +547,141 @@ class Catalog:
             return None
         departments = json.loads(row["departments"])
         return self._measure_dict(row, departments[0] if len(departments) == 1 else None)
+
+    def search(self, text: str, jurisdiction: str | None = None) -> dict[str, Any]:
+        """Measures whose text, basis title, 文号 or article numbers contain every word of
+        `text`, grouped by department (a measure implemented by several departments is in
+        each of their groups; 内蒙古's, implemented by every signatory within its remit, in
+        one group `BY_REMIT_GROUP`), in document order, with the matched words' positions
+        (`highlights`: text, basis, basis_articles).
+
+        Words of three characters or more use the FTS5 trigram index, shorter ones a plain
+        scan (`method`: fts, scan or both).
+        """
+        terms = search_terms(text)
+        if not terms:
+            raise InvalidInputError("请输入要搜索的措施文字、依据或条款，例如“政府采购”。")
+        conditions, args = [], []
+        scope = None
+        if jurisdiction is not None:
+            scope = self._jurisdiction(jurisdiction)
+            conditions.append("m.jurisdiction_id = ?")
+            args.append(scope["id"])
+        methods = set()
+        for term in terms:
+            if len(term) >= TRIGRAM:
+                methods.add("fts")
+                phrase = '"' + term.replace('"', '""') + '"'
+                conditions.append(
+                    "(m.seq IN (SELECT rowid FROM measures_fts WHERE measures_fts MATCH ?) "
+                    "OR m.basis_id IN (SELECT rowid FROM bases_fts WHERE bases_fts MATCH ?))"
+                )
+                args += [phrase, phrase]
+            else:
+                methods.add("scan")
+                # lower() costs more than the scan on Chinese text: only for Latin letters
+                lowered = term.lower() != term.upper()
+                fields = ("m.text", "coalesce(m.basis_articles, '')", "b.title")
+                fields += ("coalesce(b.doc_no, '')",)
+                if lowered:
+                    fields = tuple(f"lower({field})" for field in fields)
+                conditions.append("(" + " OR ".join(f"instr({f}, ?)" for f in fields) + ")")
+                args += [term.lower()] * len(fields)
+        seqs = [
+            seq
+            for (seq,) in self._conn.execute(
+                f"SELECT m.seq FROM measures m JOIN bases b ON b.id = m.basis_id "
+                f"WHERE {' AND '.join(conditions)} ORDER BY m.seq",
+                args,
+            )
+        ]
+        index = self._search_index()
+        pattern = re.compile("|".join(map(re.escape, terms)), re.IGNORECASE)
+        basis_spans: dict[str | None, list[list[int]]] = {}
+
+        def spans(value: str | None) -> list[list[int]]:
+            return _merged_spans(pattern, value)
+
+        groups: dict[tuple[int, int, str], dict[str, Any]] = {}
+        for seq in seqs:
+            measure, departments, jurisdiction_id = index[seq]
+            basis = measure["basis"]
+            if basis not in basis_spans:
+                basis_spans[basis] = spans(basis)
+            highlights = {
+                "text": spans(measure["text"]),
+                "basis": basis_spans[basis],
+                "basis_articles": spans(measure["basis_articles"]),
+            }
+            for order, name in departments:
+                group = groups.get((jurisdiction_id, order, name))
+                if group is None:
+                    group = groups[(jurisdiction_id, order, name)] = {
+                        "jurisdiction": measure["jurisdiction"],
+                        "department": name,
+                        "by_remit": name == BY_REMIT_GROUP,
+                        "measures": [],
+                    }
+                group["measures"].append(
+                    {
+                        **measure,
+                        "department": None if order == 0 else name,
+                        "highlights": highlights,
+                    }
+                )
+        return {
+            "query": text,
+            "terms": terms,
+            "jurisdiction": scope["name"] if scope is not None else None,
+            "method": "+".join(sorted(methods)),
+            "count": len(seqs),
+            "groups": [groups[key] for key in sorted(groups)],
+        }
+
+    def _search_index(self) -> dict[int, tuple[dict[str, Any], list[tuple[int, str]], int]]:
+        """seq → (the measure as search shows it, its (department id, name) in order — or
+        `BY_REMIT_GROUP` — and its jurisdiction id); read once per catalog."""
+        if self._search_rows is None:
+            departments: dict[str, list[tuple[int, str]]] = {}
+            for measure_id, department_id, name in self._conn.execute(
+                "SELECT md.measure_id, d.id, d.name FROM measure_departments md "
+                "JOIN departments d ON d.id = md.department_id ORDER BY md.measure_id, md.position"
+            ):
+                departments.setdefault(measure_id, []).append((department_id, name))
+            index = {}
+            for row in self._conn.execute(
+                f"""SELECT m.seq, m.jurisdiction_id, m.id, j.name AS jurisdiction,
+                        c.name AS category, b.title AS basis, b.doc_no AS basis_doc_no,
+                        m.basis_articles, i.name AS initiator, m.entry_no, m.label, m.text,
+                        m.measure_type, m.applies_to, m.document, m.lines, m.grp, m.by_remit,
+                        m.note
+                    FROM measures m {_MEASURE_JOINS}"""
+            ):
+                own = departments.get(row["id"], [])
+                groups = [(0, BY_REMIT_GROUP)] if row["by_remit"] or not own else own
+                measure = {
+                    "id": row["id"],
+                    "jurisdiction": row["jurisdiction"],
+                    "department": None,
+                    "departments": [name for _, name in own],
+                    "category": row["category"],
+                    "basis": row["basis"],
+                    "basis_doc_no": row["basis_doc_no"],
+                    "basis_articles": row["basis_articles"],
+                    "initiator": row["initiator"],
+                    "entry_no": row["entry_no"],
+                    "label": row["label"],
+                    "text": row["text"],
+                    "measure_type": row["measure_type"],
+                    "applies_to": row["applies_to"],
+                    "source": {"document": row["document"], "lines": json.loads(row["lines"])},
+                    "group": row["grp"],
+                    "by_remit": bool(row["by_remit"]),
+                    "note": row["note"],
+                }
+                index[row["seq"]] = (measure, groups, row["jurisdiction_id"])
+            self._search_rows = index
+        return self._search_rows
 
     @staticmethod
     def _measure_dict(row: sqlite3.Row, department: str | None) -> dict[str, Any]:

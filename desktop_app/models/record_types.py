@@ -52,6 +52,7 @@ class RecordMeasure(TypedDict):
     category: str
     basis: str
     basis_doc_no: str | None
+    basis_articles: NotRequired[str | None]  # article numbers of the basis (第二十二条)
     initiator: str | None
     label: str | None
     text: str
@@ -110,8 +111,20 @@ class ListVersion(TypedDict):
     imported_at: str
 
 
+class CatalogVersionRef(TypedDict):
+    """The catalog version in force on the check's date (`Catalog.version_info`)."""
+
+    jurisdiction: str
+    number: int
+    effective: str | None  # None: the built-in catalog, in force since always
+    label: str  # 第2版（2025-03-01起施行）
+    content_hash: str
+    source_sha256: str
+
+
 class DataVersions(TypedDict):
-    catalog: str  # the catalog's content hash
+    catalog: str  # the content hash of the catalog version the measures come from
+    catalog_version: NotRequired[CatalogVersionRef]  # records made before versions lack it
     lists: list[ListVersion]
 
 

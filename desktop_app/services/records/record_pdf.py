@@ -620,6 +620,8 @@ def _measure_rows(record: dict[str, Any], styles: dict[str, Any]) -> tuple[list[
         basis = measure.get("basis") or "—"
         if measure.get("basis_doc_no"):
             basis += f"（{measure['basis_doc_no']}）"
+        if measure.get("basis_articles"):
+            basis += f" {measure['basis_articles']}"
         feedback = measure.get("feedback") or {}
         done = [_p(feedback_text(feedback), cell)]
         if feedback.get("note"):
@@ -660,7 +662,17 @@ def _versions_section(record: dict[str, Any], styles: dict[str, Any]) -> list[Fl
     versions = record.get("data_versions") or {}
     out = _section("六、核查所用数据版本", styles)
     catalog = versions.get("catalog") or "—"
-    out.append(_p(f"联合惩戒措施目录版本：{catalog[:12]}", styles["body"]))
+    used = versions.get("catalog_version")
+    if used:
+        out.append(
+            _p(
+                f"联合惩戒措施目录：{used['jurisdiction']}{used['label']}，"
+                f"内容校验值 {catalog[:12]}",
+                styles["body"],
+            )
+        )
+    else:
+        out.append(_p(f"联合惩戒措施目录版本：{catalog[:12]}", styles["body"]))
     lists = versions.get("lists") or []
     if not lists:
         out.append(_p("失信名单：本机尚未导入名单。", styles["body"]))

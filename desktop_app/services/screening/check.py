@@ -85,6 +85,8 @@ def _display_id(listing: dict[str, Any]) -> str | None:
 # Catalog answers by (catalog version, …): the version is the hash of the catalog's content,
 # so an answer can be reused for as long as the process runs.
 _CATEGORIES_HERE: dict[tuple[str, str], frozenset[str]] = {}
+_VERSION_INFO: dict[tuple[str, str], dict[str, Any]] = {}
+_KNOWN_DEPARTMENT: dict[tuple[str, str, str], bool] = {}
 _MEASURES: dict[tuple[str, str, str, str, str], list[dict[str, Any]]] = {}
 _CACHE_LIMIT = 512
 
@@ -100,14 +102,38 @@ class _Measures:
         if key not in _CATEGORIES_HERE:
             _CATEGORIES_HERE[key] = frozenset(c["name"] for c in catalog.categories(jurisdiction))
         self.categories_here = _CATEGORIES_HERE[key]
+        # a department that a later catalog version adds has no measures in earlier ones
+        known = (catalog.version, jurisdiction, department)
+        if known not in _KNOWN_DEPARTMENT:
+            _KNOWN_DEPARTMENT[known] = catalog.has_department(jurisdiction, department)
+        self.department_known = _KNOWN_DEPARTMENT[known]
         self._copies: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+
+    def version_info(self) -> dict[str, Any]:
+        """Which catalog version the check used: {"jurisdiction", "number", "effective",
+        "label", "content_hash", "source_sha256"}."""
+        key = (self.catalog.version, self.jurisdiction)
+        if key not in _VERSION_INFO:
+            info = self.catalog.version_info(self.jurisdiction)
+            _VERSION_INFO[key] = {
+                field: info[field]
+                for field in (
+                    "jurisdiction",
+                    "number",
+                    "effective",
+                    "label",
+                    "content_hash",
+                    "source_sha256",
+                )
+            }
+        return dict(_VERSION_INFO[key])
 
     def catalog_note(self, category: str) -> str | None:
         return None if category in self.categories_here else NO_MEASURES_NOTE
 
     def measures_for(self, category: str, subject_type: str) -> list[dict[str, Any]]:
         """The catalog's measure dicts: a copy per result, shared by the hits in it."""
-        if category not in self.categories_here:
+        if category not in self.categories_here or not self.department_known:
             return []
         key = (self.catalog.version, self.jurisdiction, self.department, category, subject_type)
         if key not in self._copies:
@@ -208,6 +234,7 @@ def run_check(
     jurisdiction = catalog.resolve_jurisdiction(jurisdiction)
     department = catalog.resolve_department(jurisdiction, department)
     as_of_iso = parse_as_of(as_of)
+    measures = _Measures(catalog.in_force(jurisdiction, as_of_iso), jurisdiction, department)
     parsed = identifiers.parse_query(query)
     given_name = names.clean_display(name) if name else parsed.name
     lists = store.data_versions()
@@ -232,7 +259,11 @@ def run_check(
         "measures": [],
         "advice": None,
         "warnings": [],
-        "data_versions": {"catalog": catalog.version, "lists": lists},
+        "data_versions": {
+            "catalog": measures.catalog.version,
+            "catalog_version": measures.version_info(),
+            "lists": lists,
+        },
         "checked_at": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
         "as_of": as_of_iso,
     }
@@ -245,7 +276,7 @@ def run_check(
         return result
 
     result["warnings"] = _warnings(lists)
-    checker = _Checker(store, _Measures(catalog, jurisdiction, department))
+    checker = _Checker(store, measures)
     if parsed.kind is InputKind.NAME:
         _check_name(checker, result, parsed.value, as_of_iso, limit)
     else:
@@ -458,7 +489,8 @@ def confirm_possible(result: dict[str, Any], hit_id: int, catalog: Any = None) -
 
     The candidate moves from `possible` to `hits` with match `name_confirmed`, its measures
     are added (when it is in force), and the status is recomputed. `catalog` defaults to the
-    bundled one; it must be the catalog the check ran with (same version).
+    bundled one; the measures come from the catalog version the check ran with
+    (`by_hash` of its `data_versions["catalog"]`), even after a newer version was imported.
     """
     candidates = [p for p in result["possible"] if p["hit_id"] == hit_id]
     if not candidates:
@@ -470,8 +502,9 @@ def confirm_possible(result: dict[str, Any], hit_id: int, catalog: Any = None) -
 
         catalog = Catalog.open(paths.catalog_path())
     try:
-        if catalog.version != result["data_versions"]["catalog"]:
-            raise DataError("措施目录已更新，与本次核查所用的版本不同。请重新核查后再确认。")
+        used = catalog.by_hash(result["data_versions"]["catalog"])
+        if used is None:
+            raise DataError("本机没有本次核查所用的措施目录版本。请重新核查后再确认。")
         confirmed = copy.deepcopy(result)
         candidate = copy.deepcopy(candidates[0])
         confirmed["possible"] = [p for p in confirmed["possible"] if p["hit_id"] != hit_id]
@@ -485,7 +518,7 @@ def confirm_possible(result: dict[str, Any], hit_id: int, catalog: Any = None) -
         confirmed["hits"].append(candidate)
         confirmed["hit_count"] += 1
         if candidate["active"]:
-            lookup = _Measures(catalog, result["jurisdiction"], result["department"])
+            lookup = _Measures(used, result["jurisdiction"], result["department"])
             _merge_measures(
                 confirmed["measures"],
                 lookup.measures_for(candidate["category"], candidate["subject_type"]),
