@@ -259,11 +259,7 @@ class Catalog:
     def has_department(self, jurisdiction: str, name: str) -> bool:
         """Whether the jurisdiction has a department of that name or alias (never raises for
         an unknown department)."""
-        try:
-            self._department(self._jurisdiction(jurisdiction), name)
-        except UnknownNameError:
-            return False
-        return True
+        return self._department_row(self._jurisdiction(jurisdiction), name) is not None
 
     # -- names ---------------------------------------------------------------------------
     def jurisdictions(self) -> list[dict[str, Any]]:
@@ -297,6 +293,14 @@ class Catalog:
         return self._jurisdiction(name)["name"]
 
     def _department(self, jurisdiction: sqlite3.Row, name: str) -> sqlite3.Row:
+        row = self._department_row(jurisdiction, name)
+        if row is None:
+            raise UnknownNameError(
+                "部门", name, self._suggest("department", name, jurisdiction["id"])
+            )
+        return row
+
+    def _department_row(self, jurisdiction: sqlite3.Row, name: str) -> sqlite3.Row | None:
         for key in self._department_keys(jurisdiction, name):
             row = self._conn.execute(
                 "SELECT d.* FROM department_aliases a JOIN departments d ON d.id = a.department_id "
@@ -305,7 +309,7 @@ class Catalog:
             ).fetchone()
             if row is not None:
                 return row
-        raise UnknownNameError("部门", name, self._suggest("department", name, jurisdiction["id"]))
+        return None
 
     def _department_keys(self, jurisdiction: sqlite3.Row, name: str) -> list[str]:
         """The name, and without a leading jurisdiction name (柳州市公安局 → 公安局, 市公安局)."""
@@ -333,6 +337,34 @@ class Catalog:
         """The canonical name of a department of that jurisdiction (内蒙古: 住建厅 →
         自治区住房和城乡建设厅)."""
         return self._department(self._jurisdiction(jurisdiction), name)["name"]
+
+    def find_basis(self, jurisdiction: str, title: str) -> str | None:
+        """The canonical basis title of the jurisdiction for any spelling, or None."""
+        row = self._conn.execute(
+            "SELECT b.title FROM basis_aliases a JOIN bases b ON b.id = a.basis_id "
+            "WHERE a.jurisdiction_id = ? AND a.alias_key = ?",
+            (self._jurisdiction(jurisdiction)["id"], name_key(title)),
+        ).fetchone()
+        return row[0] if row is not None else None
+
+    def find_initiator(self, jurisdiction: str, name: str) -> str | None:
+        """The canonical initiator of the jurisdiction for any spelling, or None."""
+        row = self._conn.execute(
+            "SELECT i.name FROM initiator_aliases a JOIN initiators i ON i.id = a.initiator_id "
+            "WHERE a.jurisdiction_id = ? AND a.alias_key = ?",
+            (self._jurisdiction(jurisdiction)["id"], name_key(name)),
+        ).fetchone()
+        return row[0] if row is not None else None
+
+    def find_department(self, jurisdiction: str, name: str) -> str | None:
+        """The canonical department of the jurisdiction for any spelling, or None."""
+        row = self._department_row(self._jurisdiction(jurisdiction), name)
+        return row["name"] if row is not None else None
+
+    def suggest(self, kind: str, name: str, jurisdiction: str | None = None) -> list[str]:
+        """Up to three canonical names (kind: department, category) closest to `name`."""
+        scope = self._jurisdiction(jurisdiction)["id"] if jurisdiction is not None else None
+        return self._suggest(kind, name, scope)
 
     def _category(self, name: str) -> sqlite3.Row | None:
         return self._conn.execute(
@@ -417,7 +449,9 @@ class Catalog:
         rows = self._conn.execute(
             f"""SELECT d.id, d.name, d.kind, d.by_remit, j.name AS jurisdiction,
                    CASE WHEN d.by_remit THEN (SELECT count(*) FROM measures m
-                            WHERE m.jurisdiction_id = d.jurisdiction_id AND m.by_remit = 1)
+                            WHERE m.jurisdiction_id = d.jurisdiction_id AND (m.by_remit = 1
+                            OR m.id IN (SELECT measure_id FROM measure_departments md
+                                        WHERE md.department_id = d.id)))
                         ELSE (SELECT count(*) FROM measure_departments md
                               WHERE md.department_id = d.id)
                    END AS measure_count
@@ -511,8 +545,13 @@ class Catalog:
         department_row = self._department(jurisdiction_row, department)
         conditions, args = [], []
         if department_row["by_remit"]:
-            conditions.append("m.jurisdiction_id = ? AND m.by_remit = 1")
-            args.append(jurisdiction_row["id"])
+            # every measure implemented within the signatories' remit, and any a later
+            # version gives this signatory by name
+            conditions.append(
+                "m.jurisdiction_id = ? AND (m.by_remit = 1 OR m.id IN (SELECT measure_id "
+                "FROM measure_departments WHERE department_id = ?))"
+            )
+            args += [jurisdiction_row["id"], department_row["id"]]
             source = "measures m"
         else:
             source = "measure_departments md JOIN measures m ON m.id = md.measure_id"
@@ -638,6 +677,16 @@ class Catalog:
             "groups": [groups[key] for key in sorted(groups)],
         }
 
+    def all_measures(self, jurisdiction: str) -> list[dict[str, Any]]:
+        """Every measure of a jurisdiction in document order, as `search` shows them (no
+        highlights; `departments` lists who implements it, empty with `by_remit`)."""
+        scope = self._jurisdiction(jurisdiction)["id"]
+        return [
+            dict(measure)
+            for measure, _, jurisdiction_id in self._search_index().values()
+            if jurisdiction_id == scope
+        ]
+
     def _search_index(self) -> dict[int, tuple[dict[str, Any], list[tuple[int, str]], int]]:
         """seq → (the measure as search shows it, its (department id, name) in order — or
         `BY_REMIT_GROUP` — and its jurisdiction id); read once per catalog."""
@@ -655,7 +704,7 @@ class Catalog:
                         m.basis_articles, i.name AS initiator, m.entry_no, m.label, m.text,
                         m.measure_type, m.applies_to, m.document, m.lines, m.grp, m.by_remit,
                         m.note
-                    FROM measures m {_MEASURE_JOINS}"""
+                    FROM measures m {_MEASURE_JOINS} ORDER BY m.seq"""
             ):
                 own = departments.get(row["id"], [])
                 groups = [(0, BY_REMIT_GROUP)] if row["by_remit"] or not own else own
