@@ -1,14 +1,18 @@
-"""Catalog commands: `catalog build|anomalies|info`, `departments`, `categories`, `measures`."""
+"""Catalog commands: `catalog build|anomalies|info|import|versions|diff|mapping`,
+`departments`, `categories`, `measures` (also `--as-of DATE` and `--search TEXT`)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
 from desktop_app import paths
 from desktop_app.cli import add_json_flag, emit
+from desktop_app.cli.auth import add_user_options, login
 from desktop_app.context import AppContext
+from desktop_app.errors import UsageError
 from desktop_app.models.labels import APPLIES_TO_TEXT
 
 TAMPERED = "内容已被改动，与版本不符！请重新安装措施目录"
@@ -47,6 +51,83 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_json_flag(info)
     info.set_defaults(func=run_info)
 
+    importing = commands.add_parser(
+        "import", help="（管理员/信用办）导入修订的措施清单，成为某地区措施目录的新版本"
+    )
+    importing.add_argument("file", type=Path, metavar="FILE", help="措施清单 .xlsx 或 .csv")
+    importing.add_argument("--jurisdiction", required=True, help="地区，如 柳州")
+    importing.add_argument(
+        "--effective", required=True, metavar="DATE", help="施行日期 YYYY-MM-DD（自这天起使用）"
+    )
+    importing.add_argument(
+        "--replaces",
+        type=int,
+        metavar="VERSION",
+        help="据以修订的版本号（默认：施行日期当天在用的版本）",
+    )
+    importing.add_argument(
+        "--replace-all",
+        action="store_true",
+        help="替换该地区全部措施（默认只替换文件中出现的部门的措施，其他部门不变）",
+    )
+    importing.add_argument("--mapping", metavar="NAME", help="其他格式的文件：已保存的列映射")
+    for kind, label in (("department", "实施部门"), ("category", "联合惩戒对象")):
+        importing.add_argument(
+            f"--map-{kind}",
+            action="append",
+            default=[],
+            metavar="写法=规范名",
+            help=f"把文件中的{label}写法对应到目录中的{label}（可重复；该写法记为别名）",
+        )
+        importing.add_argument(
+            f"--add-{kind}",
+            action="append",
+            default=[],
+            metavar="名称",
+            help=f"把文件中的新{label}加入目录（可重复）",
+        )
+    importing.add_argument(
+        "--dry-run", action="store_true", help="只检查并显示与现行版本的差异，不导入"
+    )
+    add_user_options(importing)
+    add_json_flag(importing)
+    importing.set_defaults(func=run_import)
+
+    versions = commands.add_parser("versions", help="列出措施目录的各版本及其施行日期")
+    versions.add_argument("--jurisdiction", default=None, help="只列出这一地区的")
+    add_json_flag(versions)
+    versions.set_defaults(func=run_versions)
+
+    diff = commands.add_parser("diff", help="比较措施目录的两个版本：新增、删除、修改的措施")
+    diff.add_argument("old", metavar="A", help="原版本：版本号，或措施目录文件")
+    diff.add_argument("new", metavar="B", help="新版本：版本号，或措施目录文件")
+    diff.add_argument(
+        "--jurisdiction", default=None, help="地区（默认本机配置的地区）；版本号按该地区计"
+    )
+    diff.add_argument("--department", default=None, help="只比较这一实施部门")
+    diff.add_argument("--xlsx", type=Path, metavar="OUT", help="同时导出为 Excel 文件")
+    add_json_flag(diff)
+    diff.set_defaults(func=run_diff)
+
+    mapping = commands.add_parser("mapping", help="其他格式措施清单的列映射")
+    mapping_commands = mapping.add_subparsers(dest="mapping_command", metavar="<mapping command>")
+    mapping_commands.required = True
+    save = mapping_commands.add_parser("save", help="保存（或替换）一个列映射")
+    save.add_argument("name", metavar="NAME")
+    save.add_argument(
+        "columns",
+        nargs="+",
+        metavar="字段=列名",
+        help="如 实施措施=惩戒措施内容 实施部门=责任单位（字段：序号 发起部门 联合惩戒对象 "
+        "实施部门 实施措施 实施依据 条款 措施类型）",
+    )
+    add_user_options(save)
+    add_json_flag(save)
+    save.set_defaults(func=run_mapping_save)
+    listing = mapping_commands.add_parser("list", help="列出已保存的列映射")
+    add_json_flag(listing)
+    listing.set_defaults(func=run_mapping_list)
+
     departments = subparsers.add_parser("departments", help="列出实施部门及其别名")
     departments.add_argument("--jurisdiction", default=None, help="地区，如 柳州、内蒙古、昆山")
     add_json_flag(departments)
@@ -57,15 +138,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_json_flag(categories)
     categories.set_defaults(func=run_categories)
 
-    measures = subparsers.add_parser("measures", help="列出某地区某部门应实施的措施")
-    measures.add_argument("--jurisdiction", required=True, help="地区，如 柳州市、内蒙古、昆山")
-    measures.add_argument("--department", required=True, help="实施部门，全称或简称均可")
+    measures = subparsers.add_parser(
+        "measures", help="列出某地区某部门应实施的措施；或按文字搜索全部措施（--search）"
+    )
+    measures.add_argument(
+        "--jurisdiction", default=None, help="地区，如 柳州市、内蒙古、昆山（搜索时可不写）"
+    )
+    measures.add_argument(
+        "--department", default=None, help="实施部门，全称或简称均可（搜索时可不写）"
+    )
     measures.add_argument("--category", default=None, help="联合惩戒对象（不写则列出全部）")
     measures.add_argument(
         "--subject-type",
         choices=("person", "organization"),
         default=None,
         help="主体类型：person（自然人）或 organization（法人和非法人组织）",
+    )
+    measures.add_argument(
+        "--as-of", metavar="DATE", default=None, help="按这一天施行的目录版本（默认今天）"
+    )
+    measures.add_argument(
+        "--search",
+        metavar="TEXT",
+        default=None,
+        help="搜索措施内容、依据和条款（如 政府采购、限制乘坐），结果按部门分组",
     )
     add_json_flag(measures)
     measures.set_defaults(func=run_measures)
@@ -168,10 +264,220 @@ def run_categories(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def run_measures(args: argparse.Namespace, ctx: AppContext) -> int:
+    from desktop_app.services.screening.check import parse_as_of
+
+    as_of = parse_as_of(args.as_of)
+    if args.search is not None:
+        found = ctx.catalog.search(args.search, args.jurisdiction, as_of)
+        emit(args, found, lambda: format_search(found, highlight=sys.stdout.isatty()))
+        return 0
+    if args.jurisdiction is None or args.department is None:
+        raise UsageError("请用 --jurisdiction 和 --department 指明地区和部门，或用 --search 搜索。")
     rows = ctx.catalog.measures(
-        args.jurisdiction, args.department, args.category, args.subject_type
+        args.jurisdiction, args.department, args.category, args.subject_type, as_of=as_of
     )
-    emit(args, rows, lambda: format_measures(rows))
+    if args.json:
+        emit(args, rows, "")
+        return 0
+    used = ctx.catalog.version_info(args.jurisdiction, as_of)
+    emit(
+        args,
+        rows,
+        lambda: f"（{used['jurisdiction']}措施目录{used['label']}）\n" + format_measures(rows),
+    )
+    return 0
+
+
+def _marked(text: str | None, spans: list[list[int]], highlight: bool) -> str:
+    """Text with its matched words shown: reverse video on a terminal, 【】 otherwise."""
+    if not text:
+        return ""
+    start, end = ("\x1b[7m", "\x1b[0m") if highlight else ("【", "】")
+    out, position = [], 0
+    for begin, finish in spans:
+        out += [text[position:begin], start, text[begin:finish], end]
+        position = finish
+    out.append(text[position:])
+    return "".join(out)
+
+
+def format_search(found: dict[str, Any], highlight: bool = False) -> str:
+    """Search results grouped by department, matched words marked."""
+    where = found["jurisdiction"] or "全部地区"
+    if not found["count"]:
+        return f"在{where}的措施目录中没有找到“{found['query']}”。"
+    lines = [
+        f"“{found['query']}”：{where}共 {found['count']} 项措施，{len(found['groups'])} 个部门"
+    ]
+    for group in found["groups"]:
+        lines.append(
+            f"\n{group['jurisdiction']} · {group['department']}（{len(group['measures'])}项）"
+        )
+        for measure in group["measures"]:
+            marks = measure["highlights"]
+            lines.append(
+                f"  [{measure['id']}] {measure['label']}"
+                + _marked(measure["text"], marks["text"], highlight)
+            )
+            basis = _marked(measure["basis"], marks["basis"], highlight)
+            if measure["basis_articles"]:
+                basis += " " + _marked(
+                    measure["basis_articles"], marks["basis_articles"], highlight
+                )
+            lines.append(f"    依据：{basis}  对象：{measure['category']}")
+    return "\n".join(lines)
+
+
+def _progress_printer() -> Any:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        sys.stderr.write(f"\r已读取 {done}/{total} 行 …")
+        sys.stderr.flush()
+
+    return show
+
+
+def _pairs(values: list[str], option: str) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        written, sep, canonical = value.partition("=")
+        if not sep or not written.strip() or not canonical.strip():
+            raise UsageError(f"{option} 的值应写成“写法=规范名”，而不是“{value}”。")
+        pairs[written.strip()] = canonical.strip()
+    return pairs
+
+
+def run_import(args: argparse.Namespace, ctx: AppContext) -> int:
+    from desktop_app.services.catalog import layouts
+    from desktop_app.services.catalog.catalog_import import import_catalog_file
+
+    user = login(args, ctx, required=False)
+    report = import_catalog_file(
+        ctx,
+        user,
+        args.file,
+        args.jurisdiction,
+        args.effective,
+        replaces=args.replaces,
+        replace_all=args.replace_all,
+        mapping=layouts.mapping_columns(ctx.data_dir, args.mapping) if args.mapping else None,
+        map_names={
+            "department": _pairs(args.map_department, "--map-department"),
+            "category": _pairs(args.map_category, "--map-category"),
+        },
+        add_names={"department": args.add_department, "category": args.add_category},
+        dry_run=args.dry_run,
+        progress=None if args.json else _progress_printer(),
+    )
+    if not args.json and sys.stderr.isatty():
+        sys.stderr.write("\n")
+    emit(args, report.to_json(), report.summary)
+    return 1 if report.refused else 0
+
+
+def run_versions(args: argparse.Namespace, ctx: AppContext) -> int:
+    rows = ctx.catalog.versions(args.jurisdiction)
+
+    def text() -> str:
+        lines, current = [], None
+        for row in rows:
+            if row["jurisdiction"] != current:
+                current = row["jurisdiction"]
+                lines.append(current)
+            mark = "  ← 今天施行" if row["in_force"] else ""
+            if row["number"] == 1:
+                lines.append(f"  {row['label']}：来源 {row['source_name']}{mark}")
+                continue
+            scope = "全部措施" if row["scope"] == "all" else "、".join(row["departments"])
+            lines.append(
+                f"  {row['label']}：据第{row['replaces']}版修订，{scope}；"
+                f"来源 {row['source_name']}（SHA-256 {row['source_sha256'][:16]}…）；"
+                f"{row['importer']} 于 {row['imported_at']} 导入{mark}"
+            )
+        return "\n".join(lines)
+
+    emit(args, rows, text)
+    return 0
+
+
+def _diff_side(ctx: AppContext, value: str, jurisdiction: str) -> Any:
+    from desktop_app.models.catalog import Catalog
+
+    if value.isdigit():
+        return ctx.catalog.of_version(jurisdiction, int(value)), None
+    path = Path(value)
+    if not path.is_file():
+        raise UsageError(f"“{value}”既不是版本号，也不是措施目录文件。版本号见 catalog versions。")
+    catalog = Catalog.open(path)
+    return catalog, catalog
+
+
+def run_diff(args: argparse.Namespace, ctx: AppContext) -> int:
+    from desktop_app.services.catalog.diff import diff_catalogs, diff_xlsx, format_diff
+    from desktop_app.services.output import check_output_folder, write_output
+
+    jurisdiction = args.jurisdiction or ctx.config.jurisdiction
+    if not jurisdiction:
+        raise UsageError("请用 --jurisdiction 指明地区（本机配置中也没有地区）。")
+    jurisdiction = ctx.catalog.resolve_jurisdiction(jurisdiction)
+    if args.xlsx:
+        check_output_folder(args.xlsx)
+    opened = []
+    try:
+        old, own = _diff_side(ctx, args.old, jurisdiction)
+        opened.append(own)
+        new, own = _diff_side(ctx, args.new, jurisdiction)
+        opened.append(own)
+        result = diff_catalogs(old, new, jurisdiction, args.department)
+    finally:
+        for catalog in opened:
+            if catalog is not None:
+                catalog.close()
+    if args.xlsx:
+        write_output(args.xlsx, diff_xlsx(result))
+        result["xlsx"] = str(args.xlsx)
+    emit(
+        args,
+        result,
+        lambda: format_diff(result) + (f"\n\n已导出：{args.xlsx}" if args.xlsx else ""),
+    )
+    return 0
+
+
+def run_mapping_save(args: argparse.Namespace, ctx: AppContext) -> int:
+    from desktop_app.services import accounts
+    from desktop_app.services.catalog import layouts
+
+    user = login(args, ctx, required=False)
+    accounts.require_once_accounts_exist(ctx, user, "settings.change")
+    columns = _pairs(args.columns, "字段=列名")
+    saved = layouts.save_mapping(ctx.data_dir, args.name, columns)
+    data = {"name": args.name, "columns": saved}
+    emit(
+        args,
+        data,
+        f"已保存措施清单列映射“{args.name}”："
+        + "，".join(f"{layouts.FIELDS[f][0]}←{c}" for f, c in saved.items()),
+    )
+    return 0
+
+
+def run_mapping_list(args: argparse.Namespace, ctx: AppContext) -> int:
+    from desktop_app.services.catalog import layouts
+
+    mappings = layouts.load_mappings(ctx.data_dir)
+
+    def text() -> str:
+        if not mappings:
+            return "尚未保存措施清单列映射。用 catalog mapping save NAME 字段=列名 … 保存。"
+        return "\n".join(
+            f"{name}：" + "，".join(f"{layouts.FIELDS[f][0]}←{c}" for f, c in m["columns"].items())
+            for name, m in mappings.items()
+        )
+
+    emit(args, {"mappings": mappings}, text)
     return 0
 
 

@@ -594,6 +594,7 @@ def import_catalog(
         content_hash = writer.write(content, temporary)
         with Catalog.open(temporary) as built:
             report.diff = catalog_diff.diff_catalogs(parent, built, name)
+        _warn_shrinking(report)
         if dry_run:
             return report
         prefix = content.jurisdictions[0].id_prefix
@@ -612,6 +613,24 @@ def import_catalog(
         return report
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _warn_shrinking(report: CatalogImportReport) -> None:
+    """A department that would lose more than half of its measures is said so: a file with
+    one department's excerpt replaces that department's whole list."""
+    assert report.diff is not None
+    for row in report.diff["departments"]:
+        before = row["removed"] + row["changed"] + row["unchanged"]
+        after = before - row["removed"] + row["added"]
+        if before >= 4 and after * 2 < before:
+            report.problems.append(
+                Problem(
+                    "warning",
+                    "shrinks",
+                    f"{row['department']}的措施将从 {before} 项减为 {after} 项：文件中该部门的"
+                    "措施将替换其全部措施。若文件只是摘录，请补全后再导入",
+                )
+            )
 
 
 def _refuse_repeat(catalogs: CatalogVersions, report: CatalogImportReport) -> None:
@@ -873,3 +892,38 @@ def _importer_name(importer: User | str | None) -> str:
     if isinstance(importer, str):
         return importer
     return f"{importer.display_name}（{importer.name}）"
+
+
+def import_catalog_file(
+    ctx: Any,
+    user: User | None,
+    path: Path | str,
+    jurisdiction: str,
+    effective: str | datetime.date,
+    **options: Any,
+) -> CatalogImportReport:
+    """`import_catalog` into `ctx`'s data folder as `user` (an administrator once accounts
+    exist); a version written is audited (`catalog_import`)."""
+    from desktop_app.services import accounts, audit
+
+    accounts.require_once_accounts_exist(ctx, user, "settings.change")
+    report = import_catalog(ctx.catalog, path, jurisdiction, effective, importer=user, **options)
+    if report.written and report.version is not None:
+        audit.log_event(
+            ctx,
+            user,
+            "catalog_import",
+            details={
+                "file": report.file,
+                "sha256": report.sha256,
+                "jurisdiction": report.jurisdiction,
+                "version": report.version["number"],
+                "effective": report.effective,
+                "replaces": report.replaces,
+                "departments": report.departments,
+                "replace_all": report.replace_all,
+                "content_hash": report.version["content_hash"],
+                "changes": report.diff["summary"] if report.diff else None,
+            },
+        )
+    return report

@@ -104,8 +104,8 @@ def diff_catalogs(
     """The changes from catalog `old` to catalog `new` (`Catalog`s of the jurisdiction):
     {"jurisdiction", "old", "new" (their version_info), "department" (the filter),
     "summary": {"added", "removed", "changed", "unchanged"}, "departments": [{"department",
-    "added", "removed", "changed"}], "changes": [{"kind", "department", "category", "fields",
-    "old", "new"}]}."""
+    "added", "removed", "changed", "unchanged"}] (those with a change), "changes": [{"kind",
+    "department", "category", "fields", "old", "new"}]}."""
     jurisdiction = new.resolve_jurisdiction(jurisdiction)
     before, after = _groups(old.all_measures(jurisdiction)), _groups(new.all_measures(jurisdiction))
     order = [d["name"] for d in new.departments(jurisdiction)]
@@ -127,7 +127,7 @@ def diff_catalogs(
         if not old_measures and not new_measures:
             continue
         categories = list(dict.fromkeys(m["category"] for m in [*new_measures, *old_measures]))
-        counts = {"added": 0, "removed": 0, "changed": 0}
+        counts = {"added": 0, "removed": 0, "changed": 0, "unchanged": 0}
         for category in categories:
             pairs, removed, added = _pair(
                 [m for m in old_measures if m["category"] == category],
@@ -144,6 +144,7 @@ def diff_catalogs(
                     found.append(("changed", fields, a, b))
                 else:
                     unchanged += 1
+                    counts["unchanged"] += 1
             found += [("removed", [], m, None) for m in removed]
             found += [("added", [], None, m) for m in added]
             for kind, fields, a, b in found:
@@ -160,7 +161,7 @@ def diff_catalogs(
                         "new": _brief(b) if b else None,
                     }
                 )
-        if any(counts.values()):
+        if counts["added"] or counts["removed"] or counts["changed"]:
             per_department.append({"department": name, **counts})
     summary = {
         kind: sum(1 for change in changes if change["kind"] == kind)
