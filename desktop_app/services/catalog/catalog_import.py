@@ -616,13 +616,17 @@ def import_catalog(
 
 
 def _warn_shrinking(report: CatalogImportReport) -> None:
-    """A department that would lose more than half of its measures is said so: a file with
-    one department's excerpt replaces that department's whole list."""
+    """A department that would lose more than half of its measures is said so (a file with
+    one department's excerpt replaces that department's whole list); with `replace_all`, the
+    departments the file leaves out lose all of theirs, said once."""
     assert report.diff is not None
+    emptied = []
     for row in report.diff["departments"]:
         before = row["removed"] + row["changed"] + row["unchanged"]
         after = before - row["removed"] + row["added"]
-        if before >= 4 and after * 2 < before:
+        if report.replace_all and after == 0 and row["department"] not in report.departments:
+            emptied.append(row["department"])
+        elif before >= 4 and after * 2 < before:
             report.problems.append(
                 Problem(
                     "warning",
@@ -631,6 +635,15 @@ def _warn_shrinking(report: CatalogImportReport) -> None:
                     "措施将替换其全部措施。若文件只是摘录，请补全后再导入",
                 )
             )
+    if emptied:
+        names = "、".join(emptied[:5]) + ("等" if len(emptied) > 5 else "")
+        report.problems.append(
+            Problem(
+                "warning",
+                "emptied",
+                f"替换全部措施：{len(emptied)} 个部门不在文件中（{names}），导入后这些部门没有措施",
+            )
+        )
 
 
 def _refuse_repeat(catalogs: CatalogVersions, report: CatalogImportReport) -> None:
@@ -722,11 +735,22 @@ def _new_content(
         return {document: sorted({line for _, line in places})}
 
     # names the administrator added, and spellings of known names kept as aliases
+    local = content.jurisdictions[0].local_prefix
+    taken = {
+        name_key(alias.alias)
+        for aliases in content.department_aliases[jurisdiction].values()
+        for alias in aliases
+    }
     for department in names.added["department"]:
         content.departments[jurisdiction].append(
             writer.DepartmentRow(department, "department", False)
         )
-        content.department_aliases[jurisdiction][department] = [writer.AliasRow(department, {})]
+        aliases = [writer.AliasRow(department, {})]
+        short = department[len(local) :] if department.startswith(local) else ""
+        if len(short) >= 2 and name_key(short) not in taken:
+            aliases.append(writer.AliasRow(short, {}))  # 市数据局 → 数据局, as the tables do
+        taken.update(name_key(alias.alias) for alias in aliases)
+        content.department_aliases[jurisdiction][department] = aliases
     for category in names.added["category"]:
         content.categories.append(writer.NameRow(category, [writer.AliasRow(category, {})]))
     for kind in ("basis", "initiator"):
@@ -891,7 +915,9 @@ def _importer_name(importer: User | str | None) -> str:
             return "（本机尚无账户）"
     if isinstance(importer, str):
         return importer
-    return f"{importer.display_name}（{importer.name}）"
+    if importer.display_name and importer.display_name != importer.name:
+        return f"{importer.display_name}（{importer.name}）"
+    return importer.name
 
 
 def import_catalog_file(
