@@ -91,7 +91,7 @@ def test_import_versions_diff_and_measures_as_of(cli, revised, tmp_path):
     code, out, _ = cli(*base, "--category", "失信被执行人", "--json")
     assert ADDED in {m["text"] for m in json.loads(out)}
     code, out, _ = cli(*base, "--category", "失信被执行人")
-    assert out.startswith("（柳州市措施目录第2版（2025-07-01起施行））")
+    assert out.startswith("柳州市 · 市市场监管局 · 共5项措施 · 措施目录第2版（2025-07-01起施行）")
 
 
 def test_a_refused_import_exits_1_with_the_report(cli, tmp_path):

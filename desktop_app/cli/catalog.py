@@ -280,11 +280,7 @@ def run_measures(args: argparse.Namespace, ctx: AppContext) -> int:
         emit(args, rows, "")
         return 0
     used = ctx.catalog.version_info(args.jurisdiction, as_of)
-    emit(
-        args,
-        rows,
-        lambda: f"（{used['jurisdiction']}措施目录{used['label']}）\n" + format_measures(rows),
-    )
+    emit(args, rows, lambda: format_measures(rows, used["label"]))
     return 0
 
 
@@ -481,12 +477,16 @@ def run_mapping_list(args: argparse.Namespace, ctx: AppContext) -> int:
     return 0
 
 
-def format_measures(rows: list[dict[str, Any]]) -> str:
-    """Measures as text for a person: one block per measure."""
+def format_measures(rows: list[dict[str, Any]], version: str | None = None) -> str:
+    """Measures as text for a person: one block per measure (`version`: the catalog
+    version's label, said on the first line)."""
     if not rows:
-        return "没有符合条件的措施。"
+        return "没有符合条件的措施。" + (f"（措施目录{version}）" if version else "")
     first = rows[0]
-    lines = [f"{first['jurisdiction']} · {first['department']} · 共{len(rows)}项措施"]
+    lines = [
+        f"{first['jurisdiction']} · {first['department']} · 共{len(rows)}项措施"
+        + (f" · 措施目录{version}" if version else "")
+    ]
     for row in rows:
         basis = row["basis"] + (f"（{row['basis_doc_no']}）" if row["basis_doc_no"] else "")
         where = "、".join(str(n) for n in row["source"]["lines"])
