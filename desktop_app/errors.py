@@ -29,9 +29,19 @@ class UsageError(AppError):
 class UnknownNameError(UsageError):
     """A jurisdiction, department or category that the catalog does not know."""
 
-    def __init__(self, what: str, name: str, suggestions: list[str]) -> None:
-        hint = f"您是否要找：{'、'.join(suggestions)}？" if suggestions else "请检查拼写。"
-        super().__init__(f"未找到{what}“{name}”。{hint}", name=name, suggestions=suggestions)
+    def __init__(
+        self, what: str, name: str, suggestions: list[str], known: list[str] | None = None
+    ) -> None:
+        """`known`: every name there is, listed when there are few (the jurisdictions)."""
+        hint = f"您是否要找：{'、'.join(suggestions)}？" if suggestions else ""
+        if known:
+            hint += f"目录中的{what}：{'、'.join(known)}。"
+        super().__init__(
+            f"未找到{what}“{name}”。{hint or '请检查拼写。'}",
+            name=name,
+            suggestions=suggestions,
+            **({"known": known} if known else {}),
+        )
         self.suggestions = suggestions
 
 

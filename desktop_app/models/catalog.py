@@ -285,7 +285,8 @@ class Catalog:
             (name_key(name),),
         ).fetchone()
         if row is None:
-            raise UnknownNameError("地区", name, self._suggest("jurisdiction", name))
+            known = [j["name"] for j in self.jurisdictions()]
+            raise UnknownNameError("地区", name, self._suggest("jurisdiction", name), known)
         return row
 
     def resolve_jurisdiction(self, name: str) -> str:

@@ -654,6 +654,111 @@ DEPARTMENTS = {
     KUNSHAN: KUNSHAN_DEPARTMENTS,
 }
 
+
+def _named(prefix: str, *names: str) -> tuple[str, ...]:
+    """Each name as said alone and with the jurisdiction's level in front (工商局, 市工商局)."""
+    return tuple(form for name in names for form in (name, prefix + name))
+
+
+# Names of a department before or after an institutional reform (机构改革), so that a clerk
+# who says 工商局 finds today's 市场监管局. Only renamings with one successor among the
+# jurisdiction's departments: names whose functions went to several departments (物价局:
+# 发展改革委 and 市场监管局) or to a department the catalog lists separately (昆山 市法制办 →
+# 市司法局) are left out. 柳州 and 内蒙古 write today's names, so the former names lead there;
+# 昆山's document (2017) writes the names before the 2019 reform, so today's names lead to
+# the department as the document names it. Reforms: 2009–10 人力资源和社会保障 (人事 +
+# 劳动和社会保障), 2013 卫生和计划生育, 2014–15 市场监管 (昆山) and 2018–19 (工商 + 质监 +
+# 食药监 → 市场监管, 国税 + 地税 → 税务, 国土 + 规划 → 自然资源, 安监 → 应急管理, 环保 →
+# 生态环境, 卫计 → 卫生健康, 法制办 → 司法, 出入境检验检疫 → 海关, 文广新 + 旅游 → 文化和旅游,
+# 经信 → 工业和信息化, 农业 → 农业农村, 林业 → 林业和草原), 2023 银保监 → 金融监管总局, 2024
+# 人民银行中心支行 → 分行.
+RENAMED_DEPARTMENTS: dict[str, dict[str, tuple[str, ...]]] = {
+    LIUZHOU: {
+        "市市场监管局": _named(
+            "市",
+            "工商局",
+            "工商行政管理局",
+            "质监局",
+            "质量技术监督局",
+            "食药监局",
+            "食品药品监管局",
+            "食品药品监督管理局",
+        ),
+        "市税务局": (
+            *_named("市", "国税局", "国家税务局", "地税局", "地方税务局"),
+            "柳州市国家税务局",
+            "柳州市地方税务局",
+        ),
+        "市人力资源社会保障局": _named("市", "人事局", "劳动局", "劳动和社会保障局", "劳动保障局"),
+        "市自然资源和规划局": _named("市", "国土资源局", "国土局", "规划局"),
+        "市应急局": _named("市", "安监局", "安全生产监督管理局"),
+        "市生态环境局": _named("市", "环保局", "环境保护局"),
+        "市卫生健康委": _named("市", "卫计委", "卫生和计划生育委员会", "卫生局"),
+        "市司法局": _named("市", "法制办", "政府法制办公室"),
+        "柳州海关": ("出入境检验检疫局", "检验检疫局", "柳州出入境检验检疫局"),
+        "市文化广电旅游局": _named(
+            "市", "文广新局", "文化新闻出版广电局", "文化局", "旅游局", "旅游发展委员会"
+        ),
+        "市工业和信息化局": _named("市", "经信委", "工信委", "工业和信息化委员会"),
+        "市农业农村局": _named("市", "农业局", "农委"),
+        "市林业和园林局": _named("市", "林业局"),
+        "柳州银保监分局": (
+            "柳州银监分局",
+            "银监分局",
+            "国家金融监督管理总局柳州监管分局",
+            "金融监管分局",
+        ),
+        "人民银行柳州市中心支行": ("中国人民银行柳州市分行", "人民银行柳州市分行"),
+    },
+    NEIMENGGU: {
+        "自治区市场监督管理局": _named(
+            "自治区",
+            "工商局",
+            "工商行政管理局",
+            "质监局",
+            "质量技术监督局",
+            "食药监局",
+            "食品药品监督管理局",
+        ),
+        "国家税务总局内蒙古自治区税务局": (
+            "国税局",
+            "地税局",
+            "内蒙古自治区国家税务局",
+            "内蒙古自治区地方税务局",
+            "自治区国税局",
+            "自治区地税局",
+        ),
+        "自治区人力资源和社会保障厅": _named(
+            "自治区", "人事厅", "劳动厅", "劳动和社会保障厅", "劳动保障厅"
+        ),
+        "自治区自然资源厅": _named("自治区", "国土资源厅", "国土厅"),
+        "自治区应急管理厅": _named("自治区", "安监局", "安全生产监督管理局"),
+        "自治区生态环境厅": _named("自治区", "环保厅", "环境保护厅"),
+        "自治区林业和草原局": _named("自治区", "林业厅"),
+        "自治区工业和信息化厅": _named("自治区", "经信委", "经济和信息化委员会"),
+        "自治区司法厅": _named("自治区", "法制办", "政府法制办公室"),
+        "自治区住房和城乡建设厅": _named("自治区", "建设厅"),
+    },
+    KUNSHAN: {
+        "市市场监督管理局": _named(
+            "市",
+            "工商局",
+            "工商行政管理局",
+            "质监局",
+            "质量技术监督局",
+            "食药监局",
+            "食品药品监督管理局",
+        ),
+        "市国土资源局": _named("市", "自然资源和规划局", "自然资源局"),
+        "市安监局": _named("市", "应急管理局", "应急局", "安全生产监督管理局"),
+        "市环保局": (*_named("市", "生态环境局", "环境保护局"), "苏州市昆山生态环境局"),
+        "市卫计委": _named("市", "卫生健康委", "卫健委", "卫生健康委员会", "卫生和计划生育委员会"),
+        "市经信委": _named("市", "工业和信息化局", "工信局", "经济和信息化委员会"),
+        "市农委": _named("市", "农业农村局", "农业委员会"),
+        "市电信局": ("中国电信",),
+    },
+}
+
 # 昆山 department cells end with a generic holder after `等`; the named units before it are
 # kept and the tail becomes the generic department (longest tail first).
 KUNSHAN_GENERIC_TAILS = (
@@ -872,9 +977,16 @@ class Reconciler:
         for jurisdiction in JURISDICTIONS:
             name = jurisdiction.name
             departments = self.departments[name] = Namespace(f"{name}实施部门")
+            renamed = dict(RENAMED_DEPARTMENTS[name])
             for department in DEPARTMENTS[name]:
-                departments.add(department.name, department.aliases, department.variants)
+                aliases = department.aliases + renamed.pop(department.name, ())
+                departments.add(department.name, aliases, department.variants)
                 self.department_kinds[(name, department.name)] = department.kind
+            if renamed:
+                raise DataError(
+                    f"对照表错误：RENAMED_DEPARTMENTS 中的“{'、'.join(renamed)}”"
+                    f"不是{name}的实施部门，请修改 reconcile.py。"
+                )
             bases = self.bases[name] = Namespace(f"{name}实施依据")
             for title, (_, variants) in BASES[name].items():
                 bases.add(title, (), variants)
