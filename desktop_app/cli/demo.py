@@ -7,7 +7,6 @@ from pathlib import Path
 
 from desktop_app.cli import add_json_flag, emit
 from desktop_app.context import AppContext
-from desktop_app.services.lists import demo_data
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,6 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
+    from desktop_app.services.lists import demo_data  # openpyxl: only when asked
+
     manifest = demo_data.write_demo_data(args.out, args.subjects, args.seed)
 
     def text() -> str:
