@@ -152,3 +152,12 @@ def table_counts(db_path: Path) -> dict[str, int]:
 
 def demo_dir() -> Path:
     return paths.resources_dir() / "demo"
+
+
+def office_copy(name: str, folder: Path) -> Path:
+    """A bundled demo list as an office would receive a real one: the same GBK rows, saved
+    again with other line ends, so it is not the bundled file (which imports as demo data)."""
+    text = (demo_dir() / name).read_bytes().replace(b"\r\n", b"\n")
+    target = folder / name
+    target.write_bytes(text)
+    return target

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from lists_support import demo_dir, org_code, uscc_for, write_csv
+from lists_support import demo_dir, office_copy, org_code, uscc_for, write_csv
 
 from desktop_app.cli import main
 
@@ -29,7 +29,7 @@ def imported(cli) -> dict:
     code, out, err = cli(
         "lists",
         "import",
-        str(demo_dir() / "dishonest_debtors.csv"),
+        str(office_copy("dishonest_debtors.csv", cli.data.parent)),
         "--category",
         "失信被执行人",
         "--json",

@@ -7,9 +7,9 @@ import io
 import json
 
 import pytest
+from lists_support import office_copy
 from office_helpers import DEPARTMENT, FAST_SCRYPT, JURISDICTION
 
-from desktop_app import paths
 from desktop_app.cli import main
 from desktop_app.services import accounts
 
@@ -39,7 +39,7 @@ def run(tmp_path, monkeypatch, capsys):
     add = ["users", "add", "zhang", "--role", "clerk", "--department", DEPARTMENT]
     admin = ["--user", "admin", "--password-stdin"]
     assert runner(*add, *admin, stdin="admin-pass-1\nzhang-pass-1\n")[0] == 0
-    demo = paths.resources_dir() / "demo" / "dishonest_debtors.csv"
+    demo = office_copy("dishonest_debtors.csv", tmp_path)
     code, _, err = runner("lists", "import", str(demo), "--category", "失信被执行人", user="admin")
     assert code == 0, err
     capsys.readouterr()

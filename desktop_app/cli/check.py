@@ -1,7 +1,9 @@
 """`check QUERY --jurisdiction J --department D [--name NAME] [--as-of DATE]`: one check.
 
 A thin shell over `desktop_app.services.screening.check.run_check`, which the window calls too.
-Exit status 2 for input that cannot be checked (wrong check digit, unknown department …).
+Exit status 2 for input that cannot be checked (wrong check digit, unknown department …), 3
+for a result that is not conclusive (no list loaded, or only the demo lists): `"conclusive":
+false` and `"inconclusive_reason"` in the JSON say the same for scripts.
 """
 
 from __future__ import annotations
@@ -17,10 +19,23 @@ from desktop_app.errors import UsageError
 from desktop_app.models.labels import APPLIES_TO_TEXT, HIT_ROLE_TEXT, MATCH_TEXT, text_of
 from desktop_app.models.record_types import hit_role
 
+EXIT_NOT_CONCLUSIVE = 3
+EXIT_STATUS_HELP = """退出状态：
+  0  核查结论有效（发现、未发现失信记录或疑似匹配）
+  2  输入有误，未核查（如身份证号码校验位不对、部门名称不存在）
+  3  结果不能作为依据：本机尚未导入任何失信名单，或只有程序自带的演示名单。
+     --json 输出中 "conclusive" 为 false，"inconclusive_reason" 为 no_lists 或
+     demo_lists_only（输入有误时为 invalid_input）。
+     （登录失败或无权限的退出状态也是 3，其 --json 输出是带 "kind" 的错误信息。）"""
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "check", help="核查一个主体：身份证号码、统一社会信用代码、组织机构代码或名称"
+        "check",
+        help="核查一个主体：身份证号码、统一社会信用代码、组织机构代码或名称",
+        description="核查一个主体是否被列入失信名单，并列出本部门应实施的措施。",
+        epilog=EXIT_STATUS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "query", metavar="QUERY", help="身份证号码、统一社会信用代码、组织机构代码或名称"
@@ -32,7 +47,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--limit", type=int, default=100, metavar="N", help="最多列出的命中条数")
     add_record_options(parser)
     add_json_flag(parser)
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, read_only=True)
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
@@ -58,7 +73,9 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     )
     result = store_check(args, ctx, user, result)
     emit(args, result, lambda: result_text(result))
-    return 2 if result["status"] == "invalid_input" else 0
+    if result["status"] == "invalid_input":
+        return 2
+    return 0 if result["conclusive"] else EXIT_NOT_CONCLUSIVE
 
 
 def result_text(result: dict[str, Any]) -> str:

@@ -28,6 +28,7 @@ from typing import Any
 from desktop_app.errors import ImportCancelledError, UsageError
 from desktop_app.models.lists_store import FIELD_ID, ListStore
 from desktop_app.services.lists import workers
+from desktop_app.services.lists.demo_mark import DEMO_LIST_MARK, demo_list_name
 from desktop_app.services.lists.formats import CsvFile, Sheet, StartOver, XlsxFile, open_list_file
 from desktop_app.services.lists.header import pick_sheet, resolve_mapping, standard_field_names
 from desktop_app.services.lists.report import ImportReport, Rejection
@@ -35,6 +36,10 @@ from desktop_app.services.lists.rows import ChunkProcessor
 
 # Rows per chunk: the unit of progress reports, cancel checks and worker tasks.
 CHUNK_ROWS = 1000
+DEMO_FILE_WARNING = (
+    f"此文件是程序自带的演示名单（虚构人员和单位），名单名称已标明“{DEMO_LIST_MARK}”；"
+    "核查结果会提示为演示数据，不能作为依据。"
+)
 
 
 def _default_catalog() -> Any:
@@ -112,7 +117,9 @@ def _import_list(
             raise UsageError(f"没有名为“{mapping}”的列映射。已保存的映射：{known}。")
         mapping = saved
     mapped = resolve_mapping(mapping or {}, layout_names)
-    list_name = " ".join(list_name.split()) if list_name else category
+    list_name = " ".join(list_name.split()) if list_name else None
+    demo_name = demo_list_name(path, list_name)
+    list_name = demo_name or list_name or category
     if not list_name:
         raise UsageError("名单名称不能为空。")
 
@@ -125,6 +132,8 @@ def _import_list(
         file_format="xlsx" if isinstance(source, XlsxFile) else "csv",
         encoding=source.encoding_label,
     )
+    if demo_name:
+        report.warnings.append(DEMO_FILE_WARNING)
     today_iso = (today or datetime.date.today()).isoformat()
     total = done = 0
 

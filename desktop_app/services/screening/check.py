@@ -14,6 +14,8 @@ counted first and only the first `limit` are returned (`hit_count` says how many
 and `advice` tells the clerk that several people share the name and to check by ID.
 `warnings` says what makes a result less than it seems: no list imported at all, only the
 bundled demo lists, or an ID typed without a name that masked listings in force might be.
+`conclusive` is False when the result cannot be relied on at all, with the reason for scripts
+in `inconclusive_reason`: `no_lists`, `demo_lists_only`, or `invalid_input`.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from desktop_app.models.identifiers import InputKind
 from desktop_app.models.labels import STATUS_TEXT
 from desktop_app.models.lists_store import ListStore, is_active, listing_fields
 from desktop_app.models.record_types import active_hits, hit_role
+from desktop_app.services.lists.demo_mark import DEMO_LIST_MARK
 
 NO_MEASURES_NOTE = "本地区目录中没有该类对象的惩戒措施"
 RELATED_NOTE = "该人员是此失信单位的企业法定代表人（按姓名比对，请核实是否同一人）"
@@ -41,12 +44,11 @@ NO_LISTS_WARNING = (
 DEMO_LISTS_WARNING = (
     "本机只有程序自带的演示名单（虚构数据），核查结果不能作为依据。请由管理员导入正式名单。"
 )
+INCONCLUSIVE_WARNINGS = {"no_lists": NO_LISTS_WARNING, "demo_lists_only": DEMO_LISTS_WARNING}
 MASKED_ONLY_WARNING = (
-    "名单中有{count}条在效记录的证件号码被遮蔽，可见部分与该号码一致；遮蔽的号码只有同时核对"
+    "名单中有{count}条有效记录的证件号码被遮蔽，可见部分与该号码一致；遮蔽的号码只有同时核对"
     "姓名/名称才能确认是否同一主体。请同时输入姓名/名称后重新核查。"
 )
-# The bundled demo lists carry this in their names (resources/demo/manifest.json).
-DEMO_LIST_MARK = "演示数据"
 SHARED_NAME_ADVICE = {
     "person": "名单中有 {count} 条与“{name}”同名的有效记录，同名的可能是不同的人。"
     "请用身份证号码核查，以确定是否为同一人。",
@@ -193,10 +195,11 @@ def only_demo_lists(lists: list[dict[str, Any]]) -> bool:
     return bool(lists) and all(DEMO_LIST_MARK in item["list"] for item in lists)
 
 
-def _warnings(lists: list[dict[str, Any]]) -> list[str]:
+def _inconclusive_reason(lists: list[dict[str, Any]]) -> str | None:
+    """Why a check against these lists tells nothing (None when it does)."""
     if not lists:
-        return [NO_LISTS_WARNING]
-    return [DEMO_LISTS_WARNING] if only_demo_lists(lists) else []
+        return "no_lists"
+    return "demo_lists_only" if only_demo_lists(lists) else None
 
 
 def _status(hits: list[dict[str, Any]], active_direct: int, possible: list) -> str:
@@ -259,6 +262,8 @@ def run_check(
         "measures": [],
         "advice": None,
         "warnings": [],
+        "conclusive": True,
+        "inconclusive_reason": None,
         "data_versions": {
             "catalog": measures.catalog.version,
             "catalog_version": measures.version_info(),
@@ -272,10 +277,12 @@ def run_check(
         error = "姓名/名称至少输入两个字。请输入完整的姓名或单位名称。"
     if error is not None:
         result.update(status="invalid_input", status_text=STATUS_TEXT["invalid_input"])
-        result["error"] = error
+        result.update(error=error, conclusive=False, inconclusive_reason="invalid_input")
         return result
 
-    result["warnings"] = _warnings(lists)
+    reason = _inconclusive_reason(lists)
+    result.update(conclusive=reason is None, inconclusive_reason=reason)
+    result["warnings"] = [INCONCLUSIVE_WARNINGS[reason]] if reason else []
     checker = _Checker(store, measures)
     if parsed.kind is InputKind.NAME:
         _check_name(checker, result, parsed.value, as_of_iso, limit)
