@@ -15,8 +15,19 @@ from desktop_app import paths
 
 
 class AppContext:
-    def __init__(self, data_dir: Path | None = None, catalog_path: Path | None = None) -> None:
+    """`read_only`: for a command that only reads. A working database the data folder does
+    not have yet is then not created: an empty one in memory stands in for it (and refuses
+    writes), so that looking at a new data folder leaves no file behind."""
+
+    def __init__(
+        self,
+        data_dir: Path | None = None,
+        catalog_path: Path | None = None,
+        *,
+        read_only: bool = False,
+    ) -> None:
         self.data_dir = Path(data_dir) if data_dir is not None else paths.default_data_dir()
+        self.read_only = read_only
         self._catalog_path = catalog_path
         self._opened: dict[str, Any] = {}
         self._closers: list[Callable[[], None]] = []
@@ -63,7 +74,10 @@ class AppContext:
         """office.db (`OfficeDatabase`): the users, records and audit stores, one connection."""
         from desktop_app.models.office_db import OfficeDatabase
 
-        return self.cached("office", lambda: OfficeDatabase.open(self.data_dir / "office.db"))
+        return self.cached(
+            "office",
+            lambda: OfficeDatabase.open(self.data_dir / "office.db", create=not self.read_only),
+        )
 
     @property
     def lists(self) -> Any:
@@ -75,7 +89,7 @@ class AppContext:
             path = self.data_dir / "lists.db"
             if needs_upgrade(path):
                 print("正在更新名单数据库的结构（程序升级后只需一次），请稍候……", file=sys.stderr)
-            return ListStore.open(path)
+            return ListStore.open(path, create=not self.read_only)
 
         return self.cached("lists", open_lists)
 

@@ -24,7 +24,7 @@ def register(subparsers: Any) -> None:
     )
     add_user_options(verify)
     add_json_flag(verify)
-    verify.set_defaults(func=_verify)
+    verify.set_defaults(func=_verify, read_only=True)
 
     listing = commands.add_parser("list", help="查询审计日志")
     listing.add_argument("--from", dest="date_from", metavar="D1", help="开始日期 YYYY-MM-DD")
@@ -34,7 +34,7 @@ def register(subparsers: Any) -> None:
     listing.add_argument("--limit", type=int, metavar="N", help="最多列出 N 条")
     add_user_options(listing)
     add_json_flag(listing)
-    listing.set_defaults(func=_list)
+    listing.set_defaults(func=_list, read_only=True)
 
     report = commands.add_parser(
         "report",

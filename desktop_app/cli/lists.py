@@ -36,12 +36,12 @@ def register(subparsers: Any) -> None:
 
     status = commands.add_parser("status", help="列出已导入的名单、版本、条数和日期")
     add_json_flag(status)
-    status.set_defaults(func=run_status)
+    status.set_defaults(func=run_status, read_only=True)
 
     show = commands.add_parser("show", help="查看一条名单记录（核查结果中的 hit_id）及其历史")
     show.add_argument("hit_id", type=int, metavar="HIT_ID")
     add_json_flag(show)
-    show.set_defaults(func=run_show)
+    show.set_defaults(func=run_show, read_only=True)
 
     mapping = commands.add_parser("mapping", help="非标准表头的列映射")
     mapping_commands = mapping.add_subparsers(dest="mapping_command", metavar="<mapping command>")
@@ -60,7 +60,7 @@ def register(subparsers: Any) -> None:
     save.set_defaults(func=run_mapping_save)
     listing = mapping_commands.add_parser("list", help="列出已保存的列映射")
     add_json_flag(listing)
-    listing.set_defaults(func=run_mapping_list)
+    listing.set_defaults(func=run_mapping_list, read_only=True)
 
 
 def _progress_printer() -> Any:

@@ -13,6 +13,7 @@ status is non-zero when any step fails. Works the same from a checkout and froze
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import pkgutil
@@ -154,14 +155,22 @@ def _data_dir(ctx: AppContext) -> str:
     from desktop_app.models import db
 
     folder = Path(ctx.data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    # A folder that does not exist yet is made for the probe and removed again: a self-test
+    # leaves nothing behind.
+    created = [p for p in (folder, *folder.parents) if not p.exists()]
     probe = folder / f".selftest-{uuid.uuid4().hex}"
     try:
+        folder.mkdir(parents=True, exist_ok=True)
         probe.write_bytes(b"ok")
     except OSError as error:
         raise AppError(f"数据目录 {folder} 不可写（{error.strerror}），请检查权限。") from error
     finally:
         probe.unlink(missing_ok=True)
+        for made in created:
+            with contextlib.suppress(OSError):
+                made.rmdir()
+    if created:
+        return f"{folder} 可以创建（尚未使用，首次使用时创建）"
     databases = sorted(p for p in folder.glob("*.db") if db.is_sqlite_file(p))
     for database in databases:
         problem = db.integrity_problem(database)

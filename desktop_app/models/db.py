@@ -29,6 +29,21 @@ def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
     return conn
 
 
+def connect_empty() -> sqlite3.Connection:
+    """An empty working database in memory, for reading a data folder that has none yet:
+    the store's migrations give it the schema, then `refuse_writes` locks it."""
+    conn = sqlite3.connect(":memory:")
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys=ON")
+    return conn
+
+
+def refuse_writes(conn: sqlite3.Connection) -> None:
+    """Make every later write fail loudly (a command meant only to read must not lose data
+    it wrote into a database that stands in for a missing file)."""
+    conn.execute("PRAGMA query_only = ON")
+
+
 def migrate(conn: sqlite3.Connection, aggregate: str, migrations: Sequence[str]) -> int:
     """Bring `aggregate`'s tables up to date; returns the schema version reached.
 

@@ -307,8 +307,14 @@ class ListStore:
         conn.isolation_level = None
 
     @classmethod
-    def open(cls, path: Path) -> ListStore:
-        """Open (creating and migrating if needed) the lists database at `path`."""
+    def open(cls, path: Path, *, create: bool = True) -> ListStore:
+        """Open (creating and migrating if needed) the lists database at `path`. With
+        `create=False` a missing file is not created: the store is then empty, in memory, and
+        refuses writes (what a command that only reads sees of a new data folder)."""
+        if not create and not Path(path).exists():
+            store = cls(db.connect_empty())
+            db.refuse_writes(store.conn)
+            return store
         conn = db.connect(path)
         # A national list is imported in one transaction, which grows the WAL to the size
         # of the data: let the checkpoint after it shrink the file again.

@@ -29,13 +29,18 @@ class OfficeDatabase:
         self.audit = AuditStore(conn)
 
     @classmethod
-    def open(cls, path: Path) -> OfficeDatabase:
-        """Open (creating and migrating if needed) the office database at `path`."""
-        conn = db.connect(path)
+    def open(cls, path: Path, *, create: bool = True) -> OfficeDatabase:
+        """Open (creating and migrating if needed) the office database at `path`; with
+        `create=False` a missing file is an empty database in memory that refuses writes."""
+        stand_in = not create and not Path(path).exists()
+        conn = db.connect_empty() if stand_in else db.connect(path)
         # Autocommit outside `transaction()`: every write either is a single statement or
         # runs inside an explicit BEGIN IMMEDIATE … COMMIT below.
         conn.isolation_level = None
-        return cls(conn)
+        office = cls(conn)
+        if stand_in:
+            db.refuse_writes(conn)
+        return office
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
