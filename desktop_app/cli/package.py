@@ -68,7 +68,9 @@ def run_keygen(args: argparse.Namespace, ctx: AppContext) -> int:
     text = (
         f"已生成私钥：{args.out}（只有信用办保管，切勿拷到各部门电脑）\n"
         f"公钥：{public_key}\n\n"
-        "请在各部门电脑的配置文件中加入：\n"
+        "各部门电脑须先信任此公钥，才能验证和导入更新包。在每台电脑上由管理员运行一次：\n"
+        f"  xinyong-hechatai config trust （发布单位名称） {public_key}\n"
+        "或在配置文件中加入：\n"
         "[[trusted_publishers]]\n"
         'name = "（发布单位名称）"\n'
         f'public_key = "{public_key}"'

@@ -14,6 +14,7 @@ from desktop_app.cli import add_json_flag, emit
 from desktop_app.cli.auth import add_user_options, login
 from desktop_app.context import AppContext
 from desktop_app.errors import AuthenticationError
+from desktop_app.models.labels import feedback_action
 from desktop_app.models.record_types import feedback_text, masked_query
 from desktop_app.models.users_store import User
 from desktop_app.services import records
@@ -47,7 +48,7 @@ def register(subparsers: Any) -> None:
         "--action",
         required=True,
         metavar="ACTION",
-        help="applied 已实施 / not_applicable 不适用（须填理由）/ referred 已移送",
+        help="已实施（applied）/ 不适用（not_applicable，须填理由）/ 已移送（referred）",
     )
     feedback.add_argument("--reason", help="不适用的理由")
     feedback.add_argument("--note", help="备注")
@@ -192,7 +193,7 @@ def _feedback(args: argparse.Namespace, ctx: AppContext) -> int:
     user = login(args, ctx)
     item = records.FeedbackInput(
         measure_id=args.measure,
-        action=args.action,
+        action=feedback_action(args.action),
         reason=args.reason,
         note=args.note,
     )

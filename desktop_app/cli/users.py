@@ -93,7 +93,9 @@ def _add_profile_options(parser: argparse.ArgumentParser, *, department_required
     parser.add_argument(
         "--department", required=department_required, metavar="D", help="所属部门（实施部门）"
     )
-    parser.add_argument("--jurisdiction", metavar="J", help="所属地区（默认与当前管理员相同）")
+    parser.add_argument(
+        "--jurisdiction", metavar="J", help="所属地区（默认与当前管理员相同，其次取本机配置）"
+    )
     parser.add_argument("--display-name", metavar="X", help="打印在核查记录上的姓名（默认用户名）")
 
 

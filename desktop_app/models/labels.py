@@ -58,6 +58,15 @@ FEEDBACK_ACTION_TEXT: dict[str, str] = {
 }
 NO_FEEDBACK_TEXT = "待反馈"
 
+
+def feedback_action(value: str) -> str:
+    """The feedback code of a code or of the label the window and the PDF show (已实施 →
+    applied); anything else unchanged, for the records service to refuse."""
+    value = value.strip()
+    labels = {text: code for code, text in FEEDBACK_ACTION_TEXT.items()}
+    return labels.get(value, value)
+
+
 # Account roles.
 ROLE_TEXT: dict[str, str] = {"clerk": "科员", "supervisor": "科长/信用办", "admin": "管理员"}
 

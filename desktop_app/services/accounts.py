@@ -203,9 +203,16 @@ def _validate_password(password: str) -> None:
 def _place(
     ctx: AppContext, role: str, jurisdiction: str | None, department: str | None
 ) -> tuple[str | None, str | None]:
-    """The account's jurisdiction and department, canonical; only admins may have none."""
+    """The account's jurisdiction and department, canonical; only admins may have none. A
+    department without a jurisdiction is in the machine's configured jurisdiction."""
     if department is not None and jurisdiction is None:
-        raise InvalidInputError("指定部门时也需要指定地区（--jurisdiction），请补充后重试。")
+        jurisdiction = ctx.config.jurisdiction
+    if department is not None and jurisdiction is None:
+        known = "、".join(j["name"] for j in ctx.catalog.jurisdictions())
+        raise InvalidInputError(
+            "指定部门时也需要指定地区：请加上 --jurisdiction（可选：" + known + "），"
+            "或由信息科在本机配置中设置 jurisdiction（见 docs/CONFIG.md）。"
+        )
     if role != "admin" and department is None:
         raise InvalidInputError(
             f"{ROLE_TEXT[role]}账户必须属于一个部门："
@@ -302,7 +309,8 @@ def add_user(
     jurisdiction: str | None = None,
     display_name: str | None = None,
 ) -> User:
-    """An admin adds a user; the jurisdiction defaults to the admin's own."""
+    """An admin adds a user; the jurisdiction defaults to the admin's own, else the
+    machine's."""
     require(actor, "users.manage")
     jurisdiction = jurisdiction or actor.jurisdiction
     with ctx.office.transaction():

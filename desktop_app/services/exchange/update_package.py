@@ -338,8 +338,9 @@ def _check_envelope(path: Path, trusted: Sequence[TrustedPublisher]) -> TrustedP
         )
     if not trusted:
         raise PackageError(
-            "本机尚未配置可信发布者公钥，无法验证更新包。请信息科在本机配置文件的 "
-            "[[trusted_publishers]] 中填入信用办的公钥（见 docs/CONFIG.md）。"
+            "本机尚未配置可信发布者公钥，无法验证更新包。请信息科以管理员身份运行 "
+            "config trust 发布单位名称 公钥（公钥由信用办的 package keygen 给出），"
+            "或在本机配置文件的 [[trusted_publishers]] 中填入（见 docs/CONFIG.md）。"
         )
     message = _signed_message(_sha256_from(path, header))
     for publisher in trusted:
