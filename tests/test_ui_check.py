@@ -309,3 +309,36 @@ def test_history_reopens_a_record_with_its_versions(qtbot: QtBot, office) -> Non
     assert window.tabs.currentWidget() is view
     assert view.record["record_number"] == first["record_number"]
     assert view.banner.status == "listed" and view.editable
+
+
+def _placeholder_is_whole(field) -> bool:
+    """What QLineEdit paints: the placeholder elided to the text area's width (its contents
+    rect without text margins, Qt's 2 px margins, the clear button)."""
+    from PySide6.QtWidgets import QStyle, QStyleOptionFrame
+
+    option = QStyleOptionFrame()
+    field.initStyleOption(option)
+    area = field.style().subElementRect(QStyle.SubElement.SE_LineEditContents, option, field)
+    margins = field.textMargins()
+    width = area.width() - margins.left() - margins.right() - 4
+    if field.isClearButtonEnabled():
+        width -= field.height()
+    text = field.placeholderText()
+    return field.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, width) == text
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1024, 700), (1920, 1080)])
+def test_the_id_fields_hint_is_never_cut_off(qtbot: QtBot, office, size) -> None:  # noqa: F811
+    """Issue 17 item 17: at 1366×768 the placeholder was cut off with "…"."""
+    window = office.open(qtbot, "zhang")
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.width() == size[0])
+    field = window.check_view.search
+    assert field.placeholderText() in field.placeholders
+    assert _placeholder_is_whole(field), (size, field.placeholderText(), field.width())
+    assert field.toolTip() == "身份证号码、统一社会信用代码、组织机构代码或名称"
+    if size[0] >= 1920:
+        assert field.placeholderText() == field.placeholders[0]
+    if size == (1366, 768):
+        # What the screenshot shows: the kinds of number are all named.
+        assert "组织机构代码" in field.placeholderText()

@@ -19,6 +19,7 @@ from ui_helpers import (
 
 from desktop_app.context import AppContext
 from desktop_app.services import audit
+from desktop_app.services.instance_lock import lock_path
 from desktop_app.services.records import signing
 from desktop_app.ui import app as app_module
 from desktop_app.ui.dialogs import LoginDialog, SetupDialog
@@ -50,16 +51,26 @@ class Driver:
             QTimer.singleShot(50, self.poll)
 
 
-def test_first_start_sets_up_then_logs_in(
+def test_first_start_sets_up_and_goes_straight_in(
     qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Issue 17 items 15 and 16: no department is preselected, and after the setup the
+    administrator is in the window without being asked for the password again."""
     isolate(monkeypatch, tmp_path)
     data_dir = tmp_path / "data"
     facts: dict[str, Any] = {}
 
     def setup(dialog: SetupDialog) -> None:
         assert dialog.jurisdiction.currentText() == "柳州市"
-        dialog.department.lineEdit().clear()
+        facts["department_at_start"] = (dialog.department.currentText(), dialog.department.value())
+        facts["department_placeholder"] = dialog.department.lineEdit().placeholderText()
+        # Finishing without a department is refused.
+        qtbot.keyClicks(dialog.password, PASSWORD)
+        qtbot.keyClicks(dialog.password2, PASSWORD)
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+        facts["no_department"] = dialog.error.text()
+        dialog.password.clear()
+        dialog.password2.clear()
         type_text(qtbot, dialog.department.lineEdit(), "市市场监管局")
         type_text(qtbot, dialog.display_name, "信息科李工")
         # Two different passwords: said in red, nothing created.
@@ -73,9 +84,8 @@ def test_first_start_sets_up_then_logs_in(
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
 
     def login(dialog: LoginDialog) -> None:
-        facts["prefilled"] = dialog.name.text()
-        qtbot.keyClicks(dialog.password, PASSWORD)
-        qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+        facts["asked_to_log_in"] = True
+        dialog.reject()
 
     def window(main_window: MainWindow) -> None:
         facts["title"] = main_window.windowTitle()
@@ -88,10 +98,13 @@ def test_first_start_sets_up_then_logs_in(
     driver = Driver(qtbot, {"setup": setup, "login": login, "window": window})
     assert app_module.main(["--data-dir", str(data_dir)]) == 0
 
-    assert list(driver.seen) == ["setup", "login", "window"]
+    assert list(driver.seen) == ["setup", "window"]
+    assert "asked_to_log_in" not in facts
+    assert facts["department_at_start"] == ("", None)
+    assert facts["department_placeholder"] == "请选择本部门（可输入关键词筛选）"
+    assert facts["no_department"] == "请从列表中选择部门（可输入关键词筛选）。"
     assert facts["mismatch"] == "两次输入的密码不一致，请重新输入。"
     assert facts["admins_after_mismatch"] == 0
-    assert facts["prefilled"] == "admin"
     assert "柳州市 市市场监管局" in facts["title"] and "管理员" in facts["title"]
     assert facts["who"].startswith("柳州市 市市场监管局")
     assert facts["demo"] is True  # the bundled demo lists were loaded, and it says so
@@ -107,8 +120,8 @@ def test_first_start_sets_up_then_logs_in(
         )
         assert signing.active_certificate(data_dir) is not None
         actions = [e["action"] for e in audit.entries(ctx)]
-        assert actions[:2] == ["admin_created", "certificate_new"]
-        assert "login" in actions and actions.count("list_import") == 5
+        assert actions[:3] == ["admin_created", "certificate_new", "login"]
+        assert actions.count("login") == 1 and actions.count("list_import") == 5
     finally:
         ctx.close()
 
@@ -122,6 +135,7 @@ def test_setup_refuses_a_short_password_and_writes_nothing(
         dialog = SetupDialog(ctx)
         qtbot.addWidget(dialog)
         dialog.show()
+        type_text(qtbot, dialog.department.lineEdit(), "市场监管局")
         qtbot.keyClicks(dialog.password, "short")
         qtbot.keyClicks(dialog.password2, "short")
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
@@ -173,3 +187,50 @@ def test_a_second_instance_is_refused_and_brings_the_first_to_front(
     qtbot.waitUntil(lambda: "已切换到此窗口" in window.message.text())
     # The first instance still works.
     assert office.launcher.instance.lock.held
+
+
+def test_quitting_the_first_start_setup_leaves_nothing_behind(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 17 item 8: no office.db, no lists.db, no `<folder>.lock`, not even the folder."""
+    isolate(monkeypatch, tmp_path)
+    data_dir = tmp_path / "new" / "data"
+    seen: list[str] = []
+
+    def setup(dialog: SetupDialog) -> None:
+        seen.append("setup")
+        assert lock_path(data_dir).exists()  # held while the dialog is open
+        dialog.reject()
+
+    QTimer.singleShot(50, lambda: _when_modal(qtbot, SetupDialog, setup))
+    assert app_module.main(["--data-dir", str(data_dir)]) == 0
+    assert seen == ["setup"]
+    assert not (tmp_path / "new").exists(), sorted(map(str, (tmp_path / "new").rglob("*")))
+
+
+def _when_modal(qtbot: QtBot, kind: type, act: Any) -> None:
+    modal = QApplication.activeModalWidget()
+    if isinstance(modal, kind):
+        act(modal)
+    else:
+        QTimer.singleShot(50, lambda: _when_modal(qtbot, kind, act))
+
+
+def test_setup_preselects_the_configured_department_only(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 17 item 16: the department is preselected only when the machine says which."""
+    isolate(monkeypatch, tmp_path)
+    (tmp_path / "machine.toml").write_text(
+        'jurisdiction = "昆山市"\ndepartment = "市公安局"\n', encoding="utf-8"
+    )
+    ctx = AppContext(tmp_path / "data")
+    try:
+        dialog = SetupDialog(ctx)
+        qtbot.addWidget(dialog)
+        assert dialog.jurisdiction.currentText() == "昆山市"
+        assert dialog.department.value() == "市公安局"
+        dialog.jurisdiction.setCurrentText("柳州市")  # another jurisdiction: choose again
+        assert (dialog.department.currentText(), dialog.department.value()) == ("", None)
+    finally:
+        ctx.close()

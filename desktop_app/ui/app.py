@@ -3,9 +3,10 @@
 Start-up sequence: Qt application (high-DPI follows the system), the bundled fonts and the
 style, the data folder of the CLI's global options (`--data-dir DIR`), one instance per data
 folder (an OS lock plus a local socket that brings the running window to the front), the
-catalog, first-start setup when no administrator exists, login, the bundled demo lists when
-no list is loaded yet, then the main window. pyHanko, reportlab and openpyxl are imported
-only when a record is printed or a report exported.
+catalog, first-start setup when no administrator exists (which logs the new administrator in)
+or else login, the bundled demo lists when no list is loaded yet, then the main window.
+pyHanko, reportlab and openpyxl are imported only when a record is printed or a report
+exported.
 """
 
 from __future__ import annotations
@@ -115,7 +116,10 @@ class Launcher:
         self.tasks: TaskRunner | None = None
 
     def needs_setup(self) -> bool:
-        """First start: no administrator exists in this data folder yet."""
+        """First start: no administrator exists in this data folder yet (asking creates
+        nothing: a setup that is quit leaves no file behind)."""
+        if not (self.ctx.data_dir / "office.db").exists():
+            return True
         return self.ctx.office.users.count("admin") == 0
 
     def setup_dialog(self) -> SetupDialog:
@@ -300,16 +304,17 @@ def main(argv: list[str]) -> int:
 
 def _run(app: QApplication, launcher: Launcher) -> int:
     launcher.ctx.catalog  # noqa: B018 (a missing or broken catalog is said before anything else)
-    last_user = None
     if launcher.needs_setup():
+        # After the first-start setup the administrator is logged in already.
         setup = launcher.setup_dialog()
         if setup.exec() != QDialog.DialogCode.Accepted:
             return 0
-        last_user = setup.user.name
-    login = launcher.login_dialog(last_user)
-    if login.exec() != QDialog.DialogCode.Accepted:
-        return 0
-    user = login.user
+        user = setup.user
+    else:
+        login = launcher.login_dialog()
+        if login.exec() != QDialog.DialogCode.Accepted:
+            return 0
+        user = login.user
     _remember_user(user.name)
     place = launcher.place_of(user)
     if place is None:

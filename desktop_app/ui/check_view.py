@@ -60,6 +60,7 @@ from desktop_app.ui.measures_model import (
 )
 from desktop_app.ui.result_widgets import HitsTable, PossiblePanel, ResultBanner
 from desktop_app.ui.widgets import (
+    FittingLineEdit,
     SearchableComboBox,
     WrappingTableView,
     error_text,
@@ -68,6 +69,13 @@ from desktop_app.ui.widgets import (
     show_error,
 )
 from desktop_app.ui.workers import CheckRunner, TaskRunner
+
+# The check field's placeholder, longest first: the longest that fits the field is shown.
+SEARCH_PLACEHOLDERS = (
+    "身份证号码、统一社会信用代码、组织机构代码或名称",
+    "身份证号码、信用代码、组织机构代码或名称",
+    "证件号码或名称",
+)
 
 
 @dataclass
@@ -238,9 +246,8 @@ class CheckView(QWidget):
         department_row.addWidget(self.department)
         department_row.addStretch(1)
 
-        self.search = QLineEdit()
+        self.search = FittingLineEdit(SEARCH_PLACEHOLDERS)
         self.search.setObjectName("searchField")
-        self.search.setPlaceholderText("身份证号码、统一社会信用代码、组织机构代码或名称")
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(420)
         self.name = QLineEdit()

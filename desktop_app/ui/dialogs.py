@@ -50,7 +50,12 @@ def _password_field() -> QLineEdit:
 
 class SetupDialog(QDialog):
     """First start: the office's jurisdiction and department, the administrator, and the
-    certificate that signs check records (created here, or loaded from a PKCS#12 file)."""
+    certificate that signs check records (created here, or loaded from a PKCS#12 file).
+
+    The department is an explicit choice (none is preselected unless the machine
+    configuration names one): checks list the measures of this department. Once set up, the
+    administrator is logged in with the password just typed (`user`), with no second login.
+    """
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -64,6 +69,8 @@ class SetupDialog(QDialog):
         if config.jurisdiction:
             self.jurisdiction.setCurrentText(config.jurisdiction)
         self.department = SearchableComboBox()
+        self.department.lineEdit().setPlaceholderText("请选择本部门（可输入关键词筛选）")
+        self.department.setToolTip("核查时列出本部门应实施的联合惩戒措施")
         self.jurisdiction.currentTextChanged.connect(self._departments)
         self._departments(self.jurisdiction.currentText(), config.department)
         self.admin_name = QLineEdit("admin")
@@ -96,6 +103,7 @@ class SetupDialog(QDialog):
         form.addRow(section_title("本机所属单位"))
         form.addRow("地区(&J)", self.jurisdiction)
         form.addRow("部门(&D)", self.department)
+        form.addRow("", hint("核查结果列出所选部门应实施的联合惩戒措施：请选择使用本机的部门。"))
         form.addRow(section_title("管理员账户"))
         form.addRow("用户名(&U)", self.admin_name)
         form.addRow("姓名(&M)", self.display_name)
@@ -126,7 +134,9 @@ class SetupDialog(QDialog):
 
     def _departments(self, jurisdiction: str, current: str | None = None) -> None:
         departments = self.ctx.catalog.departments(jurisdiction)
-        self.department.set_entries(((d["name"], d["aliases"]) for d in departments), current)
+        self.department.set_entries(
+            ((d["name"], d["aliases"]) for d in departments), current, select_first=False
+        )
 
     def _certificate_choice(self, load: bool) -> None:
         for widget in (self.p12, self.browse, self.p12_password):
@@ -140,7 +150,7 @@ class SetupDialog(QDialog):
             self.p12.setText(target)
 
     def submit(self) -> None:
-        from desktop_app.services import admin
+        from desktop_app.services import accounts, admin
 
         department = self.department.value()
         if department is None:
@@ -156,7 +166,7 @@ class SetupDialog(QDialog):
             return
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            self.user, _ = admin.first_start(
+            created, _ = admin.first_start(
                 self.ctx,
                 jurisdiction=self.jurisdiction.currentText(),
                 department=department,
@@ -166,6 +176,8 @@ class SetupDialog(QDialog):
                 pkcs12=Path(self.p12.text().strip()) if self.load.isChecked() else None,
                 pkcs12_password=self.p12_password.text() if self.load.isChecked() else None,
             )
+            # Straight in: the password was just typed twice (the login is audited as usual).
+            self.user = accounts.authenticate(self.ctx, created.name, self.password.text())
         except AppError as error:
             _say(self.error, error.message)
             return

@@ -11,6 +11,7 @@ from PySide6.QtGui import (
     QGuiApplication,
     QKeySequence,
     QPainter,
+    QResizeEvent,
     QStandardItem,
     QStandardItemModel,
 )
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QCompleter,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QTableView,
     QWidget,
@@ -228,9 +230,15 @@ class SearchableComboBox(QComboBox):
         self.setCompleter(completer)
 
     def set_entries(
-        self, entries: Iterable[tuple[str, Sequence[str]]], current: str | None = None
+        self,
+        entries: Iterable[tuple[str, Sequence[str]]],
+        current: str | None = None,
+        *,
+        select_first: bool = True,
     ) -> None:
-        """`entries`: (name, aliases) pairs, e.g. a department and its other spellings."""
+        """`entries`: (name, aliases) pairs, e.g. a department and its other spellings.
+        Without `current` the first entry is selected, or none with `select_first=False`
+        (the field is then empty and shows its placeholder: a choice the user must make)."""
         self.blockSignals(True)
         self._model.clear()
         self._aliases = {}
@@ -243,7 +251,8 @@ class SearchableComboBox(QComboBox):
                 self._aliases.setdefault(alias, name)
         self.blockSignals(False)
         index = self.findText(current) if current else -1
-        self.setCurrentIndex(index if index >= 0 else (0 if self.count() else -1))
+        fallback = 0 if self.count() and select_first else -1
+        self.setCurrentIndex(index if index >= 0 else fallback)
         self.currentIndexChanged.emit(self.currentIndex())
 
     def value(self) -> str | None:
@@ -251,3 +260,42 @@ class SearchableComboBox(QComboBox):
         if self.findText(text, Qt.MatchFlag.MatchExactly) >= 0:
             return text
         return self._aliases.get(text)
+
+
+class FittingLineEdit(QLineEdit):
+    """A line edit whose placeholder is the longest of several that fits its width, so that
+    it is never cut off with "…" on a small screen or with large fonts (the full text is the
+    tooltip)."""
+
+    def __init__(self, placeholders: Sequence[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.placeholders = tuple(placeholders)
+        self.setToolTip(self.placeholders[0])
+        self._fit()
+
+    def placeholder_room(self) -> int:
+        """The width the placeholder text may take (frame, margins and clear button off)."""
+        margins = self.textMargins()
+        room = self.contentsRect().width() - margins.left() - margins.right() - 8
+        if self.isClearButtonEnabled():
+            room -= self.height()
+        return room
+
+    def _fit(self) -> None:
+        metrics = self.fontMetrics()
+        room = self.placeholder_room()
+        fitting = next(
+            (text for text in self.placeholders if metrics.horizontalAdvance(text) <= room),
+            self.placeholders[-1],
+        )
+        if fitting != self.placeholderText():
+            self.setPlaceholderText(fitting)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def changeEvent(self, event: Any) -> None:
+        super().changeEvent(event)
+        if event.type() in (event.Type.FontChange, event.Type.StyleChange):
+            self._fit()
