@@ -361,7 +361,7 @@ def test_unknown_departments_and_categories_are_reported_and_nothing_is_written(
             "3",
             "市中级人民法院",
             "失信被执行人",
-            "市工商局",
+            "市市场监督局",
             "(一)依法从严审核",
             "关于对失信被执行人实施联合惩戒的合作备忘录",
         ]
@@ -373,9 +373,9 @@ def test_unknown_departments_and_categories_are_reported_and_nothing_is_written(
     assert unknown == {
         ("unknown_department", "市数据局"): [2],
         ("unknown_category", "失信的数据主体"): [4],
-        ("unknown_department", "市工商局"): [5],
+        ("unknown_department", "市市场监督局"): [5],
     }
-    assert "相近的有" in next(p.message for p in report.problems if p.written == "市工商局")
+    assert "相近的有" in next(p.message for p in report.problems if p.written == "市市场监督局")
     assert "未导入，没有写入任何内容" in report.summary()
     _nothing_written(catalogs)
     # the administrator adds one department, maps the other and the category: imported
@@ -386,7 +386,7 @@ def test_unknown_departments_and_categories_are_reported_and_nothing_is_written(
         EFFECTIVE,
         add_names={"department": ["市数据局"]},
         map_names={
-            "department": {"市工商局": "市场监管局"},
+            "department": {"市市场监督局": "市场监管局"},
             "category": {"失信的数据主体": "失信被执行人"},
         },
     )
@@ -398,7 +398,7 @@ def test_unknown_departments_and_categories_are_reported_and_nothing_is_written(
         "限制失信被执行人享受数据要素奖补",
     ]
     # the mapped spelling is an alias from this version on
-    assert catalogs.in_force("柳州", EFFECTIVE).resolve_department("柳州", "市工商局") == MARKET
+    assert catalogs.in_force("柳州", EFFECTIVE).resolve_department("柳州", "市市场监督局") == MARKET
     # a department that a later version adds is known before; it has no measures then
     assert catalogs.resolve_department("柳州", "数据局") == "市数据局"
     assert catalogs.measures("柳州", "市数据局", as_of="2025-06-30") == []

@@ -11,6 +11,7 @@ import openpyxl
 import pypdfium2
 import pytest
 from catalog_support import ADDED, REMOVED, REWORDED_TO, revised_market_rows, write_csv
+from lists_support import office_copy
 from office_helpers import FAST_SCRYPT
 
 from desktop_app import paths
@@ -177,9 +178,9 @@ def test_a_record_names_its_version_and_prints_its_measures_later(cli, revised, 
     place = ["--jurisdiction", "柳州", "--department", "市场监管局", "--password-stdin"]
     assert cli("users", "init-admin", "admin", *place, stdin="admin-pass-1\n")[0] == 0
     admin = ["--user", "admin", "--password-stdin"]
-    demo = paths.resources_dir() / "demo" / "dishonest_debtors.csv"
+    real = office_copy("dishonest_debtors.csv", tmp_path)  # not the bundled demo file
     code, _, err = cli(
-        "lists", "import", str(demo), "--category", "失信被执行人", *admin, stdin="admin-pass-1\n"
+        "lists", "import", str(real), "--category", "失信被执行人", *admin, stdin="admin-pass-1\n"
     )
     assert code == 0, err
     imported = ["--jurisdiction", "柳州", "--effective", EFFECTIVE, *admin]
