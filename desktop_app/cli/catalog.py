@@ -109,6 +109,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_json_flag(diff)
     diff.set_defaults(func=run_diff)
 
+    publish = commands.add_parser(
+        "publish", help="（信用办）把导入的措施目录版本制作成签名的目录更新包，发往各部门"
+    )
+    publish.add_argument(
+        "--key", type=Path, required=True, help="发布者私钥（package keygen 生成）"
+    )
+    publish.add_argument("--out", type=Path, required=True, help="输出的更新包文件")
+    publish.add_argument("--publisher", required=True, help="发布单位名称，例如 柳州市信用办")
+    publish.add_argument(
+        "--jurisdiction",
+        action="append",
+        default=None,
+        help="只发布这一地区的版本（可重复；默认所有导入过版本的地区）",
+    )
+    publish.add_argument("--password-stdin", action="store_true", help="私钥口令从标准输入读取")
+    add_json_flag(publish)
+    publish.set_defaults(func=run_publish)
+
     mapping = commands.add_parser("mapping", help="其他格式措施清单的列映射")
     mapping_commands = mapping.add_subparsers(dest="mapping_command", metavar="<mapping command>")
     mapping_commands.required = True
@@ -500,3 +518,27 @@ def format_measures(rows: list[dict[str, Any]], version: str | None = None) -> s
             lines.append(f"  说明：{row['note']}")
         lines.append(f"  出处：{row['source']['document']} 第{where}行")
     return "\n".join(lines)
+
+
+def run_publish(args: argparse.Namespace, ctx: AppContext) -> int:
+    from desktop_app.cli.package import _passphrase
+    from desktop_app.services.exchange import update_package
+
+    key = update_package.load_private_key(args.key, _passphrase(args))
+    manifest = update_package.make_catalog_versions_package(
+        ctx.catalog, key, args.out, args.publisher, args.jurisdiction
+    )
+    versions = manifest["catalog"]["versions"]
+    data = {"file": str(args.out), "manifest": manifest}
+    text = (
+        f"已制作目录更新包：{args.out}（{manifest['created_at']}，{args.publisher}）\n"
+        + "\n".join(
+            f"  {v['jurisdiction']}第{v['number']}版（{v['effective']}起施行），"
+            f"来源 {v['source_name']}"
+            for v in versions
+        )
+    )
+    emit(
+        args, data, text + "\n各部门电脑用 package import 导入（导入前 package verify 显示变化）。"
+    )
+    return 0

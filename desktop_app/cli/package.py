@@ -100,8 +100,20 @@ def run_make(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def run_verify(args: argparse.Namespace, ctx: AppContext) -> int:
+    from desktop_app.services.exchange.catalog_package import describe_changes, preview_package
+
     info = update_package.verify_package(args.file, ctx.config.trusted_publishers, args.kind)
-    emit(args, info.to_json(), lambda: _describe(info))
+    data = info.to_json()
+    changes = None
+    if info.kind == "catalog":
+        # what importing it would change on this PC, before anything is changed
+        info, changes = preview_package(ctx, args.file)
+        data["changes"] = changes
+    emit(
+        args,
+        data,
+        lambda: _describe(info) + (f"\n\n{describe_changes(changes)}" if changes else ""),
+    )
     return 0
 
 
@@ -112,6 +124,13 @@ def run_import(args: argparse.Namespace, ctx: AppContext) -> int:
     result = outcome["result"]
 
     def text() -> str:
+        if info["kind"] == "catalog" and "versions" in result:
+            from desktop_app.services.exchange.catalog_package import describe_changes
+
+            return (
+                f"已安装措施目录版本（{info['created_at']}，{info['publisher']}）\n"
+                + describe_changes(result)
+            )
         if info["kind"] == "catalog":
             return (
                 f"已安装措施目录（{info['created_at']}，{info['publisher']}）\n"
@@ -131,8 +150,16 @@ def _describe(info: update_package.PackageInfo) -> str:
     ]
     if info.kind == "list":
         lines.append(f"名单：{info.list_name}（{info.list_category}）")
-    else:
+    elif info.catalog_version:
         lines.append(f"目录版本：{info.catalog_version}")
+    else:
+        versions = (info.manifest.get("catalog") or {}).get("versions") or []
+        lines.append(
+            "措施目录版本："
+            + "；".join(
+                f"{v['jurisdiction']}第{v['number']}版（{v['effective']}起）" for v in versions
+            )
+        )
     for entry in info.files:
         lines.append(f"文件：{entry['name']}，{entry['size']} 字节，SHA-256 {entry['sha256']}")
     return "\n".join(lines)

@@ -219,6 +219,52 @@ def make_package(
     return manifest
 
 
+def make_catalog_versions_package(
+    catalogs: Any,
+    private_key: Any,
+    out: Path,
+    publisher: str,
+    jurisdictions: list[str] | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Write a signed package of every imported catalog version of `jurisdictions` (default:
+    all that have versions) to `out`; returns its manifest (see `catalog_package`)."""
+    from desktop_app.services.exchange import catalog_package
+
+    part = catalog_package.manifest_part(catalogs, jurisdictions)
+    files = catalog_package.payload_files(catalogs, jurisdictions)
+    manifest: dict[str, Any] = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "kind": "catalog",
+        "created_at": (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "publisher": {"name": publisher, "public_key": _public_text(private_key.public_key())},
+        "made_with": f"{APP_ID} {__version__}",
+        "catalog": part,
+        "files": [
+            {
+                "name": catalog_package.VERSIONS_PREFIX + path.name,
+                "size": path.stat().st_size,
+                "sha256": archive.sha256_file(path),
+            }
+            for path in files
+        ],
+    }
+    manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True).encode()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    inner = out.with_name(out.name + ".zip.tmp")
+    try:
+        with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as package:
+            package.writestr(MANIFEST, manifest_bytes)
+            for path in files:
+                package.write(path, catalog_package.VERSIONS_PREFIX + path.name)
+        seal(inner, private_key, out)
+    finally:
+        inner.unlink(missing_ok=True)
+    return manifest
+
+
 def seal(zip_path: Path, private_key: Any, out: Path) -> None:
     """Write `out`: the envelope signing every byte of the zip at `zip_path` with `private_key`."""
     signature = private_key.sign(_signed_message(_sha256_from(Path(zip_path), 0)))
@@ -372,9 +418,12 @@ def _check_kind(manifest: dict[str, Any], expected_kind: str | None) -> str:
 def _check_files(
     manifest: dict[str, Any], names: set[str], package: zipfile.ZipFile, kind: str
 ) -> list[dict[str, Any]]:
+    from desktop_app.services.exchange import catalog_package
+
     files = manifest.get("files")
     malformed = PackageError("更新包清单中的文件列表不完整，已拒绝。")
-    if not isinstance(files, list) or len(files) != 1:
+    versions = kind == "catalog" and catalog_package.is_versions_manifest(manifest)
+    if not isinstance(files, list) or not files or (len(files) != 1 and not versions):
         raise malformed
     for entry in files:
         if not (
@@ -387,6 +436,13 @@ def _check_files(
     listed = {entry["name"] for entry in files}
     if names != listed | {MANIFEST}:
         raise PackageError("更新包中的文件与清单不一致（有多出或缺少的文件），已拒绝。")
+    if versions:
+        if not catalog_package.check_manifest_files(manifest, files):
+            raise PackageError(f"更新包声称是{KINDS[kind]}，但内容不是，已拒绝。")
+        for entry in files:
+            if package.getinfo(entry["name"]).file_size != entry["size"]:
+                raise PackageError(f"更新包中的“{entry['name']}”大小与清单不符，已拒绝。")
+        return files
     (entry,) = files
     if kind == "catalog":
         consistent = entry["name"] == CATALOG_MEMBER and bool(
@@ -450,6 +506,7 @@ def import_package(
     successful import is written to the audit log.
     """
     from desktop_app.services import accounts, audit
+    from desktop_app.services.exchange import catalog_package
 
     data_dir = Path(ctx.data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -460,7 +517,9 @@ def import_package(
             ctx, user, "lists.import" if info.kind == "list" else "settings.change"
         )
         _refuse_rollback(data_dir, info)
-        if info.kind == "catalog":
+        if info.kind == "catalog" and catalog_package.is_versions_manifest(info.manifest):
+            result = catalog_package.install(ctx, info, workspace)
+        elif info.kind == "catalog":
             result = _install_catalog(ctx, info, workspace / CATALOG_MEMBER)
         else:
             result = _import_list(ctx, info, workspace / info.files[0]["name"])
@@ -484,6 +543,8 @@ def import_package(
 
 
 def _history_key(info: PackageInfo) -> str:
+    if info.kind == "catalog" and "versions" in (info.manifest.get("catalog") or {}):
+        return "catalog_versions:" + "、".join(sorted(info.manifest["catalog"]["jurisdictions"]))
     if info.kind == "catalog":
         return "catalog"
     return f"list:{info.list_category}:{info.list_name}"
