@@ -148,6 +148,14 @@ def _catalog(ctx: AppContext) -> str:
             department = catalog.resolve_department(jurisdiction, config.department)
             count = len(catalog.measures(jurisdiction, department))
             detail += f"，部门“{department}”有 {count} 条措施"
+        detail += f"；今天施行{catalog.version_info(jurisdiction)['label']}"
+    imported = catalog.entries()
+    if imported:
+        detail += f"；导入的目录版本 {len(imported)} 个"
+    # what catalog import and search need in an installed program
+    import sqlite_utils  # noqa: F401
+
+    catalog.base.search("政府采购")
     return detail
 
 

@@ -1,5 +1,5 @@
 """The administrator's screen: lists (import with progress and cancel, the import report),
-users, the signing certificate, settings, and the catalog browser with its anomalies."""
+users, the signing certificate, settings, and the catalog browser (`catalog_view`)."""
 
 from __future__ import annotations
 
@@ -17,25 +17,22 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QSplitter,
     QTabWidget,
     QTextBrowser,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop_app.context import AppContext
 from desktop_app.errors import AppError, ImportCancelledError
-from desktop_app.ui.check_view import MeasuresView, Session, measure_detail_html
+from desktop_app.ui.catalog_view import CatalogBrowser
+from desktop_app.ui.check_view import Session
 from desktop_app.ui.history_view import local_time
 from desktop_app.ui.widgets import (
     CopyableTableView,
@@ -763,199 +760,6 @@ class SettingsPanel(QWidget):
         self.message.setText(f"已保存个人设置：{path}")
 
 
-# ------------------------------------------------------------------------------- catalog
-
-ANOMALY_KIND_TEXT = {
-    "alias": "名称变体",
-    "numbering": "编号异常",
-    "merged_row": "合并重复行",
-    "generic_department": "泛指部门",
-    "joined_line": "断行拼接",
-    "text_repair": "文字修复",
-    "shared_department_cell": "共用部门单元格",
-    "source_note": "原文说明",
-    "duplicate_department": "部门重复",
-    "layout_marker": "版式标记",
-    "duplicate_measure": "重复措施",
-    "joined_paragraph": "段落拼接",
-    "repaired_fragment": "片段修复",
-}
-ANOMALY_COLUMNS = ("类型", "文件", "行", "说明")
-
-
-class CatalogBrowser(QWidget):
-    """Departments → categories → measures of the bundled catalog, searchable; and every
-    reconciliation the catalog build made (anomalies), with the document and line."""
-
-    def __init__(self, session: Session) -> None:
-        super().__init__()
-        self.catalog = session.ctx.catalog
-        self.jurisdiction = QComboBox()
-        for row in self.catalog.jurisdictions():
-            self.jurisdiction.addItem(row["name"])
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("搜索部门、对象类别或措施内容")
-        self.search.setClearButtonEnabled(True)
-        self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["部门 / 联合惩戒对象", "措施"])
-        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        self.measures = MeasuresView(show_feedback=False)
-        self.detail = QTextBrowser()
-        self.title = section_title("")
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.jurisdiction)
-        left_layout.addWidget(self.search)
-        left_layout.addWidget(self.tree, 1)
-        right = QSplitter(Qt.Orientation.Vertical)
-        table_box = QWidget()
-        table_layout = QVBoxLayout(table_box)
-        table_layout.setContentsMargins(0, 0, 0, 0)
-        table_layout.addWidget(self.title)
-        table_layout.addWidget(self.measures, 1)
-        right.addWidget(table_box)
-        right.addWidget(self.detail)
-        right.setSizes([420, 150])
-        browse = QSplitter(Qt.Orientation.Horizontal)
-        browse.addWidget(left)
-        browse.addWidget(right)
-        browse.setSizes([380, 900])
-
-        self.anomaly_filter = QLineEdit()
-        self.anomaly_filter.setPlaceholderText("筛选：输入部门、文件名或类型")
-        self.anomaly_filter.setClearButtonEnabled(True)
-        self.anomalies, self.anomalies_model = _table(ANOMALY_COLUMNS, 3)
-        self.anomalies.setWordWrap(True)
-        anomalies = QWidget()
-        anomalies_layout = QVBoxLayout(anomalies)
-        anomalies_layout.addWidget(
-            hint(
-                "措施目录由三份原始文件生成。原文中的错字、断行、重复行和同一名称的不同写法"
-                "在这里逐条列出，并注明所在文件和行号，供核对。"
-            )
-        )
-        anomalies_layout.addWidget(self.anomaly_filter)
-        anomalies_layout.addWidget(self.anomalies, 1)
-        self._all_anomalies = self.catalog.anomalies()
-        self.tabs = QTabWidget()
-        self.tabs.addTab(browse, "部门与措施")
-        self.tabs.addTab(anomalies, f"整理说明（{len(self._all_anomalies)} 条）")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.tabs)
-
-        self.jurisdiction.currentTextChanged.connect(self.show_jurisdiction)
-        self.search.textChanged.connect(self._search)
-        self.tree.currentItemChanged.connect(lambda *_: self.show_selected())
-        self.measures.selectionModel().currentChanged.connect(
-            lambda *_: self.detail.setHtml(measure_detail_html(self.measures.current_measure()))
-        )
-        self.anomaly_filter.textChanged.connect(self._filter_anomalies)
-        self._measures: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        self._shown = False
-        self._place = ""
-
-    def showEvent(self, event: Any) -> None:
-        # Filled on first show: a clerk's window start never pays for the catalog browser.
-        if not self._shown:
-            self._shown = True
-            self._filter_anomalies("")
-            self.show_jurisdiction(self.jurisdiction.currentText())
-        super().showEvent(event)
-
-    def _department_measures(self, jurisdiction: str, department: str) -> list[dict[str, Any]]:
-        key = (jurisdiction, department)
-        if key not in self._measures:
-            self._measures[key] = self.catalog.measures(jurisdiction, department)
-        return self._measures[key]
-
-    def show_jurisdiction(self, jurisdiction: str) -> None:
-        self.tree.clear()
-        for department in self.catalog.departments(jurisdiction):
-            measures = self._department_measures(jurisdiction, department["name"])
-            node = QTreeWidgetItem([department["name"], str(len(measures))])
-            node.setData(0, Qt.ItemDataRole.UserRole, (department["name"], None))
-            if department["aliases"]:
-                node.setToolTip(0, "又称：" + "、".join(department["aliases"]))
-            counts: dict[str, int] = {}
-            for measure in measures:
-                counts[measure["category"]] = counts.get(measure["category"], 0) + 1
-            for category, count in sorted(counts.items()):
-                child = QTreeWidgetItem([category, str(count)])
-                child.setData(0, Qt.ItemDataRole.UserRole, (department["name"], category))
-                node.addChild(child)
-            self.tree.addTopLevelItem(node)
-        self._search(self.search.text())
-        if self.tree.topLevelItemCount():
-            self.tree.setCurrentItem(self.tree.topLevelItem(0))
-
-    def show_selected(self) -> None:
-        item = self.tree.currentItem()
-        if item is None:
-            return
-        department, category = item.data(0, Qt.ItemDataRole.UserRole)
-        jurisdiction = self.jurisdiction.currentText()
-        measures = [
-            m
-            for m in self._department_measures(jurisdiction, department)
-            if category is None or m["category"] == category
-        ]
-        self.measures.set_measures(measures)
-        self._place = f"{jurisdiction} {department}" + (f" · {category}" if category else "")
-        self._search(self.search.text())
-        self.detail.setHtml(measure_detail_html(None))
-
-    def _update_title(self) -> None:
-        total = self.measures.measures_model.measure_count()
-        text = f"{self._place}（{total} 项措施）"
-        needle = self.search.text().strip()
-        if needle:
-            view = self.measures
-            shown = sum(1 for row in range(view.filter.rowCount()) if not view.is_heading(row))
-            text = f"{self._place}（{total} 项措施，含“{needle}”的 {shown} 项）"
-        self.title.setText(text)
-
-    def _search(self, text: str) -> None:
-        """Show the departments and categories whose name or measures contain the text."""
-        needle = text.strip().casefold()
-        jurisdiction = self.jurisdiction.currentText()
-        for i in range(self.tree.topLevelItemCount()):
-            node = self.tree.topLevelItem(i)
-            department, _ = node.data(0, Qt.ItemDataRole.UserRole)
-            own = needle in node.text(0).casefold() or needle in node.toolTip(0).casefold()
-            texts = {}
-            for measure in self._department_measures(jurisdiction, department):
-                texts.setdefault(measure["category"], []).append(measure["text"].casefold())
-            visible = own
-            for j in range(node.childCount()):
-                child = node.child(j)
-                match = (
-                    own
-                    or needle in child.text(0).casefold()
-                    or any(needle in t for t in texts.get(child.text(0), []))
-                )
-                child.setHidden(not match)
-                visible = visible or match
-            node.setHidden(not visible)
-        self.measures.set_filter(text)
-        self._update_title()
-
-    def _filter_anomalies(self, text: str) -> None:
-        needle = text.strip().casefold()
-        rows = []
-        for anomaly in self._all_anomalies:
-            kind = ANOMALY_KIND_TEXT.get(anomaly["kind"], anomaly["kind"])
-            lines = "、".join(str(n) for n in anomaly["lines"][:12])
-            if len(anomaly["lines"]) > 12:
-                lines += f" 等 {len(anomaly['lines'])} 处"
-            row = [kind, anomaly["document"], lines, anomaly["message"]]
-            if not needle or any(needle in str(cell).casefold() for cell in row):
-                rows.append(row)
-        _fill(self.anomalies, rows)
-
-
 # ------------------------------------------------------------------------------- the tab
 
 
@@ -968,7 +772,7 @@ class AdminView(QTabWidget):
         self.users = UsersPanel(session)
         self.certificate = CertificatePanel(session)
         self.settings = SettingsPanel(session)
-        self.catalog = CatalogBrowser(session)
+        self.catalog = CatalogBrowser(session, tasks)
         self.addTab(self.lists, "名单导入")
         self.addTab(self.users, "用户")
         self.addTab(self.certificate, "签名证书")

@@ -43,15 +43,20 @@ SHORTCUTS = (
 )
 
 
-def data_versions_text(ctx: Any) -> tuple[str, str]:
-    """(short, full) description of the catalog and list versions for the status bar."""
-    catalog = ctx.catalog.version[:8]
+def data_versions_text(ctx: Any, jurisdiction: str | None = None) -> tuple[str, str]:
+    """(short, full) description of the catalog version in force today (of `jurisdiction`)
+    and the list versions for the status bar."""
+    if jurisdiction is not None:
+        used = ctx.catalog.version_info(jurisdiction)
+        catalog, content_hash = used["label"], used["content_hash"]
+    else:
+        catalog, content_hash = ctx.catalog.version[:8], ctx.catalog.version
     lists = ctx.lists.data_versions()
     short = f"措施目录 {catalog}｜名单 {len(lists)} 个"
     if lists:
         short += "（" + "、".join(f"v{item['version']}" for item in lists) + "）"
     full = "\n".join(
-        [f"措施目录版本：{ctx.catalog.version}"]
+        [f"措施目录：{catalog}，内容校验值 {content_hash}"]
         + [
             f"{item['list']}：第 {item['version']} 版，导入于 {local_time(item['imported_at'])}"
             for item in lists
@@ -130,7 +135,7 @@ class MainWindow(QMainWindow):
     # -- status ---------------------------------------------------------------------------
     def refresh_status(self) -> None:
         ctx = self.session.ctx
-        short, full = data_versions_text(ctx)
+        short, full = data_versions_text(ctx, self.session.jurisdiction)
         self.versions.setText(short)
         self.versions.setToolTip(full)
         lists = ctx.lists.data_versions()

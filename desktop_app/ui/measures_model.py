@@ -36,9 +36,11 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 def basis_text(measure: dict[str, Any]) -> str:
-    """The basis with its 文号 when known."""
+    """The basis with its 文号 and article numbers when known."""
     doc_no = measure.get("basis_doc_no")
-    return f"{measure['basis']}（{doc_no}）" if doc_no else measure["basis"]
+    text = f"{measure['basis']}（{doc_no}）" if doc_no else measure["basis"]
+    articles = measure.get("basis_articles")
+    return f"{text} {articles}" if articles else text
 
 
 def measure_text(measure: dict[str, Any]) -> str:

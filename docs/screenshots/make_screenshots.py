@@ -6,7 +6,9 @@
 folder with the bundled synthetic demo lists: first-start setup, login, a listed subject, a
 subject not listed, a mistyped ID, a possible match, feedback and the signed record's
 preview, the clerk's history, the audit screen, an import with rejected rows, the catalog
-browser and the user management. Main-window shots grab the whole 1366×768 screen; the two
+browser (departments, full-text search, a revised measure list checked and imported as a new
+version, its diff, the versions, the build's anomalies) and the user management. `--only
+NAME,NAME` saves only those shots. Main-window shots grab the whole 1366×768 screen; the two
 start-up dialogs are grabbed alone (there is nothing behind them).
 """
 
@@ -52,6 +54,8 @@ from desktop_app import paths  # noqa: E402
 from desktop_app.services import accounts  # noqa: E402
 from desktop_app.ui import app as app_module  # noqa: E402
 
+# `--only 11_catalog_browser,14_catalog_search`: save only these (every step still runs).
+ONLY = set(sys.argv[sys.argv.index("--only") + 1].split(",")) if "--only" in sys.argv else set()
 PASSWORD = "shot-pass-1"
 LISTED_ID = "450202198501019919"  # 韦小宝 of the demo set
 NOT_LISTED_ID = "45020219900101123" + ric.calc_check_digit("450202199001011230")
@@ -74,6 +78,8 @@ def settle() -> None:
 
 
 def save(image, name: str) -> None:
+    if ONLY and name not in ONLY:
+        return
     path = OUT / f"{name}.png"
     image.save(str(path), "PNG", 0)  # quality 0 = strongest PNG compression
     if shutil.which("convert"):
@@ -157,6 +163,56 @@ def rejected_rows_file() -> Path:
     rows[12][name] = '=HYPERLINK("http://example.invalid")'
     target = SCRATCH / "税务局推送_2024年第3批.csv"
     with open(target, "w", encoding="gbk", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return target
+
+
+def select_department(browser, name: str) -> None:
+    for i in range(browser.tree.topLevelItemCount()):
+        if browser.tree.topLevelItem(i).text(0) == name:
+            browser.tree.setCurrentItem(browser.tree.topLevelItem(i))
+            return
+
+
+def revised_list_file(catalog) -> Path:
+    """市市场监管局's measure list as a credit office would revise it (the six-column 柳州
+    layout, one measure reworded, one removed, one added), with two measures of a department
+    that the catalog does not have yet."""
+    header = ["序号", "发起部门", "联合惩戒对象", "实施部门", "实施措施", "实施依据"]
+    rows, entries = [header], {}
+    for measure in catalog.measures("柳州市", "市市场监管局"):
+        key = (measure["entry_no"], measure["initiator"], measure["category"], measure["basis"])
+        entries.setdefault(key, []).append(measure["text"])
+    numerals = "一二三四五六七八九"
+    for (entry_no, initiator, category, basis), texts in entries.items():
+        if category == "失信被执行人":
+            texts = [t for t in texts if "向社会公布" not in t]
+            texts = [t + "，限制期限为三年" if t.endswith("政府采购活动") else t for t in texts]
+            texts.append("对失信被执行人申请食品经营许可的，从严审核并在许可系统中标注")
+        for index, text in enumerate(texts):
+            tens, ones = divmod(index + 1, 10)
+            label = (numerals[tens - 1] if tens > 1 else "") + ("十" if tens else "")
+            label += numerals[ones - 1] if ones else ""
+            cell = f"({label}){text}"
+            rows.append(
+                [entry_no, initiator, category, "柳州市市场监督管理局", cell, basis]
+                if index == 0
+                else ["", "", "", "", cell, ""]
+            )
+    basis = "关于对失信被执行人实施联合惩戒的合作备忘录"
+    rows.append(
+        [
+            "1",
+            "市中级人民法院",
+            "失信被执行人",
+            "市大数据发展局",
+            "(一)限制失信被执行人申请公共数据资源开发利用项目",
+            basis,
+        ]
+    )
+    rows.append(["", "", "", "", "(二)限制失信被执行人享受数据要素市场培育奖补资金", ""])
+    target = SCRATCH / "柳州市联合惩戒措施清单（2025年修订）.csv"
+    with open(target, "w", encoding="utf-8-sig", newline="") as handle:
         csv.writer(handle).writerows(rows)
     return target
 
@@ -269,15 +325,36 @@ def main() -> int:
     window.admin_view.setCurrentWidget(window.admin_view.catalog)
     browser = window.admin_view.catalog
     wait_until(lambda: browser.tree.topLevelItemCount() > 0)
-    type_into(browser.search, "政府采购")
-    browser.tree.setCurrentItem(browser.tree.topLevelItem(0))
-    settle()
-    for i in range(browser.tree.topLevelItemCount()):
-        if not browser.tree.topLevelItem(i).isHidden():
-            browser.tree.setCurrentItem(browser.tree.topLevelItem(i))
-            break
+    select_department(browser, "市市场监管局")
     screen_shot("11_catalog_browser")
+    type_into(browser.search, "招标投标")
+    browser._search(browser.search.text())
+    wait_until(lambda: browser.pages.currentIndex() == 1)
+    screen_shot("14_catalog_search")
+    browser.search.clear()
+
+    browser.open_import()
+    dialog = browser.dialog
+    dialog.file.setText(str(revised_list_file(launcher.ctx.catalog)))
+    dialog.effective.setDate(dialog.effective.date().addDays(1))
+    dialog.start(dry_run=True)
+    wait_until(lambda: dialog.report is not None and dialog.task is None, 60)
+    dialog.setGeometry(150, 40, 1060, 690)
+    screen_shot("15_catalog_import")
+    combo = dialog.unknown.cellWidget(0, 3)
+    combo.setCurrentIndex(combo.findData("__add__"))
+    dialog.start(dry_run=True)
+    wait_until(lambda: dialog.task is None and dialog.import_button.isEnabled(), 60)
+    dialog.start(dry_run=False)
+    wait_until(lambda: dialog.task is None and dialog.report.written, 60)
+    dialog.show_diff()
+    dialog._diff_dialog.setGeometry(100, 40, 1160, 690)
+    screen_shot("16_catalog_diff")
+    dialog._diff_dialog.accept()
+    dialog.accept()
     browser.tabs.setCurrentIndex(1)
+    screen_shot("17_catalog_versions")
+    browser.tabs.setCurrentIndex(2)
     type_into(browser.anomaly_filter, "004_d43bcd94c9f07f23.txt")
     screen_shot("12_catalog_anomalies")
 
