@@ -595,6 +595,7 @@ class CatalogImportDialog(QDialog):
                 for item in items:
                     item.setForeground(QColor("#b3261e"))
             self.problems_model.appendRow(items)
+        self.problems.fit_columns(stretch=2)
         self.problems.setVisible(bool(rows))
         self.diff_button.setEnabled(report.diff is not None)
         self.checked = self._settings()  # the table was refilled: the same choices
@@ -1219,3 +1220,4 @@ class CatalogBrowser(QWidget):
             row = [kind, anomaly["document"], lines, anomaly["message"]]
             if not needle or any(needle in str(cell).casefold() for cell in row):
                 self.anomalies_model.appendRow([_item(cell) for cell in row])
+        self.anomalies.fit_columns(stretch=3, widest=260)
