@@ -82,14 +82,24 @@ class AppContext:
     @property
     def lists(self) -> Any:
         """lists.db (`ListStore`): the imported dishonesty lists. Upgrading an older one says
-        so on standard error first (the window upgrades it before, behind a dialog)."""
+        so on standard error first (the window upgrades it before, behind a dialog); imports
+        committed without their audit entry get it now (see `audit.list_imports`)."""
         from desktop_app.models.lists_store import ListStore, needs_upgrade
 
         def open_lists() -> Any:
             path = self.data_dir / "lists.db"
             if needs_upgrade(path):
                 print("正在更新名单数据库的结构（程序升级后只需一次），请稍候……", file=sys.stderr)
-            return ListStore.open(path, create=not self.read_only)
+            store = ListStore.open(path, create=not self.read_only)
+            # An import committed but its process ended before the audit entry: carry it
+            # now (a reading command too, as long as it would create no file doing so).
+            if store.has_pending_intents() and (
+                not self.read_only or (self.data_dir / "office.db").exists()
+            ):
+                from desktop_app.services.audit.list_imports import carry_pending_imports
+
+                carry_pending_imports(self, store, late=True)
+            return store
 
         return self.cached("lists", open_lists)
 

@@ -112,3 +112,12 @@ class ImportCancelledError(AppError):
     """The user cancelled a list import; the lists database is unchanged."""
 
     exit_code = 130
+
+
+class ImportRefusedError(AppError):
+    """A list import refused by a guard (it would empty the list, or revoke more listings
+    than an update usually does, without confirmation); the lists database is unchanged.
+    `details` carry the import's report and the number of revocations to confirm."""
+
+    exit_code = 5
+    report: object = None  # the ImportReport, set where the import is refused

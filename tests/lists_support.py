@@ -161,3 +161,59 @@ def office_copy(name: str, folder: Path) -> Path:
     target = folder / name
     target.write_bytes(text)
     return target
+
+
+def undo_lists_migration_4(conn) -> None:
+    """Take a lists.db back to schema version 3 (before raw row hashes, import modes and
+    import intents), as an older program left it."""
+    conn.executescript(
+        """
+        DROP INDEX listings_raw_hash;
+        DROP INDEX listings_state;
+        ALTER TABLE listings DROP COLUMN raw_hash;
+        ALTER TABLE list_versions DROP COLUMN mode;
+        ALTER TABLE list_versions DROP COLUMN file_size;
+        ALTER TABLE list_versions DROP COLUMN row_rules;
+        ALTER TABLE list_versions DROP COLUMN revoked_absent;
+        ALTER TABLE list_versions DROP COLUMN confirmed_revocations;
+        DROP TABLE import_intents;
+        UPDATE schema_version SET version = 3 WHERE aggregate = 'lists';
+        """
+    )
+
+
+def table_digests(db_path: Path) -> dict[str, str]:
+    """SHA-256 of the whole content of every table of a database, row by row in rowid order
+    (to prove that every table is exactly as it was)."""
+    import hashlib
+
+    conn = sqlite3.connect(db_path)
+    try:
+        tables = [
+            name
+            for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
+        ]
+        digests = {}
+        for name in tables:
+            digest = hashlib.sha256()
+            for values in conn.execute(f'SELECT * FROM "{name}" ORDER BY rowid'):
+                digest.update(repr(values).encode())
+            digests[name] = digest.hexdigest()
+        return digests
+    finally:
+        conn.close()
+
+
+def numbered_rows(count: int, start: int = 0, **fields: Any) -> list[dict[str, Any]]:
+    """`count` distinct person rows with valid IDs and record keys K{n}."""
+    return [
+        row(
+            f"测试{n:05d}",
+            resident_id("450102", f"19{60 + n // 1000 % 40:02d}0101", f"{n % 1000:03d}"),
+            信息唯一标识=f"K{n}",
+            **fields,
+        )
+        for n in range(start, start + count)
+    ]

@@ -6,7 +6,7 @@ import pytest
 from lists_support import resident_id, row, write_csv
 
 from desktop_app import paths
-from desktop_app.models import lists_store, names
+from desktop_app.models import db, lists_store, names
 from desktop_app.models.catalog import Catalog
 from desktop_app.models.lists_store import (
     _BY_NAME_ORDER,
@@ -29,7 +29,7 @@ def test_schema_is_versioned_and_in_wal_mode(store):
     conn = store.conn
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     version = conn.execute("SELECT version FROM schema_version WHERE aggregate = 'lists'")
-    assert version.fetchone()[0] == len(lists_store.MIGRATIONS) == 3
+    assert version.fetchone()[0] == len(lists_store.MIGRATIONS) == 4
     indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {
         "listings_record",
@@ -171,14 +171,11 @@ def test_fuzzy_index_is_filed_by_name_core(store, tmp_path):
 
 
 def test_the_cli_says_it_is_upgrading_an_older_lists_database(tmp_path, capsys):
-    import sqlite3
 
     from desktop_app.context import AppContext
 
-    ListStore.open(tmp_path / "lists.db").close()
-    conn = sqlite3.connect(tmp_path / "lists.db")
-    conn.execute("UPDATE schema_version SET version = 2 WHERE aggregate = 'lists'")
-    conn.commit()
+    conn = db.connect(tmp_path / "lists.db")
+    db.migrate(conn, lists_store.AGGREGATE, lists_store.MIGRATIONS[:2])
     conn.close()
     ctx = AppContext(tmp_path)
     assert ctx.lists.is_empty()

@@ -88,7 +88,8 @@ def test_good_package_verifies(list_package, keys) -> None:
     assert info.publisher == "office"  # the name THIS PC gives the key, not the package's
     assert info.to_json()["publisher_in_package"] == "柳州市信用办"
     assert info.list_category == "失信被执行人"
-    assert info.list_name == "名单"
+    assert info.list_name == "失信被执行人"  # the list of its category, not the file's name
+    assert (info.list_mode, info.manifest["format_version"]) == ("full", 3)
     assert info.files == [
         {"name": "payload/list.csv", "size": len(CSV), "sha256": hashlib.sha256(CSV).hexdigest()}
     ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import openpyxl
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
@@ -77,11 +78,15 @@ def test_an_import_with_rejected_rows_reports_each_and_exports_them(
     assert "读取 45 行，新增 42" in dialog.summary.text()
     assert dialog.message.text() == "导入完成，3 行被拒绝（见下表）。"
 
-    out = tmp_path / "rejected.csv"
+    assert dialog.export_button.text() == "导出被拒绝的行(&E)…"
+    out = tmp_path / "rejected.xlsx"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
-    exported = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
-    assert [row[2] for row in exported[1:]] == ["4", "8", "13"]
+    sheet = openpyxl.load_workbook(out)["被拒绝的行"]
+    exported = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert [row[0] for row in exported[1:]] == [4, 8, 13]
+    name_at = exported[0].index("失信被执行人姓名/名称")
+    assert exported[3][name_at] == '=HYPERLINK("http://example.invalid")'  # text, as read
 
     panel = window.admin_view.lists
     names = [panel.model.item(r, 0).text() for r in range(panel.model.rowCount())]
@@ -334,3 +339,134 @@ def test_users_changed_reset_disabled_and_enabled(
     own.submit()
     assert own.result() == own.DialogCode.Accepted
     assert accounts.authenticate(ctx, "admin", "admin-new-pass").name == "admin"
+
+
+def _demo_debtors_cut_to(tmp_path: Path, share: float) -> Path:
+    """The demo 失信被执行人 list's file with only its first `share` of data rows."""
+    source = paths.resources_dir() / "demo" / "dishonest_debtors.csv"
+    rows = list(csv.reader(source.read_text(encoding="gbk").splitlines()))
+    kept = rows[: 1 + int((len(rows) - 1) * share)]
+    target = tmp_path / "debtors_short.csv"
+    with open(target, "w", encoding="gbk", newline="") as handle:
+        csv.writer(handle).writerows(kept)
+    return target
+
+
+def _fill_import(qtbot: QtBot, dialog: ImportDialog, path: Path, list_name: str) -> None:
+    qtbot.keyClicks(dialog.file, str(path))
+    dialog.category.lineEdit().clear()
+    type_text(qtbot, dialog.category.lineEdit(), "失信被执行人")
+    type_text(qtbot, dialog.list_name.lineEdit(), list_name)
+
+
+def test_an_import_revoking_most_of_a_list_asks_and_cancel_leaves_it_unchanged(
+    qtbot: QtBot,
+    office,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    from desktop_app.ui.admin_view import RevocationConfirmDialog
+
+    window = office.open(qtbot, "admin")
+    ctx = office.launcher.ctx
+    name = "柳州市失信被执行人名单（演示数据）"
+    before = (ctx.lists.data_versions(), ctx.lists.status())
+    dialog = _open_import(qtbot, window)
+    _fill_import(qtbot, dialog, _demo_debtors_cut_to(tmp_path, 0.1), name)
+    assert dialog.modes["full"].isChecked() and "文件中没有的有效记录将被撤销" in (
+        dialog.modes["full"].text()
+    )
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.confirm_dialog is not None, timeout=30000)
+    confirm = dialog.confirm_dialog
+    assert isinstance(confirm, RevocationConfirmDialog) and confirm.isVisible()
+    assert confirm.defaultButton() is confirm.cancel_button
+    assert confirm.escapeButton() is confirm.cancel_button
+    revocations = confirm.revocations
+    assert revocations > 100
+    assert f"将撤销名单“{name}”中 {revocations} 条有效记录" in confirm.text()
+    assert "将被撤销的有：" in confirm.informativeText()
+    qtbot.mouseClick(confirm.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.confirm_dialog is None)
+    assert dialog.task is None
+    assert dialog.message.text() == "已取消导入，名单未作任何更改。"
+    assert (ctx.lists.data_versions(), ctx.lists.status()) == before
+    refused = audit.entries(ctx, action="list_import_refused")[-1]
+    assert refused["details"]["revoked"] == revocations
+
+    # Asked again, the administrator confirms: the import goes ahead, audited with the count.
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.confirm_dialog is not None, timeout=30000)
+    with qtbot.waitSignal(dialog.imported, timeout=30000):
+        qtbot.mouseClick(dialog.confirm_dialog.confirm_button, Qt.MouseButton.LeftButton)
+    assert dialog.report.confirmed_revocations == revocations
+    assert "管理员已确认撤销" in dialog.summary.text()
+    entry = audit.entries(ctx, action="list_import")[-1]
+    assert entry["details"]["confirmed_revocations"] == revocations
+    assert entry["details"]["revoked"] == revocations
+
+
+def test_a_preview_changes_nothing_and_shows_what_would_change(
+    qtbot: QtBot,
+    office,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    window = office.open(qtbot, "admin")
+    ctx = office.launcher.ctx
+    before = ctx.lists.status()
+    dialog = _open_import(qtbot, window)
+    _fill_import(
+        qtbot, dialog, _demo_debtors_cut_to(tmp_path, 0.5), "柳州市失信被执行人名单（演示数据）"
+    )
+    dialog.modes["incremental"].setChecked(True)
+    with qtbot.waitSignal(dialog.previewed, timeout=30000):
+        qtbot.mouseClick(dialog.preview_button, Qt.MouseButton.LeftButton)
+    assert dialog.message.text().startswith("预览完成：名单未作任何更改。")
+    assert "增量更新" in dialog.summary.text() and "这只是预览" in dialog.summary.text()
+    assert dialog.report.dry_run and dialog.report.revoked_absent == 0
+    assert ctx.lists.status() == before
+    assert audit.entries(ctx, action="list_preview")[-1]["details"]["mode"] == "incremental"
+
+
+def test_a_list_package_says_which_list_it_updates_before_importing(
+    qtbot: QtBot,
+    office,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from desktop_app.services.exchange import update_package
+    from desktop_app.ui.admin_view import PackageImportDialog
+
+    public = update_package.generate_keypair(tmp_path / "office.pem")
+    key = update_package.load_private_key(tmp_path / "office.pem")
+    config = tmp_path / "machine.toml"  # this test's machine configuration (see isolate)
+    previous = config.read_text("utf-8") if config.exists() else ""
+    config.write_text(
+        previous + f'\n[[trusted_publishers]]\nname = "柳州市信用办"\npublic_key = "{public}"\n',
+        "utf-8",
+    )
+    package = tmp_path / "名单-2026-05.xyhc"
+    source = paths.resources_dir() / "demo" / "dishonest_debtors.csv"  # version 1 again
+    update_package.make_package(
+        "list",
+        source,
+        key,
+        package,
+        "柳州市信用办",
+        category="失信被执行人",
+        list_name="柳州市失信被执行人名单（演示数据）",
+    )
+    window = office.open(qtbot, "admin")
+    panel = window.admin_view.lists
+    qtbot.keyClick(window.check_view.search, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    qtbot.mouseClick(panel.package_button, Qt.MouseButton.LeftButton)
+    dialog = panel.dialog
+    assert isinstance(dialog, PackageImportDialog)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(package), ""))
+    dialog.browse()
+    assert "将更新名单“柳州市失信被执行人名单（演示数据）”" in dialog.target.text()
+    assert "当前第 2 版 → 第 3 版（完整名单" in dialog.target.text()
+    with qtbot.waitSignal(dialog.imported, timeout=30000):
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    assert dialog.report.version == 3 and dialog.report.file == "dishonest_debtors.csv"
+    names = [panel.model.item(r, 0).text() for r in range(panel.model.rowCount())]
+    assert len(names) == 4 and "dishonest_debtors" not in names  # no list named by the file

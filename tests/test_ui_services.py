@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from desktop_app.errors import (
 )
 from desktop_app.services import accounts, admin, audit, records
 from desktop_app.services.audit import audit_report
-from desktop_app.services.lists.report import ImportReport, Rejection
+from desktop_app.services.lists.report import ImportReport
 from desktop_app.services.records import signing
 
 
@@ -104,23 +103,37 @@ def test_only_admins_import_lists_and_the_import_is_audited(tmp_path: Path) -> N
     assert (entry["user_name"], entry["details"]["added"]) == ("admin", 45)
 
 
-def test_rejections_are_exported_with_formulas_neutralised(tmp_path: Path) -> None:
+def test_rejected_rows_are_exported_as_text_never_as_formulas(tmp_path: Path) -> None:
+    import zipfile
+
+    import openpyxl
+
+    from desktop_app.services.lists.report import RejectedRows
+
     report = ImportReport(
         file="名单.csv", list="测试名单", category="失信被执行人", sha256="", file_format="csv"
     )
-    report.rejections = [
-        Rejection(7, "身份证号码校验位错误"),
-        Rejection(9, "=cmd|' /C calc'!A0 不是有效的名称"),
-    ]
-    out = admin.write_rejections(report, tmp_path / "拒绝.csv")
-    raw = out.read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf")  # Excel needs the BOM to read UTF-8
-    rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+    report.header_cells = ["失信被执行人姓名/名称", "身份证号码/组织机构代码"]
+    report.rejected_rows = RejectedRows()
+    report.reject(9, "姓名/名称以“=”开头", ["=cmd|' /C calc'!A0", "+1", "\x01控制"])
+    report.reject(7, "身份证号码校验位错误", ["张三", "450102198501011234"])
+    report.reject(3, "与第 2 行是同一条记录（重复）。", ["李四", "@SUM(A1)"])  # a later run
+    out = admin.write_rejections_xlsx(report, tmp_path / "拒绝.xlsx")
+    sheet = openpyxl.load_workbook(out)["被拒绝的行"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
     assert rows == [
-        ["文件", "名单", "行号", "原因"],
-        ["名单.csv", "测试名单", "7", "身份证号码校验位错误"],
-        ["名单.csv", "测试名单", "9", "'=cmd|' /C calc'!A0 不是有效的名称"],
+        ["行号", "原因", "失信被执行人姓名/名称", "身份证号码/组织机构代码", None],
+        [3, "与第 2 行是同一条记录（重复）。", "李四", "@SUM(A1)", None],
+        [7, "身份证号码校验位错误", "张三", "450102198501011234", None],
+        [9, "姓名/名称以“=”开头", "=cmd|' /C calc'!A0", "+1", "\ufffd控制"],
     ]
+    assert all(c.data_type == "s" for row in sheet.iter_rows(min_row=2) for c in row[1:] if c.value)
+    with zipfile.ZipFile(out) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
+        assert not any(b"<f>" in archive.read(n) or b"<f " in archive.read(n) for n in sheets)
+    path = report.rejected_rows.path
+    report.rejected_rows.discard()
+    assert not Path(path).exists()
 
 
 def test_report_filters_by_result_and_category(tmp_path: Path) -> None:

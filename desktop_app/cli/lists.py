@@ -10,17 +10,19 @@ from typing import Any
 from desktop_app.cli import add_json_flag, emit
 from desktop_app.cli.auth import add_user_options, login
 from desktop_app.context import AppContext
-from desktop_app.errors import UsageError
+from desktop_app.errors import ImportRefusedError, UsageError
 from desktop_app.services import admin
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("lists", help="失信名单：导入、状态、列映射")
+    parser = subparsers.add_parser("lists", help="失信名单：导入、状态、版本、列映射")
     commands = parser.add_subparsers(dest="lists_command", metavar="<lists command>")
     commands.required = True
 
     importing = commands.add_parser(
-        "import", help="导入一个名单文件（.xlsx 或 .csv），整体成功或不变"
+        "import",
+        help="导入一个名单文件（.xlsx 或 .csv），整体成功或不变；会清空名单或撤销过多记录时拒绝，"
+        "须用 --confirm-revocations 确认",
     )
     importing.add_argument("file", type=Path, metavar="FILE", help="名单文件")
     importing.add_argument(
@@ -30,6 +32,30 @@ def register(subparsers: Any) -> None:
         "--list-name", metavar="NAME", help="名单名称（默认与对象类别同名；同名名单按新版本更新）"
     )
     importing.add_argument("--mapping", metavar="NAME", help="非标准表头时使用的已保存列映射")
+    importing.add_argument(
+        "--mode",
+        choices=("full", "incremental"),
+        default="full",
+        help="full：文件是完整名单，文件中没有的记录被撤销（默认）；"
+        "incremental：文件只含新增和变更，只按“撤销时间”撤销",
+    )
+    importing.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="预览：读取并校验整个文件，报告将新增、更新、撤销、未变和拒绝的记录，不作任何更改",
+    )
+    importing.add_argument(
+        "--confirm-revocations",
+        type=int,
+        metavar="N",
+        help="确认撤销 N 条有效记录（N 须等于拒绝导入时报告的条数）",
+    )
+    importing.add_argument(
+        "--rejections-xlsx",
+        type=Path,
+        metavar="FILE",
+        help="把全部被拒绝的行（行号、原因、原始单元格）写入此 .xlsx 文件",
+    )
     add_user_options(importing)
     add_json_flag(importing)
     importing.set_defaults(func=run_import)
@@ -37,6 +63,11 @@ def register(subparsers: Any) -> None:
     status = commands.add_parser("status", help="列出已导入的名单、版本、条数和日期")
     add_json_flag(status)
     status.set_defaults(func=run_status, read_only=True)
+
+    versions = commands.add_parser("versions", help="列出一个名单的各版本：导入方式、条数、确认")
+    versions.add_argument("list_name", metavar="LIST", help="名单名称，如 失信被执行人")
+    add_json_flag(versions)
+    versions.set_defaults(func=run_versions)
 
     show = commands.add_parser("show", help="查看一条名单记录（核查结果中的 hit_id）及其历史")
     show.add_argument("hit_id", type=int, metavar="HIT_ID")
@@ -75,19 +106,52 @@ def _progress_printer() -> Any:
 
 
 def run_import(args: argparse.Namespace, ctx: AppContext) -> int:
-    report = admin.import_list_file(
-        ctx,
-        login(args, ctx, required=False),
-        args.file,
-        args.category,
-        list_name=args.list_name,
-        mapping=args.mapping,
-        progress=None if args.json else _progress_printer(),
-    )
+    wanted = args.rejections_xlsx
+    if wanted is not None and wanted.suffix.lower() != ".xlsx":
+        raise UsageError(f"--rejections-xlsx 须为 .xlsx 文件，“{wanted.name}”不是。")
+    try:
+        report = admin.import_list_file(
+            ctx,
+            login(args, ctx, required=False),
+            args.file,
+            args.category,
+            list_name=args.list_name,
+            mapping=args.mapping,
+            mode=args.mode,
+            dry_run=args.dry_run,
+            confirm_revocations=args.confirm_revocations,
+            keep_rejected_rows=wanted is not None,
+            progress=None if args.json else _progress_printer(),
+        )
+    except ImportRefusedError as refused:
+        _end_progress(args)
+        if wanted is not None and refused.report is not None:
+            _write_rejections(refused.report, wanted)
+        raise
+    _end_progress(args)
+    data = report.to_json()
+    if wanted is not None:
+        data["rejections_xlsx"] = str(_write_rejections(report, wanted))
+
+    def text() -> str:
+        lines = [report.summary()]
+        if wanted is not None:
+            lines.append(f"已将 {report.rejected} 行被拒绝的记录写入 {data['rejections_xlsx']}。")
+        return "\n".join(lines)
+
+    emit(args, data, text)
+    return 0
+
+
+def _end_progress(args: argparse.Namespace) -> None:
     if not args.json and sys.stderr.isatty():
         sys.stderr.write("\n")
-    emit(args, report.to_json(), report.summary)
-    return 0
+
+
+def _write_rejections(report: Any, path: Path) -> Path:
+    written = admin.write_rejections_xlsx(report, path)
+    print(f"被拒绝的行已写入 {written}（共 {report.rejected} 行）。", file=sys.stderr)
+    return written
 
 
 def run_status(args: argparse.Namespace, ctx: AppContext) -> int:
@@ -104,6 +168,57 @@ def run_status(args: argparse.Namespace, ctx: AppContext) -> int:
         )
 
     emit(args, {"lists": lists}, text)
+    return 0
+
+
+MODE_TEXT = {"full": "完整名单", "incremental": "增量更新"}
+
+
+def run_versions(args: argparse.Namespace, ctx: AppContext) -> int:
+    versions = ctx.lists.versions(args.list_name)
+    if not versions:
+        known = "、".join(item["list"] for item in ctx.lists.status()) or "（尚未导入任何名单）"
+        raise UsageError(f"没有名为“{args.list_name}”的名单。已导入的名单：{known}。")
+    shown = [
+        {
+            key: v[key]
+            for key in (
+                "version_no",
+                "mode",
+                "file_name",
+                "sha256",
+                "imported_at",
+                "rows_read",
+                "added",
+                "updated",
+                "revoked",
+                "revoked_absent",
+                "unchanged",
+                "rejected",
+                "listings",
+                "in_force",
+                "confirmed_revocations",
+            )
+        }
+        for v in versions
+    ]
+
+    def text() -> str:
+        lines = []
+        for v in shown:
+            mode = MODE_TEXT.get(v["mode"], v["mode"])
+            line = (
+                f"第 {v['version_no']} 版（{mode}）：{v['imported_at']}"
+                f" 导入自 {v['file_name']}；新增 {v['added']}，更新 {v['updated']}，"
+                f"撤销 {v['revoked']}，未变 {v['unchanged']}，拒绝 {v['rejected']}；"
+                f"共 {v['listings']} 条，有效 {v['in_force']} 条"
+            )
+            if v["confirmed_revocations"] is not None:
+                line += f"；管理员确认撤销 {v['confirmed_revocations']} 条"
+            lines.append(line)
+        return "\n".join(lines)
+
+    emit(args, {"list": args.list_name, "versions": shown}, text)
     return 0
 
 

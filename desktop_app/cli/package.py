@@ -34,7 +34,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     make.add_argument("--out", type=Path, required=True, help="输出的更新包文件")
     make.add_argument("--publisher", required=True, help="发布单位名称，例如 柳州市信用办")
     make.add_argument("--category", help="名单包：联合惩戒对象类别，例如 失信被执行人")
-    make.add_argument("--list-name", help="名单包：名单名称（默认用文件名）")
+    make.add_argument(
+        "--list-name", help="名单包：要更新的名单名称（默认与对象类别同名，与 lists import 相同）"
+    )
+    make.add_argument(
+        "--mode",
+        choices=("full", "incremental"),
+        default="full",
+        help="名单包：导入方式，full 完整名单（包中没有的记录被撤销，默认）或 incremental 增量",
+    )
     make.add_argument("--password-stdin", action="store_true", help="私钥口令从标准输入读取")
     add_json_flag(make)
     make.set_defaults(func=run_make)
@@ -48,6 +56,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp = commands.add_parser("import", help="（管理员）验证并导入更新包")
     imp.add_argument("file", type=Path, metavar="FILE")
     imp.add_argument("--kind", choices=sorted(update_package.KINDS), help="要求的包类型")
+    imp.add_argument(
+        "--dry-run", action="store_true", help="名单包：预览将新增、更新、撤销的记录，不作更改"
+    )
+    imp.add_argument(
+        "--confirm-revocations",
+        type=int,
+        metavar="N",
+        help="名单包：确认撤销 N 条有效记录（N 须等于拒绝导入时报告的条数）",
+    )
     add_user_options(imp)
     add_json_flag(imp)
     imp.set_defaults(func=run_import)
@@ -92,10 +109,16 @@ def run_make(args: argparse.Namespace, ctx: AppContext) -> int:
         publisher=args.publisher,
         category=category,
         list_name=args.list_name,
+        mode=args.mode,
     )
     data: dict[str, Any] = {"file": str(args.out), "manifest": manifest}
     what = update_package.KINDS[args.kind]
-    emit(args, data, f"已制作{what}：{args.out}（{manifest['created_at']}，{args.publisher}）")
+    text = f"已制作{what}：{args.out}（{manifest['created_at']}，{args.publisher}）"
+    if args.kind == "list":
+        info = manifest["list"]
+        mode = "完整名单" if info["mode"] == "full" else "增量更新"
+        text += f"\n导入后更新名单“{info['name']}”（{info['category']}，{mode}）。"
+    emit(args, data, text)
     return 0
 
 
@@ -105,21 +128,37 @@ def run_verify(args: argparse.Namespace, ctx: AppContext) -> int:
     info = update_package.verify_package(args.file, ctx.config.trusted_publishers, args.kind)
     data = info.to_json()
     changes = None
+    target = None
     if info.kind == "catalog":
         # what importing it would change on this PC, before anything is changed
         info, changes = preview_package(ctx, args.file)
         data["changes"] = changes
+    else:
+        target = update_package.list_target(ctx, info)
+        data["target"] = target
     emit(
         args,
         data,
-        lambda: _describe(info) + (f"\n\n{describe_changes(changes)}" if changes else ""),
+        lambda: _describe(info, target) + (f"\n\n{describe_changes(changes)}" if changes else ""),
     )
     return 0
 
 
 def run_import(args: argparse.Namespace, ctx: AppContext) -> int:
     user = login(args, ctx, required=False)
-    outcome = update_package.import_package(ctx, args.file, user=user, expected_kind=args.kind)
+
+    def announce(target: dict[str, Any]) -> None:
+        print(update_package.describe_target(target), file=sys.stderr)
+
+    outcome = update_package.import_package(
+        ctx,
+        args.file,
+        user=user,
+        expected_kind=args.kind,
+        dry_run=args.dry_run,
+        confirm_revocations=args.confirm_revocations,
+        announce=announce,
+    )
     info = outcome["package"]
     result = outcome["result"]
 
@@ -136,20 +175,22 @@ def run_import(args: argparse.Namespace, ctx: AppContext) -> int:
                 f"已安装措施目录（{info['created_at']}，{info['publisher']}）\n"
                 f"目录版本：{result['version'][:16]}（原为 {str(result['previous_version'])[:16]}）"
             )
-        return f"已导入名单包（{info['created_at']}，{info['publisher']}）\n{result['summary']}"
+        done = "已预览" if args.dry_run else "已导入"
+        return f"{done}名单包（{info['created_at']}，{info['publisher']}）\n{result['summary']}"
 
-    emit(args, outcome, text)
+    emit(args, {"package": info, "result": result}, text)
     return 0
 
 
-def _describe(info: update_package.PackageInfo) -> str:
+def _describe(info: update_package.PackageInfo, target: dict[str, Any] | None) -> str:
     lines = [
         f"签名有效：{info.path.name} 是{update_package.KINDS[info.kind]}",
         f"发布者：{info.publisher}（本机信任的公钥）",
         f"制作时间：{info.created_at}",
     ]
-    if info.kind == "list":
+    if target is not None:
         lines.append(f"名单：{info.list_name}（{info.list_category}）")
+        lines.append(update_package.describe_target(target))
     elif info.catalog_version:
         lines.append(f"目录版本：{info.catalog_version}")
     else:

@@ -91,6 +91,8 @@ ACTION_TEXT: dict[str, str] = {
     "possible_rejected": "排除疑似匹配",
     "print": "打印核查记录",
     "list_import": "导入名单",
+    "list_preview": "预览名单导入",
+    "list_import_refused": "名单导入被拒绝",
     "certificate_import": "导入证书",
     "certificate_new": "生成新证书",
     "catalog_import": "导入措施目录",

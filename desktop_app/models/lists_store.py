@@ -37,7 +37,7 @@ import operator
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -142,7 +142,36 @@ MIGRATIONS: tuple[str, ...] = (
     UPDATE listings SET id_key = masked_lookup_key(id_value)
     WHERE id_kind IN ('masked_resident_id', 'masked_other') AND id_value IS NOT NULL
     """,
+    # Updates that cost what changed: every listing keeps the hash of the raw row it was
+    # built from (`raw_hash`, NULL until the next import builds it again), so an update
+    # recognises unchanged rows before any work on them; the list's state (in force or not)
+    # is counted on an index of its own. Versions record the import mode, the file's size,
+    # the row rules they were built with and a confirmation of revocations. An import
+    # intent, written in the transaction of the version it describes, waits here until the
+    # audit trail (office.db) has its entry.
+    """
+    ALTER TABLE listings ADD COLUMN raw_hash BLOB;
+    CREATE INDEX listings_raw_hash ON listings (list_id, raw_hash);
+    CREATE INDEX listings_state ON listings (list_id, revoked_on, listed_on);
+    ALTER TABLE list_versions ADD COLUMN mode TEXT NOT NULL DEFAULT 'full';
+    ALTER TABLE list_versions ADD COLUMN file_size INTEGER;
+    ALTER TABLE list_versions ADD COLUMN row_rules TEXT;
+    ALTER TABLE list_versions ADD COLUMN revoked_absent INTEGER;
+    ALTER TABLE list_versions ADD COLUMN confirmed_revocations INTEGER;
+    CREATE TABLE import_intents (
+        intent_id TEXT PRIMARY KEY,
+        version_id INTEGER NOT NULL REFERENCES list_versions (id),
+        at TEXT NOT NULL,
+        user_name TEXT,
+        details TEXT NOT NULL
+    )
+    """,
 )
+
+# Import modes: a full snapshot (listings missing from the file are revoked) or incremental
+# (rows add or update listings; only their revocation dates revoke).
+FULL, INCREMENTAL = "full", "incremental"
+MODES = (FULL, INCREMENTAL)
 
 # Tables whose secondary indexes a bulk load drops and rebuilds in the same transaction.
 BULK_TABLES = ("listings", "fuzzy_keys")
@@ -166,6 +195,7 @@ ROW_COLUMNS = (
     "row_hash",
     "formula_flag",
     "fields",
+    "raw_hash",
 )
 
 LISTED_AT, REVOKED_AT = ROW_COLUMNS.index("listed_on"), ROW_COLUMNS.index("revoked_on")
@@ -174,6 +204,19 @@ LISTED_AT, REVOKED_AT = ROW_COLUMNS.index("listed_on"), ROW_COLUMNS.index("revok
 _ROW_VALUES = ", ".join(
     f"?{i + 1} + ?{len(ROW_COLUMNS) + 1}" if column == "source_row" else f"?{i + 1}"
     for i, column in enumerate(ROW_COLUMNS)
+)
+
+# Columns derived from a listing's content by the row rules: rewritten in place, without a
+# history entry, when a row comes back with the same content but other derived values (the
+# rules changed, or the row was written differently).
+DERIVED_COLUMNS = (
+    "name_norm",
+    "name_core",
+    "subject_type",
+    "id_kind",
+    "id_key",
+    "legal_rep_norm",
+    "raw_hash",
 )
 
 # Columns that a listing dict returned by the lookups carries.
@@ -244,20 +287,47 @@ FUZZY_ROWS_PER_INSERT = 100
 SEEN_CORES_LIMIT = 2_000_000
 
 
+# Raw hashes looked up by one statement.
+RAW_LOOKUP_BATCH = 500
+# Listings named per kind of change in a plan (what a preview or a refusal shows).
+SAMPLE_SIZE = 10
+
+
 @dataclass
 class ImportCounts:
-    """What an import did to a list; `duplicates` are (row, first row with the same key)."""
+    """What an import does to a list (`ImportSession.plan`) and did (`apply`).
+
+    `revoked` counts every listing in force that the import revokes: `revoked_absent` of them
+    because the file (a full snapshot) leaves them out, the others by their revocation date.
+    `unchanged` includes `refreshed`: rows with the same content whose derived columns were
+    rewritten. `duplicates` are (row, first row with the same key). `samples` name a few
+    listings of each kind of change (see `ImportSession.plan`).
+    """
 
     added: int = 0
     updated: int = 0
     revoked: int = 0
+    revoked_absent: int = 0
     unchanged: int = 0
+    refreshed: int = 0
     duplicates: list[tuple[int, int]] | None = None
     version_no: int | None = None
     same_as_version: int | None = None
     bulk_load: bool = False
     listings: int = 0
     in_force: int = 0
+    listings_before: int = 0
+    in_force_before: int = 0
+    samples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    @property
+    def accepted(self) -> int:
+        """Data rows the list takes from the file (stored or recognised as unchanged)."""
+        return self.added + self.updated + (self.revoked - self.revoked_absent) + self.unchanged
+
+    @property
+    def changes_anything(self) -> bool:
+        return bool(self.added or self.updated or self.revoked or self.refreshed)
 
 
 def _now() -> str:
@@ -373,7 +443,8 @@ class ListStore:
         rows = self.conn.execute(
             "SELECT li.name AS list, li.category, li.created_at, v.version_no, v.file_name,"
             " v.sha256, v.imported_at, v.listings, v.in_force, v.rows_read, v.added, v.updated,"
-            " v.revoked, v.unchanged, v.rejected"
+            " v.revoked, v.unchanged, v.rejected, v.mode, v.row_rules, v.revoked_absent,"
+            " v.confirmed_revocations"
             " FROM lists li JOIN list_versions v ON v.list_id = li.id"
             " WHERE v.version_no = (SELECT max(w.version_no) FROM list_versions w"
             " WHERE w.list_id = li.id) ORDER BY li.name"
@@ -390,9 +461,20 @@ class ListStore:
                 "listings": r["listings"],
                 "active": r["in_force"],
                 "inactive": r["listings"] - r["in_force"],
+                "mode": r["mode"],
+                "row_rules": r["row_rules"],
                 "last_import": {
                     key: r[key]
-                    for key in ("rows_read", "added", "updated", "revoked", "unchanged", "rejected")
+                    for key in (
+                        "rows_read",
+                        "added",
+                        "updated",
+                        "revoked",
+                        "unchanged",
+                        "rejected",
+                        "revoked_absent",
+                        "confirmed_revocations",
+                    )
                 },
             }
             for r in rows
@@ -437,6 +519,12 @@ class ListStore:
 
     # Import ------------------------------------------------------------------------------
 
+    @property
+    def path(self) -> Path:
+        """The lists.db file this store is open on."""
+        row = self.conn.execute("PRAGMA database_list").fetchone()
+        return Path(row["file"])
+
     @contextmanager
     def importing(
         self,
@@ -446,11 +534,19 @@ class ListStore:
         file_name: str,
         field_names: Sequence[str],
         mapping_name: str | None = None,
+        mode: str = FULL,
     ) -> Iterator[ImportSession]:
-        """One import as one transaction: `start`, then `add` rows, then `finish`.
+        """One import as one transaction: `start`, `add` rows (and `add_seen` those recognised
+        as unchanged), `plan`, then `apply`.
 
-        Whatever escapes the block (an error, a cancel, a kill) leaves the database as it was.
+        Nothing is written unless `apply` was called: a session left without it (a preview,
+        a refused import) and whatever escapes the block (an error, a cancel, a kill) leave
+        the database as it was.
         """
+        if mode not in MODES:
+            raise UsageError(
+                f"导入方式只能是 full（完整名单）或 incremental（增量），不能是“{mode}”。"
+            )
         existing = self.list_category(list_name)
         if existing is not None and existing != category:
             raise UsageError(
@@ -469,23 +565,54 @@ class ListStore:
                 file_name=file_name,
                 field_names=field_names,
                 mapping_name=mapping_name,
+                mode=mode,
             )
             yield session
-            if session.rolled_back:
-                self.conn.rollback()
-            else:
+            if session.applied:
                 self.conn.commit()
                 self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            else:
+                self.conn.rollback()
         except BaseException:
             self.conn.rollback()
             raise
         finally:
-            self.conn.execute("DROP TABLE IF EXISTS temp.import_rows")
+            for table in _TEMP_TABLES:
+                self.conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
             self.conn.execute(f"PRAGMA cache_size = {cache_size}")
             self.conn.execute(f"PRAGMA threads = {threads}")
 
     def listing_count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM listings").fetchone()[0]
+
+    # Import intents (see the last migration): the audit entries of committed imports, until the
+    # audit trail has them.
+
+    def pending_intents(self) -> list[dict[str, Any]]:
+        """Import intents not yet carried into the audit trail, oldest first, with the list
+        name and version number they describe."""
+        rows = self.conn.execute(
+            "SELECT i.intent_id, i.at, i.user_name, i.details, li.name AS list, v.version_no"
+            " FROM import_intents i JOIN list_versions v ON v.id = i.version_id"
+            " JOIN lists li ON li.id = v.list_id ORDER BY i.at, v.id"
+        ).fetchall()
+        return [{**dict(r), "details": json.loads(r["details"])} for r in rows]
+
+    def has_pending_intents(self) -> bool:
+        return self.conn.execute("SELECT 1 FROM import_intents LIMIT 1").fetchone() is not None
+
+    def forget_intent(self, intent_id: str) -> None:
+        """Drop an intent whose audit entry the audit trail now holds."""
+        self.conn.execute("DELETE FROM import_intents WHERE intent_id = ?", (intent_id,))
+
+    def all_versions(self) -> list[dict[str, Any]]:
+        """Every version of every list (list name, number, file, SHA-256, time), in the order
+        they were imported."""
+        rows = self.conn.execute(
+            "SELECT li.name AS list, v.version_no, v.file_name, v.sha256, v.imported_at"
+            " FROM list_versions v JOIN lists li ON li.id = v.list_id ORDER BY v.id"
+        ).fetchall()
+        return [dict(r) for r in rows]
 
     # Lookups -----------------------------------------------------------------------------
 
@@ -509,7 +636,7 @@ class ListStore:
     def listing_history(self, listing_id: int) -> list[dict[str, Any]]:
         """Earlier states of a listing, oldest first, with the version that changed each."""
         rows = self.conn.execute(
-            "SELECT c.change, c.previous, v.version_no, v.imported_at, v.file_name"
+            "SELECT c.change, c.previous, v.version_no, v.imported_at, v.file_name, v.mode"
             " FROM listing_changes c JOIN list_versions v ON v.id = c.version_id"
             " WHERE c.listing_id = ? ORDER BY c.id",
             (listing_id,),
@@ -521,6 +648,7 @@ class ListStore:
                 "version": r["version_no"],
                 "imported_at": r["imported_at"],
                 "file_name": r["file_name"],
+                "mode": r["mode"],
             }
             for r in rows
         ]
@@ -626,15 +754,63 @@ class ListStore:
         return list(found)[:limit]
 
 
+class RawRowLookup:
+    """The listings of one list by the hash of the raw row each was built from
+    (`listings.raw_hash`), on a connection of its own.
+
+    Worker processes read lists.db this way while the importing process holds its write
+    transaction: until `apply`, that transaction writes only temporary tables, so they see
+    the list exactly as it was before the import.
+    """
+
+    def __init__(self, path: Path, list_id: int) -> None:
+        self.conn = db.connect(path, readonly=True)
+        self.list_id = list_id
+
+    def __call__(self, hashes: Sequence[bytes]) -> dict[bytes, int]:
+        return _by_raw_hash(self.conn, self.list_id, hashes)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _by_raw_hash(
+    conn: sqlite3.Connection, list_id: int, hashes: Sequence[bytes]
+) -> dict[bytes, int]:
+    """raw hash → listing id of the listings of `list_id` among `hashes`."""
+    found: dict[bytes, int] = {}
+    for start in range(0, len(hashes), RAW_LOOKUP_BATCH):
+        part = hashes[start : start + RAW_LOOKUP_BATCH]
+        marks = ", ".join("?" * len(part))
+        found.update(
+            conn.execute(
+                f"SELECT raw_hash, id FROM listings WHERE list_id = ? AND raw_hash IN ({marks})",
+                (list_id, *part),
+            ).fetchall()
+        )
+    return found
+
+
+# Temporary tables of an import: built rows, rows recognised as unchanged (listing id and
+# the row number of its first occurrence, later occurrences as text), listings left out.
+_TEMP_TABLES = ("import_rows", "seen", "absent")
+
+
 class ImportSession:
     """The rows of one import inside its transaction (see `ListStore.importing`).
 
     A list seen for the first time in a database that holds fewer listings than the file
-    brings is bulk-loaded: secondary indexes are dropped, rows go straight into `listings`,
-    and the indexes are rebuilt at the end (an order of magnitude faster than maintaining
-    them row by row). Every other import stages its rows in a temporary table and merges them
-    with set-based statements: added, changed (history kept), unchanged, and revoked for
-    listings missing from the new version.
+    brings is bulk-loaded: its version is created at once, secondary indexes are dropped,
+    rows go straight into `listings`, and the indexes are rebuilt by `plan` (an order of
+    magnitude faster than maintaining them row by row). Every other import stages its rows
+    in temporary tables, and `plan` works out with set-based statements what would change,
+    without touching the list: added, changed, unchanged, revoked by a revocation date, and,
+    in a full import, revoked for listings missing from the file. `apply` then writes the
+    version, the history of every listing it changes or revokes, the changes and the import
+    intent.
+
+    Rows recognised as unchanged from their raw hash (`known_raw_hashes`) are not built at
+    all: `add_seen` records only which listing they are, so an update costs what changed.
     """
 
     def __init__(
@@ -646,58 +822,63 @@ class ImportSession:
         file_name: str,
         field_names: Sequence[str],
         mapping_name: str | None,
+        mode: str,
     ) -> None:
         self.store = store
         self.conn = store.conn
-        self.rolled_back = False
+        self.list_name = list_name
+        self.category = category
+        self.file_name = file_name
+        self.field_names = list(field_names)
+        self.mapping_name = mapping_name
+        self.mode = mode
+        self.applied = False
         self._seen_cores: set[str] = set()
         conn = self.conn
         row = conn.execute("SELECT id FROM lists WHERE name = ?", (list_name,)).fetchone()
-        if row is None:
-            self.list_id = conn.execute(
-                "INSERT INTO lists (name, category, created_at) VALUES (?, ?, ?) RETURNING id",
-                (list_name, category, _now()),
-            ).fetchone()[0]
-            has_listings = False
-        else:
-            self.list_id = row[0]
-            has_listings = (
-                conn.execute(
-                    "SELECT 1 FROM listings WHERE list_id = ? LIMIT 1", (self.list_id,)
-                ).fetchone()
-                is not None
-            )
-        self.has_listings = has_listings
+        self.list_id: int | None = row[0] if row else None
+        self.has_listings = (
+            self.list_id is not None
+            and conn.execute(
+                "SELECT 1 FROM listings WHERE list_id = ? LIMIT 1", (self.list_id,)
+            ).fetchone()
+            is not None
+        )
         self.previous = store.latest_version(list_name)
         self.version_no = (self.previous["version_no"] if self.previous else 0) + 1
-        # The SHA-256 is known once the file has been read: `finish` records it.
-        self.version_id = conn.execute(
-            "INSERT INTO list_versions (list_id, version_no, file_name, sha256, imported_at,"
-            " mapping_name, field_names) VALUES (?, ?, ?, '', ?, ?, ?) RETURNING id",
-            (
-                self.list_id,
-                self.version_no,
-                file_name,
-                _now(),
-                mapping_name,
-                json.dumps(list(field_names), ensure_ascii=False),
-            ),
-        ).fetchone()[0]
+        self.version_id: int | None = None
         self.bulk = False
         self.today = ""
         self._bulk_not_in_force = 0
         self._dropped_indexes: list[str] = []
         self._insert_sql = ""
+        self._plan: ImportCounts | None = None
 
-    def start(self, expected_rows: int, today: str) -> None:
+    @property
+    def recognises_raw_rows(self) -> bool:
+        """Whether rows may be recognised from their raw hash (the list has listings)."""
+        return self.has_listings
+
+    def raw_row_lookup(self) -> RawRowLookup:
+        """A lookup of this list's raw hashes for a worker process (see `RawRowLookup`)."""
+        assert self.list_id is not None
+        return RawRowLookup(self.store.path, self.list_id)
+
+    def start(self, expected_rows: int, today: str, *, staged: bool = False) -> None:
         """Choose bulk load or staged merge (see the class doc) before the first `add`.
 
         `today` is the import's date: what "in force" means for the counts it records.
+        `staged` rules out the bulk load (a preview writes nothing).
         """
         self.today = today
         conn = self.conn
-        self.bulk = not self.has_listings and self.store.listing_count() < max(expected_rows, 1)
+        self.bulk = (
+            not staged
+            and not self.has_listings
+            and self.store.listing_count() < max(expected_rows, 1)
+        )
         if self.bulk:
+            self._create_version()
             conn.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
             conn.execute(f"PRAGMA threads = {BULK_SORT_THREADS}")
             self._drop_indexes()
@@ -708,15 +889,44 @@ class ImportSession:
                 f" CASE WHEN ?{REVOKED_AT + 1} IS NULL THEN NULL ELSE {self.version_id} END)"
             )
         else:
-            conn.execute("DROP TABLE IF EXISTS temp.import_rows")
+            for table in _TEMP_TABLES:
+                conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
             conn.execute(
                 "CREATE TEMP TABLE import_rows ("
                 + ", ".join(ROW_COLUMNS)
                 + ", listing_id INTEGER, change TEXT)"
             )
+            conn.execute(
+                "CREATE TEMP TABLE seen (listing_id INTEGER PRIMARY KEY,"
+                " source_row INTEGER NOT NULL, later_rows TEXT)"
+            )
+            conn.execute("CREATE TEMP TABLE absent (listing_id INTEGER PRIMARY KEY)")
             self._insert_sql = (
                 f"INSERT INTO temp.import_rows ({', '.join(ROW_COLUMNS)}) VALUES ({_ROW_VALUES})"
             )
+
+    def _create_version(self) -> None:
+        """The list (when new) and this import's version row; the SHA-256 and the counts are
+        recorded by `apply`."""
+        conn = self.conn
+        if self.list_id is None:
+            self.list_id = conn.execute(
+                "INSERT INTO lists (name, category, created_at) VALUES (?, ?, ?) RETURNING id",
+                (self.list_name, self.category, _now()),
+            ).fetchone()[0]
+        self.version_id = conn.execute(
+            "INSERT INTO list_versions (list_id, version_no, file_name, sha256, imported_at,"
+            " mapping_name, field_names, mode) VALUES (?, ?, ?, '', ?, ?, ?, ?) RETURNING id",
+            (
+                self.list_id,
+                self.version_no,
+                self.file_name,
+                _now(),
+                self.mapping_name,
+                json.dumps(self.field_names, ensure_ascii=False),
+                self.mode,
+            ),
+        ).fetchone()[0]
 
     # Loading ---------------------------------------------------------------------------
 
@@ -731,6 +941,26 @@ class ImportSession:
             self.conn.execute(f'DROP INDEX "{name}"')
             self._dropped_indexes.append(sql)
 
+    def known_raw_hashes(self, hashes: Sequence[bytes]) -> dict[bytes, int]:
+        """raw hash → listing id of this list's listings among `hashes` (in this process)."""
+        if not self.has_listings:
+            return {}
+        assert self.list_id is not None
+        return _by_raw_hash(self.conn, self.list_id, hashes)
+
+    def add_seen(self, seen: Sequence[tuple[int, int]], row_offset: int = 0) -> None:
+        """Record rows recognised as unchanged: (listing id, row number), in file order.
+
+        A listing recognised again keeps its first row; the later ones are reported as
+        duplicates by `plan`.
+        """
+        self.conn.executemany(
+            "INSERT INTO temp.seen (listing_id, source_row) VALUES (?, ? + ?)"
+            " ON CONFLICT (listing_id) DO UPDATE SET later_rows ="
+            " COALESCE(later_rows || ' ', '') || excluded.source_row",
+            [(listing_id, row, row_offset) for listing_id, row in seen],
+        )
+
     def add(
         self,
         rows: Sequence[tuple[Any, ...]],
@@ -738,15 +968,15 @@ class ImportSession:
         not_in_force: int | None = None,
         row_offset: int = 0,
     ) -> None:
-        """Store a batch of accepted rows (tuples in the order of `ROW_COLUMNS`).
+        """Store a batch of built rows (tuples in the order of `ROW_COLUMNS`).
 
         `fuzzy` are the `fuzzy_keys` rows (key, name core) of the rows' name cores, when the
         caller computed them (worker processes do); the rows of a core this import has
         filed already are left out. Otherwise a bulk load computes them here, and a staged
-        merge files the keys of new names only, when it finishes. `not_in_force` is how many
-        of the rows are not in force on the import's date, when the caller counted them.
-        `row_offset` is added to each row's `source_row` (rows numbered within a part of the
-        file).
+        merge files the keys of new names only, when it is applied. `not_in_force` is how
+        many of the rows are not in force on the import's date, when the caller counted
+        them. `row_offset` is added to each row's `source_row` (rows numbered within a part
+        of the file).
         """
         self.conn.executemany(
             self._insert_sql, map(operator.add, rows, itertools.repeat((row_offset,)))
@@ -802,48 +1032,19 @@ class ImportSession:
                 "INSERT INTO fuzzy_keys (fuzzy_key, name_core) VALUES (?, ?)", rows[whole:]
             )
 
-    # Finishing -------------------------------------------------------------------------
+    # Planning --------------------------------------------------------------------------
 
-    def rollback(self) -> None:
-        """Leave everything as it was when the session's transaction ends."""
-        self.rolled_back = True
+    def plan(self) -> ImportCounts:
+        """What applying this import would do, with a few listings named for each kind of
+        change (`samples`: "added", "updated", "revoked", "unchanged", each a list of
+        {"row", "name", "id_kind", "id_value"}; the row of a revoked listing missing from
+        the file is the row it came from in its own version).
 
-    def finish(
-        self, *, sha256: str, rows_read: int, rejected: int, sheet: str | None
-    ) -> ImportCounts:
-        """Merge the rows, rebuild indexes, record the counts on the version.
-
-        `rejected` counts the rows the caller refused; rows repeating an earlier row's key
-        are refused here and returned in `duplicates`. When the file is the same as the
-        list's latest version and nothing changed, the session rolls back (nothing written).
+        Rows repeating an earlier row's key are dropped here and returned in `duplicates`.
+        A staged merge writes nothing but temporary tables; a bulk load rebuilds its indexes.
         """
-        counts = self._finish_bulk() if self.bulk else self._finish_merge(self.today)
-        counts.version_no = self.version_no
-        changed = counts.added or counts.updated or counts.revoked
-        if self.previous and not changed and self.previous["sha256"] == sha256:
-            counts.same_as_version = self.previous["version_no"]
-            counts.version_no = self.previous["version_no"]
-            self.rollback()
-            return counts
-        self.conn.execute(
-            "UPDATE list_versions SET sha256 = ?, sheet = ?, rows_read = ?, added = ?,"
-            " updated = ?, revoked = ?, unchanged = ?, rejected = ?, listings = ?, in_force = ?"
-            " WHERE id = ?",
-            (
-                sha256,
-                sheet,
-                rows_read,
-                counts.added,
-                counts.updated,
-                counts.revoked,
-                counts.unchanged,
-                rejected + len(counts.duplicates or ()),
-                counts.listings,
-                counts.in_force,
-                self.version_id,
-            ),
-        )
-        return counts
+        self._plan = self._plan_bulk() if self.bulk else self._plan_merge()
+        return self._plan
 
     def _duplicates(self, table: str, where: str, params: Sequence[Any]) -> list[tuple[int, int]]:
         """(row, first row) of every row whose record key an earlier row of the file used."""
@@ -871,7 +1072,7 @@ class ImportSession:
         )
         return duplicates
 
-    def _finish_bulk(self) -> ImportCounts:
+    def _plan_bulk(self) -> ImportCounts:
         where, params = "list_id = ?", (self.list_id,)
         counts = ImportCounts(bulk_load=True)
         counts.duplicates = []
@@ -883,6 +1084,7 @@ class ImportSession:
                 # repeat a key, report them, and build it again.
                 counts.duplicates = self._remove_duplicates("listings", where, params)
                 self.conn.execute(sql)
+        self._dropped_indexes = []
         counts.added = counts.listings = self.conn.execute(
             "SELECT count(*) FROM listings WHERE list_id = ?", (self.list_id,)
         ).fetchone()[0]
@@ -893,10 +1095,17 @@ class ImportSession:
                 (self.list_id, self.today, self.today),
             ).fetchone()[0]
         counts.in_force = counts.listings - not_in_force
+        counts.samples = {
+            "added": self._sample(
+                "SELECT source_row AS row, name, id_kind, id_value FROM listings"
+                " WHERE list_id = ? ORDER BY source_row",
+                (self.list_id,),
+            )
+        }
         return counts
 
-    def _finish_merge(self, today: str) -> ImportCounts:
-        conn = self.conn
+    def _plan_merge(self) -> ImportCounts:
+        conn, today = self.conn, self.today
         counts = ImportCounts()
         try:
             conn.execute("CREATE UNIQUE INDEX temp.import_rows_key ON import_rows (record_key)")
@@ -904,18 +1113,29 @@ class ImportSession:
         except sqlite3.IntegrityError:
             counts.duplicates = self._remove_duplicates("temp.import_rows", "1 = ?", (1,))
             conn.execute("CREATE UNIQUE INDEX temp.import_rows_key ON import_rows (record_key)")
-        conn.execute(
-            "UPDATE temp.import_rows SET listing_id = (SELECT l.id FROM listings l"
-            " WHERE l.list_id = ? AND l.record_key = import_rows.record_key)",
-            (self.list_id,),
-        )
+        if self.list_id is not None:
+            conn.execute(
+                "UPDATE temp.import_rows SET listing_id = (SELECT l.id FROM listings l"
+                " WHERE l.list_id = ? AND l.record_key = import_rows.record_key)",
+                (self.list_id,),
+            )
         conn.execute("CREATE INDEX temp.import_rows_listing ON import_rows (listing_id)")
+        counts.duplicates += self._seen_duplicates()
+        counts.duplicates.sort()
+        derived_same = " AND ".join(
+            f"COALESCE(l.{c}, '') = COALESCE(import_rows.{c}, '')"
+            for c in DERIVED_COLUMNS
+            if c != "raw_hash"
+        )
         conn.execute(
             "UPDATE temp.import_rows SET change = CASE"
             " WHEN listing_id IS NULL THEN 'added'"
             " WHEN (SELECT l.row_hash = import_rows.row_hash"
             " AND COALESCE(l.revoked_on, '') = COALESCE(import_rows.revoked_on, '')"
+            " FROM listings l WHERE l.id = import_rows.listing_id) THEN"
+            f" CASE WHEN (SELECT {derived_same} AND l.raw_hash = import_rows.raw_hash"
             " FROM listings l WHERE l.id = import_rows.listing_id) THEN 'unchanged'"
+            " ELSE 'refresh' END"
             " ELSE 'changed' END"
         )
         for change, number in conn.execute(
@@ -923,9 +1143,167 @@ class ImportSession:
         ).fetchall():
             if change == "added":
                 counts.added = number
-            elif change == "unchanged":
-                counts.unchanged = number
+            elif change in ("unchanged", "refresh"):
+                counts.unchanged += number
+                if change == "refresh":
+                    counts.refreshed = number
+        counts.unchanged += conn.execute("SELECT count(*) FROM temp.seen").fetchone()[0]
+        # Changed rows: revoked when a listing in force gets a revocation date by today.
+        now_revoked = (
+            "(l.revoked_on IS NULL OR l.revoked_on > ?1)"
+            " AND s.revoked_on IS NOT NULL AND s.revoked_on <= ?1"
+        )
+        changed, revoked = conn.execute(
+            f"SELECT count(*), COALESCE(sum(CASE WHEN {now_revoked} THEN 1 ELSE 0 END), 0)"
+            " FROM temp.import_rows s JOIN listings l ON l.id = s.listing_id"
+            " WHERE s.change = 'changed'",
+            (today,),
+        ).fetchone()
+        counts.updated, counts.revoked = changed - revoked, revoked
+        if self.list_id is not None:
+            counts.listings_before, counts.in_force_before = conn.execute(
+                f"SELECT count(*), COALESCE(sum(CASE WHEN {_IN_FORCE} THEN 1 ELSE 0 END), 0)"
+                " FROM listings l WHERE l.list_id = ?",
+                (today, today, self.list_id),
+            ).fetchone()
+            if self.mode == FULL:
+                # Revocation by absence, one set operation: listings not yet revoked that no
+                # row of the file recognised or matched.
+                conn.execute(
+                    "INSERT INTO temp.absent (listing_id) SELECT l.id FROM listings l"
+                    " WHERE l.list_id = ? AND (l.revoked_on IS NULL OR l.revoked_on > ?)"
+                    " AND NOT EXISTS (SELECT 1 FROM temp.seen s WHERE s.listing_id = l.id)"
+                    " AND NOT EXISTS (SELECT 1 FROM temp.import_rows s"
+                    " WHERE s.listing_id = l.id)",
+                    (self.list_id, today),
+                )
+                counts.revoked_absent = conn.execute("SELECT count(*) FROM temp.absent").fetchone()[
+                    0
+                ]
+                counts.revoked += counts.revoked_absent
+        staged = "SELECT s.source_row AS row, s.name, s.id_kind, s.id_value FROM temp.import_rows s"
+        counts.samples = {
+            "added": self._sample(f"{staged} WHERE s.change = 'added' ORDER BY s.source_row"),
+            "updated": self._sample(
+                f"{staged} JOIN listings l ON l.id = s.listing_id"
+                f" WHERE s.change = 'changed' AND NOT ({now_revoked}) ORDER BY s.source_row",
+                (today,),
+            ),
+            "revoked": self._sample(
+                f"{staged} JOIN listings l ON l.id = s.listing_id"
+                f" WHERE s.change = 'changed' AND {now_revoked} ORDER BY s.source_row",
+                (today,),
+            )
+            + self._sample(
+                "SELECT l.source_row AS row, l.name, l.id_kind, l.id_value FROM temp.absent a"
+                " JOIN listings l ON l.id = a.listing_id ORDER BY l.id"
+            ),
+            "unchanged": self._sample(
+                "SELECT s.source_row AS row, l.name, l.id_kind, l.id_value FROM temp.seen s"
+                " JOIN listings l ON l.id = s.listing_id ORDER BY s.source_row"
+            )
+            or self._sample(
+                f"{staged} WHERE s.change IN ('unchanged', 'refresh') ORDER BY s.source_row"
+            ),
+        }
+        return counts
 
+    def _seen_duplicates(self) -> list[tuple[int, int]]:
+        """(row, first row) of rows that name a listing an earlier row named: a row
+        recognised again, or a recognised row and a built row with the same key. The first
+        row of each listing stays; the others leave the staged tables."""
+        conn = self.conn
+        result = []
+        for later, first in conn.execute(
+            "SELECT later_rows, source_row FROM temp.seen WHERE later_rows IS NOT NULL"
+        ).fetchall():
+            result += [(int(row), first) for row in later.split()]
+        crossing = conn.execute(
+            "SELECT r.rowid, r.source_row, s.listing_id, s.source_row, s.later_rows"
+            " FROM temp.import_rows r JOIN temp.seen s ON s.listing_id = r.listing_id"
+        ).fetchall()
+        for rowid, built_row, listing_id, seen_row, later in crossing:
+            if seen_row < built_row:
+                conn.execute("DELETE FROM temp.import_rows WHERE rowid = ?", (rowid,))
+                result.append((built_row, seen_row))
+            else:
+                conn.execute("DELETE FROM temp.seen WHERE listing_id = ?", (listing_id,))
+                later_rows = [int(row) for row in (later or "").split()]
+                result = [pair for pair in result if pair[1] != seen_row]
+                result += [(row, built_row) for row in (seen_row, *later_rows)]
+        return result
+
+    def _sample(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        rows = self.conn.execute(f"{sql} LIMIT {SAMPLE_SIZE}", params).fetchall()
+        return [dict(r) for r in rows]
+
+    # Applying --------------------------------------------------------------------------
+
+    def apply(
+        self,
+        *,
+        sha256: str,
+        rows_read: int,
+        rejected: int,
+        sheet: str | None,
+        file_size: int | None = None,
+        row_rules: str | None = None,
+        confirmed_revocations: int | None = None,
+        intent: Mapping[str, Any] | None = None,
+    ) -> ImportCounts:
+        """Write what `plan` found as a new version of the list, committed when the session
+        ends. `rejected` counts the rows the caller refused (duplicates are added).
+
+        `intent` (`intent_id`, `at`, `user_name`, `details`) is the audit entry of the
+        import: it is stored in the same transaction, so that a crash after the commit
+        cannot leave the version without it (the audit trail takes it over, see
+        `pending_intents`); its details get the version's number and counts.
+        """
+        counts = self._plan or self.plan()
+        if not self.bulk:
+            self._create_version()
+            self._apply_merge(counts)
+        counts.version_no = self.version_no
+        self.conn.execute(
+            "UPDATE list_versions SET sha256 = ?, sheet = ?, rows_read = ?, added = ?,"
+            " updated = ?, revoked = ?, unchanged = ?, rejected = ?, listings = ?, in_force = ?,"
+            " file_size = ?, row_rules = ?, revoked_absent = ?, confirmed_revocations = ?"
+            " WHERE id = ?",
+            (
+                sha256,
+                sheet,
+                rows_read,
+                counts.added,
+                counts.updated,
+                counts.revoked,
+                counts.unchanged,
+                rejected + len(counts.duplicates or ()),
+                counts.listings,
+                counts.in_force,
+                file_size,
+                row_rules,
+                counts.revoked_absent,
+                confirmed_revocations,
+                self.version_id,
+            ),
+        )
+        if intent is not None:
+            self.conn.execute(
+                "INSERT INTO import_intents (intent_id, version_id, at, user_name, details)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (
+                    intent["intent_id"],
+                    self.version_id,
+                    intent["at"],
+                    intent.get("user_name"),
+                    json.dumps(intent["details"], ensure_ascii=False, sort_keys=True),
+                ),
+            )
+        self.applied = True
+        return counts
+
+    def _apply_merge(self, counts: ImportCounts) -> None:
+        conn, today = self.conn, self.today
         # History first: the previous state of every listing this version changes or revokes.
         changed_sql = (
             "SELECT l.*, s.revoked_on AS new_revoked_on FROM listings l"
@@ -938,27 +1316,22 @@ class ImportSession:
                 now_revoked = row["new_revoked_on"] is not None and row["new_revoked_on"] <= today
                 if was_active and now_revoked:
                     change = "revoked"
-                    counts.revoked += 1
                 else:
                     change = "reinstated" if not was_active and not now_revoked else "updated"
-                    counts.updated += 1
                 history.append((row["id"], change, _listing_json(row)))
             self._record_history(history)
-        missing_where = (
-            "l.list_id = ? AND (l.revoked_on IS NULL OR l.revoked_on > ?)"
-            " AND NOT EXISTS (SELECT 1 FROM temp.import_rows s WHERE s.listing_id = l.id)"
-        )
         for batch in self._batches(
-            f"SELECT l.* FROM listings l WHERE {missing_where}", (self.list_id, today)
+            "SELECT l.* FROM temp.absent a JOIN listings l ON l.id = a.listing_id", ()
         ):
-            counts.revoked += len(batch)
             self._record_history([(row["id"], "revoked", _listing_json(row)) for row in batch])
 
         self._file_fuzzy_keys(self._new_cores())
+        # A listing revoked by absence no longer is what its raw row builds: the row coming
+        # back must be built and matched again (it reinstates the listing).
         conn.execute(
-            "UPDATE listings SET revoked_on = ?, revoked_version_id = ? WHERE id IN"
-            f" (SELECT l.id FROM listings l WHERE {missing_where})",
-            (today, self.version_id, self.list_id, today),
+            "UPDATE listings SET revoked_on = ?, revoked_version_id = ?, raw_hash = NULL"
+            " WHERE id IN (SELECT listing_id FROM temp.absent)",
+            (today, self.version_id),
         )
         assignments = ", ".join(
             f"{column} = s.{column}" for column in ROW_COLUMNS if column != "record_key"
@@ -970,6 +1343,11 @@ class ImportSession:
             " FROM temp.import_rows s WHERE s.listing_id = listings.id AND s.change = 'changed'",
             (self.version_id, self.version_id),
         )
+        derived = ", ".join(f"{column} = s.{column}" for column in DERIVED_COLUMNS)
+        conn.execute(
+            f"UPDATE listings SET {derived} FROM temp.import_rows s"
+            " WHERE s.listing_id = listings.id AND s.change = 'refresh'"
+        )
         conn.execute(
             f"INSERT INTO listings ({', '.join(ROW_COLUMNS)}, list_id, added_version_id,"
             f" revoked_version_id) SELECT {', '.join(ROW_COLUMNS)}, ?, ?,"
@@ -978,12 +1356,10 @@ class ImportSession:
             (self.list_id, self.version_id, self.version_id),
         )
         counts.listings, counts.in_force = conn.execute(
-            f"SELECT count(*), sum(CASE WHEN {_IN_FORCE} THEN 1 ELSE 0 END)"
+            f"SELECT count(*), COALESCE(sum(CASE WHEN {_IN_FORCE} THEN 1 ELSE 0 END), 0)"
             " FROM listings l WHERE l.list_id = ?",
             (today, today, self.list_id),
         ).fetchone()
-        counts.in_force = counts.in_force or 0
-        return counts
 
     def _new_cores(self) -> list[tuple[str, str]]:
         """(core, a name) of added or changed rows whose core no stored listing has yet."""
@@ -1020,5 +1396,6 @@ class ImportSession:
 
 def _listing_json(row: sqlite3.Row) -> str:
     """A listing's stored state, for `listing_changes.previous`."""
-    keep = (*ROW_COLUMNS, "added_version_id", "changed_version_id", "revoked_version_id")
+    keep = [c for c in ROW_COLUMNS if c != "raw_hash"]
+    keep += ["added_version_id", "changed_version_id", "revoked_version_id"]
     return json.dumps({key: row[key] for key in keep}, ensure_ascii=False)

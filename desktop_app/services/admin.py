@@ -8,8 +8,6 @@ command decides permissions or writes audit entries itself. Before the first acc
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -18,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from desktop_app.errors import CertificateImportError, UsageError
 from desktop_app.models.users_store import User
 from desktop_app.services import accounts, audit
-from desktop_app.services.output import write_output
 
 if TYPE_CHECKING:
     from desktop_app.config import MachineConfig
@@ -136,46 +133,63 @@ def import_list_file(
     *,
     list_name: str | None = None,
     mapping: str | None = None,
+    mode: str = "full",
+    dry_run: bool = False,
+    confirm_revocations: int | None = None,
+    keep_rejected_rows: bool = False,
+    file_name: str | None = None,
+    audit_details: dict[str, Any] | None = None,
     progress: Callable[[int, int], None] | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> ImportReport:
-    """Import a list file (admins only, once accounts exist) and audit the import."""
+    """Import (or with `dry_run` preview) a list file, admins only once accounts exist.
+
+    Audited: a committed import through its intent (see `audit.list_imports`), with the
+    confirmation of revocations when one was given; a preview, an unchanged file and a
+    refused import (`ImportRefusedError`, raised again) with an entry of their own.
+    `audit_details` are added to the entry (an update package says which it was).
+    """
+    from desktop_app.errors import ImportRefusedError
+    from desktop_app.services.audit import list_imports
     from desktop_app.services.lists.session import import_list
 
     accounts.require_once_accounts_exist(ctx, user, "lists.import")
-    report = import_list(
-        ctx.lists,
-        path,
-        category,
-        list_name=list_name,
-        mapping=mapping,
-        progress=progress,
-        cancel=cancel,
-        catalog=ctx.catalog,
-    )
-    audit.log_event(ctx, user, "list_import", details=report.audit_details())
+    extra = dict(audit_details or {})
+    try:
+        report = import_list(
+            ctx.lists,
+            path,
+            category,
+            list_name=list_name,
+            mapping=mapping,
+            progress=progress,
+            cancel=cancel,
+            catalog=ctx.catalog,
+            mode=mode,
+            dry_run=dry_run,
+            confirm_revocations=confirm_revocations,
+            keep_rejected_rows=keep_rejected_rows,
+            file_name=file_name,
+            audit_user=user.name if user else None,
+            audit_details=extra,
+        )
+    except ImportRefusedError as refused:
+        details = {**refused.report.audit_details(), "reason": refused.details["reason"]}
+        audit.log_event(ctx, user, "list_import_refused", details={**details, **extra})
+        raise
+    if report.intent_id is not None:
+        list_imports.carry_pending_imports(ctx)
+    else:
+        action = "list_preview" if dry_run else "list_import"
+        audit.log_event(ctx, user, action, details={**report.audit_details(), **extra})
     return report
 
 
-def write_rejections(report: ImportReport, path: Path) -> Path:
-    """The rejected rows of an import as CSV (UTF-8 with BOM, so Excel shows the Chinese).
+def write_rejections_xlsx(report: ImportReport, path: Path) -> Path:
+    """Every refused row of an import (made with `keep_rejected_rows`) as an .xlsx."""
+    from desktop_app.services.lists.rejections_xlsx import write_rejections_xlsx as write
 
-    Text that a spreadsheet would run as a formula gets a leading apostrophe.
-    """
-    from desktop_app.services.lists.cells import FORMULA_PREFIXES
-
-    def cell(value: object) -> str:
-        text = str(value)
-        return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-    text = io.StringIO()
-    writer = csv.writer(text)
-    writer.writerow(["文件", "名单", "行号", "原因"])
-    for rejection in report.rejections:
-        writer.writerow(
-            [cell(report.file), cell(report.list), rejection.row, cell(rejection.reason)]
-        )
-    return write_output(Path(path), text.getvalue().encode("utf-8-sig"))
+    return write(report, path)
 
 
 def save_list_mapping(

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QRadioButton,
     QTabWidget,
     QTextBrowser,
     QVBoxLayout,
@@ -76,11 +77,65 @@ REJECTION_COLUMNS = ("行号", "原因")
 LIST_COLUMNS = ("名单", "联合惩戒对象", "版本", "导入时间", "文件", "条数", "有效")
 
 
-class ImportDialog(QDialog):
-    """Pick a file and its category, import with a progress bar and a cancel button, then
-    read the import report with every rejected row (exportable as CSV)."""
+MODE_CHOICES = (
+    (
+        "full",
+        "完整名单",
+        "文件是这份名单的全部：文件中没有的有效记录将被撤销（按月替换整份名单时用）。",
+    ),
+    (
+        "incremental",
+        "增量更新",
+        "文件只含新增和变更的记录：只按“撤销时间”撤销，文件中没有的记录保持不变。",
+    ),
+)
 
-    imported = Signal(object)  # the ImportReport
+
+class RevocationConfirmDialog(QMessageBox):
+    """Asks an administrator to confirm an import that revokes many listings in force: the
+    counts, the first names it would revoke; 取消 is the default (Enter and Esc cancel)."""
+
+    def __init__(self, report: Any, parent: QWidget | None = None) -> None:
+        from desktop_app.services.lists.report import MODE_TEXT, sample_text
+
+        super().__init__(parent)
+        self.revocations = report.revoked
+        self.setIcon(QMessageBox.Icon.Warning)
+        self.setWindowTitle("确认撤销有效记录")
+        names = [sample_text(s) for s in report.samples.get("revoked", [])]
+        self.setText(
+            f"本次导入将撤销名单“{report.list}”中 {report.revoked} 条有效记录"
+            f"（导入前共 {report.in_force_before} 条有效）。"
+        )
+        details = [
+            f"导入方式：{MODE_TEXT.get(report.mode, report.mode)}。",
+            f"导入将：{report.counts_text()}。",
+        ]
+        if names:
+            details.append("将被撤销的有：" + "、".join(names) + "等。")
+        details.append(
+            "撤销后，核查这些对象将显示“未发现失信记录”。请先核对文件是否完整、是否选错；"
+            "只有确认无误时才继续。"
+        )
+        self.setInformativeText("\n".join(details))
+        self.confirm_button = self.addButton(
+            f"确认撤销 {report.revoked} 条并导入", QMessageBox.ButtonRole.AcceptRole
+        )
+        self.cancel_button = self.addButton("取消", QMessageBox.ButtonRole.RejectRole)
+        self.setDefaultButton(self.cancel_button)
+        self.setEscapeButton(self.cancel_button)
+
+    def confirmed(self) -> bool:
+        return self.clickedButton() is self.confirm_button
+
+
+class ImportDialog(QDialog):
+    """Pick a file, its category and the import mode, preview it or import it with a
+    progress bar and a cancel button, then read the report with every rejected row
+    (exportable as .xlsx). An import that would revoke many listings asks first."""
+
+    imported = Signal(object)  # the ImportReport of a committed import
+    previewed = Signal(object)  # the ImportReport of a preview
 
     def __init__(self, session: Session, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -88,8 +143,15 @@ class ImportDialog(QDialog):
         self.tasks = tasks
         self.task: Task | None = None
         self.report: Any = None
-        self.setWindowTitle("导入失信名单")
-        ctx = session.ctx
+        self.confirm_dialog: RevocationConfirmDialog | None = None
+        self.setWindowTitle(self.title)
+        form = self._form()
+        self._build(form)
+
+    title = "导入失信名单"
+
+    def _form(self) -> QFormLayout:
+        ctx = self.session.ctx
         self.file = QLineEdit()
         self.file.setPlaceholderText("名单文件：.xlsx 或 .csv（UTF-8 或 GBK）")
         browse = QPushButton("浏览(&B)…")
@@ -111,12 +173,23 @@ class ImportDialog(QDialog):
         self.mapping.addItem("标准表头（附件1 的 22 个字段）", None)
         for mapping in ctx.lists.mappings():
             self.mapping.addItem(f"列映射：{mapping['name']}", mapping["name"])
+        self.modes: dict[str, QRadioButton] = {}
+        mode_box = QVBoxLayout()
+        for code, label, explanation in MODE_CHOICES:
+            button = QRadioButton(f"{label}：{explanation}")
+            button.setToolTip(explanation)
+            self.modes[code] = button
+            mode_box.addWidget(button)
+        self.modes["full"].setChecked(True)
         form = QFormLayout()
         form.addRow("文件(&F)", file_row)
         form.addRow("联合惩戒对象(&C)", self.category)
         form.addRow("名单名称(&N)", self.list_name)
         form.addRow("表头", self.mapping)
+        form.addRow("导入方式", mode_box)
+        return form
 
+    def _build(self, form: QFormLayout) -> None:
         self.progress = QProgressBar()
         self.progress.setVisible(False)
         self.message = QLabel()
@@ -128,16 +201,21 @@ class ImportDialog(QDialog):
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.rejections, self.rejections_model = _table(REJECTION_COLUMNS, 1)
         self.rejections.setVisible(False)
+        self.preview_button = QPushButton("预览(&P)")
+        self.preview_button.setToolTip(
+            "读取并校验整个文件，列出将新增、更新、撤销的记录，不作任何更改"
+        )
         self.start_button = QPushButton("开始导入(&S)")
         self.start_button.setProperty("primary", True)
         self.cancel_button = QPushButton("取消导入")
         self.cancel_button.setEnabled(False)
-        self.export_button = QPushButton("导出拒绝记录(&E)…")
+        self.export_button = QPushButton("导出被拒绝的行(&E)…")
         self.export_button.setVisible(False)
         self.close_button = QPushButton("关闭")
         buttons = QHBoxLayout()
         buttons.addWidget(self.export_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.preview_button)
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.close_button)
@@ -148,11 +226,12 @@ class ImportDialog(QDialog):
         layout.addWidget(self.summary)
         layout.addWidget(self.rejections, 1)
         layout.addLayout(buttons)
-        self.start_button.clicked.connect(self.start)
+        self.preview_button.clicked.connect(lambda: self.start(dry_run=True))
+        self.start_button.clicked.connect(lambda: self.start())
         self.cancel_button.clicked.connect(self.cancel)
         self.export_button.clicked.connect(self.export_dialog)
         self.close_button.clicked.connect(self.close_if_idle)
-        self.resize(860, 560)
+        self.resize(900, 620)
 
     def browse(self) -> None:
         target, _ = QFileDialog.getOpenFileName(
@@ -161,30 +240,46 @@ class ImportDialog(QDialog):
         if target:
             self.file.setText(target)
 
+    def mode(self) -> str:
+        return next(code for code, button in self.modes.items() if button.isChecked())
+
     def _say(self, text: str, error: bool = True) -> None:
         self.message.setObjectName("formError" if error else "hint")
         self.message.setStyleSheet("" if error else "color: #1b6e37; font-weight: bold;")
         self.message.setText(text)
         self.message.setVisible(bool(text))
 
-    def start(self) -> None:
+    def start(self, dry_run: bool = False, confirm_revocations: int | None = None) -> None:
+        job = self._job(dry_run, confirm_revocations)
+        if job is None:
+            return
+        self._say("")
+        self.summary.setText("")
+        self._show_report(None)
+        self.progress.setRange(0, 0)
+        self.progress.setVisible(True)
+        for button in (self.start_button, self.preview_button, self.close_button):
+            button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.task = self.tasks.start(job, self._done, self._failed, self._progress)
+
+    def _job(self, dry_run: bool, confirm_revocations: int | None) -> Any:
+        """The import job for the task runner, or None (and a message) when the form is not
+        complete."""
         from desktop_app.services import admin
 
         path = Path(self.file.text().strip())
         category = self.category.value()
         if not self.file.text().strip() or not path.is_file():
             self._say("请选择要导入的名单文件（.xlsx 或 .csv）。")
-            return
+            return None
         if category is None:
             self._say("请从列表中选择联合惩戒对象（可输入关键词筛选）。")
-            return
+            return None
         list_name = self.list_name.currentText().strip() or None
         mapping = self.mapping.currentData()
+        mode = self.mode()
         user = self.session.user
-        self._say("")
-        self.summary.setText("")
-        self.rejections.setVisible(False)
-        self.export_button.setVisible(False)
 
         def job(ctx: AppContext, progress: Any, cancelled: Any) -> Any:
             return admin.import_list_file(
@@ -194,16 +289,15 @@ class ImportDialog(QDialog):
                 category,
                 list_name=list_name,
                 mapping=mapping,
+                mode=mode,
+                dry_run=dry_run,
+                confirm_revocations=confirm_revocations,
+                keep_rejected_rows=True,
                 progress=progress,
                 cancel=cancelled,
             )
 
-        self.progress.setRange(0, 0)
-        self.progress.setVisible(True)
-        self.start_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
-        self.close_button.setEnabled(False)
-        self.task = self.tasks.start(job, self._done, self._failed, self._progress)
+        return job
 
     def _progress(self, done: int, total: int) -> None:
         if total > 0:
@@ -220,26 +314,67 @@ class ImportDialog(QDialog):
     def _finished(self) -> None:
         self.task = None
         self.progress.setVisible(False)
-        self.start_button.setEnabled(True)
+        for button in (self.start_button, self.preview_button, self.close_button):
+            button.setEnabled(True)
         self.cancel_button.setEnabled(False)
-        self.close_button.setEnabled(True)
 
-    def _failed(self, error: BaseException) -> None:
-        self._finished()
-        if isinstance(error, ImportCancelledError):
-            self._say(error.message, error=False)
-        else:
-            self._say(error_text(error))
-
-    def _done(self, report: Any) -> None:
-        self._finished()
+    def _show_report(self, report: Any) -> None:
+        previous = self.report
+        if previous is not None and previous is not report and previous.rejected_rows is not None:
+            previous.rejected_rows.discard()
         self.report = report
+        if report is None:
+            self.rejections.setVisible(False)
+            self.export_button.setVisible(False)
+            return
         lines = report.summary().splitlines()
-        notes = [line for line in lines if not line.startswith("第 ")]
+        notes = [line for line in lines if not line.startswith(("第 ", "……其余"))]
         self.summary.setText("\n".join(notes))
         _fill(self.rejections, [[r.row, r.reason] for r in report.rejections])
         self.rejections.setVisible(bool(report.rejections))
-        self.export_button.setVisible(bool(report.rejections))
+        self.export_button.setVisible(bool(report.rejected))
+
+    def _failed(self, error: BaseException) -> None:
+        from desktop_app.errors import ImportRefusedError
+
+        self._finished()
+        if isinstance(error, ImportCancelledError):
+            self._say(error.message, error=False)
+            return
+        if isinstance(error, ImportRefusedError) and error.report is not None:
+            report: Any = error.report
+            self._show_report(report)
+            if error.details.get("reason") in ("revocations", "no_rows") and report.revoked:
+                self._say("本次导入将撤销大量有效记录，需要您确认；名单尚未作任何更改。")
+                self.ask_confirmation(report)
+                return
+        self._say(error_text(error))
+
+    def ask_confirmation(self, report: Any) -> None:
+        """The confirmation dialog; only its confirm button imports (with that number)."""
+        self.confirm_dialog = RevocationConfirmDialog(report, self)
+        self.confirm_dialog.finished.connect(lambda _: self._confirmation_answered(report))
+        self.confirm_dialog.open()
+
+    def _confirmation_answered(self, report: Any) -> None:
+        dialog, self.confirm_dialog = self.confirm_dialog, None
+        if dialog is not None and dialog.confirmed():
+            self.start(confirm_revocations=dialog.revocations)
+        else:
+            self._say("已取消导入，名单未作任何更改。", error=False)
+
+    def _done(self, report: Any) -> None:
+        self._finished()
+        self._show_report(report)
+        if report.dry_run:
+            self._say(
+                f"预览完成：名单未作任何更改。{report.rejected} 行将被拒绝（见下表）。"
+                if report.rejected
+                else "预览完成：名单未作任何更改。核对无误后请点“开始导入”。",
+                error=False,
+            )
+            self.previewed.emit(report)
+            return
         self._say(
             f"导入完成，{report.rejected} 行被拒绝（见下表）。"
             if report.rejected
@@ -251,16 +386,20 @@ class ImportDialog(QDialog):
     def export_dialog(self) -> None:
         if self.report is None:
             return
-        suggested = str(Path.home() / f"{Path(self.report.file).stem}_拒绝记录.csv")
-        target, _ = QFileDialog.getSaveFileName(self, "导出拒绝记录", suggested, "CSV 文件 (*.csv)")
+        suggested = str(Path.home() / f"{Path(self.report.file).stem}_被拒绝的行.xlsx")
+        target, _ = QFileDialog.getSaveFileName(
+            self, "导出被拒绝的行", suggested, "Excel 工作簿 (*.xlsx)"
+        )
         if target:
+            if not target.lower().endswith(".xlsx"):
+                target += ".xlsx"
             self.export_to(Path(target))
 
     def export_to(self, path: Path) -> Path | None:
         from desktop_app.services import admin
 
         try:
-            return admin.write_rejections(self.report, path)
+            return admin.write_rejections_xlsx(self.report, path)
         except AppError as error:
             show_error(self, error)
             return None
@@ -275,6 +414,94 @@ class ImportDialog(QDialog):
             return
         super().reject()
 
+    def done(self, result: int) -> None:
+        self._show_report(None)  # the refused rows' temporary file goes with the dialog
+        super().done(result)
+
+
+class PackageImportDialog(ImportDialog):
+    """Import a signed list package (from the credit office, on a USB stick): once chosen,
+    the package is verified and the dialog says which list and version it will update and
+    how (its mode); then preview or import it as a list file, with the same confirmation."""
+
+    title = "导入名单包"
+
+    def _form(self) -> QFormLayout:
+        self.info: Any = None
+        self.file = QLineEdit()
+        self.file.setPlaceholderText("信用办制作的名单包（.xyhc）")
+        self.file.editingFinished.connect(self.verify)
+        browse = QPushButton("浏览(&B)…")
+        browse.clicked.connect(self.browse)
+        file_row = QHBoxLayout()
+        file_row.addWidget(self.file, 1)
+        file_row.addWidget(browse)
+        self.target = QLabel("选择名单包后，这里会显示它将更新哪个名单的哪个版本。")
+        self.target.setWordWrap(True)
+        self.target.setObjectName("hint")
+        form = QFormLayout()
+        form.addRow("名单包(&F)", file_row)
+        form.addRow("将更新", self.target)
+        return form
+
+    def browse(self) -> None:
+        target, _ = QFileDialog.getOpenFileName(
+            self, "选择名单包", str(Path.home()), "更新包 (*.xyhc);;所有文件 (*)"
+        )
+        if target:
+            self.file.setText(target)
+            self.verify()
+
+    def verify(self) -> None:
+        """Check the package's signature and say which list and version it will update."""
+        from desktop_app.errors import PackageError
+        from desktop_app.services.exchange import update_package
+
+        self.info = None
+        path = Path(self.file.text().strip())
+        if not self.file.text().strip():
+            return
+        ctx = self.session.ctx
+        try:
+            info = update_package.verify_package(path, ctx.config.trusted_publishers, "list")
+        except PackageError as error:
+            self.target.setText(error.message)
+            self._say(error.message)
+            return
+        self.info = info
+        described = update_package.describe_target(update_package.list_target(ctx, info))
+        self.target.setText(
+            f"{described}\n发布者：{info.publisher}，制作于 {info.created_at}，"
+            f"文件 {info.manifest['list'].get('source_name')}。"
+        )
+        self._say("")
+
+    def _job(self, dry_run: bool, confirm_revocations: int | None) -> Any:
+        from desktop_app.services.exchange import update_package
+
+        if self.info is None:
+            self.verify()
+        if self.info is None:
+            if not self.message.text():
+                self._say("请选择信用办制作的名单包（.xyhc）。")
+            return None
+        path, user = self.info.path, self.session.user
+
+        def job(ctx: AppContext, progress: Any, cancelled: Any) -> Any:
+            outcome = update_package.import_package(
+                ctx,
+                path,
+                user=user,
+                expected_kind="list",
+                dry_run=dry_run,
+                confirm_revocations=confirm_revocations,
+                progress=progress,
+                cancel=cancelled,
+            )
+            return outcome["report"]
+
+        return job
+
 
 class ListsPanel(QWidget):
     lists_changed = Signal()
@@ -287,17 +514,22 @@ class ListsPanel(QWidget):
         self.import_button = QPushButton("导入名单(&I)… Ctrl+I")
         self.import_button.setProperty("primary", True)
         self.import_button.clicked.connect(self.open_import)
+        self.package_button = QPushButton("导入名单包(&U)…")
+        self.package_button.setToolTip("导入信用办制作、签名的名单包（.xyhc）")
+        self.package_button.clicked.connect(self.open_package_import)
         self.dialog: ImportDialog | None = None
         top = QHBoxLayout()
         top.addWidget(section_title("已导入的失信名单"))
         top.addStretch(1)
+        top.addWidget(self.package_button)
         top.addWidget(self.import_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(
             hint(
-                "每次导入是一个整体：要么全部成功，要么名单不变。同名名单的新文件按新版本更新，"
-                "新文件中没有的或填写了撤销时间的记录转为历史记录。"
+                "每次导入是一个整体：要么全部成功，要么名单不变。同名名单的新文件按新版本更新：完整名单"
+                "导入时，新文件中没有的或填写了撤销时间的记录转为历史记录；增量更新只按撤销时间撤销。"
+                "会清空名单或撤销超过一成有效记录的导入须管理员确认。"
             )
         )
         layout.addWidget(self.table, 1)
@@ -320,10 +552,16 @@ class ListsPanel(QWidget):
         _fill(self.table, rows)
 
     def open_import(self) -> None:
-        self.dialog = ImportDialog(self.session, self.tasks, self)
-        self.dialog.imported.connect(lambda _: self.refresh())
-        self.dialog.imported.connect(lambda _: self.lists_changed.emit())
-        self.dialog.open()
+        self._open(ImportDialog(self.session, self.tasks, self))
+
+    def open_package_import(self) -> None:
+        self._open(PackageImportDialog(self.session, self.tasks, self))
+
+    def _open(self, dialog: ImportDialog) -> None:
+        self.dialog = dialog
+        dialog.imported.connect(lambda _: self.refresh())
+        dialog.imported.connect(lambda _: self.lists_changed.emit())
+        dialog.open()
 
 
 # --------------------------------------------------------------------------------- users

@@ -18,6 +18,7 @@ from desktop_app.models.labels import ACTION_TEXT
 from desktop_app.models.record_types import canonical_record_hash
 from desktop_app.models.records_store import summary_of
 from desktop_app.models.users_store import User
+from desktop_app.services.audit import list_imports
 
 if TYPE_CHECKING:
     from desktop_app.context import AppContext
@@ -128,7 +129,8 @@ def verify_chain(ctx: AppContext) -> dict[str, Any]:
     Returns `{"ok", "entries", "records", "problems": [{"kind", "message", "seq"|
     "record_number"/"version"}], "first_problem", "truncated"}`. Kinds: `removed`, `altered`,
     `reordered`, `broken_link`, `head` (entries cut off the end), `record_altered`,
-    `record_columns`, `record_unregistered`, `record_mismatch`, `record_removed`.
+    `record_columns`, `record_unregistered`, `record_mismatch`, `record_removed`,
+    `list_version_unaudited` (see `list_imports`).
     """
     office = ctx.office
     problems = _Problems()
@@ -187,6 +189,8 @@ def verify_chain(ctx: AppContext) -> dict[str, Any]:
         previous_ok = ok
     _check_head(office.audit.head(), previous, problems)
     records = _check_records(ctx, registered, problems)
+    for problem in list_imports.unaudited_list_versions(ctx):
+        problems.add(**problem)
     return {
         "ok": not problems.items,
         "entries": count,

@@ -5,7 +5,9 @@ A package is a signed envelope around a zip:
   then the zip's bytes;
 - the zip holds `manifest.json` (format, kind (`catalog` | `list`), created_at (UTC),
   publisher name and Ed25519 public key, every payload file with its size and SHA-256, and for
-  a list its category and name, for a catalog its content hash (`Catalog.version`)) and
+  a list its category, the name of the list it updates (by default the category: never the
+  file's name) and the import mode (`full` | `incremental`), for a catalog its content hash
+  (`Catalog.version`)) and
   `payload/…`: the catalog (`payload/measures.db`) or the list file (`payload/list.csv` or
   `payload/list.xlsx`).
 The signature covers every byte after it, so a package signed by a key this PC does not trust,
@@ -25,7 +27,7 @@ import shutil
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,7 +44,13 @@ if TYPE_CHECKING:
     from desktop_app.models.users_store import User
 
 FORMAT = f"{APP_ID}-update"
+# List packages carry their import mode since format 3, which a program that knows only
+# format 2 refuses (it would import an incremental list as a full one and revoke the rest).
+# Catalog packages stay at 2. Packages of format 2 are still read: a full import, and a list
+# named by its file's name (the old default) updates the list of its category.
 FORMAT_VERSION = 2
+LIST_FORMAT_VERSION = 3
+READ_FORMAT_VERSIONS = (2, 3)
 KINDS = {"catalog": "目录更新包", "list": "失信名单包"}
 ENVELOPE_MAGIC = b"XYHC-UPDATE-PACKAGE/2\n"
 SIGNATURE_BYTES = 64
@@ -51,6 +59,7 @@ CATALOG_MEMBER = "payload/measures.db"
 LIST_SUFFIXES = (".csv", ".xlsx")
 MAX_MANIFEST_BYTES = 1 << 20
 HISTORY = "packages/imported.json"
+LIST_MODES = ("full", "incremental")
 
 
 @dataclass(frozen=True)
@@ -71,7 +80,18 @@ class PackageInfo:
 
     @property
     def list_name(self) -> str | None:
-        return (self.manifest.get("list") or {}).get("name")
+        """The list the package updates. A format-2 package named its list after the file
+        by default: such a name means the list of its category."""
+        info = self.manifest.get("list") or {}
+        name = info.get("name")
+        source = info.get("source_name")
+        if self.manifest.get("format_version") == 2 and source and name == Path(source).stem:
+            return info.get("category")
+        return name
+
+    @property
+    def list_mode(self) -> str:
+        return (self.manifest.get("list") or {}).get("mode") or "full"
 
     @property
     def catalog_version(self) -> str | None:
@@ -168,11 +188,14 @@ def make_package(
     category: str | None = None,
     list_name: str | None = None,
     now: datetime | None = None,
+    mode: str = "full",
 ) -> dict[str, Any]:
     """Write a signed package of `payload` to `out`; returns its manifest.
 
     For a catalog the payload must open with `Catalog.open`; for a list it is a `.csv` or
     `.xlsx` file and `category` is required (the category every subject of the list is in).
+    A list package updates the list `list_name`, by default the list of its category (as a
+    list import does), never one named after the file; `mode` is how it is imported.
     """
     payload = Path(payload)
     if kind not in KINDS:
@@ -196,11 +219,15 @@ def make_package(
         suffix = payload.suffix.lower()
         if suffix not in LIST_SUFFIXES:
             raise UsageError(f"名单文件须为 .csv 或 .xlsx，{payload.name} 不是。")
+        if mode not in LIST_MODES:
+            raise UsageError(f"名单包的导入方式只能是 full 或 incremental，不能是“{mode}”。")
         member = f"payload/list{suffix}"
+        manifest["format_version"] = LIST_FORMAT_VERSION
         manifest["list"] = {
             "category": category.strip(),
-            "name": (list_name or payload.stem).strip(),
+            "name": " ".join((list_name or category).split()),
             "source_name": payload.name,
+            "mode": mode,
         }
     manifest["files"] = [
         {"name": member, "size": payload.stat().st_size, "sha256": archive.sha256_file(payload)}
@@ -357,7 +384,7 @@ def _parse_manifest(data: bytes) -> dict[str, Any]:
         raise PackageError("更新包的清单无法读取（已损坏），已拒绝，未做任何更改。") from error
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise PackageError("这不是信用核查台的更新包（清单格式不符），已拒绝。")
-    if manifest.get("format_version") != FORMAT_VERSION:
+    if manifest.get("format_version") not in READ_FORMAT_VERSIONS:
         raise PackageError(
             f"更新包格式版本 {manifest.get('format_version')} 本程序不支持，"
             "请升级信用核查台后再导入。"
@@ -454,6 +481,8 @@ def _check_files(
             entry["name"] in {f"payload/list{suffix}" for suffix in LIST_SUFFIXES}
             and bool(info.get("category"))
             and bool(info.get("name"))
+            and info.get("mode", "full") in LIST_MODES
+            and (manifest.get("format_version") == LIST_FORMAT_VERSION or "mode" not in info)
         )
     if not consistent:
         raise PackageError(f"更新包声称是{KINDS[kind]}，但内容不是，已拒绝。")
@@ -495,51 +524,117 @@ def _catalog_version(path: Path, error: type[PackageError] | type[UsageError]) -
 
 
 def import_package(
-    ctx: AppContext, path: Path, user: User | None = None, expected_kind: str | None = None
+    ctx: AppContext,
+    path: Path,
+    user: User | None = None,
+    expected_kind: str | None = None,
+    *,
+    dry_run: bool = False,
+    confirm_revocations: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+    announce: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
-    """Verify and import a package into `ctx`'s data folder as `user`; returns what was done.
+    """Verify and import a package into `ctx`'s data folder as `user`; returns what was done
+    (`package`, `result` as JSON data, and for a list the `report` itself).
 
-    Once accounts exist only an admin may import. A list goes through the list importer (one
-    transaction); a catalog replaces the data folder's catalog only after it opened and its
-    content hash matched the signed manifest. A package older than the last one imported for
-    the same catalog or list is refused, so an old USB stick cannot roll data back. A
-    successful import is written to the audit log.
+    Once accounts exist only an admin may import. A list goes through the list importer
+    (one transaction, its guards and its audit, see `admin.import_list_file`) as a new
+    version of the list the package names, in the package's mode; `dry_run` previews it and
+    `confirm_revocations` confirms the revocations a refusal reported; `announce(target)` is
+    told which list and version it will update (`list_target`) before. A catalog replaces
+    the data folder's catalog only after it opened and its content hash matched the signed
+    manifest. A package older than the last one imported for the same catalog or list is
+    refused, so an old USB stick cannot roll data back. A successful import is audited.
     """
-    from desktop_app.services import accounts, audit
+    from desktop_app.services import accounts, admin, audit
     from desktop_app.services.exchange import catalog_package
 
     data_dir = Path(ctx.data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     workspace = Path(tempfile.mkdtemp(prefix=".package-", dir=data_dir))
+    report = None
     try:
         info = verify_package(path, ctx.config.trusted_publishers, expected_kind, workspace)
         accounts.require_once_accounts_exist(
             ctx, user, "lists.import" if info.kind == "list" else "settings.change"
         )
         _refuse_rollback(data_dir, info)
-        if info.kind == "catalog" and catalog_package.is_versions_manifest(info.manifest):
-            result = catalog_package.install(ctx, info, workspace)
-        elif info.kind == "catalog":
-            result = _install_catalog(ctx, info, workspace / CATALOG_MEMBER)
+        about = {
+            "package": info.path.name,
+            "created_at": info.created_at,
+            "publisher": info.publisher,
+            "files": info.files,
+        }
+        if info.kind == "catalog":
+            if dry_run:
+                raise UsageError("目录更新包不能预览：请用 package verify 查看它将带来的变化。")
+            if catalog_package.is_versions_manifest(info.manifest):
+                result = catalog_package.install(ctx, info, workspace)
+            else:
+                result = _install_catalog(ctx, info, workspace / CATALOG_MEMBER)
+            audit.log_event(
+                ctx,
+                user,
+                "catalog_import",
+                details={**about, "catalog": info.manifest.get("catalog")},
+            )
         else:
-            result = _import_list(ctx, info, workspace / info.files[0]["name"])
-        _remember(data_dir, info)
-        audit.log_event(
-            ctx,
-            user,
-            "list_import" if info.kind == "list" else "catalog_import",
-            details={
-                "package": info.path.name,
-                "created_at": info.created_at,
-                "publisher": info.publisher,
-                "files": info.files,
-                "list": info.manifest.get("list"),
-                "catalog": info.manifest.get("catalog"),
-            },
-        )
+            target = list_target(ctx, info)
+            if announce is not None:
+                announce(target)
+            assert info.list_category is not None
+            report = admin.import_list_file(
+                ctx,
+                user,
+                workspace / info.files[0]["name"],
+                info.list_category,
+                list_name=info.list_name,
+                mode=info.list_mode,
+                dry_run=dry_run,
+                confirm_revocations=confirm_revocations,
+                file_name=info.manifest["list"].get("source_name"),
+                audit_details={**about, "package_list": info.manifest.get("list")},
+                progress=progress,
+                cancel=cancel,
+            )
+            result = {**report.to_json(), "summary": report.summary(), "target": target}
+        if not dry_run:
+            _remember(data_dir, info)
     finally:
         shutil.rmtree(workspace, ignore_errors=True)
-    return {"package": info.to_json(), "result": result}
+    outcome = {"package": info.to_json(), "result": result}
+    if report is not None:
+        outcome["report"] = report  # the ImportReport itself, for the window
+    return outcome
+
+
+def list_target(ctx: AppContext, info: PackageInfo) -> dict[str, Any]:
+    """Which list a list package updates, and from which version to which."""
+    name, category = info.list_name, info.list_category
+    current = ctx.lists.latest_version(name) if name else None
+    existing_category = ctx.lists.list_category(name) if name else None
+    return {
+        "list": name,
+        "category": category,
+        "mode": info.list_mode,
+        "current_version": current["version_no"] if current else None,
+        "new_version": (current["version_no"] if current else 0) + 1,
+        "category_conflict": existing_category is not None and existing_category != category,
+    }
+
+
+def describe_target(target: dict[str, Any]) -> str:
+    """A sentence saying which list and version a list package will update."""
+    mode = (
+        "完整名单：包中没有的记录将被撤销" if target["mode"] == "full" else "增量更新：只新增和变更"
+    )
+    if target["current_version"] is None:
+        return f"导入后将新建名单“{target['list']}”（{target['category']}），为第 1 版（{mode}）。"
+    return (
+        f"导入后将更新名单“{target['list']}”（{target['category']}）：当前第 "
+        f"{target['current_version']} 版 → 第 {target['new_version']} 版（{mode}）。"
+    )
 
 
 def _history_key(info: PackageInfo) -> str:
@@ -610,18 +705,4 @@ def _install_catalog(ctx: AppContext, info: PackageInfo, extracted: Path) -> dic
         "installed": str(target),
         "version": version,
         "previous_version": previous.get("version") if previous else bundled_version,
-    }
-
-
-def _import_list(ctx: AppContext, info: PackageInfo, extracted: Path) -> dict[str, Any]:
-    from desktop_app.services.lists.session import import_list
-
-    report = import_list(
-        ctx.lists, extracted, info.list_category, list_name=info.list_name, catalog=ctx.catalog
-    )
-    # The importer saw a temporary copy; the person knows the file by its original name.
-    return {
-        **report.to_json(),
-        "file": info.manifest["list"].get("source_name"),
-        "summary": report.summary(),
     }

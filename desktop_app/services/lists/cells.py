@@ -18,6 +18,9 @@ _COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _SERIAL_RE = re.compile(r"^\d{1,7}(?:\.\d+)?$")
 _EXCEL_EPOCH = datetime.date(1899, 12, 30)
 
+# How much of a value a message quotes.
+QUOTED_CHARS = 60
+
 
 def parse_list_date(value: object) -> str | None:
     """An ISO date (YYYY-MM-DD) from a date cell, None for an empty cell.
@@ -80,3 +83,11 @@ def cell_text(value: object) -> str:
     if isinstance(value, (datetime.date, datetime.time)):
         return value.isoformat()
     return str(value)
+
+
+def quoted(value: str) -> str:
+    """A value for a message, in quotes: cut to `QUOTED_CHARS` characters with its length
+    (`“AAAA…”（共 1000 字）`), so that a report stays readable whatever a file holds."""
+    if len(value) <= QUOTED_CHARS:
+        return f"“{value}”"
+    return f"“{value[:QUOTED_CHARS]}…”（共 {len(value)} 字）"

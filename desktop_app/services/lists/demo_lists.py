@@ -17,7 +17,7 @@ def ensure_demo_lists(ctx: Any) -> list[ImportReport]:
     audited as done by the program (no user). Returns the reports, empty when lists exist.
     """
     from desktop_app import paths
-    from desktop_app.services import audit
+    from desktop_app.services.audit import list_imports
 
     store = ctx.lists
     if not store.is_empty():
@@ -32,7 +32,8 @@ def ensure_demo_lists(ctx: Any) -> list[ImportReport]:
             entry["category"],
             list_name=entry["list_name"],
             catalog=ctx.catalog,
+            audit_details={"demo": True},
         )
-        audit.log_event(ctx, None, "list_import", details={**report.audit_details(), "demo": True})
+        list_imports.carry_pending_imports(ctx, store)
         reports.append(report)
     return reports

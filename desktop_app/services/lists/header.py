@@ -162,6 +162,7 @@ def pick_sheet(
                 + (f"；其余 {others} 张工作表未导入。" if others else "。")
             )
         report.header_row = columns.header_row
+        report.header_cells = list(columns.header_cells)
         return sheet, columns, head
     raise ListFileError(_no_header_message(source, mapped))
 

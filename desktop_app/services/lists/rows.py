@@ -6,11 +6,13 @@ files the fuzzy keys of the name cores new to it."""
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
+import json
 import operator
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from desktop_app.models import identifiers, names
@@ -32,7 +34,7 @@ from desktop_app.models.lists_store import (
     SEEN_CORES_LIMIT,
     in_force,
 )
-from desktop_app.services.lists.cells import FORMULA_PREFIXES, cell_text, parse_list_date
+from desktop_app.services.lists.cells import FORMULA_PREFIXES, cell_text, parse_list_date, quoted
 from desktop_app.services.lists.header import Columns, header_key
 from desktop_app.services.lists.limits import MAX_CELL_CHARS, cell_too_long
 
@@ -142,7 +144,7 @@ class RowBuilder:
             name = names.clean_display(text)
             name_norm = names.normalize_name(name)
             if len(name_norm) < 2:
-                found = f"姓名/名称“{name}”不完整（少于两个字）。"
+                found = f"姓名/名称{quoted(name)}不完整（少于两个字）。"
             else:
                 parts = names.name_parts(name)
                 core = parts.core if parts.core != name_norm else None
@@ -165,9 +167,11 @@ class RowBuilder:
         return found
 
     def build(
-        self, row_no: int, cells: list[Any]
+        self, row_no: int, cells: list[Any], raw_hash: bytes = b""
     ) -> tuple[tuple[Any, ...] | None, str | None, bool]:
-        """(row, None, formula) for an accepted row, (None, reason, formula) otherwise."""
+        """(row, None, formula) for an accepted row, (None, reason, formula) otherwise.
+
+        `raw_hash` is `raw_row_hash` of the cells as read, stored with the row."""
         if len(cells) < self.width:
             cells = cells + [""] * (self.width - len(cells))
         cells.append("")
@@ -188,7 +192,7 @@ class RowBuilder:
         name, name_norm, core, is_organization = named  # type: ignore[misc]
         kind, id_value, id_error = identifiers.classify_id_cell(raw[i_id], self.today)
         if kind == "invalid":
-            return None, f"证件号码“{id_value}”无效：{id_error}", formula
+            return None, f"证件号码{quoted(id_value or '')}无效：{id_error}", formula
         # The dates memo, inline: three lookups on every row.
         dates = self._dates
         value = raw[i_listed]
@@ -196,13 +200,13 @@ class RowBuilder:
         if listed_on is _UNSEEN:
             listed_on = self._date(value)
         if listed_on is _NotADate:
-            return None, f"{FIELD_LISTED_ON}“{texts[i_listed]}”不是有效日期。", formula
+            return None, f"{FIELD_LISTED_ON}{quoted(texts[i_listed])}不是有效日期。", formula
         value = raw[i_revoked]
         revoked_on = dates.get(value, _UNSEEN) if value.__class__ is str else _UNSEEN
         if revoked_on is _UNSEEN:
             revoked_on = self._date(value)
         if revoked_on is _NotADate:
-            return None, f"{FIELD_REVOKED_ON}“{texts[i_revoked]}”不是有效日期。", formula
+            return None, f"{FIELD_REVOKED_ON}{quoted(texts[i_revoked])}不是有效日期。", formula
         # 立案时间 decides nothing: kept as written when it is not a date.
         value = raw[i_filed]
         filed_on = dates.get(value, _UNSEEN) if value.__class__ is str else _UNSEEN
@@ -251,6 +255,7 @@ class RowBuilder:
             _row_hash(fields),
             int(formula),
             FIELD_SEPARATOR.join(self.stored_getter(texts)),
+            raw_hash,
         )
         return row, None, formula
 
@@ -259,27 +264,39 @@ class RowBuilder:
 class ChunkResult:
     """What processing one chunk of rows gave (picklable, for worker processes).
 
-    `fuzzy` holds the `fuzzy_keys` rows (key, name core) of the cores new to the processor;
-    `not_in_force` counts the accepted rows not in force on the import's date.
+    `seen` holds (listing id, row) of the rows recognised from their raw hash as a listing
+    the list already has, unchanged: they are not built. `rejections` are (row, reason,
+    the row's cells as text). `fuzzy` holds the `fuzzy_keys` rows (key, name core) of the
+    cores new to the processor; `not_in_force` counts the built rows not in force on the
+    import's date.
     """
 
     rows: list[tuple[Any, ...]]
     fuzzy: list[tuple[str, str]]
-    rejections: list[tuple[int, str]]
+    rejections: list[tuple[int, str, list[str]]]
     formula_rows: list[int]
     read: int
     not_in_force: int
+    seen: list[tuple[int, int]] = field(default_factory=list)
 
 
 class ChunkProcessor:
     """Builds the rows of a chunk and the fuzzy keys of the name cores new to it.
 
     Runs in the importing process for small files and in worker processes for large CSV
-    files; each instance keeps its own bounded set of name cores already keyed.
+    files; each instance keeps its own bounded set of name cores already keyed. With a
+    `lookup` (raw hash → listing id of the list being updated, see
+    `ListStore.RawRowLookup`), rows whose raw hash the list knows are recognised as
+    unchanged before any work on their identifiers, names or dates.
     """
 
     def __init__(
-        self, columns: Columns, layout_names: Sequence[str], text_cells: bool, today: str
+        self,
+        columns: Columns,
+        layout_names: Sequence[str],
+        text_cells: bool,
+        today: str,
+        lookup: Callable[[Sequence[bytes]], Mapping[bytes, int]] | None = None,
     ) -> None:
         self.builder = RowBuilder(columns, layout_names, text_cells)
         self.header_keys = [header_key(c) for c in columns.header_cells]
@@ -287,6 +304,8 @@ class ChunkProcessor:
         self.name_header = columns.header_cells[self.name_at]
         self.text_cells = text_cells
         self.today = today
+        self.lookup = lookup
+        self.raw_prefix = raw_hash_prefix(columns, layout_names)
         self.seen_cores: set[str] = set()
 
     def _is_blank_or_header(self, cells: list[Any]) -> bool:
@@ -303,12 +322,15 @@ class ChunkProcessor:
         """Build the rows of `chunk`, whose first row is row number `first_row`."""
         rows: list[tuple[Any, ...]] = []
         fuzzy: list[tuple[str, str]] = []
-        rejections: list[tuple[int, str]] = []
+        rejections: list[tuple[int, str, list[str]]] = []
         formula_rows: list[int] = []
-        read = not_in_force = 0
+        seen_rows: list[tuple[int, int]] = []
+        not_in_force = 0
         build, seen, today = self.builder.build, self.seen_cores, self.today
         self.builder.today = datetime.date.today()
         text_cells, name_at, name_header = self.text_cells, self.name_at, self.name_header
+        prefix = self.raw_prefix
+        data: list[tuple[int, list[Any], bytes]] = []
         for row_no, cells in enumerate(chunk, first_row):
             # CSV cells are text: a row with a character in some cell, whose name cell does
             # not read like the header, is neither blank nor a repeated header (the usual).
@@ -318,10 +340,18 @@ class ChunkProcessor:
                 and (len(cells) <= name_at or cells[name_at].strip() != name_header)
             ) and self._is_blank_or_header(cells):
                 continue
-            read += 1
-            row, reason, formula = build(row_no, cells)
+            data.append((row_no, cells, raw_row_hash(prefix, cells, text_cells)))
+        known = self.lookup([d[2] for d in data]) if self.lookup is not None and data else {}
+        for row_no, cells, raw_hash in data:
+            if known:
+                listing_id = known.get(raw_hash)
+                if listing_id is not None:
+                    seen_rows.append((listing_id, row_no))
+                    continue
+            shown = [c if c.__class__ is str else cell_text(c) for c in cells]
+            row, reason, formula = build(row_no, cells, raw_hash)
             if row is None:
-                rejections.append((row_no, reason or ""))
+                rejections.append((row_no, reason or "", shown))
                 continue
             if formula:
                 formula_rows.append(row_no)
@@ -334,4 +364,100 @@ class ChunkProcessor:
                     seen.clear()
                 seen.add(core)
                 fuzzy += [(key, core) for key in names.fuzzy_keys(row[1])]
-        return ChunkResult(rows, fuzzy, rejections, formula_rows, read, not_in_force)
+        return ChunkResult(
+            rows, fuzzy, rejections, formula_rows, len(data), not_in_force, seen_rows
+        )
+
+
+# --- raw rows and the rules that build them ---------------------------------------------
+
+# Bump when the building of a row from its cells changes in a way the probe rows below may
+# not show. `row_rules()` changes by itself whenever the rules give any probe row another
+# result (identifiers, names, dates, subject types, record keys), which makes the next import
+# of every list build all its rows again instead of trusting their raw hashes.
+ROW_RULES_VERSION = 1
+
+# Cells of probe rows in the order of `ROLE_FIELDS` (信息唯一标识, 案号, name, ID, legal
+# representative, court, subject type, 发布时间, 立案时间, 撤销时间): the kinds of cell whose
+# cleaning a rule change is likely to touch.
+_RULE_PROBES: tuple[tuple[str, ...], ...] = (
+    (
+        "",
+        "（2019）桂0102执1号",
+        "张三",
+        "450102198501011233",
+        "",
+        "南宁市青秀区人民法院",
+        "自然人",
+        "2019-01-02",
+        "2018/12/1",
+        "",
+    ),
+    ("", "", " 李 四 ", "45010219850101123３", "", "", "", "2019/1/2", "", "2020年1月2日"),
+    ("K1", "", "王\u200b五", "\u202e450102198501011233", "", "", "个人", "20190102", "", ""),
+    ("K2", "", "趙六", "٤٥٠١٠٢١٩٨٥٠١٠١١٢٣٣", "", "", "", "43466", "", ""),
+    ("K3", "", "Jose\u0301 Garci\u0301a", "4501**********1233", "", "", "", "", "", ""),
+    (
+        "K4",
+        "",
+        "南宁市某某贸易有限公司",
+        "91450100MA5KBCDE0F",
+        "张三",
+        "",
+        "企业法人",
+        "2019-01-02",
+        "",
+        "2099-12-31",
+    ),
+    ("K5", "", "（广西）某某科技股份有限公司", "9145О100MA5KBCDE0F", "李四", "", "", "", "", ""),
+    ("K6", "", "某某商行\ufe0f", "MA5KBCDE-0", "", "", "个体工商户", "", "", ""),
+    ("K7", "", "陈七", "320583900215002", "", "", "", "2019.1.2", "", ""),
+    ("K8", "", "ｗａｎｇ　ｂａ", "15010219750630441x", "", "", "", "2019-1-2 10:00", "", ""),
+    ("K9", "", "=HYPERLINK(1)", "", "", "", "", "", "", ""),
+)
+
+
+@functools.cache
+def row_rules() -> str:
+    """A fingerprint of the rules that build a row from its cells: `ROW_RULES_VERSION` and
+    what this program's rules make of the probe rows (an accepted row, or refused)."""
+    from desktop_app.services.lists.header import ROLE_FIELDS
+
+    columns = Columns(1, {name: i for i, name in enumerate(ROLE_FIELDS)}, list(ROLE_FIELDS))
+    builder = RowBuilder(columns, ROLE_FIELDS, text_cells=True)
+    builder.today = datetime.date(2024, 1, 1)
+    digest = hashlib.blake2b(f"rules {ROW_RULES_VERSION}".encode(), digest_size=16)
+    for number, cells in enumerate(_RULE_PROBES, 2):
+        row, _reason, formula = builder.build(number, list(cells))
+        digest.update(repr((row, formula)).encode())
+    for name in ("张三", "南宁市某某贸易有限公司"):
+        digest.update(repr(names.fuzzy_keys(name)).encode())
+    return f"{ROW_RULES_VERSION}:{digest.hexdigest()}"
+
+
+def raw_hash_prefix(columns: Columns, layout_names: Sequence[str]) -> Any:
+    """The hash state every raw row hash of a file starts from: the row rules, the layout
+    and where the file has each field, so that a row only ever meets a listing built from
+    the same cells, in the same place, by the same rules."""
+    head = json.dumps(
+        [row_rules(), list(layout_names), sorted(columns.positions.items())],
+        ensure_ascii=False,
+    )
+    return hashlib.blake2b(head.encode(), digest_size=16)
+
+
+def raw_row_hash(prefix: Any, cells: Sequence[Any], text_cells: bool) -> bytes:
+    """The hash of a row's cells as read (16 bytes), continuing `raw_hash_prefix`."""
+    digest = prefix.copy()
+    if text_cells:
+        joined = FIELD_SEPARATOR.join(cells)
+        if joined.count(FIELD_SEPARATOR) != len(cells) - 1:
+            joined = json.dumps(cells, ensure_ascii=False)
+    else:
+        # Typed cells (xlsx): 1.0 and "1" read differently, so each keeps its type.
+        joined = json.dumps(
+            [c if c.__class__ is str else f"{type(c).__name__}:{c!r}" for c in cells],
+            ensure_ascii=False,
+        )
+    digest.update(joined.encode("utf-8", "surrogatepass"))
+    return digest.digest()

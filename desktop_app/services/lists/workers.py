@@ -19,8 +19,10 @@ import os
 import sys
 import threading
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any, NamedTuple
 
+from desktop_app.models.lists_store import RawRowLookup
 from desktop_app.services.lists.formats import CsvFile, StartOver
 from desktop_app.services.lists.header import Columns
 from desktop_app.services.lists.limits import MAX_CELL_CHARS, MAX_COLUMNS
@@ -55,10 +57,16 @@ _worker_delimiter = ","
 
 
 def _start_worker(
-    columns: Columns, layout_names: Sequence[str], today: str, delimiter: str
+    columns: Columns,
+    layout_names: Sequence[str],
+    today: str,
+    delimiter: str,
+    known_rows: tuple[Path, int] | None,
 ) -> None:
     global _worker, _worker_delimiter
-    _worker = ChunkProcessor(columns, layout_names, text_cells=True, today=today)
+    # The list's raw hashes, read on a connection of the worker's own (`RawRowLookup`).
+    lookup = RawRowLookup(*known_rows) if known_rows is not None else None
+    _worker = ChunkProcessor(columns, layout_names, text_cells=True, today=today, lookup=lookup)
     _worker_delimiter = delimiter
     csv.field_size_limit(MAX_CELL_CHARS)
     # Millions of short-lived objects and no reference cycles (see import_list).
@@ -119,10 +127,13 @@ def built_by_workers(
     header_row: int,
     workers: int,
     block_lines: int,
+    known_rows: tuple[Path, int] | None = None,
 ) -> Iterator[tuple[ChunkResult, int]]:
     """(result, row offset) of the rows after the header, in file order, built by workers.
 
-    The file goes to `workers` processes in text blocks of `block_lines` lines. A worker
+    The file goes to `workers` processes in text blocks of `block_lines` lines. With
+    `known_rows` (lists.db, list id) the workers recognise the rows that list already has
+    unchanged (see `ChunkProcessor`). A worker
     numbers its block's rows from 1; the offset gives their row numbers in the file, known
     once the blocks before have been parsed. At most a few blocks per worker are in flight,
     so memory stays flat whatever the file's size. Raises `StartOver` when a block cannot be
@@ -139,7 +150,13 @@ def built_by_workers(
         workers,
         mp_context=context,
         initializer=_start_worker,
-        initargs=(builder.columns, builder.layout_names, processor.today, source.delimiter),
+        initargs=(
+            builder.columns,
+            builder.layout_names,
+            processor.today,
+            source.delimiter,
+            known_rows,
+        ),
     ) as pool:
         pending: collections.deque[concurrent.futures.Future[_TextBlockResult]] = (
             collections.deque()
