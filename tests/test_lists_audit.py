@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from lists_support import demo_dir, numbered_rows, write_csv
+from lists_support import numbered_rows, office_copy, write_csv
 
 from desktop_app.cli import main
 from desktop_app.context import AppContext
@@ -63,7 +63,9 @@ def list_imports_logged(data: Path) -> list[dict]:
 def test_a_crash_at_the_commit_boundary_never_loses_or_doubles_the_audit_entry(tmp_path, where):
     data = tmp_path / "data"
     first = AppContext(data)
-    admin.import_list_file(first, None, demo_dir() / "dishonest_debtors.csv", "失信被执行人")
+    admin.import_list_file(
+        first, None, office_copy("dishonest_debtors.csv", tmp_path), "失信被执行人"
+    )
     first.close()
     done = subprocess.run(
         [
@@ -71,7 +73,7 @@ def test_a_crash_at_the_commit_boundary_never_loses_or_doubles_the_audit_entry(t
             "-c",
             CRASHING_IMPORT,
             str(data),
-            str(demo_dir() / "dishonest_debtors_v2.csv"),
+            str(office_copy("dishonest_debtors_v2.csv", tmp_path)),
             where,
         ],
         capture_output=True,
@@ -108,13 +110,18 @@ def test_a_crash_at_the_commit_boundary_never_loses_or_doubles_the_audit_entry(t
 def test_audit_verify_names_a_list_version_without_its_entry(tmp_path):
     data = tmp_path / "data"
     ctx = AppContext(data)
-    admin.import_list_file(ctx, None, demo_dir() / "dishonest_debtors.csv", "失信被执行人")
+    admin.import_list_file(
+        ctx, None, office_copy("dishonest_debtors.csv", tmp_path), "失信被执行人"
+    )
     assert audit.verify_chain(ctx)["ok"]
     # A version slipped into lists.db without an import (or its intent deleted).
     from desktop_app.services.lists.session import import_list
 
     import_list(
-        ctx.lists, demo_dir() / "dishonest_debtors_v2.csv", "失信被执行人", catalog=ctx.catalog
+        ctx.lists,
+        office_copy("dishonest_debtors_v2.csv", tmp_path),
+        "失信被执行人",
+        catalog=ctx.catalog,
     )
     ctx.lists.conn.execute("DELETE FROM import_intents")
     result = audit.verify_chain(ctx)
@@ -228,14 +235,18 @@ def office_key(tmp_path, monkeypatch):
 
 def test_a_list_package_updates_the_list_it_names_and_says_so_first(cli, tmp_path, office_key):
     code, _, err = cli(
-        "lists", "import", str(demo_dir() / "dishonest_debtors.csv"), "--category", "失信被执行人"
+        "lists",
+        "import",
+        str(office_copy("dishonest_debtors.csv", tmp_path)),
+        "--category",
+        "失信被执行人",
     )
     assert code == 0, err
     package = tmp_path / "v2.xyhc"
     code, out, err = cli(
         "package",
         "make",
-        str(demo_dir() / "dishonest_debtors_v2.csv"),
+        str(office_copy("dishonest_debtors_v2.csv", tmp_path)),
         "--kind",
         "list",
         "--category",
@@ -270,7 +281,11 @@ def test_a_list_package_updates_the_list_it_names_and_says_so_first(cli, tmp_pat
 
 def test_an_incremental_package_carries_its_mode(cli, tmp_path, office_key):
     code, _, err = cli(
-        "lists", "import", str(demo_dir() / "dishonest_debtors.csv"), "--category", "失信被执行人"
+        "lists",
+        "import",
+        str(office_copy("dishonest_debtors.csv", tmp_path)),
+        "--category",
+        "失信被执行人",
     )
     increment = write_csv(tmp_path / "increment.csv", numbered_rows(3))
     package = tmp_path / "inc.xyhc"
@@ -303,7 +318,7 @@ def test_an_old_package_named_after_its_file_updates_the_list_of_its_category(tm
     package = tmp_path / "old.xyhc"
     up.make_package(
         "list",
-        demo_dir() / "dishonest_debtors_v2.csv",
+        office_copy("dishonest_debtors_v2.csv", tmp_path),
         key,
         package,
         "柳州市信用办",

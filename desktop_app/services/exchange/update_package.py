@@ -611,7 +611,12 @@ def import_package(
 
 def list_target(ctx: AppContext, info: PackageInfo) -> dict[str, Any]:
     """Which list a list package updates, and from which version to which."""
+    from desktop_app.services.lists.demo_mark import demo_name_of
+
     name, category = info.list_name, info.list_category
+    payload = info.files[0]
+    # The importer names a bundled demo file's list as demo data: say so beforehand too.
+    name = demo_name_of(payload["size"], payload["sha256"], name) or name
     current = ctx.lists.latest_version(name) if name else None
     existing_category = ctx.lists.list_category(name) if name else None
     return {

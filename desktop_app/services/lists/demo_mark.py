@@ -51,7 +51,13 @@ def demo_list_name(path: Path, list_name: str | None) -> str | None:
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    name = bundled.get((size, digest.hexdigest()))
+    return demo_name_of(size, digest.hexdigest(), list_name)
+
+
+def demo_name_of(size: int, sha256: str, list_name: str | None) -> str | None:
+    """`demo_list_name` of a file known by its size and SHA-256 (an update package's
+    manifest names both)."""
+    name = _bundled_files().get((size, sha256))
     if name is None:
         return None
     if not list_name:
