@@ -83,6 +83,16 @@ class BackupError(DataError):
     """A backup that cannot be made or restored; nothing was replaced."""
 
 
+class AuditHeadError(DataError):
+    """The audit log's head row (audit_head) is missing or damaged: no entry can be appended
+    until an administrator has looked (`audit verify`, `audit repair-head`)."""
+
+
+class RestoreRollbackError(BackupError):
+    """A restore would roll the audit log back (or replace another office's log): it needs
+    explicit confirmation; nothing was replaced."""
+
+
 class AccountLockedError(AuthenticationError):
     """Too many wrong passwords: the account refuses logins until the lock expires."""
 

@@ -58,6 +58,7 @@ def _problems(ctx) -> list[tuple[str, object, str]]:
 
 def test_an_untouched_log_verifies(ctx) -> None:
     result = audit.verify_chain(ctx)
+    last = ctx.office.audit.last_entry()
     assert result == {
         "ok": True,
         "entries": 12,
@@ -65,6 +66,12 @@ def test_an_untouched_log_verifies(ctx) -> None:
         "problems": [],
         "first_problem": None,
         "truncated": False,
+        "current_witness": {
+            "chain_id": ctx.office.audit.entry_at(1).entry_hash[:32],
+            "seq": 12,
+            "head_hash": last.entry_hash,
+        },
+        "witnesses": None,
     }
 
 

@@ -4,20 +4,37 @@ Each entry carries the hash of the previous entry and its own hash over its cano
 (sequence number and time included), so that changing, removing or reordering an entry breaks
 the chain. A one-row head holds the last sequence number and hash: it serialises appends
 (the UPDATE takes the write lock before anything is read) and reveals entries cut off the end.
+A head row that is missing or damaged stops every append with `AuditHeadError` (never a
+crash, never a silent new start) until an administrator repairs it (`repair_head`).
+
+The first entry of a chain carries a random `chain_nonce` in its details, so that the hash
+of entry 1, which names the chain (see `services.audit.witness`), differs between offices
+even when their first entries were written alike in the same second.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
+import secrets
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from desktop_app.errors import AuditHeadError
 from desktop_app.models import db
 
 GENESIS_HASH = "0" * 64
+CHAIN_NONCE = "chain_nonce"
+_HASH = re.compile(r"[0-9a-f]{64}")
+
+_WHAT_TO_DO = (
+    "这通常说明有人绕过本程序直接改动了数据库。在修复之前，本机不再写入审计日志"
+    "（登录、核查、打印都需要写入）。请管理员运行 audit verify 查看详情，"
+    "再用 audit repair-head 重建链尾（重建本身记入审计日志），或从备份恢复。"
+)
 
 MIGRATIONS: tuple[str, ...] = (
     f"""
@@ -73,9 +90,31 @@ def entry_hash(content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def head_error(reason: str, detail: str | None = None) -> AuditHeadError:
+    """The named error for a head row that is `missing`, `damaged` or `behind` the log."""
+    what = {
+        "missing": "审计日志的链尾记录（audit_head）缺失。",
+        "damaged": f"审计日志的链尾记录（audit_head）已损坏（{detail}）。",
+        "behind": f"审计日志的链尾记录（audit_head）与日志不符（{detail}）。",
+    }[reason]
+    return AuditHeadError(what + _WHAT_TO_DO, reason=reason)
+
+
+def _head_value_problem(seq: Any, digest: Any) -> str | None:
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+        return f"序号“{seq}”不是非负整数"
+    if not isinstance(digest, str) or not _HASH.fullmatch(digest):
+        return "哈希不是 64 位十六进制数"
+    return None
+
+
 def _entry(row: sqlite3.Row) -> AuditEntry:
     data = dict(row)
-    data["details"] = json.loads(data["details"])
+    try:
+        data["details"] = json.loads(data["details"])
+    except (TypeError, ValueError):
+        # Damaged text: the entry then fails its hash and is reported as altered.
+        data["details"] = {"unreadable": str(data["details"])}
     return AuditEntry(**data)
 
 
@@ -105,10 +144,23 @@ class AuditStore:
         """Add an entry at the end of the chain and return it (with its hashes)."""
         if not self.conn.in_transaction:
             raise RuntimeError("audit entries are appended inside OfficeDatabase.transaction()")
-        seq, prev_hash = self.conn.execute(
+        row = self.conn.execute(
             "UPDATE audit_head SET last_seq = last_seq + 1 WHERE id = 1"
             " RETURNING last_seq, last_hash"
         ).fetchone()
+        if row is None:
+            raise head_error("missing")
+        seq, prev_hash = row
+        problem = _head_value_problem(seq - 1 if isinstance(seq, int) else seq, prev_hash)
+        if problem:
+            raise head_error("damaged", problem)
+        if self.conn.execute("SELECT 1 FROM audit_log WHERE seq >= ? LIMIT 1", (seq,)).fetchone():
+            raise head_error(
+                "behind", f"日志中已有第 {seq} 条及以后的记录，链尾却停在第 {seq - 1} 条"
+            )
+        details = dict(details or {})
+        if seq == 1:
+            details[CHAIN_NONCE] = secrets.token_hex(16)
         content = {
             "seq": seq,
             "at": at,
@@ -116,7 +168,7 @@ class AuditStore:
             "action": action,
             "record_number": record_number,
             "record_hash": record_hash,
-            "details": details or {},
+            "details": details,
             "prev_hash": prev_hash,
         }
         digest = entry_hash(content)
@@ -138,12 +190,63 @@ class AuditStore:
         self.conn.execute("UPDATE audit_head SET last_hash = ? WHERE id = 1", (digest,))
         return AuditEntry(**content, entry_hash=digest)
 
-    def head(self) -> tuple[int, str] | None:
-        """(last sequence number, last hash) as the head records them, or None if missing."""
+    def head(self) -> tuple[Any, Any] | None:
+        """(last sequence number, last hash) as the head row stores them, or None if the row
+        is missing. The values are not checked: see `head_problem`."""
         row = self.conn.execute(
             "SELECT last_seq, last_hash FROM audit_head WHERE id = 1"
         ).fetchone()
         return (row[0], row[1]) if row else None
+
+    def head_problem(self) -> tuple[str, str | None] | None:
+        """Why no entry can be appended, as (`missing` | `damaged` | `behind`, detail), or
+        None when appends work (entries cut off the end are `audit verify`'s to report)."""
+        head = self.head()
+        if head is None:
+            return ("missing", None)
+        problem = _head_value_problem(*head)
+        if problem:
+            return ("damaged", problem)
+        if self.conn.execute(
+            "SELECT 1 FROM audit_log WHERE seq > ? LIMIT 1", (head[0],)
+        ).fetchone():
+            return (
+                "behind",
+                f"日志中已有第 {head[0] + 1} 条及以后的记录，链尾却停在第 {head[0]} 条",
+            )
+        return None
+
+    def last_entry(self) -> AuditEntry | None:
+        """The entry with the highest sequence number (None for an empty log)."""
+        row = self.conn.execute(_SELECT + " ORDER BY seq DESC LIMIT 1").fetchone()
+        return _entry(row) if row else None
+
+    def entry_at(self, seq: int) -> AuditEntry | None:
+        row = self.conn.execute(_SELECT + " WHERE seq = ?", (seq,)).fetchone()
+        return _entry(row) if row else None
+
+    def entries_between(self, after: int, upto: int) -> list[AuditEntry]:
+        """The entries with `after` < seq ≤ `upto`, in order."""
+        rows = self.conn.execute(
+            _SELECT + " WHERE seq > ? AND seq <= ? ORDER BY seq", (after, upto)
+        ).fetchall()
+        return [_entry(r) for r in rows]
+
+    def count(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM audit_log").fetchone()[0])
+
+    def repair_head(self) -> tuple[int, str]:
+        """Rebuild the head row from the last stored entry (inside the office transaction);
+        returns the (seq, hash) it now holds. The caller audits the repair."""
+        if not self.conn.in_transaction:
+            raise RuntimeError("the head is repaired inside OfficeDatabase.transaction()")
+        last = self.last_entry()
+        seq, digest = (last.seq, last.entry_hash) if last else (0, GENESIS_HASH)
+        self.conn.execute("DELETE FROM audit_head")
+        self.conn.execute(
+            "INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, ?, ?)", (seq, digest)
+        )
+        return seq, digest
 
     def iter_all(self) -> Iterator[AuditEntry]:
         """Every entry in stored sequence order (streamed: the log can be long)."""

@@ -49,6 +49,11 @@ PERMISSIONS: dict[str, tuple[frozenset[str], str]] = {
     "users.manage": (frozenset({"admin"}), "管理用户"),
     "settings.change": (frozenset({"admin"}), "修改设置"),
     "certificates.import": (frozenset({"admin"}), "导入证书"),
+    "certificates.export": (frozenset({"admin"}), "导出证书"),
+    "backup": (frozenset({"admin"}), "备份或恢复数据"),
+    "audit.repair": (frozenset({"admin"}), "重建审计日志链尾"),
+    "lists.read": (frozenset(ROLES), "查看名单记录"),
+    "lists.unmasked": (frozenset({"admin"}), "查看完整证件号码"),
 }
 
 MAX_FAILED_LOGINS = 5

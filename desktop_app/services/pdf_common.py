@@ -16,6 +16,7 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfdoc import PDFInfo, PDFString
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Table, TableStyle
 
@@ -53,15 +54,44 @@ class PageFrame:
     bottom_right: str
 
 
+class _InfoWithKeys(PDFInfo):
+    """reportlab's document information plus custom keys (record number, audit witness)."""
+
+    def __init__(self, base: PDFInfo, keys: dict[str, str]) -> None:
+        super().__init__()
+        self.__dict__.update(base.__dict__)
+        self._custom = keys
+
+    def format(self, document: Any) -> bytes:
+        formatted = super().format(document)
+        extra = b"".join(
+            b"/" + key.encode("ascii") + b" " + PDFString(value).format(document) + b" "
+            for key, value in self._custom.items()
+        )
+        # Insert the custom keys just before the dictionary's closing ">>".
+        end = formatted.rindex(b">>")
+        return formatted[:end] + extra + formatted[end:]
+
+
 class NumberedCanvas(Canvas):
     """Defers page output so that every page can say "第 x 页 / 共 y 页", and draws the
-    running header (with a red rule) and footer of `frame` on each."""
+    running header (with a red rule) and footer of `frame` on each. `info_keys` are added to
+    the document information dictionary (names without the leading slash)."""
 
-    def __init__(self, *args: Any, frame: PageFrame, margin: float, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        frame: PageFrame,
+        margin: float,
+        info_keys: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._frame = frame
         self._margin = margin
         self._pages: list[dict[str, Any]] = []
+        if info_keys:
+            self._doc.info = _InfoWithKeys(self._doc.info, info_keys)
 
     def showPage(self) -> None:
         self._pages.append(dict(self.__dict__))

@@ -9,16 +9,18 @@ reordered, and checks every stored check record against its own hash and its aud
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from desktop_app.models.audit_store import GENESIS_HASH, AuditEntry, entry_hash
+from desktop_app.errors import AuditHeadError, UsageError
+from desktop_app.models.audit_store import GENESIS_HASH, AuditEntry, AuditStore, entry_hash
 from desktop_app.models.labels import ACTION_TEXT
 from desktop_app.models.record_types import canonical_record_hash
 from desktop_app.models.records_store import summary_of
 from desktop_app.models.users_store import User
 from desktop_app.services.audit import list_imports
+from desktop_app.services.audit.witness import FileWitness, check_witnesses, current_witness
 
 if TYPE_CHECKING:
     from desktop_app.context import AppContext
@@ -123,14 +125,20 @@ def _describe(entry: AuditEntry) -> str:
     return f"{entry.at}，{action_text(entry.action)}，用户 {entry.user_name or '—'}"
 
 
-def verify_chain(ctx: AppContext) -> dict[str, Any]:
-    """Walk the audit chain and the stored records; report every problem found, first first.
+def verify_chain(ctx: AppContext, witnesses: Iterable[FileWitness] | None = None) -> dict[str, Any]:
+    """Walk the audit chain and the stored records, and check `witnesses` (read from files
+    by `witness.witnesses_in_file`); report every problem found, first first.
 
     Returns `{"ok", "entries", "records", "problems": [{"kind", "message", "seq"|
-    "record_number"/"version"}], "first_problem", "truncated"}`. Kinds: `removed`, `altered`,
-    `reordered`, `broken_link`, `head` (entries cut off the end), `record_altered`,
-    `record_columns`, `record_unregistered`, `record_mismatch`, `record_removed`,
-    `list_version_unaudited` (see `list_imports`).
+    "record_number"/"version"}], "first_problem", "truncated", "current_witness",
+    "witnesses"}`. Kinds: `removed`, `altered`, `reordered`, `broken_link`, `head` (with
+    `reason`: `missing`, `damaged` — no entry can be appended until `audit repair-head` — or
+    `mismatch`: entries cut off or added at the end), `record_altered`, `record_columns`,
+    `record_unregistered`, `record_mismatch`, `record_removed`, `witness` (a witness the chain
+    no longer contains: rewritten, truncated or rolled back; with `state`),
+    `witness_unreadable` and `list_version_unaudited` (see `list_imports`). `current_witness`
+    is where the chain stands now (None when its head row is unusable); `witnesses` is
+    `witness.check_witnesses`' answer (None without any).
     """
     office = ctx.office
     problems = _Problems()
@@ -187,10 +195,32 @@ def verify_chain(ctx: AppContext) -> dict[str, Any]:
         expected_seq = entry.seq + 1
         previous = entry
         previous_ok = ok
-    _check_head(office.audit.head(), previous, problems)
+    _check_head(office.audit, previous, problems)
     records = _check_records(ctx, registered, problems)
     for problem in list_imports.unaudited_list_versions(ctx):
         problems.add(**problem)
+    checked = None
+    if witnesses is not None:
+        checked = check_witnesses(ctx, witnesses)
+        for row in checked["witnesses"]:
+            if not row["contained"]:
+                problems.add(
+                    "witness",
+                    row["message"],
+                    seq=row["witness"]["seq"],
+                    state=row["state"],
+                    source=row["source"],
+                )
+        for row in checked["unreadable"]:
+            problems.add(
+                "witness_unreadable",
+                f"见证文件“{row['source']}”：{row['problem']}",
+                source=row["source"],
+            )
+    try:
+        current: dict[str, Any] | None = current_witness(ctx).to_dict()
+    except AuditHeadError:
+        current = None
     return {
         "ok": not problems.items,
         "entries": count,
@@ -198,14 +228,30 @@ def verify_chain(ctx: AppContext) -> dict[str, Any]:
         "problems": problems.items,
         "first_problem": problems.items[0]["message"] if problems.items else None,
         "truncated": problems.truncated,
+        "current_witness": current,
+        "witnesses": checked,
     }
 
 
-def _check_head(head: tuple[int, str] | None, last: AuditEntry | None, problems: _Problems) -> None:
+def _check_head(store: AuditStore, last: AuditEntry | None, problems: _Problems) -> None:
     last_seq = last.seq if last else 0
     last_hash = last.entry_hash if last else GENESIS_HASH
-    if head is None:
-        problems.add("head", "审计日志的链尾记录（audit_head）缺失：日志可能被截断。")
+    problem = store.head_problem()
+    head = store.head()
+    if problem is not None:
+        reason, detail = problem
+        what = {"missing": "缺失", "damaged": f"已损坏（{detail}）"}.get(
+            reason, f"与日志不符（{detail}）"
+        )
+        problems.add(
+            "head",
+            f"审计日志的链尾记录（audit_head）{what}：日志可能被截断，"
+            "且在修复前本机不能再写入审计日志（登录、核查、打印都会被拒绝）。"
+            "请核对后由管理员运行 audit repair-head，或从备份恢复。",
+            reason=reason,
+        )
+    elif head is None:
+        return
     elif head[0] > last_seq:
         missing = (
             f"第 {head[0]} 条" if head[0] == last_seq + 1 else f"第 {last_seq + 1}–{head[0]} 条"
@@ -217,7 +263,43 @@ def _check_head(head: tuple[int, str] | None, last: AuditEntry | None, problems:
             f"审计日志的链尾（第 {head[0]} 条）与最后一条记录（第 {last_seq} 条）不符："
             "末尾的记录被改动或添加。",
             seq=last_seq,
+            reason="mismatch",
         )
+
+
+def repair_head(ctx: AppContext, user: User) -> dict[str, Any]:
+    """An administrator rebuilds a missing or damaged head row from the last stored entry,
+    so that the office can work again; the repair is the next entry of the chain. Returns
+    `{"found", "head_before", "head", "entry"}`. Refused when the head is usable."""
+    from desktop_app.services import accounts
+
+    accounts.require(user, "audit.repair")
+    office = ctx.office
+    with office.transaction():
+        problem = office.audit.head_problem()
+        before = office.audit.head()
+        if problem is None:
+            raise UsageError(
+                "审计日志的链尾记录可用，无须重建（末尾的记录被删除等问题由 audit verify 报告，"
+                "重建链尾不会也不应掩盖它们）。"
+            )
+        seq, _ = office.audit.repair_head()
+        entry = log_event(
+            ctx,
+            user,
+            "audit_head_repaired",
+            details={
+                "found": problem[0],
+                "head_before": [str(v) for v in before] if before else None,
+                "rebuilt_from_seq": seq,
+            },
+        )
+    return {
+        "found": problem[0],
+        "head_before": list(before) if before else None,
+        "head": current_witness(ctx).to_dict(),
+        "entry": entry.seq,
+    }
 
 
 def _check_records(

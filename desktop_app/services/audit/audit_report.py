@@ -22,6 +22,7 @@ from desktop_app.models.labels import FEEDBACK_ACTION_TEXT, NO_FEEDBACK_TEXT, ST
 from desktop_app.models.record_types import active_hits, masked_query, related_subjects
 from desktop_app.models.users_store import User
 from desktop_app.services import accounts, audit, records
+from desktop_app.services.audit.witness import Witness, current_witness
 from desktop_app.services.output import check_output_folder, write_output
 
 if TYPE_CHECKING:
@@ -275,17 +276,25 @@ def write_report(
     pdf: Path | None = None,
     xlsx: Path | None = None,
 ) -> dict[str, str]:
-    """Write the report as PDF and/or Excel (each atomically) and audit it; returns the paths."""
+    """Write the report as PDF and/or Excel (each atomically) and audit it; returns the paths.
+
+    Both files carry the audit witness (`services.audit.witness`): the chain's position and
+    head hash just before the report's own entry."""
     if pdf is None and xlsx is None:
         raise UsageError("请至少指定一个输出文件：--pdf 报告.pdf 和/或 --xlsx 报告.xlsx。")
-    outputs: list[tuple[str, Path, bytes]] = []
-    if pdf is not None:
-        outputs.append(("pdf", Path(pdf), render_report_pdf(report)))
-    if xlsx is not None:
-        outputs.append(("xlsx", Path(xlsx), render_report_xlsx(report)))
-    for _, path, _ in outputs:
-        check_output_folder(path)
+    for path in (pdf, xlsx):
+        if path is not None:
+            check_output_folder(Path(path))
+    # The witness, the files and the audit entry in one transaction: the report entry is the
+    # one right after the head the report witnesses.
     with ctx.office.transaction():
+        witness = current_witness(ctx)
+        witnessed = {**report, "audit_witness": witness.to_dict()}
+        outputs: list[tuple[str, Path, bytes]] = []
+        if pdf is not None:
+            outputs.append(("pdf", Path(pdf), render_report_pdf(witnessed)))
+        if xlsx is not None:
+            outputs.append(("xlsx", Path(xlsx), render_report_xlsx(witnessed)))
         audit.log_event(
             ctx,
             user,
@@ -297,6 +306,7 @@ def write_report(
                 "user_filter": report["user_filter"],
                 "checks": report["totals"]["checks"],
                 "files": {kind: hashlib.sha256(data).hexdigest() for kind, _, data in outputs},
+                "witness_seq": witness.seq,
             },
         )
         for _, path, data in outputs:
@@ -456,6 +466,11 @@ def render_report_xlsx(report: Mapping[str, Any]) -> bytes:
         ),
         {"item": "制表人", "value": report["generated_by"]["display_name"]},
         {"item": "制表时间", "value": _local(report["generated_at"]), "format": _DATE_TIME},
+        *(
+            [{"item": "审计见证", "value": Witness.from_dict(report["audit_witness"]).to_text()}]
+            if report.get("audit_witness")
+            else []
+        ),
     ]
     sheet = _table_sheet(
         workbook,

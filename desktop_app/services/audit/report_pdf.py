@@ -44,6 +44,7 @@ from desktop_app.services.audit.audit_report import (
     state_key,
     state_text,
 )
+from desktop_app.services.audit.witness import Witness
 from desktop_app.services.pdf_common import (
     COMPACT_PADDING,
     HEADER_FILL,
@@ -110,6 +111,9 @@ def _styles() -> dict[str, ParagraphStyle]:
             textColor=MUTED,
         ),
         "sign": ParagraphStyle("sign", parent=base, fontSize=10, leading=20),
+        "witness": ParagraphStyle(
+            "witness", parent=base, fontSize=7.5, leading=11, alignment=TA_CENTER, textColor=MUTED
+        ),
     }
 
 
@@ -278,6 +282,7 @@ def _summary_story(report: Mapping[str, Any], width: float) -> list[Flowable]:
             f"制表时间：{local_time_text(report['generated_at'])}",
             "subtitle",
         ),
+        *_witness_line(report),
         Spacer(1, 6 * mm),
         *_section("一、总体情况"),
         _figures(report, width),
@@ -396,6 +401,19 @@ def _summary_story(report: Mapping[str, Any], width: float) -> list[Flowable]:
     return story
 
 
+def _witness(report: Mapping[str, Any]) -> Witness | None:
+    data = report.get("audit_witness")
+    return Witness.from_dict(data) if data else None
+
+
+def _witness_line(report: Mapping[str, Any]) -> list[Flowable]:
+    """The audit witness under the title: a report on file proves where the log stood."""
+    witness = _witness(report)
+    if witness is None:
+        return []
+    return [_p(f"审计见证：{witness.visible_text()}", "witness")]
+
+
 def _feedback_story(report: Mapping[str, Any], width: float) -> list[Flowable]:
     generated = report["generated_by"]
     head = Table(
@@ -487,7 +505,7 @@ def _feedback_story(report: Mapping[str, Any], width: float) -> list[Flowable]:
         rowHeights=[14 * mm, 10 * mm],
     )
     signatures.setStyle(table_style([("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    story += [Spacer(1, 8 * mm), KeepTogether([signatures])]
+    story += [Spacer(1, 8 * mm), KeepTogether([signatures, *_witness_line(report)])]
     return story
 
 
@@ -545,5 +563,14 @@ def render(report: Mapping[str, Any]) -> bytes:
         bottom_left=f"制表时间 {local_time_text(report['generated_at'])}",
         bottom_right=report["unit"],
     )
-    doc.build(story, canvasmaker=functools.partial(NumberedCanvas, frame=frame, margin=MARGIN))
+    witness = _witness(report)
+    doc.build(
+        story,
+        canvasmaker=functools.partial(
+            NumberedCanvas,
+            frame=frame,
+            margin=MARGIN,
+            info_keys=witness.pdf_info() if witness else None,
+        ),
+    )
     return out.getvalue()

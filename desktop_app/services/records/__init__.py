@@ -381,20 +381,24 @@ def print_record(
 ) -> dict[str, Any]:
     """Render and sign a record version as PDF into `out_path`, and audit the print.
 
-    Returns `{"record_number", "version", "record_hash", "pdf", "pdf_sha256", "signer"}`.
+    Returns `{"record_number", "version", "record_hash", "pdf", "pdf_sha256", "signer",
+    "audit_witness"}`; the PDF carries the audit witness (the chain's head before the print).
     """
+    from desktop_app.services.audit.witness import current_witness
     from desktop_app.services.records import record_pdf, signing
 
     record = get_record(ctx, user, record_number, version)
     identity = signing.ensure_department_identity(
         ctx.data_dir, record["jurisdiction"], record["department"]
     )
-    signed = record_pdf.print_check_record(dict(record), identity)
     out_path = Path(out_path)
     check_output_folder(out_path)
-    pdf_sha256 = hashlib.sha256(signed).hexdigest()
-    # The audit entry and the file succeed or fail together: a failed write rolls it back.
+    # One transaction from the witness to the file: the print entry is the one right after
+    # the witnessed head, and a failed write rolls it back.
     with ctx.office.transaction():
+        witness = current_witness(ctx)
+        signed = record_pdf.print_check_record(dict(record), identity, witness)
+        pdf_sha256 = hashlib.sha256(signed).hexdigest()
         audit.log_event(
             ctx,
             user,
@@ -405,6 +409,7 @@ def print_record(
                 "version": record["version"],
                 "pdf_sha256": pdf_sha256,
                 "signer": identity.fingerprint,
+                "witness_seq": witness.seq,
             },
         )
         write_output(out_path, signed)
@@ -415,4 +420,5 @@ def print_record(
         "pdf": str(out_path),
         "pdf_sha256": pdf_sha256,
         "signer": identity.subject,
+        "audit_witness": witness.to_dict(),
     }

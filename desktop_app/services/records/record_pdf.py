@@ -20,7 +20,6 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfdoc import PDFInfo, PDFString
 from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
@@ -43,6 +42,7 @@ from desktop_app.models.labels import (
     text_of,
 )
 from desktop_app.models.record_types import feedback_text, hit_role, masked_query
+from desktop_app.services.audit.witness import Witness
 from desktop_app.services.pdf_common import (
     LABEL_FILL,
     MUTED,
@@ -86,23 +86,33 @@ class SignatureBlock:
     subject: str
     fingerprint: str
     signed_at: dt.datetime
+    # Where the audit chain stood when the record was printed (see services.audit.witness).
+    witness: Witness | None = None
 
     @classmethod
-    def of(cls, identity: SigningIdentity) -> SignatureBlock:
-        return cls(identity.subject, identity.fingerprint, dt.datetime.now().astimezone())
+    def of(cls, identity: SigningIdentity, witness: Witness | None = None) -> SignatureBlock:
+        return cls(identity.subject, identity.fingerprint, dt.datetime.now().astimezone(), witness)
 
 
-def print_check_record(record: dict[str, Any], identity: SigningIdentity) -> bytes:
-    """Render `record` with `identity`'s signature block and sign it: the PDF for the file."""
-    return signing.sign_pdf(render_check_record(record, SignatureBlock.of(identity)), identity)
+def print_check_record(
+    record: dict[str, Any], identity: SigningIdentity, witness: Witness | None = None
+) -> bytes:
+    """Render `record` with `identity`'s signature block (and the audit `witness`) and sign
+    it: the PDF for the case file."""
+    block = SignatureBlock.of(identity, witness)
+    return signing.sign_pdf(render_check_record(record, block), identity)
 
 
-def qr_payload(record: dict[str, Any]) -> str:
-    """The text of the record's QR code: record number, version and record hash, no ID."""
-    return (
+def qr_payload(record: dict[str, Any], witness: Witness | None = None) -> str:
+    """The text of the record's QR code: record number, version and record hash, no ID; and
+    the audit witness when the record is signed."""
+    payload = (
         f"XYHC-RECORD\nNO:{record['record_number']}\nV:{record['version']}\n"
         f"SHA256:{record['record_hash']}"
     )
+    if witness is not None:
+        payload += "\n" + witness.to_text()
+    return payload
 
 
 def office_name(record: dict[str, Any]) -> str:
@@ -124,7 +134,7 @@ def render_check_record(record: dict[str, Any], signer: SignatureBlock | None = 
     """
     register_fonts()
     try:
-        return _build(record, _story(record, signer))
+        return _build(record, _story(record, signer), signer)
     except LayoutError:
         # A row taller than a page (an extreme text, e.g. a very long feedback note) cannot
         # move to the next page whole: let such rows break across pages instead.
@@ -132,13 +142,13 @@ def render_check_record(record: dict[str, Any], signer: SignatureBlock | None = 
         for flowable in story:
             if isinstance(flowable, Table):
                 flowable.splitInRow = 1
-        return _build(record, story)
+        return _build(record, story, signer)
 
 
 def _story(record: dict[str, Any], signer: SignatureBlock | None) -> list[Flowable]:
     styles = _styles()
     return [
-        *_title_block(record, styles),
+        *_title_block(record, signer, styles),
         *_subject_section(record, styles),
         *_conclusion_section(record, styles),
         *_hits_section(record, styles),
@@ -149,7 +159,7 @@ def _story(record: dict[str, Any], signer: SignatureBlock | None) -> list[Flowab
     ]
 
 
-def _build(record: dict[str, Any], story: list[Flowable]) -> bytes:
+def _build(record: dict[str, Any], story: list[Flowable], signer: SignatureBlock | None) -> bytes:
     out = PdfBytes()
     doc = BaseDocTemplate(
         out,
@@ -181,45 +191,34 @@ def _build(record: dict[str, Any], story: list[Flowable]) -> bytes:
         bottomPadding=0,
     )
     doc.addPageTemplates([PageTemplate(id="record", frames=[frame])])
-    doc.build(story, canvasmaker=functools.partial(_RecordCanvas, record=record))
+    doc.build(
+        story,
+        canvasmaker=functools.partial(
+            _RecordCanvas, record=record, witness=signer.witness if signer else None
+        ),
+    )
     return out.getvalue()
 
 
-class _RecordInfo(PDFInfo):
-    """reportlab's document information plus the record's custom keys."""
-
-    def __init__(self, base: PDFInfo, record: dict[str, Any]) -> None:
-        super().__init__()
-        self.__dict__.update(base.__dict__)
-        self._custom = {
-            signing.INFO_RECORD_NUMBER[1:]: str(record["record_number"]),
-            signing.INFO_RECORD_VERSION[1:]: str(record["version"]),
-            signing.INFO_RECORD_HASH[1:]: str(record["record_hash"]),
-        }
-
-    def format(self, document: Any) -> bytes:
-        formatted = super().format(document)
-        extra = b"".join(
-            b"/" + key.encode("ascii") + b" " + PDFString(value).format(document) + b" "
-            for key, value in self._custom.items()
-        )
-        # Insert the custom keys just before the dictionary's closing ">>".
-        end = formatted.rindex(b">>")
-        return formatted[:end] + extra + formatted[end:]
-
-
 class _RecordCanvas(NumberedCanvas):
-    """The shared numbered canvas, with the record's custom document information."""
+    """The shared numbered canvas, with the record's (and the witness's) document keys."""
 
-    def __init__(self, *args: Any, record: dict[str, Any], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, record: dict[str, Any], witness: Witness | None, **kwargs: Any
+    ) -> None:
         frame = PageFrame(
             top_left=f"{APP_NAME} · {TITLE}",
             top_right=f"记录编号 {record['record_number']}　第 {record['version']} 版",
             bottom_left=f"记录哈希 {record['record_hash'][:16]}…",
             bottom_right=office_name(record),
         )
-        super().__init__(*args, frame=frame, margin=MARGIN_X, **kwargs)
-        self._doc.info = _RecordInfo(self._doc.info, record)
+        keys = {
+            signing.INFO_RECORD_NUMBER[1:]: str(record["record_number"]),
+            signing.INFO_RECORD_VERSION[1:]: str(record["version"]),
+            signing.INFO_RECORD_HASH[1:]: str(record["record_hash"]),
+            **(witness.pdf_info() if witness else {}),
+        }
+        super().__init__(*args, frame=frame, margin=MARGIN_X, info_keys=keys, **kwargs)
 
 
 class _QrCode(Flowable):
@@ -316,7 +315,9 @@ def _data_table(
     return grid_table([_p(text, styles["head"]) for text in header], rows, widths)
 
 
-def _title_block(record: dict[str, Any], styles: dict[str, Any]) -> list[Flowable]:
+def _title_block(
+    record: dict[str, Any], signer: SignatureBlock | None, styles: dict[str, Any]
+) -> list[Flowable]:
     version = int(record["version"])
     previous = record.get("previous_version")
     if previous:
@@ -344,7 +345,11 @@ def _title_block(record: dict[str, Any], styles: dict[str, Any]) -> list[Flowabl
     info = _pairs_table(
         [("记录编号", record["record_number"]), *pairs], styles, BODY_WIDTH - qr_column
     )
-    qr = [_QrCode(qr_payload(record), qr_size), _p("扫码核对记录编号与哈希", styles["small"])]
+    witness = signer.witness if signer else None
+    qr = [
+        _QrCode(qr_payload(record, witness), qr_size),
+        _p("扫码核对记录编号与哈希", styles["small"]),
+    ]
     top = Table([[info, qr]], colWidths=[BODY_WIDTH - qr_column, qr_column])
     top.setStyle(
         table_style(
@@ -712,6 +717,15 @@ def _signature_section(
             "本核查记录已使用上述部门证书进行电子签名（PAdES）。签名后对文件的任何改动都会使签名"
             "失效；可用信用核查台的“核验记录”功能（verify）或 PDF 阅读器的签名面板查验。"
         )
+        witness_rows: list[list[Any]] = []
+        if signer.witness is not None:
+            statement += (
+                "审计见证是打印时本机审计日志的位置和链头哈希：留存本文件，日后即可用"
+                "“校验审计日志”（audit verify --witness）证明日志未被改写、截断或回退。"
+            )
+            witness_rows = [
+                [_p("审计见证", label), _p(signer.witness.visible_text(), small), "", ""]
+            ]
         content = [
             title,
             [
@@ -722,9 +736,12 @@ def _signature_section(
             ],
             [_p("签名证书", label), _p(signer.subject, body), "", ""],
             [_p("证书指纹", label), _p(f"SHA-256　{fingerprint}", small), "", ""],
+            *witness_rows,
             [_p(statement, small), "", "", ""],
         ]
-        spans = [("SPAN", (1, 2), (-1, 2)), ("SPAN", (1, 3), (-1, 3)), ("SPAN", (0, 4), (-1, 4))]
+        last = len(content) - 1
+        spans = [("SPAN", (1, row), (-1, row)) for row in range(2, last)]
+        spans.append(("SPAN", (0, last), (-1, last)))
     value_width = (BODY_WIDTH - 40 * mm) / 2
     table = Table(content, colWidths=[20 * mm, value_width, 20 * mm, value_width])
     table.setStyle(

@@ -462,9 +462,11 @@ def verify_pdf(
 
     Returns `ok` (no problems), `signed`, `intact`, `valid` (signature mathematically
     sound), `trusted` (chains to one of `trusted`), `covers_whole_file` (nothing appended after
-    the signature), `coverage`, `signer` (certificate facts), `signing_time` (as the signer's
-    clock reported it), `record_number`, `record_version`, `record_hash` (read from the signed
-    revision of the document) and `problems` (Chinese sentences, empty when all is well).
+    the signature), `padding_ok` (the signature's /Contents is the CMS object and zeros, as
+    written), `coverage`, `signer` (certificate facts), `signing_time` (as the signer's
+    clock reported it), `record_number`, `record_version`, `record_hash`, `audit_witness`
+    (read from the signed revision of the document) and `problems` (Chinese sentences,
+    empty when all is well).
     Comparing the record number and hash with the audit trail is the caller's job.
     """
     result: dict[str, Any] = {
@@ -481,6 +483,8 @@ def verify_pdf(
         "record_number": None,
         "record_version": None,
         "record_hash": None,
+        "audit_witness": None,
+        "padding_ok": None,
         "problems": [],
     }
     problems: list[str] = result["problems"]
@@ -548,12 +552,16 @@ def _verify_into(data: bytes, trusted: list[x509.Certificate], result: dict[str,
         )
     if not result["covers_whole_file"]:
         problems.append("签名之后文件又被追加或改动了内容（签名未覆盖整个文件）。")
+    padding = _padding_problem(data, embedded)
+    result["padding_ok"] = padding is None
+    if padding:
+        problems.append(padding)
     if not result["record_number"] or not result["record_hash"]:
         problems.append("文件中没有核查记录编号或记录哈希，不是本系统生成的核查记录。")
 
 
-def _read_record_info(handler: Any, result: dict[str, Any]) -> None:
-    """Record number, version and hash from /Info as it was in `handler`'s revision."""
+def _info_of(handler: Any) -> dict[str, str]:
+    """The document information dictionary (key → text) as it was in `handler`'s revision."""
     from pyhanko.pdf_utils import generic
 
     info = handler.trailer_view.raw_get("/Info") if "/Info" in handler.trailer_view else None
@@ -561,16 +569,78 @@ def _read_record_info(handler: Any, result: dict[str, Any]) -> None:
         # Resolve in this revision: a later update may have rewritten the same object.
         info = handler.get_object(info.reference)
     if not isinstance(info, generic.DictionaryObject):
-        return
+        return {}
+    return {str(key): str(info[key]) for key in info}
+
+
+def _read_record_info(handler: Any, result: dict[str, Any]) -> None:
+    """Record number, version, hash and audit witness from /Info in `handler`'s revision."""
+    from desktop_app.errors import InvalidInputError
+    from desktop_app.services.audit.witness import Witness
+
+    info = _info_of(handler)
     for key, field_name in (
         (INFO_RECORD_NUMBER, "record_number"),
         (INFO_RECORD_VERSION, "record_version"),
         (INFO_RECORD_HASH, "record_hash"),
     ):
         if key in info:
-            result[field_name] = str(info[key])
+            result[field_name] = info[key]
     if result["record_version"] is not None and result["record_version"].isdigit():
         result["record_version"] = int(result["record_version"])
+    try:
+        witness = Witness.from_pdf_info(info)
+    except InvalidInputError:
+        witness = None
+    result["audit_witness"] = witness.to_dict() if witness else None
+
+
+def pdf_info(data: bytes) -> dict[str, str] | None:
+    """The document information of a PDF: of its signed revision when it is signed, else of
+    its last revision. None for a file that is not a readable PDF. Never raises."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        signatures = reader.embedded_signatures
+        if signatures:
+            return _info_of(reader.get_historical_resolver(signatures[0].signed_revision))
+        return _info_of(reader)
+    except Exception:
+        # A damaged or hostile file may break the parser anywhere.
+        return None
+
+
+def _padding_problem(data: bytes, embedded: Any) -> str | None:
+    """The signature's /Contents must be exactly the CMS object followed by zeros, written as
+    pyHanko writes it: anything else there is not covered by the signature yet changes the
+    file (its SHA-256, or data hidden in it)."""
+    byte_range = list(embedded.sig_object["/ByteRange"])
+    if len(byte_range) != 4:
+        return "签名的字节范围（ByteRange）格式不对。"
+    gap = data[byte_range[0] + byte_range[1] : byte_range[2]]
+    contents = bytes(embedded.sig_object["/Contents"])
+    length = _der_length(contents)
+    if length is None or length > len(contents):
+        return "签名数据（/Contents）不是完整的 CMS 结构。"
+    if any(contents[length:]):
+        return "签名数据（/Contents）的填充区被改动（应全为零）：文件在签名后被修改过。"
+    if gap != b"<" + contents.hex().upper().encode("ascii") + b">":
+        return "签名数据（/Contents）的写法被改动（多余字符、大小写或空白）：文件在签名后被修改过。"
+    return None
+
+
+def _der_length(data: bytes) -> int | None:
+    """Length of the DER object at the start of `data` (header included), or None."""
+    if len(data) < 2 or data[0] != 0x30:
+        return None
+    first = data[1]
+    if first < 0x80:
+        return 2 + first
+    count = first & 0x7F
+    if count == 0 or count > 4 or len(data) < 2 + count:
+        return None
+    return 2 + count + int.from_bytes(data[2 : 2 + count], "big")
 
 
 def _read_input(path_or_bytes: Path | str | bytes, problems: list[str]) -> bytes | None:
