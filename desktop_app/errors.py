@@ -60,7 +60,8 @@ class PermissionDeniedError(AppError):
 
 
 class AuthenticationError(AppError):
-    """Wrong user name or password, or a locked account."""
+    """A refused login: one message and kind whatever the reason (unknown name, wrong
+    password, disabled or locked account), so that it never tells whether an account exists."""
 
     exit_code = 3
 
@@ -91,10 +92,6 @@ class AuditHeadError(DataError):
 class RestoreRollbackError(BackupError):
     """A restore would roll the audit log back (or replace another office's log): it needs
     explicit confirmation; nothing was replaced."""
-
-
-class AccountLockedError(AuthenticationError):
-    """Too many wrong passwords: the account refuses logins until the lock expires."""
 
 
 class UserExistsError(UsageError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from datetime import timedelta
 
 import pytest
@@ -16,7 +17,6 @@ from office_helpers import (
 )
 
 from desktop_app.errors import (
-    AccountLockedError,
     AuthenticationError,
     InvalidInputError,
     PermissionDeniedError,
@@ -147,8 +147,8 @@ def test_permission_matrix() -> None:
         return User(name=role, display_name=role, role=role, jurisdiction=None, department=None)
 
     expected = {
-        "clerk": {"check"},
-        "supervisor": {"check", "records.read_all", "audit.read"},
+        "clerk": {"check", "lists.read"},
+        "supervisor": {"check", "lists.read", "records.read_all", "audit.read"},
         "admin": set(accounts.PERMISSIONS),
     }
     for role, allowed in expected.items():
@@ -162,14 +162,12 @@ def test_permission_matrix() -> None:
 
 def test_five_wrong_passwords_lock_the_account(ctx, users) -> None:
     start = audit.now()
-    for attempt in range(1, 5):
-        with pytest.raises(AuthenticationError, match=f"再错 {5 - attempt} 次") as caught:
+    for _ in range(1, 6):
+        with pytest.raises(AuthenticationError, match="用户名或密码错误"):
             accounts.authenticate(ctx, "zhang", "wrong-pass-1", at=start)
-        assert not isinstance(caught.value, AccountLockedError)
-    with pytest.raises(AccountLockedError, match="连续 5 次密码错误已被锁定"):
-        accounts.authenticate(ctx, "zhang", "wrong-pass-1", at=start)
+    assert ctx.office.users.get("zhang").locked_until is not None
     # The right password is refused while the lock lasts.
-    with pytest.raises(AccountLockedError, match="users unlock zhang"):
+    with pytest.raises(AuthenticationError, match="用户名或密码错误"):
         accounts.authenticate(ctx, "zhang", PASSWORDS["zhang"], at=start + timedelta(minutes=14))
     # Other accounts are not affected.
     assert accounts.authenticate(ctx, "li", PASSWORDS["li"], at=start).name == "li"
@@ -187,7 +185,7 @@ def test_admin_unlocks_a_locked_account(ctx, users) -> None:
     for _ in range(5):
         with pytest.raises(AuthenticationError):
             accounts.authenticate(ctx, "li", "wrong-pass-1")
-    with pytest.raises(AccountLockedError):
+    with pytest.raises(AuthenticationError):
         accounts.authenticate(ctx, "li", PASSWORDS["li"])
     unlocked = accounts.unlock_user(ctx, users["admin"], "li")
     assert unlocked.locked_until is None
@@ -216,6 +214,45 @@ def test_unknown_user_is_refused_and_audited(ctx, users) -> None:
         "ghost",
         {"reason": "unknown_user"},
     )
+
+
+def test_refused_logins_do_not_tell_whether_the_account_exists(ctx, users) -> None:
+    """Unknown name, wrong password, disabled and locked accounts get one message and one
+    error kind; only the audit log says which it was."""
+    answers = {}
+
+    def refusal(name: str, password: str) -> tuple[str, dict]:
+        with pytest.raises(AuthenticationError) as caught:
+            accounts.authenticate(ctx, name, password)
+        return caught.value.to_json()
+
+    answers["unknown"] = refusal("ghost", "whatever-1")
+    answers["wrong"] = refusal("zhang", "wrong-pass-1")
+    accounts.set_user_disabled(ctx, users["admin"], "li", True)
+    answers["disabled"] = refusal("li", PASSWORDS["li"])
+    for _ in range(5):
+        refusal("wang", "wrong-pass-1")
+    answers["locked"] = refusal("wang", PASSWORDS["wang"])
+    assert len({json.dumps(a, sort_keys=True) for a in answers.values()}) == 1, answers
+    assert answers["unknown"]["kind"] == "AuthenticationError"
+    assert "再错" not in answers["unknown"]["error"] and "ghost" not in answers["unknown"]["error"]
+    assert "连续 5 次输错密码，账户将锁定 15 分钟" in answers["unknown"]["error"]
+    reasons = [(e["action"], e["user_name"]) for e in audit.entries(ctx)[-11:]]
+    assert reasons[:2] == [("login_failed", "ghost"), ("login_failed", "zhang")]
+    assert ("login_refused_disabled", "li") in reasons
+    assert reasons[-2:] == [("account_locked", "wang"), ("login_refused_locked", "wang")]
+
+
+def test_an_unknown_name_costs_a_password_hash_like_a_real_one(ctx, users, monkeypatch) -> None:
+    checked = []
+    real = accounts.check_password
+    monkeypatch.setattr(
+        accounts, "check_password", lambda pw, stored: checked.append(stored) or real(pw, stored)
+    )
+    for name in ("ghost", "zhang"):
+        with pytest.raises(AuthenticationError):
+            accounts.authenticate(ctx, name, "wrong-pass-1")
+    assert len(checked) == 2 and all(h.startswith("scrypt$1024$8$1$") for h in checked)
 
 
 def test_user_changes_are_audited(ctx, users) -> None:
@@ -322,7 +359,7 @@ def test_a_bad_user_change_is_refused_and_nothing_written(
 def test_a_disabled_user_cannot_log_in_until_enabled(ctx, users) -> None:
     disabled = accounts.set_user_disabled(ctx, users["admin"], "zhang", True)
     assert disabled.disabled is True
-    with pytest.raises(AuthenticationError, match="账户“zhang”已停用"):
+    with pytest.raises(AuthenticationError, match="用户名或密码错误"):
         accounts.authenticate(ctx, "zhang", PASSWORDS["zhang"])
     with pytest.raises(UsageError, match="已停用，未作修改"):
         accounts.set_user_disabled(ctx, users["admin"], "zhang", True)

@@ -133,11 +133,12 @@ def test_lockout_and_unlock_through_the_cli(office_run) -> None:
     code, _, err = office_run(
         "records", "list", "--user", "zhang", "--password-stdin", stdin="bad-pass-1\n"
     )
-    assert code == 3 and "已被锁定" in err
+    assert code == 3 and "用户名或密码错误" in err
+    # Locked now: even the right password gets the same answer as a wrong one.
     code, _, err = office_run(
         "records", "list", "--user", "zhang", "--password-stdin", stdin="zhang-pass-1\n"
     )
-    assert code == 3 and "已被锁定" in err
+    assert code == 3 and "用户名或密码错误，或者账户已停用或已锁定" in err
     assert next(u for u in _users(office_run) if u["name"] == "zhang")["locked"] is True
     code, out, err = office_run(
         "users", "unlock", "zhang", "--user", "admin", "--password-stdin", stdin="admin-pass-1\n"

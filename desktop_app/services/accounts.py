@@ -14,6 +14,7 @@ demoted, so that someone can always manage the office. Every change is audited.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import re
@@ -24,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.errors import (
-    AccountLockedError,
+    AuditHeadError,
     AuthenticationError,
     InvalidInputError,
     PermissionDeniedError,
@@ -494,61 +495,90 @@ def _locked(user: User, moment: datetime) -> bool:
     return user.locked_until is not None and moment < datetime.fromisoformat(user.locked_until)
 
 
-def authenticate(ctx: AppContext, name: str, password: str, *, at: datetime | None = None) -> User:
-    """Log in: the user, or `AuthenticationError` / `AccountLockedError`. Always audited.
+def login_refused_message() -> str:
+    """The one answer to every refused login: it never tells whether the account exists,
+    is disabled or is locked (the audit log records which it was, for the administrator)."""
+    minutes = int(LOCK_DURATION.total_seconds() // 60)
+    return (
+        "用户名或密码错误，或者账户已停用或已锁定，无法登录。请核对后重试；"
+        f"连续 {MAX_FAILED_LOGINS} 次输错密码，账户将锁定 {minutes} 分钟。"
+        "如仍无法登录，请联系管理员。"
+    )
+
+
+@functools.cache
+def _stand_in_hash(params: ScryptParams) -> str:
+    """A hash no password matches, checked for unknown names so that they take as long."""
+    return hash_password(secrets.token_urlsafe(16), params)
+
+
+def authenticate(
+    ctx: AppContext,
+    name: str,
+    password: str,
+    *,
+    at: datetime | None = None,
+    unaudited_if_log_broken: bool = False,
+) -> User:
+    """Log in: the user, or `AuthenticationError` with the same message whatever the reason
+    (unknown name, wrong password, disabled or locked account). Always audited.
 
     Five consecutive wrong passwords lock the account for 15 minutes; while it is locked even
-    the right password is refused, until the time passes or an admin unlocks it.
+    the right password is refused, until the time passes or an admin unlocks it. Every
+    attempt checks one scrypt hash (a stand-in for unknown names), so the time taken does not
+    tell accounts apart either.
+
+    When the audit log cannot be written (`AuditHeadError`: its head row is missing or
+    damaged) the login fails with that error, unless `unaudited_if_log_broken`: then the same
+    checks and lockout apply without audit entries. Only the commands that examine or repair
+    a broken log (audit verify, audit repair-head, backup) ask for that.
     """
     moment = at or audit.now()
+    try:
+        return _authenticate(ctx, name, password, moment, audited=True)
+    except AuditHeadError:
+        if not unaudited_if_log_broken:
+            raise
+    return _authenticate(ctx, name, password, moment, audited=False)
+
+
+def _authenticate(
+    ctx: AppContext, name: str, password: str, moment: datetime, *, audited: bool
+) -> User:
     office = ctx.office
-    refusal: AuthenticationError | None = None
+
+    def log(who: User | str, action: str, details: dict[str, Any] | None = None) -> None:
+        if audited:
+            audit.log_event(ctx, who, action, details=details, at=moment)
+
+    refused = False
     with office.transaction():
         user = office.users.get(name)
+        stored = office.users.password_hash(name) if user is not None else None
+        matches = check_password(password, stored or _stand_in_hash(SCRYPT)) and bool(stored)
         if user is None:
-            audit.log_event(
-                ctx, name, "login_failed", details={"reason": "unknown_user"}, at=moment
-            )
-            refusal = AuthenticationError("用户名或密码错误，请重新输入。")
+            log(name, "login_failed", {"reason": "unknown_user"})
+            refused = True
         elif user.disabled:
-            audit.log_event(ctx, user, "login_refused_disabled", at=moment)
-            refusal = AuthenticationError(
-                f"账户“{name}”已停用，不能登录。如需继续使用，请联系管理员启用。"
-            )
+            log(user, "login_refused_disabled")
+            refused = True
         elif _locked(user, moment):
-            audit.log_event(ctx, user, "login_refused_locked", at=moment)
-            refusal = _locked_error(user.name, user.locked_until or "")
-        elif not check_password(password, office.users.password_hash(name) or ""):
+            log(user, "login_refused_locked")
+            refused = True
+        elif not matches:
             failures = office.users.add_failed_attempt(name, audit.timestamp(moment))
-            audit.log_event(
-                ctx, user, "login_failed", details={"reason": "wrong_password"}, at=moment
-            )
+            log(user, "login_failed", {"reason": "wrong_password"})
             if failures >= MAX_FAILED_LOGINS:
                 until = audit.timestamp(moment + LOCK_DURATION)
                 office.users.lock(name, until, audit.timestamp(moment))
-                audit.log_event(ctx, user, "account_locked", details={"until": until}, at=moment)
-                refusal = _locked_error(name, until)
-            else:
-                left = MAX_FAILED_LOGINS - failures
-                refusal = AuthenticationError(
-                    f"用户名或密码错误，请重新输入（再错 {left} 次账户将锁定 "
-                    f"{int(LOCK_DURATION.total_seconds() // 60)} 分钟）。"
-                )
+                log(user, "account_locked", {"until": until})
+            refused = True
         else:
             office.users.clear_lock(name, audit.timestamp(moment))
-            audit.log_event(ctx, user, "login", details={"role": user.role}, at=moment)
+            log(user, "login", {"role": user.role})
     # Raised after the commit: a refused login must still be recorded.
-    if refusal is not None:
-        raise refusal
+    if refused:
+        raise AuthenticationError(login_refused_message())
     logged_in = office.users.get(name)
     assert logged_in is not None
     return logged_in
-
-
-def _locked_error(name: str, until: str) -> AccountLockedError:
-    shown = until.replace("T", " ")[:16]
-    return AccountLockedError(
-        f"账户“{name}”因连续 {MAX_FAILED_LOGINS} 次密码错误已被锁定，请于 {shown} 之后再试，"
-        f"或请管理员解锁（users unlock {name}）。",
-        locked_until=until,
-    )
