@@ -11,7 +11,9 @@ from desktop_app.cli.auth import add_user_options, login
 from desktop_app.context import AppContext
 from desktop_app.services import accounts, audit
 from desktop_app.services.audit import audit_report
-from desktop_app.services.records import parse_day
+from desktop_app.services.audit.witness import current_witness, witnesses_in_file
+from desktop_app.services.output import write_output
+from desktop_app.services.records import parse_day, signing
 
 
 def register(subparsers: Any) -> None:
@@ -20,11 +22,40 @@ def register(subparsers: Any) -> None:
     commands.required = True
 
     verify = commands.add_parser(
-        "verify", help="校验审计日志链和核查记录，指出第一处被改动、删除或调换的记录"
+        "verify",
+        help="校验审计日志链和核查记录，指出第一处被改动、删除或调换的记录",
+        description="--witness 给出留存在外的见证（核查记录 PDF、审计报告 PDF、"
+        "备份或 audit witness 写下的文本），证明审计日志仍包含每个见证时的链头；"
+        "若日志被改写（并重新计算哈希）、截断或回退，指出第一个不再包含的见证。",
+    )
+    verify.add_argument(
+        "--witness",
+        nargs="+",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="见证文件：核查记录 PDF、审计报告 PDF，或含 XYHC-AUDIT-WITNESS 行的文本",
     )
     add_user_options(verify)
     add_json_flag(verify)
     verify.set_defaults(func=_verify, read_only=True)
+
+    witness = commands.add_parser(
+        "witness",
+        help="显示审计日志当前的见证（链的位置和链头哈希），可抄录或存为文件留存",
+    )
+    witness.add_argument("--out", type=Path, metavar="FILE", help="同时写入此文本文件")
+    add_user_options(witness)
+    add_json_flag(witness)
+    witness.set_defaults(func=_witness)
+
+    repair = commands.add_parser(
+        "repair-head",
+        help="链尾记录（audit_head）缺失或损坏时，按最后一条日志重建（管理员，记入审计日志）",
+    )
+    add_user_options(repair)
+    add_json_flag(repair)
+    repair.set_defaults(func=_repair_head)
 
     listing = commands.add_parser("list", help="查询审计日志")
     listing.add_argument("--from", dest="date_from", metavar="D1", help="开始日期 YYYY-MM-DD")
@@ -54,25 +85,80 @@ def register(subparsers: Any) -> None:
 
 
 def _verify(args: argparse.Namespace, ctx: AppContext) -> int:
+    user = login(args, ctx, required=False, audit_may_be_broken=True)
+    if user is not None:
+        accounts.require(user, "audit.read")
+    found = None
+    if args.witness:
+        trusted = signing.trusted_certificates(ctx.data_dir)
+        found = [w for path in args.witness for w in witnesses_in_file(path, trusted)]
+    result = audit.verify_chain(ctx, found)
+    emit(args, result, lambda: verify_text(result))
+    return 0 if result["ok"] else 1
+
+
+def verify_text(result: dict[str, Any]) -> str:
+    """`audit verify`'s answer in words (the window shows the same)."""
+    checked = result["witnesses"]
+    if result["ok"]:
+        text = (
+            f"审计日志完好：{result['entries']} 条日志环环相扣，"
+            f"{result['records']} 个核查记录版本与其哈希和登记一致。"
+        )
+        if checked:
+            rows = checked["witnesses"]
+            text += (
+                f"\n{len(rows)} 个见证均仍在审计日志中"
+                f"（最晚的见证为第 {rows[-1]['witness']['seq']} 条）。"
+            )
+        return text
+    lines = [f"审计日志校验未通过，发现 {len(result['problems'])} 处问题："]
+    lines += [f"  {i}. {p['message']}" for i, p in enumerate(result["problems"], 1)]
+    if result["truncated"]:
+        lines.append("  ……（问题过多，只列出前面的部分）")
+    if checked and checked["first_not_contained"]:
+        first = checked["first_not_contained"]
+        where = f"第一个不再被包含的见证：{first['source']}（第 {first['witness']['seq']} 条）"
+        before = checked["last_contained_before"]
+        if before:
+            where += (
+                f"；此前最后一个仍被包含的见证：{before['source']}"
+                f"（第 {before['witness']['seq']} 条），改动发生在这两者之间"
+            )
+        lines.append(where + "。")
+    return "\n".join(lines)
+
+
+def _witness(args: argparse.Namespace, ctx: AppContext) -> int:
     user = login(args, ctx, required=False)
     if user is not None:
         accounts.require(user, "audit.read")
-    result = audit.verify_chain(ctx)
+    witness = current_witness(ctx)
+    line = witness.to_text()
+    if args.out:
+        write_output(args.out, (line + "\n").encode("utf-8"))
+    emit(
+        args,
+        {**witness.to_dict(), "text": line, "file": str(args.out) if args.out else None},
+        f"{line}\n（{witness.visible_text()}）" + (f"\n已写入：{args.out}" if args.out else ""),
+    )
+    return 0
 
-    def text() -> str:
-        if result["ok"]:
-            return (
-                f"审计日志完好：{result['entries']} 条日志环环相扣，"
-                f"{result['records']} 个核查记录版本与其哈希和登记一致。"
-            )
-        lines = [f"审计日志校验未通过，发现 {len(result['problems'])} 处问题："]
-        lines += [f"  {i}. {p['message']}" for i, p in enumerate(result["problems"], 1)]
-        if result["truncated"]:
-            lines.append("  ……（问题过多，只列出前面的部分）")
-        return "\n".join(lines)
 
-    emit(args, result, text)
-    return 0 if result["ok"] else 1
+_FOUND_TEXT = {"missing": "缺失", "damaged": "已损坏", "behind": "落后于日志"}
+
+
+def _repair_head(args: argparse.Namespace, ctx: AppContext) -> int:
+    user = login(args, ctx, audit_may_be_broken=True)
+    assert user is not None
+    result = audit.repair_head(ctx, user)
+    emit(
+        args,
+        result,
+        f"已按最后一条日志重建审计日志的链尾（原链尾{_FOUND_TEXT[result['found']]}），"
+        f"并记入审计日志第 {result['entry']} 条。请运行 audit verify --witness 核对留存的见证。",
+    )
+    return 0
 
 
 def _list(args: argparse.Namespace, ctx: AppContext) -> int:

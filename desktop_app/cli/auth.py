@@ -54,9 +54,17 @@ def read_new_password(args: argparse.Namespace, line: int, prompt: str) -> str:
     return password
 
 
-def login(args: argparse.Namespace, ctx: AppContext, *, required: bool = True) -> User | None:
+def login(
+    args: argparse.Namespace,
+    ctx: AppContext,
+    *,
+    required: bool = True,
+    audit_may_be_broken: bool = False,
+) -> User | None:
     """Log the acting user in (audited). Returns None only when no account exists yet and
-    the command may run without one (`required=False`)."""
+    the command may run without one (`required=False`). With `audit_may_be_broken` a login
+    still works (unaudited) when the audit log's head row is missing or damaged: for the
+    commands that examine, repair or rescue such a log."""
     if not args.user:
         if not required and not accounts.accounts_exist(ctx):
             return None
@@ -70,4 +78,6 @@ def login(args: argparse.Namespace, ctx: AppContext, *, required: bool = True) -
     if not accounts.accounts_exist(ctx):
         raise AuthenticationError("尚未建立任何用户账户。请先用 users init-admin 创建管理员账户。")
     password = read_password(args, 0, f"用户 {args.user} 的密码：")
-    return accounts.authenticate(ctx, args.user, password)
+    return accounts.authenticate(
+        ctx, args.user, password, unaudited_if_log_broken=audit_may_be_broken
+    )

@@ -3,7 +3,7 @@
 Each entry carries the hash of the previous entry and its own hash over its canonical content
 (sequence number and time included), so that changing, removing or reordering an entry breaks
 the chain. A one-row head holds the last sequence number and hash: it serialises appends
-(the UPDATE takes the write lock before anything is read) and reveals entries cut off the end.
+(they run in BEGIN IMMEDIATE transactions) and reveals entries cut off the end.
 A head row that is missing or damaged stops every append with `AuditHeadError` (never a
 crash, never a silent new start) until an administrator repairs it (`repair_head`).
 
@@ -144,20 +144,14 @@ class AuditStore:
         """Add an entry at the end of the chain and return it (with its hashes)."""
         if not self.conn.in_transaction:
             raise RuntimeError("audit entries are appended inside OfficeDatabase.transaction()")
-        row = self.conn.execute(
+        # The office transaction is BEGIN IMMEDIATE: the write lock is held already.
+        problem = self.head_problem()
+        if problem:
+            raise head_error(*problem)
+        seq, prev_hash = self.conn.execute(
             "UPDATE audit_head SET last_seq = last_seq + 1 WHERE id = 1"
             " RETURNING last_seq, last_hash"
         ).fetchone()
-        if row is None:
-            raise head_error("missing")
-        seq, prev_hash = row
-        problem = _head_value_problem(seq - 1 if isinstance(seq, int) else seq, prev_hash)
-        if problem:
-            raise head_error("damaged", problem)
-        if self.conn.execute("SELECT 1 FROM audit_log WHERE seq >= ? LIMIT 1", (seq,)).fetchone():
-            raise head_error(
-                "behind", f"日志中已有第 {seq} 条及以后的记录，链尾却停在第 {seq - 1} 条"
-            )
         details = dict(details or {})
         if seq == 1:
             details[CHAIN_NONCE] = secrets.token_hex(16)
