@@ -99,10 +99,6 @@ ACTION_TEXT: dict[str, str] = {
     "setting_change": "修改设置",
     "report": "生成审计报告",
     "audit_head_repaired": "重建审计日志链尾",
-    "backup_created": "备份数据",
-    "backup_restored": "从备份恢复数据",
-    "certificate_export": "导出证书",
-    "listing_unmasked": "查看名单记录的完整证件号码",
 }
 
 
