@@ -234,18 +234,23 @@ def run_anomalies(args: argparse.Namespace, ctx: AppContext) -> int:
 def run_info(args: argparse.Namespace, ctx: AppContext) -> int:
     catalog = ctx.catalog
     intact = catalog.verify()
+    versions = catalog.versions()
     data = {
         "path": str(catalog.path),
         "version": catalog.version,
         "intact": intact,
         "jurisdictions": catalog.jurisdictions(),
+        "versions_dir": str(catalog.directory),
+        "versions": versions,
     }
+    in_force = "；".join(f"{v['jurisdiction']}{v['label']}" for v in versions if v["in_force"])
     emit(
         args,
         data,
         f"措施目录：{catalog.path}\n版本（内容哈希）：{catalog.version}\n"
         f"完整性：{'内容与版本一致' if intact else TAMPERED}\n"
-        "地区：" + "、".join(j["name"] for j in data["jurisdictions"]),
+        "地区：" + "、".join(j["name"] for j in data["jurisdictions"]) + "\n"
+        f"今天施行：{in_force}（导入的版本在 {catalog.directory}）",
     )
     return 0 if intact else 1
 

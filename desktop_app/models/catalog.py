@@ -115,26 +115,37 @@ def search_terms(text: str) -> list[str]:
 
 def highlight_spans(text: str | None, terms: list[str]) -> list[list[int]]:
     """[start, end) of every occurrence of any term in `text` (case-insensitive), merged."""
-    if not terms:
-        return []
-    return _merged_spans(re.compile("|".join(map(re.escape, terms)), re.IGNORECASE), text)
+    return Highlighter(terms)(text)
 
 
-def _merged_spans(pattern: re.Pattern[str], text: str | None) -> list[list[int]]:
-    if not text:
-        return []
-    merged: list[list[int]] = []
-    # overlapping occurrences (a term inside another, or one term twice over): search again
-    # from one character after each start
-    position = 0
-    while (match := pattern.search(text, position)) is not None:
-        begin, end = match.span()
-        if merged and begin <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([begin, end])
-        position = begin + 1
-    return merged
+class Highlighter:
+    """Finds the occurrences of search terms, overlapping ones too, merged into spans."""
+
+    def __init__(self, terms: list[str]) -> None:
+        self.terms = [term.lower() for term in terms if term]
+
+    def __call__(self, text: str | None) -> list[list[int]]:
+        if not text:
+            return []
+        lowered = text.lower()
+        if len(lowered) != len(text):  # a letter whose lower case is longer: exact case
+            lowered = text
+        found = []
+        for term in self.terms:
+            index = lowered.find(term)
+            while index >= 0:
+                found.append((index, index + len(term)))
+                index = lowered.find(term, index + 1)
+        if not found:
+            return []
+        found.sort()
+        merged: list[list[int]] = []
+        for begin, end in found:
+            if merged and begin <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([begin, end])
+        return merged
 
 
 _MEASURE_COLUMNS = """
@@ -166,6 +177,7 @@ class Catalog:
         self._suggestion_pool: dict[tuple[str, int | None], dict[str, str]] = {}
         self._search_rows: dict[int, tuple[dict[str, Any], list[tuple[int, str]], int]] | None
         self._search_rows = None
+        self._by_basis: dict[int, list[int]] | None = None
 
     @classmethod
     def open(cls, path: Path | str) -> Catalog:
@@ -601,46 +613,42 @@ class Catalog:
         terms = search_terms(text)
         if not terms:
             raise InvalidInputError("请输入要搜索的措施文字、依据或条款，例如“政府采购”。")
-        conditions, args = [], []
-        scope = None
-        if jurisdiction is not None:
-            scope = self._jurisdiction(jurisdiction)
-            conditions.append("m.jurisdiction_id = ?")
-            args.append(scope["id"])
+        scope = self._jurisdiction(jurisdiction) if jurisdiction is not None else None
+        index = self._search_index()
+        by_basis = self._measures_by_basis()
         methods = set()
+        found: set[int] | None = None
         for term in terms:
             if len(term) >= TRIGRAM:
                 methods.add("fts")
                 phrase = '"' + term.replace('"', '""') + '"'
-                conditions.append(
-                    "(m.seq IN (SELECT rowid FROM measures_fts WHERE measures_fts MATCH ?) "
-                    "OR m.basis_id IN (SELECT rowid FROM bases_fts WHERE bases_fts MATCH ?))"
-                )
-                args += [phrase, phrase]
+                texts = "SELECT rowid FROM measures_fts WHERE measures_fts MATCH ?"
+                bases = "SELECT rowid FROM bases_fts WHERE bases_fts MATCH ?"
+                args: tuple[Any, ...] = (phrase,)
             else:
                 methods.add("scan")
                 # lower() costs more than the scan on Chinese text: only for Latin letters
-                lowered = term.lower() != term.upper()
-                fields = ("m.text", "coalesce(m.basis_articles, '')", "b.title")
-                fields += ("coalesce(b.doc_no, '')",)
-                if lowered:
-                    fields = tuple(f"lower({field})" for field in fields)
-                conditions.append("(" + " OR ".join(f"instr({f}, ?)" for f in fields) + ")")
-                args += [term.lower()] * len(fields)
-        seqs = [
+                lower = "lower" if term.lower() != term.upper() else ""
+                texts = (
+                    f"SELECT seq FROM measures WHERE instr({lower}(text), ?) "
+                    f"OR instr({lower}(coalesce(basis_articles, '')), ?)"
+                )
+                bases = (
+                    f"SELECT id FROM bases WHERE instr({lower}(title), ?) "
+                    f"OR instr({lower}(coalesce(doc_no, '')), ?)"
+                )
+                args = (term.lower(), term.lower())
+            hits = {seq for (seq,) in self._conn.execute(texts, args)}
+            for (basis_id,) in self._conn.execute(bases, args):
+                hits.update(by_basis.get(basis_id, ()))
+            found = hits if found is None else found & hits
+        seqs = sorted(
             seq
-            for (seq,) in self._conn.execute(
-                f"SELECT m.seq FROM measures m JOIN bases b ON b.id = m.basis_id "
-                f"WHERE {' AND '.join(conditions)} ORDER BY m.seq",
-                args,
-            )
-        ]
-        index = self._search_index()
-        pattern = re.compile("|".join(map(re.escape, terms)), re.IGNORECASE)
+            for seq in found or ()
+            if seq in index and (scope is None or index[seq][2] == scope["id"])
+        )
+        spans = Highlighter(terms)
         basis_spans: dict[str | None, list[list[int]]] = {}
-
-        def spans(value: str | None) -> list[list[int]]:
-            return _merged_spans(pattern, value)
 
         groups: dict[tuple[int, int, str], dict[str, Any]] = {}
         for seq in seqs:
@@ -687,6 +695,15 @@ class Catalog:
             for measure, _, jurisdiction_id in self._search_index().values()
             if jurisdiction_id == scope
         ]
+
+    def _measures_by_basis(self) -> dict[int, list[int]]:
+        """basis id → the seqs of its measures; read once per catalog."""
+        if self._by_basis is None:
+            by_basis: dict[int, list[int]] = {}
+            for seq, basis_id in self._conn.execute("SELECT seq, basis_id FROM measures"):
+                by_basis.setdefault(basis_id, []).append(seq)
+            self._by_basis = by_basis
+        return self._by_basis
 
     def _search_index(self) -> dict[int, tuple[dict[str, Any], list[tuple[int, str]], int]]:
         """seq → (the measure as search shows it, its (department id, name) in order — or
