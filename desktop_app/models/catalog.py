@@ -123,13 +123,17 @@ class Highlighter:
 
     def __init__(self, terms: list[str]) -> None:
         self.terms = [term.lower() for term in terms if term]
+        # Chinese has no case: the text is lowered only for terms with letters
+        self.cased = any(term.lower() != term.upper() for term in terms)
 
     def __call__(self, text: str | None) -> list[list[int]]:
         if not text:
             return []
-        lowered = text.lower()
-        if len(lowered) != len(text):  # a letter whose lower case is longer: exact case
-            lowered = text
+        lowered = text
+        if self.cased:
+            lowered = text.lower()
+            if len(lowered) != len(text):  # a letter whose lower case is longer: exact case
+                lowered = text
         found = []
         for term in self.terms:
             index = lowered.find(term)
@@ -138,7 +142,8 @@ class Highlighter:
                 index = lowered.find(term, index + 1)
         if not found:
             return []
-        found.sort()
+        if len(self.terms) > 1:
+            found.sort()
         merged: list[list[int]] = []
         for begin, end in found:
             if merged and begin <= merged[-1][1]:

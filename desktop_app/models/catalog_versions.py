@@ -165,6 +165,9 @@ class CatalogVersions:
         self._opened: dict[str, Catalog] = {}
         self._stamp: tuple[int, int, int] | None = None
         self._entries: dict[str, list[VersionEntry]] = {}
+        # (jurisdiction, name) → canonical department, for the registry as last read: a
+        # check resolves the clerk's department every time
+        self._departments: dict[tuple[str, str], str] = {}
         self._refresh()
 
     @classmethod
@@ -185,6 +188,7 @@ class CatalogVersions:
         for entry in read_registry(self.directory):
             entries.setdefault(entry.jurisdiction, []).append(entry)
         self._entries, self._stamp = entries, stamp
+        self._departments = {}
 
     def entries(self, jurisdiction: str | None = None) -> list[VersionEntry]:
         """The imported versions (of one jurisdiction), in jurisdiction and number order."""
@@ -322,10 +326,19 @@ class CatalogVersions:
     def resolve_department(self, jurisdiction: str, name: str) -> str:
         """The canonical name in any version (a department added by a later version is
         known before that version is in force; it has no measures until then)."""
+        self._refresh()
+        key = (jurisdiction, name)
+        known = self._departments.get(key)
+        if known is not None:
+            return known
         catalogs = self._all(jurisdiction)
         for catalog in catalogs:
-            if catalog.has_department(jurisdiction, name):
-                return catalog.resolve_department(jurisdiction, name)
+            found = catalog.find_department(jurisdiction, name)
+            if found is not None:
+                if len(self._departments) > 1000:
+                    self._departments.clear()
+                self._departments[key] = found
+                return found
         return catalogs[0].resolve_department(jurisdiction, name)
 
     def has_department(self, jurisdiction: str, name: str) -> bool:
