@@ -561,3 +561,27 @@ def test_another_process_importing_is_seen_without_reopening(tmp_path, catalogs,
     import_catalog(catalogs, revised, "柳州", EFFECTIVE)
     assert other.version_info("柳州", EFFECTIVE)["number"] == 2
     other.close()
+
+
+def test_a_file_far_longer_than_a_measure_list_is_refused(tmp_path, catalogs, monkeypatch):
+    from desktop_app.services.catalog import catalog_import
+
+    monkeypatch.setattr(catalog_import, "MAX_ROWS", 50)
+    rows = department_rows(catalogs.base, "柳州市", "市公安局")
+    with pytest.raises(CatalogImportError, match="不像是措施清单"):
+        import_catalog(catalogs, write_csv(tmp_path / "long.csv", rows), "柳州", EFFECTIVE)
+    _nothing_written(catalogs)
+
+
+def test_leftovers_of_a_killed_import_are_removed(tmp_path, catalogs, revised):
+    import os
+    import time
+
+    folder = catalogs.directory
+    folder.mkdir(parents=True)
+    old, fresh = folder / ".import-old.db", folder / ".import-fresh.db"
+    old.write_bytes(b"half")
+    fresh.write_bytes(b"running")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    assert import_catalog(catalogs, revised, "柳州", EFFECTIVE).written
+    assert not old.exists() and fresh.exists()

@@ -114,3 +114,10 @@ def test_highlight_spans_merge_overlaps():
     assert highlight_spans("限制乘坐飞机乘坐", ["乘坐", "坐飞"]) == [[2, 5], [6, 8]]
     assert highlight_spans("AbCab", ["ab"]) == [[0, 2], [3, 5]]
     assert highlight_spans(None, ["x"]) == []
+
+
+def test_a_pasted_page_is_refused(catalog):
+    with pytest.raises(InvalidInputError, match="搜索内容过长"):
+        catalog.search(" ".join(f"采购{i}" for i in range(20)))
+    with pytest.raises(InvalidInputError, match="搜索内容过长"):
+        catalog.search("政" * 300)

@@ -103,6 +103,9 @@ def version_label(info: dict[str, Any]) -> str:
 # (on SQLite 3.40 a trigram LIKE with two Chinese characters silently finds nothing).
 TRIGRAM = 3
 BY_REMIT_GROUP = "各签署部门（按职责实施）"
+# A search is a few words a person types; a pasted page is refused, not searched word by word.
+MAX_SEARCH_CHARS = 200
+MAX_SEARCH_WORDS = 10
 
 
 def search_terms(text: str) -> list[str]:
@@ -618,6 +621,10 @@ class Catalog:
         terms = search_terms(text)
         if not terms:
             raise InvalidInputError("请输入要搜索的措施文字、依据或条款，例如“政府采购”。")
+        if len(text) > MAX_SEARCH_CHARS or len(terms) > MAX_SEARCH_WORDS:
+            raise InvalidInputError(
+                f"搜索内容过长：请输入不超过 {MAX_SEARCH_WORDS} 个词、{MAX_SEARCH_CHARS} 个字。"
+            )
         scope = self._jurisdiction(jurisdiction) if jurisdiction is not None else None
         index = self._search_index()
         by_basis = self._measures_by_basis()

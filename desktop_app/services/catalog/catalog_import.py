@@ -30,11 +30,13 @@ revised version either way.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import getpass
 import os
 import re
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -584,6 +586,7 @@ def import_catalog(
     workspace = catalogs.directory
     if not dry_run:
         workspace.mkdir(parents=True, exist_ok=True)
+        _remove_leftovers(workspace)
     # the new file is written beside its final place, so that renaming it is atomic
     descriptor, temporary_name = tempfile.mkstemp(
         prefix=".import-", suffix=".db", dir=None if dry_run else workspace
@@ -613,6 +616,16 @@ def import_catalog(
         return report
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Half-written files of an import or package install that was killed (an hour old:
+    not one running now)."""
+    limit = time.time() - 3600
+    for leftover in [*folder.glob(".import-*.db"), *folder.glob(".package-*.db")]:
+        with contextlib.suppress(OSError):
+            if leftover.stat().st_mtime < limit:
+                leftover.unlink()
 
 
 def _warn_shrinking(report: CatalogImportReport) -> None:
