@@ -1,8 +1,9 @@
 """Is a printed check record genuine, unaltered and in this office's audit trail?
 
 `verify_record_pdf` is what `verify FILE.pdf` and the window's "核验记录 PDF" both run: the
-signature (intact, from a trusted certificate, covering the whole file) and the audit trail's
-word on the record number and hash printed in the file.
+signature (intact, from a trusted certificate, covering the whole file, its padding as
+written), the audit trail's word on the record number and hash in the file, and what the
+pages show compared with the stored record version they name (`pdf_content`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.services import audit
-from desktop_app.services.records import signing
+from desktop_app.services.records import pdf_content, signing
 
 if TYPE_CHECKING:
     from desktop_app.context import AppContext
@@ -21,11 +22,18 @@ def verify_record_pdf(ctx: AppContext, path: Path) -> dict[str, Any]:
     """Signature check (`signing.verify_pdf`) plus the audit trail's word on the record.
 
     Returns `{"ok", "file", "record_number", "record_version", "record_hash", "signature",
-    "trail", "problems"}`; `problems` lists in Chinese everything that is wrong.
+    "trail", "content", "problems"}`; `content` is `pdf_content.compare_with_record`'s answer
+    (None when no stored version could be compared); `problems` lists in Chinese everything
+    that is wrong.
     """
-    signature = signing.verify_pdf(path, signing.trusted_certificates(ctx.data_dir))
+    try:
+        data: bytes | Path = Path(path).read_bytes()
+    except OSError:
+        data = path  # verify_pdf names the problem
+    signature = signing.verify_pdf(data, signing.trusted_certificates(ctx.data_dir))
     problems = list(signature["problems"])
     trail = None
+    content = None
     number, record_hash = signature["record_number"], signature["record_hash"]
     if number and record_hash:
         trail = audit.record_trail(ctx, number, record_hash)
@@ -35,6 +43,10 @@ def verify_record_pdf(ctx: AppContext, path: Path) -> dict[str, Any]:
             problems.append(
                 f"文件标注为第 {version} 版，但审计日志中该哈希属于第 {trail['version']} 版。"
             )
+        stored = ctx.office.records.get(number, trail["version"]) if trail["in_store"] else None
+        if stored is not None and signature["signed"] and isinstance(data, bytes):
+            content = pdf_content.compare_with_record(data, dict(stored), signature)
+            problems += content["problems"]
     return {
         "ok": not problems,
         "file": str(path),
@@ -43,5 +55,6 @@ def verify_record_pdf(ctx: AppContext, path: Path) -> dict[str, Any]:
         "record_hash": record_hash,
         "signature": signature,
         "trail": trail,
+        "content": content,
         "problems": problems,
     }
