@@ -195,8 +195,8 @@ def checks_table(folder: Path, data: Path, count: int) -> list[str]:
             )
             lines.append(
                 row(
-                    f"{label}: {what} ({len(result['measures'])} measures, "
-                    f"{result['data_versions']['catalog_version']['label']})",
+                    f"{label}: {what} ({len(result.measures)} measures, "
+                    f"{result.data_versions['catalog_version']['label']})",
                     samples,
                     cpu_columns(),
                 )

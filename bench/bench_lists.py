@@ -196,7 +196,7 @@ def timed(catalog: Catalog, store: ListStore, queries: list[tuple[str, str | Non
         started = time.perf_counter()
         result = run_check(catalog, store, query, JURISDICTION, DEPARTMENT, name=name)
         times.append((time.perf_counter() - started) * 1000)
-        statuses[result["status"]] = statuses.get(result["status"], 0) + 1
+        statuses[result.status] = statuses.get(result.status, 0) + 1
     times.sort()
     return {
         "n": len(times),
@@ -297,7 +297,7 @@ def checks(db_path: Path, count: int, seed: int) -> dict[str, Any]:
     found = 0
     for original, mistyped in pairs:
         result = run_check(catalog, store, mistyped, JURISDICTION, DEPARTMENT)
-        shown = {p["name"] for p in result["possible"]} | {h["name"] for h in result["hits"]}
+        shown = {p["name"] for p in result.possible} | {h["name"] for h in result.hits}
         found += original in shown
     results["fuzzy_recall"] = round(found / len(pairs), 3)
     store.close()

@@ -9,6 +9,7 @@ from typing import Any
 from stdnum.cn import ric
 
 from desktop_app.context import AppContext
+from desktop_app.models.record_types import CheckResult
 from desktop_app.models.users_store import User
 from desktop_app.services import accounts
 
@@ -99,7 +100,7 @@ def check_result(
     query: str = PERSON_ID,
     hit_name: str = "黄某某",
     category: str = "失信被执行人",
-) -> dict[str, Any]:
+) -> CheckResult:
     """A result as `run_check` returns it, for `user`'s department."""
     listed = status == "listed"
     hits = (
@@ -122,24 +123,29 @@ def check_result(
         if listed
         else []
     )
-    return {
-        "query": query,
-        "input_kind": "resident_id",
-        "name": None,
-        "status": status,
-        "status_text": {"listed": "发现失信记录", "not_listed": "未发现失信记录"}.get(
-            status, "输入有误"
-        ),
-        "error": "身份证号码校验位错误" if status == "invalid_input" else None,
-        "jurisdiction": user.jurisdiction,
-        "department": user.department,
-        "subject_type": "person",
-        "hits": hits,
-        "possible": [],
-        "measures": [_measure(user, n, category) for n in range(1, measures + 1)] if listed else [],
-        "advice": None,
-        "warnings": [],
-        "data_versions": {"catalog": "c" * 64, "lists": []},
-        "checked_at": "2026-03-05T10:00:00+08:00",
-        "as_of": None,
-    }
+    return CheckResult.from_json(
+        {
+            "query": query,
+            "input_kind": "resident_id",
+            "value": query,
+            "name": None,
+            "status": status,
+            "status_text": {"listed": "发现失信记录", "not_listed": "未发现失信记录"}.get(
+                status, "输入有误"
+            ),
+            "error": "身份证号码校验位错误" if status == "invalid_input" else None,
+            "jurisdiction": user.jurisdiction,
+            "department": user.department,
+            "subject_type": "person",
+            "hits": hits,
+            "possible": [],
+            "measures": [_measure(user, n, category) for n in range(1, measures + 1)]
+            if listed
+            else [],
+            "advice": None,
+            "warnings": [],
+            "data_versions": {"catalog": "c" * 64, "lists": []},
+            "checked_at": "2026-03-05T10:00:00+08:00",
+            "as_of": None,
+        }
+    )

@@ -181,9 +181,9 @@ def test_the_pdf_has_the_sections_and_embedded_fonts(ctx, tmp_path) -> None:
 def test_related_subjects_are_counted_apart_from_hits(ctx) -> None:
     zhang = ctx.users["zhang"]
     result = check_result(zhang, measures=1, hit_name="黄某某")
-    result["hits"].append(
+    result.hits.append(
         {
-            **result["hits"][0],
+            **result.hits[0],
             "hit_id": "L2",
             "name": "柳州市某某贸易有限公司",
             "id": "91450200MA5XXXXX0X",
@@ -203,10 +203,10 @@ def test_related_subjects_are_counted_apart_from_hits(ctx) -> None:
 def test_a_measure_several_hits_bring_is_fed_back_once_naming_them(ctx) -> None:
     zhang = ctx.users["zhang"]
     result = check_result(zhang, measures=1)
-    first = result["hits"][0]
+    first = result.hits[0]
     ids = [f"450202********991{n}" for n in range(1, 6)]
-    result["hits"] = [{**first, "hit_id": f"L{n}", "id": i} for n, i in enumerate(ids, 1)]
-    result["measures"][0]["hit_ids"] = [f"L{n}" for n in range(1, 6)]
+    result.hits = [{**first, "hit_id": f"L{n}", "id": i} for n, i in enumerate(ids, 1)]
+    result.measures[0]["hit_ids"] = [f"L{n}" for n in range(1, 6)]
     record = records.record_check(ctx, zhang, result)
     rows = [
         r for r in _report(ctx, "wang")["feedback"] if r["record_number"] == record["record_number"]

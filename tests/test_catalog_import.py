@@ -143,8 +143,10 @@ def test_a_check_uses_the_version_in_force_on_its_date_and_says_so(tmp_path, cat
         import_list(
             store, write_list_csv(tmp_path / "l.csv", listing), "失信被执行人", catalog=catalogs
         )
-        before = run_check(catalogs, store, person, "柳州", "市场监管局", as_of="2025-06-30")
-        after = run_check(catalogs, store, person, "柳州", "市场监管局", as_of=EFFECTIVE)
+        before = run_check(
+            catalogs, store, person, "柳州", "市场监管局", as_of="2025-06-30"
+        ).to_json()
+        after = run_check(catalogs, store, person, "柳州", "市场监管局", as_of=EFFECTIVE).to_json()
     finally:
         store.close()
     assert before["status"] == after["status"] == "listed"
@@ -175,7 +177,9 @@ def test_a_confirmed_possible_match_takes_the_measures_of_the_checks_version(
         import_list(
             store, write_list_csv(tmp_path / "l.csv", listing), "失信被执行人", catalog=catalogs
         )
-        result = run_check(catalogs, store, "黄荣", "柳州", "市场监管局", as_of="2025-06-30")
+        result = run_check(
+            catalogs, store, "黄荣", "柳州", "市场监管局", as_of="2025-06-30"
+        ).to_json()
     finally:
         store.close()
     assert result["possible"], result

@@ -81,6 +81,7 @@ def store(tmp_path_factory, catalog):
 
 
 def check(catalog, store, query, **kwargs):
+    """The JSON of a check (what the CLI prints and a record stores)."""
     kwargs.setdefault("as_of", AS_OF)
     return run_check(
         catalog,
@@ -89,7 +90,7 @@ def check(catalog, store, query, **kwargs):
         kwargs.pop("jurisdiction", J),
         kwargs.pop("department", D),
         **kwargs,
-    )
+    ).to_json()
 
 
 def direct(result):

@@ -61,7 +61,7 @@ def test_a_check_becomes_version_one_of_a_numbered_record(ctx, users) -> None:
     assert record["query"] == PERSON_ID  # as typed, in the stored record
     assert [m["feedback"]["action"] for m in record["measures"]] == [None, None]
     for field in ("hits", "status", "status_text", "data_versions", "checked_at", "subject_type"):
-        assert record[field] == result[field]
+        assert record[field] == getattr(result, field)
     assert record["record_hash"] == canonical_record_hash(record)
     assert ctx.office.records.get(record["record_number"]) == record
     entry = audit.entries(ctx)[-1]
@@ -112,7 +112,7 @@ def test_a_clerk_checks_only_for_their_own_department(ctx, users) -> None:
         records.record_check(ctx, users["zhang"], result)
     assert _counts(ctx) == before
     # An admin (IT) may act for any department.
-    assert records.record_check(ctx, users["admin"], result)["department"] == result["department"]
+    assert records.record_check(ctx, users["admin"], result)["department"] == result.department
 
 
 def test_a_clerk_cannot_read_another_users_records(ctx, users) -> None:

@@ -165,8 +165,8 @@ def test_rejecting_a_possible_match_makes_a_new_version(tmp_path: Path) -> None:
     users = make_users(ctx)
     zhang = users["zhang"]
     result = check_result(zhang, status="not_listed")
-    result["status"] = "possible_match"
-    result["possible"] = [
+    result.status = "possible_match"
+    result.possible = [
         {
             "hit_id": 4,
             "name": "黄蓉",

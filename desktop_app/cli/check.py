@@ -71,11 +71,11 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         as_of=args.as_of,
         limit=args.limit,
     )
-    result = store_check(args, ctx, user, result)
-    emit(args, result, lambda: result_text(result))
-    if result["status"] == "invalid_input":
+    output = store_check(args, ctx, user, result)
+    emit(args, output, lambda: result_text(output))
+    if result.invalid:
         return 2
-    return 0 if result["conclusive"] else EXIT_NOT_CONCLUSIVE
+    return 0 if result.conclusive else EXIT_NOT_CONCLUSIVE
 
 
 def result_text(result: dict[str, Any]) -> str:

@@ -15,7 +15,7 @@ from desktop_app.cli.auth import add_user_options, login
 from desktop_app.context import AppContext
 from desktop_app.errors import AuthenticationError
 from desktop_app.models.labels import feedback_action
-from desktop_app.models.record_types import feedback_text, masked_query
+from desktop_app.models.record_types import CheckResult, feedback_text, masked_query
 from desktop_app.models.users_store import User
 from desktop_app.services import records
 
@@ -90,23 +90,23 @@ def add_record_options(parser: argparse.ArgumentParser) -> None:
 
 
 def store_check(
-    args: argparse.Namespace, ctx: AppContext, user: User | None, result: dict[str, Any]
+    args: argparse.Namespace, ctx: AppContext, user: User | None, result: CheckResult
 ) -> dict[str, Any]:
     """After a check: store it as a record when a user acts (and print it with `--pdf`).
 
-    Returns the result with `record_number` (and `pdf`) added for the command's output. A
-    check with invalid input is not recorded.
+    Returns the result's JSON with `record_number` (and `pdf`) added for the command's
+    output. A check with invalid input is not recorded.
     """
     if user is None:
         if getattr(args, "pdf", None):
             raise AuthenticationError(
                 "打印核查记录需要登录：请先用 users init-admin 创建管理员，再以 --user 核查。"
             )
-        return result
-    if result.get("status") == "invalid_input":
-        return result
+        return result.to_json()
+    if result.invalid:
+        return result.to_json()
     record = records.record_check(ctx, user, result)
-    output = {**result, "record_number": record["record_number"]}
+    output = {**result.to_json(), "record_number": record["record_number"]}
     if getattr(args, "pdf", None):
         printed = records.print_record(ctx, user, record["record_number"], args.pdf)
         output["pdf"] = printed["pdf"]

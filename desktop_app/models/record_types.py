@@ -1,15 +1,20 @@
-"""The check record: what is stored, hashed, printed and signed for one check.
+"""The check result and the check record: what is stored, hashed, printed and signed.
 
-A check record is the check result of `desktop_app.services.screening.check.run_check` plus record
+`CheckResult` is what `desktop_app.services.screening.check.run_check` returns: a typed value
+that the single check, the batch check, re-checks and alerts share; its `to_json()` is the
+JSON that the CLI prints and a record stores. A check record is that JSON plus record
 metadata (number, version, clerk, time). The records store keeps exactly this dict; the PDF
 prints it; `record_hash` binds the printed document to the stored record and the audit trail.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal, NotRequired, TypedDict
 
 from desktop_app.models.identifiers import mask_id, parse_query
@@ -136,8 +141,8 @@ class PreviousVersion(TypedDict):
 class CheckRecord(TypedDict):
     """One stored check record (version `version` of record `record_number`).
 
-    The check result fields are those of `run_check`; the check engine may add more, which
-    are stored and hashed as they are.
+    The check result fields are those of `CheckResult.to_json()`, stored and hashed as they
+    are.
     """
 
     record_number: str
@@ -164,6 +169,68 @@ class CheckRecord(TypedDict):
     checked_at: str
     as_of: NotRequired[str | None]
     record_hash: str
+
+
+@dataclass
+class CheckResult:
+    """The result of one check (see `run_check`), field by field in the order of its JSON.
+
+    `status` is listed | not_listed | possible_match | invalid_input (`error` says why the
+    input cannot be checked). `hits` are the listings found (in force or history; related
+    organisations among them, see `hit_role`), `possible` the near misses a clerk confirms or
+    rejects, `measures` those of the clerk's department that the hits in force bring (each
+    once, tied to its hits). `conclusive` is False when the result cannot be relied on at
+    all, with `inconclusive_reason` (no_lists, demo_lists_only, invalid_input).
+    """
+
+    query: str
+    input_kind: str  # resident_id | uscc | org_code | name
+    value: str | None
+    name: str | None
+    status: str = "not_listed"
+    status_text: str = ""
+    error: str | None = None
+    jurisdiction: str = ""
+    department: str = ""
+    subject_type: str | None = None
+    hits: list[Hit] = field(default_factory=list)
+    hit_count: int = 0
+    hits_truncated: bool = False
+    related_count: int = 0
+    possible: list[PossibleMatch] = field(default_factory=list)
+    possible_count: int = 0
+    possible_truncated: bool = False
+    measures: list[RecordMeasure] = field(default_factory=list)
+    advice: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    conclusive: bool = True
+    inconclusive_reason: str | None = None
+    data_versions: DataVersions = field(default_factory=dict)  # type: ignore[assignment]
+    checked_at: str = ""
+    as_of: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The result as JSON data: a fresh dict (nothing shared with this value), its keys
+        in the order of the fields."""
+        return {
+            item.name: copy.deepcopy(getattr(self, item.name)) for item in dataclasses.fields(self)
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CheckResult:
+        """The result of `to_json()` (or the check fields of a stored record) as a value; keys
+        that are not check fields (a record's number, version, clerk …) are left out."""
+        names = {item.name for item in dataclasses.fields(cls)}
+        return cls(**{k: copy.deepcopy(v) for k, v in data.items() if k in names})
+
+    @property
+    def invalid(self) -> bool:
+        """The input could not be checked (nothing was searched)."""
+        return self.status == "invalid_input"
+
+    def active_hits(self) -> list[dict[str, Any]]:
+        """The hits that make the subject listed (in force, direct)."""
+        return [hit for hit in self.hits if hit_role(hit) == "hit"]  # type: ignore[misc]
 
 
 def canonical_record_json(record: dict[str, Any]) -> bytes:

@@ -151,8 +151,8 @@ class _CheckWorker(QObject):
                 request.department,
                 name=request.name,
             )
-            if result["status"] == "invalid_input":
-                self.done.emit(request.ticket, result)
+            if result.invalid:
+                self.done.emit(request.ticket, result.to_json())
                 return
             self.done.emit(request.ticket, records.record_check(ctx, request.user, result))
         except AppError as error:

@@ -22,6 +22,7 @@ from desktop_app.errors import InvalidInputError, RecordNotFoundError, UsageErro
 from desktop_app.models.labels import FEEDBACK_ACTION_TEXT
 from desktop_app.models.record_types import (
     CheckRecord,
+    CheckResult,
     Feedback,
     active_hits,
     canonical_record_hash,
@@ -77,19 +78,17 @@ def _empty_feedback() -> Feedback:
     return {"action": None, "reason": None, "note": None, "by": None, "at": None}
 
 
-def record_check(ctx: AppContext, user: User, result: Mapping[str, Any]) -> CheckRecord:
+def record_check(ctx: AppContext, user: User, result: CheckResult) -> CheckRecord:
     """Store a check result as version 1 of a new record and audit it; returns the record.
 
     The record number (jurisdiction-department-year-sequence) is allocated in the same
     transaction as the insert, so concurrent processes never get the same number.
     """
     accounts.require(user, "check")
-    if result.get("status") == "invalid_input":
-        raise InvalidInputError(
-            f"输入有误的核查不生成核查记录：{result.get('error') or '请核对输入'}"
-        )
-    accounts.require_department(user, result["jurisdiction"], result["department"])
-    content = _json_data(dict(result))
+    if result.invalid:
+        raise InvalidInputError(f"输入有误的核查不生成核查记录：{result.error or '请核对输入'}")
+    accounts.require_department(user, result.jurisdiction, result.department)
+    content = _json_data(result.to_json())
     office = ctx.office
     with office.transaction():
         created = audit.now()

@@ -30,7 +30,7 @@ from desktop_app.models import identifiers, names
 from desktop_app.models.identifiers import InputKind
 from desktop_app.models.labels import STATUS_TEXT
 from desktop_app.models.lists_store import ListStore, is_active, listing_fields
-from desktop_app.models.record_types import active_hits, hit_role
+from desktop_app.models.record_types import CheckResult, hit_role
 from desktop_app.services.lists.demo_mark import DEMO_LIST_MARK
 
 NO_MEASURES_NOTE = "本地区目录中没有该类对象的惩戒措施"
@@ -225,14 +225,14 @@ def run_check(
     as_of: str | datetime.date | None = None,
     *,
     limit: int = HIT_LIMIT,
-) -> dict[str, Any]:
+) -> CheckResult:
     """Check one subject for a clerk of `department` in `jurisdiction` (see module doc).
 
     `query` is an ID, a USCC, an organisation code or a name; `name` gives the name along
     with an ID (masked listings then match, and the person's represented organisations are
     found). `as_of` (ISO date, default today) decides which listings are in force. Unknown
-    jurisdiction or department: UnknownNameError with suggestions. Returns the result dict
-    (JSON-ready).
+    jurisdiction or department: UnknownNameError with suggestions. Returns the typed result
+    (`CheckResult`; its `to_json()` is what the CLI prints and a record stores).
     """
     jurisdiction = catalog.resolve_jurisdiction(jurisdiction)
     department = catalog.resolve_department(jurisdiction, department)
@@ -241,48 +241,33 @@ def run_check(
     parsed = identifiers.parse_query(query)
     given_name = names.clean_display(name) if name else parsed.name
     lists = store.data_versions()
-    result: dict[str, Any] = {
-        "query": query,
-        "input_kind": parsed.kind.value,
-        "value": parsed.value,
-        "name": given_name,
-        "status": "not_listed",
-        "status_text": "",
-        "error": None,
-        "jurisdiction": jurisdiction,
-        "department": department,
-        "subject_type": None,
-        "hits": [],
-        "hit_count": 0,
-        "hits_truncated": False,
-        "related_count": 0,
-        "possible": [],
-        "possible_count": 0,
-        "possible_truncated": False,
-        "measures": [],
-        "advice": None,
-        "warnings": [],
-        "conclusive": True,
-        "inconclusive_reason": None,
-        "data_versions": {
+    result = CheckResult(
+        query=query,
+        input_kind=parsed.kind.value,
+        value=parsed.value,
+        name=given_name,
+        jurisdiction=jurisdiction,
+        department=department,
+        data_versions={
             "catalog": measures.catalog.version,
-            "catalog_version": measures.version_info(),
+            "catalog_version": measures.version_info(),  # type: ignore[typeddict-item]
             "lists": lists,
         },
-        "checked_at": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "as_of": as_of_iso,
-    }
+        checked_at=datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        as_of=as_of_iso,
+    )
     error = parsed.error
     if error is None and given_name is not None and len(names.normalize_name(given_name)) < 2:
         error = "姓名/名称至少输入两个字。请输入完整的姓名或单位名称。"
     if error is not None:
-        result.update(status="invalid_input", status_text=STATUS_TEXT["invalid_input"])
-        result.update(error=error, conclusive=False, inconclusive_reason="invalid_input")
+        result.status, result.status_text = "invalid_input", STATUS_TEXT["invalid_input"]
+        result.error, result.conclusive = error, False
+        result.inconclusive_reason = "invalid_input"
         return result
 
     reason = _inconclusive_reason(lists)
-    result.update(conclusive=reason is None, inconclusive_reason=reason)
-    result["warnings"] = [INCONCLUSIVE_WARNINGS[reason]] if reason else []
+    result.conclusive, result.inconclusive_reason = reason is None, reason
+    result.warnings = [INCONCLUSIVE_WARNINGS[reason]] if reason else []
     checker = _Checker(store, measures)
     if parsed.kind is InputKind.NAME:
         _check_name(checker, result, parsed.value, as_of_iso, limit)
@@ -294,7 +279,7 @@ def run_check(
 
 def _check_id(
     checker: _Checker,
-    result: dict[str, Any],
+    result: CheckResult,
     kind: InputKind,
     value: str,
     given_name: str | None,
@@ -303,7 +288,7 @@ def _check_id(
 ) -> None:
     store = checker.store
     person = kind is InputKind.RESIDENT_ID
-    result["subject_type"] = "person" if person else "organization"
+    result.subject_type = "person" if person else "organization"
     id_key = identifiers.org_code_of_uscc(value) if kind is InputKind.USCC else value
     given_norm = names.normalize_name(given_name) if given_name else None
     hits = []
@@ -321,7 +306,7 @@ def _check_id(
             if identifiers.masked_matches(listing["id_value"], value) and is_active(listing, as_of)
         )
         if masked:
-            result["warnings"].append(MASKED_ONLY_WARNING.format(count=masked))
+            result.warnings.append(MASKED_ONLY_WARNING.format(count=masked))
     if given_norm:
         for listing in store.find_masked(given_norm):
             if identifiers.masked_matches(listing["id_value"], value):
@@ -331,16 +316,16 @@ def _check_id(
                 entry = checker.entry(listing, as_of)
                 entry.update(score=100.0, reason=NO_ID_NOTE)
                 possible.append(entry)
-    result["hit_count"] = len(hits)
+    result.hit_count = len(hits)
     if person:
         rep_names = {given_name} if given_name else {h["name"] for h in hits}
         for rep_name in sorted(n for n in rep_names if n):
-            result["related_count"] += _add_related(checker, hits, rep_name, as_of)
-    result["hits"] = hits
-    result["possible"] = possible
-    result["possible_count"] = len(possible)
-    result["status"] = _status(hits, 0, possible)
-    result["status_text"] = STATUS_TEXT[result["status"]]
+            result.related_count += _add_related(checker, hits, rep_name, as_of)
+    result.hits = hits  # type: ignore[assignment]
+    result.possible = possible  # type: ignore[assignment]
+    result.possible_count = len(possible)
+    result.status = _status(hits, 0, possible)
+    result.status_text = STATUS_TEXT[result.status]
 
 
 def _add_related(checker: _Checker, hits: list[dict[str, Any]], person: str, as_of: str) -> int:
@@ -356,40 +341,39 @@ def _add_related(checker: _Checker, hits: list[dict[str, Any]], person: str, as_
     return total
 
 
-def _check_name(
-    checker: _Checker, result: dict[str, Any], query: str, as_of: str, limit: int
-) -> None:
+def _check_name(checker: _Checker, result: CheckResult, query: str, as_of: str, limit: int) -> None:
     store = checker.store
     parts = names.name_parts(query)
     name_norm = names.normalize_name(query)
-    result["subject_type"] = "organization" if parts.is_organization else "person"
+    result.subject_type = "organization" if parts.is_organization else "person"
     total, active = store.count_by_name(name_norm, as_of)
     hits = [
         checker.hit(listing, "name_exact", as_of)
         for listing in store.find_by_name(name_norm, as_of, limit)
     ]
-    result["hit_count"] = total
-    result["hits_truncated"] = total > len(hits)
+    result.hit_count = total
+    result.hits_truncated = total > len(hits)
     if not parts.is_organization:
-        result["related_count"] = _add_related(checker, hits, query, as_of)
+        result.related_count = _add_related(checker, hits, query, as_of)
     possible, count, truncated = _possible_matches(checker, query, name_norm, parts.core, as_of)
-    result["hits"] = hits
-    result["possible"] = possible
-    result["possible_count"] = count
-    result["possible_truncated"] = truncated
-    result["status"] = _status(hits, active, possible)
-    result["status_text"] = STATUS_TEXT[result["status"]]
-    result["advice"] = _shared_name_advice(result, query, active)
+    result.hits = hits  # type: ignore[assignment]
+    result.possible = possible  # type: ignore[assignment]
+    result.possible_count = count
+    result.possible_truncated = truncated
+    result.status = _status(hits, active, possible)
+    result.status_text = STATUS_TEXT[result.status]
+    result.advice = _shared_name_advice(result, query, active)
 
 
-def _shared_name_advice(result: dict[str, Any], query: str, active: int) -> str | None:
+def _shared_name_advice(result: CheckResult, query: str, active: int) -> str | None:
     """Advice when a name's hits in force are more than one subject: different IDs on the
     lists, or more hits than are shown."""
-    shown = active_hits(result)
+    shown = result.active_hits()
     subjects = {hit["id"] or f"#{hit['hit_id']}" for hit in shown}
     if active < 2 or (len(subjects) < 2 and active <= len(shown)):
         return None
-    return SHARED_NAME_ADVICE[result["subject_type"]].format(count=active, name=query)
+    assert result.subject_type is not None
+    return SHARED_NAME_ADVICE[result.subject_type].format(count=active, name=query)
 
 
 def _dressed(parts: names.NameParts, core: str) -> str:
@@ -460,10 +444,10 @@ def _possible_matches(
     return possible, count, truncated
 
 
-def _add_measures(checker: _Checker, result: dict[str, Any]) -> None:
-    for hit in active_hits(result):
+def _add_measures(checker: _Checker, result: CheckResult) -> None:
+    for hit in result.active_hits():
         _merge_measures(
-            result["measures"],
+            result.measures,  # type: ignore[arg-type]
             checker.measures.measures_for(hit["category"], hit["subject_type"]),
             hit["hit_id"],
         )
