@@ -161,6 +161,14 @@ def test_the_search_box(qtbot: QtBot, office) -> None:  # noqa: F811
     ]
     assert visible == [group["department"] for group in found["groups"]]
     assert browser.title.text().startswith("“乘坐”：柳州市共 10 项措施")
+    # while searching, the tree counts the matching measures, as the results do
+    assert browser.tree.headerItem().text(1) == "匹配"
+    counts = {
+        browser.tree.topLevelItem(i).text(0): int(browser.tree.topLevelItem(i).text(1))
+        for i in range(browser.tree.topLevelItemCount())
+        if not browser.tree.topLevelItem(i).isHidden()
+    }
+    assert counts == {group["department"]: len(group["measures"]) for group in found["groups"]}
 
     browser.search.clear()
     type_text(qtbot, browser.search, "限制乘坐")
@@ -173,6 +181,11 @@ def test_the_search_box(qtbot: QtBot, office) -> None:  # noqa: F811
     qtbot.waitUntil(lambda: browser.pages.currentIndex() == 0, timeout=5000)
     assert all(
         not browser.tree.topLevelItem(i).isHidden() for i in range(browser.tree.topLevelItemCount())
+    )
+    assert browser.tree.headerItem().text(1) == "措施"
+    first_node = browser.tree.topLevelItem(0)
+    assert int(first_node.text(1)) == len(
+        browser._department_measures("柳州市", first_node.text(0))
     )
 
 

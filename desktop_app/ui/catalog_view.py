@@ -1057,6 +1057,7 @@ class CatalogBrowser(QWidget):
             measures = self._department_measures(jurisdiction, department["name"])
             node = QTreeWidgetItem([department["name"], str(len(measures))])
             node.setData(0, Qt.ItemDataRole.UserRole, (department["name"], None))
+            node.setData(1, Qt.ItemDataRole.UserRole, len(measures))
             if department["aliases"]:
                 node.setToolTip(0, "又称：" + "、".join(department["aliases"]))
             counts: dict[str, int] = {}
@@ -1065,6 +1066,7 @@ class CatalogBrowser(QWidget):
             for category, count in sorted(counts.items()):
                 child = QTreeWidgetItem([category, str(count)])
                 child.setData(0, Qt.ItemDataRole.UserRole, (department["name"], category))
+                child.setData(1, Qt.ItemDataRole.UserRole, count)
                 node.addChild(child)
             self.tree.addTopLevelItem(node)
         self._search(self.search.text())
@@ -1130,6 +1132,7 @@ class CatalogBrowser(QWidget):
         self.measures.set_filter(text)
         if not needle:
             self._found = None
+            self._show_counts(None)
             for i in range(self.tree.topLevelItemCount()):
                 node = self.tree.topLevelItem(i)
                 node.setHidden(False)
@@ -1145,9 +1148,14 @@ class CatalogBrowser(QWidget):
             return
         self._found = found
         hits: dict[str, set[str]] = {}
+        matched: dict[tuple[str, str | None], int] = {}
         for group in found["groups"]:
+            department = group["department"]
             for measure in group["measures"]:
-                hits.setdefault(group["department"], set()).add(measure["category"])
+                hits.setdefault(department, set()).add(measure["category"])
+                for key in ((department, None), (department, measure["category"])):
+                    matched[key] = matched.get(key, 0) + 1
+        self._show_counts(matched)
         everyone = hits.get(BY_REMIT_GROUP, set())
         folded = needle.casefold()
         for i in range(self.tree.topLevelItemCount()):
@@ -1165,6 +1173,25 @@ class CatalogBrowser(QWidget):
         self.results.setHtml(search_html(found))
         self.pages.setCurrentIndex(1)
         self._update_title()
+
+    def _show_counts(self, matched: dict[tuple[str, str | None], int] | None) -> None:
+        """The tree's second column: each department's and category's measures, or while
+        searching the measures that match (so that the numbers agree with the results)."""
+        self.tree.headerItem().setText(1, "措施" if matched is None else "匹配")
+        for i in range(self.tree.topLevelItemCount()):
+            node = self.tree.topLevelItem(i)
+            for item in (node, *(node.child(j) for j in range(node.childCount()))):
+                key = item.data(0, Qt.ItemDataRole.UserRole)
+                total = item.data(1, Qt.ItemDataRole.UserRole)
+                department, category = key
+                # measures implemented within the remit are every signatory's too
+                count = (
+                    total
+                    if matched is None
+                    else matched.get((department, category), 0)
+                    + matched.get((BY_REMIT_GROUP, category), 0)
+                )
+                item.setText(1, str(count))
 
     def _result_clicked(self, url: QUrl) -> None:
         text = url.toString()
