@@ -91,7 +91,11 @@ class AuditHeadError(DataError):
 
 class RestoreRollbackError(BackupError):
     """A restore would roll the audit log back (or replace another office's log): it needs
-    explicit confirmation; nothing was replaced."""
+    explicit confirmation; nothing was replaced. `details` say by how many audit entries and
+    records (see `services.exchange.rollback`). Exit status 5, as a list import that needs a
+    confirmation."""
+
+    exit_code = 5
 
 
 class UserExistsError(UsageError):

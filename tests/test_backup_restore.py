@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import shutil
 import sqlite3
 import zipfile
 from pathlib import Path
@@ -10,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.context import AppContext
-from desktop_app.errors import BackupError, InstanceLockedError
+from desktop_app.errors import BackupError, InstanceLockedError, RestoreRollbackError
 from desktop_app.models import db
 from desktop_app.models.users_store import User
 from desktop_app.services import accounts, audit
@@ -82,12 +84,21 @@ def test_backup_then_restore_on_a_fresh_folder(tmp_path, monkeypatch) -> None:
         assert {u.name for u in ctx.office.users.all()} == {"admin", "zhang"}
         assert accounts.check_password("另一个密码456", ctx.office.users.password_hash("zhang"))
         assert audit.verify_chain(ctx)["ok"] is True
-        assert [e["action"] for e in audit.entries(ctx)] == [
+        logged = audit.entries(ctx)
+        assert [e["action"] for e in logged] == [
             "admin_created",
             "login",
             "list_import",
             "login",
+            "backup_restored",  # the restore, recorded in the restored chain
         ]
+        restore = logged[-1]["details"]
+        assert restore["from"] == "backup.xyhcbak"
+        assert restore["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+        assert restore["backup_head"] == manifest["audit_witness"]
+        assert restore["backup_head"]["seq"] == 4
+        assert restore["replaced_head"] is None  # a new PC: no chain was replaced
+        assert (restore["rollback_kind"], restore["rolled_back_entries"]) == ("none", 0)
     finally:
         ctx.close()
     lists = sqlite3.connect(target / "lists.db")
@@ -186,7 +197,9 @@ def test_restore_refuses_while_another_program_holds_the_folder(tmp_path) -> Non
     with InstanceLock(target), pytest.raises(InstanceLockedError, match="正在使用数据目录"):
         backup.restore_backup(out, target)
     assert snapshot(target) == before
-    backup.restore_backup(out, target)  # free again once the other program has gone
+    # Free again once the other program has gone (the two folders' chains differ: the
+    # target's 4 entries are confirmed away).
+    backup.restore_backup(out, target, confirm_rollback=4)
 
 
 def test_restore_refuses_files_that_are_not_backups(tmp_path) -> None:
@@ -233,3 +246,132 @@ def test_instance_lock_is_held_across_processes_and_freed_when_the_holder_dies(t
     lock = InstanceLock(folder).acquire()
     assert lock.held
     lock.release()
+
+
+# --- restores that would take audit entries away (issue 11) --------------------------------
+
+
+def _log(data_dir: Path, *actions: str) -> None:
+    ctx = AppContext(data_dir=data_dir)
+    try:
+        for action in actions:
+            audit.log_event(ctx, "admin", action, details={"note": action})
+    finally:
+        ctx.close()
+
+
+def _chain(data_dir: Path) -> list[str]:
+    ctx = AppContext(data_dir=data_dir)
+    try:
+        return [e["action"] for e in audit.entries(ctx)]
+    finally:
+        ctx.close()
+
+
+def test_restoring_the_same_state_or_a_later_one_needs_no_confirmation(tmp_path) -> None:
+    data = tmp_path / "data"
+    fill(data)
+    early = tmp_path / "early"
+    shutil.copytree(data, early)  # the folder as it was, copied by hand
+    _log(data, "login", "login")
+    newer = tmp_path / "newer.xyhcbak"
+    backup.create_backup(data, newer)
+    # The same state: nothing is rolled back.
+    same = backup.restore_backup(newer, data)
+    assert same["rollback"]["rollback_kind"] == "none"
+    assert (same["rollback"]["rolled_back_entries"], same["rollback"]["shared_entries"]) == (0, 6)
+    # A later state of the same chain: the folder's 4 entries are all in the backup.
+    ahead = backup.restore_backup(newer, early)
+    assert ahead["rollback"]["rollback_kind"] == "none"
+    assert ahead["rollback"]["current_entries"] == 4 and ahead["rollback"]["backup_entries"] == 6
+    assert _chain(early)[-3:] == ["login", "login", "backup_restored"]
+    # Restoring is recorded, so restoring `newer` again would lose that record.
+    with pytest.raises(
+        RestoreRollbackError,
+        match="恢复后审计日志将从 7 条回退到 6 条，第 7 条将不在日志中",
+    ):
+        backup.restore_backup(newer, data)
+
+
+def test_a_fork_and_another_chain_are_refused_with_what_would_be_lost(tmp_path) -> None:
+    data = tmp_path / "data"
+    fill(data)
+    base = tmp_path / "base.xyhcbak"
+    backup.create_backup(data, base)
+    _log(data, "login", "login")  # entries 5, 6 on this PC
+    branch = tmp_path / "branch"
+    backup.restore_backup(base, branch)  # entry 5: the restore, then more work
+    _log(branch, "login", "login", "login")
+    forked = tmp_path / "forked.xyhcbak"
+    backup.create_backup(branch, forked)
+
+    before = snapshot(data)
+    with pytest.raises(RestoreRollbackError) as refused:
+        backup.restore_backup(forked, data)
+    assert refused.value.message.startswith(
+        "从“forked.xyhcbak”恢复会使审计日志回退：此备份的审计日志与本机的在第 4 条之后分岔："
+        "恢复后本机日志的第 5–6 条共 2 条将不在日志中（换成备份中的第 5–8 条共 4 条）；"
+        "核查记录数不变（0 个）。已拒绝恢复，数据目录未做任何更改。"
+    )
+    assert refused.value.details["rollback_kind"] == "fork"
+    assert snapshot(data) == before
+
+    other = tmp_path / "other"
+    fill(other)
+    elsewhere = tmp_path / "other.xyhcbak"
+    backup.create_backup(other, elsewhere)
+    with pytest.raises(RestoreRollbackError) as refused:
+        backup.restore_backup(elsewhere, data)
+    assert (
+        "此备份的审计日志与本机的不是同一条审计链（来自另一台电脑的数据，"
+        "或日志从第 1 条起被整体重写）：恢复后本机现有的 6 条审计日志都将不在日志中"
+    ) in refused.value.message
+    assert refused.value.message.endswith("请加上 --confirm-rollback 6 重新运行。")
+    assert snapshot(data) == before
+    done = backup.restore_backup(elsewhere, data, confirm_rollback=6)
+    assert done["rollback"]["rollback_kind"] == "other_chain"
+    assert _chain(data)[-1] == "backup_restored"
+
+
+def test_a_backup_without_an_audit_log_over_a_folder_with_one_needs_confirmation(
+    tmp_path,
+) -> None:
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    (bare / "settings.toml").write_text("font_scale = 1.0\n", encoding="utf-8")
+    out = tmp_path / "bare.xyhcbak"
+    manifest = backup.create_backup(bare, out)
+    assert manifest["audit_witness"] is None
+    data = tmp_path / "data"
+    fill(data)
+    with pytest.raises(RestoreRollbackError, match="--confirm-rollback 4 重新运行"):
+        backup.restore_backup(out, data)
+    backup.restore_backup(out, data, confirm_rollback=4)
+    # The restored folder had no log: the restore starts one, which says what it replaced.
+    ctx = AppContext(data_dir=data)
+    try:
+        [entry] = audit.entries(ctx)
+    finally:
+        ctx.close()
+    assert entry["action"] == "backup_restored"
+    assert entry["details"]["backup_head"] is None
+    assert entry["details"]["replaced_head"]["seq"] == 4
+
+
+def test_a_manifest_whose_witness_was_edited_is_refused(tmp_path) -> None:
+    source = tmp_path / "src"
+    fill(source)
+    good = tmp_path / "good.xyhcbak"
+    backup.create_backup(source, good)
+    bad = tmp_path / "bad.xyhcbak"
+    with zipfile.ZipFile(good) as old, zipfile.ZipFile(bad, "w") as new:
+        for info in old.infolist():
+            data = old.read(info)
+            if info.filename == backup.MANIFEST:
+                manifest = json.loads(data)
+                manifest["audit_witness"]["seq"] = 40  # pass for a later backup
+                data = json.dumps(manifest).encode("utf-8")
+            new.writestr(info.filename, data)
+    target = tmp_path / "target"
+    fill(target)
+    refused_restore(bad, target, "清单中的审计见证与备份中的审计日志不符")

@@ -10,7 +10,7 @@ from desktop_app.cli import add_json_flag, emit
 from desktop_app.cli.auth import add_user_options, login
 from desktop_app.context import AppContext
 from desktop_app.services import accounts, audit
-from desktop_app.services.audit import audit_report
+from desktop_app.services.audit import audit_report, verify_text
 from desktop_app.services.audit.witness import current_witness, witnesses_in_file
 from desktop_app.services.output import write_output
 from desktop_app.services.records import parse_day, signing
@@ -95,38 +95,6 @@ def _verify(args: argparse.Namespace, ctx: AppContext) -> int:
     result = audit.verify_chain(ctx, found)
     emit(args, result, lambda: verify_text(result))
     return 0 if result["ok"] else 1
-
-
-def verify_text(result: dict[str, Any]) -> str:
-    """`audit verify`'s answer in words (the window shows the same)."""
-    checked = result["witnesses"]
-    if result["ok"]:
-        text = (
-            f"审计日志完好：{result['entries']} 条日志环环相扣，"
-            f"{result['records']} 个核查记录版本与其哈希和登记一致。"
-        )
-        if checked:
-            rows = checked["witnesses"]
-            text += (
-                f"\n{len(rows)} 个见证均仍在审计日志中"
-                f"（最晚的见证为第 {rows[-1]['witness']['seq']} 条）。"
-            )
-        return text
-    lines = [f"审计日志校验未通过，发现 {len(result['problems'])} 处问题："]
-    lines += [f"  {i}. {p['message']}" for i, p in enumerate(result["problems"], 1)]
-    if result["truncated"]:
-        lines.append("  ……（问题过多，只列出前面的部分）")
-    if checked and checked["first_not_contained"]:
-        first = checked["first_not_contained"]
-        where = f"第一个不再被包含的见证：{first['source']}（第 {first['witness']['seq']} 条）"
-        before = checked["last_contained_before"]
-        if before:
-            where += (
-                f"；此前最后一个仍被包含的见证：{before['source']}"
-                f"（第 {before['witness']['seq']} 条），改动发生在这两者之间"
-            )
-        lines.append(where + "。")
-    return "\n".join(lines)
 
 
 def _witness(args: argparse.Namespace, ctx: AppContext) -> int:

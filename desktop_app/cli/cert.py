@@ -2,7 +2,8 @@
 
 `cert import` loads the department's real certificate (a PKCS#12 file from IT); `cert new`
 replaces the key with a freshly generated self-signed one; both keep the old certificate
-trusted for verifying older records, need an admin once accounts exist, and are audited.
+trusted for verifying older records, need an admin once accounts exist, and are audited;
+so is `cert export`.
 """
 
 from __future__ import annotations
@@ -27,10 +28,14 @@ def register(subparsers: Any) -> None:
     add_json_flag(show)
     show.set_defaults(func=_show)
 
-    export = commands.add_parser("export", help="导出本机签名证书（供核验方使用）")
+    export = commands.add_parser(
+        "export",
+        help="导出本机签名证书（供核验方使用；已建立账户后须管理员登录，记入审计日志）",
+    )
     export.add_argument(
         "out", type=Path, metavar="OUT", help="输出文件：.pem 为 PEM 格式，.der/.cer 为 DER 格式"
     )
+    add_user_options(export)
     add_json_flag(export)
     export.set_defaults(func=_export)
 
@@ -79,8 +84,9 @@ def _show(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def _export(args: argparse.Namespace, ctx: AppContext) -> int:
-    out = signing.export_certificate(ctx.data_dir, args.out)
-    emit(args, {"file": str(out)}, f"已导出签名证书：{out}")
+    user = login(args, ctx, required=False)
+    facts = admin.export_certificate(ctx, user, args.out)
+    emit(args, facts, f"已导出签名证书：{facts['file']}")
     return 0
 
 

@@ -69,8 +69,17 @@ def register(subparsers: Any) -> None:
     add_json_flag(versions)
     versions.set_defaults(func=run_versions)
 
-    show = commands.add_parser("show", help="查看一条名单记录（核查结果中的 hit_id）及其历史")
+    show = commands.add_parser(
+        "show",
+        help="查看一条名单记录（核查结果中的 hit_id）及其历史；身份证号码遮蔽显示",
+        description="已建立用户账户后须登录（--user），每次查看记入审计日志。"
+        "身份证号码只显示前 6 位和后 4 位；管理员可用 --unmasked 查看完整号码（记入审计日志）。",
+    )
     show.add_argument("hit_id", type=int, metavar="HIT_ID")
+    show.add_argument(
+        "--unmasked", action="store_true", help="显示完整的证件号码（仅管理员，记入审计日志）"
+    )
+    add_user_options(show)
     add_json_flag(show)
     show.set_defaults(func=run_show, read_only=True)
 
@@ -223,28 +232,10 @@ def run_versions(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def run_show(args: argparse.Namespace, ctx: AppContext) -> int:
-    from desktop_app.models.lists_store import listing_fields
+    from desktop_app.services.lists.listing_view import show_listing
 
-    store = ctx.lists
-    listing = store.listing(args.hit_id)
-    if listing is None:
-        raise UsageError(f"没有编号为 {args.hit_id} 的名单记录。编号见核查结果的 hit_id。")
-    data = {
-        "hit_id": listing["id"],
-        "list": listing["list"],
-        "category": listing["category"],
-        "name": listing["name"],
-        "id_kind": listing["id_kind"],
-        "subject_type": listing["subject_type"],
-        "listed_on": listing["listed_on"],
-        "revoked_on": listing["revoked_on"],
-        "case_no": listing["case_no"],
-        "court": listing["court"],
-        "source_row": listing["source_row"],
-        "formula_flag": bool(listing["formula_flag"]),
-        "fields": listing_fields(listing),
-        "history": store.listing_history(listing["id"]),
-    }
+    user = login(args, ctx, required=False)
+    data = show_listing(ctx, user, args.hit_id, unmasked=args.unmasked)
 
     def text() -> str:
         lines = [f"{data['name']}（{data['list']}，{data['category']}）"]
@@ -253,6 +244,8 @@ def run_show(args: argparse.Namespace, ctx: AppContext) -> int:
             f"  第 {h['version']} 版（{h['imported_at']}，{h['file_name']}）：{h['change']}"
             for h in data["history"]
         ]
+        if data["masked"]:
+            lines.append("（身份证号码已遮蔽；管理员可用 --unmasked 查看完整号码，记入审计日志。）")
         return "\n".join(lines)
 
     emit(args, data, text)

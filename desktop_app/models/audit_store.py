@@ -21,6 +21,7 @@ import secrets
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields
+from pathlib import Path
 from typing import Any
 
 from desktop_app.errors import AuditHeadError
@@ -106,6 +107,25 @@ def _head_value_problem(seq: Any, digest: Any) -> str | None:
     if not isinstance(digest, str) or not _HASH.fullmatch(digest):
         return "哈希不是 64 位十六进制数"
     return None
+
+
+def chain_ends(path: Path) -> tuple[str, int, str] | None:
+    """(hash of entry 1, last sequence number, last hash) of the audit log in the office
+    database file at `path`, read without changing the file (a copy in a backup); None when
+    the file has no audit log or no entry."""
+    conn = db.connect(path, readonly=True)
+    try:
+        rows = conn.execute(
+            "SELECT seq, entry_hash FROM audit_log WHERE seq = (SELECT min(seq) FROM audit_log)"
+            " OR seq = (SELECT max(seq) FROM audit_log) ORDER BY seq"
+        ).fetchall()
+    except sqlite3.DatabaseError:
+        return None
+    finally:
+        conn.close()
+    if not rows or rows[0]["seq"] != 1:
+        return None
+    return rows[0]["entry_hash"], rows[-1]["seq"], rows[-1]["entry_hash"]
 
 
 def _entry(row: sqlite3.Row) -> AuditEntry:

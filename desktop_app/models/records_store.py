@@ -177,6 +177,12 @@ class RecordsStore:
         ).fetchall()
         return [json.loads(row[0]) for row in rows]
 
+    def count_records(self) -> int:
+        """How many check records (record numbers, whatever their versions) are stored."""
+        return int(
+            self.conn.execute("SELECT count(DISTINCT record_number) FROM records").fetchone()[0]
+        )
+
     def iter_stored(self) -> Iterator[tuple[dict[str, Any], str]]:
         """Every stored version as (columns, body text), for integrity checks."""
         for row in self.conn.execute(

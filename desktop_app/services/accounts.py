@@ -582,3 +582,36 @@ def _authenticate(
     logged_in = office.users.get(name)
     assert logged_in is not None
     return logged_in
+
+
+def confirm_password(ctx: AppContext, user: User, password: str, purpose: str) -> None:
+    """The logged-in `user` types their password once more before a grave action (`purpose`
+    in Chinese, e.g. "创建含签名密钥口令的备份"). A wrong password counts towards the lockout
+    like a failed login and is audited (`password_confirm_failed`); raises
+    `AuthenticationError`, and the action is not done."""
+    moment = audit.now()
+    office = ctx.office
+    refused = None
+    with office.transaction():
+        current = office.users.get(user.name)
+        stored = office.users.password_hash(user.name) if current is not None else None
+        if current is None or stored is None or current.disabled or _locked(current, moment):
+            refused = "unusable"
+        elif not check_password(password, stored):
+            failures = office.users.add_failed_attempt(user.name, audit.timestamp(moment))
+            audit.log_event(
+                ctx, current, "password_confirm_failed", details={"purpose": purpose}, at=moment
+            )
+            if failures >= MAX_FAILED_LOGINS:
+                until = audit.timestamp(moment + LOCK_DURATION)
+                office.users.lock(user.name, until, audit.timestamp(moment))
+                audit.log_event(ctx, current, "account_locked", details={"until": until}, at=moment)
+            refused = "wrong_password"
+    if refused == "unusable":
+        raise AuthenticationError(login_refused_message())
+    if refused:
+        raise AuthenticationError(
+            f"再次输入的密码不对，未能{purpose}。"
+            f"请重新运行命令，两次都输入用户 {user.name} 的密码；"
+            f"连续 {MAX_FAILED_LOGINS} 次输错密码，账户将锁定。"
+        )

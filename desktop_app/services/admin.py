@@ -1,9 +1,11 @@
 """Administrative actions, each permission-checked and audited, for the window and the CLI.
 
 The window's admin screen and the commands `lists import`, `lists mapping save`, `cert
-import|new` and `config set|trust` call these functions, so that neither a widget nor a
-command decides permissions or writes audit entries itself. Before the first account exists
-(IT setting up a machine) they run without a user; afterwards only an administrator may.
+import|new|export`, `config set|trust` and `backup create|restore` call these functions, so
+that neither a widget nor a command decides permissions or writes audit entries itself.
+Before the first account exists (IT setting up a machine) they run without a user;
+afterwards only an administrator may. A backup with the signing keys' secrets needs the
+administrator's password a second time.
 """
 
 from __future__ import annotations
@@ -123,6 +125,122 @@ def new_certificate(
     facts = signing.generate_department_identity(ctx.data_dir, jurisdiction, department).describe()
     _log_certificate(ctx, user, "certificate_new", facts)
     return facts
+
+
+def export_certificate(ctx: AppContext, user: User | None, out: Path) -> dict[str, Any]:
+    """An admin writes the department's signing certificate (public part) to `out`, for
+    verifiers (audited); returns the file and the certificate's facts."""
+    from desktop_app.services.records import signing
+
+    accounts.require_once_accounts_exist(ctx, user, "certificates.export")
+    _audit_writable(ctx)
+    written = signing.export_certificate(ctx.data_dir, out)
+    active = signing.active_certificate(ctx.data_dir)
+    facts = signing.describe_certificate(active) if active is not None else {}
+    details = {
+        "file": Path(written).name,
+        "subject": facts.get("subject"),
+        "fingerprint_sha256": facts.get("fingerprint_sha256"),
+    }
+    _log_or_remove(ctx, user, "certificate_export", details, Path(written))
+    return {**details, "file": str(written)}
+
+
+def create_backup(
+    ctx: AppContext,
+    user: User | None,
+    out: Path,
+    *,
+    with_key_secrets: bool = False,
+    password_again: str | None = None,
+) -> dict[str, Any]:
+    """An admin backs the data folder up into one file (audited: `backup_created` with the
+    file's name, SHA-256 and the chain head it holds). With the signing keys' secrets the
+    admin's password is needed a second time (`password_again`); a wrong one is refused
+    like a failed login and no file is written. Returns the manifest with `file` and
+    `sha256`."""
+    from desktop_app.services.exchange import archive, backup
+
+    accounts.require_once_accounts_exist(ctx, user, "backup")
+    if with_key_secrets and user is not None:
+        if password_again is None:
+            raise UsageError(
+                "备份签名密钥口令须再次输入管理员密码：请在第二次提示时输入"
+                "（用 --password-stdin 时写在第二行）。"
+            )
+        accounts.confirm_password(ctx, user, password_again, "创建含签名密钥口令的备份")
+    _audit_writable(ctx)
+    manifest = backup.create_backup(ctx.data_dir, out, with_key_secrets)
+    digest = archive.sha256_file(Path(out))
+    details = {
+        "file": Path(out).name,
+        "sha256": digest,
+        "size": Path(out).stat().st_size,
+        "files": len(manifest["files"]),
+        "with_key_secrets": with_key_secrets,
+        "audit_witness": manifest["audit_witness"],
+    }
+    entry = _log_or_remove(ctx, user, "backup_created", details, Path(out))
+    return {
+        "file": str(out),
+        "sha256": digest,
+        "audit_entry": entry.seq if entry else None,
+        **manifest,
+    }
+
+
+def restore_backup(
+    ctx: AppContext,
+    user: User | None,
+    path: Path,
+    *,
+    confirm_rollback: int | None = None,
+    chain_at_start: int | None = None,
+) -> dict[str, Any]:
+    """An admin of the data folder `ctx` replaces it with a backup (see
+    `backup.restore_backup`: verified first, a rollback of the audit log only with
+    `confirm_rollback`, the restore recorded in the restored chain; `chain_at_start` is
+    the log's length before the admin's login). `ctx` is closed first: its files are about
+    to be moved aside."""
+    from desktop_app.services.exchange import backup
+
+    accounts.require_once_accounts_exist(ctx, user, "backup")
+    data_dir = ctx.data_dir
+    ctx.close()
+    return backup.restore_backup(
+        path,
+        data_dir,
+        restored_by=user.name if user else None,
+        confirm_rollback=confirm_rollback,
+        chain_at_start=chain_at_start,
+    )
+
+
+def _office_exists(ctx: AppContext) -> bool:
+    return (ctx.data_dir / "office.db").is_file()
+
+
+def _audit_writable(ctx: AppContext) -> None:
+    """Refuse (`AuditHeadError`) before writing a file whose audit entry could not be
+    written: a broken audit head must be repaired first (`audit repair-head`)."""
+    from desktop_app.services.audit.witness import current_witness
+
+    if _office_exists(ctx):
+        current_witness(ctx)
+
+
+def _log_or_remove(
+    ctx: AppContext, user: User | None, action: str, details: dict[str, Any], written: Path
+) -> Any:
+    """Audit a file just written (when the folder has an audit log); if the entry cannot be
+    written, the file is removed again: nothing leaves unaudited."""
+    if not _office_exists(ctx):
+        return None
+    try:
+        return audit.log_event(ctx, user, action, details=details)
+    except BaseException:
+        written.unlink(missing_ok=True)
+        raise
 
 
 def import_list_file(

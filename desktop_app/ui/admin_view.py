@@ -891,17 +891,21 @@ class CertificatePanel(QWidget):
         self.refresh()
 
     def export_dialog(self) -> None:
-        from desktop_app.services.records import signing
-
         target, _ = QFileDialog.getSaveFileName(
             self, "导出证书", str(Path.home() / "部门签名证书.pem"), "证书 (*.pem *.cer *.der)"
         )
-        if not target:
-            return
+        if target:
+            self.export_to(Path(target))
+
+    def export_to(self, path: Path) -> dict[str, Any] | None:
+        """Write the certificate to `path` (admins only, audited); None when refused."""
+        from desktop_app.services import admin
+
         try:
-            signing.export_certificate(self.session.ctx.data_dir, Path(target))
+            return admin.export_certificate(self.session.ctx, self.session.user, path)
         except AppError as error:
             show_error(self, error)
+            return None
 
 
 # ------------------------------------------------------------------------------ settings

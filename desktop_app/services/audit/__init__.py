@@ -233,6 +233,47 @@ def verify_chain(ctx: AppContext, witnesses: Iterable[FileWitness] | None = None
     }
 
 
+def verify_text(result: dict[str, Any]) -> str:
+    """`verify_chain`'s answer in words, as `audit verify` prints it and the window shows it."""
+    checked = result["witnesses"]
+    if result["ok"]:
+        text = (
+            f"审计日志完好：{result['entries']} 条日志环环相扣，"
+            f"{result['records']} 个核查记录版本与其哈希和登记一致。"
+        )
+        if checked:
+            rows = checked["witnesses"]
+            text += (
+                f"\n{len(rows)} 个见证均仍在审计日志中"
+                f"（最晚的见证为第 {rows[-1]['witness']['seq']} 条）。"
+            )
+        return text
+    lines = [f"审计日志校验未通过，发现 {len(result['problems'])} 处问题："]
+    lines += [f"  {i}. {p['message']}" for i, p in enumerate(result["problems"], 1)]
+    if result["truncated"]:
+        lines.append("  ……（问题过多，只列出前面的部分）")
+    where = first_missing_witness_text(checked)
+    if where:
+        lines.append(where)
+    return "\n".join(lines)
+
+
+def first_missing_witness_text(checked: Mapping[str, Any] | None) -> str | None:
+    """Which witness is the first the chain no longer contains, and the last one before it
+    that it still contains (the change lies between the two), in words; None if none."""
+    if not checked or not checked["first_not_contained"]:
+        return None
+    first = checked["first_not_contained"]
+    where = f"第一个不再被包含的见证：{first['source']}（第 {first['witness']['seq']} 条）"
+    before = checked["last_contained_before"]
+    if before:
+        where += (
+            f"；此前最后一个仍被包含的见证：{before['source']}"
+            f"（第 {before['witness']['seq']} 条），改动发生在这两者之间"
+        )
+    return where + "。"
+
+
 def _check_head(store: AuditStore, last: AuditEntry | None, problems: _Problems) -> None:
     last_seq = last.seq if last else 0
     last_hash = last.entry_hash if last else GENESIS_HASH

@@ -19,8 +19,9 @@ feedback packages of the credit office:
 - `check_witness(ctx, witness)` → `WitnessCheck` (`contained`, `state`, `message`): does this
   office's chain still contain the witness? `check_witnesses` does several and names the first
   (lowest position) that is not contained.
-- `witnesses_in_file(path, trusted)`: the witnesses in a record PDF, an audit report PDF, or a
-  text or JSON file.
+- `witnesses_in_file(path, trusted)`: the witnesses in a record PDF, an audit report PDF, a
+  backup file (its manifest), or a text or JSON file.
+- `witness_of_database(path)`: where the chain of an office.db file ends (a backup's copy).
 - Without the department's database (the credit office): `compare_witnesses(earlier, later)`
   says whether a later witness of the same chain went backwards (rollback) or forked;
   `chain_segment(ctx, earlier, later)` gives the entries from one witness to the next and
@@ -29,6 +30,28 @@ feedback packages of the credit office:
 The chain is named by its first entry: `chain_id` is the first 32 hex digits of entry 1's hash
 (entry 1 carries a random nonce, see `models.audit_store`), so a witness from another office's
 PC is told apart from a rewritten chain.
+
+Feedback packages to the credit office (issue 14) carry the head the same way:
+
+- The department, building a package: `witness = current_witness(ctx)` (an `AuditHeadError`
+  refuses the package until the head is repaired) goes into the package's signed manifest as
+  `"audit_witness": witness.to_dict()`. If the department knows the witness of the last package
+  the office accepted (`previous`), the package may carry `chain_segment(ctx, previous,
+  witness)` too, so the office can prove the new head extends the old one without the
+  department's database. A restore that rolled the chain back is itself an entry
+  (`backup_restored`, details `from`, `sha256`, `backup_head`, `replaced_head`,
+  `rolled_back_entries`); the package should carry those entries (`audit.entries(ctx,
+  action="backup_restored")`) so that a rollback comes with its explanation.
+- The credit office, importing it: per department it keeps the last accepted witness
+  (`Witness.from_dict` of the manifest's `audit_witness`; the first package of a department
+  is accepted and kept). For each new package `compare_witnesses(last, new)` is None when the
+  chain went forward or stayed; otherwise the text says what happened — another chain (a new
+  PC, another office's data, or a log rewritten from entry 1), a rollback (`seq` went down:
+  a restore or a truncation), or a rewrite (same `seq`, another hash). With a segment,
+  `verify_extension(last, new, segment)` must return no problem; without one, a forward
+  move is accepted on trust until a later segment or an on-site `audit verify --witness`
+  with the office's kept witnesses checks it. Every witness the office keeps is also a
+  witness for `audit verify --witness` on the department's PC (a text or JSON file of them).
 """
 
 from __future__ import annotations
@@ -144,6 +167,18 @@ def chain_id_of(first: AuditEntry | None) -> str | None:
     return first.entry_hash[:CHAIN_ID_LENGTH] if first is not None else None
 
 
+def witness_of_database(path: Path) -> Witness | None:
+    """Where the audit chain of the office database file at `path` ends, read without
+    changing the file (a backup's copy); None when it has no audit entry."""
+    from desktop_app.models.audit_store import chain_ends
+
+    ends = chain_ends(path)
+    if ends is None:
+        return None
+    first, seq, last = ends
+    return Witness(first[:CHAIN_ID_LENGTH], seq, last)
+
+
 def current_witness(ctx: AppContext) -> Witness:
     """Where this office's chain stands now: its last entry. Inside a transaction, that is
     the entry the next append links to."""
@@ -256,7 +291,7 @@ class FileWitness:
 
     source: str
     witness: Witness | None
-    kind: str  # record_pdf | report_pdf | text
+    kind: str  # record_pdf | report_pdf | backup | text
     record_number: str | None = None
     signed: bool | None = None  # a record PDF: validly signed by a trusted certificate
     problem: str | None = None
@@ -267,9 +302,10 @@ def witnesses_in_file(
     path: Path, trusted: Sequence[x509.Certificate] | None = None
 ) -> list[FileWitness]:
     """The witnesses in a file: a record PDF (from its signed revision), an audit report
-    PDF, or a text / JSON file (`XYHC-AUDIT-WITNESS` lines, `Witness.to_dict()` objects, or
-    objects with an `audit_witness` member). Never raises: an unusable file gives one
-    `FileWitness` with `problem` set."""
+    PDF, a backup (its manifest's `audit_witness`), or a text / JSON file
+    (`XYHC-AUDIT-WITNESS` lines, `Witness.to_dict()` objects, or objects with an
+    `audit_witness` member). Never raises: an unusable file gives one `FileWitness` with
+    `problem` set."""
     path = Path(path)
     source = path.name
     try:
@@ -278,6 +314,8 @@ def witnesses_in_file(
         return [FileWitness(source, None, "text", problem=f"无法读取文件：{error.strerror}。")]
     if data.lstrip()[:5] == b"%PDF-":
         return [_pdf_witness(source, data, trusted)]
+    if data[:4] == b"PK\x03\x04":
+        return [_backup_witness(source, path)]
     text = _decode(data)
     found = [FileWitness(source, w, "text") for w in Witness.parse_text(text)]
     if not found:
@@ -307,6 +345,27 @@ def _json_witnesses(value: Any) -> list[Witness]:
     if {"seq", "head_hash"} <= value.keys():
         return [Witness.from_dict(value)]
     return []
+
+
+def _backup_witness(source: str, path: Path) -> FileWitness:
+    """The witness in a backup's manifest: where the chain stood when it was made."""
+    from desktop_app.errors import BackupError
+    from desktop_app.services.exchange import backup
+
+    try:
+        manifest = backup.read_manifest(path)
+    except BackupError as error:
+        return FileWitness(source, None, "backup", problem=error.message)
+    raw = manifest.get("audit_witness")
+    if raw is None:
+        problem = "备份中没有审计见证（由旧版程序生成，或数据目录当时没有审计日志）。"
+        return FileWitness(source, None, "backup", problem=problem)
+    try:
+        if not isinstance(raw, dict):
+            raise InvalidInputError("审计见证应为 JSON 对象。")
+        return FileWitness(source, Witness.from_dict(raw), "backup")
+    except InvalidInputError as error:
+        return FileWitness(source, None, "backup", problem=f"审计见证无法读取：{error.message}")
 
 
 def _pdf_witness(

@@ -7,10 +7,20 @@ consistent. Optionally (`with_key_secrets`) the passphrase files of the signing 
 (`signing.secret_dir()`, outside the data folder) are included under `secrets/`, so that the
 department can sign again on the new PC; such a backup must then be kept as safely as the key.
 
+The manifest also carries `audit_witness`: where the audit chain stood in the copy (see
+`services.audit.witness`), so that a backup kept on a USB stick is a witness too
+(`audit verify --witness FILE.xyhcbak`).
+
 A restore never replaces anything it has not verified: it refuses while another program uses
 the folder (the instance lock), extracts into a temporary folder beside the data folder, checks
 every checksum, every database's integrity and the audit chain, and only then swaps the folders
-by renaming; the replaced folder is kept as `<name>.replaced-YYYYMMDD-HHMMSS`.
+by renaming; the replaced folder is kept as `<name>.replaced-YYYYMMDD-HHMMSS`. A restore that
+would take audit entries or check records away from the folder (an older backup, another
+PC's) is refused until the administrator confirms the exact number of entries
+(`services.exchange.rollback`). The restored chain then gets one more entry,
+`backup_restored`, naming the backup (file, SHA-256, its chain head) and the head it replaced.
+
+Who may back up or restore, and the audit entry of a backup, are `services.admin`'s.
 """
 
 from __future__ import annotations
@@ -26,9 +36,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from desktop_app import APP_ID, __version__
-from desktop_app.errors import BackupError
+from desktop_app.errors import AppError, BackupError
 from desktop_app.models import db
-from desktop_app.services.exchange import archive
+from desktop_app.services.audit.witness import Witness, witness_of_database
+from desktop_app.services.exchange import archive, rollback
 from desktop_app.services.instance_lock import InstanceLock, lock_path
 
 FORMAT = f"{APP_ID}-backup"
@@ -60,6 +71,8 @@ def create_backup(data_dir: Path, out: Path, with_key_secrets: bool = False) -> 
             {"name": name, "size": source.stat().st_size, "sha256": archive.sha256_file(source)}
             for name, source in members
         ]
+        staged_office = staging / "office.db"
+        witness = witness_of_database(staged_office) if staged_office.is_file() else None
         manifest = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -68,6 +81,7 @@ def create_backup(data_dir: Path, out: Path, with_key_secrets: bool = False) -> 
             "host": socket.gethostname(),
             "data_dir": str(data_dir),
             "with_key_secrets": with_key_secrets,
+            "audit_witness": witness.to_dict() if witness else None,
             "files": files,
         }
         with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as backup:
@@ -154,11 +168,25 @@ def _manifest(backup: zipfile.ZipFile, path: Path) -> dict[str, Any]:
     return manifest
 
 
-def restore_backup(path: Path, data_dir: Path) -> dict[str, Any]:
+def restore_backup(
+    path: Path,
+    data_dir: Path,
+    *,
+    restored_by: str | None = None,
+    confirm_rollback: int | None = None,
+    chain_at_start: int | None = None,
+) -> dict[str, Any]:
     """Verify the backup at `path`, then make it `data_dir`; returns what was done.
 
     Refuses (raising, with nothing replaced) when another program holds the folder, when any
-    checksum or database integrity check fails, or when the audit chain does not verify.
+    checksum or database integrity check fails, when the audit chain does not verify, and
+    (`RestoreRollbackError`) when the restore would take audit entries or check records away
+    from `data_dir` unless `confirm_rollback` is exactly the number of audit entries it
+    reports. `chain_at_start` is the length of the folder's audit log when the restoring
+    command began, before its own login: the entries after it are the command's own and are
+    left out of the number to confirm (see `rollback.require_confirmation`). The restored
+    chain records the restore (`backup_restored`, by `restored_by`). The caller closes its
+    own connections to `data_dir` first.
     """
     path = Path(path).absolute()
     data_dir = Path(data_dir).absolute()
@@ -175,6 +203,10 @@ def restore_backup(path: Path, data_dir: Path) -> dict[str, Any]:
             restored = staging / "data"
             restored.mkdir(exist_ok=True)
             audit = _verify_restored(restored)
+            change = _compare_with_current(data_dir, restored, manifest, path.name)
+            own = 0 if chain_at_start is None else max(0, change.current_entries - chain_at_start)
+            rollback.require_confirmation(change, confirm_rollback, path.name, own)
+            entry = _record_restore(restored, path, manifest, change, restored_by, confirm_rollback)
             replaced = _swap(restored, data_dir, parent / f"{data_dir.name}.replaced-{stamp}")
             installed_secrets = _install_secrets(staging / "secrets", secrets)
         finally:
@@ -186,10 +218,77 @@ def restore_backup(path: Path, data_dir: Path) -> dict[str, Any]:
         "backup_host": manifest.get("host"),
         "files": len(files),
         "audit": audit,
+        "rollback": {**change.to_dict(), "confirmed": confirm_rollback, "own_entries": own},
+        "restore_entry": entry,
         "replaced_kept_at": str(replaced) if replaced else None,
         "key_secrets_installed": installed_secrets,
         "lock_file": str(lock_path(data_dir)),
     }
+
+
+def _compare_with_current(
+    data_dir: Path, restored: Path, manifest: dict[str, Any], file_name: str
+) -> rollback.Rollback:
+    """The restore's effect on the audit trail; the manifest's witness must be the chain
+    the backup holds (a manifest edited to pass for another backup is refused)."""
+    from desktop_app.context import AppContext
+
+    current, unpacked = AppContext(data_dir, read_only=True), AppContext(restored, read_only=True)
+    try:
+        change = rollback.compare(current, unpacked)
+    finally:
+        current.close()
+        unpacked.close()
+    stated = manifest.get("audit_witness")
+    if stated is not None:
+        try:
+            claimed = Witness.from_dict(stated) if isinstance(stated, dict) else None
+        except AppError:
+            claimed = None
+        if claimed is None or claimed != change.backup_head:
+            raise BackupError(
+                f"备份文件 {file_name} 清单中的审计见证与备份中的审计日志不符"
+                "（清单被改动过，或备份被拼凑），未恢复，原数据未做任何更改。"
+            )
+    return change
+
+
+def _record_restore(
+    restored: Path,
+    path: Path,
+    manifest: dict[str, Any],
+    change: rollback.Rollback,
+    restored_by: str | None,
+    confirmed: int | None,
+) -> dict[str, Any]:
+    """Append `backup_restored` to the restored chain (before it replaces anything)."""
+    from desktop_app.context import AppContext
+    from desktop_app.services import audit
+
+    ctx = AppContext(data_dir=restored)
+    try:
+        entry = audit.log_event(
+            ctx,
+            restored_by,
+            "backup_restored",
+            details={
+                "from": path.name,
+                "sha256": archive.sha256_file(path),
+                "size": path.stat().st_size,
+                "backup_created_at": manifest.get("created_at"),
+                "backup_host": manifest.get("host"),
+                "backup_head": change.backup_head.to_dict() if change.backup_head else None,
+                "replaced_head": change.current_head.to_dict() if change.current_head else None,
+                "rollback_kind": change.kind,
+                "rolled_back_entries": change.lost_entries,
+                "records_before": change.current_records,
+                "records_after": change.backup_records,
+                "confirmed_rollback": confirmed,
+            },
+        )
+    finally:
+        ctx.close()
+    return {"seq": entry.seq, "entry_hash": entry.entry_hash, "details": entry.details}
 
 
 def _extract_verified(
