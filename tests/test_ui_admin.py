@@ -203,6 +203,22 @@ def test_certificate_import_and_a_wrong_password(
     )
 
 
+def test_certificate_export_from_the_window_is_audited(
+    qtbot: QtBot,
+    office,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    window = office.open(qtbot, "admin")
+    panel = window.admin_view.certificate
+    out = tmp_path / "部门签名证书.pem"
+    facts = panel.export_to(out)
+    assert facts is not None and out.read_bytes().startswith(b"-----BEGIN CERTIFICATE")
+    [entry] = audit.entries(office.launcher.ctx, action="certificate_export")
+    assert entry["user_name"] == "admin"
+    assert entry["details"]["file"] == "部门签名证书.pem"
+    assert entry["details"]["fingerprint_sha256"] == facts["fingerprint_sha256"]
+
+
 def test_catalog_browser_lists_departments_measures_and_anomalies(
     qtbot: QtBot,
     office,  # noqa: F811

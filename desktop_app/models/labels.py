@@ -107,6 +107,26 @@ ACTION_TEXT: dict[str, str] = {
 }
 
 
+# Where a witness of the audit chain was read from (`witness.FileWitness.kind`).
+WITNESS_KIND_TEXT: dict[str, str] = {
+    "record_pdf": "核查记录 PDF",
+    "report_pdf": "审计报告 PDF",
+    "backup": "备份文件",
+    "text": "见证文本",
+}
+
+# Whether the audit chain still contains a witness (`witness.WitnessCheck.state`).
+WITNESS_STATE_TEXT: dict[str, str] = {
+    "contained": "仍在日志中",
+    "rewritten": "日志已被改写",
+    "altered": "日志内容被改动",
+    "missing": "该条已被删除",
+    "beyond_end": "日志被截断或回退",
+    "other_chain": "另一条审计链",
+    "no_chain": "日志没有第 1 条",
+}
+
+
 def text_of(table: dict[str, str], code: str | None, missing: str = "—") -> str:
     """The Chinese word for `code` in `table`; an unknown code is shown as written."""
     if not code:

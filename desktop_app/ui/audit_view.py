@@ -1,6 +1,8 @@
 """The supervisor's screen: checks by period, user, department, result and category, with
 totals and a chart; open any record; export the report (PDF + Excel); verify a printed PDF
-(button or drop it on the window); verify the audit chain. The same services as `audit …`.
+(button or drop it on the window); verify the audit chain, alone or against witnesses kept
+outside the data folder (record PDFs, audit reports, backups, witness texts: which is the
+first the chain no longer contains). The same services as `audit …`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
+    QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -36,13 +40,19 @@ from PySide6.QtWidgets import (
 
 from desktop_app.context import AppContext
 from desktop_app.errors import AppError
-from desktop_app.models.labels import STATUS_TEXT
+from desktop_app.models.labels import (
+    STATUS_TEXT,
+    WITNESS_KIND_TEXT,
+    WITNESS_STATE_TEXT,
+    text_of,
+)
 from desktop_app.ui import theme
 from desktop_app.ui.check_view import Session
 from desktop_app.ui.history_view import local_time
 from desktop_app.ui.widgets import (
     CopyableTableView,
     SearchableComboBox,
+    WrappingTableView,
     error_text,
     hint,
     section_title,
@@ -64,6 +74,10 @@ CHECK_COLUMNS = (
     "待反馈",
 )
 LOG_COLUMNS = ("序号", "时间", "用户", "操作", "记录编号", "说明")
+WITNESS_COLUMNS = ("见证文件", "类型", "审计链位置", "结果", "说明")
+WITNESS_FILTER = (
+    "见证文件 (*.pdf *.txt *.json *.xyhcbak);;PDF 文件 (*.pdf);;文本 (*.txt *.json);;所有文件 (*)"
+)
 ANY = "（全部）"
 
 
@@ -172,6 +186,96 @@ def verify_pdf_file(
     tasks.start(job, done, failed)
 
 
+class WitnessReport(QDialog):
+    """`verify_chain`'s answer with witnesses: a summary that names the first witness the
+    chain no longer contains, one row per witness (that one marked), unreadable files and
+    the chain's other problems."""
+
+    def __init__(self, parent: QWidget | None, result: dict[str, Any]) -> None:
+        from desktop_app.services.audit import first_missing_witness_text
+
+        super().__init__(parent)
+        self.setWindowTitle("审计日志校验（含见证）")
+        self.resize(980, 460)
+        checked = result["witnesses"] or {"witnesses": [], "unreadable": []}
+        rows, unreadable = checked["witnesses"], checked["unreadable"]
+        if result["ok"]:
+            summary = (
+                f"审计日志完好：{result['entries']} 条日志环环相扣；"
+                f"{len(rows)} 个见证均仍在审计日志中。"
+            )
+        else:
+            summary = first_missing_witness_text(checked) or (
+                f"审计日志校验未通过，发现 {len(result['problems'])} 处问题。"
+            )
+        self.summary = QLabel(summary)
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        colour = theme.OK if result["ok"] else theme.ERROR
+        self.summary.setStyleSheet(f"font-size: 15px; font-weight: bold; color: {colour};")
+        first = checked.get("first_not_contained")
+        self.model = QStandardItemModel(0, len(WITNESS_COLUMNS), self)
+        self.model.setHorizontalHeaderLabels(list(WITNESS_COLUMNS))
+        self.first_row: int | None = None
+        for row in rows:
+            witness = row["witness"]
+            cells = [
+                _item(row["source"]),
+                _item(text_of(WITNESS_KIND_TEXT, row["kind"])),
+                _item(f"第 {witness['seq']} 条，链头 {witness['head_hash'][:12]}…"),
+                _item(text_of(WITNESS_STATE_TEXT, row["state"])),
+                _item(" ".join([row["message"], *row.get("notes", [])])),
+            ]
+            if first is not None and (row["source"], witness) == (
+                first["source"],
+                first["witness"],
+            ):
+                self.first_row = self.model.rowCount()
+                cells[3].setText("第一个不再包含的见证：" + cells[3].text())
+                for cell in cells:
+                    cell.setBackground(QColor("#fbe3e1"))
+                    cell.setForeground(QColor(theme.ERROR))
+            elif not row["contained"]:
+                cells[3].setForeground(QColor(theme.ERROR))
+            else:
+                cells[3].setForeground(QColor(theme.OK))
+            self.model.appendRow(cells)
+        for item in unreadable:
+            self.model.appendRow(
+                [
+                    _item(item["source"]),
+                    _item(text_of(WITNESS_KIND_TEXT, item["kind"])),
+                    _item("—"),
+                    _item("无法读取"),
+                    _item(item["problem"]),
+                ]
+            )
+        self.table = WrappingTableView()
+        self.table.setModel(self.model)
+        self.table.fit_columns(4, widest=240)
+        others = [p["message"] for p in result["problems"] if p["kind"] not in ("witness",)]
+        self.problems = QLabel(
+            "审计日志的其他问题：\n" + "\n".join(f"{i}. {m}" for i, m in enumerate(others, 1))
+            if others
+            else ""
+        )
+        self.problems.setWordWrap(True)
+        self.problems.setVisible(bool(others))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.problems)
+        layout.addWidget(
+            hint(
+                "见证是审计日志某一时刻的位置和链头哈希，印在核查记录、审计报告上，也记在备份中。"
+                "本机日志若被改写、截断或回退，之后留存的见证就不再被包含。"
+            )
+        )
+        layout.addWidget(buttons)
+
+
 class AuditView(QWidget):
     """`open_record(record, editable)` when a record is opened from the list."""
 
@@ -263,11 +367,17 @@ class AuditView(QWidget):
         self.verify_pdf_button = QPushButton("核验记录 PDF…")
         self.verify_pdf_button.setToolTip("也可以把核查记录 PDF 拖放到窗口上核验")
         self.chain_button = QPushButton("校验审计日志")
+        self.witness_button = QPushButton("用见证校验审计日志…")
+        self.witness_button.setToolTip(
+            "选择留存的核查记录 PDF、审计报告 PDF、备份文件或见证文本，"
+            "证明审计日志仍包含它们记录的链头；指出第一个不再被包含的见证"
+        )
         self.status = hint("")
         buttons = QHBoxLayout()
         buttons.addWidget(self.status, 1)
         buttons.addWidget(self.verify_pdf_button)
         buttons.addWidget(self.chain_button)
+        buttons.addWidget(self.witness_button)
         buttons.addWidget(self.export_button)
 
         frame = QFrame()
@@ -285,7 +395,8 @@ class AuditView(QWidget):
         self.query_button.clicked.connect(self.refresh)
         self.export_button.clicked.connect(self.export_dialog)
         self.verify_pdf_button.clicked.connect(self.verify_pdf_dialog)
-        self.chain_button.clicked.connect(self.verify_chain)
+        self.chain_button.clicked.connect(lambda: self.verify_chain())
+        self.witness_button.clicked.connect(self.witness_dialog)
         self.checks.activated.connect(self._open_selected)
         for keys, slot in (("F5", self.refresh), ("Ctrl+E", self.export_dialog)):
             shortcut = QShortcut(QKeySequence(keys), self)
@@ -466,22 +577,46 @@ class AuditView(QWidget):
     def verify_pdf(self, path: Path) -> None:
         verify_pdf_file(self, self.tasks, path, self.status.setText)
 
-    def verify_chain(self) -> None:
+    def witness_dialog(self) -> None:
+        targets, _ = QFileDialog.getOpenFileNames(
+            self, "选择审计见证（可多选）", str(Path.home()), WITNESS_FILTER
+        )
+        if targets:
+            self.verify_chain([Path(t) for t in targets])
+
+    def verify_chain(self, witness_files: list[Path] | None = None) -> None:
+        """Verify the chain (off the GUI thread); with `witness_files`, also that it still
+        contains every witness in them, shown in a `WitnessReport`."""
         from desktop_app.services import accounts, audit
+        from desktop_app.services.audit.witness import witnesses_in_file
+        from desktop_app.services.records import signing
 
         user = self.session.user
+        files = list(witness_files or [])
 
         def job(ctx: AppContext, progress: Any, cancelled: Any) -> dict[str, Any]:
             accounts.require(user, "audit.read")
-            return audit.verify_chain(ctx)
+            found = None
+            if files:
+                trusted = signing.trusted_certificates(ctx.data_dir)
+                found = [w for path in files for w in witnesses_in_file(path, trusted)]
+            return audit.verify_chain(ctx, found)
 
-        self.chain_button.setEnabled(False)
-        self.status.setText("正在校验审计日志链……")
+        for button in (self.chain_button, self.witness_button):
+            button.setEnabled(False)
+        self.status.setText(
+            f"正在用 {len(files)} 个文件中的见证校验审计日志……" if files else "正在校验审计日志链……"
+        )
 
         def done(result: dict[str, Any]) -> None:
-            self.chain_button.setEnabled(True)
+            for button in (self.chain_button, self.witness_button):
+                button.setEnabled(True)
             self.status.setText("")
             self.last_chain = result
+            if files:
+                self.witness_report = WitnessReport(self, result)
+                self.witness_report.open()
+                return
             if result["ok"]:
                 QMessageBox.information(
                     self,
@@ -496,7 +631,8 @@ class AuditView(QWidget):
                 QMessageBox.warning(self, "审计日志校验未通过", problems)
 
         def failed(error: BaseException) -> None:
-            self.chain_button.setEnabled(True)
+            for button in (self.chain_button, self.witness_button):
+                button.setEnabled(True)
             self.status.setText("")
             show_error(self, error_text(error))
 

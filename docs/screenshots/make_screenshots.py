@@ -5,7 +5,8 @@
 (without a display it starts itself under `xvfb-run`). Everything happens in a temporary data
 folder with the bundled synthetic demo lists: first-start setup, login, a listed subject, a
 subject not listed, a mistyped ID, a possible match, feedback and the signed record's
-preview, the clerk's history, the audit screen, an import with rejected rows, the catalog
+preview, the clerk's history, the audit screen, the audit log checked against witnesses
+after it was cut back, an import with rejected rows, the catalog
 browser (departments, full-text search, a revised measure list checked and imported as a new
 version, its diff, the versions, the build's anomalies) and the user management. `--only
 NAME,NAME` saves only those shots. Main-window shots grab the whole 1366×768 screen; the two
@@ -217,6 +218,41 @@ def revised_list_file(catalog) -> Path:
     return target
 
 
+def witness_report(launcher, window, supervisor) -> None:
+    """Two printed records and a written-down witness, then the log cut back to the first
+    print (head fixed: the chain verifies on its own); 用见证校验审计日志 names the first
+    witness it no longer contains."""
+    import sqlite3
+
+    from desktop_app.services import records
+    from desktop_app.services.audit.witness import current_witness
+
+    ctx = launcher.ctx
+    number = ctx.office.records.search()[0]["record_number"]
+    first = records.print_record(ctx, supervisor, number, SCRATCH / "核查记录-0501.pdf")
+    for _ in range(3):
+        accounts.authenticate(ctx, "zhangsan", PASSWORD)
+    records.print_record(ctx, supervisor, number, SCRATCH / "核查记录-0503.pdf")
+    accounts.authenticate(ctx, "zhangsan", PASSWORD)
+    (SCRATCH / "信用办留存见证.txt").write_text(current_witness(ctx).to_text() + "\n", "utf-8")
+    keep = first["audit_witness"]["seq"] + 1
+    conn = sqlite3.connect(SCRATCH / "data" / "office.db")
+    with conn:
+        conn.execute("DELETE FROM audit_log WHERE seq > ?", (keep,))
+        sql = "SELECT entry_hash FROM audit_log WHERE seq = ?"
+        (digest,) = conn.execute(sql, (keep,)).fetchone()
+        conn.execute("UPDATE audit_head SET last_seq = ?, last_hash = ?", (keep, digest))
+    conn.close()
+    view = window.audit_view
+    view.verify_chain(
+        [SCRATCH / n for n in ("核查记录-0501.pdf", "核查记录-0503.pdf", "信用办留存见证.txt")]
+    )
+    wait_until(lambda: getattr(view, "witness_report", None) is not None, 60)
+    view.witness_report.move(QPoint(120, 150))
+    screen_shot("18_audit_witness")
+    view.witness_report.accept()
+
+
 def main() -> int:
     app = app_module.create_application([])
     launcher = app_module.Launcher(app, SCRATCH / "data")
@@ -302,6 +338,7 @@ def main() -> int:
     window.show_tab(2)
     wait_until(lambda: window.audit_view.report is not None)
     screen_shot("09_audit")
+    witness_report(launcher, window, supervisor)
     window.close()
     launcher.close()
 
