@@ -375,3 +375,32 @@ def test_a_manifest_whose_witness_was_edited_is_refused(tmp_path) -> None:
     target = tmp_path / "target"
     fill(target)
     refused_restore(bad, target, "清单中的审计见证与备份中的审计日志不符")
+
+
+def test_the_credit_office_sees_a_confirmed_rollback_in_the_next_witness(tmp_path) -> None:
+    """What a feedback package would carry (issue 14): the head before and after a restore;
+    the office's `compare_witnesses` flags it, and the restore entry explains it."""
+    from desktop_app.services.audit.witness import compare_witnesses, current_witness
+
+    data = tmp_path / "data"
+    fill(data)
+    old = tmp_path / "old.xyhcbak"
+    backup.create_backup(data, old)
+    _log(data, "login", "login")
+    ctx = AppContext(data_dir=data)
+    try:
+        sent = current_witness(ctx)  # in the last package the office accepted
+    finally:
+        ctx.close()
+    backup.restore_backup(old, data, confirm_rollback=2)
+    ctx = AppContext(data_dir=data)
+    try:
+        now = current_witness(ctx)
+        [restore] = audit.entries(ctx, action="backup_restored")
+    finally:
+        ctx.close()
+    assert compare_witnesses(sent, now) == (
+        "审计链倒退了：此前的见证已到第 6 条，这次只有第 5 条（数据被回退或截断）。"
+    )
+    assert restore["details"]["replaced_head"] == sent.to_dict()
+    assert restore["details"]["backup_head"]["seq"] == 4

@@ -26,8 +26,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     create = commands.add_parser(
         "create",
         help="把数据目录备份为一个文件",
-        description="已建立用户账户后须管理员登录（--user），备份记入审计日志。"
-        "--with-key-secrets 须再次输入管理员密码（用 --password-stdin 时为第二行）。",
+        description="已建立用户账户后，须由管理员用 --user 登录，备份记入审计日志。"
+        "含签名密钥口令（--with-key-secrets）时须再次输入管理员密码，"
+        "用 --password-stdin 时写在第二行。",
     )
     create.add_argument(
         "out", type=Path, metavar="OUT", help="备份文件，例如 E:/备份/2026-05-01.xyhcbak"
@@ -45,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     restore = commands.add_parser(
         "restore",
         help="校验备份后用它替换数据目录（原目录保留副本）",
-        description="已建立用户账户后须由被替换的数据目录的管理员登录（--user）。"
+        description="已建立用户账户后，须由被替换的数据目录的管理员用 --user 登录。"
         "若恢复会使审计日志或核查记录回退（较早的备份、另一台电脑的备份），"
         "程序报告回退的条数并拒绝，须用 --confirm-rollback N 确认（N 为报告的审计日志条数）。"
         "恢复后的审计日志记下这次恢复：备份文件、其 SHA-256、备份的链头和被替换的链头。",

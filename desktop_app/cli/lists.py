@@ -72,7 +72,7 @@ def register(subparsers: Any) -> None:
     show = commands.add_parser(
         "show",
         help="查看一条名单记录（核查结果中的 hit_id）及其历史；身份证号码遮蔽显示",
-        description="已建立用户账户后须登录（--user），每次查看记入审计日志。"
+        description="已建立用户账户后，须用 --user 登录，每次查看记入审计日志。"
         "身份证号码只显示前 6 位和后 4 位；管理员可用 --unmasked 查看完整号码（记入审计日志）。",
     )
     show.add_argument("hit_id", type=int, metavar="HIT_ID")
