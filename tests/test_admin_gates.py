@@ -556,3 +556,33 @@ def test_the_backup_file_is_a_witness(cli: Cli, rolled: dict) -> None:
     ran = run(cli, data, "audit", "verify", "--witness", str(out), *login, stdin=ADMIN + "\n")
     assert ran.code == 0, ran.out + ran.err
     assert "1 个见证均仍在审计日志中（最晚的见证为第 50 条）。" in ran.out
+
+
+def test_a_damaged_office_db_is_restored_without_a_login(
+    cli: Cli, data: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "x.xyhcbak"
+    made = run(
+        cli,
+        data,
+        "backup",
+        "create",
+        str(out),
+        "--user",
+        "admin",
+        "--password-stdin",
+        stdin=ADMIN + "\n",
+    )
+    assert made.code == 0, made.err
+    (data / "office.db").write_bytes(b"garbage")
+    for companion in ("office.db-wal", "office.db-shm"):
+        (data / companion).unlink(missing_ok=True)
+    ran = run(cli, data, "backup", "restore", str(out))
+    assert ran.code == 0, ran.err
+    assert ran.err.strip() == (
+        f"注意：{data} 的 office.db 不是有效的数据库文件，无法核对账户和审计日志；"
+        "恢复不需登录，原数据目录将保留为副本。"
+    )
+    entry = last_entry(data)
+    assert entry["action"] == "backup_restored" and entry["user_name"] is None
+    assert entry["details"]["replaced_problem"] == "office.db 不是有效的数据库文件"

@@ -404,3 +404,23 @@ def test_the_credit_office_sees_a_confirmed_rollback_in_the_next_witness(tmp_pat
     )
     assert restore["details"]["replaced_head"] == sent.to_dict()
     assert restore["details"]["backup_head"]["seq"] == 4
+
+
+def test_a_folder_with_a_damaged_office_db_is_restored_and_kept_aside(tmp_path) -> None:
+    source = tmp_path / "src"
+    fill(source)
+    out = tmp_path / "good.xyhcbak"
+    backup.create_backup(source, out)
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "office.db").write_bytes(b"not a database at all")
+    assert backup.office_problem(target) == "office.db 不是有效的数据库文件"
+    result = backup.restore_backup(out, target)
+    assert result["rollback"]["current_problem"] == "office.db 不是有效的数据库文件"
+    assert (
+        result["restore_entry"]["details"]["replaced_problem"] == "office.db 不是有效的数据库文件"
+    )
+    assert result["restore_entry"]["details"]["replaced_head"] is None
+    kept = Path(result["replaced_kept_at"])
+    assert (kept / "office.db").read_bytes() == b"not a database at all"
+    assert backup.office_problem(target) is None

@@ -9,13 +9,14 @@ restore that would roll the audit log back is refused until `--confirm-rollback 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from desktop_app.cli import add_json_flag, emit
 from desktop_app.cli.auth import add_user_options, login, read_password
 from desktop_app.context import AppContext
 from desktop_app.services import accounts, admin
-from desktop_app.services.exchange import rollback
+from desktop_app.services.exchange import backup, rollback
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -99,12 +100,19 @@ def run_restore(args: argparse.Namespace, ctx: AppContext) -> int:
         ctx.close()
         ctx = AppContext(data_dir=target, read_only=True)
     try:
+        damaged = backup.office_problem(ctx.data_dir)
+        if damaged:
+            print(
+                f"注意：{ctx.data_dir} 的 {damaged}，无法核对账户和审计日志；"
+                "恢复不需登录，原数据目录将保留为副本。",
+                file=sys.stderr,
+            )
         # Before the login: its own audit entry is not part of the rollback to confirm.
         at_start = rollback.chain_length(ctx)
         # A new PC (no account in the target yet) restores without a login, --user or not.
         user = (
             login(args, ctx, required=False, audit_may_be_broken=True)
-            if accounts.accounts_exist(ctx)
+            if not damaged and accounts.accounts_exist(ctx)
             else None
         )
         result = admin.restore_backup(

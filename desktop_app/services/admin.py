@@ -204,7 +204,10 @@ def restore_backup(
     to be moved aside."""
     from desktop_app.services.exchange import backup
 
-    accounts.require_once_accounts_exist(ctx, user, "backup")
+    # A folder whose office.db cannot be read has no account to log in with: restoring is
+    # how it is repaired (the damaged folder is kept aside, the restore entry says so).
+    if backup.office_problem(ctx.data_dir) is None:
+        accounts.require_once_accounts_exist(ctx, user, "backup")
     data_dir = ctx.data_dir
     ctx.close()
     return backup.restore_backup(

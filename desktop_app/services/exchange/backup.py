@@ -226,6 +226,19 @@ def restore_backup(
     }
 
 
+def office_problem(data_dir: Path) -> str | None:
+    """Why the office database of `data_dir` cannot be read (damaged, not a database), or
+    None (also when there is none). Such a folder has no account anyone can log in with and
+    no audit log to compare: a restore replaces it without either, and keeps it aside."""
+    path = Path(data_dir) / "office.db"
+    if not path.exists():
+        return None
+    if not db.is_sqlite_file(path):
+        return "office.db 不是有效的数据库文件"
+    problem = db.integrity_problem(path)
+    return f"office.db 已损坏（{problem}）" if problem else None
+
+
 def _compare_with_current(
     data_dir: Path, restored: Path, manifest: dict[str, Any], file_name: str
 ) -> rollback.Rollback:
@@ -233,11 +246,15 @@ def _compare_with_current(
     the backup holds (a manifest edited to pass for another backup is refused)."""
     from desktop_app.context import AppContext
 
-    current, unpacked = AppContext(data_dir, read_only=True), AppContext(restored, read_only=True)
+    damaged = office_problem(data_dir)
+    # A damaged office.db is compared as no log at all (the restore entry says so).
+    current = None if damaged else AppContext(data_dir, read_only=True)
+    unpacked = AppContext(restored, read_only=True)
     try:
-        change = rollback.compare(current, unpacked)
+        change = rollback.compare(current, unpacked, current_problem=damaged)
     finally:
-        current.close()
+        if current is not None:
+            current.close()
         unpacked.close()
     stated = manifest.get("audit_witness")
     if stated is not None:
@@ -284,6 +301,7 @@ def _record_restore(
                 "records_before": change.current_records,
                 "records_after": change.backup_records,
                 "confirmed_rollback": confirmed,
+                "replaced_problem": change.current_problem,
             },
         )
     finally:

@@ -41,6 +41,7 @@ class Rollback:
     shared: int  # entries 1…shared are the same in both chains
     current_records: int
     backup_records: int
+    current_problem: str | None = None  # the folder's office.db could not be read
 
     @property
     def current_entries(self) -> int:
@@ -83,6 +84,7 @@ class Rollback:
             "current_records": self.current_records,
             "backup_records": self.backup_records,
             "rolled_back_records": self.lost_records,
+            "current_problem": self.current_problem,
         }
 
     def describe(self) -> str:
@@ -125,13 +127,27 @@ def _entries(first: int, last: int) -> str:
     return f"第 {first}–{last} 条共 {last - first + 1} 条"
 
 
-def compare(current: AppContext, restored: AppContext) -> Rollback:
+def compare(
+    current: AppContext | None, restored: AppContext, current_problem: str | None = None
+) -> Rollback:
     """How the audit chain and records of `restored` (a verified backup, unpacked) relate to
     those of the data folder `current` (opened read-only: a new folder stays without files).
     The current chain is read as stored, whether or not it verifies (a restore is also how a
-    damaged folder is repaired)."""
-    ours, theirs = current.office, restored.office
-    current_last, backup_last = ours.audit.last_entry(), theirs.audit.last_entry()
+    damaged folder is repaired). `current` is None when the folder's office.db cannot be read
+    at all (`current_problem` says why): it then counts as no log."""
+    theirs = restored.office
+    backup_last = theirs.audit.last_entry()
+    if current is None:
+        return Rollback(
+            current_head=None,
+            backup_head=_head(theirs.audit, backup_last),
+            shared=0,
+            current_records=0,
+            backup_records=theirs.records.count_records(),
+            current_problem=current_problem,
+        )
+    ours = current.office
+    current_last = ours.audit.last_entry()
     return Rollback(
         current_head=_head(ours.audit, current_last),
         backup_head=_head(theirs.audit, backup_last),
@@ -142,13 +158,16 @@ def compare(current: AppContext, restored: AppContext) -> Rollback:
         ),
         current_records=ours.records.count_records(),
         backup_records=theirs.records.count_records(),
+        current_problem=current_problem,
     )
 
 
 def chain_length(ctx: AppContext) -> int:
     """The position of the last entry of the folder's audit log as stored (0: none), read
     before a restoring command logs in (`require_confirmation`'s `own_entries`)."""
-    if not (ctx.data_dir / "office.db").is_file():
+    from desktop_app.services.exchange.backup import office_problem
+
+    if not (ctx.data_dir / "office.db").is_file() or office_problem(ctx.data_dir):
         return 0
     last = ctx.office.audit.last_entry()
     return last.seq if last else 0
