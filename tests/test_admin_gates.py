@@ -19,6 +19,7 @@ from lists_support import office_copy
 from office_helpers import FAST_SCRYPT, PASSWORDS, check_result, make_users
 
 from desktop_app.context import AppContext
+from desktop_app.errors import AuthenticationError
 from desktop_app.services import accounts, admin, records
 from desktop_app.services.records import signing
 
@@ -212,7 +213,7 @@ def test_wrong_second_passwords_lock_the_account(cli: Cli, data: Path, tmp_path:
     try:
         boss = ctx.office.users.get("admin")
         for _ in range(accounts.MAX_FAILED_LOGINS):
-            with pytest.raises(Exception, match="再次输入的密码不对"):
+            with pytest.raises(AuthenticationError, match="再次输入的密码不对"):
                 admin.create_backup(
                     ctx,
                     boss,
