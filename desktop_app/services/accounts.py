@@ -53,7 +53,8 @@ PERMISSIONS: dict[str, tuple[frozenset[str], str]] = {
     "certificates.export": (frozenset({"admin"}), "导出证书"),
     "backup": (frozenset({"admin"}), "备份或恢复数据"),
     "audit.repair": (frozenset({"admin"}), "重建审计日志链尾"),
-    "lists.read": (frozenset(ROLES), "查看名单记录"),
+    # issue 11: listings hold personal data; a clerk sees a hit's listing in the check itself
+    "lists.read": (frozenset({"admin"}), "查看名单记录"),
     "lists.unmasked": (frozenset({"admin"}), "查看完整证件号码"),
 }
 
