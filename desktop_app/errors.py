@@ -53,6 +53,17 @@ class DataError(AppError):
     """A data file or database that cannot be used as it is (nothing was written)."""
 
 
+class DamagedDatabaseError(DataError):
+    """A working database file that SQLite cannot read (damaged, truncated, not a database)."""
+
+    def __init__(self, path: object) -> None:
+        super().__init__(
+            f"数据库文件“{path}”已损坏或不是本程序的数据库，无法打开，未作任何更改。"
+            "请从备份恢复数据目录（backup restore），或请信息科检查该文件。",
+            path=str(path),
+        )
+
+
 class PermissionDeniedError(AppError):
     """The acting user's role does not allow this action."""
 

@@ -147,8 +147,8 @@ def test_permission_matrix() -> None:
         return User(name=role, display_name=role, role=role, jurisdiction=None, department=None)
 
     expected = {
-        "clerk": {"check", "lists.read"},
-        "supervisor": {"check", "lists.read", "records.read_all", "audit.read"},
+        "clerk": {"check"},
+        "supervisor": {"check", "records.read_all", "audit.read"},
         "admin": set(accounts.PERMISSIONS),
     }
     for role, allowed in expected.items():

@@ -26,6 +26,7 @@ from desktop_app import APP_NAME, __version__
 from desktop_app.cli import argparse_zh
 from desktop_app.context import AppContext
 from desktop_app.errors import AppError
+from desktop_app.models import db
 
 argparse_zh.install()
 
@@ -166,6 +167,14 @@ def _main(argv: Sequence[str] | None) -> int:
     except KeyboardInterrupt:
         print("已取消。", file=sys.stderr)
         return 130
+    except db.DATABASE_FAILURES as failure:
+        # A page damaged after the file opened; the transaction was rolled back.
+        print(
+            f"错误：读写数据库时出错（{failure}），本次操作未完成，未写入任何内容。"
+            "数据库文件可能已损坏：请运行 selftest 检查，必要时从备份恢复（backup restore）。",
+            file=sys.stderr,
+        )
+        return 1
     finally:
         if ctx is not None:
             ctx.close()

@@ -12,18 +12,35 @@ import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
-from desktop_app.errors import DataError
+from desktop_app.errors import DamagedDatabaseError, DataError
+
+# What a database engine raises when a file or server fails under a statement (a page that
+# is damaged, a disk that fails): the CLI and the window report these in Chinese.
+DATABASE_FAILURES: tuple[type[Exception], ...] = (sqlite3.DatabaseError,)
 
 
 def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
-    """Open a working database in WAL mode with foreign keys and a generous busy timeout."""
+    """Open a working database in WAL mode with foreign keys and a generous busy timeout.
+
+    A file SQLite cannot read (damaged, truncated, not a database) is `DamagedDatabaseError`
+    with a message that says what to do, never a traceback.
+    """
     if readonly:
         conn = sqlite3.connect(f"file:{Path(path).as_posix()}?mode=ro", uri=True, timeout=30)
     else:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), timeout=30)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
+    try:
+        # The first statements read the file's header: a damaged file fails here.
+        conn.execute("PRAGMA schema_version").fetchone()
+        if not readonly:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+    except sqlite3.DatabaseError as error:
+        conn.close()
+        if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+            raise
+        raise DamagedDatabaseError(path) from error
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA foreign_keys=ON")
     return conn
