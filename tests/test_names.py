@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from desktop_app.models.name_similarity import similarity
 from desktop_app.models.names import (
     KEY_WINDOW,
     POSSIBLE_MATCH_THRESHOLD,
@@ -14,7 +15,6 @@ from desktop_app.models.names import (
     name_parts,
     normalize_name,
     pinyin_syllables,
-    similarity,
 )
 
 # --- display and matching forms -----------------------------------------------------------

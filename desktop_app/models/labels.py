@@ -34,6 +34,8 @@ MATCH_TEXT: dict[str, str] = {
     "name_exact": "名称一致",
     "name_confirmed": "经办人核实确认",
     "related": "法定代表人同名",
+    "branch": "分支机构与总机构（不是同一主体）",
+    "former_name": "曾用名一致",
 }
 
 # What a row of a result's hits is to the clerk (see `record_types.hit_role`).

@@ -740,7 +740,7 @@ class ListStore:
         then the whole-core key, then the one-character deletions, so that a huge bucket
         (a common industry word) cannot crowd out the others.
         """
-        keys = sorted(names.fuzzy_keys(name), key=lambda k: (not k.startswith("p:"), -len(k)))
+        keys = sorted(names.lookup_keys(name), key=lambda k: (not k.startswith("p:"), -len(k)))
         found: dict[str, None] = {}
         for key in keys:
             rows = self.conn.execute(
@@ -751,6 +751,16 @@ class ListStore:
             found.update((r[0], None) for r in rows)
             if len(found) >= limit:
                 break
+        brand = names.brand_query(name)
+        if brand and len(found) < limit:
+            # A brand typed alone: the cores that start with it (their whole-core keys, one
+            # range of the key index).
+            rows = self.conn.execute(
+                "SELECT DISTINCT name_core FROM fuzzy_keys WHERE fuzzy_key > ? AND fuzzy_key < ?"
+                " AND name_core <> ? LIMIT ?",
+                (f"d:{brand}", f"d:{brand}\uffff", core, max(limit // 3, 1)),
+            ).fetchall()
+            found.update((r[0], None) for r in rows if r[0].startswith(brand))
         return list(found)[:limit]
 
 

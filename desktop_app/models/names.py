@@ -40,9 +40,9 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 import opencc
-from rapidfuzz.distance import Levenshtein
 
 from desktop_app.models import regions
+from desktop_app.models.lookalikes import alternatives
 
 # A score from `similarity` at or above this makes a "possible match". Chosen so that a
 # homophone in a 2-character name (张伟/张玮: 92.5) or a dialect near-homophone (刘伟/牛伟:
@@ -170,6 +170,47 @@ _ORG_WORDS_RE = re.compile(
 _ORG_LAST_CHARS = frozenset("厂店社局站馆所院场部队村处室行会园")
 _PERSON_MAX_LEN = 5
 
+# Words naming a trade (行业) at the end of an organisation's core, after its brand (字号):
+# 鑫源 + 贸易, 永辉 + 超市, 鑫源 + 建筑 + 装饰 + 工程. Longest first where one ends another.
+INDUSTRY_WORDS = frozenset(
+    (  # noqa: SIM905
+        "贸易 商贸 工贸 经贸 商业 商务 实业 投资 置业 控股 集团 发展 开发 建设 建筑 建工 建材 "
+        "工程 劳务 装饰 装修 设计 房地产 地产 物业 物流 运输 快递 仓储 科技 技术 网络 信息 "
+        "软件 电子 电器 电气 通信 数码 机械 设备 机电 五金 汽车 汽配 销售 维修 餐饮 管理 "
+        "服务 咨询 顾问 广告 传媒 文化 教育 培训 旅游 酒店 食品 农业 林业 牧业 渔业 "
+        "种植 养殖 畜牧 果蔬 茶叶 乳业 酒业 粮油 饲料 化工 医药 制药 药业 医疗 器械 "
+        "生物 环保 能源 电力 新能源 煤业 矿业 稀土 钢铁 金属 材料 塑料 纸业 印刷 包装 "
+        "纺织 服装 服饰 家具 家居 木业 石材 陶瓷 水泥 超市 百货 商行 商店 经营部 门市部 "
+        "五金店 建材店 饭店 修理厂 汽车修理厂 加工厂 厂 店"
+    ).split()
+)
+_INDUSTRY_LENGTHS = tuple(sorted({len(w) for w in INDUSTRY_WORDS}, reverse=True))
+
+
+@lru_cache(maxsize=1 << 16)
+def split_core(core: str) -> tuple[str, str]:
+    """(brand, industry) of an organisation's core: trade words peeled off its end while
+    at least one character of brand stays (鑫源建筑装饰工程 → 鑫源, 建筑装饰工程). A core with
+    no trade word at its end is all brand; a core that is all trade words has no brand."""
+    end = len(core)
+    while end:
+        for length in _INDUSTRY_LENGTHS:
+            if length <= end and core[end - length : end] in INDUSTRY_WORDS:
+                end -= length
+                break
+        else:
+            break
+    return core[:end], core[end:]
+
+
+# Trade words that are also common given names (欧阳建设, 司马文化): no sign of a company alone.
+_GIVEN_NAME_TRADES = frozenset("建设 发展 文化 信息 技术 设计 服务 管理 开发".split())  # noqa: SIM905
+
+
+def _ends_with_industry(name: str) -> bool:
+    brand, industry = split_core(name)
+    return len(industry) >= 2 and len(brand) >= 2 and industry not in _GIVEN_NAME_TRADES
+
 
 def _is_organization(name: str, suffix: str | None) -> bool:
     if suffix or _ORG_WORDS_RE.search(name):
@@ -178,6 +219,8 @@ def _is_organization(name: str, suffix: str | None) -> bool:
     bare = _BRACKET_RE.sub("", name) if "(" in name else name
     if "·" in bare or bare.isascii():
         return False
+    if len(bare) >= 4 and _ends_with_industry(bare):  # 鑫源五金, 永辉超市
+        return True
     return len(bare) > _PERSON_MAX_LEN or (len(bare) >= 4 and bare[-1] in _ORG_LAST_CHARS)
 
 
@@ -196,19 +239,29 @@ def _places() -> tuple[frozenset[str], frozenset[str], dict[str, tuple[int, ...]
     return leading, leading | _BRACKET_ONLY_PLACES, by_first
 
 
-def _leading_places(rest: str) -> int:
-    """How many leading characters of `rest` are place names (chained: 广西柳州市城中区)."""
+def _leading_places(rest: str) -> tuple[int, int]:
+    """(how many leading characters of `rest` are place names, chained: 广西柳州市城中区;
+    where the last of them starts)."""
     places, _bracketed, by_first = _places()
-    end = 0
+    end = last = 0
     while end < len(rest):
         for length in by_first.get(rest[end], ()):
-            # Keep at least two characters of core after the places; longest name first.
-            if end + length <= len(rest) - 2 and rest[end : end + length] in places:
-                end += length
+            # Keep at least two characters of core after the places; longest name first. A
+            # place that does not lie in the one before it starts the core (柳州市泰兴食品).
+            place = rest[end : end + length]
+            if (
+                end + length <= len(rest) - 2
+                and place in places
+                and (not end or regions.nests_in(place, rest[last:end]))
+            ):
+                last, end = end, end + length
                 break
         else:
-            return end
-    return end
+            return end, last
+    return end, last
+
+
+_ADMIN_ENDINGS = frozenset("省市县区旗盟州")
 
 
 @lru_cache(maxsize=1 << 16)
@@ -229,7 +282,11 @@ def name_parts(text: str) -> NameParts:
     if leading and leading.group(1) in places and len(rest) - leading.end() >= 2:
         region, rest = leading.group(1), rest[leading.end() :]
     else:
-        end = _leading_places(rest)
+        end, last = _leading_places(rest)
+        # A short place name right before a core of trade words only is the brand (柳州市泰兴
+        # 食品: 泰兴 is a county-level city and this company's 字号).
+        if end and rest[end - 1] not in _ADMIN_ENDINGS and not split_core(rest[end:])[0]:
+            end = last
         if end:
             region, rest = rest[:end], rest[end:]
     # A bracketed place inside the name (华润(柳州)置业) is a region too.
@@ -255,6 +312,12 @@ _FUZZY_FINALS = (("eng", "en"), ("ing", "in"))
 def _toneless(reading: str) -> str:
     decomposed = unicodedata.normalize("NFD", reading).replace("u\u0308", "v")
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def fuzzy_syllable(syllable: str) -> str:
+    """A toneless syllable with the fuzzy-pinyin merges (zh→z, ch→c, sh→s, n→l, eng→en,
+    ing→in)."""
+    return _fuzzy(syllable)
 
 
 def _fuzzy(syllable: str) -> str:
@@ -306,6 +369,21 @@ _EXACT_SYLLABLES = _SyllableTable(fuzzy=False)
 _FUZZY_SYLLABLES = _SyllableTable(fuzzy=True)
 
 
+@lru_cache(maxsize=1 << 14)
+def readings(char: str) -> frozenset[str]:
+    """Every toneless reading of a character (长: zhang, chang); itself when it has none."""
+    found = _pinyin_readings().get(str(ord(char)))
+    if found is None:
+        return frozenset({char.lower()})
+    return frozenset(_toneless(reading) for reading in found.split(","))
+
+
+def _other_readings(char: str) -> list[str]:
+    """Fuzzy syllables of a character's readings other than its first."""
+    first = _FUZZY_SYLLABLES[char]
+    return sorted({_fuzzy(r) for r in readings(char)} - {first})
+
+
 def pinyin_syllables(text: str, fuzzy: bool = False) -> list[str]:
     """Toneless pinyin of each character (ü as v); other characters stand for themselves."""
     table = _FUZZY_SYLLABLES if fuzzy else _EXACT_SYLLABLES
@@ -338,147 +416,84 @@ def fuzzy_keys(text: str) -> list[str]:
     return list(_keys(parts.core, parts.is_organization))
 
 
-# --- similarity -----------------------------------------------------------------------
+# At most this many look-alike or other-reading spellings of a query are looked up.
+_QUERY_VARIANTS = 8
 
 
-@dataclass(frozen=True)
-class Similarity:
-    """How alike two names are: `score` 0–100 and the reason in Chinese."""
-
-    score: float
-    reason: str
-
-
-_HOMOPHONE_WEIGHT = 0.85
-_NEAR_HOMOPHONE_WEIGHT = 0.6
-_REGION_DIFFERENT_PENALTY = 8.0
-_REGION_MISSING_PENALTY = 3.0
-_REGION_DETAIL_PENALTY = 1.0
-_REGION_WRITING_PENALTY = 0.5  # keeps 100 for names that are the same after normalisation
-_SUFFIX_PENALTY = 3.0
-_LEGAL_FORM_PENALTY = 6.0
-_KIND_PENALTY = 15.0
-_COUNT_WORDS = {2: "二", 3: "三", 4: "四", 5: "五", 6: "六"}
+def _variants(core: str) -> list[str]:
+    """Spellings of a query core with one character replaced by a look-alike (己 for 已)."""
+    found = []
+    for position, char in enumerate(core[:KEY_WINDOW]):
+        found += [core[:position] + other + core[position + 1 :] for other in alternatives(char)]
+    return found[:_QUERY_VARIANTS]
 
 
-def _quote_chars(chars: str) -> str:
-    return f"“{chars}”{_COUNT_WORDS.get(len(chars), '')}字"
+def _reading_keys(core: str) -> list[str]:
+    """Sound-alike keys of a query core under the other readings of its polyphones (长:
+    zhang/chang, 曾: ceng/zeng): the stored key takes each character's first reading, the
+    typist may have meant another."""
+    window = core[:KEY_WINDOW]
+    if len(window) < 2 or window.isascii():
+        return []
+    syllables = [_FUZZY_SYLLABLES[char] for char in window]
+    keys = []
+    for position, char in enumerate(window):
+        for reading in _other_readings(char):
+            keys.append(
+                "p:" + "".join([*syllables[:position], reading, *syllables[position + 1 :]])
+            )
+    return keys[:_QUERY_VARIANTS]
 
 
-def _describe_edits(query: str, candidate: str, limit: int = 3) -> list[str]:
-    """Chinese descriptions of how `query` differs from `candidate` (what the clerk typed)."""
-    notes = []
-    for op in Levenshtein.opcodes(query, candidate):
-        typed, listed = query[op.src_start : op.src_end], candidate[op.dest_start : op.dest_end]
-        if op.tag == "insert":
-            notes.append(f"缺少{_quote_chars(listed)}")
-        elif op.tag == "delete":
-            notes.append(f"多出{_quote_chars(typed)}")
-        elif op.tag == "replace":
-            notes.append(f"“{typed}”与名单中的“{listed}”不同")
-    return notes if len(notes) <= limit else ["多处文字不同"]
+def lookup_keys(text: str) -> list[str]:
+    """The keys a query looks up: its `fuzzy_keys`, those of its look-alike spellings, and
+    its sound-alike keys under other readings of its polyphones."""
+    parts = name_parts(text)
+    if not parts.core:
+        return []
+    keys = dict.fromkeys(_keys(parts.core, parts.is_organization))
+    for variant in _variants(parts.core):
+        keys.update(dict.fromkeys(_keys(variant, parts.is_organization)))
+    keys.update(dict.fromkeys(_reading_keys(parts.core)))
+    return list(keys)
 
 
-def _display_pinyin(syllables: tuple[str, ...]) -> str:
-    return " ".join(syllables).replace("v", "ü")
+def brand_query(text: str) -> str | None:
+    """The core of a query that may be a brand typed alone (永辉 for 永辉超市股份有限公司): two
+    to four characters, no legal form, not read as a person's name. Stores look it up as the
+    start of organisations' cores."""
+    parts = name_parts(text)
+    core = parts.core
+    if parts.suffix or parts.region or not 2 <= len(core) <= 4 or core.isascii():
+        return None
+    if parts.is_organization:
+        return None if split_core(core)[1] else core
+    return None if looks_like_person(core) else core
 
 
-@lru_cache(maxsize=1 << 14)
-def _sounds(core: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(exact, fuzzy) pinyin syllables of a core; the query's is reused for every candidate."""
-    return tuple(pinyin_syllables(core)), tuple(pinyin_syllables(core, fuzzy=True))
-
-
-def _core_similarity(query: str, candidate: str) -> tuple[float, str]:
-    if query == candidate:
-        return 1.0, "名称主体相同"
-    by_char = Levenshtein.normalized_similarity(query, candidate)
-    (exact_q, fuzzy_q), (exact_c, fuzzy_c) = _sounds(query), _sounds(candidate)
-    by_sound = Levenshtein.normalized_similarity(exact_q, exact_c)
-    by_near_sound = Levenshtein.normalized_similarity(fuzzy_q, fuzzy_c)
-    score = max(
-        by_char,
-        by_char + (by_sound - by_char) * _HOMOPHONE_WEIGHT,
-        by_char + (by_near_sound - by_char) * _NEAR_HOMOPHONE_WEIGHT,
-    )
-    if exact_q == exact_c:
-        reason = f"同音字（{_display_pinyin(exact_c)}）"
-    elif len(exact_q) == len(exact_c) and by_near_sound == 1.0:
-        reason = f"近音字（{_display_pinyin(exact_q)} / {_display_pinyin(exact_c)}）"
-    else:
-        reason = "；".join(_describe_edits(query, candidate))
-    return score, reason
-
-
-def _suffix_note(query: str | None, candidate: str | None) -> tuple[float, str | None]:
-    if query == candidate:
-        return 0.0, None
-    if not query or not candidate:
-        missing = "缺少" if candidate else "多出"
-        return _SUFFIX_PENALTY, f"{missing}组织形式{_quote_chars(candidate or query or '')}"
-    ops = [op for op in Levenshtein.opcodes(query, candidate) if op.tag != "equal"]
-    if all(op.tag in ("insert", "delete") for op in ops):
-        return _SUFFIX_PENALTY, "；".join(_describe_edits(query, candidate))
-    return _LEGAL_FORM_PENALTY, f"组织形式不同（“{query}”/名单中为“{candidate}”）"
-
-
-_ADMIN_SUFFIX_RE = re.compile(
-    r"(?:壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区|省|市|地区|盟)$"
+# The commonest surnames (about 85 % of people), compound ones first.
+_SURNAMES = frozenset(
+    (  # noqa: SIM905
+        "王 李 张 刘 陈 杨 黄 赵 吴 周 徐 孙 马 朱 胡 郭 何 林 高 罗 郑 梁 谢 宋 唐 许 韩 冯 "
+        "邓 曹 彭 曾 肖 田 董 袁 潘 于 蒋 蔡 余 杜 叶 程 苏 魏 吕 丁 任 沈 姚 卢 姜 崔 钟 谭 "
+        "陆 汪 范 金 石 廖 贾 夏 韦 付 方 白 邹 孟 熊 秦 邱 江 尹 薛 闫 段 雷 侯 龙 史 陶 黎 "
+        "贺 顾 毛 郝 龚 邵 万 钱 严 覃 武 戴 莫 孔 向 汤 常 温 康 施 文 牛 樊 葛 邢 安 齐 易 "
+        "乔 伍 庞 颜 倪 庄 聂 章 鲁 岳 翟 殷 詹 申 欧 耿 关 兰 焦 俞 左 柳 甘 祝 包 宁 尚 符 "
+        "舒 阮 柯 纪 梅 童 凌 毕 单 季 裴 霍 涂 成 苗 谷 盛 曲 翁 冉 骆 蓝 路 游 辛 靳 管 "
+        "柴 蒙 鲍 华 喻 祁 蒲 房 滕 屈 饶 解 牟 艾 尤 阳 时 穆 农 司 卓 古 吉 缪 简 车 项 "
+        "连 芦 麦 褚 娄 窦 戚 岑 景 党 宫 费 卜 冷 晏 席 卫 米 柏 宗 瞿 桂 全 佟 应 臧 闵 "
+        "苟 邬 边 卞 姬 师 和 仇 栾 隋 商 刁 沙 荣 巫 寇 桑 郎 甄 丛 仲 虞 敖 巩 明 佘 池 "
+        "查 麻 苑 迟 邝"
+    ).split()
+)
+_COMPOUND_SURNAMES = frozenset(
+    "欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯".split()  # noqa: SIM905
 )
 
 
-@lru_cache(maxsize=1 << 12)
-def _region_places(region: str) -> frozenset[str]:
-    """The places a region names, in short form: 广西壮族自治区柳州市 → {广西, 柳州}."""
-    places, _bracketed, by_first = _places()
-    found = []
-    rest = region.strip("()")
-    while rest:
-        for length in by_first.get(rest[0], ()):
-            if rest[:length] in places:
-                found.append(rest[:length])
-                rest = rest[length:]
-                break
-        else:
-            return frozenset({region})
-    return frozenset(_ADMIN_SUFFIX_RE.sub("", place) or place for place in found)
-
-
-def _region_note(query: str | None, candidate: str | None) -> tuple[float, str | None]:
-    if query == candidate:
-        return 0.0, None
-    if not query:
-        return _REGION_MISSING_PENALTY, f"缺少地区前缀“{candidate}”"
-    if not candidate:
-        return _REGION_MISSING_PENALTY, f"多出地区前缀“{query}”"
-    typed, listed = _region_places(query), _region_places(candidate)
-    if typed == listed:  # 柳州 / 柳州市 / (柳州): the same place written differently
-        return _REGION_WRITING_PENALTY, f"地区写法不同（“{query}”/名单中为“{candidate}”）"
-    if typed < listed or listed < typed:  # 柳州市 / 广西柳州市
-        return _REGION_DETAIL_PENALTY, f"地区前缀详略不同（“{query}”/名单中为“{candidate}”）"
-    return _REGION_DIFFERENT_PENALTY, f"地区前缀不同（“{query}”/名单中为“{candidate}”）"
-
-
-def similarity(query: str, candidate: str) -> Similarity:
-    """How alike the name a clerk typed (`query`) is to a listed name (`candidate`).
-
-    Scored on the cores (rapidfuzz Levenshtein on characters, raised towards the score of
-    the pinyin syllables for homophones), so that a shared 有限公司 or (柳州) does not
-    dominate; a different or missing region or legal form lowers the score a little and is
-    named in the reason. Compare the score with `POSSIBLE_MATCH_THRESHOLD`.
-    """
-    if normalize_name(query) == normalize_name(candidate):
-        same = clean_display(query) == clean_display(candidate)
-        return Similarity(100.0, "名称相同" if same else "名称相同（仅全半角、繁简体或空格不同）")
-    q, c = name_parts(query), name_parts(candidate)
-    score, reason = _core_similarity(q.core, c.core)
-    score *= 100
-    notes = [reason]
-    for penalty, note in (_region_note(q.region, c.region), _suffix_note(q.suffix, c.suffix)):
-        if note:
-            score -= penalty
-            notes.append(note)
-    if q.is_organization != c.is_organization:
-        score -= _KIND_PENALTY
-        notes.append("一方像个人姓名、一方像单位名称")
-    return Similarity(round(max(0.0, min(score, 100.0)), 1), "；".join(n for n in notes if n))
+def looks_like_person(core: str) -> bool:
+    """A core of two to four characters that starts with a common surname: a person's name
+    rather than a brand typed alone."""
+    if core[:2] in _COMPOUND_SURNAMES:
+        return 3 <= len(core) <= 4
+    return core[:1] in _SURNAMES and 2 <= len(core) <= 3

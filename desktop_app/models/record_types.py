@@ -24,7 +24,12 @@ FeedbackAction = Literal["applied", "not_applicable", "referred"]
 
 # Matches that make a subject listed. A related organisation (the person is its legal
 # representative by name) is shown beside the hits and counted apart, never as a hit.
-DIRECT_MATCHES = frozenset({"exact_id", "masked_id", "org_code", "name_exact", "name_confirmed"})
+DIRECT_MATCHES = frozenset(
+    {"exact_id", "masked_id", "org_code", "name_exact", "name_confirmed", "former_name"}
+)
+# Matches shown beside the hits, never counted as hits: the legal representative's
+# organisations (by name) and a branch or head office of the organisation checked.
+RELATED_MATCHES = frozenset({"related", "branch"})
 
 
 class UserRef(TypedDict):
@@ -100,6 +105,19 @@ class PossibleMatch(TypedDict):
     list: str
     score: float
     reason: str
+    # Which parts of the name agree (region, brand, industry, legal form; a person's name):
+    # {"part", "label", "query", "listed", "verdict", "text"} (name_similarity.PartMatch).
+    matched_parts: NotRequired[list[dict[str, Any]]]
+
+
+class ExcludedMatch(PossibleMatch):
+    """A possible match a reviewer excluded for this subject's ID before: not offered again,
+    shown collapsed with who excluded it, when and why (an exclusion of the office data)."""
+
+    exclusion_id: int
+    excluded_by: str
+    excluded_at: str
+    excluded_reason: str
 
 
 class RejectedMatch(PossibleMatch):
@@ -162,6 +180,7 @@ class CheckRecord(TypedDict):
     hits: list[Hit]
     possible: list[PossibleMatch]
     rejected: NotRequired[list[RejectedMatch]]
+    excluded: NotRequired[list[ExcludedMatch]]
     measures: list[RecordMeasure]
     advice: NotRequired[str | None]  # e.g. several people share the name: check by ID
     warnings: NotRequired[list[str]]  # e.g. no list imported: "not listed" means little
@@ -208,6 +227,8 @@ class CheckResult:
     data_versions: DataVersions = field(default_factory=dict)  # type: ignore[assignment]
     checked_at: str = ""
     as_of: str | None = None
+    # Near misses a reviewer excluded for this ID before (never an ID hit): shown collapsed.
+    excluded: list[ExcludedMatch] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The result as JSON data: a fresh dict (nothing shared with this value), its keys
@@ -264,7 +285,7 @@ def hit_role(hit: Mapping[str, Any]) -> str:
     """What a row of a result's hits is: `hit` (a listing in force that matched the subject),
     `related` (an organisation the person represents, by name) or `history` (revoked or not
     yet in force). Only `hit` rows make a subject listed, bring measures and count as hits."""
-    if hit.get("match") == "related":
+    if hit.get("match") in RELATED_MATCHES:
         return "related"
     if hit.get("active") and hit.get("match") in DIRECT_MATCHES:
         return "hit"

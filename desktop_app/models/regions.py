@@ -143,3 +143,39 @@ _AMBIGUOUS_SHORT_NAMES = frozenset(
     "中山 大同 安康 白银 长安 太平 朝阳 东方 合作 新星 同仁 江山 明光 长乐 永安 龙泉 安宁 "  # noqa: SIM905
     "高明 新民 天长 永康 大安 乐平 白杨 华亭 北安 开平".split()
 )
+
+
+@cache
+def place_codes() -> dict[str, frozenset[str]]:
+    """Place name (full, and the short forms of `short_place_names`) → the code prefixes it
+    names: "45" for a province, "4502" for a prefecture, "450202" for a county. A place
+    written after another in a name is part of it only when one of its codes starts with one
+    of the other's (柳州市城中区; not 柳州市泰兴: 泰兴 is a city in 江苏 and that company's name)."""
+    codes, provinces = _areas()
+    found: dict[str, set[str]] = {}
+
+    def add(name: str, prefix: str) -> None:
+        found.setdefault(name, set()).add(prefix)
+        short = _PROVINCE_SUFFIX_RE.sub("", name)
+        if short != name and len(short) >= 2:
+            found.setdefault(short, set()).add(prefix)
+
+    for code, name in provinces.items():
+        if name:
+            add(name, code)
+    for code, history in codes.items():
+        prefix = code[:2] if code.endswith("0000") else code[:4] if code.endswith("00") else code
+        for area in history:
+            add(area.name, prefix)
+            if area.name.endswith("盟"):
+                found.setdefault(area.name[:-1], set()).add(prefix)
+    return {name: frozenset(prefixes) for name, prefixes in found.items()}
+
+
+def nests_in(inner: str, outer: str) -> bool:
+    """Whether place `inner` lies in place `outer` (see `place_codes`); unknown places do."""
+    table = place_codes()
+    inner_codes, outer_codes = table.get(inner), table.get(outer)
+    if not inner_codes or not outer_codes:
+        return True
+    return any(code.startswith(prefix) for code in inner_codes for prefix in outer_codes)

@@ -23,19 +23,21 @@ from __future__ import annotations
 import copy
 import datetime
 import heapq
-from typing import Any
+from typing import Any, Protocol
 
 from desktop_app.errors import DataError, UsageError
 from desktop_app.models import identifiers, names
 from desktop_app.models.identifiers import InputKind
 from desktop_app.models.labels import STATUS_TEXT
 from desktop_app.models.lists_store import ListStore, is_active, listing_fields
+from desktop_app.models.name_similarity import similarity
 from desktop_app.models.record_types import CheckResult, hit_role
 from desktop_app.services.lists.demo_mark import DEMO_LIST_MARK
 
 NO_MEASURES_NOTE = "本地区目录中没有该类对象的惩戒措施"
 RELATED_NOTE = "该人员是此失信单位的企业法定代表人（按姓名比对，请核实是否同一人）"
 NO_ID_NOTE = "名称相同，但名单中没有证件号码，请核实是否同一主体"
+BRANCH_NOTE = "名称只差分支机构：分公司与总公司不是同一主体，请核实两者的关系"
 NAME_DIFFERS_NOTE = "证件号码一致，但名单上的姓名/名称为“{listed}”，与输入的“{given}”不同，请核实"
 NO_LISTS_WARNING = (
     "本机尚未导入任何失信名单，本次核查无法说明该主体是否被列入失信名单。"
@@ -225,6 +227,7 @@ def run_check(
     as_of: str | datetime.date | None = None,
     *,
     limit: int = HIT_LIMIT,
+    exclusions: ExclusionLookup | None = None,
 ) -> CheckResult:
     """Check one subject for a clerk of `department` in `jurisdiction` (see module doc).
 
@@ -233,6 +236,9 @@ def run_check(
     found). `as_of` (ISO date, default today) decides which listings are in force. Unknown
     jurisdiction or department: UnknownNameError with suggestions. Returns the typed result
     (`CheckResult`; its `to_json()` is what the CLI prints and a record stores).
+
+    `exclusions` (the office's remembered exclusions, see `ExclusionLookup`): possible
+    matches a reviewer excluded for the ID checked are moved to `excluded`, never hits.
     """
     jurisdiction = catalog.resolve_jurisdiction(jurisdiction)
     department = catalog.resolve_department(jurisdiction, department)
@@ -273,8 +279,54 @@ def run_check(
         _check_name(checker, result, parsed.value, as_of_iso, limit)
     else:
         _check_id(checker, result, parsed.kind, parsed.value, given_name, as_of_iso, limit)
+        if exclusions is not None and result.possible:
+            _apply_exclusions(
+                result, exclusions.excluded_for(subject_key(parsed.kind, parsed.value))
+            )
     _add_measures(checker, result)
     return result
+
+
+class ExclusionLookup(Protocol):
+    """What the check needs of the remembered exclusions (`models.exclusions_store`)."""
+
+    def excluded_for(self, subject_key: str) -> dict[int, dict[str, Any]]:
+        """listing id → the exclusion in force for this subject ({"id", "by", "at",
+        "reason"})."""
+        ...
+
+
+def subject_key(kind: InputKind | str, value: str) -> str:
+    """The key an exclusion is remembered under: the resident ID, or the organisation code
+    (a USCC and the organisation code in it are one subject)."""
+    kind = InputKind(kind)
+    return identifiers.org_code_of_uscc(value) if kind is InputKind.USCC else value
+
+
+def _apply_exclusions(result: CheckResult, excluded: dict[int, dict[str, Any]]) -> None:
+    """Move the possible matches excluded for this subject to `result.excluded`. Hits are
+    never touched: an exclusion cannot hide an ID that matches."""
+    if not excluded:
+        return
+    kept = []
+    for entry in result.possible:
+        exclusion = excluded.get(entry["hit_id"])  # type: ignore[call-overload]
+        if exclusion is None:
+            kept.append(entry)
+            continue
+        result.excluded.append(
+            {  # type: ignore[typeddict-item]
+                **entry,
+                "exclusion_id": exclusion["id"],
+                "excluded_by": exclusion["by"],
+                "excluded_at": exclusion["at"],
+                "excluded_reason": exclusion["reason"],
+            }
+        )
+    result.possible_count -= len(result.possible) - len(kept)
+    result.possible = kept
+    result.status = _status(result.hits, 0, kept)
+    result.status_text = STATUS_TEXT[result.status]
 
 
 def _check_id(
@@ -308,6 +360,7 @@ def _check_id(
         if masked:
             result.warnings.append(MASKED_ONLY_WARNING.format(count=masked))
     if given_norm:
+        assert given_name is not None
         for listing in store.find_masked(given_norm):
             if identifiers.masked_matches(listing["id_value"], value):
                 hits.append(checker.hit(listing, "masked_id", as_of))
@@ -315,7 +368,16 @@ def _check_id(
             if listing["id_kind"] == "empty":
                 entry = checker.entry(listing, as_of)
                 entry.update(score=100.0, reason=NO_ID_NOTE)
+                entry["matched_parts"] = similarity(given_name, listing["name"]).parts_json()
                 possible.append(entry)
+        # Near misses of the name among listings without an ID: the ID cannot tell them apart.
+        seen = {entry["hit_id"] for entry in possible} | {hit["hit_id"] for hit in hits}
+        near, _related, _count, _truncated = _possible_matches(
+            checker, given_name, given_norm, names.name_parts(given_name).core, as_of
+        )
+        possible += [
+            entry for entry in near if entry["id_kind"] == "empty" and entry["hit_id"] not in seen
+        ]
     result.hit_count = len(hits)
     if person:
         rep_names = {given_name} if given_name else {h["name"] for h in hits}
@@ -355,7 +417,12 @@ def _check_name(checker: _Checker, result: CheckResult, query: str, as_of: str, 
     result.hits_truncated = total > len(hits)
     if not parts.is_organization:
         result.related_count = _add_related(checker, hits, query, as_of)
-    possible, count, truncated = _possible_matches(checker, query, name_norm, parts.core, as_of)
+    possible, branches, count, truncated = _possible_matches(
+        checker, query, name_norm, parts.core, as_of
+    )
+    seen = {hit["hit_id"] for hit in hits}
+    hits += [hit for hit in branches if hit["hit_id"] not in seen]
+    result.related_count += sum(1 for hit in branches if hit["hit_id"] not in seen)
     result.hits = hits  # type: ignore[assignment]
     result.possible = possible  # type: ignore[assignment]
     result.possible_count = count
@@ -383,13 +450,14 @@ def _dressed(parts: names.NameParts, core: str) -> str:
 
 def _possible_matches(
     checker: _Checker, query: str, name_norm: str, core: str, as_of: str
-) -> tuple[list[dict[str, Any]], int, bool]:
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int, bool]:
     """Listings whose name is near the query (same core, or sharing a fuzzy key), scored.
 
-    Returns the best `POSSIBLE_LIMIT` of them, how many near-miss listings were found (for
-    a core with more than `POSSIBLE_PER_CORE` listings, counted rather than scored one by
-    one), and whether near-miss cores were left unexamined because enough better ones were
-    found.
+    Returns the best `POSSIBLE_LIMIT` of them, the branches or head offices of the query's
+    organisation among them (related hits, match `branch`: never the same subject), how
+    many near-miss listings were found (for a core with more than `POSSIBLE_PER_CORE`
+    listings, counted rather than scored one by one), and whether near-miss cores were left
+    unexamined because enough better ones were found.
     """
     store = checker.store
     threshold = names.POSSIBLE_MATCH_THRESHOLD
@@ -399,11 +467,12 @@ def _possible_matches(
     # orders the cores and skips those that cannot reach the threshold.
     bounded = [(100.0, core)]
     for candidate_core in store.fuzzy_cores(query, core, FUZZY_CORE_LIMIT):
-        bound = names.similarity(query, _dressed(parts, candidate_core)).score
+        bound = similarity(query, _dressed(parts, candidate_core)).score
         if bound >= threshold:
             bounded.append((bound, candidate_core))
     bounded.sort(key=lambda b: (-b[0], b[1]))
-    candidates: list[tuple[float, str, dict[str, Any]]] = []
+    candidates: list[tuple[float, Any, dict[str, Any]]] = []
+    branches: list[dict[str, Any]] = []
     best: list[float] = []  # min-heap of the best POSSIBLE_LIMIT scores so far
     count = 0
     truncated = False
@@ -425,23 +494,30 @@ def _possible_matches(
             if listing["id"] not in seen
         ][: POSSIBLE_PER_CORE - len(found)]
         for listing in found:
-            similarity = names.similarity(query, listing["name"])
-            if similarity.score >= threshold:
-                count += 1
-                candidates.append((similarity.score, similarity.reason, listing))
-                if len(best) < POSSIBLE_LIMIT:
-                    heapq.heappush(best, similarity.score)
-                else:
-                    heapq.heappushpop(best, similarity.score)
+            alike = similarity(query, listing["name"])
+            if alike.score < threshold:
+                continue
+            if alike.branch:
+                if len(branches) < RELATED_LIMIT:
+                    hit = checker.hit(listing, "branch", as_of, related_to=query, note=BRANCH_NOTE)
+                    hit.update(reason=alike.reason, matched_parts=alike.parts_json())
+                    branches.append(hit)
+                continue
+            count += 1
+            candidates.append((alike.score, alike, listing))
+            if len(best) < POSSIBLE_LIMIT:
+                heapq.heappush(best, alike.score)
+            else:
+                heapq.heappushpop(best, alike.score)
         if len(found) == POSSIBLE_PER_CORE:
             count += store.count_by_core(candidate_core, name_norm) - POSSIBLE_PER_CORE
     candidates.sort(key=lambda c: (-c[0], c[2]["id"]))
     possible = []
-    for score, reason, listing in candidates[:POSSIBLE_LIMIT]:
+    for score, alike, listing in candidates[:POSSIBLE_LIMIT]:
         entry = checker.entry(listing, as_of)
-        entry.update(score=score, reason=reason)
+        entry.update(score=score, reason=alike.reason, matched_parts=alike.parts_json())
         possible.append(entry)
-    return possible, count, truncated
+    return possible, branches, count, truncated
 
 
 def _add_measures(checker: _Checker, result: CheckResult) -> None:

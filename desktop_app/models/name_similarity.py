@@ -1,0 +1,525 @@
+"""How alike a typed name is to a listed one: a score, the reason in words, and which parts
+of the name agree (region, brand, industry, legal form; a person's name as a whole).
+
+The score is 100 minus a cost per difference, the same cost for persons and organisations,
+short names and long ones, so that `names.POSSIBLE_MATCH_THRESHOLD` (80) means one thing
+everywhere: a difference a clerk or a scanner makes by mistake costs little, a difference
+that makes another name costs enough to fall under the threshold by itself.
+
+| difference in the core (a person's name, an organisation's brand and industry) | cost |
+|---|---|
+| a middle dot missing or extra (阿卜杜拉买买提 / 阿卜杜拉·买买提) | 1 |
+| a homophone (张伟/张玮, 常兴/长兴: some reading of each character is the same) | 7.5 |
+| a look-alike from OCR or handwriting (己/已/巳, 戊/戌, 末/未, 土/士, 日/曰 …) | 10 |
+| two adjacent characters swapped (永辉/辉永) | 10 |
+| a character doubled or one of a doubled pair dropped (张伟伟 / 张伟) | 10 |
+| the industry missing on one side (永辉 / 永辉超市) | 10 |
+| a character dropped or added, the shorter core keeping 4+ characters | 15 |
+| a near-homophone (刘伟/牛伟: n/l, zh/z, ch/c, sh/s, eng/en, ing/in) | 20 |
+| a character dropped or added from a shorter core (张晓伟 / 张伟) | 25 |
+| any other different character (张伟/王伟, 鑫源/鑫达) | 30 |
+
+Outside the core: a different region 8, one missing 3, more or less detail 1, written
+differently 0.5; a legal form missing or with words missing 3, another legal form 6; a
+person's name against an organisation's 15. A branch (…有限公司柳南分公司) and its head
+office (…有限公司) are flagged `branch`: related, never the same subject.
+
+Pure functions: no I/O, no Qt, no SQL. Scoring a pair costs tens of microseconds: the
+alignment is rapidfuzz's (C), only its few edits are looked at here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from rapidfuzz.distance import Levenshtein
+
+from desktop_app.models import names
+from desktop_app.models.lookalikes import alike
+
+DOT_COST = 1.0
+HOMOPHONE_COST = 7.5
+LOOKALIKE_COST = 10.0
+SWAP_COST = 10.0
+DOUBLED_COST = 10.0
+INDUSTRY_MISSING_COST = 10.0
+LONG_INDEL_COST = 15.0
+NEAR_HOMOPHONE_COST = 20.0
+SHORT_INDEL_COST = 25.0
+OTHER_CHAR_COST = 30.0
+# An indel costs LONG_INDEL_COST when the shorter core keeps this many characters.
+LONG_CORE = 4
+
+REGION_DIFFERENT_PENALTY = 8.0
+REGION_MISSING_PENALTY = 3.0
+REGION_DETAIL_PENALTY = 1.0
+REGION_WRITING_PENALTY = 0.5  # keeps 100 for names that are the same after normalisation
+SUFFIX_PENALTY = 3.0
+LEGAL_FORM_PENALTY = 6.0
+KIND_PENALTY = 15.0
+
+# A part's agreement: same, similar (a typo apart), written_differently / more_detail (the
+# same region), different, missing (not typed, listed), extra (typed, not listed).
+VERDICTS = (
+    "same",
+    "similar",
+    "written_differently",
+    "more_detail",
+    "different",
+    "missing",
+    "extra",
+)
+PART_LABELS = {
+    "name": "姓名",
+    "region": "地区",
+    "brand": "字号",
+    "industry": "行业",
+    "legal_form": "组织形式",
+    "branch": "分支机构",
+}
+_VERDICT_WORDS = {
+    "same": "相同",
+    "similar": "相近",
+    "written_differently": "写法不同",
+    "more_detail": "详略不同",
+    "different": "不同",
+    "missing": "未输入",
+    "extra": "名单中没有",
+}
+
+
+@dataclass(frozen=True)
+class PartMatch:
+    """How one part of the typed name agrees with the listed name's."""
+
+    part: str  # name | region | brand | industry | legal_form | branch
+    query: str | None
+    listed: str | None
+    verdict: str  # one of VERDICTS
+    note: str | None = None  # what differs, for similar parts (同音字 …)
+
+    @property
+    def label(self) -> str:
+        return PART_LABELS[self.part]
+
+    @property
+    def text(self) -> str:
+        """The part's agreement in a few Chinese words: 字号相近（同音字 chang xing）."""
+        words = f"{self.label}{_VERDICT_WORDS[self.verdict]}"
+        if self.verdict == "same":
+            return f"{words}（{self.listed}）" if self.listed else words
+        if self.verdict == "missing":
+            return f"未输入{self.label}（名单中为“{self.listed}”）"
+        if self.verdict == "extra":
+            return f"输入了{self.label}“{self.query}”，名单中没有"
+        detail = self.note or f"“{self.query}”/名单中为“{self.listed}”"
+        return f"{words}（{detail}）"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "part": self.part,
+            "label": self.label,
+            "query": self.query,
+            "listed": self.listed,
+            "verdict": self.verdict,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class Similarity:
+    """How alike two names are: `score` 0–100, the reason in Chinese, the parts' agreement,
+    and whether one is a branch of the other's organisation (related, not the same)."""
+
+    score: float
+    reason: str
+    parts: tuple[PartMatch, ...] = ()
+    branch: bool = False
+
+    def parts_json(self) -> list[dict[str, Any]]:
+        return [part.to_json() for part in self.parts]
+
+    def parts_text(self) -> str:
+        """The parts in one line: 地区相同（柳州市）；字号相近（…）；行业相同（食品）…"""
+        return "；".join(part.text for part in self.parts)
+
+
+# --- edits of a core -------------------------------------------------------------------
+
+_COUNT_WORDS = {2: "二", 3: "三", 4: "四", 5: "五", 6: "六"}
+
+
+def _quote_chars(chars: str) -> str:
+    return f"“{chars}”{_COUNT_WORDS.get(len(chars), '')}字"
+
+
+@lru_cache(maxsize=1 << 14)
+def _fuzzy_readings(char: str) -> frozenset[str]:
+    """Every reading of a character with the fuzzy-pinyin merges (zh/z, n/l, ing/in …)."""
+    return frozenset(names.fuzzy_syllable(reading) for reading in names.readings(char))
+
+
+@dataclass(frozen=True)
+class _Edit:
+    kind: str  # homophone | near | lookalike | other | swap | doubled | dropped | extra | dot
+    typed: str
+    listed: str
+    cost: float
+
+
+def _substitution(typed: str, listed: str) -> _Edit:
+    if names.readings(typed) & names.readings(listed):
+        return _Edit("homophone", typed, listed, HOMOPHONE_COST)
+    if alike(typed, listed):
+        return _Edit("lookalike", typed, listed, LOOKALIKE_COST)
+    if _fuzzy_readings(typed) & _fuzzy_readings(listed):
+        return _Edit("near", typed, listed, NEAR_HOMOPHONE_COST)
+    return _Edit("other", typed, listed, OTHER_CHAR_COST)
+
+
+@lru_cache(maxsize=1 << 16)
+def core_edits(query: str, candidate: str) -> tuple[_Edit, ...]:
+    """The differences between a typed core and a listed one, each with its cost.
+
+    Levenshtein's edit operations (rapidfuzz) are read in order; a pair of them that swaps
+    two adjacent characters is one swap.
+    """
+    if query == candidate:
+        return ()
+    ops = Levenshtein.editops(query, candidate)
+    indel = LONG_INDEL_COST if min(len(query), len(candidate)) >= LONG_CORE else SHORT_INDEL_COST
+    edits: list[_Edit] = []
+    k = 0
+    count = len(ops)
+    while k < count:
+        tag, i, j = ops[k]
+        following = ops[k + 1] if k + 1 < count else None
+        if following is not None:
+            tag2, i2, j2 = following
+            swap = (
+                (
+                    tag == tag2 == "replace"
+                    and (i2, j2) == (i + 1, j + 1)
+                    and query[i] == candidate[j2]
+                    and query[i2] == candidate[j]
+                )
+                or (
+                    tag == "delete"
+                    and tag2 == "insert"
+                    and i2 == i + 2
+                    and j2 == j + 1
+                    and candidate[j2] == query[i]
+                    and query[i + 1] == candidate[j]
+                )
+                or (
+                    tag == "insert"
+                    and tag2 == "delete"
+                    and i2 == i + 1
+                    and j2 == j + 2
+                    and query[i2] == candidate[j]
+                    and query[i] == candidate[j + 1]
+                )
+            )
+            if swap:
+                start, end = min(i, i2), min(i, i2) + 2
+                edits.append(_Edit("swap", query[start:end], candidate[j : j + 2], SWAP_COST))
+                k += 2
+                continue
+        if tag == "replace":
+            edits.append(_substitution(query[i], candidate[j]))
+        elif tag == "insert":  # the listed character is missing from what was typed
+            char = candidate[j]
+            if char == "·":
+                edits.append(_Edit("dot", "", char, DOT_COST))
+            elif char in candidate[max(j - 1, 0) : j] + candidate[j + 1 : j + 2]:
+                edits.append(_Edit("doubled", "", char, DOUBLED_COST))
+            else:
+                edits.append(_Edit("dropped", "", char, indel))
+        else:  # delete: a character typed that the listed name has not
+            char = query[i]
+            if char == "·":
+                edits.append(_Edit("dot", char, "", DOT_COST))
+            elif char in query[max(i - 1, 0) : i] + query[i + 1 : i + 2]:
+                edits.append(_Edit("doubled", char, "", DOUBLED_COST))
+            else:
+                edits.append(_Edit("extra", char, "", indel))
+        k += 1
+    return tuple(edits)
+
+
+def _display_pinyin(text: str) -> str:
+    return " ".join(names.pinyin_syllables(text)).replace("v", "ü")
+
+
+def _shared_pinyin(query: str, candidate: str) -> str:
+    """The pinyin both spellings share, character by character (常兴/长兴: chang xing)."""
+    if len(query) != len(candidate):
+        return _display_pinyin(candidate)
+    syllables = []
+    for typed, listed in zip(query, candidate, strict=True):
+        first = names.pinyin_syllables(listed)[0]
+        shared = names.readings(typed) & names.readings(listed)
+        syllables.append(first if first in shared or not shared else sorted(shared)[0])
+    return " ".join(syllables).replace("v", "ü")
+
+
+def _edit_note(edit: _Edit) -> str:
+    if edit.kind == "swap":
+        return f"“{edit.typed}”与名单中的“{edit.listed}”前后颠倒"
+    if edit.kind == "lookalike":
+        return f"“{edit.typed}”与名单中的“{edit.listed}”形近"
+    if edit.kind in ("homophone", "near", "other"):
+        return f"“{edit.typed}”与名单中的“{edit.listed}”不同"
+    if edit.kind == "dot":
+        return "缺少间隔号“·”" if edit.listed else "多出间隔号“·”"
+    if edit.kind == "doubled":
+        return f"重复了“{edit.typed}”字" if edit.typed else f"少写了重复的“{edit.listed}”字"
+    if edit.kind == "dropped":
+        return f"缺少{_quote_chars(edit.listed)}"
+    return f"多出{_quote_chars(edit.typed)}"
+
+
+def _merge_runs(edits: tuple[_Edit, ...]) -> list[_Edit]:
+    """Adjacent dropped (or extra) characters named together: 缺少“有限”二字."""
+    merged: list[_Edit] = []
+    for edit in edits:
+        last = merged[-1] if merged else None
+        if last is not None and last.kind == edit.kind and edit.kind in ("dropped", "extra"):
+            merged[-1] = _Edit(
+                edit.kind, last.typed + edit.typed, last.listed + edit.listed, last.cost + edit.cost
+            )
+        else:
+            merged.append(edit)
+    return merged
+
+
+def describe_core(query: str, candidate: str, limit: int = 3) -> tuple[float, str]:
+    """(cost, reason) of the differences between two cores."""
+    edits = core_edits(query, candidate)
+    if not edits:
+        return 0.0, "名称主体相同"
+    cost = sum(edit.cost for edit in edits)
+    kinds = {edit.kind for edit in edits}
+    if kinds == {"homophone"}:
+        return cost, f"同音字（{_shared_pinyin(query, candidate)}）"
+    if kinds <= {"homophone", "near"} and len(query) == len(candidate):
+        return cost, f"近音字（{_display_pinyin(query)} / {_display_pinyin(candidate)}）"
+    notes = [_edit_note(edit) for edit in _merge_runs(edits)]
+    return cost, "；".join(notes if len(notes) <= limit else ["多处文字不同"])
+
+
+def _part(part: str, query: str, listed: str) -> PartMatch | None:
+    """The agreement of one part of a core (a name, a brand, an industry)."""
+    if not query and not listed:
+        return None
+    if not query:
+        return PartMatch(part, None, listed, "missing")
+    if not listed:
+        return PartMatch(part, query, None, "extra")
+    if query == listed:
+        return PartMatch(part, query, listed, "same")
+    cost, reason = describe_core(query, listed)
+    verdict = "similar" if cost <= NEAR_HOMOPHONE_COST else "different"
+    return PartMatch(part, query, listed, verdict, reason if verdict == "similar" else None)
+
+
+# --- region and legal form -------------------------------------------------------------
+
+_ADMIN_SUFFIX_RE = re.compile(
+    r"(?:壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区|省|市|地区|盟)$"
+)
+
+
+@lru_cache(maxsize=1 << 12)
+def _region_places(region: str) -> frozenset[str]:
+    """The places a region names, in short form: 广西壮族自治区柳州市 → {广西, 柳州}."""
+    places, _bracketed, by_first = names._places()
+    found = []
+    rest = region.strip("()")
+    while rest:
+        for length in by_first.get(rest[0], ()):
+            if rest[:length] in places:
+                found.append(rest[:length])
+                rest = rest[length:]
+                break
+        else:
+            return frozenset({region})
+    return frozenset(_ADMIN_SUFFIX_RE.sub("", place) or place for place in found)
+
+
+def _region(query: str | None, candidate: str | None) -> tuple[float, str | None, PartMatch | None]:
+    if query == candidate:
+        part = PartMatch("region", query, candidate, "same") if query else None
+        return 0.0, None, part
+    if not query:
+        return (
+            REGION_MISSING_PENALTY,
+            f"缺少地区前缀“{candidate}”",
+            PartMatch("region", None, candidate, "missing"),
+        )
+    if not candidate:
+        return (
+            REGION_MISSING_PENALTY,
+            f"多出地区前缀“{query}”",
+            PartMatch("region", query, None, "extra"),
+        )
+    typed, listed = _region_places(query), _region_places(candidate)
+    written = f"“{query}”/名单中为“{candidate}”"
+    if typed == listed:  # 柳州 / 柳州市 / (柳州): the same place written differently
+        part = PartMatch("region", query, candidate, "written_differently", written)
+        return REGION_WRITING_PENALTY, f"地区写法不同（{written}）", part
+    if typed < listed or listed < typed:  # 柳州市 / 广西柳州市
+        part = PartMatch("region", query, candidate, "more_detail", written)
+        return REGION_DETAIL_PENALTY, f"地区前缀详略不同（{written}）", part
+    part = PartMatch("region", query, candidate, "different", written)
+    return REGION_DIFFERENT_PENALTY, f"地区前缀不同（{written}）", part
+
+
+_BRANCH_PART_RE = re.compile(rf"(?<=[司业社)])(.{{0,10}}?{names._BRANCH})$")
+
+
+def _split_branch(suffix: str | None) -> tuple[str | None, str | None]:
+    """(legal form, branch) of a suffix: 有限公司柳南分公司 → (有限公司, 柳南分公司)."""
+    if not suffix:
+        return None, None
+    match = _BRANCH_PART_RE.search(suffix)
+    if match is None:
+        return suffix, None
+    return suffix[: match.start()] or None, match.group()
+
+
+def _legal_form(query: str | None, candidate: str | None) -> tuple[float, str | None]:
+    if query == candidate:
+        return 0.0, None
+    if not query or not candidate:
+        missing = "缺少" if candidate else "多出"
+        return SUFFIX_PENALTY, f"{missing}组织形式{_quote_chars(candidate or query or '')}"
+    ops = [op for op in Levenshtein.opcodes(query, candidate) if op.tag != "equal"]
+    if all(op.tag in ("insert", "delete") for op in ops):
+        notes = []
+        for op in ops:
+            typed, listed = query[op.src_start : op.src_end], candidate[op.dest_start : op.dest_end]
+            notes.append(
+                f"缺少{_quote_chars(listed)}"
+                if op.tag == "insert"
+                else f"多出{_quote_chars(typed)}"
+            )
+        return SUFFIX_PENALTY, "；".join(notes)
+    return LEGAL_FORM_PENALTY, f"组织形式不同（“{query}”/名单中为“{candidate}”）"
+
+
+def _legal_form_part(query: str | None, candidate: str | None) -> PartMatch | None:
+    if not query and not candidate:
+        return None
+    if query == candidate:
+        return PartMatch("legal_form", query, candidate, "same")
+    if not query:
+        return PartMatch("legal_form", None, candidate, "missing")
+    if not candidate:
+        return PartMatch("legal_form", query, None, "extra")
+    penalty, note = _legal_form(query, candidate)
+    verdict = "similar" if penalty <= SUFFIX_PENALTY else "different"
+    return PartMatch("legal_form", query, candidate, verdict, note)
+
+
+# --- the score -------------------------------------------------------------------------
+
+
+def _organisation_core(
+    q: names.NameParts, c: names.NameParts, query_core: str
+) -> tuple[float, str, list[PartMatch]]:
+    """(cost, reason, brand and industry parts) of two organisations' cores."""
+    q_brand, q_industry = names.split_core(query_core)
+    c_brand, c_industry = names.split_core(c.core)
+    parts = [
+        p
+        for p in (_part("brand", q_brand, c_brand), _part("industry", q_industry, c_industry))
+        if p
+    ]
+    cost, reason = describe_core(query_core, c.core)
+    if bool(q_industry) != bool(c_industry) and q_brand and c_brand:
+        # One side names its trade, the other does not (永辉 / 永辉超市): the brands decide,
+        # unless the whole cores are closer (a typo in the trade word: 矿业 / 矿晔).
+        brand_cost, brand_reason = describe_core(q_brand, c_brand)
+        if brand_cost + INDUSTRY_MISSING_COST < cost:
+            note = f"缺少行业“{c_industry}”" if c_industry else f"多出行业“{q_industry}”"
+            reason = note if brand_reason == "名称主体相同" else f"{brand_reason}；{note}"
+            return brand_cost + INDUSTRY_MISSING_COST, reason, parts
+    return cost, reason, parts
+
+
+def similarity(query: str, candidate: str) -> Similarity:
+    """How alike the name a clerk typed (`query`) is to a listed name (`candidate`): see the
+    module doc. Compare the score with `names.POSSIBLE_MATCH_THRESHOLD`."""
+    q, c = names.name_parts(query), names.name_parts(candidate)
+    if names.normalize_name(query) == names.normalize_name(candidate):
+        same = names.clean_display(query) == names.clean_display(candidate)
+        reason = "名称相同" if same else "名称相同（仅全半角、繁简体或空格不同）"
+        return Similarity(100.0, reason, _same_parts(c))
+    # A brand typed alone (永辉) reads like a person's name: compared as an organisation's
+    # core when it is not one (no common surname first).
+    as_brand = not q.is_organization and c.is_organization and names.brand_query(query)
+    notes: list[str] = []
+    parts: list[PartMatch] = []
+    if c.is_organization and (q.is_organization or as_brand):
+        cost, reason, core_parts = _organisation_core(q, c, q.core)
+        penalty, region_note, region_part = _region(q.region, c.region)
+        q_form, q_branch = _split_branch(q.suffix)
+        c_form, c_branch = _split_branch(c.suffix)
+        form_penalty, form_note = _legal_form(q_form, c_form)
+        cost += penalty + form_penalty
+        notes = [reason, region_note or "", form_note or ""]
+        parts = [p for p in (region_part, *core_parts, _legal_form_part(q_form, c_form)) if p]
+        branch = q_branch != c_branch
+        if branch:
+            parts.append(_branch_part(q_branch, c_branch))
+            notes.append(_branch_note(q_branch, c_branch))
+    else:
+        cost, reason = describe_core(q.core, c.core)
+        notes = [reason]
+        name_part = _part("name", q.core, c.core)
+        parts = [name_part] if name_part else []
+        branch = False
+        org = q if q.is_organization else c
+        # A transcribed name without its middle dot is long enough to read as a company's.
+        dotted = "·" in q.core + c.core and not org.suffix and not org.region
+        if q.is_organization != c.is_organization and not dotted:
+            cost += KIND_PENALTY
+            notes.append("一方像个人姓名、一方像单位名称")
+    score = round(max(0.0, min(100.0 - cost, 100.0)), 1)
+    return Similarity(score, "；".join(n for n in notes if n), tuple(parts), branch)
+
+
+def _branch_part(query: str | None, candidate: str | None) -> PartMatch:
+    if not query:
+        return PartMatch("branch", None, candidate, "missing")
+    if not candidate:
+        return PartMatch("branch", query, None, "extra")
+    return PartMatch("branch", query, candidate, "different")
+
+
+def _branch_note(query: str | None, candidate: str | None) -> str:
+    if not query:
+        return f"名单中为分支机构“{candidate}”，不是同一主体"
+    if not candidate:
+        return f"输入的是分支机构“{query}”，名单中为其总机构，不是同一主体"
+    return f"分支机构不同（“{query}”/名单中为“{candidate}”），不是同一主体"
+
+
+def _same_parts(parts: names.NameParts) -> tuple[PartMatch, ...]:
+    """The parts of a name compared with itself (every one the same)."""
+    if not parts.is_organization:
+        return (PartMatch("name", parts.core, parts.core, "same"),)
+    brand, industry = names.split_core(parts.core)
+    form, branch = _split_branch(parts.suffix)
+    found = [
+        ("region", parts.region),
+        ("brand", brand),
+        ("industry", industry),
+        ("legal_form", form),
+        ("branch", branch),
+    ]
+    return tuple(PartMatch(part, value, value, "same") for part, value in found if value)
