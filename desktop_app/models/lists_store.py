@@ -166,7 +166,23 @@ MIGRATIONS: tuple[str, ...] = (
         details TEXT NOT NULL
     )
     """,
+    # Former names (曾用名) of a listing, from a 曾用名 column or `（原名：…）` in the name cell:
+    # kept as written on the listing and, normalised, in a table of their own that a check by
+    # a former name looks up.
+    """
+    ALTER TABLE listings ADD COLUMN former_names TEXT;
+    CREATE TABLE former_names (
+        listing_id INTEGER NOT NULL REFERENCES listings (id),
+        name_norm TEXT NOT NULL,
+        name TEXT NOT NULL
+    );
+    CREATE INDEX former_names_norm ON former_names (name_norm);
+    CREATE INDEX former_names_listing ON former_names (listing_id)
+    """,
 )
+
+# Separates a listing's former names in `listings.former_names`.
+FORMER_SEPARATOR = "；"
 
 # Import modes: a full snapshot (listings missing from the file are revoked) or incremental
 # (rows add or update listings; only their revocation dates revoke).
@@ -196,9 +212,11 @@ ROW_COLUMNS = (
     "formula_flag",
     "fields",
     "raw_hash",
+    "former_names",
 )
 
 LISTED_AT, REVOKED_AT = ROW_COLUMNS.index("listed_on"), ROW_COLUMNS.index("revoked_on")
+FORMER_AT = ROW_COLUMNS.index("former_names")
 # The values an import inserts for its rows: `ROW_COLUMNS`, with the row offset of the batch
 # (one more parameter, after them) added to `source_row`.
 _ROW_VALUES = ", ".join(
@@ -217,6 +235,7 @@ DERIVED_COLUMNS = (
     "id_key",
     "legal_rep_norm",
     "raw_hash",
+    "former_names",
 )
 
 # Columns that a listing dict returned by the lookups carries.
@@ -225,7 +244,7 @@ LISTING_SELECT = (
     " COALESCE(l.name_core, l.name_norm) AS name_core, l.subject_type, l.id_kind, l.id_value,"
     " l.legal_rep_norm, l.case_no, l.court, l.listed_on, l.revoked_on, l.source_row,"
     " l.formula_flag, l.fields, fv.field_names, l.added_version_id, l.changed_version_id,"
-    " l.revoked_version_id"
+    " l.revoked_version_id, l.former_names"
     " FROM listings l JOIN lists li ON li.id = l.list_id"
     " JOIN list_versions fv ON fv.id = COALESCE(l.changed_version_id, l.added_version_id)"
 )
@@ -246,6 +265,9 @@ FIELD_SUBJECT_TYPE = "标识自然人或企业法人"
 FIELD_LISTED_ON = "发布时间"
 FIELD_FILED_ON = "立案时间"
 FIELD_REVOKED_ON = "撤销时间"
+# Not a field of 附件1: a column some lists add, read when a file has it (see `FORMER_HEADERS`).
+FIELD_FORMER_NAMES = "曾用名"
+FORMER_HEADERS = ("曾用名", "曾用名称", "原名称", "原名")
 # Fields stored in columns of `listings` (→ column), left empty in its `fields` text.
 COLUMN_FIELDS = {
     FIELD_NAME: "name",
@@ -677,6 +699,21 @@ class ListStore:
             )
         return found
 
+    def find_by_former_name(self, name_norm: str, limit: int) -> list[dict[str, Any]]:
+        """Listings that once had this normalised name (曾用名), each with `former_name`: the
+        former name as the list writes it."""
+        rows = self.conn.execute(
+            "SELECT listing_id, name FROM former_names WHERE name_norm = ? ORDER BY listing_id"
+            f" LIMIT {int(limit)}",
+            (name_norm,),
+        ).fetchall()
+        found = []
+        for listing_id, former in rows:
+            listing = self.listing(listing_id)
+            if listing is not None:
+                found.append({**listing, "former_name": former})
+        return found
+
     def find_by_core(self, core: str, limit: int, other_than: str = "") -> list[dict[str, Any]]:
         """Listings whose name core is `core` (whatever their region or suffix), except those
         named exactly `other_than` (a normalised name: the query's own exact hits)."""
@@ -844,6 +881,8 @@ class ImportSession:
         self.mode = mode
         self.applied = False
         self._seen_cores: set[str] = set()
+        # (record key, former names) of the rows of a bulk load that have former names.
+        self._former: list[tuple[str, str]] = []
         conn = self.conn
         row = conn.execute("SELECT id FROM lists WHERE name = ?", (list_name,)).fetchone()
         self.list_id: int | None = row[0] if row else None
@@ -993,6 +1032,7 @@ class ImportSession:
         )
         if not self.bulk:
             return
+        self._former += [(r[0], r[FORMER_AT]) for r in rows if r[FORMER_AT]]
         if not_in_force is None:
             not_in_force = sum(
                 1 for r in rows if not in_force(r[LISTED_AT], r[REVOKED_AT], self.today)
@@ -1095,6 +1135,14 @@ class ImportSession:
                 counts.duplicates = self._remove_duplicates("listings", where, params)
                 self.conn.execute(sql)
         self._dropped_indexes = []
+        self._file_former_names(
+            (listing_id, former)
+            for key, former in self._former
+            for (listing_id,) in self.conn.execute(
+                "SELECT id FROM listings WHERE list_id = ? AND record_key = ?",
+                (self.list_id, key),
+            ).fetchall()
+        )
         counts.added = counts.listings = self.conn.execute(
             "SELECT count(*) FROM listings WHERE list_id = ?", (self.list_id,)
         ).fetchone()[0]
@@ -1365,11 +1413,36 @@ class ImportSession:
             " FROM temp.import_rows WHERE change = 'added' ORDER BY source_row",
             (self.list_id, self.version_id, self.version_id),
         )
+        # Former names: those of the rows written again are filed anew.
+        conn.execute(
+            "DELETE FROM former_names WHERE listing_id IN (SELECT listing_id FROM"
+            " temp.import_rows WHERE change IN ('changed', 'refresh'))"
+        )
+        self._file_former_names(
+            conn.execute(
+                "SELECT l.id, s.former_names FROM temp.import_rows s JOIN listings l"
+                " ON l.list_id = ? AND l.record_key = s.record_key"
+                " WHERE s.change IN ('added', 'changed', 'refresh') AND s.former_names IS NOT NULL",
+                (self.list_id,),
+            ).fetchall()
+        )
         counts.listings, counts.in_force = conn.execute(
             f"SELECT count(*), COALESCE(sum(CASE WHEN {_IN_FORCE} THEN 1 ELSE 0 END), 0)"
             " FROM listings l WHERE l.list_id = ?",
             (today, today, self.list_id),
         ).fetchone()
+
+    def _file_former_names(self, listings: Iterable[tuple[int, str]]) -> None:
+        """File each (listing id, former names as stored) under the normalised names."""
+        rows = [
+            (listing_id, names.normalize_name(former), former)
+            for listing_id, formers in listings
+            for former in formers.split(FORMER_SEPARATOR)
+            if former
+        ]
+        self.conn.executemany(
+            "INSERT INTO former_names (listing_id, name_norm, name) VALUES (?, ?, ?)", rows
+        )
 
     def _new_cores(self) -> list[tuple[str, str]]:
         """(core, a name) of added or changed rows whose core no stored listing has yet."""

@@ -19,10 +19,12 @@ that makes another name costs enough to fall under the threshold by itself.
 | a character dropped or added from a shorter core (张晓伟 / 张伟) | 25 |
 | any other different character (张伟/王伟, 鑫源/鑫达) | 30 |
 
-Outside the core: a different region 8, one missing 3, more or less detail 1, written
-differently 0.5; a legal form missing or with words missing 3, another legal form 6; a
-person's name against an organisation's 15. A branch (…有限公司柳南分公司) and its head
-office (…有限公司) are flagged `branch`: related, never the same subject.
+Outside the core: a different region 25 (an organisation's name is unique within the
+region that registers it: the same brand in another city is another company), one missing
+3, more or less detail 1, written differently 0.5; a legal form missing or with words
+missing 3, another legal form 6; a person's name against an organisation's 15. A branch
+(…有限公司柳南分公司) and its head office (…有限公司) are flagged `branch`: related, never
+the same subject.
 
 Pure functions: no I/O, no Qt, no SQL. Scoring a pair costs tens of microseconds: the
 alignment is rapidfuzz's (C), only its few edits are looked at here.
@@ -53,7 +55,7 @@ OTHER_CHAR_COST = 30.0
 # An indel costs LONG_INDEL_COST when the shorter core keeps this many characters.
 LONG_CORE = 4
 
-REGION_DIFFERENT_PENALTY = 8.0
+REGION_DIFFERENT_PENALTY = 25.0
 REGION_MISSING_PENALTY = 3.0
 REGION_DETAIL_PENALTY = 1.0
 REGION_WRITING_PENALTY = 0.5  # keeps 100 for names that are the same after normalisation
@@ -185,8 +187,34 @@ def core_edits(query: str, candidate: str) -> tuple[_Edit, ...]:
     """The differences between a typed core and a listed one, each with its cost.
 
     Levenshtein's edit operations (rapidfuzz) are read in order; a pair of them that swaps
-    two adjacent characters is one swap.
+    two adjacent characters is one swap. A character doubled on one side is taken as such
+    first when that explains the pair better (程燕燕翆 / 程燕翠: a doubled 燕 and a
+    homophone, not two other characters).
     """
+    if query == candidate:
+        return ()
+    edits = _edits(query, candidate)
+    collapsed = names.collapse_doubled(query)
+    if collapsed != query:
+        doubled = [_Edit("doubled", c, "", DOUBLED_COST) for c in _removed_doubles(query)]
+        edits = min(edits, (*doubled, *_edits(collapsed, candidate)), key=_cost)
+    collapsed = names.collapse_doubled(candidate)
+    if collapsed != candidate:
+        doubled = [_Edit("doubled", "", c, DOUBLED_COST) for c in _removed_doubles(candidate)]
+        edits = min(edits, (*doubled, *_edits(query, collapsed)), key=_cost)
+    return edits
+
+
+def _cost(edits: tuple[_Edit, ...]) -> float:
+    return sum(edit.cost for edit in edits)
+
+
+def _removed_doubles(text: str) -> list[str]:
+    """The characters `collapse_doubled` removes from `text`, in order."""
+    return [char for i, char in enumerate(text) if i and text[i - 1] == char]
+
+
+def _edits(query: str, candidate: str) -> tuple[_Edit, ...]:
     if query == candidate:
         return ()
     ops = Levenshtein.editops(query, candidate)
@@ -271,7 +299,11 @@ def _edit_note(edit: _Edit) -> str:
         return f"“{edit.typed}”与名单中的“{edit.listed}”前后颠倒"
     if edit.kind == "lookalike":
         return f"“{edit.typed}”与名单中的“{edit.listed}”形近"
-    if edit.kind in ("homophone", "near", "other"):
+    if edit.kind == "homophone":
+        return f"“{edit.typed}”与名单中的“{edit.listed}”同音"
+    if edit.kind == "near":
+        return f"“{edit.typed}”与名单中的“{edit.listed}”近音"
+    if edit.kind == "other":
         return f"“{edit.typed}”与名单中的“{edit.listed}”不同"
     if edit.kind == "dot":
         return "缺少间隔号“·”" if edit.listed else "多出间隔号“·”"

@@ -150,7 +150,7 @@ class NameParts:
 
 
 _LEGAL_FORM = (
-    r"(?:集团)?股份有限公司|有限责任公司|集团有限公司|有限公司|集团公司|公司"
+    r"(?:集团)?股份(?:有限)?公司|有限责任公司|集团有限公司|有限公司|集团公司|公司"
     r"|合伙企业\((?:有限|普通)合伙\)|\((?:有限|普通)合伙\)|合伙企业|个人独资企业"
     r"|个体工商户|(?:农民)?专业合作社|合作社"
 )
@@ -445,14 +445,25 @@ def _reading_keys(core: str) -> list[str]:
     return keys[:_QUERY_VARIANTS]
 
 
+_DOUBLED_RE = re.compile(r"(.)\1+")
+
+
+def collapse_doubled(text: str) -> str:
+    """`text` with each run of one character written once (张伟伟 → 张伟)."""
+    return _DOUBLED_RE.sub(r"\1", text)
+
+
 def lookup_keys(text: str) -> list[str]:
-    """The keys a query looks up: its `fuzzy_keys`, those of its look-alike spellings, and
-    its sound-alike keys under other readings of its polyphones."""
+    """The keys a query looks up: its `fuzzy_keys`, those of its look-alike spellings and of
+    its spelling with doubled characters written once, and its sound-alike keys under other
+    readings of its polyphones."""
     parts = name_parts(text)
     if not parts.core:
         return []
     keys = dict.fromkeys(_keys(parts.core, parts.is_organization))
-    for variant in _variants(parts.core):
+    collapsed = collapse_doubled(parts.core)
+    variants = _variants(parts.core) + ([collapsed] if collapsed != parts.core else [])
+    for variant in variants:
         keys.update(dict.fromkeys(_keys(variant, parts.is_organization)))
     keys.update(dict.fromkeys(_reading_keys(parts.core)))
     return list(keys)

@@ -150,7 +150,8 @@ def place_codes() -> dict[str, frozenset[str]]:
     """Place name (full, and the short forms of `short_place_names`) → the code prefixes it
     names: "45" for a province, "4502" for a prefecture, "450202" for a county. A place
     written after another in a name is part of it only when one of its codes starts with one
-    of the other's (柳州市城中区; not 柳州市泰兴: 泰兴 is a city in 江苏 and that company's name)."""
+    of the other's (柳州市城中区; not 柳州市泰兴: 泰兴 is a city in 江苏, there a company's
+    name)."""
     codes, provinces = _areas()
     found: dict[str, set[str]] = {}
 

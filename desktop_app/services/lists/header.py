@@ -15,6 +15,7 @@ from desktop_app.models.lists_store import (
     FIELD_CASE_NO,
     FIELD_COURT,
     FIELD_FILED_ON,
+    FIELD_FORMER_NAMES,
     FIELD_ID,
     FIELD_LEGAL_REP,
     FIELD_LISTED_ON,
@@ -22,6 +23,7 @@ from desktop_app.models.lists_store import (
     FIELD_RECORD_KEY,
     FIELD_REVOKED_ON,
     FIELD_SUBJECT_TYPE,
+    FORMER_HEADERS,
 )
 from desktop_app.services.lists.cells import cell_text
 from desktop_app.services.lists.formats import CsvFile, Sheet, XlsxFile
@@ -113,6 +115,8 @@ def find_header(
 ) -> Columns | None:
     """The row among `rows` that names the most standard fields (the name field required)."""
     wanted = {header_key(name): name for name in layout_names}
+    # A column of former names (曾用名) is read wherever a file has one.
+    wanted.update(dict.fromkeys(map(header_key, FORMER_HEADERS), FIELD_FORMER_NAMES))
     # A mapped column takes precedence over a file column that happens to carry the
     # standard name of another field.
     wanted.update({column: standard for standard, column in mapped.items()})

@@ -21,6 +21,7 @@ from desktop_app.models.lists_store import (
     FIELD_CASE_NO,
     FIELD_COURT,
     FIELD_FILED_ON,
+    FIELD_FORMER_NAMES,
     FIELD_ID,
     FIELD_LEGAL_REP,
     FIELD_LISTED_ON,
@@ -29,6 +30,7 @@ from desktop_app.models.lists_store import (
     FIELD_REVOKED_ON,
     FIELD_SEPARATOR,
     FIELD_SUBJECT_TYPE,
+    FORMER_SEPARATOR,
     LISTED_AT,
     REVOKED_AT,
     SEEN_CORES_LIMIT,
@@ -39,6 +41,28 @@ from desktop_app.services.lists.header import Columns, header_key
 from desktop_app.services.lists.limits import MAX_CELL_CHARS, cell_too_long
 
 _NAME_FORMULA_PREFIXES = ("=", "+", "-", "@")
+# A former name written in the name cell: 某某公司（原名：某某厂）, (曾用名:…), several
+# separated by 、，；.
+_FORMER_IN_CELL_RE = re.compile(r"\s*[（(]\s*(?:原名称?|曾用名称?)\s*[：:]\s*([^（）()]+?)\s*[）)]")
+_FORMER_SPLIT_RE = re.compile(r"\s*[、，,；;/]\s*")
+
+
+def former_names(text: str) -> list[str]:
+    """The former names in a cell of the 曾用名 column or in `（原名：…）` (display form)."""
+    found = [names.clean_display(part) for part in _FORMER_SPLIT_RE.split(text.strip())]
+    return [name for name in found if len(names.normalize_name(name)) >= 2]
+
+
+def split_former_names(cell: str) -> tuple[str, list[str]]:
+    """(the name, its former names) of a name cell that may carry `（原名：…）`."""
+    formers: list[str] = []
+    if "名" not in cell:
+        return cell, formers
+    for match in _FORMER_IN_CELL_RE.finditer(cell):
+        formers += former_names(match.group(1))
+    return _FORMER_IN_CELL_RE.sub("", cell).strip() if formers else cell, formers
+
+
 _PERSON_MARKS = ("自然人", "个人")
 _ORGANIZATION_MARKS = ("法人", "组织", "企业", "单位", "公司", "个体")
 
@@ -130,25 +154,33 @@ class RowBuilder:
         )
         # Birth dates in resident IDs may not lie after this (see identifiers.classify_id_cell).
         self.today = datetime.date.today()
-        self._names: dict[str, tuple[str, str, str | None, bool] | str] = {}
+        self.former_at = columns.positions.get(FIELD_FORMER_NAMES)
+        self._names: dict[str, tuple[str, str, str | None, bool, str] | str] = {}
         self._dates: dict[str, str | type[_NotADate] | None] = {}
 
-    def _name(self, text: str) -> tuple[str, str, str | None, bool] | str:
-        """(name, matching form, core if it differs from it, is an organisation) of a name
-        cell, or why it is refused."""
+    def _name(self, text: str) -> tuple[str, str, str | None, bool, str] | str:
+        """(name, matching form, core if it differs from it, is an organisation, former names
+        written in the cell) of a name cell, or why it is refused."""
         if not text:
-            found: tuple[str, str, str | None, bool] | str = "姓名/名称为空。"
+            found: tuple[str, str, str | None, bool, str] | str = "姓名/名称为空。"
         elif text.startswith(_NAME_FORMULA_PREFIXES):
             found = f"姓名/名称以“{text[0]}”开头，像是表格公式，已拒绝（防止公式注入）。"
         else:
-            name = names.clean_display(text)
+            written, formers = split_former_names(text)
+            name = names.clean_display(written)
             name_norm = names.normalize_name(name)
             if len(name_norm) < 2:
                 found = f"姓名/名称{quoted(name)}不完整（少于两个字）。"
             else:
                 parts = names.name_parts(name)
                 core = parts.core if parts.core != name_norm else None
-                found = (name, name_norm, core, parts.is_organization)
+                found = (
+                    name,
+                    name_norm,
+                    core,
+                    parts.is_organization,
+                    FORMER_SEPARATOR.join(formers),
+                )
         if len(self._names) >= MEMO_LIMIT:
             self._names.clear()
         self._names[text] = found
@@ -189,7 +221,14 @@ class RowBuilder:
         named = self._names.get(name_text) or self._name(name_text)
         if named.__class__ is str:
             return None, named, formula  # type: ignore[return-value]
-        name, name_norm, core, is_organization = named  # type: ignore[misc]
+        name, name_norm, core, is_organization, formers = named  # type: ignore[misc]
+        if self.former_at is not None and self.former_at < len(cells) - 1:
+            column = cells[self.former_at]
+            column = column.strip() if column.__class__ is str else cell_text(column)
+            if column:
+                listed = formers.split(FORMER_SEPARATOR) if formers else []
+                listed += [f for f in former_names(column) if f not in listed and f != name]
+                formers = FORMER_SEPARATOR.join(listed)
         kind, id_value, id_error = identifiers.classify_id_cell(raw[i_id], self.today)
         if kind == "invalid":
             return None, f"证件号码{quoted(id_value or '')}无效：{id_error}", formula
@@ -256,6 +295,7 @@ class RowBuilder:
             int(formula),
             FIELD_SEPARATOR.join(self.stored_getter(texts)),
             raw_hash,
+            formers or None,
         )
         return row, None, formula
 
@@ -375,7 +415,7 @@ class ChunkProcessor:
 # not show. `row_rules()` changes by itself whenever the rules give any probe row another
 # result (identifiers, names, dates, subject types, record keys), which makes the next import
 # of every list build all its rows again instead of trusting their raw hashes.
-ROW_RULES_VERSION = 1
+ROW_RULES_VERSION = 2
 
 # Cells of probe rows in the order of `ROLE_FIELDS` (信息唯一标识, 案号, name, ID, legal
 # representative, court, subject type, 发布时间, 立案时间, 撤销时间): the kinds of cell whose
@@ -414,6 +454,7 @@ _RULE_PROBES: tuple[tuple[str, ...], ...] = (
     ("K7", "", "陈七", "320583900215002", "", "", "", "2019.1.2", "", ""),
     ("K8", "", "ｗａｎｇ　ｂａ", "15010219750630441x", "", "", "", "2019-1-2 10:00", "", ""),
     ("K9", "", "=HYPERLINK(1)", "", "", "", "", "", "", ""),
+    ("K10", "", "柳州市泰兴食品股份公司（原名：柳州市泰兴食品厂）", "", "", "", "", "", "", ""),
 )
 
 

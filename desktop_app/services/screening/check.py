@@ -29,7 +29,12 @@ from desktop_app.errors import DataError, UsageError
 from desktop_app.models import identifiers, names
 from desktop_app.models.identifiers import InputKind
 from desktop_app.models.labels import STATUS_TEXT
-from desktop_app.models.lists_store import ListStore, is_active, listing_fields
+from desktop_app.models.lists_store import (
+    FORMER_SEPARATOR,
+    ListStore,
+    is_active,
+    listing_fields,
+)
 from desktop_app.models.name_similarity import similarity
 from desktop_app.models.record_types import CheckResult, hit_role
 from desktop_app.services.lists.demo_mark import DEMO_LIST_MARK
@@ -37,6 +42,7 @@ from desktop_app.services.lists.demo_mark import DEMO_LIST_MARK
 NO_MEASURES_NOTE = "本地区目录中没有该类对象的惩戒措施"
 RELATED_NOTE = "该人员是此失信单位的企业法定代表人（按姓名比对，请核实是否同一人）"
 NO_ID_NOTE = "名称相同，但名单中没有证件号码，请核实是否同一主体"
+FORMER_NAME_NOTE = "“{former}”是名单记录的曾用名，现名为“{name}”"
 BRANCH_NOTE = "名称只差分支机构：分公司与总公司不是同一主体，请核实两者的关系"
 NAME_DIFFERS_NOTE = "证件号码一致，但名单上的姓名/名称为“{listed}”，与输入的“{given}”不同，请核实"
 NO_LISTS_WARNING = (
@@ -348,7 +354,11 @@ def _check_id(
         match = "exact_id" if listing["id_value"] == value else "org_code"
         note = None
         if given_norm and given_norm != listing["name_norm"]:
-            note = NAME_DIFFERS_NOTE.format(listed=listing["name"], given=given_name)
+            formers = (listing["former_names"] or "").split(FORMER_SEPARATOR)
+            if given_norm in {names.normalize_name(former) for former in formers if former}:
+                note = FORMER_NAME_NOTE.format(former=given_name, name=listing["name"])
+            else:
+                note = NAME_DIFFERS_NOTE.format(listed=listing["name"], given=given_name)
         hits.append(checker.hit(listing, match, as_of, note=note))
     possible: list[dict[str, Any]] = []
     if not given_norm and kind is not InputKind.ORG_CODE:
@@ -413,6 +423,19 @@ def _check_name(checker: _Checker, result: CheckResult, query: str, as_of: str, 
         checker.hit(listing, "name_exact", as_of)
         for listing in store.find_by_name(name_norm, as_of, limit)
     ]
+    # A name the subject had before (曾用名): the listing is the same subject under its
+    # present name, and says so.
+    for listing in store.find_by_former_name(name_norm, limit):
+        hit = checker.hit(
+            listing,
+            "former_name",
+            as_of,
+            note=FORMER_NAME_NOTE.format(former=listing["former_name"], name=listing["name"]),
+        )
+        hit["former_name"] = listing["former_name"]
+        hits.append(hit)
+        total += 1
+        active += is_active(listing, as_of)
     result.hit_count = total
     result.hits_truncated = total > len(hits)
     if not parts.is_organization:
