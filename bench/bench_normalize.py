@@ -23,6 +23,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from desktop_app.models import identifiers, names
+from desktop_app.models.name_similarity import similarity as name_similarity
 from desktop_app.services.lists.demo_data import STANDARD_FIELDS, bulk_rows
 
 ID = STANDARD_FIELDS.index("身份证号码/组织机构代码")
@@ -107,7 +108,7 @@ def main() -> int:
             None,
         )
     )
-    similarity = per_row(lambda pair: names.similarity(*pair), candidate_pairs(subject_names))
+    similarity = per_row(lambda pair: name_similarity(*pair), candidate_pairs(subject_names))
 
     distinct_names = list(dict.fromkeys(subject_names))
     distinct = len(distinct_names)

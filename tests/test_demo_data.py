@@ -16,7 +16,8 @@ from desktop_app.cli import main
 from desktop_app.errors import UsageError
 from desktop_app.models import names
 from desktop_app.models.identifiers import masked_matches, normalize_id_cell, parse_query
-from desktop_app.models.names import POSSIBLE_MATCH_THRESHOLD, similarity
+from desktop_app.models.name_similarity import similarity
+from desktop_app.models.names import POSSIBLE_MATCH_THRESHOLD
 from desktop_app.services.lists import demo_data
 from desktop_app.services.lists.demo_data import STANDARD_FIELDS, bulk_rows, write_demo_data
 

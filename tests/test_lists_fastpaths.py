@@ -169,7 +169,9 @@ def test_cells_over_several_lines_read_as_one_process_reads_them(catalog, tmp_pa
         assert one[:2] == workers[:2]
         assert workers[2] == 1  # read in text blocks throughout
         assert one[0]["added"] == 300
-        fields = [r[-5] for r in one[1][0]]  # the `fields` column (raw_hash is last)
+        fields = [
+            r[-6] for r in one[1][0]
+        ]  # the `fields` column (raw_hash and former_names are last)
         assert any('第一行\r\n第二行\r第三行,"引号"\n第四行' in f for f in fields)
         assert any("文号 含分隔符" in f for f in fields)
     assert any("文号\x00含空字符" in f for f in fields)
@@ -182,7 +184,7 @@ def test_a_stray_quote_only_makes_a_longer_block(catalog, tmp_path, monkeypatch)
     one, workers = import_both_ways(catalog, tmp_path, monkeypatch, path)
     assert one[:2] == workers[:2]
     assert workers[2] == 1
-    assert any('文号"带一个引号' in r[-5] for r in one[1][0])
+    assert any('文号"带一个引号' in r[-6] for r in one[1][0])
 
 
 def test_quotes_that_fool_the_block_ends_make_the_import_start_over(catalog, tmp_path, monkeypatch):

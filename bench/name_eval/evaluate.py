@@ -82,7 +82,9 @@ def _list_file(pairs: list[dict[str, str]], distractors: int, folder: Path) -> P
             row = [""] * len(header)
             row[at["信息唯一标识"]] = listing_key(pair)
             row[at["失信被执行人姓名/名称"]] = pair["listed"]
-            row[at["标识自然人或企业法人"]] = "自然人" if pair["subject"] == "person" else "企业法人"
+            row[at["标识自然人或企业法人"]] = (
+                "自然人" if pair["subject"] == "person" else "企业法人"
+            )
             row[at["发布时间"]] = "2020-01-02"
             row[at[FORMER_COLUMN]] = pair["former"]
             writer.writerow(row)
@@ -116,7 +118,9 @@ def run(pairs: list[dict[str, str]], distractors: int = 3000) -> list[dict[str, 
         store = ListStore.open(Path(folder) / "lists.db")
         try:
             report = import_list(
-                store, _list_file(pairs, distractors, Path(folder)), "失信被执行人",
+                store,
+                _list_file(pairs, distractors, Path(folder)),
+                "失信被执行人",
                 catalog=catalog,
             )
             if report.rejected:
@@ -184,16 +188,23 @@ def summary(decided: list[dict[str, Any]]) -> dict[str, Any]:
     for row in decided:
         low = min(int(row["similarity"] // 10) * 10, 90)
         bands[f"{low}–{low + 10}"].append(row)
-    org_negatives = [r for r in decided if r["tier"] == "must_not" and r["subject"] == "organization"]
+    org_negatives = [
+        r for r in decided if r["tier"] == "must_not" and r["subject"] == "organization"
+    ]
     return {
         "threshold": names.POSSIBLE_MATCH_THRESHOLD,
         "overall": _rates(decided),
-        "tiers": {t: _rates(r for r in decided if r["tier"] == t) for t in ("must", "should", "must_not")},
-        "subjects": {s: _rates(r for r in decided if r["subject"] == s) for s in ("person", "organization")},
+        "tiers": {
+            t: _rates(r for r in decided if r["tier"] == t) for t in ("must", "should", "must_not")
+        },
+        "subjects": {
+            s: _rates(r for r in decided if r["subject"] == s) for s in ("person", "organization")
+        },
         "patterns": {key: _rates(rows) for key, rows in sorted(groups.items())},
         "org_negatives_offered_share": (
             sum(1 for r in org_negatives if r["decision"] == "possible") / len(org_negatives)
-            if org_negatives else None
+            if org_negatives
+            else None
         ),
         "calibration": {
             band: {
@@ -243,7 +254,9 @@ def table(figures: dict[str, Any]) -> str:
         )
     lines += ["", "| similarity band | pairs | same subject | share |", "|---|---|---|---|"]
     for band, c in figures["calibration"].items():
-        lines.append(f"| {band} | {c['pairs']} | {c['same_subject']} | {_percent(c['share_same'])} |")
+        lines.append(
+            f"| {band} | {c['pairs']} | {c['same_subject']} | {_percent(c['share_same'])} |"
+        )
     return "\n".join(lines)
 
 
