@@ -76,6 +76,7 @@ def test_to_json_shares_nothing_with_the_result_and_round_trips() -> None:
         "data_versions",
         "checked_at",
         "as_of",
+        "excluded",
     ]
 
 
