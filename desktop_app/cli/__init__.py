@@ -46,6 +46,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cert",
     "users",
     "records",
+    "exclusions",
     "audit",
     "verify",
     "demo",

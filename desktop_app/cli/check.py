@@ -51,6 +51,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
+    from desktop_app.services import exclusions
     from desktop_app.services.screening.check import run_check
 
     # Once accounts exist a check is made by a logged-in user, for their own department.
@@ -70,6 +71,7 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         name=args.name,
         as_of=args.as_of,
         limit=args.limit,
+        exclusions=exclusions.lookup(ctx),
     )
     output = store_check(args, ctx, user, result)
     emit(args, output, lambda: result_text(output))

@@ -70,6 +70,11 @@ def register(subparsers: Any) -> None:
     )
     reject.add_argument("number", metavar="NUMBER", help="核查记录编号")
     reject.add_argument("--hit", required=True, metavar="HIT_ID", help="疑似匹配的编号")
+    reject.add_argument(
+        "--reason",
+        metavar="TEXT",
+        help="排除理由（按证件号码核查时记住排除，以后核查同一号码不再提示）",
+    )
     add_user_options(reject)
     add_json_flag(reject)
     reject.set_defaults(func=_decide, decide=records.reject_possible_match, done="已排除")
@@ -209,7 +214,10 @@ def _feedback(args: argparse.Namespace, ctx: AppContext) -> int:
 def _decide(args: argparse.Namespace, ctx: AppContext) -> int:
     """`records confirm` and `records reject`: the clerk's decision on a possible match."""
     user = login(args, ctx)
-    record = args.decide(ctx, user, args.number, args.hit)
+    if getattr(args, "reason", None) is not None:
+        record = args.decide(ctx, user, args.number, args.hit, args.reason)
+    else:
+        record = args.decide(ctx, user, args.number, args.hit)
     emit(
         args,
         record,

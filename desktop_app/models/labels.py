@@ -91,6 +91,8 @@ ACTION_TEXT: dict[str, str] = {
     "feedback": "结果反馈",
     "correction": "更正核查记录（确认疑似匹配）",
     "possible_rejected": "排除疑似匹配",
+    "exclusion_added": "记住排除（同一证件号码不再提示）",
+    "exclusion_undone": "撤销排除",
     "print": "打印核查记录",
     "list_import": "导入名单",
     "list_preview": "预览名单导入",

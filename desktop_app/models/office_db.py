@@ -1,6 +1,7 @@
-"""office.db: users, check records and the audit log on one shared connection.
+"""office.db: users, check records, remembered exclusions and the audit log on one shared
+connection.
 
-The three aggregates keep their SQL in their own storage modules, but a change and the audit
+The aggregates keep their SQL in their own storage modules, but a change and the audit
 entry that records it must commit together (a record never exists without its audit entry),
 so the stores share one connection and `transaction()` wraps a unit of work across them.
 """
@@ -14,12 +15,14 @@ from pathlib import Path
 
 from desktop_app.models import db
 from desktop_app.models.audit_store import AuditStore
+from desktop_app.models.exclusions_store import ExclusionsStore
 from desktop_app.models.records_store import RecordsStore
 from desktop_app.models.users_store import UsersStore
 
 
 class OfficeDatabase:
-    """The office database of one data folder, with its users, records and audit stores."""
+    """The office database of one data folder, with its users, records, exclusions and audit
+    stores."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
@@ -27,6 +30,7 @@ class OfficeDatabase:
         self.users = UsersStore(conn)
         self.records = RecordsStore(conn)
         self.audit = AuditStore(conn)
+        self.exclusions = ExclusionsStore(conn)
 
     @classmethod
     def open(cls, path: Path, *, create: bool = True) -> OfficeDatabase:

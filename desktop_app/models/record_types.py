@@ -125,6 +125,7 @@ class RejectedMatch(PossibleMatch):
 
     rejected_by: str
     rejected_at: str
+    rejected_reason: NotRequired[str]
 
 
 class ListVersion(TypedDict):

@@ -56,6 +56,7 @@ PERMISSIONS: dict[str, tuple[frozenset[str], str]] = {
     # issue 11: listings hold personal data; a clerk sees a hit's listing in the check itself
     "lists.read": (frozenset({"admin"}), "查看名单记录"),
     "lists.unmasked": (frozenset({"admin"}), "查看完整证件号码"),
+    "exclusions.manage": (frozenset({"supervisor", "admin"}), "查看所有排除记录并撤销排除"),
 }
 
 MAX_FAILED_LOGINS = 5

@@ -136,7 +136,7 @@ class _CheckWorker(QObject):
 
     @Slot(object)
     def run(self, request: CheckRequest) -> None:
-        from desktop_app.services import records
+        from desktop_app.services import exclusions, records
         from desktop_app.services.screening.check import run_check
 
         try:
@@ -150,6 +150,7 @@ class _CheckWorker(QObject):
                 request.jurisdiction,
                 request.department,
                 name=request.name,
+                exclusions=exclusions.lookup(ctx),
             )
             if result.invalid:
                 self.done.emit(request.ticket, result.to_json())

@@ -295,13 +295,22 @@ def confirm_possible_match(
 
 
 def reject_possible_match(
-    ctx: AppContext, user: User, record_number: str, hit_id: str | int
+    ctx: AppContext,
+    user: User,
+    record_number: str,
+    hit_id: str | int,
+    reason: str | None = None,
 ) -> CheckRecord:
     """The clerk states that a possible match is not the subject checked (a correction): a
-    new version in which the candidate moves from `possible` to `rejected` (with who and
-    when), and the status is recomputed (no candidate left and no hit: not listed)."""
+    new version in which the candidate moves from `possible` to `rejected` (with who, when
+    and why), and the status is recomputed (no candidate left and no hit: not listed).
+
+    When the subject was checked by an ID, the exclusion is remembered for that ID
+    (`services.exclusions`): later checks of it show the listing collapsed as 已排除."""
+    from desktop_app.services import exclusions
     from desktop_app.services.screening.check import restate
 
+    reason = (reason or "").strip() or exclusions.DEFAULT_REASON
     office = ctx.office
     with office.transaction():
         latest = get_record(ctx, user, record_number)
@@ -311,7 +320,12 @@ def reject_possible_match(
         record["possible"] = [p for p in record["possible"] if p["hit_id"] != candidate["hit_id"]]
         record["possible_count"] = max(0, record.get("possible_count", 1) - 1)
         record.setdefault("rejected", []).append(
-            {**candidate, "rejected_by": user.name, "rejected_at": audit.timestamp(created)}
+            {
+                **candidate,
+                "rejected_by": user.name,
+                "rejected_at": audit.timestamp(created),
+                "rejected_reason": reason,
+            }
         )
         restate(record)
         _store_version(
@@ -324,9 +338,11 @@ def reject_possible_match(
                 "rejected_hit": candidate["hit_id"],
                 "name": candidate["name"],
                 "status": record["status"],
+                "reason": reason,
             },
             created,
         )
+        exclusions.remember(ctx, user, record, candidate, reason, audit.timestamp(created))
     return record  # type: ignore[return-value]
 
 
