@@ -48,6 +48,7 @@ from desktop_app.models.labels import (
 )
 from desktop_app.ui import theme
 from desktop_app.ui.check_view import Session
+from desktop_app.ui.exclusions_view import ExclusionsView
 from desktop_app.ui.history_view import local_time
 from desktop_app.ui.widgets import (
     CopyableTableView,
@@ -362,6 +363,13 @@ class AuditView(QWidget):
         tabs = QTabWidget()
         tabs.addTab(split, "核查统计")
         tabs.addTab(self.log, "审计日志")
+        self.exclusions = ExclusionsView(session)
+        tabs.addTab(self.exclusions, "排除记录")
+        tabs.currentChanged.connect(
+            lambda index: (
+                self.exclusions.refresh() if tabs.widget(index) is self.exclusions else None
+            )
+        )
 
         self.export_button = QPushButton("导出报告 PDF 和 Excel (Ctrl+E)")
         self.verify_pdf_button = QPushButton("核验记录 PDF…")

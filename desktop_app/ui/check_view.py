@@ -496,11 +496,14 @@ class CheckView(QWidget):
         self.hits_note.setText("\n".join(notes))
         self.hits_note.setVisible(bool(notes))
         possible, rejected = record["possible"], record.get("rejected") or []
-        self.possible.set_possible(possible, editable, rejected)
-        self.possible.setVisible(bool(possible or rejected))
-        self.possible_title.setVisible(bool(possible or rejected))
+        excluded = record.get("excluded") or []
+        self.possible.set_possible(possible, editable, rejected, excluded)
+        shown = bool(possible or rejected or excluded)
+        self.possible.setVisible(shown)
+        self.possible_title.setVisible(shown)
         counts = [f"{len(possible)} 条，请逐条确认或排除"] if possible else []
         counts += [f"已排除 {len(rejected)} 条"] if rejected else []
+        counts += [f"此前已排除 {len(excluded)} 条，不再提示"] if excluded else []
         self.possible_title.setText(f"疑似匹配（{'；'.join(counts)}）")
         self.measures.set_measures(record["measures"], lambda m: measures_title(m, hits))
         count = self.measures.measures_model.measure_count()
@@ -613,14 +616,18 @@ class CheckView(QWidget):
         """The clerk rejects a possible match: a new version with it among the rejected."""
         from desktop_app.services import records
 
-        self._decide_possible(records.reject_possible_match, hit_id)
+        self._decide_possible(
+            records.reject_possible_match, hit_id, self.possible.reject_reason() or None
+        )
 
-    def _decide_possible(self, decide: Callable[..., dict[str, Any]], hit_id: Any) -> None:
+    def _decide_possible(
+        self, decide: Callable[..., dict[str, Any]], hit_id: Any, *extra: Any
+    ) -> None:
         if self.record is None:
             return
         try:
             record = decide(
-                self.session.ctx, self.session.user, self.record["record_number"], hit_id
+                self.session.ctx, self.session.user, self.record["record_number"], hit_id, *extra
             )
         except AppError as error:
             show_error(self, error)

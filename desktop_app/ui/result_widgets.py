@@ -26,13 +26,16 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSizePolicy,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop_app.models.labels import MATCH_TEXT, text_of
+from desktop_app.models.record_types import hit_role
 from desktop_app.ui import theme
 from desktop_app.ui.widgets import WrappingTableView
 
@@ -160,7 +163,7 @@ HIT_COLUMNS = ("状态 / 匹配方式", "主体", "名单记录", "日期")
 
 def hit_state(hit: dict[str, Any]) -> str:
     """命中 / 关联 / 历史: what a row of the hits table means for the clerk."""
-    if hit["match"] == "related":
+    if hit_role(hit) == "related":
         return "关联主体"
     if not hit["active"]:
         return "历史记录"
@@ -279,31 +282,63 @@ class HitsTable(WrappingTableView):
 
 
 POSSIBLE_COLUMNS = ("相似度", "主体", "名单记录", "理由")
+_VERDICT_MARKS = {
+    "same": "相同",
+    "similar": "相近",
+    "written_differently": "写法不同",
+    "more_detail": "详略不同",
+    "different": "不同",
+    "missing": "未输入",
+    "extra": "名单中没有",
+}
+
+
+def parts_line(entry: dict[str, Any]) -> str:
+    """Which parts of the name agree, in one short line: 地区相同 · 字号相近 · 行业相同 …"""
+    return " · ".join(
+        f"{part['label']}{_VERDICT_MARKS.get(part['verdict'], part['verdict'])}"
+        for part in entry.get("matched_parts") or []
+    )
+
+
+def excluded_note(entry: dict[str, Any]) -> str:
+    """已排除：who, when and why (an exclusion remembered for the ID checked)."""
+    return (
+        f"已排除：{entry['excluded_by']} 于 {str(entry['excluded_at'])[:16].replace('T', ' ')}"
+        f" 排除，理由：{entry['excluded_reason']}"
+    )
 
 
 class PossibleModel(_TableModel):
     """Near misses the clerk must confirm or reject; rejected ones (from the record's later
-    versions) stay visible below them, greyed."""
+    versions) stay visible below them, greyed, and so do those excluded for this ID before
+    (while the panel shows them)."""
 
     columns = POSSIBLE_COLUMNS
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.rejected: set[Any] = set()
+        self.excluded: set[Any] = set()
 
     def set_possible(
-        self, possible: Sequence[dict[str, Any]], rejected: Sequence[dict[str, Any]] = ()
+        self,
+        possible: Sequence[dict[str, Any]],
+        rejected: Sequence[dict[str, Any]] = (),
+        excluded: Sequence[dict[str, Any]] = (),
     ) -> None:
         self.beginResetModel()
-        self.rows = [*possible, *rejected]
+        self.rows = [*possible, *rejected, *excluded]
         self.rejected = {row["hit_id"] for row in rejected}
+        self.excluded = {row["hit_id"] for row in excluded}
         self.endResetModel()
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         row = self.rows[index.row()]
-        rejected = row["hit_id"] in self.rejected
+        excluded = row["hit_id"] in self.excluded and "excluded_by" in row
+        rejected = row["hit_id"] in self.rejected or excluded
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
@@ -312,11 +347,17 @@ class PossibleModel(_TableModel):
                 return subject_cell(row)
             if column == 2:
                 return listing_cell(row)
-            return row.get("reason") or ""
+            lines = [row.get("reason") or "", parts_line(row)]
+            if excluded:
+                lines.append(excluded_note(row))
+            elif row.get("rejected_reason"):
+                lines.append(f"排除理由：{row['rejected_reason']}")
+            return "\n".join(line for line in lines if line)
         if role == Qt.ItemDataRole.ForegroundRole and rejected:
             return QBrush(QColor(theme.MUTED))
         if role == Qt.ItemDataRole.ToolTipRole:
-            return _notes(row)
+            parts = "\n".join(p["text"] for p in row.get("matched_parts") or [])
+            return "\n".join(text for text in (parts, _notes(row)) if text)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         return None
@@ -339,14 +380,26 @@ class PossiblePanel(QWidget):
             "确认后该名单记录计为命中，并列出本部门应实施的措施（Alt+Q）"
         )
         self.reject_button = QPushButton("排除(&X)")
-        self.reject_button.setToolTip("不是同一主体（Alt+X）")
+        self.reject_button.setToolTip(
+            "不是同一主体（Alt+X）。按证件号码核查时记住排除：以后核查同一号码不再提示"
+        )
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText("排除理由（如：出生日期不符）")
+        self.reason.setClearButtonEnabled(True)
+        self.excluded_toggle = QToolButton()
+        self.excluded_toggle.setCheckable(True)
+        self.excluded_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.excluded_toggle.setVisible(False)
+        self.excluded_toggle.toggled.connect(lambda _: self._show_rows())
         self.confirm_button.clicked.connect(lambda: self._emit(self.confirm_requested))
         self.reject_button.clicked.connect(lambda: self._emit(self.reject_requested))
         self.table.doubleClicked.connect(lambda _: self.confirm_button.setFocus())
         buttons = QHBoxLayout()
         buttons.addWidget(QLabel("疑似匹配需要您核实："))
+        buttons.addWidget(self.excluded_toggle)
         buttons.addStretch(1)
         buttons.addWidget(self.confirm_button)
+        buttons.addWidget(self.reason, 1)
         buttons.addWidget(self.reject_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -360,12 +413,37 @@ class PossiblePanel(QWidget):
         possible: Sequence[dict[str, Any]],
         editable: bool,
         rejected: Sequence[dict[str, Any]] = (),
+        excluded: Sequence[dict[str, Any]] = (),
     ) -> None:
-        self.model.set_possible(possible, rejected)
+        """`excluded`: listings excluded for this ID before, shown collapsed (one toggle
+        that says how many) until the clerk opens them."""
+        self.model.set_possible(possible, rejected, excluded)
         self.editable = editable
+        self.reason.clear()
+        self.excluded_toggle.blockSignals(True)
+        self.excluded_toggle.setChecked(False)
+        self.excluded_toggle.blockSignals(False)
+        self.excluded_toggle.setVisible(bool(excluded))
+        self._show_rows()
         if possible or rejected:
             self.table.selectRow(0)
         self._update_buttons()
+
+    def _show_rows(self) -> None:
+        model = self.model
+        count = len(model.excluded)
+        shown = self.excluded_toggle.isChecked()
+        self.excluded_toggle.setText(f"已排除 {count} 条 {'▾' if shown else '▸'}")
+        self.excluded_toggle.setToolTip(
+            "以前核查同一证件号码时已排除的名单记录（谁、何时、为何排除）"
+        )
+        for number, row in enumerate(model.rows):
+            excluded = row["hit_id"] in model.excluded and "excluded_by" in row
+            self.table.setRowHidden(number, excluded and not shown)
+
+    def reject_reason(self) -> str:
+        """The reason typed for the next 排除 (empty: the default reason)."""
+        return self.reason.text().strip()
 
     def current_hit_id(self) -> Any:
         index = self.table.currentIndex()
@@ -376,7 +454,7 @@ class PossiblePanel(QWidget):
     def _update_buttons(self) -> None:
         hit_id = self.current_hit_id()
         usable = getattr(self, "editable", False) and hit_id is not None
-        usable = usable and hit_id not in self.model.rejected
+        usable = usable and hit_id not in self.model.rejected | self.model.excluded
         self.confirm_button.setEnabled(usable)
         self.reject_button.setEnabled(usable)
 
