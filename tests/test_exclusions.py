@@ -161,3 +161,28 @@ def test_exclusions_cli(ctx, tmp_path):
     assert undone.code == 0 and json.loads(undone.out)["in_force"] is False
     text = run("wang", "exclusions", "list", "--all")
     assert "已撤销" in text.out and "复核" in text.out
+
+
+def test_the_record_pdf_explains_and_lists_the_exclusions(ctx, tmp_path):
+    import pypdfium2
+
+    users = make_users(ctx)
+    _import(ctx, tmp_path, _rows())
+    clerk = users["zhang"]
+    result, record = _check(ctx, clerk, PERSON, "黄荣")
+    records.reject_possible_match(
+        ctx, clerk, record["record_number"], result.possible[0]["hit_id"], "出生日期不符"
+    )
+    again, later = _check(ctx, clerk, PERSON, "黄荣")
+    printed = records.print_record(ctx, clerk, later["record_number"], tmp_path / "r.pdf")
+    document = pypdfium2.PdfDocument(printed["pdf"])
+    text = "".join("".join(page.get_textpage().get_text_range().split()) for page in document)
+    document.close()
+    assert "此前核查同一证件号码时已排除1条" in text
+    assert "黄蓉" in text and "出生日期不符" in text
+    # The first record, rejected in its version 2, names the parts that agree and why.
+    first = records.print_record(ctx, clerk, record["record_number"], tmp_path / "first.pdf")
+    document = pypdfium2.PdfDocument(first["pdf"])
+    text = "".join("".join(page.get_textpage().get_text_range().split()) for page in document)
+    document.close()
+    assert "姓名相近" in text and "理由：出生日期不符" in text

@@ -116,6 +116,14 @@ def result_text(result: dict[str, Any]) -> str:
             f"疑似 [{item['hit_id']}] {item['name']}｜{item['list']}"
             f"｜相似度 {item['score']}：{item['reason']}"
         )
+        parts = "；".join(part["text"] for part in item.get("matched_parts") or [])
+        if parts:
+            lines.append(f"    {parts}")
+    for item in result.get("excluded") or []:
+        lines.append(
+            f"已排除 [{item['hit_id']}] {item['name']}｜{item['list']}｜{item['excluded_by']}"
+            f" {item['excluded_at']}：{item['excluded_reason']}（同一证件号码不再提示）"
+        )
     if result["measures"]:
         lines.append(f"本部门应实施的措施（{len(result['measures'])} 项）：")
         for measure in result["measures"]:

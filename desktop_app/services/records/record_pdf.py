@@ -553,16 +553,21 @@ def _possible_section(record: dict[str, Any], styles: dict[str, Any]) -> list[Fl
     # Candidates still to verify, then those the clerk rejected (in a later version).
     possible = [*(record.get("possible") or []), *(record.get("rejected") or [])]
     out = _section("四、疑似匹配（须人工核实，不作为惩戒依据）", styles)
+    excluded = _excluded_lines(record, styles)
     if not possible:
-        return [*out, _p("无。", styles["body"])]
+        return [*out, _p("无。", styles["body"]), *excluded]
     cell, center, small = styles["cell"], styles["cell_center"], styles["small"]
     rows = []
     for number, item in enumerate(possible, start=1):
         reason = [_p(item.get("reason") or "—", cell)]
+        parts = "；".join(part["text"] for part in item.get("matched_parts") or [])
+        if parts:
+            reason.append(_p(parts, small))
         if item.get("rejected_by"):
             when = _local_time(item.get("rejected_at"))
+            why = f"，理由：{item['rejected_reason']}" if item.get("rejected_reason") else ""
             reason.append(
-                _p(f"已排除：经办人 {item['rejected_by']} 于 {when} 核实，非同一主体", small)
+                _p(f"已排除：经办人 {item['rejected_by']} 于 {when} 核实，非同一主体{why}", small)
             )
         rows.append(
             [
@@ -576,7 +581,22 @@ def _possible_section(record: dict[str, Any], styles: dict[str, Any]) -> list[Fl
     widths = [9 * mm, 40 * mm, 55 * mm, 15 * mm]
     widths.append(BODY_WIDTH - sum(widths))
     header = ["序号", "姓名或名称 / 证件号码", "名单 / 联合惩戒对象", "相似度", "相似之处"]
-    return [*out, _data_table(header, rows, widths, styles)]
+    return [*out, _data_table(header, rows, widths, styles), *excluded]
+
+
+def _excluded_lines(record: dict[str, Any], styles: dict[str, Any]) -> list[Flowable]:
+    """The listings excluded for this ID by an earlier check, one line each (collapsed: not
+    offered again, shown so that the record says what was left out and why)."""
+    excluded = record.get("excluded") or []
+    if not excluded:
+        return []
+    lines = [
+        f"{item.get('name') or '—'}（{item.get('list') or '—'}）：{item.get('excluded_by')} 于"
+        f" {_local_time(item.get('excluded_at'))} 排除，理由：{item.get('excluded_reason')}"
+        for item in excluded
+    ]
+    title = f"此前核查同一证件号码时已排除 {len(excluded)} 条，本次不再提示："
+    return [_p(title, styles["small"]), *(_p(f"· {line}", styles["small"]) for line in lines)]
 
 
 def _tied_hits(measure: dict[str, Any]) -> tuple[Any, ...]:
