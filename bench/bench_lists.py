@@ -11,11 +11,13 @@ Steps:
 1. the raw reader: Python's `csv` module over the same file, rows/s;
 2. `import_list` into a new `lists.db`, in a child process so that its peak memory (and its
    worker processes') can be read with `getrusage`;
-3. `run_check` for listed and unlisted resident IDs, listed USCCs, listed names (exact),
+3. `run_check` for listed and unlisted resident IDs (and listed ones with their name),
+   listed USCCs, listed names (exact),
    the most common names, and names with one character of their core changed to a
    homophone or dropped (fuzzy; `fuzzy_recall`: how often the listed name is then among the
    possible matches), p50/p95 in ms (wall clock) — each query a full check as the CLI runs
-   it, measures and data versions included;
+   it, measures, data versions and the office's remembered exclusions (10,000 in
+   `bench/data/bench_office.db`) included;
 4. the database's size;
 5. with `--reimport`: the same file imported again (the staged merge of an update: every
    row compared, nothing changed);
@@ -51,6 +53,7 @@ from desktop_app import paths  # noqa: E402
 from desktop_app.models import names  # noqa: E402
 from desktop_app.models.catalog import Catalog  # noqa: E402
 from desktop_app.models.lists_store import ListStore  # noqa: E402
+from desktop_app.models.office_db import OfficeDatabase  # noqa: E402
 from desktop_app.services.screening.check import run_check  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
@@ -190,11 +193,18 @@ def run_import(path: Path, db_path: Path, fresh: bool = True) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def timed(catalog: Catalog, store: ListStore, queries: list[tuple[str, str | None]]) -> dict:
+def timed(
+    catalog: Catalog,
+    store: ListStore,
+    queries: list[tuple[str, str | None]],
+    exclusions: Any = None,
+) -> dict:
     times, statuses = [], {}
     for query, name in queries:
         started = time.perf_counter()
-        result = run_check(catalog, store, query, JURISDICTION, DEPARTMENT, name=name)
+        result = run_check(
+            catalog, store, query, JURISDICTION, DEPARTMENT, name=name, exclusions=exclusions
+        )
         times.append((time.perf_counter() - started) * 1000)
         statuses[result.status] = statuses.get(result.status, 0) + 1
     times.sort()
@@ -284,10 +294,39 @@ def checks(db_path: Path, count: int, seed: int) -> dict[str, Any]:
     homophones = homophone_table()
     pairs = [(n, t) for n in person_names + company_names if (t := typo(n, rng, homophones))]
     typos = [t for _, t in pairs]
+    with_names = [
+        (r[0], r[1])
+        for r in conn.execute(
+            "SELECT id_value, name FROM listings WHERE id_kind = 'resident_id' AND id IN ("
+            + ",".join(str(rng.randrange(1, top + 1)) for _ in range(count * 4))
+            + ")"
+        )
+    ][:count]
+    # The office's remembered exclusions, as a check in the window or the CLI consults them:
+    # 10,000 of them, a few for IDs that are checked below.
+    office = OfficeDatabase.open(DATA / "bench_office.db")
+    with office.transaction():
+        office.conn.execute("DELETE FROM exclusions")
+        for number in range(10_000):
+            subject = listed_ids[number % len(listed_ids)] if number % 50 == 0 else f"X{number}"
+            office.exclusions.add(
+                subject_key=subject,
+                subject_kind="resident_id",
+                subject_name=None,
+                listing_id=number + 1,
+                listing_name="bench",
+                list_name="bench",
+                reason="bench",
+                record_number=None,
+                excluded_by="bench",
+                excluded_at="2026-01-01T00:00:00+08:00",
+            )
+    excluded = office.exclusions
     results = {
-        "resident_id_listed": timed(catalog, store, [(q, None) for q in listed_ids]),
-        "resident_id_not_listed": timed(catalog, store, [(q, None) for q in unlisted]),
-        "uscc_listed": timed(catalog, store, [(q, None) for q in usccs]),
+        "resident_id_listed": timed(catalog, store, [(q, None) for q in listed_ids], excluded),
+        "resident_id_not_listed": timed(catalog, store, [(q, None) for q in unlisted], excluded),
+        "resident_id_with_name": timed(catalog, store, with_names, excluded),
+        "uscc_listed": timed(catalog, store, [(q, None) for q in usccs], excluded),
         "name_exact_person": timed(catalog, store, [(q, None) for q in person_names]),
         "name_exact_organization": timed(catalog, store, [(q, None) for q in company_names]),
         "name_most_common_20": timed(catalog, store, [(q, None) for q in common * 5]),
@@ -300,6 +339,7 @@ def checks(db_path: Path, count: int, seed: int) -> dict[str, Any]:
         shown = {p["name"] for p in result.possible} | {h["name"] for h in result.hits}
         found += original in shown
     results["fuzzy_recall"] = round(found / len(pairs), 3)
+    office.close()
     store.close()
     catalog.close()
     conn.close()

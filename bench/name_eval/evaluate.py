@@ -53,6 +53,7 @@ FORMER_COLUMN = "曾用名"
 AS_OF = "2026-03-01"
 JURISDICTION, DEPARTMENT = "柳州市", "市市场监管局"
 FOUND = ("listed", "possible")
+SCORELESS_PATTERNS = ("former_name_column", "former_name_cell", "branch")
 
 
 def read_pairs(path: Path = PAIRS) -> list[dict[str, str]]:
@@ -180,12 +181,15 @@ def _rates(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
 
 def summary(decided: list[dict[str, Any]]) -> dict[str, Any]:
     """Figures overall, per tier, per subject and per (subject, pattern), and a calibration
-    table: the pairs by pairwise similarity band, with the share of same-subject pairs."""
+    table: the pairs by pairwise similarity band, with the share of same-subject pairs
+    (former names and branches left out: the score does not decide them)."""
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in decided:
         groups[f"{row['subject']} · {row['pattern']} · {row['tier']}"].append(row)
     bands: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in decided:
+    # Former names and branches are decided by a lookup and by the legal form's branch part,
+    # not by the score: left out of the calibration table.
+    for row in (r for r in decided if r["pattern"] not in SCORELESS_PATTERNS):
         low = min(int(row["similarity"] // 10) * 10, 90)
         bands[f"{low}–{low + 10}"].append(row)
     org_negatives = [

@@ -1,13 +1,21 @@
 """Names of persons and organisations: display form, matching form, parts, fuzzy index keys
-and similarity. Pure functions: no I/O, no Qt, no SQL.
+(similarity and its explanations: `name_similarity`). Pure functions: no I/O, no Qt, no SQL.
 
 Matching form (`normalize_name`): NFKC, no whitespace, one kind of bracket and middle dot,
 simplified characters (OpenCC t2s), Latin upper-case. Two names are the same name when
 their matching forms are equal; a store indexes that form for exact lookups.
 
+Parts (`name_parts`): an organisation's leading places (chained only while each lies in
+the one before: 柳州市城中区, not 柳州市泰兴), its core (brand 字号 + industry 行业, see
+`split_core`; a place name before trade words only is the brand: 泰兴食品) and its legal form
+with any branch.
+
 Near misses (`fuzzy_keys`): a store files every name under a few keys and, for a query,
-fetches the names that share at least one key with the query's keys, then ranks them with
-`similarity` and keeps those scoring at least `POSSIBLE_MATCH_THRESHOLD`. No list scan.
+fetches the names that share at least one key with the query's keys (`lookup_keys`: also
+those of its look-alike spellings, of its doubled characters written once and of the other
+readings of its polyphones; a brand typed alone, `brand_query`, is looked up as the start of
+cores), then ranks them with `name_similarity.similarity` and keeps those scoring at least
+`POSSIBLE_MATCH_THRESHOLD`. No list scan.
 The keys, all computed on the *core* of the name (without leading region and legal form,
 see `name_parts`), cut to its first `KEY_WINDOW` characters:
 
@@ -44,10 +52,10 @@ import opencc
 from desktop_app.models import regions
 from desktop_app.models.lookalikes import alternatives
 
-# A score from `similarity` at or above this makes a "possible match". Chosen so that a
-# homophone in a 2-character name (张伟/张玮: 92.5) or a dialect near-homophone (刘伟/牛伟:
-# 80) is shown, while a different character in a short name (张伟/王伟: 50, 鑫源贸易/鑫达贸易:
-# 75) is not.
+# A score from `name_similarity.similarity` at or above this makes a "possible match": a
+# homophone (张伟/张玮: 92.5), a look-alike, a swap or a doubled character (90), a dialect
+# near-homophone (刘伟/牛伟: 80) is shown, while another character (张伟/王伟, 鑫源贸易/鑫达贸易:
+# 70) is not, in short and long names alike (the costs do not depend on the length).
 POSSIBLE_MATCH_THRESHOLD = 80.0
 KEY_WINDOW = 12
 
