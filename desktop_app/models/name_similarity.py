@@ -14,7 +14,7 @@ that makes another name costs enough to fall under the threshold by itself.
 | two adjacent characters swapped (永辉/辉永) | 10 |
 | a character doubled or one of a doubled pair dropped (张伟伟 / 张伟) | 10 |
 | the industry missing on one side (永辉 / 永辉超市) | 10 |
-| a character dropped or added, the shorter core keeping 4+ characters | 15 |
+| a character dropped or added, the shorter core keeping 4+ characters or the brand intact | 15 |
 | a near-homophone (刘伟/牛伟: n/l, zh/z, ch/c, sh/s, eng/en, ing/in) | 20 |
 | a character dropped or added from a shorter core (张晓伟 / 张伟) | 25 |
 | any other different character (张伟/王伟, 鑫源/鑫达) | 30 |
@@ -472,6 +472,15 @@ def _organisation_core(
         if p
     ]
     cost, reason = describe_core(query_core, c.core)
+    if len(c_brand) >= 2 and query_core.startswith(c_brand) and query_core != c_brand:
+        # The brand is intact: a character dropped or added is in the trade word (辉广电子 /
+        # 辉广电), a typo however short the core.
+        indels = sum(
+            1
+            for edit in core_edits(query_core, c.core)
+            if edit.kind in ("dropped", "extra") and edit.cost == SHORT_INDEL_COST
+        )
+        cost -= indels * (SHORT_INDEL_COST - LONG_INDEL_COST)
     if bool(q_industry) != bool(c_industry) and q_brand and c_brand:
         # One side names its trade, the other does not (永辉 / 永辉超市): the brands decide,
         # unless the whole cores are closer (a typo in the trade word: 矿业 / 矿晔).
