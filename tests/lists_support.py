@@ -165,9 +165,11 @@ def office_copy(name: str, folder: Path) -> Path:
 
 def undo_lists_migration_4(conn) -> None:
     """Take a lists.db back to schema version 3 (before raw row hashes, import modes and
-    import intents), as an older program left it."""
+    import intents, and the former names of migration 5), as an older program left it."""
     conn.executescript(
         """
+        DROP TABLE former_names;
+        ALTER TABLE listings DROP COLUMN former_names;
         DROP INDEX listings_raw_hash;
         DROP INDEX listings_state;
         ALTER TABLE listings DROP COLUMN raw_hash;

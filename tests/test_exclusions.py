@@ -173,7 +173,7 @@ def test_the_record_pdf_explains_and_lists_the_exclusions(ctx, tmp_path):
     records.reject_possible_match(
         ctx, clerk, record["record_number"], result.possible[0]["hit_id"], "出生日期不符"
     )
-    again, later = _check(ctx, clerk, PERSON, "黄荣")
+    _result, later = _check(ctx, clerk, PERSON, "黄荣")
     printed = records.print_record(ctx, clerk, later["record_number"], tmp_path / "r.pdf")
     document = pypdfium2.PdfDocument(printed["pdf"])
     text = "".join("".join(page.get_textpage().get_text_range().split()) for page in document)

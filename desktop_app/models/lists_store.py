@@ -1445,10 +1445,13 @@ class ImportSession:
         )
 
     def _new_cores(self) -> list[tuple[str, str]]:
-        """(core, a name) of added or changed rows whose core no stored listing has yet."""
+        """(core, a name) of added, changed or refreshed rows whose core no stored listing
+        has yet."""
+        # Refreshed rows too: new row rules may give a listing another core.
         cores = self.conn.execute(
             "SELECT COALESCE(name_core, name_norm), min(name) FROM temp.import_rows"
-            " WHERE change IN ('added', 'changed') GROUP BY COALESCE(name_core, name_norm)"
+            " WHERE change IN ('added', 'changed', 'refresh')"
+            " GROUP BY COALESCE(name_core, name_norm)"
         ).fetchall()
         return [
             (core, name)

@@ -88,7 +88,8 @@ class Hit(TypedDict):
     listed_on: str | None
     revoked_on: str | None
     active: bool
-    match: str  # exact_id | masked_id | org_code | name_exact | related | name_confirmed
+    match: str  # exact_id | masked_id | org_code | name_exact | former_name | name_confirmed
+    #             | related (legal representative) | branch (branch or head office)
     related_to: NotRequired[str | None]
     case_no: NotRequired[str | None]
     court: NotRequired[str | None]
