@@ -460,18 +460,25 @@ def _legal_form_part(query: str | None, candidate: str | None) -> PartMatch | No
 # --- the score -------------------------------------------------------------------------
 
 
+def core_cost(query: str, candidate: str) -> float:
+    """The cost of the differences between two cores (`describe_core` without words)."""
+    return sum(edit.cost for edit in core_edits(query, candidate))
+
+
 def _organisation_core(
-    q: names.NameParts, c: names.NameParts, query_core: str
+    q: names.NameParts, c: names.NameParts, query_core: str, explain: bool = True
 ) -> tuple[float, str, list[PartMatch]]:
-    """(cost, reason, brand and industry parts) of two organisations' cores."""
+    """(cost, reason, brand and industry parts) of two organisations' cores; without
+    `explain` the cost only (no reason, no parts)."""
     q_brand, q_industry = names.split_core(query_core)
     c_brand, c_industry = names.split_core(c.core)
-    parts = [
-        p
-        for p in (_part("brand", q_brand, c_brand), _part("industry", q_industry, c_industry))
-        if p
-    ]
-    cost, reason = describe_core(query_core, c.core)
+    parts = []
+    if explain:
+        found = (_part("brand", q_brand, c_brand), _part("industry", q_industry, c_industry))
+        parts = [part for part in found if part]
+        cost, reason = describe_core(query_core, c.core)
+    else:
+        cost, reason = core_cost(query_core, c.core), ""
     if len(c_brand) >= 2 and query_core.startswith(c_brand) and query_core != c_brand:
         # The brand is intact: a character dropped or added is in the trade word (辉广电子 /
         # 辉广电), a typo however short the core.
@@ -484,7 +491,10 @@ def _organisation_core(
     if bool(q_industry) != bool(c_industry) and q_brand and c_brand:
         # One side names its trade, the other does not (永辉 / 永辉超市): the brands decide,
         # unless the whole cores are closer (a typo in the trade word: 矿业 / 矿晔).
-        brand_cost, brand_reason = describe_core(q_brand, c_brand)
+        if explain:
+            brand_cost, brand_reason = describe_core(q_brand, c_brand)
+        else:
+            brand_cost, brand_reason = core_cost(q_brand, c_brand), ""
         if brand_cost + INDUSTRY_MISSING_COST < cost:
             note = f"缺少行业“{c_industry}”" if c_industry else f"多出行业“{q_industry}”"
             reason = note if brand_reason == "名称主体相同" else f"{brand_reason}；{note}"
@@ -492,9 +502,12 @@ def _organisation_core(
     return cost, reason, parts
 
 
-def similarity(query: str, candidate: str) -> Similarity:
+def similarity(query: str, candidate: str, *, explain: bool = True) -> Similarity:
     """How alike the name a clerk typed (`query`) is to a listed name (`candidate`): see the
-    module doc. Compare the score with `names.POSSIBLE_MATCH_THRESHOLD`."""
+    module doc. Compare the score with `names.POSSIBLE_MATCH_THRESHOLD`.
+
+    Without `explain` only the score is worked out (the reason is empty, no parts): what
+    ranking hundreds of candidates needs, at a third of the cost."""
     q, c = names.name_parts(query), names.name_parts(candidate)
     if names.normalize_name(query) == names.normalize_name(candidate):
         same = names.clean_display(query) == names.clean_display(candidate)
@@ -506,23 +519,28 @@ def similarity(query: str, candidate: str) -> Similarity:
     notes: list[str] = []
     parts: list[PartMatch] = []
     if c.is_organization and (q.is_organization or as_brand):
-        cost, reason, core_parts = _organisation_core(q, c, q.core)
+        cost, reason, core_parts = _organisation_core(q, c, q.core, explain)
         penalty, region_note, region_part = _region(q.region, c.region)
         q_form, q_branch = _split_branch(q.suffix)
         c_form, c_branch = _split_branch(c.suffix)
         form_penalty, form_note = _legal_form(q_form, c_form)
         cost += penalty + form_penalty
         notes = [reason, region_note or "", form_note or ""]
-        parts = [p for p in (region_part, *core_parts, _legal_form_part(q_form, c_form)) if p]
+        if explain:
+            found = (region_part, *core_parts, _legal_form_part(q_form, c_form))
+            parts = [part for part in found if part]
         branch = q_branch != c_branch
-        if branch:
+        if branch and explain:
             parts.append(_branch_part(q_branch, c_branch))
             notes.append(_branch_note(q_branch, c_branch))
     else:
-        cost, reason = describe_core(q.core, c.core)
+        if explain:
+            cost, reason = describe_core(q.core, c.core)
+            name_part = _part("name", q.core, c.core)
+            parts = [name_part] if name_part else []
+        else:
+            cost, reason = core_cost(q.core, c.core), ""
         notes = [reason]
-        name_part = _part("name", q.core, c.core)
-        parts = [name_part] if name_part else []
         branch = False
         org = q if q.is_organization else c
         # A transcribed name without its middle dot is long enough to read as a company's.

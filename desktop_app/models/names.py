@@ -458,7 +458,7 @@ _DOUBLED_RE = re.compile(r"(.)\1+")
 
 def collapse_doubled(text: str) -> str:
     """`text` with each run of one character written once (张伟伟 → 张伟)."""
-    return _DOUBLED_RE.sub(r"\1", text)
+    return _DOUBLED_RE.sub(r"\1", text) if _DOUBLED_RE.search(text) else text
 
 
 def lookup_keys(text: str) -> list[str]:

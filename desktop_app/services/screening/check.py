@@ -490,7 +490,7 @@ def _possible_matches(
     # orders the cores and skips those that cannot reach the threshold.
     bounded = [(100.0, core)]
     for candidate_core in store.fuzzy_cores(query, core, FUZZY_CORE_LIMIT):
-        bound = similarity(query, _dressed(parts, candidate_core)).score
+        bound = similarity(query, _dressed(parts, candidate_core), explain=False).score
         if bound >= threshold:
             bounded.append((bound, candidate_core))
     bounded.sort(key=lambda b: (-b[0], b[1]))
@@ -517,9 +517,9 @@ def _possible_matches(
             if listing["id"] not in seen
         ][: POSSIBLE_PER_CORE - len(found)]
         for listing in found:
-            alike = similarity(query, listing["name"])
-            if alike.score < threshold:
+            if similarity(query, listing["name"], explain=False).score < threshold:
                 continue
+            alike = similarity(query, listing["name"])
             if alike.branch:
                 if len(branches) < RELATED_LIMIT:
                     hit = checker.hit(listing, "branch", as_of, related_to=query, note=BRANCH_NOTE)
