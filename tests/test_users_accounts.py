@@ -148,7 +148,7 @@ def test_permission_matrix() -> None:
 
     expected = {
         "clerk": {"check"},
-        "supervisor": {"check", "records.read_all", "audit.read"},
+        "supervisor": {"check", "records.read_all", "audit.read", "exclusions.manage"},
         "admin": set(accounts.PERMISSIONS),
     }
     for role, allowed in expected.items():
