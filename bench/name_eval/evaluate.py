@@ -2,7 +2,7 @@
 overall, per tier, per subject kind and per pattern, and the decisions pair by pair.
 
     .venv/bin/python bench/name_eval/evaluate.py [--json] [--misses]
-        [--update-baseline] [--distractors 3000]
+        [--update-baseline] [--distractors 3000] [--pairs FILE]
 
 Every pair goes through the real path: the listed names (with their former names, in a
 曾用名 column or written `（原名：…）` in the name cell) and `--distractors` synthetic
@@ -18,6 +18,11 @@ matches for ≤ 10 % of the must-not organisation pairs.
 
 `--update-baseline` writes `baseline.csv` (pair → decision): `tests/test_name_eval.py` fails
 when a decision differs from it, until it is written again on purpose.
+
+`--pairs FILE` evaluates another set in the same columns (an extra `note` column is shown
+with `--misses`), such as `heldout.csv`, the blind set written without reading the matcher.
+The baseline belongs to `pairs.csv` alone: `--update-baseline` refuses another file, so a
+held-out set never becomes something the matcher is tuned to.
 """
 
 from __future__ import annotations
@@ -284,15 +289,20 @@ def misses(decided: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return wrong
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--misses", action="store_true", help="list the pairs decided wrongly")
     parser.add_argument("--update-baseline", action="store_true", help="write baseline.csv")
     parser.add_argument("--distractors", type=int, default=3000)
-    args = parser.parse_args()
+    parser.add_argument(
+        "--pairs", type=Path, default=PAIRS, help="the labelled pairs (default: pairs.csv)"
+    )
+    args = parser.parse_args(argv)
+    if args.update_baseline and args.pairs.resolve() != PAIRS:
+        parser.error("--update-baseline writes the baseline of pairs.csv only")
     started = time.perf_counter()
-    decided = run(read_pairs(), args.distractors)
+    decided = run(read_pairs(args.pairs), args.distractors)
     figures = summary(decided)
     figures["seconds"] = round(time.perf_counter() - started, 1)
     if args.json:
@@ -306,6 +316,7 @@ def main() -> int:
                 f"{row['pair_id']} {row['subject']} {row['pattern']} {row['tier']}:"
                 f" {row['listed']} ← {row['query']} → {row['decision']}"
                 f" (similarity {row['similarity']})"
+                + (f" — {row['note']}" if row.get("note") else "")
             )
     if args.update_baseline:
         write_baseline(decided)
