@@ -22,6 +22,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from desktop_app import APP_ID
 from desktop_app.errors import ConfigError
@@ -36,6 +37,8 @@ _MACHINE_KEYS = {
     "data_dir",
     "certificate",
     "trusted_publishers",
+    "database_url",
+    "database_password_file",
 }
 _PUBLISHER_KEYS = {"name", "public_key"}
 _USER_KEYS = {"last_user", "font_scale", "last_folder"}
@@ -64,7 +67,17 @@ class MachineConfig:
     data_dir: Path | None = None
     certificate: Path | None = None
     trusted_publishers: tuple[TrustedPublisher, ...] = ()
+    # The office database on a PostgreSQL server (None: office.db in the data folder).
+    database_url: str | None = None
+    database_password_file: Path | None = None
     source: Path | None = None  # the file it was read from (None: no file, all defaults)
+
+    def database_password(self) -> str | None:
+        """The server password from `database_password_file` (None without one: the server
+        authenticates otherwise, e.g. peer, Kerberos or a client certificate)."""
+        if self.database_password_file is None:
+            return None
+        return read_password_file(self.database_password_file)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-friendly view, e.g. for `config show --json` and the selftest."""
@@ -78,6 +91,10 @@ class MachineConfig:
             "trusted_publishers": [
                 {"name": p.name, "public_key": p.public_key_text} for p in self.trusted_publishers
             ],
+            "database_url": self.database_url,
+            "database_password_file": (
+                str(self.database_password_file) if self.database_password_file else None
+            ),
         }
 
 
@@ -140,6 +157,8 @@ def load_machine_config(path: Path | None = None) -> MachineConfig:
         data_dir=_optional_path(data, "data_dir", path, where),
         certificate=_optional_path(data, "certificate", path, where),
         trusted_publishers=tuple(publishers),
+        database_url=_database_url(data, where),
+        database_password_file=_optional_path(data, "database_password_file", path, where),
         source=path,
     )
 
@@ -159,7 +178,7 @@ def save_machine_config(config: MachineConfig, path: Path | None = None) -> Path
         if value is not None:
             lines.append(f"{key} = {_toml_string(value)}")
     lines.append(f"lock_department = {'true' if config.lock_department else 'false'}")
-    for key in ("data_dir", "certificate"):
+    for key in ("data_dir", "certificate", "database_url", "database_password_file"):
         value = getattr(config, key)
         if value is not None:
             lines.append(f"{key} = {_toml_string(str(value))}")
@@ -317,6 +336,71 @@ def _optional_path(data: dict[str, Any], key: str, origin: Path, where: _Locator
     # Relative paths are relative to the file that names them, not to the working folder.
     path = Path(value.strip()).expanduser()
     return path if path.is_absolute() else (origin.parent / path)
+
+
+_DATABASE_SCHEMES = ("postgresql", "postgres")
+
+
+def _database_url(data: dict[str, Any], where: _Locator) -> str | None:
+    """`database_url`: a postgresql:// URL without a password in it."""
+    value = _optional_text(data, "database_url", where)
+    if value is None:
+        return None
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise where.error(
+            "database_url", "database_url 格式不对，应为 postgresql://用户@服务器:5432/数据库"
+        ) from None
+    if parts.scheme not in _DATABASE_SCHEMES or not (parts.hostname or "host=" in parts.query):
+        raise where.error(
+            "database_url",
+            "database_url 应为 postgresql://用户@服务器:5432/数据库（不设置则使用数据目录中的"
+            "office.db）",
+        )
+    if parts.password is not None or any(
+        key.lower() in ("password", "passfile") for key, _ in parse_qsl(parts.query)
+    ):
+        raise where.error(
+            "database_url",
+            "密码不能写在配置文件里：请去掉 database_url 中的密码，把密码单独存放在只有本程序"
+            "用户可读的文件中，用 database_password_file 指向它（或使用服务器的其他认证方式）",
+        )
+    return value
+
+
+def read_password_file(path: Path) -> str:
+    """The first line of a password file that only its owner and group may read.
+
+    On Linux a file that other users can read (or write) is refused; on Windows its access
+    list is IT's to set (see docs/CONFIG.md).
+    """
+    try:
+        if os.name == "posix":
+            mode = path.stat().st_mode
+            if mode & 0o007:
+                raise ConfigError(
+                    f"数据库密码文件 {path} 对其他用户可读写（权限 {mode & 0o777:o}）。"
+                    f"请改为只有本程序的用户组可读：chmod 640 {path}（并用 chgrp 设为该用户组）。",
+                    file=str(path),
+                )
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"找不到数据库密码文件 {path}（本机配置 database_password_file）。", file=str(path)
+        ) from None
+    except PermissionError:
+        raise ConfigError(
+            f"无权读取数据库密码文件 {path}：请让信息科把当前用户加入可读该文件的用户组。",
+            file=str(path),
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"无法读取数据库密码文件 {path}（{error}）。", file=str(path)) from None
+    password = text.splitlines()[0] if text.splitlines() else ""
+    if not password:
+        raise ConfigError(f"数据库密码文件 {path} 是空的。", file=str(path))
+    return password
 
 
 def _publisher(entry: Any, index: int, where: _Locator) -> TrustedPublisher:

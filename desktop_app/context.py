@@ -13,11 +13,19 @@ from typing import Any
 
 from desktop_app import paths
 
+# `database_url` not given: the machine configuration's applies.
+CONFIGURED: Any = object()
+
 
 class AppContext:
     """`read_only`: for a command that only reads. A working database the data folder does
     not have yet is then not created: an empty one in memory stands in for it (and refuses
-    writes), so that looking at a new data folder leaves no file behind."""
+    writes), so that looking at a new data folder leaves no file behind.
+
+    `database_url`: where the office database is: a `postgresql://…` server, None for
+    office.db in the data folder, by default what the machine configuration says. With a
+    server the office data (users, records, audit) live there; lists and catalog stay here.
+    """
 
     def __init__(
         self,
@@ -25,10 +33,14 @@ class AppContext:
         catalog_path: Path | None = None,
         *,
         read_only: bool = False,
+        database_url: str | None = CONFIGURED,
+        database_password: str | None = None,
     ) -> None:
         self.data_dir = Path(data_dir) if data_dir is not None else paths.default_data_dir()
         self.read_only = read_only
         self._catalog_path = catalog_path
+        self._database_url = database_url
+        self._database_password = database_password
         self._opened: dict[str, Any] = {}
         self._closers: list[Callable[[], None]] = []
 
@@ -70,14 +82,34 @@ class AppContext:
         return self.cached("config", load_machine_config, close=None)
 
     @property
+    def database_url(self) -> str | None:
+        """The office database server's URL, or None for office.db in the data folder."""
+        if self._database_url is CONFIGURED:
+            return self.config.database_url
+        return self._database_url
+
+    def office_exists(self) -> bool:
+        """Whether there is an office database to read, without creating one: office.db in
+        the data folder, or (always) the configured server's."""
+        return self.database_url is not None or (self.data_dir / "office.db").exists()
+
+    @property
     def office(self) -> Any:
-        """office.db (`OfficeDatabase`): the users, records and audit stores, one connection."""
+        """The office database (`OfficeDatabase`): the users, records and audit stores on one
+        connection, in office.db or on the configured server (never office.db instead of an
+        unreachable server: that is `DatabaseUnavailableError`)."""
         from desktop_app.models.office_db import OfficeDatabase
 
-        return self.cached(
-            "office",
-            lambda: OfficeDatabase.open(self.data_dir / "office.db", create=not self.read_only),
-        )
+        def open_office() -> Any:
+            url = self.database_url
+            if url is None:
+                return OfficeDatabase.open(self.data_dir / "office.db", create=not self.read_only)
+            password = self._database_password
+            if password is None and self._database_url is CONFIGURED:
+                password = self.config.database_password()
+            return OfficeDatabase.connect(url, password=password)
+
+        return self.cached("office", open_office)
 
     @property
     def lists(self) -> Any:
@@ -93,9 +125,7 @@ class AppContext:
             store = ListStore.open(path, create=not self.read_only)
             # An import committed but its process ended before the audit entry: carry it
             # now (a reading command too, as long as it would create no file doing so).
-            if store.has_pending_intents() and (
-                not self.read_only or (self.data_dir / "office.db").exists()
-            ):
+            if store.has_pending_intents() and (not self.read_only or self.office_exists()):
                 from desktop_app.services.audit.list_imports import carry_pending_imports
 
                 carry_pending_imports(self, store, late=True)

@@ -143,3 +143,64 @@ class ImportRefusedError(AppError):
 
     exit_code = 5
     report: object = None  # the ImportReport, set where the import is refused
+
+
+class DatabaseUnavailableError(DataError):
+    """The office database server cannot be reached, or the connection broke during a unit of
+    work: what was being stored is not stored (the server rolled it back), and nothing was
+    kept on this PC instead. `about(what)` words the message for one action (a check…).
+    Exit status 6: worth retrying once the server is back."""
+
+    exit_code = 6
+
+    def __init__(
+        self, message: str, *, server: str = "", reason: str = "", unknown: bool = False
+    ) -> None:
+        super().__init__(message, server=server, reason=reason, outcome_unknown=unknown)
+        self.server = server
+        self.reason = reason
+        self.unknown = unknown
+
+    @classmethod
+    def lost(
+        cls, server: str, reason: str, *, what: str = "本次操作", unknown: bool = False
+    ) -> DatabaseUnavailableError:
+        """The standard message: which server, why, and what became of `what`."""
+        if unknown:
+            outcome = (
+                f"连接在提交时中断，无法确认{what}是否已保存：恢复连接后请先查看"
+                "核查记录和审计日志，不要重复登记。"
+            )
+        else:
+            outcome = f"{what}没有保存（本机也没有另存一份），恢复连接后请重新操作。"
+        return cls(
+            f"无法连接数据库服务器 {server}（{reason}）。{outcome}"
+            "请检查网络和服务器，或联系信息科。",
+            server=server,
+            reason=reason,
+            unknown=unknown,
+        )
+
+    def about(self, what: str) -> DatabaseUnavailableError:
+        """The same failure, its message naming `what` was (not) stored, e.g. 本次核查."""
+        return type(self).lost(self.server, self.reason, what=what, unknown=self.unknown)
+
+
+class DatabaseBusyError(DatabaseUnavailableError):
+    """The server did not grant the office write lock in time (another PC holds it for
+    long); nothing was stored."""
+
+
+class DatabaseAccessError(DataError):
+    """The database server refuses this program: login refused, a missing database, or an
+    operation the program's role has no right to (see README, For IT: the database role)."""
+
+
+class SchemaVersionError(DataError):
+    """The office database's schema is older than this program (run `office migrate`), newer
+    (upgrade the program), or not set up at all."""
+
+
+class MergeRefusedError(DataError):
+    """`office migrate --from-sqlite` into a database that already holds another audit chain:
+    joining them would rewrite history, so nothing was copied."""

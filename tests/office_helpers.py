@@ -3,6 +3,7 @@ results shaped like `run_check`'s (the records service stores whatever the engin
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +38,22 @@ PERSON_ID = resident_id("45020219850317123")
 
 
 def office(tmp_path: Path) -> AppContext:
-    """A fresh data folder (the bundled catalog) with no accounts yet."""
+    """A fresh data folder (the bundled catalog) with no accounts yet; its office database is
+    office.db there, or the server the machine configuration names (`office_engine`)."""
     return AppContext(data_dir=tmp_path / "data")
+
+
+def raw_office(ctx: AppContext) -> Any:
+    """A connection to `ctx`'s office database behind the application's back, as an attacker
+    with a SQLite tool or a PostgreSQL superuser has one (`?` placeholders on both); the
+    context is closed first. Close it after use."""
+    ctx.close()
+    url = ctx.database_url
+    if url is None:
+        return sqlite3.connect(ctx.data_dir / "office.db")
+    from desktop_app.models import db
+
+    return db.connect_server(url)
 
 
 def make_users(ctx: AppContext) -> dict[str, User]:
@@ -149,3 +164,21 @@ def check_result(
             "as_of": None,
         }
     )
+
+
+def office_bytes(ctx: AppContext) -> bytes:
+    """Everything the office database holds, as bytes to search (the SQLite files with their
+    journals, or every row of every table on the server); the context is closed first."""
+    ctx.close()
+    if ctx.database_url is None:
+        return b"".join(p.read_bytes() for p in ctx.data_dir.glob("office.db*"))
+    from desktop_app.models import db
+
+    conn = db.connect_server(ctx.database_url)
+    try:
+        return b"".join(
+            repr(conn.execute(f"SELECT * FROM {table}").fetchall()).encode()
+            for table in db.table_names(conn)
+        )
+    finally:
+        conn.close()

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import itertools
 import json
-import sqlite3
 
 import pytest
-from office_helpers import FAST_SCRYPT, PASSWORDS, check_result, make_users, office
+from office_helpers import FAST_SCRYPT, PASSWORDS, check_result, make_users, office, raw_office
 
 from desktop_app.models.audit_store import entry_hash
 from desktop_app.models.record_types import canonical_record_hash
@@ -20,8 +19,9 @@ def _fast_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def ctx(tmp_path):
-    """A log of 12 entries: 5 user changes, a login, 3 checks, 2 feedbacks, 1 failed login."""
+def ctx(tmp_path, office_engine):
+    """On SQLite and on PostgreSQL: a log of 12 entries: 5 user changes, a login, 3 checks,
+    2 feedbacks, 1 failed login."""
     context = office(tmp_path)
     users = make_users(context)
     accounts.authenticate(context, "zhang", PASSWORDS["zhang"])
@@ -39,9 +39,9 @@ def ctx(tmp_path):
 
 
 def _tamper(ctx, *statements: tuple[str, tuple]) -> None:
-    """Change office.db behind the application's back, as an attacker with a SQLite tool."""
-    ctx.close()
-    conn = sqlite3.connect(ctx.data_dir / "office.db")
+    """Change the office database behind the application's back, as an attacker with a SQLite
+    tool or a PostgreSQL superuser."""
+    conn = raw_office(ctx)
     with conn:
         for sql, params in statements:
             conn.execute(sql, params)

@@ -21,9 +21,9 @@ def _fast_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def ctx(tmp_path):
-    """zhang: 2 checks (one listed with 3 measures, fed back), li: 1 listed, 1 not listed;
-    a hostile list entry name that looks like a spreadsheet formula."""
+def ctx(tmp_path, office_engine):
+    """On SQLite and on PostgreSQL. zhang: 2 checks (one listed with 3 measures, fed back),
+    li: 1 listed, 1 not listed; a hostile list entry name that looks like a spreadsheet formula."""
     context = office(tmp_path)
     users = make_users(context)
     zhang, li = users["zhang"], users["li"]

@@ -1,6 +1,7 @@
 """Witnessed audit chain: the attacks of issue 11 that `audit verify` alone cannot see.
 
-An attacker with write access to office.db rewrites history and recomputes every hash (or
+An attacker with write access to the office database (office.db, or the server as its
+superuser) rewrites history and recomputes every hash (or
 cuts entries off the end and fixes the head): the chain then verifies on its own. A witness
 kept outside the data folder (a printed record PDF, an audit report, a text line) shows it.
 """
@@ -11,11 +12,13 @@ import io
 import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
-from office_helpers import FAST_SCRYPT, PASSWORDS, check_result, make_users, office
+from office_helpers import FAST_SCRYPT, PASSWORDS, check_result, make_users, office, raw_office
 
 from desktop_app.cli import main
+from desktop_app.context import AppContext
 from desktop_app.errors import AuditHeadError, AuthenticationError
 from desktop_app.models.audit_store import GENESIS_HASH, entry_hash
 from desktop_app.models.record_types import canonical_record_hash
@@ -39,9 +42,10 @@ def _fast_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def office_with_pdfs(tmp_path):
-    """Users, a failed login, a listed check printed (first.pdf), more work, a second check
-    printed (second.pdf), and a few entries after it."""
+def office_with_pdfs(tmp_path, office_engine):
+    """On SQLite and on PostgreSQL: users, a failed login, a listed check printed
+    (first.pdf), more work, a second check printed (second.pdf), and a few entries after
+    it."""
     ctx = office(tmp_path)
     users = make_users(ctx)
     zhang = users["zhang"]
@@ -63,12 +67,12 @@ def office_with_pdfs(tmp_path):
     ctx.close()
 
 
-def _rows(conn: sqlite3.Connection) -> list[dict]:
+def _rows(conn: Any) -> list[dict]:
     conn.row_factory = sqlite3.Row
     return [dict(r) for r in conn.execute("SELECT * FROM audit_log ORDER BY seq")]
 
 
-def _rehash(conn: sqlite3.Connection, rows: list[dict]) -> None:
+def _rehash(conn: Any, rows: list[dict]) -> None:
     """What a careful attacker does after changing the log: renumber, relink, rehash every
     entry, rewrite the table and the head, so that the chain verifies on its own."""
     previous = GENESIS_HASH
@@ -104,8 +108,9 @@ def _rehash(conn: sqlite3.Connection, rows: list[dict]) -> None:
 
 
 def _attack(ctx, change) -> None:
-    ctx.close()
-    conn = sqlite3.connect(ctx.data_dir / "office.db")
+    """`change(conn)` on the office database behind the program's back (SQLite file, or the
+    server as its superuser)."""
+    conn = raw_office(ctx)
     with conn:
         change(conn)
     conn.close()
@@ -140,7 +145,7 @@ def test_deleted_failed_logins_with_the_chain_rehashed_are_caught_by_a_witness(
 ) -> None:
     ctx = office_with_pdfs
 
-    def delete_failed_logins(conn: sqlite3.Connection) -> None:
+    def delete_failed_logins(conn: Any) -> None:
         _rehash(conn, [r for r in _rows(conn) if r["action"] != "login_failed"])
 
     _attack(ctx, delete_failed_logins)
@@ -160,7 +165,7 @@ def test_a_listed_record_rewritten_as_not_listed_in_record_and_log_is_caught(
     ctx = office_with_pdfs
     number = ctx.listed["record_number"]
 
-    def rewrite(conn: sqlite3.Connection) -> None:
+    def rewrite(conn: Any) -> None:
         conn.row_factory = sqlite3.Row
         hashes = {}
         for row in conn.execute(
@@ -197,7 +202,7 @@ def test_entries_cut_off_the_end_with_the_head_fixed_are_caught(office_with_pdfs
     ctx = office_with_pdfs
     keep = Witness.from_dict(ctx.first["audit_witness"]).seq + 1  # its print entry
 
-    def truncate(conn: sqlite3.Connection) -> None:
+    def truncate(conn: Any) -> None:
         conn.execute("DELETE FROM audit_log WHERE seq > ?", (keep,))
         sql = "SELECT entry_hash FROM audit_log WHERE seq = ?"
         (digest,) = conn.execute(sql, (keep,)).fetchone()
@@ -221,7 +226,7 @@ def test_the_cli_names_the_first_witness_not_contained_and_brackets_the_change(
     ctx = office_with_pdfs
     cut = Witness.from_dict(ctx.second["audit_witness"]).seq - 1
 
-    def rewrite_after_first(conn: sqlite3.Connection) -> None:
+    def rewrite_after_first(conn: Any) -> None:
         rows = _rows(conn)
         rows[cut - 1]["user_name"] = "li"  # an entry between the two witnesses
         _rehash(conn, rows)
@@ -241,13 +246,13 @@ def test_a_chain_rewritten_from_its_first_entry_is_told_apart_from_another_offic
     office_with_pdfs, tmp_path
 ) -> None:
     ctx = office_with_pdfs
-    other = office(tmp_path / "elsewhere")
+    other = AppContext(data_dir=tmp_path / "elsewhere", database_url=None)
     make_users(other)
     stranger = current_witness(other)
     assert check_witness(ctx, stranger).state == "other_chain"
     other.close()
 
-    def rewrite_all(conn: sqlite3.Connection) -> None:
+    def rewrite_all(conn: Any) -> None:
         rows = _rows(conn)
         rows[0]["details"] = json.dumps({"name": "admin"})
         _rehash(conn, rows)
@@ -308,6 +313,8 @@ def test_a_missing_or_damaged_head_row_is_a_named_error_never_a_crash(
     office_with_pdfs, statement, reason, monkeypatch, capsys
 ) -> None:
     ctx = office_with_pdfs
+    if "'abc'" in statement and ctx.database_url:
+        pytest.skip("PostgreSQL's BIGINT column cannot hold text: that damage cannot happen")
     _attack(ctx, lambda conn: conn.execute(statement))
     with pytest.raises(AuditHeadError, match="audit_head") as caught:
         accounts.authenticate(ctx, "zhang", PASSWORDS["zhang"])

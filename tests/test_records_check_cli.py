@@ -22,8 +22,9 @@ def _fast_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def run(tmp_path, monkeypatch, capsys):
-    """An office with admin, clerk zhang, and the demo list of 失信被执行人 imported."""
+def run(tmp_path, monkeypatch, capsys, office_engine):
+    """On SQLite and on PostgreSQL: an office with admin, clerk zhang, and the demo list of
+    失信被执行人 imported."""
     data = tmp_path / "data"
     passwords = {"admin": "admin-pass-1", "zhang": "zhang-pass-1"}
 

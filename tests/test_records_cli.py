@@ -5,11 +5,18 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import sqlite3
 import subprocess
 
 import pytest
-from office_helpers import FAST_SCRYPT, PASSWORDS, PERSON_ID, check_result, make_users, office
+from office_helpers import (
+    FAST_SCRYPT,
+    PASSWORDS,
+    PERSON_ID,
+    check_result,
+    make_users,
+    office,
+    raw_office,
+)
 
 from desktop_app.cli import main
 from desktop_app.services import accounts, records
@@ -21,8 +28,9 @@ def _fast_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def setup(tmp_path):
-    """Users of helpers.make_users and one listed check by zhang (3 measures)."""
+def setup(tmp_path, office_engine):
+    """On SQLite and on PostgreSQL: users of helpers.make_users and one listed check by
+    zhang (3 measures)."""
     ctx = office(tmp_path)
     users = make_users(ctx)
     record = records.record_check(ctx, users["zhang"], check_result(users["zhang"]))
@@ -133,7 +141,7 @@ def test_verify_detects_a_tampered_pdf(run, printed, tmp_path) -> None:
 
 def test_verify_detects_a_tampered_database(run, printed, setup) -> None:
     data_dir, record = setup
-    conn = sqlite3.connect(data_dir / "office.db")
+    conn = raw_office(office(data_dir.parent))
     with conn:
         conn.execute(
             "UPDATE records SET body = replace(body, '黄某某', '王某某') WHERE record_number = ?",
@@ -152,6 +160,7 @@ def test_verify_detects_a_tampered_database(run, printed, setup) -> None:
 
 
 def test_verify_on_another_office_finds_no_trail(printed, tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("XYHC_CONFIG", str(tmp_path / "another-pc.toml"))  # its own office.db
     code = main(["--data-dir", str(tmp_path / "elsewhere"), "verify", str(printed), "--json"])
     result = json.loads(capsys.readouterr().out)
     assert code == 1

@@ -34,7 +34,8 @@ def _fast_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def ctx(tmp_path):
+def ctx(tmp_path, office_engine):
+    """On SQLite and on PostgreSQL."""
     context = office(tmp_path)
     yield context
     context.close()

@@ -18,8 +18,9 @@ def _fast_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def run(tmp_path, monkeypatch, capsys):
-    """run(*argv, stdin="") -> (exit code, stdout, stderr) on a fresh data folder."""
+def run(tmp_path, monkeypatch, capsys, office_engine):
+    """run(*argv, stdin="") -> (exit code, stdout, stderr) on a fresh data folder, with the
+    office database on SQLite and on PostgreSQL."""
     data = tmp_path / "data"
 
     def runner(*argv: str, stdin: str = "") -> tuple[int, str, str]:

@@ -128,7 +128,7 @@ def chain_ends(path: Path) -> tuple[str, int, str] | None:
     return rows[0]["entry_hash"], rows[-1]["seq"], rows[-1]["entry_hash"]
 
 
-def _entry(row: sqlite3.Row) -> AuditEntry:
+def _entry(row: Any) -> AuditEntry:
     data = dict(row)
     try:
         data["details"] = json.loads(data["details"])
@@ -147,9 +147,9 @@ _SELECT = (
 class AuditStore:
     """Append and read audit entries. `append` must run inside the office transaction."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: db.Connection) -> None:
         self.conn = conn
-        db.migrate(conn, "audit", MIGRATIONS)
+        db.migrate(conn, "audit", MIGRATIONS, append_only=("audit_log",))
 
     def append(
         self,
@@ -256,15 +256,17 @@ class AuditStore:
             raise RuntimeError("the head is repaired inside OfficeDatabase.transaction()")
         last = self.last_entry()
         seq, digest = (last.seq, last.entry_hash) if last else (0, GENESIS_HASH)
-        self.conn.execute("DELETE FROM audit_head")
         self.conn.execute(
-            "INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, ?, ?)", (seq, digest)
+            "INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq,"
+            " last_hash = excluded.last_hash",
+            (seq, digest),
         )
         return seq, digest
 
     def iter_all(self) -> Iterator[AuditEntry]:
         """Every entry in stored sequence order (streamed: the log can be long)."""
-        for row in self.conn.execute(_SELECT + " ORDER BY seq"):
+        for row in db.stream(self.conn, _SELECT + " ORDER BY seq"):
             yield _entry(row)
 
     def for_record(self, record_number: str) -> list[AuditEntry]:

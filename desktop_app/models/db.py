@@ -1,22 +1,111 @@
-"""SQLite connections and schema migrations for the working data.
+"""The dialect seam: connections and schema migrations of the working data, on SQLite (the
+default: a file in the data folder) or PostgreSQL (the office data on a shared server).
 
-Each storage module (lists, records, audit, users) owns its tables and passes its ordered
+Each storage module (lists, records, audit, users, …) owns its tables and passes its ordered
 list of migration scripts to `migrate`; the version of each aggregate is kept in
-`schema_version`. The SQL stays plain so that the same statements can later run on
-PostgreSQL, and no other module calls `sqlite3` directly.
+`schema_version`. A store receives a connection and never knows which engine is behind it:
+SQLite's own `sqlite3.Connection`, or a `desktop_app.models.pg.PgConnection` that offers the
+same surface and translates. No other module calls `sqlite3` or `psycopg` directly.
+
+Rules for store authors (one module per aggregate under desktop_app/models/, joined in
+office_db.py; the same SQL runs on both engines, tested on both by tests/test_pg_*.py and the
+office tests' `office_engine` fixture):
+
+- **Placeholders** `?` only (no `:name`, no `?1`); `%` may appear anywhere. Bind str, int,
+  float, bytes or None; True/False are stored as 1/0 and datetimes as ISO text, as SQLite
+  does. Bind what the column holds: PostgreSQL refuses `text_column = 5`.
+- **Schema** only in the store's `MIGRATIONS`, run by `migrate(conn, "aggregate",
+  MIGRATIONS)`; never edit a released step, add one. Types: `INTEGER` (64-bit on both),
+  `TEXT` (compared byte by byte on both), `REAL`, `BLOB` (BYTEA on PostgreSQL). An
+  `INTEGER PRIMARY KEY` the database fills in is an identity column on PostgreSQL. No
+  PRAGMA, `COLLATE NOCASE`, `WITHOUT ROWID`, `STRICT`, triggers or views in a store.
+  Tables whose rows must never change (history: records, the audit log) are named in
+  `migrate(..., append_only=("table",))`: the program's database role may only read and
+  insert them (`office grants`).
+- **New ids**: `INSERT … RETURNING id`, never `cursor.lastrowid`. **Upserts**: `INSERT …
+  ON CONFLICT (columns) DO UPDATE SET c = excluded.c` or `DO NOTHING` (`INSERT OR IGNORE` is
+  translated; `INSERT OR REPLACE` / `REPLACE INTO` are refused).
+- **Functions**: `coalesce` (not ifnull), `CASE` (not two-argument max/min), no
+  group_concat, strftime, date('now'), json_extract or GLOB: pass times from Python as ISO
+  text, keep JSON as TEXT and copy what you filter on into columns, join lists in Python.
+  `LIKE` is case-sensitive on PostgreSQL and not on SQLite for ASCII: compare normalised
+  columns. Flags: `WHERE flag = 1`, never a bare `WHERE flag`. Every selected column of a
+  GROUP BY query is grouped or aggregated. Strings in single quotes (double quotes name
+  columns). Say `NULLS FIRST`/`NULLS LAST` when NULLs are sorted. Do not name a column
+  `user`, `order`, `limit` or another PostgreSQL reserved word. Alias computed columns
+  (`count(*) AS n`) when reading them by name.
+- **Transactions**: writes that belong together run inside `OfficeDatabase.transaction()`
+  (SQLite: BEGIN IMMEDIATE; PostgreSQL: BEGIN and the office write lock, so numbering and
+  audit appends are serial on both); a store never commits. A failed statement ends a
+  PostgreSQL transaction: do not catch a database error to carry on inside one (use ON
+  CONFLICT). A unique or foreign-key violation is `IntegrityError` (below) on both engines.
+- **Rows** read as sqlite3.Row: `row[0]`, `row["column"]`, `dict(row)`, unpacking; use
+  `stream(conn, sql, params)` to walk a result too large for memory; `cursor.rowcount`
+  and `executemany` work on both.
+- A server that cannot be reached is `DatabaseUnavailableError` from any statement: the
+  transaction is gone and nothing is stored locally instead. Never fall back to SQLite.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from desktop_app.errors import DamagedDatabaseError, DataError
+from desktop_app.errors import DamagedDatabaseError, DataError, SchemaVersionError
 
+if TYPE_CHECKING:
+    from desktop_app.models.pg import PgConnection
+
+Connection: TypeAlias = "sqlite3.Connection | PgConnection"
 # What a database engine raises when a file or server fails under a statement (a page that
-# is damaged, a disk that fails): the CLI and the window report these in Chinese.
+# is damaged, a disk that fails): the CLI and the window report these in Chinese. (The
+# PostgreSQL side raises named errors of desktop_app.errors instead.)
 DATABASE_FAILURES: tuple[type[Exception], ...] = (sqlite3.DatabaseError,)
+# What a store catches for a unique, foreign-key or not-null violation on either engine (the
+# PostgreSQL side raises a subclass of it).
+IntegrityError = sqlite3.IntegrityError
+# Tables whose rows are never updated or deleted, by aggregate (see `migrate`).
+APPEND_ONLY: dict[str, tuple[str, ...]] = {}
+
+
+def dialect(conn: Connection) -> str:
+    """`sqlite` or `postgresql`."""
+    return getattr(conn, "dialect", "sqlite")
+
+
+def connect_server(
+    url: str, *, password: str | None = None, apply_migrations: bool = False
+) -> PgConnection:
+    """A connection to the office database on a PostgreSQL server (`postgresql://…`).
+
+    `apply_migrations`: `migrate` may change the schema (`office migrate`); otherwise it only
+    checks that the server's schema is this program's. Raises `DatabaseUnavailableError`
+    when the server cannot be reached and `DatabaseAccessError` when it refuses the login.
+    """
+    from desktop_app.models.pg import PgConnection
+
+    return PgConnection(url, password=password, apply_migrations=apply_migrations)
+
+
+def stream(conn: Connection, sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
+    """The rows of a large result one by one, without holding them all in memory."""
+    if dialect(conn) == "postgresql":
+        yield from conn.stream(sql, params)  # type: ignore[union-attr]
+    else:
+        yield from conn.execute(sql, params)
+
+
+def table_names(conn: Connection) -> list[str]:
+    """The tables of the working database (not SQLite's own), in name order."""
+    if dialect(conn) == "postgresql":
+        return conn.table_names()  # type: ignore[union-attr]
+    rows = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        " ORDER BY name"
+    ).fetchall()
+    return [row[0] for row in rows]
 
 
 def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
@@ -61,12 +150,25 @@ def refuse_writes(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA query_only = ON")
 
 
-def migrate(conn: sqlite3.Connection, aggregate: str, migrations: Sequence[str]) -> int:
+def migrate(
+    conn: Connection,
+    aggregate: str,
+    migrations: Sequence[str],
+    *,
+    append_only: Sequence[str] = (),
+) -> int:
     """Bring `aggregate`'s tables up to date; returns the schema version reached.
 
     `migrations[i]` takes the schema from version i to i+1. Each step runs in its own
     transaction together with the version bump, so a failed step leaves the previous version.
+    A schema newer than `migrations` is refused (an older program must not write into it).
+    On a server connection not opened for `office migrate`, nothing is changed: a schema
+    that is not exactly this program's is `SchemaVersionError`. `append_only` names the
+    tables whose rows are never updated or deleted (the program's role only inserts them).
     """
+    APPEND_ONLY[aggregate] = tuple(append_only)
+    if dialect(conn) == "postgresql":
+        return _migrate_server(conn, aggregate, migrations)  # type: ignore[arg-type]
     conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_version ("
         " aggregate TEXT PRIMARY KEY, version INTEGER NOT NULL)"
@@ -75,11 +177,7 @@ def migrate(conn: sqlite3.Connection, aggregate: str, migrations: Sequence[str])
         "SELECT version FROM schema_version WHERE aggregate = ?", (aggregate,)
     ).fetchone()
     current = row[0] if row else 0
-    if current > len(migrations):
-        raise DataError(
-            f"数据库中“{aggregate}”的结构版本（{current}）比本程序支持的（{len(migrations)}）新，"
-            "请升级信用核查台后再打开此数据目录。"
-        )
+    _refuse_newer(aggregate, current, len(migrations))
     for version in range(current, len(migrations)):
         with conn:
             conn.executescript("BEGIN;" + migrations[version] + ";")
@@ -89,6 +187,93 @@ def migrate(conn: sqlite3.Connection, aggregate: str, migrations: Sequence[str])
                 (aggregate, version + 1),
             )
     return len(migrations)
+
+
+def _refuse_newer(
+    aggregate: str, current: int, known: int, where: str = "数据库", what: str = "此数据目录"
+) -> None:
+    if current > known:
+        raise SchemaVersionError(
+            f"{where}中“{aggregate}”的结构版本（{current}）比本程序支持的（{known}）新，"
+            f"请升级信用核查台后再打开{what}。",
+            aggregate=aggregate,
+            version=current,
+            supported=known,
+        )
+
+
+def server_schema_versions(conn: PgConnection) -> dict[str, int] | None:
+    """The aggregates' versions on the server (None when it has no schema_version table)."""
+    exists = conn.execute("SELECT to_regclass('schema_version') IS NOT NULL").fetchone()[0]
+    if not exists:
+        return None
+    rows = conn.execute("SELECT aggregate, version FROM schema_version").fetchall()
+    return {row[0]: row[1] for row in rows}
+
+
+def _migrate_server(conn: PgConnection, aggregate: str, migrations: Sequence[str]) -> int:
+    where = f"数据库服务器 {conn.server} 上的办公数据库"
+    if conn.schema_versions is None:
+        conn.schema_versions = server_schema_versions(conn) or {}
+    current = conn.schema_versions.get(aggregate, 0)
+    _refuse_newer(aggregate, current, len(migrations), where, "它")
+    if current == len(migrations):
+        return current
+    if not conn.apply_migrations:
+        what = (
+            "尚未建立"
+            if current == 0
+            else f"结构版本（{current}）比本程序的（{len(migrations)}）旧"
+        )
+        raise SchemaVersionError(
+            f"{where}中“{aggregate}”{what}。请信息科用数据库的所有者账户运行"
+            f" office migrate --to {server_url_without_secrets(conn.url)}（见 README 信息科一节），"
+            "然后重新启动本程序。",
+            aggregate=aggregate,
+            version=current,
+            supported=len(migrations),
+        )
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version ("
+        ' aggregate TEXT COLLATE "C" PRIMARY KEY, version BIGINT NOT NULL)'
+    )
+    for version in range(current, len(migrations)):
+        conn.begin(write=True)
+        try:
+            row = conn.execute(
+                "SELECT version FROM schema_version WHERE aggregate = ?", (aggregate,)
+            ).fetchone()
+            if (row[0] if row else 0) != version:
+                raise SchemaVersionError(
+                    f"{where}中“{aggregate}”的结构正被另一处同时升级，"
+                    "请稍后重新运行 office migrate。"
+                )
+            conn.executescript(migrations[version])
+            conn.execute(
+                "INSERT INTO schema_version (aggregate, version) VALUES (?, ?)"
+                " ON CONFLICT (aggregate) DO UPDATE SET version = excluded.version",
+                (aggregate, version + 1),
+            )
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.schema_versions[aggregate] = version + 1
+    return len(migrations)
+
+
+def server_url_without_secrets(url: str) -> str:
+    """`url` as it may be printed: without a password, should one have been written in it."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    user = f"{parts.username}@" if parts.username else ""
+    return urlunsplit(parts._replace(netloc=user + host))
 
 
 def schema_version_of(path: Path | str, aggregate: str) -> int | None:

@@ -1,14 +1,18 @@
-"""office.db: users, check records, remembered exclusions and the audit log on one shared
-connection.
+"""The office database: users, check records, remembered exclusions and the audit log on one
+shared connection.
 
-The aggregates keep their SQL in their own storage modules, but a change and the audit
-entry that records it must commit together (a record never exists without its audit entry),
-so the stores share one connection and `transaction()` wraps a unit of work across them.
+The aggregates keep their SQL in their own storage modules, but a change and the audit entry
+that records it must commit together (a record never exists without its audit entry), so the
+stores share one connection and `transaction()` wraps a unit of work across them.
+
+The office database is `office.db` in the data folder (SQLite, the default) or, when the
+machine configuration names a `database_url`, the office's database on a PostgreSQL server,
+shared by every PC of the office (see `desktop_app.models.db` for the dialect seam). A new
+store joins here: construct it in `__init__` on `conn`.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,12 +25,12 @@ from desktop_app.models.users_store import UsersStore
 
 
 class OfficeDatabase:
-    """The office database of one data folder, with its users, records, exclusions and audit
-    stores."""
+    """The office database with its users, records, exclusions and audit stores."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: db.Connection) -> None:
         self.conn = conn
         self._depth = 0
+        self._reading = False
         self.users = UsersStore(conn)
         self.records = RecordsStore(conn)
         self.audit = AuditStore(conn)
@@ -46,14 +50,35 @@ class OfficeDatabase:
             db.refuse_writes(conn)
         return office
 
+    @classmethod
+    def connect(
+        cls, url: str, *, password: str | None = None, migrate: bool = False
+    ) -> OfficeDatabase:
+        """The office database on a PostgreSQL server. Without `migrate` its schema must be
+        exactly this program's (`SchemaVersionError` otherwise); with it, missing migrations
+        are applied (`office migrate`, run with the database owner's rights)."""
+        conn = db.connect_server(url, password=password, apply_migrations=migrate)
+        try:
+            return cls(conn)
+        except BaseException:
+            conn.close()
+            raise
+
+    @property
+    def engine(self) -> str:
+        """`sqlite` or `postgresql`."""
+        return db.dialect(self.conn)
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """A write transaction across the three stores; nested calls join the outer one.
+        """A write transaction across the stores; nested calls join the outer one.
 
-        BEGIN IMMEDIATE takes the write lock first, so two processes allocating a record
-        number or appending to the audit chain queue up (busy timeout) instead of failing
-        with a stale snapshot.
+        It takes the write lock first (SQLite: BEGIN IMMEDIATE; PostgreSQL: the office write
+        lock, see `desktop_app.models.pg`), so two processes or PCs allocating a record number
+        or appending to the audit chain queue up instead of failing with a stale snapshot.
         """
+        if self._reading:
+            raise RuntimeError("no writes inside OfficeDatabase.snapshot()")
         if self._depth:
             self._depth += 1
             try:
@@ -67,12 +92,33 @@ class OfficeDatabase:
             yield
             self.conn.commit()
         except BaseException:
-            # Also when COMMIT itself fails (e.g. a full disk): nothing stays half-written.
+            # Also when COMMIT itself fails (e.g. a full disk, a lost server): nothing stays
+            # half-written.
             if self.conn.in_transaction:
                 self.conn.rollback()
             raise
         finally:
             self._depth = 0
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads that see one consistent state of the database while other processes write
+        (audit verify: the chain and the records as of one moment). Inside a transaction it
+        just joins it; a write inside a snapshot is a programming error (RuntimeError)."""
+        if self._depth or self._reading or self.conn.in_transaction:
+            yield
+            return
+        if self.engine == "postgresql":
+            self.conn.begin(snapshot=True)  # type: ignore[union-attr]
+        else:
+            self.conn.execute("BEGIN")
+        self._reading = True
+        try:
+            yield
+        finally:
+            self._reading = False
+            if self.conn.in_transaction:
+                self.conn.rollback()
 
     def close(self) -> None:
         self.conn.close()

@@ -10,7 +10,6 @@ and `summary_of` says exactly which, so that a verifier can compare columns and 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -81,9 +80,9 @@ def record_body(record: Mapping[str, Any]) -> str:
 class RecordsStore:
     """Insert and read record versions; writes run inside the office transaction."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: db.Connection) -> None:
         self.conn = conn
-        db.migrate(conn, "records", MIGRATIONS)
+        db.migrate(conn, "records", MIGRATIONS, append_only=("records",))
 
     def next_sequence(self, prefix: str, year: int) -> int:
         """Allocate the next sequence number of `prefix` in `year`.
@@ -185,10 +184,11 @@ class RecordsStore:
 
     def iter_stored(self) -> Iterator[tuple[dict[str, Any], str]]:
         """Every stored version as (columns, body text), for integrity checks."""
-        for row in self.conn.execute(
+        for row in db.stream(
+            self.conn,
             "SELECT record_number, version, "
             + ", ".join(SUMMARY_FIELDS)
-            + ", body FROM records ORDER BY record_number, version"
+            + ", body FROM records ORDER BY record_number, version",
         ):
             data = dict(row)
             body = data.pop("body")

@@ -6,7 +6,6 @@ Only this module holds SQL about users. Passwords arrive here already hashed (se
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -57,7 +56,7 @@ class User:
         return asdict(self)
 
 
-def _user(row: sqlite3.Row | None) -> User | None:
+def _user(row: Any) -> User | None:
     if row is None:
         return None
     values = dict(row)
@@ -67,7 +66,7 @@ def _user(row: sqlite3.Row | None) -> User | None:
 class UsersStore:
     """Plain functions over the `users` table; writes run inside the caller's transaction."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: db.Connection) -> None:
         self.conn = conn
         db.migrate(conn, "users", MIGRATIONS)
 

@@ -168,7 +168,7 @@ def accounts_exist(ctx: AppContext) -> bool:
 
     A data folder without office.db has no account, and asking does not create the database.
     """
-    if not (ctx.data_dir / "office.db").exists():
+    if not ctx.office_exists():
         return False
     return ctx.office.users.count() > 0
 

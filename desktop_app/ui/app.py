@@ -118,7 +118,7 @@ class Launcher:
     def needs_setup(self) -> bool:
         """First start: no administrator exists in this data folder yet (asking creates
         nothing: a setup that is quit leaves no file behind)."""
-        if not (self.ctx.data_dir / "office.db").exists():
+        if not self.ctx.office_exists():
             return True
         return self.ctx.office.users.count("admin") == 0
 
