@@ -190,6 +190,17 @@ class DatabaseBusyError(DatabaseUnavailableError):
     """The server did not grant the office write lock in time (another PC holds it for
     long); nothing was stored."""
 
+    @classmethod
+    def lost(
+        cls, server: str, reason: str, *, what: str = "本次操作", unknown: bool = False
+    ) -> DatabaseUnavailableError:
+        return cls(
+            f"数据库服务器 {server} 忙：另一台电脑长时间占用写入（{reason}）。"
+            f"{what}没有保存，请稍后重试；一再出现时请联系信息科。",
+            server=server,
+            reason=reason,
+        )
+
 
 class DatabaseAccessError(DataError):
     """The database server refuses this program: login refused, a missing database, or an

@@ -104,17 +104,27 @@ def pg_schema(pg_server: str) -> Iterator[str]:
             admin.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def office_engine(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch) -> str:
-    """`sqlite` or `postgresql`: where this run of the test keeps the office database. For
-    PostgreSQL the machine configuration names the server (migrated, empty)."""
-    if request.param == "sqlite":
-        return "sqlite"
-    url = request.getfixturevalue("pg_schema")
+def _office_on_server(url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from desktop_app.models.office_db import OfficeDatabase
 
     OfficeDatabase.connect(url, migrate=True).close()
     config = tmp_path / "machine-config-pg.toml"
     config.write_text(f"database_url = {json.dumps(url)}\n", encoding="utf-8")
     monkeypatch.setenv("XYHC_CONFIG", str(config))
-    return "postgresql"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def office_engine(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch) -> str:
+    """`sqlite` or `postgresql`: where this run of the test keeps the office database. For
+    PostgreSQL the machine configuration names the server (migrated, empty)."""
+    if request.param == "postgresql":
+        _office_on_server(request.getfixturevalue("pg_schema"), tmp_path, monkeypatch)
+    return request.param
+
+
+@pytest.fixture
+def pg_office(pg_schema: str, tmp_path: Path, monkeypatch) -> str:
+    """For tests of what only a server does: the machine configuration names a migrated,
+    empty office database on PostgreSQL; its URL."""
+    _office_on_server(pg_schema, tmp_path, monkeypatch)
+    return pg_schema

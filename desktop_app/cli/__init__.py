@@ -48,6 +48,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "records",
     "exclusions",
     "audit",
+    "office",
     "verify",
     "demo",
     "lists",

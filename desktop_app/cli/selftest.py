@@ -2,6 +2,7 @@
 
 Run by IT after installing (and by CI on the installed package): it reads the configuration,
 opens the measure catalog, checks that the data folder is writable and its databases intact,
+opens the office database (on a server: connection, schema version, the role's rights),
 loads the Chinese font (for PDFs and for the window), recognises a specimen ID, credit code
 and traditional-character name (the data files of python-stdnum, OpenCC and pypinyin that a
 bundle must carry), imports every module of the window (a bundle that left out a Qt module
@@ -36,6 +37,7 @@ STEPS: dict[str, str] = {
     "config": "本机配置",
     "catalog": "措施目录",
     "data_dir": "数据目录",
+    "office": "办公数据库",
     "font": "中文字体",
     "matching": "证件与名称识别",
     "window": "界面组件",
@@ -90,6 +92,7 @@ def run_selftest(ctx: AppContext, steps: list[str] | None = None) -> dict[str, A
         "config": lambda: _config(ctx),
         "catalog": lambda: _catalog(ctx),
         "data_dir": lambda: _data_dir(ctx),
+        "office": lambda: _office(ctx),
         "font": _font,
         "matching": _matching,
         "window": _window,
@@ -187,6 +190,16 @@ def _data_dir(ctx: AppContext) -> str:
     if not databases:
         return f"{folder} 可写；尚无数据库（首次使用）"
     return f"{folder} 可写；{'、'.join(p.name for p in databases)} 完好"
+
+
+def _office(ctx: AppContext) -> str:
+    """Where the users, records and audit log are; on a server: the connection, the schema
+    version and the rights of the program's role. Creates nothing where nothing is yet."""
+    from desktop_app.services import office
+
+    if ctx.database_url is None and not ctx.office_exists():
+        return f"本机 SQLite：{ctx.data_dir / 'office.db'}（尚未创建，首次使用时创建）"
+    return office.check_server(ctx)
 
 
 def _font() -> str:

@@ -66,8 +66,9 @@ DATABASE_FAILURES: tuple[type[Exception], ...] = (sqlite3.DatabaseError,)
 # What a store catches for a unique, foreign-key or not-null violation on either engine (the
 # PostgreSQL side raises a subclass of it).
 IntegrityError = sqlite3.IntegrityError
-# Tables whose rows are never updated or deleted, by aggregate (see `migrate`).
-APPEND_ONLY: dict[str, tuple[str, ...]] = {}
+# Every aggregate whose store has migrated in this process: its schema version and the
+# tables whose rows are never updated or deleted (see `migrate`).
+AGGREGATES: dict[str, tuple[int, tuple[str, ...]]] = {}
 
 
 def dialect(conn: Connection) -> str:
@@ -150,6 +151,38 @@ def refuse_writes(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA query_only = ON")
 
 
+def columns(conn: Connection, table: str) -> list[tuple[str, bool]]:
+    """(name, is part of the primary key) of each column of `table`, in table order."""
+    if dialect(conn) == "postgresql":
+        rows = conn.execute(
+            "SELECT c.column_name, EXISTS (SELECT 1"
+            "  FROM information_schema.table_constraints t"
+            "  JOIN information_schema.key_column_usage k"
+            "    ON k.constraint_name = t.constraint_name AND k.table_schema = t.table_schema"
+            "  WHERE t.constraint_type = 'PRIMARY KEY' AND t.table_schema = c.table_schema"
+            "    AND t.table_name = c.table_name AND k.column_name = c.column_name)"
+            " FROM information_schema.columns c"
+            " WHERE c.table_schema = current_schema() AND c.table_name = ?"
+            " ORDER BY c.ordinal_position",
+            (table,),
+        ).fetchall()
+        return [(row[0], bool(row[1])) for row in rows]
+    rows = conn.execute("SELECT name, pk FROM pragma_table_info(?) ORDER BY cid", (table,))
+    return [(row[0], row[1] > 0) for row in rows.fetchall()]
+
+
+def identity_columns(conn: Connection, table: str) -> list[str]:
+    """The columns of `table` that the server fills in (PostgreSQL identity columns)."""
+    if dialect(conn) != "postgresql":
+        return []
+    rows = conn.execute(
+        "SELECT column_name FROM information_schema.columns"
+        " WHERE table_schema = current_schema() AND table_name = ? AND is_identity = 'YES'",
+        (table,),
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
 def migrate(
     conn: Connection,
     aggregate: str,
@@ -166,7 +199,7 @@ def migrate(
     that is not exactly this program's is `SchemaVersionError`. `append_only` names the
     tables whose rows are never updated or deleted (the program's role only inserts them).
     """
-    APPEND_ONLY[aggregate] = tuple(append_only)
+    AGGREGATES[aggregate] = (len(migrations), tuple(append_only))
     if dialect(conn) == "postgresql":
         return _migrate_server(conn, aggregate, migrations)  # type: ignore[arg-type]
     conn.execute(
@@ -202,10 +235,9 @@ def _refuse_newer(
         )
 
 
-def server_schema_versions(conn: PgConnection) -> dict[str, int] | None:
-    """The aggregates' versions on the server (None when it has no schema_version table)."""
-    exists = conn.execute("SELECT to_regclass('schema_version') IS NOT NULL").fetchone()[0]
-    if not exists:
+def schema_versions(conn: Connection) -> dict[str, int] | None:
+    """Every aggregate's schema version in the database (None when it has no schema yet)."""
+    if "schema_version" not in table_names(conn):
         return None
     rows = conn.execute("SELECT aggregate, version FROM schema_version").fetchall()
     return {row[0]: row[1] for row in rows}
@@ -214,7 +246,7 @@ def server_schema_versions(conn: PgConnection) -> dict[str, int] | None:
 def _migrate_server(conn: PgConnection, aggregate: str, migrations: Sequence[str]) -> int:
     where = f"数据库服务器 {conn.server} 上的办公数据库"
     if conn.schema_versions is None:
-        conn.schema_versions = server_schema_versions(conn) or {}
+        conn.schema_versions = schema_versions(conn) or {}
     current = conn.schema_versions.get(aggregate, 0)
     _refuse_newer(aggregate, current, len(migrations), where, "它")
     if current == len(migrations):

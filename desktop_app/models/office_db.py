@@ -13,15 +13,33 @@ store joins here: construct it in `__init__` on `conn`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from desktop_app.errors import DataError
 from desktop_app.models import db
 from desktop_app.models.audit_store import AuditStore
 from desktop_app.models.exclusions_store import ExclusionsStore
 from desktop_app.models.records_store import RecordsStore
 from desktop_app.models.users_store import UsersStore
+
+# Left beside office.db when its data were moved onto a server (`office migrate
+# --from-sqlite`): the file stays as an archive, and is never used again as the office database.
+MOVED_MARKER = "office.db.moved.json"
+
+
+def moved_to_server(path: Path) -> dict[str, Any] | None:
+    """What the marker beside the office.db at `path` says (None: not moved)."""
+    marker = Path(path).with_name(MOVED_MARKER)
+    if not marker.exists():
+        return None
+    try:
+        return dict(json.loads(marker.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return {"server": "（标记文件无法读取）"}
 
 
 class OfficeDatabase:
@@ -40,6 +58,15 @@ class OfficeDatabase:
     def open(cls, path: Path, *, create: bool = True) -> OfficeDatabase:
         """Open (creating and migrating if needed) the office database at `path`; with
         `create=False` a missing file is an empty database in memory that refuses writes."""
+        moved = moved_to_server(path)
+        if moved is not None:
+            raise DataError(
+                f"此数据目录的办公数据（用户、核查记录、审计日志）已于 {moved.get('at', '')} "
+                f"迁移到数据库服务器 {moved.get('server', '')}。请在本机配置中设置 database_url"
+                "（见 docs/CONFIG.md）后再使用；这里的 office.db 只作为迁移前的存档保留，"
+                "不再写入（否则会与服务器上的审计日志分叉）。",
+                moved=moved,
+            )
         stand_in = not create and not Path(path).exists()
         conn = db.connect_empty() if stand_in else db.connect(path)
         # Autocommit outside `transaction()`: every write either is a single statement or

@@ -414,12 +414,7 @@ class PgConnection:
                 server=self.server,
             )
         elif isinstance(error, pg_errors.LockNotAvailable):
-            mapped = DatabaseBusyError(
-                f"数据库服务器 {self.server} 忙：另一台电脑长时间占用写入（超过"
-                f"{LOCK_TIMEOUT.rstrip('s')} 秒）。本次操作没有保存，请稍后重试。",
-                server=self.server,
-                reason="lock_timeout",
-            )
+            mapped = DatabaseBusyError.lost(self.server, f"等待超过 {LOCK_TIMEOUT}")
         elif self.broken:
             mapped = DatabaseUnavailableError.lost(self.server, _reason(error))
         else:

@@ -147,56 +147,58 @@ def verify_chain(ctx: AppContext, witnesses: Iterable[FileWitness] | None = None
     previous: AuditEntry | None = None
     previous_ok = True
     count = 0
-    for entry in office.audit.iter_all():
-        count += 1
-        if entry.seq > expected_seq:
-            missing = (
-                f"第 {expected_seq} 条"
-                if entry.seq == expected_seq + 1
-                else f"第 {expected_seq}–{entry.seq - 1} 条"
-            )
-            problems.add(
-                "removed",
-                f"审计日志{missing}记录已被删除（第 {expected_seq - 1} 条之后"
-                f"应为第 {expected_seq} 条，实际为第 {entry.seq} 条）。",
-                seq=expected_seq,
-            )
-            previous_ok = False
-        ok = True
-        if entry_hash(entry.content()) != entry.entry_hash:
-            ok = False
-            origin = _original_seq(entry)
-            if origin is not None:
-                problems.add(
-                    "reordered",
-                    f"审计日志第 {entry.seq} 条（{_describe(entry)}）"
-                    f"原为第 {origin} 条：顺序被调换。",
-                    seq=entry.seq,
+    # One consistent state of chain and records, while other PCs or processes may append.
+    with office.snapshot():
+        for entry in office.audit.iter_all():
+            count += 1
+            if entry.seq > expected_seq:
+                missing = (
+                    f"第 {expected_seq} 条"
+                    if entry.seq == expected_seq + 1
+                    else f"第 {expected_seq}–{entry.seq - 1} 条"
                 )
-            else:
                 problems.add(
-                    "altered",
-                    f"审计日志第 {entry.seq} 条（{_describe(entry)}）的内容被改动。",
-                    seq=entry.seq,
+                    "removed",
+                    f"审计日志{missing}记录已被删除（第 {expected_seq - 1} 条之后"
+                    f"应为第 {expected_seq} 条，实际为第 {entry.seq} 条）。",
+                    seq=expected_seq,
                 )
-        else:
-            expected_prev = previous.entry_hash if previous is not None else GENESIS_HASH
-            if entry.prev_hash != expected_prev and previous_ok:
+                previous_ok = False
+            ok = True
+            if entry_hash(entry.content()) != entry.entry_hash:
                 ok = False
-                problems.add(
-                    "broken_link",
-                    f"审计日志第 {entry.seq} 条与前一条不衔接：其前的记录被删除、插入或调换。",
-                    seq=entry.seq,
-                )
-        if entry.action in RECORD_VERSION_ACTIONS and entry.record_number and entry.record_hash:
-            version = entry.details.get("version")
-            if isinstance(version, int):
-                registered[(entry.record_number, version)] = (entry.record_hash, entry.seq)
-        expected_seq = entry.seq + 1
-        previous = entry
-        previous_ok = ok
-    _check_head(office.audit, previous, problems)
-    records = _check_records(ctx, registered, problems)
+                origin = _original_seq(entry)
+                if origin is not None:
+                    problems.add(
+                        "reordered",
+                        f"审计日志第 {entry.seq} 条（{_describe(entry)}）"
+                        f"原为第 {origin} 条：顺序被调换。",
+                        seq=entry.seq,
+                    )
+                else:
+                    problems.add(
+                        "altered",
+                        f"审计日志第 {entry.seq} 条（{_describe(entry)}）的内容被改动。",
+                        seq=entry.seq,
+                    )
+            else:
+                expected_prev = previous.entry_hash if previous is not None else GENESIS_HASH
+                if entry.prev_hash != expected_prev and previous_ok:
+                    ok = False
+                    problems.add(
+                        "broken_link",
+                        f"审计日志第 {entry.seq} 条与前一条不衔接：其前的记录被删除、插入或调换。",
+                        seq=entry.seq,
+                    )
+            if entry.action in RECORD_VERSION_ACTIONS and entry.record_number and entry.record_hash:
+                version = entry.details.get("version")
+                if isinstance(version, int):
+                    registered[(entry.record_number, version)] = (entry.record_hash, entry.seq)
+            expected_seq = entry.seq + 1
+            previous = entry
+            previous_ok = ok
+        _check_head(office.audit, previous, problems)
+        records = _check_records(ctx, registered, problems)
     for problem in list_imports.unaudited_list_versions(ctx):
         problems.add(**problem)
     checked = None

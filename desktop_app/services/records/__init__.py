@@ -12,13 +12,19 @@ import copy
 import hashlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from desktop_app.errors import InvalidInputError, RecordNotFoundError, UsageError
+from desktop_app.errors import (
+    DatabaseUnavailableError,
+    InvalidInputError,
+    RecordNotFoundError,
+    UsageError,
+)
 from desktop_app.models.labels import FEEDBACK_ACTION_TEXT
 from desktop_app.models.record_types import (
     CheckRecord,
@@ -74,6 +80,15 @@ def _json_data(value: Any) -> Any:
     return json.loads(json.dumps(value, ensure_ascii=False, default=str))
 
 
+@contextmanager
+def _not_stored_says(what: str) -> Iterator[None]:
+    """A lost office database server names what was not stored (本次核查 …)."""
+    try:
+        yield
+    except DatabaseUnavailableError as error:
+        raise error.about(what) from error
+
+
 def _empty_feedback() -> Feedback:
     return {"action": None, "reason": None, "note": None, "by": None, "at": None}
 
@@ -89,6 +104,11 @@ def record_check(ctx: AppContext, user: User, result: CheckResult) -> CheckRecor
         raise InvalidInputError(f"输入有误的核查不生成核查记录：{result.error or '请核对输入'}")
     accounts.require_department(user, result.jurisdiction, result.department)
     content = _json_data(result.to_json())
+    with _not_stored_says("本次核查"):
+        return _store_check(ctx, user, content)
+
+
+def _store_check(ctx: AppContext, user: User, content: dict[str, Any]) -> CheckRecord:
     office = ctx.office
     with office.transaction():
         created = audit.now()
@@ -222,6 +242,13 @@ def add_feedback(
     """
     if not items:
         raise InvalidInputError("没有要登记的反馈：请指定措施（--measure）和处理结果（--action）。")
+    with _not_stored_says("本次结果反馈"):
+        return _store_feedback(ctx, user, record_number, items)
+
+
+def _store_feedback(
+    ctx: AppContext, user: User, record_number: str, items: Sequence[FeedbackInput]
+) -> CheckRecord:
     office = ctx.office
     with office.transaction():
         latest = get_record(ctx, user, record_number)
