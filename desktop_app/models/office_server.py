@@ -19,7 +19,9 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
+from typing import Any
 
 from desktop_app.errors import MergeRefusedError, UsageError
 from desktop_app.models import db
@@ -150,21 +152,21 @@ def join_mode(source: sqlite3.Connection, target: PgConnection) -> JoinPlan:
             server_entries=server_entries,
             source_entries=source_entries,
         )
-    pairs = zip(
-        _hashes(db.stream(target, "SELECT seq, entry_hash FROM audit_log ORDER BY seq")),
-        _hashes(db.stream(source, "SELECT seq, entry_hash FROM audit_log ORDER BY seq")),
-        strict=False,
-    )
-    for position, (server_entry, source_entry) in enumerate(pairs, start=1):
-        if server_entry != source_entry or server_entry[0] != position:
-            raise MergeRefusedError(
-                f"数据库服务器上的审计日志与要迁移的 office.db 从第 {position} 条起不同"
-                "（两边在分开之后都有新的记录）：合并就要改写历史，因此没有复制任何内容。"
-                "请先查明两边为何分开（例如迁移之后还有电脑在用本机的 office.db）。",
-                server_entries=server_entries,
-                source_entries=source_entries,
-                first_difference=position,
-            )
+    chain = "SELECT seq, entry_hash FROM audit_log ORDER BY seq"
+    with (
+        closing(db.stream(target, chain)) as on_server,
+        closing(db.stream(source, chain)) as in_source,
+    ):
+        position = _first_difference(on_server, in_source)
+    if position is not None:
+        raise MergeRefusedError(
+            f"数据库服务器上的审计日志与要迁移的 office.db 从第 {position} 条起不同"
+            "（两边在分开之后都有新的记录）：合并就要改写历史，因此没有复制任何内容。"
+            "请先查明两边为何分开（例如迁移之后还有电脑在用本机的 office.db）。",
+            server_entries=server_entries,
+            source_entries=source_entries,
+            first_difference=position,
+        )
     if server_entries > source_entries:
         raise MergeRefusedError(
             f"数据库服务器上的审计日志（{server_entries} 条）比要迁移的 office.db"
@@ -177,9 +179,13 @@ def join_mode(source: sqlite3.Connection, target: PgConnection) -> JoinPlan:
     return JoinPlan(mode, server_entries, source_entries)
 
 
-def _hashes(rows: Iterator[object]) -> Iterator[tuple[int, str]]:
-    for row in rows:
-        yield (row[0], row[1])  # type: ignore[index]
+def _first_difference(server: Iterator[Any], source: Iterator[Any]) -> int | None:
+    """The first position where the server's (seq, hash) pairs differ from the source's
+    (None when the shorter is a prefix of the longer)."""
+    for position, (on_server, in_source) in enumerate(zip(server, source, strict=False), 1):
+        if tuple(on_server) != tuple(in_source) or on_server[0] != position:
+            return position
+    return None
 
 
 def copy_office(

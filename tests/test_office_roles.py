@@ -1,0 +1,171 @@
+"""The program's role on the server: it works with what `office grants` gives it, cannot
+alter or delete records and audit entries, selftest says when a role may; and `audit verify`
+still catches what a superuser changes."""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+
+import psycopg
+import pytest
+from office_helpers import FAST_SCRYPT, PASSWORDS, check_result, make_users, office, raw_office
+
+from desktop_app.cli import main
+from desktop_app.cli.selftest import run_selftest
+from desktop_app.context import AppContext
+from desktop_app.errors import DatabaseAccessError
+from desktop_app.services import accounts, audit, records
+
+
+@pytest.fixture(autouse=True)
+def _fast_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(accounts, "SCRYPT", FAST_SCRYPT)
+
+
+@pytest.fixture
+def app_role(pg_server, pg_office, tmp_path, monkeypatch, capsys):
+    """A login role given exactly what `office grants ROLE --apply` grants, and the machine
+    configuration pointing the program at the server as that role; (role, its URL)."""
+    role = f"xyhc_app_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_server, autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {role} LOGIN")
+    code = main(["office", "grants", role, "--url", pg_office, "--apply", "--json"])
+    granted = json.loads(capsys.readouterr().out)
+    assert code == 0 and granted["applied"]
+    url = pg_office.replace("postgresql://postgres@", f"postgresql://{role}@")
+    config = tmp_path / "app-role.toml"
+    config.write_text(f"database_url = {json.dumps(url)}\n", encoding="utf-8")
+    monkeypatch.setenv("XYHC_CONFIG", str(config))
+    yield role, url, granted["statements"]
+    with psycopg.connect(pg_server, autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (role,)
+        )
+        admin.execute(f"DROP OWNED BY {role}")
+        admin.execute(f"DROP ROLE {role}")
+
+
+def test_grants_give_append_only_records_and_audit_log(app_role) -> None:
+    role, _, statements = app_role
+    assert f"GRANT SELECT, INSERT ON audit_log, records TO {role};" in statements
+    assert f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_log, records FROM {role};" in statements
+    assert (
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON audit_head, record_sequences, users TO {role};"
+        in statements
+    )
+    assert f"GRANT SELECT ON schema_version TO {role};" in statements
+
+
+def test_the_program_works_as_that_role_and_the_role_cannot_alter_history(
+    app_role, tmp_path
+) -> None:
+    _, url, _ = app_role
+    ctx = office(tmp_path)
+    assert ctx.database_url == url
+    users = make_users(ctx)
+    zhang = users["zhang"]
+    made = records.record_check(ctx, zhang, check_result(zhang))
+    records.add_feedback(
+        ctx, zhang, made["record_number"], [records.FeedbackInput("LZ-TEST-1", "applied")]
+    )
+    for _ in range(accounts.MAX_FAILED_LOGINS):
+        with pytest.raises(Exception, match="密码错误"):
+            accounts.authenticate(ctx, "li", "wrong-pass-1")
+    accounts.unlock_user(ctx, users["admin"], "li")
+    assert accounts.authenticate(ctx, "li", PASSWORDS["li"]).name == "li"
+    assert audit.verify_chain(ctx)["ok"]
+    ctx.close()
+
+    app = psycopg.connect(url, autocommit=True)
+    for statement in (
+        "UPDATE audit_log SET user_name = 'li' WHERE seq = 7",
+        "DELETE FROM audit_log WHERE seq = 7",
+        "TRUNCATE audit_log",
+        "UPDATE records SET status = 'not_listed'",
+        "DELETE FROM records",
+        "ALTER TABLE audit_log DROP COLUMN details",
+    ):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            app.execute(statement)
+    app.close()
+    # Through the program's own connection the refusal is a named error in Chinese.
+    ctx = office(tmp_path)
+    with pytest.raises(DatabaseAccessError, match="没有这项权限"):
+        ctx.office.conn.execute("DELETE FROM audit_log WHERE seq = ?", (7,))
+    assert audit.verify_chain(ctx)["ok"]
+    ctx.close()
+
+
+def test_audit_verify_as_the_role_catches_a_superusers_edit(app_role, tmp_path) -> None:
+    ctx = office(tmp_path)
+    zhang = make_users(ctx)["zhang"]
+    number = records.record_check(ctx, zhang, check_result(zhang))["record_number"]
+    superuser = raw_office(AppContext(tmp_path / "data", database_url=_as_superuser(app_role)))
+    superuser.execute("UPDATE audit_log SET user_name = 'li' WHERE seq = 3")
+    superuser.execute(
+        "UPDATE records SET body = replace(body, '黄某某', '王某某') WHERE record_number = ?",
+        (number,),
+    )
+    superuser.close()
+    kinds = [
+        (p["kind"], p.get("seq", p.get("record_number")))
+        for p in audit.verify_chain(ctx)["problems"]
+    ]
+    assert kinds == [("altered", 3), ("record_altered", number)]
+    ctx.close()
+
+
+def _as_superuser(app_role) -> str:
+    role, url, _ = app_role
+    return url.replace(f"postgresql://{role}@", "postgresql://postgres@")
+
+
+def test_selftest_passes_for_the_role_and_fails_for_broader_rights(
+    app_role, tmp_path, monkeypatch
+) -> None:
+    role, _, _ = app_role
+    ctx = AppContext(tmp_path / "data")
+    step = run_selftest(ctx, ["office"])["steps"][0]
+    ctx.close()
+    assert step["ok"], step["detail"]
+    assert "结构版本 audit 1、records 1、users 2，与本程序一致" in step["detail"]
+    assert f"角色“{role}”权限正确" in step["detail"]
+
+    with psycopg.connect(_as_superuser(app_role), autocommit=True) as owner:
+        owner.execute(f"GRANT UPDATE ON audit_log TO {role}")
+    ctx = AppContext(tmp_path / "data")
+    step = run_selftest(ctx, ["office"])["steps"][0]
+    ctx.close()
+    assert not step["ok"] and "可以修改或删除：audit_log: UPDATE" in step["detail"]
+
+    config = tmp_path / "superuser.toml"
+    config.write_text(f"database_url = {json.dumps(_as_superuser(app_role))}\n", "utf-8")
+    monkeypatch.setenv("XYHC_CONFIG", str(config))
+    ctx = AppContext(tmp_path / "data")
+    step = run_selftest(ctx, ["office"])["steps"][0]
+    ctx.close()
+    assert not step["ok"] and "是超级用户" in step["detail"]
+
+
+def test_selftest_names_missing_rights(app_role, tmp_path) -> None:
+    role, _, _ = app_role
+    with psycopg.connect(_as_superuser(app_role), autocommit=True) as owner:
+        owner.execute(f"REVOKE INSERT ON records FROM {role}")
+    ctx = AppContext(tmp_path / "data")
+    step = run_selftest(ctx, ["office"])["steps"][0]
+    ctx.close()
+    assert not step["ok"] and "缺少权限：records: INSERT" in step["detail"]
+
+
+def test_the_cli_prints_the_grants(pg_office, monkeypatch, capsys) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert main(["office", "grants", "xyhc_app"]) == 0  # the configured server
+    out = capsys.readouterr().out
+    assert out.splitlines()[1:3] == [
+        "GRANT SELECT ON schema_version TO xyhc_app;",
+        "GRANT SELECT, INSERT ON audit_log, records TO xyhc_app;",
+    ]
+    assert main(["office", "grants", "Robert'); DROP TABLE users;--"]) == 2
+    assert "角色名" in capsys.readouterr().err
