@@ -111,8 +111,9 @@ def start(base: Path, *, durable: bool = False) -> str:
     return url_for(base)
 
 
-def stop(base: Path) -> None:
-    """Stop the cluster in `base` (fast shutdown) and remove the folder."""
+def stop(base: Path, *, remove: bool = True) -> None:
+    """Stop the cluster in `base` (fast shutdown) and remove the folder (unless `remove` is
+    False: a server that went away, to be started again with `restart`)."""
     base = Path(base).absolute()
     bindir = find_bindir()
     if bindir is not None and (base / "data" / "postmaster.pid").exists():
@@ -127,7 +128,8 @@ def stop(base: Path) -> None:
             if not (base / "data" / "postmaster.pid").exists():
                 break
             time.sleep(0.1)
-    shutil.rmtree(base, ignore_errors=True)
+    if remove:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:

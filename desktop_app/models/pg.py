@@ -269,9 +269,32 @@ def server_label(url: str) -> str:
     return f"{host}:{port}/{database}"
 
 
+# libpq's words for a lost or refused connection, in the message a clerk reads.
+_REASONS = (
+    ("terminating connection due to administrator command", "服务器已关闭或重启"),
+    ("server closed the connection unexpectedly", "连接被意外断开"),
+    ("connection refused", "服务器没有响应连接（数据库服务未运行？）"),
+    ("no such file or directory", "服务器没有响应连接（数据库服务未运行？）"),
+    ("timeout expired", "连接超时"),
+    ("timed out", "连接超时"),
+    ("could not translate host name", "找不到服务器名称"),
+    ("name or service not known", "找不到服务器名称"),
+    ("no route to host", "网络不通"),
+    ("network is unreachable", "网络不通"),
+    ("connection reset", "连接被重置"),
+    ("ssl", "加密连接失败"),
+)
+
+
 def _reason(error: BaseException) -> str:
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return text[:160]
+    """A short Chinese reason for a connection failure (libpq's own words otherwise)."""
+    text = str(error).strip()
+    lowered = text.lower()
+    for phrase, reason in _REASONS:
+        if phrase in lowered:
+            return reason
+    first = text.splitlines()[0] if text else type(error).__name__
+    return first[:160]
 
 
 def _is_access_refused(error: psycopg.Error) -> bool:

@@ -426,6 +426,9 @@ class CheckView(QWidget):
         if ticket != self._ticket:
             return
         self.check_button.setEnabled(True)
+        # The previous subject's result must not stay under the new query.
+        self._show_nothing()
+        self.hits.set_empty_text("核查未完成，没有结果：请按提示处理后再按回车。")
         self.banner.show_idle("核查未完成")
         show_error(self, error, "核查未完成")
 

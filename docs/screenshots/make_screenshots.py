@@ -8,7 +8,8 @@ subject not listed, a mistyped ID, a possible match, feedback and the signed rec
 preview, the clerk's history, the audit screen, the audit log checked against witnesses
 after it was cut back, an import with rejected rows, the catalog
 browser (departments, full-text search, a revised measure list checked and imported as a new
-version, its diff, the versions, the build's anomalies) and the user management. `--only
+version, its diff, the versions, the build's anomalies), the user management, and (with
+PostgreSQL installed) the office data on a database server that goes away mid-check. `--only
 NAME,NAME` saves only those shots. Main-window shots grab the whole 1366×768 screen; the two
 start-up dialogs are grabbed alone (there is nothing behind them).
 """
@@ -16,6 +17,7 @@ start-up dialogs are grabbed alone (there is nothing behind them).
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 import subprocess
@@ -45,10 +47,10 @@ os.environ["XYHC_CONFIG"] = str(SCRATCH / "machine.toml")
 os.environ["XYHC_SETTINGS"] = str(SCRATCH / "settings.toml")
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import QEvent, QPoint, Qt  # noqa: E402
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer  # noqa: E402
 from PySide6.QtGui import QGuiApplication, QKeyEvent  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget  # noqa: E402
 from stdnum.cn import ric  # noqa: E402
 
 from desktop_app import paths  # noqa: E402
@@ -404,8 +406,56 @@ def main() -> int:
     screen_shot("13_users")
     window.close()
     launcher.close()
+    server_unreachable(app)
     shutil.rmtree(SCRATCH, ignore_errors=True)
     return 0
+
+
+def server_unreachable(app: QApplication) -> None:
+    """18: the office data moved onto a database server (`office migrate --from-sqlite`), and
+    the server going away before a check is stored. Needs PostgreSQL's binaries (a throw-away
+    cluster from tests/pg_cluster.py); skipped without them."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    import pg_cluster
+
+    from desktop_app.services import office
+
+    if pg_cluster.find_bindir() is None:
+        print("18_server_unreachable skipped: " + pg_cluster.missing_reason())
+        return
+    base = Path(tempfile.mkdtemp(prefix="xyhc-pg-"))
+    try:
+        url = pg_cluster.start(base)
+        office.move_from_sqlite(SCRATCH / "data", url)
+        (SCRATCH / "machine.toml").write_text(f"database_url = {json.dumps(url)}\n", "utf-8")
+        launcher = app_module.Launcher(app, SCRATCH / "data")
+        launcher.instance.acquire()
+        clerk = accounts.authenticate(launcher.ctx, "zhangsan", PASSWORD)
+        window = open_window(launcher, clerk)
+        view = window.check_view
+        check(view, LISTED_ID)
+        pg_cluster.stop(base, remove=False)
+        shot: list[bool] = []
+
+        def grab_the_message() -> None:
+            boxes = [w for w in app.topLevelWidgets() if isinstance(w, QMessageBox)]
+            visible = [box for box in boxes if box.isVisible()]
+            if not visible:
+                QTimer.singleShot(100, grab_the_message)
+                return
+            visible[0].move(QPoint(430, 300))
+            screen_shot("18_server_unreachable")
+            shot.append(True)
+            visible[0].accept()
+
+        QTimer.singleShot(100, grab_the_message)
+        type_into(view.search, NOT_LISTED_ID)
+        QTest.keyClick(view.search, Qt.Key.Key_Return)
+        wait_until(lambda: shot, 60)
+        window.close()
+        launcher.close()
+    finally:
+        pg_cluster.stop(base)
 
 
 if __name__ == "__main__":
