@@ -9,9 +9,9 @@ DIR). `initdb` refuses to run as root, so as root the server runs as the `postgr
 (`runuser`) and DIR is handed to that user. Without `--durable`, fsync and synchronous commit
 are off: fast for tests, and nothing in it is meant to survive a crash.
 
-The binaries are found in `XYHC_PG_BINDIR`, else the newest `/usr/lib/postgresql/*/bin`
-(Debian's `postgresql` package), else on PATH. `find_bindir()` is None when there is none:
-the tests then skip the PostgreSQL half with that reason.
+The binaries are found in `XYHC_PG_BINDIR` (only there, when it is set), else the newest
+`/usr/lib/postgresql/*/bin` (Debian's `postgresql` package), else on PATH. `find_bindir()`
+is None when there is none: the tests then skip the PostgreSQL half with that reason.
 """
 
 from __future__ import annotations
@@ -30,18 +30,20 @@ BINDIR_ENV = "XYHC_PG_BINDIR"
 
 
 def find_bindir() -> Path | None:
-    """The folder holding initdb and pg_ctl, or None when PostgreSQL is not installed."""
+    """The folder holding initdb and pg_ctl, or None when PostgreSQL is not installed.
+    `XYHC_PG_BINDIR`, when set, is the only place looked at."""
     given = os.environ.get(BINDIR_ENV)
-    candidates = [Path(given)] if given else []
-    debian = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin"),
-        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
-        reverse=True,
-    )
-    candidates += debian
-    on_path = shutil.which("initdb")
-    if on_path:
-        candidates.append(Path(on_path).parent)
+    if given:
+        candidates = [Path(given)]
+    else:
+        candidates = sorted(
+            Path("/usr/lib/postgresql").glob("*/bin"),
+            key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+            reverse=True,
+        )
+        on_path = shutil.which("initdb")
+        if on_path:
+            candidates.append(Path(on_path).parent)
     for folder in candidates:
         if (folder / "initdb").is_file() and (folder / "pg_ctl").is_file():
             return folder

@@ -324,3 +324,20 @@ def test_sqlite_keeps_its_own_exceptions() -> None:
     # A store catching db.IntegrityError also catches what PostgreSQL raises.
     assert issubclass(pg.IntegrityError, db.IntegrityError)
     assert db.IntegrityError is sqlite3.IntegrityError
+
+
+def test_without_postgresql_the_server_half_is_skipped_with_the_reason(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "XYHC_PG_BINDIR": str(tmp_path / "no-postgresql")}
+    env.pop("XYHC_TEST_PG_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "tests/test_audit_chain.py::test_entries_filter"],
+        cwd=Path(__file__).parent.parent, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout
+    assert "1 passed, 1 skipped" in done.stdout
+    assert "SKIPPED" in done.stdout and "PostgreSQL 未安装" in done.stdout
