@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import uuid
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -169,3 +170,14 @@ def test_the_cli_prints_the_grants(pg_office, monkeypatch, capsys) -> None:
     ]
     assert main(["office", "grants", "Robert'); DROP TABLE users;--"]) == 2
     assert "角色名" in capsys.readouterr().err
+
+
+def test_the_readme_shows_the_grants_office_grants_gives(pg_office, capsys) -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("3. Give the program's role exactly what it needs.")[1]
+    shown = section.split("```sql")[1].split("```")[0].split("\n")
+    shown = [line.strip() for line in shown if line.strip()]
+    assert main(["office", "grants", "xyhc_app", "--url", pg_office, "--json"]) == 0
+    schema = pg_office.rsplit("%3D", 1)[1]
+    given = json.loads(capsys.readouterr().out)["statements"]
+    assert [line.replace(f"SCHEMA {schema} ", "SCHEMA public ") for line in given] == shown

@@ -90,6 +90,12 @@ def run_create(args: argparse.Namespace, ctx: AppContext) -> int:
         text += f"\n已记入审计日志第 {result['audit_entry']} 条。"
     if args.with_key_secrets:
         text += "\n注意：此备份含签名密钥口令，请像保管私钥一样保管。"
+    if ctx.database_url is not None:
+        result["office_data_on_server"] = True
+        text += (
+            "\n注意：本机的办公数据（用户、核查记录、审计日志）在数据库服务器上，不在此备份中；"
+            "请信息科用 pg_dump 备份服务器（见 README 信息科一节）。"
+        )
     emit(args, result, text)
     return 0
 

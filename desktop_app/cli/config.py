@@ -46,6 +46,9 @@ def run_show(args: argparse.Namespace, ctx: AppContext) -> int:
     ]
     for key in SETTABLE:
         lines.append(f"{key} = {data[key] if data[key] is not None else '（默认）'}")
+    for key in ("database_url", "database_password_file"):
+        default = "（默认：数据目录中的 office.db）" if key == "database_url" else "（无）"
+        lines.append(f"{key} = {data[key] if data[key] is not None else default}")
     for publisher in data["trusted_publishers"]:
         lines.append(f"可信发布者：{publisher['name']}  {publisher['public_key']}")
     emit(args, data, "\n".join(lines))

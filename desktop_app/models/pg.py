@@ -273,8 +273,8 @@ def server_label(url: str) -> str:
 _REASONS = (
     ("terminating connection due to administrator command", "服务器已关闭或重启"),
     ("server closed the connection unexpectedly", "连接被意外断开"),
-    ("connection refused", "服务器没有响应连接（数据库服务未运行？）"),
-    ("no such file or directory", "服务器没有响应连接（数据库服务未运行？）"),
+    ("connection refused", "服务器没有响应连接，数据库服务可能没有运行"),
+    ("no such file or directory", "服务器没有响应连接，数据库服务可能没有运行"),
     ("timeout expired", "连接超时"),
     ("timed out", "连接超时"),
     ("could not translate host name", "找不到服务器名称"),

@@ -334,12 +334,15 @@ def _verify_restored(restored: Path) -> dict[str, Any] | None:
                     f"备份中的数据库 {database.name} 已损坏（{problem}），"
                     "未恢复，原数据未做任何更改。"
                 )
-    if not (restored / "office.db").is_file():
-        return None
+    from desktop_app.models.office_db import MOVED_MARKER
+
+    if not (restored / "office.db").is_file() or (restored / MOVED_MARKER).exists():
+        return None  # none, or an archive whose data live on a database server now
     from desktop_app.context import AppContext
     from desktop_app.services import audit
 
-    ctx = AppContext(data_dir=restored)
+    # The backup's own office.db, whatever database this PC is configured to use.
+    ctx = AppContext(data_dir=restored, database_url=None)
     try:
         result = audit.verify_chain(ctx)
     finally:
