@@ -231,3 +231,41 @@ def test_a_moved_folder_needs_a_server_url(tmp_path, cli) -> None:
         "office", "migrate", "--from-sqlite", str(tmp_path), "--to", "postgresql://h/x"
     )
     assert code == 1 and "没有 office.db" in err
+
+
+def test_backup_and_restore_on_a_pc_whose_office_data_are_on_the_server(
+    pg_office, tmp_path, cli, monkeypatch
+) -> None:
+    """The backup holds the PC's lists, keys and settings; a restore replaces those only,
+    compares nothing with the server's chain and records itself there."""
+    monkeypatch.setenv("XYHC_SECRET_DIR", str(tmp_path / "secrets"))
+    data = tmp_path / "pc" / "data"
+    ctx = AppContext(data)
+    make_users(ctx)
+    ctx.close()
+    data.mkdir(parents=True, exist_ok=True)
+    (data / "settings.toml").write_text("font_scale = 1.5\n", encoding="utf-8")
+    out = tmp_path / "usb" / "pc.xyhcbak"
+    admin = PASSWORDS["admin"] + "\n"
+    code, text, err = cli(
+        "--data-dir", str(data), "backup", "create", str(out), "--user", "admin",
+        "--password-stdin", stdin=admin,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "不在此备份中" in text and "pg_dump" in text
+    assert not (data / "office.db").exists()
+    (data / "settings.toml").write_text("font_scale = 2.0\n", encoding="utf-8")
+    code, text, err = cli(
+        "--data-dir", str(data), "backup", "restore", str(out), "--user", "admin",
+        "--password-stdin", "--json", stdin=admin,
+    )  # fmt: skip
+    assert code == 0, err
+    result = json.loads(text)
+    assert result["rollback"]["rollback_kind"] == "none"
+    assert (data / "settings.toml").read_text(encoding="utf-8") == "font_scale = 1.5\n"
+    assert not (data / "office.db").exists()  # no local office database appeared
+    ctx = AppContext(data)
+    actions = [e["action"] for e in audit.entries(ctx)]
+    assert "backup_created" in actions and actions[-1] == "backup_restored"
+    assert audit.verify_chain(ctx)["ok"]
+    ctx.close()

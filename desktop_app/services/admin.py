@@ -208,7 +208,7 @@ def restore_backup(
     # how it is repaired (the damaged folder is kept aside, the restore entry says so).
     if backup.office_problem(ctx.data_dir) is None:
         accounts.require_once_accounts_exist(ctx, user, "backup")
-    data_dir = ctx.data_dir
+    data_dir, database_url = ctx.data_dir, ctx.database_url
     ctx.close()
     return backup.restore_backup(
         path,
@@ -216,11 +216,12 @@ def restore_backup(
         restored_by=user.name if user else None,
         confirm_rollback=confirm_rollback,
         chain_at_start=chain_at_start,
+        database_url=database_url,
     )
 
 
 def _office_exists(ctx: AppContext) -> bool:
-    return (ctx.data_dir / "office.db").is_file()
+    return ctx.office_exists()
 
 
 def _audit_writable(ctx: AppContext) -> None:

@@ -421,7 +421,7 @@ def server_unreachable(app: QApplication) -> None:
     from desktop_app.services import office
 
     if pg_cluster.find_bindir() is None:
-        print("18_server_unreachable skipped: " + pg_cluster.missing_reason())
+        print("19_server_unreachable skipped: " + pg_cluster.missing_reason())
         return
     base = Path(tempfile.mkdtemp(prefix="xyhc-pg-"))
     try:
@@ -444,7 +444,7 @@ def server_unreachable(app: QApplication) -> None:
                 QTimer.singleShot(100, grab_the_message)
                 return
             visible[0].move(QPoint(430, 300))
-            screen_shot("18_server_unreachable")
+            screen_shot("19_server_unreachable")
             shot.append(True)
             visible[0].accept()
 

@@ -175,6 +175,7 @@ def restore_backup(
     restored_by: str | None = None,
     confirm_rollback: int | None = None,
     chain_at_start: int | None = None,
+    database_url: str | None = None,
 ) -> dict[str, Any]:
     """Verify the backup at `path`, then make it `data_dir`; returns what was done.
 
@@ -187,6 +188,11 @@ def restore_backup(
     left out of the number to confirm (see `rollback.require_confirmation`). The restored
     chain records the restore (`backup_restored`, by `restored_by`). The caller closes its
     own connections to `data_dir` first.
+
+    With the office data on a database server (`database_url`), a restore replaces this PC's
+    lists, keys and settings only: an office.db in the backup is an old file of the folder,
+    not the office's log, so nothing is compared with it, and the restore is recorded in the
+    server's chain.
     """
     path = Path(path).absolute()
     data_dir = Path(data_dir).absolute()
@@ -203,10 +209,15 @@ def restore_backup(
             restored = staging / "data"
             restored.mkdir(exist_ok=True)
             audit = _verify_restored(restored)
-            change = _compare_with_current(data_dir, restored, manifest, path.name)
+            if database_url is None:
+                change = _compare_with_current(data_dir, restored, manifest, path.name)
+            else:
+                change = rollback.Rollback(None, None, 0, 0, 0)
             own = 0 if chain_at_start is None else max(0, change.current_entries - chain_at_start)
             rollback.require_confirmation(change, confirm_rollback, path.name, own)
-            entry = _record_restore(restored, path, manifest, change, restored_by, confirm_rollback)
+            entry = _record_restore(
+                restored, path, manifest, change, restored_by, confirm_rollback, database_url
+            )
             replaced = _swap(restored, data_dir, parent / f"{data_dir.name}.replaced-{stamp}")
             installed_secrets = _install_secrets(staging / "secrets", secrets)
         finally:
@@ -248,8 +259,9 @@ def _compare_with_current(
 
     damaged = office_problem(data_dir)
     # A damaged office.db is compared as no log at all (the restore entry says so).
-    current = None if damaged else AppContext(data_dir, read_only=True)
-    unpacked = AppContext(restored, read_only=True)
+    # The folder's own office.db files, whatever office database this PC is configured to use.
+    current = None if damaged else AppContext(data_dir, read_only=True, database_url=None)
+    unpacked = AppContext(restored, read_only=True, database_url=None)
     try:
         change = rollback.compare(current, unpacked, current_problem=damaged)
     finally:
@@ -277,12 +289,14 @@ def _record_restore(
     change: rollback.Rollback,
     restored_by: str | None,
     confirmed: int | None,
+    database_url: str | None = None,
 ) -> dict[str, Any]:
-    """Append `backup_restored` to the restored chain (before it replaces anything)."""
+    """Append `backup_restored` to the restored chain (before it replaces anything), or to
+    the chain on the database server when the office data are there."""
     from desktop_app.context import AppContext
     from desktop_app.services import audit
 
-    ctx = AppContext(data_dir=restored)
+    ctx = AppContext(data_dir=restored, database_url=database_url)
     try:
         entry = audit.log_event(
             ctx,

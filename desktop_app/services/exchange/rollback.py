@@ -167,6 +167,8 @@ def chain_length(ctx: AppContext) -> int:
     before a restoring command logs in (`require_confirmation`'s `own_entries`)."""
     from desktop_app.services.exchange.backup import office_problem
 
+    if ctx.database_url is not None:
+        return 0  # a restore leaves the office data on the server alone
     if not (ctx.data_dir / "office.db").is_file() or office_problem(ctx.data_dir):
         return 0
     last = ctx.office.audit.last_entry()
