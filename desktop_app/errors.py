@@ -207,6 +207,11 @@ class DatabaseAccessError(DataError):
     operation the program's role has no right to (see README, For IT: the database role)."""
 
 
+class DatabaseServerError(DataError):
+    """The database server failed a statement for a reason of its own (its disk is full, a
+    table is missing, …): the transaction was rolled back, nothing was stored."""
+
+
 class SchemaVersionError(DataError):
     """The office database's schema is older than this program (run `office migrate`), newer
     (upgrade the program), or not set up at all."""

@@ -8,7 +8,7 @@ import sqlite3
 
 import psycopg
 import pytest
-from office_helpers import FAST_SCRYPT, check_result, make_users, office
+from office_helpers import FAST_SCRYPT, check_result, make_users, office, raw_office
 
 from desktop_app.context import AppContext
 from desktop_app.errors import (
@@ -341,3 +341,24 @@ def test_without_postgresql_the_server_half_is_skipped_with_the_reason(tmp_path)
     assert done.returncode == 0, done.stdout
     assert "1 passed, 1 skipped" in done.stdout
     assert "SKIPPED" in done.stdout and "PostgreSQL 未安装" in done.stdout
+
+
+def test_a_statement_the_server_fails_is_a_named_error_not_a_traceback(
+    tmp_path, pg_office, monkeypatch, capsys
+) -> None:
+    import io
+
+    from desktop_app.cli import main
+
+    ctx = office(tmp_path)
+    make_users(ctx)
+    superuser = raw_office(ctx)
+    superuser.execute("ALTER TABLE records RENAME TO records_gone")
+    superuser.close()
+    monkeypatch.setattr("sys.stdin", io.StringIO("admin-pass-1\n"))
+    code = main(
+        ["--data-dir", str(ctx.data_dir), "records", "list", "--user", "admin", "--password-stdin"]
+    )
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert "数据库服务器" in err and "执行时出错" in err and "没有保存任何内容" in err

@@ -31,6 +31,7 @@ from desktop_app import APP_ID
 from desktop_app.errors import (
     DatabaseAccessError,
     DatabaseBusyError,
+    DatabaseServerError,
     DatabaseUnavailableError,
 )
 
@@ -426,14 +427,15 @@ class PgConnection:
         return self._raw
 
     def _failure(self, error: psycopg.Error) -> Exception:
-        """The named error for a psycopg error, or the error itself."""
+        """The named error (desktop_app.errors) for a psycopg error."""
         if isinstance(error, pg_errors.IntegrityError):
             mapped: Exception = IntegrityError(str(error))
         elif isinstance(error, pg_errors.InsufficientPrivilege):
             mapped = DatabaseAccessError(
                 f"数据库服务器 {self.server} 拒绝了本程序的操作（{_reason(error)}）："
-                "本程序所用的数据库角色没有这项权限，没有写入任何内容。请信息科按 README"
-                "（信息科：数据库角色）检查授权，或用 office migrate 升级数据库结构。",
+                "本程序所用的数据库角色没有这项权限，没有写入任何内容。请信息科按 README 的"
+                "“One office database for several PCs”一节检查授权"
+                "（office grants），或用 office migrate 升级数据库结构。",
                 server=self.server,
             )
         elif isinstance(error, pg_errors.LockNotAvailable):
@@ -441,7 +443,12 @@ class PgConnection:
         elif self.broken:
             mapped = DatabaseUnavailableError.lost(self.server, _reason(error))
         else:
-            return error
+            mapped = DatabaseServerError(
+                f"数据库服务器 {self.server} 执行时出错（{_reason(error)}），本次操作没有完成，"
+                "没有保存任何内容。请联系信息科检查服务器（office migrate、服务器日志）。",
+                server=self.server,
+                sqlstate=getattr(error, "sqlstate", None),
+            )
         mapped.__cause__ = error
         return mapped
 

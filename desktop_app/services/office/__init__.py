@@ -139,8 +139,9 @@ def check_server(ctx: AppContext) -> str:
         what = "是超级用户" if report.superuser else "可以修改或删除：" + "、".join(report.excess)
         raise DataError(
             f"连接数据库服务器 {place['location']} 所用的角色“{report.role}”{what}。"
-            "核查记录和审计日志应当只能追加：请信息科按 README（信息科：数据库角色）为本程序"
-            "建立只有所需权限的角色（office grants 角色名），并在 database_url 中使用它。"
+            "核查记录和审计日志应当只能追加：请信息科按 README 的“One office database for"
+            " several PCs”一节为本程序建立只有所需权限的角色（office grants 角色名），"
+            "并在 database_url 中使用它。"
         )
     if report.missing:
         raise DataError(
