@@ -9,8 +9,9 @@ no list) and store each check as a record (`records.record_check`: number, recor
 entry, one transaction), `--checks` each, all starting together. The PostgreSQL server is a
 throw-away cluster (tests/pg_cluster.py) with its durable defaults (fsync and synchronous
 commit on; office.db runs WAL with synchronous=NORMAL, as the program sets it), reached over
-its Unix socket. Prints JSON: checks per second over all writers, and the per-check latency
-(check + store, and the store alone) at the median and the 95th percentile.
+its Unix socket. Prints JSON: checks per second over all writers, the per-check latency
+(check + store, and the store alone) at the median and the 95th percentile, and the time of
+one round trip to the server (`SELECT 1`).
 """
 
 from __future__ import annotations
@@ -59,6 +60,20 @@ def queries(count: int, seed: int) -> list[str]:
             body = f"450202{born}{(seed * 131 + index) % 900 + 100:03d}"
             out.append(body + ric.calc_check_digit(body + "0"))
     return out
+
+
+def round_trip_ms(url: str, count: int = 500) -> float:
+    """The median time of `SELECT 1` on the server (one round trip over its socket)."""
+    from desktop_app.models import db
+
+    conn = db.connect_server(url)
+    times = []
+    for _ in range(count):
+        began = time.perf_counter()
+        conn.execute("SELECT 1").fetchone()
+        times.append((time.perf_counter() - began) * 1000)
+    conn.close()
+    return round(statistics.median(times), 3)
 
 
 def worker(data_dir: Path, clerk: dict, count: int, seed: int, go: Path) -> None:
@@ -162,6 +177,7 @@ def main() -> None:
                 pg_cluster.stop(cluster)
                 url = pg_cluster.start(cluster, durable=engine == "postgresql")
                 config.write_text(f"database_url = {json.dumps(url)}\n", encoding="utf-8")
+                report[f"{engine}_round_trip_ms"] = round_trip_ms(url)
             os.environ["XYHC_CONFIG"] = str(config)
             report[engine] = []
             for writers in counts:
