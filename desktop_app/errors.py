@@ -163,14 +163,17 @@ class DatabaseUnavailableError(DataError):
 
     @classmethod
     def lost(
-        cls, server: str, reason: str, *, what: str = "本次操作", unknown: bool = False
+        cls, server: str, reason: str, *, what: str | None = None, unknown: bool = False
     ) -> DatabaseUnavailableError:
-        """The standard message: which server, why, and what became of `what`."""
+        """The standard message: which server, why, and what became of `what` (None: no
+        unit of work was under way, e.g. when the program starts)."""
         if unknown:
             outcome = (
-                f"连接在提交时中断，无法确认{what}是否已保存：恢复连接后请先查看"
+                f"连接在提交时中断，无法确认{what or '本次操作'}是否已保存：恢复连接后请先查看"
                 "核查记录和审计日志，不要重复登记。"
             )
+        elif what is None:
+            outcome = "恢复连接之前不能登录、核查或查看记录（本机不会改用本地的数据库）。"
         else:
             outcome = f"{what}没有保存（本机也没有另存一份），恢复连接后请重新操作。"
         return cls(
@@ -192,11 +195,11 @@ class DatabaseBusyError(DatabaseUnavailableError):
 
     @classmethod
     def lost(
-        cls, server: str, reason: str, *, what: str = "本次操作", unknown: bool = False
+        cls, server: str, reason: str, *, what: str | None = None, unknown: bool = False
     ) -> DatabaseUnavailableError:
         return cls(
             f"数据库服务器 {server} 忙：另一台电脑长时间占用写入（{reason}）。"
-            f"{what}没有保存，请稍后重试；一再出现时请联系信息科。",
+            f"{what or '本次操作'}没有保存，请稍后重试；一再出现时请联系信息科。",
             server=server,
             reason=reason,
         )

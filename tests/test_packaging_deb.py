@@ -1,7 +1,8 @@
 """The .deb end to end: build → install → self-test → upgrade keeps data → remove → purge.
 
 Slow (PyInstaller, ~2–3 min) and it installs into the real system, so it runs only as root
-with dpkg available, in CI's slow step (`pytest -m slow`).
+with dpkg available, in CI's slow step (`pytest -m slow`). With PostgreSQL at hand the
+installed program also works with an office database on a server (the bundle has psycopg).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pg_cluster import find_bindir
 
 from desktop_app import APP_ID, __version__
 
@@ -64,7 +66,33 @@ def clean_system():
     subprocess.run(["dpkg", "--purge", APP_ID], capture_output=True)
 
 
-def test_deb_install_selftest_upgrade_remove_purge(tmp_path, clean_system) -> None:
+def _frozen_program_on_a_database_server(url: str, env: dict[str, str], tmp_path: Path) -> None:
+    """The bundle carries psycopg and its libpq: the installed program sets up a schema on
+    the server, stores an account there and checks its connection in selftest."""
+    sh(PROGRAM, "office", "migrate", "--to", url, env=env)
+    config = tmp_path / "server.toml"
+    config.write_text(f"database_url = {json.dumps(url)}\n", "utf-8")
+    server_env = {**env, "XYHC_CONFIG": str(config)}
+    done = subprocess.run(
+        [str(PROGRAM), "users", "init-admin", "admin", "--jurisdiction", "柳州市",
+         "--password-stdin"],
+        input="admin-pass-1\n", capture_output=True, text=True, env=server_env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    office = selftest_step(server_env, "office")
+    # The test server's superuser works, and selftest says it should not be the program's role.
+    assert not office["ok"] and "是超级用户" in office["detail"], office
+
+
+def selftest_step(env: dict[str, str], step: str) -> dict:
+    done = subprocess.run(
+        [str(PROGRAM), "selftest", "--steps", step, "--json"],
+        capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    return json.loads(done.stdout)["steps"][0]
+
+
+def test_deb_install_selftest_upgrade_remove_purge(tmp_path, clean_system, request) -> None:
     arch = sh("dpkg", "--print-architecture").strip()
     sh(sys.executable, "packaging/build.py", "deb")
     first = ROOT / "dist" / f"{APP_ID}_{__version__}_{arch}.deb"
@@ -90,10 +118,13 @@ def test_deb_install_selftest_upgrade_remove_purge(tmp_path, clean_system) -> No
     report = selftest(env)
     assert report["frozen"] is True
     assert report["data_dir"] == str(data)
-    assert {step["step"] for step in report["steps"]} >= {"catalog", "sign", "verify"}
+    assert {step["step"] for step in report["steps"]} >= {"catalog", "sign", "verify", "office"}
+    if os.environ.get("XYHC_TEST_PG_URL") or find_bindir() is not None:
+        _frozen_program_on_a_database_server(request.getfixturevalue("pg_schema"), env, tmp_path)
 
     # User data that an upgrade must keep: a backup made by the installed program itself,
     # plus the folder it backed up.
+    data.mkdir(parents=True, exist_ok=True)  # selftest leaves no folder behind
     (data / "lists.db").write_bytes(b"")
     (data / "保留.txt").write_text("用户数据", encoding="utf-8")
     sh(PROGRAM, "backup", "create", tmp_path / "before.xyhcbak", env=env)

@@ -422,7 +422,7 @@ class PgConnection:
         open on it (its caller must see the failure and roll back first)."""
         if self.broken:
             if self._tx_open:
-                raise DatabaseUnavailableError.lost(self.server, "连接已中断")
+                raise DatabaseUnavailableError.lost(self.server, "连接已中断", what="本次操作")
             self._connect()
         return self._raw
 
@@ -441,7 +441,7 @@ class PgConnection:
         elif isinstance(error, pg_errors.LockNotAvailable):
             mapped = DatabaseBusyError.lost(self.server, f"等待超过 {LOCK_TIMEOUT}")
         elif self.broken:
-            mapped = DatabaseUnavailableError.lost(self.server, _reason(error))
+            mapped = DatabaseUnavailableError.lost(self.server, _reason(error), what="本次操作")
         else:
             mapped = DatabaseServerError(
                 f"数据库服务器 {self.server} 执行时出错（{_reason(error)}），本次操作没有完成，"
