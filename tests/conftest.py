@@ -108,7 +108,9 @@ def _office_on_server(url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     from desktop_app.models.office_db import OfficeDatabase
 
     OfficeDatabase.connect(url, migrate=True).close()
-    config = tmp_path / "machine-config-pg.toml"
+    # The file `cli_process.Cli(tmp_path)` names too: a command run as a process of its own
+    # sees the same server.
+    config = tmp_path / "machine-config.toml"
     config.write_text(f"database_url = {json.dumps(url)}\n", encoding="utf-8")
     monkeypatch.setenv("XYHC_CONFIG", str(config))
 

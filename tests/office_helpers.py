@@ -182,3 +182,15 @@ def office_bytes(ctx: AppContext) -> bytes:
         )
     finally:
         conn.close()
+
+
+def office_versions(tmp_path: Path) -> dict[str, int]:
+    """Every office aggregate's schema version in this program (an office.db made for it)."""
+    from desktop_app.models import db
+    from desktop_app.models.office_db import OfficeDatabase
+
+    office = OfficeDatabase.open(tmp_path / "versions" / "office.db")
+    try:
+        return db.schema_versions(office.conn) or {}
+    finally:
+        office.close()

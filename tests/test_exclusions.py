@@ -20,7 +20,8 @@ OTHER = resident_id("45020219900101123")
 
 
 @pytest.fixture
-def ctx(tmp_path):
+def ctx(tmp_path, office_engine):
+    """On SQLite and on PostgreSQL."""
     context = office(tmp_path)
     yield context
     context.close()

@@ -11,7 +11,15 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from office_helpers import FAST_SCRYPT, PASSWORDS, check_result, make_users, office, raw_office
+from office_helpers import (
+    FAST_SCRYPT,
+    PASSWORDS,
+    check_result,
+    make_users,
+    office,
+    office_versions,
+    raw_office,
+)
 
 from desktop_app.cli import main
 from desktop_app.cli.selftest import run_selftest
@@ -53,8 +61,8 @@ def test_grants_give_append_only_records_and_audit_log(app_role) -> None:
     assert f"GRANT SELECT, INSERT ON audit_log, records TO {role};" in statements
     assert f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_log, records FROM {role};" in statements
     assert (
-        f"GRANT SELECT, INSERT, UPDATE, DELETE ON audit_head, record_sequences, users TO {role};"
-        in statements
+        "GRANT SELECT, INSERT, UPDATE, DELETE"
+        f" ON audit_head, exclusions, record_sequences, users TO {role};" in statements
     )
     assert f"GRANT SELECT ON schema_version TO {role};" in statements
 
@@ -131,7 +139,9 @@ def test_selftest_passes_for_the_role_and_fails_for_broader_rights(
     step = run_selftest(ctx, ["office"])["steps"][0]
     ctx.close()
     assert step["ok"], step["detail"]
-    assert "结构版本 audit 1、records 1、users 2，与本程序一致" in step["detail"]
+    versions = "、".join(f"{name} {v}" for name, v in sorted(office_versions(tmp_path).items()))
+    assert f"结构版本 {versions}，与本程序一致" in step["detail"]
+    assert "audit 1" in versions and "records 1" in versions and "users 2" in versions
     assert f"角色“{role}”权限正确" in step["detail"]
 
     with psycopg.connect(_as_superuser(app_role), autocommit=True) as owner:

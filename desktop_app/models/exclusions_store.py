@@ -8,12 +8,13 @@ supervisor can undo an exclusion: the row stays, with who undid it, when and why
 history is never lost. Exclusions touch possible matches only, never a hit.
 
 Plain SQL that PostgreSQL accepts too (`RETURNING`, no SQLite-only functions); the key is
-an integer the database assigns.
+an integer the database assigns. Runs on office.db and on a database server alike (see the
+dialect seam, `desktop_app.models.db`); undoing updates a row, so the table is not
+append-only.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from desktop_app.models import db
@@ -52,7 +53,7 @@ _COLUMNS = (
 class ExclusionsStore:
     """Exclusions on the office database's connection (see `OfficeDatabase`)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: db.Connection) -> None:
         self.conn = conn
         db.migrate(conn, AGGREGATE, MIGRATIONS)
 

@@ -18,7 +18,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, Qt, QThread, QThreadPool, Signal, Slot
 
 from desktop_app.context import AppContext
-from desktop_app.errors import AppError
+from desktop_app.errors import AppError, DatabaseUnavailableError
 from desktop_app.models.users_store import User
 
 log = logging.getLogger(__name__)
@@ -156,6 +156,9 @@ class _CheckWorker(QObject):
                 self.done.emit(request.ticket, result.to_json())
                 return
             self.done.emit(request.ticket, records.record_check(ctx, request.user, result))
+        except DatabaseUnavailableError as error:
+            # Also when the server went away while the check read remembered exclusions.
+            self.failed.emit(request.ticket, error.about("本次核查"))
         except AppError as error:
             self.failed.emit(request.ticket, error)
         except Exception as error:
