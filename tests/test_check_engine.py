@@ -434,4 +434,4 @@ def test_a_name_pasted_with_the_id_in_one_field_is_checked_together(catalog, sto
     other = check(catalog, store, f"张伟 {ZHANG_WEI}", name="王五")
     assert other["name"] == "王五"
     refused = check(catalog, store, f"张伟 {ZHANG_WEI} {LI_NA}")
-    assert refused["status"] == "invalid_input" and "无法分辨" in refused["error"]
+    assert refused["status"] == "invalid_input" and "输入中有 2 个号码" in refused["error"]

@@ -455,10 +455,13 @@ def test_a_name_with_a_wrong_or_masked_identifier_is_still_an_identifier_error()
     assert "遮蔽" in masked.error and masked.name == "韦小宝"
 
 
-@pytest.mark.parametrize(
-    "typed",
-    [f"张三 李四 {VALID_ID} {VALID_ID}", f"张三 {VALID_ID} 123", f"张三{VALID_ID}{VALID_ID}"],
-)
+@pytest.mark.parametrize("typed", [f"张三 {VALID_ID} 123", f"张三{VALID_ID}{VALID_ID}"])
 def test_several_numbers_with_a_name_are_refused(typed) -> None:
     parsed = parse_query(typed)
     assert parsed.kind is InputKind.NAME and NOT_ONE_SUBJECT in parsed.error
+
+
+def test_two_identifiers_with_names_are_listed() -> None:
+    parsed = parse_query(f"张三 李四 {VALID_ID} {VALID_ID}")
+    assert parsed.kind is InputKind.RESIDENT_ID
+    assert f"输入中有 2 个号码：{VALID_ID}、{VALID_ID}。" in parsed.error

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import itertools
 import random
-import unicodedata
 
 from desktop_app.models import names
+from desktop_app.models import text as text_rules
 from desktop_app.models.names import (
     _DOT_BETWEEN_CJK_RE,
-    _INVISIBLE_TABLE,
     _MATCH_TABLE,
     _WHITESPACE_RE,
     _t2s,
@@ -17,13 +16,14 @@ from desktop_app.models.names import (
 
 
 def full_clean_display(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE_TABLE)
+    text = text_rules.clean_every_character(text).text
     return _WHITESPACE_RE.sub(" ", text).strip()
 
 
 def full_normalize_name(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
+    text = text_rules.clean_every_character(text).text
     text = _WHITESPACE_RE.sub("", text.translate(_MATCH_TABLE))
+    text = text_rules.fold_marks(text_rules.map_name_lookalikes(text)[0])
     if not text.isascii():
         # Converted when some character on its own is traditional (as OpenCC sees it).
         if any(_t2s().convert(char) != char for char in text):
@@ -45,6 +45,8 @@ def tricky_names() -> list[str]:
     extras = list("【】〔〕〖〗{}〈〉《》[]•‧・∙⋅●·.（）()ＡＢａｂ１２張偉國業¨ｶﾞ①㈱")
     extras += [" ", "\u3000", "\t", "\n", "\xa0", "\u200b", "\u200d", "\u2060", "\ufeff", "\xad"]
     extras += ["\x1f", "\u2028", "\u202f"]
+    # what the one text rule removes or maps (issue 11)
+    extras += ["\u202e", "\u2066", "\ufe0f", "\u0301", "\u20dd", "٤", "४", "А", "о", "é", "\x07"]
     rng = random.Random(2)
     found = [b + e for b, e in itertools.product(bases, extras)]
     found += [e + b for b, e in itertools.product(bases, extras)]

@@ -24,6 +24,7 @@ from typing import Any
 
 from desktop_app import APP_NAME, __version__
 from desktop_app.cli import argparse_zh
+from desktop_app.cli.arguments import refuse_undecodable
 from desktop_app.context import AppContext
 from desktop_app.errors import AppError
 from desktop_app.models import db
@@ -157,6 +158,7 @@ def _main(argv: Sequence[str] | None) -> int:
     args = parser.parse_args(argv)
     ctx: AppContext | None = None
     try:
+        refuse_undecodable(args)
         # Inside the try: a broken machine configuration is reported like any other error.
         ctx = AppContext(data_dir=args.data_dir, read_only=getattr(args, "read_only", False))
         result = args.func(args, ctx)

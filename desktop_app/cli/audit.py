@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.cli import add_json_flag, emit
+from desktop_app.cli.arguments import MAX_COUNT, whole_number
 from desktop_app.cli.auth import add_user_options, login
 from desktop_app.context import AppContext
 from desktop_app.services import accounts, audit
@@ -62,7 +63,9 @@ def register(subparsers: Any) -> None:
     listing.add_argument("--to", dest="date_to", metavar="D2", help="结束日期 YYYY-MM-DD（含）")
     listing.add_argument("--by", metavar="NAME", help="只列此用户的操作")
     listing.add_argument("--action", help="只列此类操作，如 check、login_failed、print")
-    listing.add_argument("--limit", type=int, metavar="N", help="最多列出 N 条")
+    listing.add_argument(
+        "--limit", type=whole_number(1, MAX_COUNT), metavar="N", help="最多列出 N 条"
+    )
     add_user_options(listing)
     add_json_flag(listing)
     listing.set_defaults(func=_list, read_only=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 from desktop_app import paths
 from desktop_app.cli import add_json_flag, emit
+from desktop_app.cli.arguments import MAX_VERSION, whole_number
 from desktop_app.cli.auth import add_user_options, login
 from desktop_app.context import AppContext
 from desktop_app.errors import UsageError
@@ -61,7 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     importing.add_argument(
         "--replaces",
-        type=int,
+        type=whole_number(1, MAX_VERSION),
         metavar="VERSION",
         help="据以修订的版本号（默认：施行日期当天在用的版本）",
     )

@@ -12,14 +12,17 @@ import argparse
 from typing import Any
 
 from desktop_app.cli import add_json_flag, emit
+from desktop_app.cli.arguments import whole_number
 from desktop_app.cli.auth import login
 from desktop_app.cli.records import add_record_options, store_check
 from desktop_app.context import AppContext
 from desktop_app.errors import UsageError
 from desktop_app.models.labels import APPLIES_TO_TEXT, HIT_ROLE_TEXT, MATCH_TEXT, text_of
-from desktop_app.models.record_types import hit_role
+from desktop_app.models.record_types import hit_role, input_note_texts
 
 EXIT_NOT_CONCLUSIVE = 3
+# Hits a check lists at most (a common name has tens of thousands; they are counted).
+MAX_HITS = 100_000
 EXIT_STATUS_HELP = """退出状态：
   0  核查结论有效（发现、未发现失信记录或疑似匹配）
   2  输入有误，未核查（如身份证号码校验位不对、部门名称不存在）
@@ -44,7 +47,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--department", metavar="D", help="实施部门（默认取本机配置）")
     parser.add_argument("--name", metavar="NAME", help="与证件号码一起核对的姓名/名称")
     parser.add_argument("--as-of", metavar="DATE", help="核查基准日期 YYYY-MM-DD（默认今天）")
-    parser.add_argument("--limit", type=int, default=100, metavar="N", help="最多列出的命中条数")
+    parser.add_argument(
+        "--limit",
+        type=whole_number(1, MAX_HITS),
+        default=100,
+        metavar="N",
+        help=f"最多列出的命中条数（1–{MAX_HITS}，默认 100）",
+    )
     add_record_options(parser)
     add_json_flag(parser)
     parser.set_defaults(func=run, read_only=True)
@@ -84,6 +93,7 @@ def result_text(result: dict[str, Any]) -> str:
     """A check result for reading in a terminal: warnings first, then hits, related
     subjects and history (each counted apart), possible matches and the measures."""
     lines = [f"{result['status_text']}（{result['jurisdiction']} {result['department']}）"]
+    lines += [f"输入处理：{note}" for note in input_note_texts(result)]
     if result["error"]:
         lines.append(result["error"])
         return "\n".join(lines)

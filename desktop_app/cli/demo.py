@@ -6,7 +6,11 @@ import argparse
 from pathlib import Path
 
 from desktop_app.cli import add_json_flag, emit
+from desktop_app.cli.arguments import MAX_ROW_ID, whole_number
 from desktop_app.context import AppContext
+
+# Subjects at most: every list is also written as one .xlsx sheet (1,048,576 rows at most).
+MAX_SUBJECTS = 1_000_000
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -15,9 +19,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="生成演示用的合成失信名单（非真实人员）",
         description="生成几类合成失信名单（GBK 编码 CSV 与 xlsx），以及其中一个名单的第二版。",
     )
-    parser.add_argument("--subjects", type=int, required=True, metavar="N", help="主体总数")
+    parser.add_argument(
+        "--subjects",
+        type=whole_number(1, MAX_SUBJECTS),
+        required=True,
+        metavar="N",
+        help=f"主体总数（最多 {MAX_SUBJECTS:,}）",
+    )
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="输出文件夹")
-    parser.add_argument("--seed", type=int, default=1, metavar="S", help="随机种子（默认 1）")
+    parser.add_argument(
+        "--seed",
+        type=whole_number(0, MAX_ROW_ID),
+        default=1,
+        metavar="S",
+        help="随机种子（默认 1）",
+    )
     add_json_flag(parser)
     parser.set_defaults(func=run)
 

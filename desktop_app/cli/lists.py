@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.cli import add_json_flag, emit
+from desktop_app.cli.arguments import MAX_COUNT, MAX_ROW_ID, whole_number
 from desktop_app.cli.auth import add_user_options, login
 from desktop_app.context import AppContext
 from desktop_app.errors import ImportRefusedError, UsageError
@@ -46,7 +47,7 @@ def register(subparsers: Any) -> None:
     )
     importing.add_argument(
         "--confirm-revocations",
-        type=int,
+        type=whole_number(0, MAX_COUNT),
         metavar="N",
         help="确认撤销 N 条有效记录（N 须等于拒绝导入时报告的条数）",
     )
@@ -75,7 +76,7 @@ def register(subparsers: Any) -> None:
         description="已建立用户账户后，须用 --user 登录，每次查看记入审计日志。"
         "身份证号码只显示前 6 位和后 4 位；管理员可用 --unmasked 查看完整号码（记入审计日志）。",
     )
-    show.add_argument("hit_id", type=int, metavar="HIT_ID")
+    show.add_argument("hit_id", type=whole_number(1, MAX_ROW_ID), metavar="HIT_ID")
     show.add_argument(
         "--unmasked", action="store_true", help="显示完整的证件号码（仅管理员，记入审计日志）"
     )

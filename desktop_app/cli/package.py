@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.cli import add_json_flag, emit
+from desktop_app.cli.arguments import MAX_COUNT, whole_number
 from desktop_app.cli.auth import add_user_options, login
 from desktop_app.context import AppContext
 from desktop_app.errors import UsageError
@@ -61,7 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     imp.add_argument(
         "--confirm-revocations",
-        type=int,
+        type=whole_number(0, MAX_COUNT),
         metavar="N",
         help="名单包：确认撤销 N 条有效记录（N 须等于拒绝导入时报告的条数）",
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.cli import add_json_flag, emit
+from desktop_app.cli.arguments import MAX_VERSION, whole_number
 from desktop_app.cli.auth import add_user_options, login
 from desktop_app.context import AppContext
 from desktop_app.errors import AuthenticationError
@@ -36,7 +37,9 @@ def register(subparsers: Any) -> None:
 
     show = commands.add_parser("show", help="查看一条核查记录（默认最新版本）")
     show.add_argument("number", metavar="NUMBER", help="核查记录编号")
-    show.add_argument("--version", type=int, metavar="N", help="查看第 N 版")
+    show.add_argument(
+        "--version", type=whole_number(1, MAX_VERSION), metavar="N", help="查看第 N 版"
+    )
     add_user_options(show)
     add_json_flag(show)
     show.set_defaults(func=_show)
@@ -82,7 +85,12 @@ def register(subparsers: Any) -> None:
     printing = commands.add_parser("print", help="打印（生成并签名）核查记录 PDF")
     printing.add_argument("number", metavar="NUMBER", help="核查记录编号")
     printing.add_argument("--pdf", required=True, type=Path, metavar="OUT.pdf", help="输出文件")
-    printing.add_argument("--version", type=int, metavar="N", help="打印第 N 版（默认最新）")
+    printing.add_argument(
+        "--version",
+        type=whole_number(1, MAX_VERSION),
+        metavar="N",
+        help="打印第 N 版（默认最新）",
+    )
     add_user_options(printing)
     add_json_flag(printing)
     printing.set_defaults(func=_print)

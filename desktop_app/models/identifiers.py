@@ -16,7 +16,6 @@ import dataclasses
 import datetime
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -24,6 +23,8 @@ from functools import cache
 from stdnum.cn import ric
 
 from desktop_app.models import names, regions
+from desktop_app.models import text as text_rules
+from desktop_app.models.text import TextNote
 
 
 class InputKind(StrEnum):
@@ -54,6 +55,9 @@ class ParsedQuery:
     converted_from_15: bool
     # The name pasted along with an identifier in the same field (`韦小宝\t4502…`), if any.
     name: str | None = None
+    # What the text rule removed or mapped (`text.TextNote`: invisible characters, digits
+    # of other scripts, look-alike letters, stray accents), for the clerk and the record.
+    notes: tuple[TextNote, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,11 +76,9 @@ class IdCell:
     error: str | None
 
 
-# Whitespace that str.split() does not know about (zero-width characters, BOM) plus every
-# kind of hyphen or dash people type between the parts of an organisation code.
-_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+# Every kind of hyphen or dash people type between the parts of an organisation code.
 _DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
-_STRIP_TABLE = str.maketrans("", "", _INVISIBLE + _DASHES)
+_STRIP_TABLE = str.maketrans("", "", _DASHES)
 _WHITESPACE_RE = re.compile(r"\s+")
 
 # What lists use to hide characters: * (full-width ＊ becomes * under NFKC), ×, and runs of
@@ -105,15 +107,15 @@ _TEXT_COLUMN_HINT = (
 def clean_id_text(text: str) -> str:
     """Normalise how an identifier was typed or pasted.
 
-    NFKC (full-width digits and letters become ASCII), remove all whitespace (including
-    U+3000, NBSP and zero-width characters) and hyphens (organisation codes are often
-    written `12345678-9`), upper-case.
+    The text rule (`text.clean`: invisible characters removed, digits of every script as
+    0–9, NFKC, stray accents removed), accents taken off letters, all whitespace (including
+    U+3000 and NBSP) and hyphens removed (organisation codes are often written
+    `12345678-9`), upper-case. Look-alike letters of other scripts are left for
+    `text.id_readings`.
     """
-    if text.isascii():
-        if text.isalnum():  # the common case: nothing to strip
-            return text.upper()
-    else:
-        text = unicodedata.normalize("NFKC", text)
+    if text.isascii() and text.isalnum():  # the common case: nothing to strip
+        return text.upper()
+    text = text_rules.fold_marks(text_rules.clean_text(text))
     text = _WHITESPACE_RE.sub("", text.translate(_STRIP_TABLE))
     return text.upper()
 
@@ -265,6 +267,8 @@ def _classify(cleaned: str) -> tuple[InputKind, str, str | None, bool]:
     if len(cleaned) == 15 and cleaned.isdigit():
         converted = convert_15_to_18(cleaned)
         return InputKind.RESIDENT_ID, converted, resident_id_error(converted), True
+    if len(cleaned) == 15 and cleaned[:14].isdigit() and cleaned[14] == "X":
+        return InputKind.RESIDENT_ID, cleaned, _OLD_ID_WITH_X, False
     if len(cleaned) == 9:
         return InputKind.ORG_CODE, cleaned, org_code_error(cleaned), False
     if len(cleaned) <= 10:
@@ -276,19 +280,139 @@ def _classify(cleaned: str) -> tuple[InputKind, str, str | None, bool]:
     return kind, cleaned, _length_message(len(cleaned)), False
 
 
+_OLD_ID_WITH_X = (
+    "输入的是15位，末位是X：15位的旧身份证号码全是数字，没有校验位，末位不会是X；"
+    "末位可能是X的是18位的新号码。请核对是否漏输了几位后重新输入。"
+)
+
+
+def _well_formed(kind: InputKind, value: str) -> bool:
+    """Whether an identifier has the right characters in the right places (so that only
+    its check character, birth date or area code can be wrong)."""
+    if kind is InputKind.RESIDENT_ID:
+        return _is_resident_id_shape(value) or (len(value) == 15 and value.isdigit())
+    if kind is InputKind.USCC:
+        return _USCC_RE.match(value) is not None
+    return len(value) == 9 and _ORG_CODE_BODY_RE.match(value[:8]) is not None
+
+
+def _read_identifier(
+    cleaned: str,
+) -> tuple[InputKind, str, str | None, bool, tuple[TextNote, ...]] | None:
+    """(kind, value, error, converted_from_15, notes) of an identifier-shaped text (as
+    `clean_id_text` makes it), reading look-alike letters of other scripts as `text.id_readings`
+    offers: the first valid reading, else the best formed. None when some character is no
+    identifier character in any reading."""
+    best: tuple[int, tuple[InputKind, str, str | None, bool, tuple[TextNote, ...]]] | None
+    best = None
+    for reading in text_rules.id_readings(cleaned):
+        candidate = reading.text.upper()
+        if not _ID_SHAPE_RE.match(candidate):
+            continue
+        kind, value, error, converted = _classify(candidate)
+        rank = 0 if error is None else 1 if _well_formed(kind, value) else 2
+        if best is None or rank < best[0]:
+            best = (rank, (kind, value, error, converted, reading.notes))
+        if rank == 0:
+            break
+    return best[1] if best else None
+
+
+def _is_identifier_run(run: str, before: str, after: str) -> bool:
+    """Whether a run of identifier characters (cleaned, look-alikes read as letters) is an
+    identifier: 15 or 18 characters with at least five digits, or 9 with a digit and not
+    written inside Chinese text (an organisation code, not a company name's number)."""
+    digits = sum(char.isdigit() for char in run)
+    if len(run) in (15, 18):
+        return digits >= 5
+    return len(run) == 9 and digits > 0 and not (_is_cjk(before) or _is_cjk(after))
+
+
+def _identifier_runs(text: str) -> list[str]:
+    """The identifiers in a text (cleaned) apart from each other: runs without whitespace
+    of 15 or 18 characters with five digits, or valid organisation codes (a 9-character
+    piece of an identifier typed in groups is not one)."""
+    found = []
+    for match in _TIGHT_RUN_RE.finditer(text):
+        run = text_rules.id_readings(clean_id_text(match.group()))[0].text.upper()
+        before = text[match.start() - 1] if match.start() else ""
+        after = text[match.end()] if match.end() < len(text) else ""
+        if _is_identifier_run(run, before, after) and (
+            len(run) != 9 or org_code_error(run) is None
+        ):
+            found.append(run)
+    return found
+
+
+def _joined_identifiers(cleaned: str) -> list[str]:
+    """Two valid identifiers typed without anything between them (36 characters …)."""
+    for first in (18, 15):
+        second = len(cleaned) - first
+        if second in (15, 18):
+            parts = [cleaned[:first], cleaned[first:]]
+            if all(_classify(part)[2] is None for part in parts):
+                return parts
+    return []
+
+
+def several_identifiers_message(found: list[str]) -> str:
+    """What to say when a field holds more than one identifier."""
+    shown = "、".join(found[:_SHOWN_IDENTIFIERS])
+    if len(found) > _SHOWN_IDENTIFIERS:
+        shown += " 等"
+    return (
+        f"输入中有 {len(found)} 个号码：{shown}。一次只能核查一个主体：请逐个输入核查；"
+        "号码较多时，可把它们写入一个文件，用批量核查（命令行 check --batch 文件）一次核查完。"
+    )
+
+
+def _several(text: str, found: list[str]) -> ParsedQuery:
+    kind = _classify(found[0])[0]
+    return ParsedQuery(text, kind, text, several_identifiers_message(found), None, False)
+
+
+def _strange_chars_message(cleaned: str) -> str:
+    strange = [c for c in cleaned if not (c.isascii() and c.isalnum())]
+    shown = "、".join(f"“{c}”" for c in dict.fromkeys(strange))
+    return (
+        f"输入像是证件号码，但其中有号码里不会有的字符：{shown}。"
+        "证件号码只由数字和大写字母组成。请核对后重新输入；按名称核查时请输入完整的名称。"
+    )
+
+
 def parse_query(text: str) -> ParsedQuery:
     """Recognise what a clerk typed or pasted and validate it. Never raises.
 
-    A text made of ASCII letters and digits (after cleaning) with at least five digits, of
-    digits only, or of 9 characters with a digit, is an identifier, its kind decided by
-    length: 18 (resident ID if 17 digits + digit/X, else USCC), 15 digits (old resident ID,
-    converted), 9 (organisation code). A name and one identifier pasted together (two cells
-    copied from a table) are the identifier, with the name in `name`. Anything else is a
-    name.
+    The text first goes through the text rule (`text.clean`: invisible characters, digits
+    of other scripts, NFKC, stray accents), whose notes the result keeps; bytes that were
+    not text are refused. Then: several identifiers (apart, or two joined without a gap)
+    are refused with a list of them. A text without Chinese characters and with at least
+    five digits, of digits only, or of 9 characters with a digit, is an identifier, its
+    look-alike letters of other scripts read as Latin ones (or as digits where that makes
+    a valid identifier), and its kind decided by length: 18 (resident ID if 17 digits +
+    digit/X, else USCC), 15 digits (old resident ID, converted), 9 (organisation code);
+    one with characters no identifier has is refused, never searched as a name. A name and
+    one identifier pasted together (two cells copied from a table) are the identifier, with
+    the name in `name`; Chinese text with a long number that is not that is refused.
+    Anything else is a name.
     """
-    trimmed = unicodedata.normalize("NFKC", text).strip(_AROUND_ID)
-    if trimmed and trimmed != text.strip() and _ID_SHAPE_RE.match(clean_id_text(trimmed)):
-        parsed = parse_query(trimmed)
+    cleaned = text_rules.clean(text)
+    if cleaned.undecodable:
+        return ParsedQuery(text, InputKind.NAME, "", _UNDECODABLE, None, False, notes=cleaned.notes)
+    parsed = _parse_clean(cleaned.text)
+    return dataclasses.replace(parsed, raw=text, notes=cleaned.notes + parsed.notes)
+
+
+def _parse_clean(text: str) -> ParsedQuery:
+    """`parse_query` of a text the text rule has cleaned."""
+    found = _identifier_runs(text)
+    if len(found) > 1:
+        read = _read_identifier(clean_id_text(text)) if _id_shaped(clean_id_text(text)) else None
+        if read is None or read[2] is not None:  # not one identifier typed in groups
+            return _several(text, found)
+    trimmed = text.strip(_AROUND_ID)
+    if trimmed and trimmed != text.strip() and _id_shaped(clean_id_text(trimmed)):
+        parsed = _parse_clean(trimmed)
         if parsed.kind is not InputKind.NAME:
             return dataclasses.replace(parsed, raw=text)
     split = _split_name_and_id(text)
@@ -297,33 +421,59 @@ def parse_query(text: str) -> ParsedQuery:
         if not identifier:
             display = names.clean_display(text)
             return ParsedQuery(text, InputKind.NAME, display, _NOT_ONE_SUBJECT, None, False)
-        return dataclasses.replace(parse_query(identifier), raw=text, name=name)
+        return dataclasses.replace(_parse_clean(identifier), raw=text, name=name)
     cleaned = clean_id_text(text)
     digits = sum(char.isdigit() for char in cleaned)
     if digits >= 5 and any(char in _MASK_CHARS for char in cleaned):
         error = "号码中有被遮蔽的字符（*）。查询时请输入完整的号码，或改按名称查询。"
         kind = InputKind.RESIDENT_ID if len(cleaned) in (15, 18) else InputKind.USCC
         return ParsedQuery(text, kind, cleaned, error, None, False)
+    has_cjk = any(_is_cjk(char) for char in cleaned)
     # Organisation codes such as MA5KB5X9-1 have few digits; names have none or come with
     # Chinese characters.
     org_code_like = len(cleaned) == 9 and digits > 0
-    if (digits >= 5 or cleaned.isdigit() or org_code_like) and _ID_SHAPE_RE.match(cleaned):
-        kind, value, error, converted = _classify(cleaned)
+    if not has_cjk and (digits >= 5 or cleaned.isdigit() or org_code_like):
+        joined = _joined_identifiers(cleaned) if len(cleaned) > 18 else []
+        if joined:
+            return _several(text, joined)
+        read = _read_identifier(cleaned)
+        if read is None:
+            kind = _classify("".join(c for c in cleaned if c.isascii() and c.isalnum()))[0]
+            return ParsedQuery(text, kind, cleaned, _strange_chars_message(cleaned), None, False)
+        kind, value, error, converted, notes = read
         expected = _expected_check(kind, value) if error else None
-        return ParsedQuery(text, kind, value, error, expected, converted)
+        return ParsedQuery(text, kind, value, error, expected, converted, notes=notes)
+    if has_cjk and digits >= _MIXED_DIGITS:
+        display = names.clean_display(text)
+        return ParsedQuery(text, InputKind.NAME, display, _NOT_ONE_SUBJECT, None, False)
     display = names.clean_display(text).strip(_AROUND_NAME_QUERY)
+    _mapped, notes = text_rules.map_name_lookalikes(display)
     if not display:
         error = "请输入身份证号码、统一社会信用代码、组织机构代码或名称。"
     elif len(names.normalize_name(display)) < 2:
         error = "名称至少输入两个字。请输入完整的姓名或单位名称。"
     else:
         error = None
-    return ParsedQuery(text, InputKind.NAME, display, error, None, False)
+    return ParsedQuery(text, InputKind.NAME, display, error, None, False, notes=notes)
 
 
+def _id_shaped(cleaned: str) -> bool:
+    """Whether a cleaned text is identifier characters only (look-alikes read as letters)."""
+    return _ID_SHAPE_RE.match(text_rules.id_readings(cleaned)[0].text.upper()) is not None
+
+
+_LOOKALIKE_CLASS = re.escape("".join(sorted(text_rules.LOOKALIKES)))
 # A run of identifier characters inside a longer text (spaces and hyphens allowed between
-# them), labels pasted with a name or a number, and what may surround a name.
-_ID_RUN_RE = re.compile(r"[0-9A-Za-z*×](?:[0-9A-Za-z*×\s-]*[0-9A-Za-z*×])?")
+# them; look-alike letters of other scripts too), the same without spaces (one identifier
+# each), labels pasted with a name or a number, and what may surround a name.
+_ID_RUN_RE = re.compile(
+    f"[0-9A-Za-z*×{_LOOKALIKE_CLASS}](?:[0-9A-Za-z*×{_LOOKALIKE_CLASS}\\s-]*"
+    f"[0-9A-Za-z*×{_LOOKALIKE_CLASS}])?"
+)
+_TIGHT_RUN_RE = re.compile(
+    f"[0-9A-Za-z*×{_LOOKALIKE_CLASS}](?:[0-9A-Za-z*×{_LOOKALIKE_CLASS}-]*"
+    f"[0-9A-Za-z*×{_LOOKALIKE_CLASS}])?"
+)
 _LABEL_RE = re.compile(
     r"(?:(?:姓名|名称|单位名称|企业名称|号码)\s*[:：]"
     r"|(?:身份证号码|身份证号|身份证|证件号码|统一社会信用代码|信用代码|组织机构代码)\s*[:：]?)"
@@ -341,6 +491,13 @@ _NOT_ONE_SUBJECT = (
     "输入中有多个号码，或号码与其他文字混在一起，无法分辨要核查的主体。"
     "请只输入一个证件号码（可另填姓名），或只输入一个名称。"
 )
+_UNDECODABLE = (
+    "输入中有无法识别的字符（不是有效的文字编码，可能是复制或转码时出错）。"
+    "请重新输入，或从原件重新复制。"
+)
+# Chinese text with this many digits or more is no name (a name and a number mixed up).
+_MIXED_DIGITS = 9
+_SHOWN_IDENTIFIERS = 10
 
 
 def _is_cjk(char: str) -> bool:
@@ -350,35 +507,29 @@ def _is_cjk(char: str) -> bool:
 def _split_name_and_id(text: str) -> tuple[str | None, str] | None:
     """A name in Chinese characters and one identifier pasted together: (name, identifier).
 
-    An identifier run is 15 or 18 characters with at least five digits, or 9 with a digit
-    not written inside Chinese text (an organisation code, not a company name's number).
-    None when the text has no Chinese character or no such run (the caller reads it as an
-    identifier or a name); (None, identifier) for a label such as 身份证： and the
+    `text` has been through the text rule. An identifier run is as `_is_identifier_run`
+    says. None when the text has no Chinese character or no such run (the caller reads it
+    as an identifier or a name); (None, identifier) for a label such as 身份证： and the
     identifier; (None, "") when Chinese text comes with several runs, or with a run of 15 or
     more characters that is not one identifier.
     """
-    normalized = unicodedata.normalize("NFKC", text)
-    if not any(_is_cjk(char) for char in normalized):
+    if not any(_is_cjk(char) for char in text):
         return None
     runs, several = [], False
-    for found in _ID_RUN_RE.finditer(normalized):
-        run = clean_id_text(found.group())
-        digits = sum(char.isdigit() for char in run)
-        if len(run) in (15, 18) and digits >= 5:
+    for found in _ID_RUN_RE.finditer(text):
+        run = text_rules.id_readings(clean_id_text(found.group()))[0].text.upper()
+        before = text[found.start() - 1] if found.start() else ""
+        after = text[found.end()] if found.end() < len(text) else ""
+        if _is_identifier_run(run, before, after):
             runs.append(found)
-        elif len(run) > 15 and digits >= 5:
+        elif len(run) > 15 and sum(char.isdigit() for char in run) >= 5:
             several = True
-        elif len(run) == 9 and digits:
-            before = normalized[found.start() - 1] if found.start() else ""
-            after = normalized[found.end()] if found.end() < len(normalized) else ""
-            if not (_is_cjk(before) or _is_cjk(after)):
-                runs.append(found)
     if several or len(runs) > 1:
         return None, ""
     if not runs:
         return None
     found = runs[0]
-    rest = f"{normalized[: found.start()]} {normalized[found.end() :]}"
+    rest = f"{text[: found.start()]} {text[found.end() :]}"
     rest = _EMPTY_BRACKETS_RE.sub(" ", rest)  # where the identifier was in brackets
     cells = [
         cell.strip(_AROUND_NAME).rstrip(_OPENING).lstrip(_CLOSING).strip(_AROUND_NAME)
@@ -465,15 +616,24 @@ def normalize_id_cell(value: object) -> IdCell:
     fraction = _TRAILING_ZERO_FRACTION_RE.match(cleaned)
     if fraction:
         cleaned = fraction.group(1)
-    if _has_mask(cleaned):
-        return _masked_cell(cleaned)
-    if cleaned.isdigit() and len(cleaned) < 9:
-        padded = _pad_org_code(cleaned)
+    # Look-alike letters of other scripts read as Latin ones (or as digits, see
+    # `_read_identifier`); the first reading shows what the cell holds.
+    readings = [cleaned]
+    if not cleaned.isascii():
+        readings = [reading.text.upper() for reading in text_rules.id_readings(cleaned)]
+    shown = readings[0]
+    if _has_mask(shown):
+        masked = [_masked_cell(reading) for reading in readings]
+        return next((m for m in masked if m.kind == "masked_resident_id"), masked[0])
+    if shown.isdigit() and len(shown) < 9:
+        padded = _pad_org_code(shown)
         if padded:
             return IdCell("org_code", padded, None, None)
-    if not _ID_SHAPE_RE.match(cleaned):
-        return IdCell("invalid", cleaned, None, "号码含有数字和字母以外的字符。")
-    kind, normalised, error, _converted = _classify(cleaned)
+    read = _read_identifier(cleaned)
+    if read is None:
+        return IdCell("invalid", shown, None, "号码含有数字和字母以外的字符。")
+    kind, normalised, error, _converted, _notes = read
+    cleaned = shown
     if error:
         if numeric and len(cleaned) >= 16:
             error = _TEXT_COLUMN_HINT

@@ -179,6 +179,32 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX former_names_norm ON former_names (name_norm);
     CREATE INDEX former_names_listing ON former_names (listing_id)
     """,
+    # The one text rule (issue 11, `desktop_app.models.text`): matching forms of names
+    # stored before it (an invisible character, a stray accent or a look-alike letter kept
+    # in them, former names too) made again by today's rule, and the near-miss keys of the
+    # cores that change.
+    # Only names with a character other than printable ASCII and the CJK ideographs can
+    # change; the GLOB finds them without a call into Python per listing. Displayed names
+    # and row hashes stay: the next import of the list rebuilds its rows anyway (the rules
+    # fingerprint changed).
+    """
+    INSERT INTO fuzzy_keys (fuzzy_key, name_core)
+    SELECT DISTINCT k.value, name_core_of(l.name)
+    FROM listings l, json_each(fuzzy_keys_of(l.name)) k
+    WHERE l.name GLOB '*[^ -~㐀-鿿]*'
+        AND name_core_of(l.name) <> COALESCE(l.name_core, l.name_norm);
+    UPDATE listings SET
+        name_norm = normalize_name(name),
+        name_core = NULLIF(name_core_of(name), normalize_name(name))
+    WHERE name GLOB '*[^ -~㐀-鿿]*'
+        AND (name_norm <> normalize_name(name)
+            OR COALESCE(name_core, name_norm) <> name_core_of(name));
+    UPDATE listings SET legal_rep_norm = normalize_name(legal_rep_norm)
+    WHERE legal_rep_norm GLOB '*[^ -~㐀-鿿]*'
+        AND legal_rep_norm <> normalize_name(legal_rep_norm);
+    UPDATE former_names SET name_norm = normalize_name(name)
+    WHERE name GLOB '*[^ -~㐀-鿿]*' AND name_norm <> normalize_name(name)
+    """,
 )
 
 # Separates a listing's former names in `listings.former_names`.
@@ -392,6 +418,12 @@ class ListStore:
         self.conn = conn
         conn.create_function(
             "masked_lookup_key", 1, identifiers.masked_lookup_key, deterministic=True
+        )
+        # What the migrations that make matching forms again call (today's rules).
+        conn.create_function("normalize_name", 1, names.normalize_name, deterministic=True)
+        conn.create_function("name_core_of", 1, names.name_core, deterministic=True)
+        conn.create_function(
+            "fuzzy_keys_of", 1, lambda name: json.dumps(names.fuzzy_keys(name)), deterministic=True
         )
         db.migrate(conn, AGGREGATE, MIGRATIONS)
         # Autocommit outside explicit transactions: every write below is a single statement

@@ -1,9 +1,13 @@
 """Names of persons and organisations: display form, matching form, parts, fuzzy index keys
 (similarity and its explanations: `name_similarity`). Pure functions: no I/O, no Qt, no SQL.
 
-Matching form (`normalize_name`): NFKC, no whitespace, one kind of bracket and middle dot,
-simplified characters (OpenCC t2s), Latin upper-case. Two names are the same name when
-their matching forms are equal; a store indexes that form for exact lookups.
+Display form (`clean_display`): the text rule of `desktop_app.models.text` (invisible
+characters removed, digits of every script as 0–9, NFKC, stray accents removed), whitespace
+collapsed. Matching form (`normalize_name`): the display form without whitespace, one kind
+of bracket and middle dot, Cyrillic and Greek look-alikes in a Latin or Chinese name read as
+Latin letters, accents taken off Latin letters, simplified characters (OpenCC t2s), Latin
+upper-case. Two names are the same name when their matching forms are equal; a store
+indexes that form for exact lookups.
 
 Parts (`name_parts`): an organisation's leading places (chained only while each lies in
 the one before: 柳州市城中区, not 柳州市泰兴), its core (brand 字号 + industry 行业, see
@@ -50,6 +54,7 @@ from pathlib import Path
 import opencc
 
 from desktop_app.models import regions
+from desktop_app.models import text as text_rules
 from desktop_app.models.lookalikes import alternatives
 
 # A score from `name_similarity.similarity` at or above this makes a "possible match": a
@@ -59,8 +64,6 @@ from desktop_app.models.lookalikes import alternatives
 POSSIBLE_MATCH_THRESHOLD = 80.0
 KEY_WINDOW = 12
 
-_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
-_INVISIBLE_TABLE = str.maketrans("", "", _INVISIBLE)
 _WHITESPACE_RE = re.compile(r"\s+")
 # After NFKC: （）［］｛｝ are already ASCII. Every other bracket pair becomes ( ), every middle
 # dot the U+00B7 used in transcribed minority and foreign names.
@@ -69,7 +72,6 @@ _MATCH_TABLE = str.maketrans(
         **dict.fromkeys("[【〔〖{〈《", "("),
         **dict.fromkeys("]】〕〗}〉》", ")"),
         **dict.fromkeys("•‧・∙⋅●", "·"),
-        **dict.fromkeys(_INVISIBLE, None),
     }
 )
 _CJK = r"\u3400-\u9fff"
@@ -107,30 +109,32 @@ _MATCH_CHARS_RE = re.compile(f"[{re.escape(''.join(map(chr, _MATCH_TABLE)))}]")
 
 
 def _plain(text: str) -> bool:
-    """True when `text` has no whitespace and no invisible character.
+    """True when `text` has no whitespace.
 
-    Both are unprintable (str.isprintable) except the ASCII space, so two quick checks
-    replace a translation and a regular-expression substitution for most names.
+    After the text rule every whitespace character but the ASCII space is unprintable
+    (str.isprintable), so two quick checks replace a regular-expression substitution for
+    most names.
     """
     return text.isprintable() and " " not in text
 
 
 def clean_display(text: str) -> str:
-    """The form a clerk sees: NFKC, whitespace collapsed to one space, trimmed."""
-    text = unicodedata.normalize("NFKC", text)
+    """The form a clerk sees: the text rule (`text.clean_text`), whitespace collapsed to one
+    space, trimmed."""
+    text = text_rules.clean_text(text)
     if _plain(text):
         return text
-    text = text.translate(_INVISIBLE_TABLE)
     return _WHITESPACE_RE.sub(" ", text).strip()
 
 
 @lru_cache(maxsize=1 << 16)
 def normalize_name(text: str) -> str:
     """The matching form of a name (see the module docstring)."""
-    text = unicodedata.normalize("NFKC", text)
+    text = text_rules.clean_text(text)
     if not _plain(text) or _MATCH_CHARS_RE.search(text):
         text = _WHITESPACE_RE.sub("", text.translate(_MATCH_TABLE))
     if not text.isascii():
+        text = text_rules.fold_for_matching(text)
         if _traditional_chars().search(text):
             text = _t2s().convert(text)
         if "." in text:

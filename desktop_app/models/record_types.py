@@ -19,6 +19,7 @@ from typing import Any, Literal, NotRequired, TypedDict
 
 from desktop_app.models.identifiers import mask_id, parse_query
 from desktop_app.models.labels import FEEDBACK_ACTION_TEXT, NO_FEEDBACK_TEXT
+from desktop_app.models.text import clean_text
 
 FeedbackAction = Literal["applied", "not_applicable", "referred"]
 
@@ -153,6 +154,19 @@ class DataVersions(TypedDict):
     lists: list[ListVersion]
 
 
+class InputNote(TypedDict):
+    """What the text rule (`desktop_app.models.text`) removed or mapped in what the clerk
+    typed: invisible characters, digits of other scripts, look-alike letters, stray accents.
+    `field` is `query` or `name` (the name given along with an ID); `text` says it in
+    Chinese ("已忽略 1 个不可见字符（U+202E）")."""
+
+    field: str
+    kind: str
+    count: int
+    chars: list[str]  # U+XXXX of the first few characters concerned
+    text: str
+
+
 class PreviousVersion(TypedDict):
     record_number: str
     version: int
@@ -189,6 +203,7 @@ class CheckRecord(TypedDict):
     data_versions: DataVersions
     checked_at: str
     as_of: NotRequired[str | None]
+    input_notes: NotRequired[list[InputNote]]  # only when the text rule changed the input
     record_hash: str
 
 
@@ -202,6 +217,9 @@ class CheckResult:
     rejects, `measures` those of the clerk's department that the hits in force bring (each
     once, tied to its hits). `conclusive` is False when the result cannot be relied on at
     all, with `inconclusive_reason` (no_lists, demo_lists_only, invalid_input).
+    `input_notes` says what the text rule removed or mapped in the input (`InputNote`); the
+    JSON has it only when there is something to say, so that a plain check's JSON is what
+    it always was.
     """
 
     query: str
@@ -231,12 +249,15 @@ class CheckResult:
     as_of: str | None = None
     # Near misses a reviewer excluded for this ID before (never an ID hit): shown collapsed.
     excluded: list[ExcludedMatch] = field(default_factory=list)
+    input_notes: list[InputNote] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The result as JSON data: a fresh dict (nothing shared with this value), its keys
-        in the order of the fields."""
+        in the order of the fields; `input_notes` only when it is not empty."""
         return {
-            item.name: copy.deepcopy(getattr(self, item.name)) for item in dataclasses.fields(self)
+            item.name: copy.deepcopy(getattr(self, item.name))
+            for item in dataclasses.fields(self)
+            if item.name != "input_notes" or self.input_notes
         }
 
     @classmethod
@@ -283,6 +304,15 @@ def feedback_text(feedback: Feedback | None) -> str:
     return words
 
 
+def input_note_texts(result: Mapping[str, Any]) -> list[str]:
+    """What the text rule did to the input of a result or record, one sentence each (the
+    notes about the name given along with an ID say so)."""
+    return [
+        f"姓名/名称：{note['text']}" if note.get("field") == "name" else note["text"]
+        for note in result.get("input_notes") or []
+    ]
+
+
 def hit_role(hit: Mapping[str, Any]) -> str:
     """What a row of a result's hits is: `hit` (a listing in force that matched the subject),
     `related` (an organisation the person represents, by name) or `history` (revoked or not
@@ -306,12 +336,13 @@ def related_subjects(result: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def masked_query(record: Mapping[str, Any]) -> str:
     """The query as outputs show it: a resident ID masked by `identifiers.mask_id` (a
-    fragment too short to keep 6 + 4 characters is all stars), anything else as typed or,
-    for codes, as normalised."""
+    fragment too short to keep 6 + 4 characters is all stars), codes as normalised, a name
+    as typed but without what the text rule removes (a bidi override would turn the rest
+    of a line around) and with its whitespace collapsed."""
     query = str(record.get("query") or "")
     kind = record.get("input_kind")
     if kind not in ("resident_id", "uscc", "org_code"):
-        return query
+        return " ".join(clean_text(query).split())
     value = parse_query(query).value or query
     masked = mask_id(kind, value)
     if kind == "resident_id" and "*" not in masked:

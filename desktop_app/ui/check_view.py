@@ -37,6 +37,7 @@ from desktop_app.models.labels import APPLIES_TO_TEXT, INPUT_KIND_TEXT, text_of
 from desktop_app.models.record_types import (
     active_hits,
     feedback_text,
+    input_note_texts,
     masked_query,
     related_subjects,
 )
@@ -106,19 +107,22 @@ def may_choose_department(user: User, jurisdiction: str) -> bool:
 
 
 def describe_input(text: str) -> tuple[str, str]:
-    """(state, words) for the label under the search field: ("ok"|"error"|"", text)."""
+    """(state, words) for the label under the search field: ("ok"|"error"|"", text). What
+    the text rule removed or mapped (invisible characters, other digits, look-alike
+    letters) follows on a line of its own."""
     if not text.strip():
         return "", "可输入 18 位身份证号码（或 15 位旧证）、统一社会信用代码、组织机构代码或名称"
     parsed = parse_query(text)
+    notes = "".join(f"\n{note.text}" for note in parsed.notes)
     if parsed.error:
-        return "error", parsed.error
+        return "error", parsed.error + notes
     kind = INPUT_KIND_TEXT[parsed.kind]
     if parsed.kind is InputKind.NAME:
-        return "ok", f"将按{kind}核查：{parsed.value}"
+        return "ok", f"将按{kind}核查：{parsed.value}{notes}"
     extra = "（15 位旧证，已转换为 18 位）" if parsed.converted_from_15 else ""
     if parsed.name:
         extra += f"；并与名称“{parsed.name}”一起核对"
-    return "ok", f"{kind}，校验位正确{extra}"
+    return "ok", f"{kind}，校验位正确{extra}{notes}"
 
 
 class MeasuresView(WrappingTableView):
@@ -488,7 +492,7 @@ class CheckView(QWidget):
             if record["status"] == "not_listed"
             else "请先核实下方的疑似匹配：确认为同一主体后，这里列出应实施的措施。"
         )
-        notes = []
+        notes = [f"输入处理：{note}" for note in input_note_texts(record)]
         if record.get("hits_truncated"):
             notes.append(
                 f"同名记录共 {record['hit_count']} 条，仅列出前 {len(hits)} 条；"

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime
 import re
-import unicodedata
+
+from desktop_app.models.text import clean_text
 
 # First characters with which a spreadsheet program would run a cell as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -45,7 +46,7 @@ def parse_list_date(value: object) -> str | None:
             return _checked(datetime.date.fromisoformat(text))
         except ValueError:
             pass
-    text = unicodedata.normalize("NFKC", text)
+    text = clean_text(text).strip()  # the one text rule: invisible characters, other digits
     match = _DATE_RE.match(text) or _COMPACT_DATE_RE.match(text)
     if match:
         year, month, day = (int(part) for part in match.groups())

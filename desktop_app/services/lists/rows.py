@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desktop_app.models import identifiers, names
+from desktop_app.models import text as text_rules
 from desktop_app.models.lists_store import (
     COLUMN_FIELDS,
     FIELD_CASE_NO,
@@ -161,12 +162,15 @@ class RowBuilder:
     def _name(self, text: str) -> tuple[str, str, str | None, bool, str] | str:
         """(name, matching form, core if it differs from it, is an organisation, former names
         written in the cell) of a name cell, or why it is refused."""
-        if not text:
+        # The one text rule (`names.clean_display`) first: a formula behind an invisible
+        # character is still a formula.
+        cleaned = names.clean_display(text)
+        if not cleaned:
             found: tuple[str, str, str | None, bool, str] | str = "姓名/名称为空。"
-        elif text.startswith(_NAME_FORMULA_PREFIXES):
-            found = f"姓名/名称以“{text[0]}”开头，像是表格公式，已拒绝（防止公式注入）。"
+        elif cleaned.startswith(_NAME_FORMULA_PREFIXES):
+            found = f"姓名/名称以“{cleaned[0]}”开头，像是表格公式，已拒绝（防止公式注入）。"
         else:
-            written, formers = split_former_names(text)
+            written, formers = split_former_names(cleaned)
             name = names.clean_display(written)
             name_norm = names.normalize_name(name)
             if len(name_norm) < 2:
@@ -214,6 +218,11 @@ class RowBuilder:
             texts = [v.strip() if v.__class__ is str else cell_text(v) for v in raw]
         i_key, i_case, i_name, i_id, i_rep, i_court, i_mark, i_listed, i_filed, i_revoked = self.at
         joined = FIELD_SEPARATOR.join(texts)
+        if text_rules.INVISIBLE_RE.search(joined) is not None:
+            # Cells shown but never compared keep their text without invisible characters
+            # (a bidi override would turn a court's name around on the screen).
+            texts = [text_rules.without_invisible(t) for t in texts]
+            joined = FIELD_SEPARATOR.join(texts)
         if len(joined) > MAX_CELL_CHARS and max(map(len, texts)) > MAX_CELL_CHARS:
             raise cell_too_long(row_no)
         formula = texts[0].startswith(FORMULA_PREFIXES) or _FORMULA_RE.search(joined) is not None
@@ -455,6 +464,21 @@ _RULE_PROBES: tuple[tuple[str, ...], ...] = (
     ("K8", "", "ｗａｎｇ　ｂａ", "15010219750630441x", "", "", "", "2019-1-2 10:00", "", ""),
     ("K9", "", "=HYPERLINK(1)", "", "", "", "", "", "", ""),
     ("K10", "", "柳州市泰兴食品股份公司（原名：柳州市泰兴食品厂）", "", "", "", "", "", "", ""),
+    # the one text rule (issue 11): stray accents, bidi isolates, look-alikes, other digits
+    (
+        "K11",
+        "（2019）\u202e桂0102执2号",
+        "韦\u0301小\u2066宝",
+        "٤٥٠١٠٢١٩٨٥٠١٠١١٢٣٣",
+        "",
+        "",
+        "",
+        "٢٠١٩-٠١-٠٢",
+        "",
+        "",
+    ),
+    ("K12", "", "АВС科技有限公司", "91450100МА5КВСDE0F", "Jose\u0301\u200f", "", "", "", "", ""),
+    ("K13", "", "\u200b=CMD()", "", "", "", "", "", "", ""),
 )
 
 

@@ -41,7 +41,12 @@ from desktop_app.models.labels import (
     SUBJECT_TYPE_TEXT,
     text_of,
 )
-from desktop_app.models.record_types import feedback_text, hit_role, masked_query
+from desktop_app.models.record_types import (
+    feedback_text,
+    hit_role,
+    input_note_texts,
+    masked_query,
+)
 from desktop_app.services.audit.witness import Witness
 from desktop_app.services.pdf_common import (
     LABEL_FILL,
@@ -398,6 +403,9 @@ def _subject_section(record: dict[str, Any], styles: dict[str, Any]) -> list[Flo
             "—" if kind == "name" else masked_query(record) or "—",
         ),
     ]
+    notes = input_note_texts(record)
+    if notes:  # what the text rule removed or mapped in what the clerk typed
+        rows.append(("输入处理", "；".join(notes)))
     return [*_section("一、核查对象", styles), _pairs_table(rows, styles, BODY_WIDTH)]
 
 

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from desktop_app.errors import DataError, UsageError
 from desktop_app.models import identifiers, names
+from desktop_app.models import text as text_rules
 from desktop_app.models.identifiers import InputKind
 from desktop_app.models.labels import STATUS_TEXT
 from desktop_app.models.lists_store import (
@@ -45,6 +46,9 @@ NO_ID_NOTE = "名称相同，但名单中没有证件号码，请核实是否同
 FORMER_NAME_NOTE = "“{former}”是名单记录的曾用名，现名为“{name}”"
 BRANCH_NOTE = "名称只差分支机构：分公司与总公司不是同一主体，请核实两者的关系"
 NAME_DIFFERS_NOTE = "证件号码一致，但名单上的姓名/名称为“{listed}”，与输入的“{given}”不同，请核实"
+NAME_UNDECODABLE = (
+    "姓名/名称中有无法识别的字符（不是有效的文字编码，可能是复制或转码时出错）。请重新输入。"
+)
 NO_LISTS_WARNING = (
     "本机尚未导入任何失信名单，本次核查无法说明该主体是否被列入失信名单。"
     "请由管理员导入名单后重新核查。"
@@ -251,7 +255,15 @@ def run_check(
     as_of_iso = parse_as_of(as_of)
     measures = _Measures(catalog.in_force(jurisdiction, as_of_iso), jurisdiction, department)
     parsed = identifiers.parse_query(query)
-    given_name = names.clean_display(name) if name else parsed.name
+    notes = [note.to_json("query") for note in parsed.notes]
+    given_name = parsed.name
+    error = parsed.error
+    if name:
+        cleaned_name = text_rules.clean(name)
+        notes += [note.to_json("name") for note in cleaned_name.notes]
+        given_name = names.clean_display(cleaned_name.text)
+        if cleaned_name.undecodable and error is None:
+            error = NAME_UNDECODABLE
     lists = store.data_versions()
     result = CheckResult(
         query=query,
@@ -267,8 +279,8 @@ def run_check(
         },
         checked_at=datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
         as_of=as_of_iso,
+        input_notes=notes,  # type: ignore[arg-type]
     )
-    error = parsed.error
     if error is None and given_name is not None and len(names.normalize_name(given_name)) < 2:
         error = "姓名/名称至少输入两个字。请输入完整的姓名或单位名称。"
     if error is not None:
