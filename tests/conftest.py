@@ -4,6 +4,11 @@ Every place outside the data folder that the app reads or writes (machine config
 settings, the signing-key secret) points into one temporary folder for the whole run, so that
 no test reads this machine's configuration or leaves files in the home folder. Subprocesses
 started by tests inherit these variables.
+
+Property-based tests (hypothesis) have two profiles: `default`, small and repeatable (the same
+examples every run), for the normal suite; `slow`, many more examples freshly drawn, which
+the tests marked `slow` take (`-m slow`; see tests/property_support.py). XYHC_HYPOTHESIS=slow
+makes every property test use it.
 """
 
 from __future__ import annotations
@@ -17,7 +22,27 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from hypothesis import HealthCheck, settings
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# No example database: nothing written into the checkout, and a run repeats what it says.
+settings.register_profile(
+    "default",
+    max_examples=200,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "slow",
+    max_examples=5000,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile(os.environ.get("XYHC_HYPOTHESIS", "default"))
 
 _ISOLATED = Path(tempfile.mkdtemp(prefix="xyhc-tests-"))
 atexit.register(shutil.rmtree, _ISOLATED, ignore_errors=True)

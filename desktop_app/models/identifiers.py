@@ -318,14 +318,29 @@ def _read_identifier(
     return best[1] if best else None
 
 
+def _digit_count(cleaned: str) -> int:
+    """Digits in a text, counting the look-alikes that pass for one (О, І, З)."""
+    return sum(char.isdigit() or char in text_rules.LOOKALIKE_DIGITS for char in cleaned)
+
+
+def _is_org_code(cleaned: str) -> bool:
+    """Whether a text (as `clean_id_text` makes it) reads as a valid organisation code. Codes
+    issued since 2015 may be letters only (MAPHPTNX-X)."""
+    read = _read_identifier(cleaned) if len(cleaned) == 9 else None
+    return read is not None and read[0] is InputKind.ORG_CODE and read[2] is None
+
+
 def _is_identifier_run(run: str, before: str, after: str) -> bool:
-    """Whether a run of identifier characters (cleaned, look-alikes read as letters) is an
-    identifier: 15 or 18 characters with at least five digits, or 9 with a digit and not
-    written inside Chinese text (an organisation code, not a company name's number)."""
-    digits = sum(char.isdigit() for char in run)
+    """Whether a run of identifier characters (as `clean_id_text` makes it) is an
+    identifier: 15 or 18 characters with at least five digits, or 9 with a digit (or a
+    valid organisation code of letters) and not written inside Chinese text (an
+    organisation code, not a company name's number)."""
+    digits = _digit_count(run)
     if len(run) in (15, 18):
         return digits >= 5
-    return len(run) == 9 and digits > 0 and not (_is_cjk(before) or _is_cjk(after))
+    if len(run) != 9 or _is_cjk(before) or _is_cjk(after):
+        return False
+    return digits > 0 or _is_org_code(run)
 
 
 def _identifier_runs(text: str) -> list[str]:
@@ -334,13 +349,11 @@ def _identifier_runs(text: str) -> list[str]:
     piece of an identifier typed in groups is not one)."""
     found = []
     for match in _TIGHT_RUN_RE.finditer(text):
-        run = text_rules.id_readings(clean_id_text(match.group()))[0].text.upper()
+        run = clean_id_text(match.group())
         before = text[match.start() - 1] if match.start() else ""
         after = text[match.end()] if match.end() < len(text) else ""
-        if _is_identifier_run(run, before, after) and (
-            len(run) != 9 or org_code_error(run) is None
-        ):
-            found.append(run)
+        if _is_identifier_run(run, before, after) and (len(run) != 9 or _is_org_code(run)):
+            found.append(text_rules.id_readings(run)[0].text.upper())
     return found
 
 
@@ -387,11 +400,12 @@ def parse_query(text: str) -> ParsedQuery:
     of other scripts, NFKC, stray accents), whose notes the result keeps; bytes that were
     not text are refused. Then: several identifiers (apart, or two joined without a gap)
     are refused with a list of them. A text without Chinese characters and with at least
-    five digits, of digits only, or of 9 characters with a digit, is an identifier, its
-    look-alike letters of other scripts read as Latin ones (or as digits where that makes
-    a valid identifier), and its kind decided by length: 18 (resident ID if 17 digits +
-    digit/X, else USCC), 15 digits (old resident ID, converted), 9 (organisation code);
-    one with characters no identifier has is refused, never searched as a name. A name and
+    five digits, of digits only, or of 9 characters with a digit (or a valid organisation
+    code of letters only) is an identifier, its look-alike letters of other scripts read
+    as Latin ones (or as digits where that makes a valid identifier), and its kind decided
+    by length: 18 (resident ID if 17 digits + digit/X, else USCC), 15 digits (old resident
+    ID, converted), 9 (organisation code); one with characters no identifier has is
+    refused, never searched as a name. A name and
     one identifier pasted together (two cells copied from a table) are the identifier, with
     the name in `name`; Chinese text with a long number that is not that is refused.
     Anything else is a name.
@@ -423,7 +437,7 @@ def _parse_clean(text: str) -> ParsedQuery:
             return ParsedQuery(text, InputKind.NAME, display, _NOT_ONE_SUBJECT, None, False)
         return dataclasses.replace(_parse_clean(identifier), raw=text, name=name)
     cleaned = clean_id_text(text)
-    digits = sum(char.isdigit() for char in cleaned)
+    digits = _digit_count(cleaned)
     if digits >= 5 and any(char in _MASK_CHARS for char in cleaned):
         error = "号码中有被遮蔽的字符（*）。查询时请输入完整的号码，或改按名称查询。"
         kind = InputKind.RESIDENT_ID if len(cleaned) in (15, 18) else InputKind.USCC
@@ -431,7 +445,7 @@ def _parse_clean(text: str) -> ParsedQuery:
     has_cjk = any(_is_cjk(char) for char in cleaned)
     # Organisation codes such as MA5KB5X9-1 have few digits; names have none or come with
     # Chinese characters.
-    org_code_like = len(cleaned) == 9 and digits > 0
+    org_code_like = len(cleaned) == 9 and (digits > 0 or _is_org_code(cleaned))
     if not has_cjk and (digits >= 5 or cleaned.isdigit() or org_code_like):
         joined = _joined_identifiers(cleaned) if len(cleaned) > 18 else []
         if joined:
@@ -517,12 +531,12 @@ def _split_name_and_id(text: str) -> tuple[str | None, str] | None:
         return None
     runs, several = [], False
     for found in _ID_RUN_RE.finditer(text):
-        run = text_rules.id_readings(clean_id_text(found.group()))[0].text.upper()
+        run = clean_id_text(found.group())
         before = text[found.start() - 1] if found.start() else ""
         after = text[found.end()] if found.end() < len(text) else ""
         if _is_identifier_run(run, before, after):
             runs.append(found)
-        elif len(run) > 15 and sum(char.isdigit() for char in run) >= 5:
+        elif len(run) > 15 and _digit_count(run) >= 5:
             several = True
     if several or len(runs) > 1:
         return None, ""

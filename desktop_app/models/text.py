@@ -15,9 +15,9 @@ I/O, no Qt, no SQL.
    NFKC alone leaves them, and Python's `int()` would read them silently;
 4. Unicode NFKC: full-width letters and digits, compatibility ideographs, Kangxi radicals;
 5. combining marks that do not belong to what they follow are removed: after a Chinese
-   character, a digit, punctuation or a Latin, Greek or Cyrillic letter that NFKC could not
-   compose them with (`韦́小宝` → `韦小宝`); marks of scripts written with them (Tibetan,
-   Mongolian, Arabic, Devanagari …) stay.
+   character, a digit, punctuation or a Latin, Greek, Cyrillic or Armenian letter that NFKC
+   could not compose them with (`韦́小宝` → `韦小宝`); marks of scripts written with them
+   (Tibetan, Mongolian, Arabic, Devanagari …) stay.
 
 Whitespace is left to the caller: an identifier drops all of it, a name keeps single spaces.
 Printable ASCII and the CJK ideographs need none of this, so `clean_text` returns such text
@@ -26,8 +26,8 @@ as it is (the list import calls it on millions of cells).
 Look-alikes: Cyrillic, Greek and Armenian letters that look like Latin ones (А В С Е Н К М О Р
 Т Х …) are read as the Latin letter in text shaped like an identifier (`id_readings`, which
 also offers the digit that О, І and З pass for), and in a name whose other letters are Latin
-or Chinese (`map_name_lookalikes`). `fold_marks` takes the accents off Latin, Greek and
-Cyrillic letters for the matching form of names.
+or Chinese (`map_name_lookalikes`). `fold_marks` takes the accents off Latin, Greek,
+Cyrillic and Armenian letters for the matching form of names and identifiers.
 
 What was removed or mapped comes back as `TextNote`s whose `text` a clerk reads under the
 search field and on the record ("已忽略 1 个不可见字符（U+202E）").
@@ -83,6 +83,7 @@ _MARKLESS_SCRIPTS = (
     "LATIN ",
     "GREEK ",
     "CYRILLIC ",
+    "ARMENIAN ",
     "HIRAGANA ",
     "KATAKANA ",
     "HANGUL ",
@@ -171,8 +172,8 @@ LOOKALIKES = frozenset(c for c, _, _ in _LOOKALIKE_TABLE)
 # Letters of the scripts look-alikes come from: Cyrillic, Greek (and Coptic), Armenian.
 _LOOKALIKE_SCRIPTS_RE = re.compile("[\u0370-\u03ff\u0400-\u052f\u0531-\u058f\u1f00-\u1fff]")
 _SCRIPT_WORDS = (("CYRILLIC", "西里尔字母"), ("GREEK", "希腊字母"), ("ARMENIAN", "亚美尼亚字母"))
-# Latin, Greek and Cyrillic letters that may carry an accent (precomposed or not).
-_ACCENTABLE_RE = re.compile("[\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff\u1e00-\u1fff]")
+# Latin, Greek, Cyrillic and Armenian letters that may carry an accent (precomposed or not).
+_ACCENTABLE_RE = re.compile("[\u00c0-\u024f\u0370-\u058f\u1e00-\u1fff]")
 _SHOWN = 3
 
 
