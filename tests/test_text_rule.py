@@ -394,3 +394,39 @@ def test_the_migration_finds_names_outside_ascii_and_chinese_characters(tmp_path
         "АВС": 1,
     }
     conn.close()
+
+
+# --- the record keeps the notes, its PDF prints them ------------------------------------------
+
+
+def test_a_record_keeps_the_notes_and_its_signed_pdf_shows_them(tmp_path, monkeypatch):
+    import pypdfium2
+    from office_helpers import FAST_SCRYPT, check_result, make_users, office
+
+    from desktop_app.services import accounts, records
+    from desktop_app.services.records.verification import verify_record_pdf
+
+    monkeypatch.setattr(accounts, "SCRYPT", FAST_SCRYPT)
+    ctx = office(tmp_path)
+    zhang = make_users(ctx)["zhang"]
+    result = check_result(zhang)
+    parsed = parse_query(f"\u202e{result.query}")
+    result.input_notes = [note.to_json("query") for note in parsed.notes]
+    stored = records.record_check(ctx, zhang, result)
+    assert records.get_record(ctx, zhang, stored["record_number"])["input_notes"] == [
+        {
+            "field": "query",
+            "kind": "invisible",
+            "count": 1,
+            "chars": ["U+202E"],
+            "text": "已忽略 1 个不可见字符（U+202E）",
+        }
+    ]
+    pdf = tmp_path / "record.pdf"
+    records.print_record(ctx, zhang, stored["record_number"], pdf)
+    document = pypdfium2.PdfDocument(pdf)
+    shown = document[0].get_textpage().get_text_range()
+    document.close()
+    assert "输入处理" in shown and "已忽略 1 个不可见字符（U+202E）" in shown
+    assert verify_record_pdf(ctx, pdf)["ok"]
+    ctx.close()

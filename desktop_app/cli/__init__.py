@@ -28,6 +28,7 @@ from desktop_app.cli.arguments import refuse_undecodable
 from desktop_app.context import AppContext
 from desktop_app.errors import AppError
 from desktop_app.models import db
+from desktop_app.models import text as text_rules
 
 argparse_zh.install()
 
@@ -66,7 +67,8 @@ class ChineseArgumentParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        message = argparse_zh.plain_type_names(message)
+        # A value quoted in the message may hold bytes that were not UTF-8.
+        message = text_rules.printable(argparse_zh.plain_type_names(message))
         self.exit(2, f"{self.prog}：参数有误：{message}\n（用 --help 查看用法）\n")
 
 

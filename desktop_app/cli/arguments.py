@@ -34,8 +34,7 @@ MAX_COUNT = 10**9
 
 def shown(text: str) -> str:
     """An argument as a message can quote it: undecodable bytes as U+FFFD, cut short."""
-    printable = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    printable = "".join(c if c.isprintable() else "\ufffd" for c in printable)
+    printable = "".join(c if c.isprintable() else "\ufffd" for c in text_rules.printable(text))
     return printable if len(printable) <= _SHOWN_CHARS else printable[:_SHOWN_CHARS] + "…"
 
 

@@ -342,6 +342,11 @@ def has_surrogates(text: str) -> bool:
     return _SURROGATE_RE.search(text) is not None
 
 
+def printable(text: str) -> str:
+    """`text` with every lone surrogate shown as U+FFFD (�), so that it can be printed."""
+    return _SURROGATE_RE.sub("\ufffd", text)
+
+
 def fold_marks(text: str) -> str:
     """`text` with the accents taken off Latin, Greek and Cyrillic letters (é → e, ö → o,
     й → и), for the matching form of names and identifiers; other scripts keep theirs."""
