@@ -37,7 +37,9 @@ def test_the_hint_says_what_was_ignored_and_the_record_keeps_it(
     view = window.check_view
     paste(qtbot, view.search, f"\u202e{LISTED_ID[:9]}\u200b{LISTED_ID[9:]}")
     assert view.search.property("inputState") == "ok"
-    assert view.kind.text() == "身份证号码，校验位正确\n已忽略 2 个不可见字符（U+202E、U+200B）"
+    assert view.kind.text() == (
+        f"身份证号码，校验位正确；将按 {LISTED_ID} 核查\n已忽略 2 个不可见字符（U+202E、U+200B）"
+    )
     assert view.kind.isVisible()
 
     with qtbot.waitSignal(view.record_changed, timeout=20000) as blocker:

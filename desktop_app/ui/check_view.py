@@ -109,7 +109,8 @@ def may_choose_department(user: User, jurisdiction: str) -> bool:
 def describe_input(text: str) -> tuple[str, str]:
     """(state, words) for the label under the search field: ("ok"|"error"|"", text). What
     the text rule removed or mapped (invisible characters, other digits, look-alike
-    letters) follows on a line of its own."""
+    letters) follows on a line of its own, and an identifier it changed is shown as it will
+    be searched (a bidi override shows the field's number back to front)."""
     if not text.strip():
         return "", "可输入 18 位身份证号码（或 15 位旧证）、统一社会信用代码、组织机构代码或名称"
     parsed = parse_query(text)
@@ -120,6 +121,8 @@ def describe_input(text: str) -> tuple[str, str]:
     if parsed.kind is InputKind.NAME:
         return "ok", f"将按{kind}核查：{parsed.value}{notes}"
     extra = "（15 位旧证，已转换为 18 位）" if parsed.converted_from_15 else ""
+    if parsed.notes:
+        extra += f"；将按 {parsed.value} 核查"
     if parsed.name:
         extra += f"；并与名称“{parsed.name}”一起核对"
     return "ok", f"{kind}，校验位正确{extra}{notes}"

@@ -4,12 +4,13 @@
 
 (without a display it starts itself under `xvfb-run`). Everything happens in a temporary data
 folder with the bundled synthetic demo lists: first-start setup, login, a listed subject, a
-subject not listed, a mistyped ID, a possible match, feedback and the signed record's
-preview, the clerk's history, the audit screen, the audit log checked against witnesses
-after it was cut back, an import with rejected rows, the catalog
-browser (departments, full-text search, a revised measure list checked and imported as a new
-version, its diff, the versions, the build's anomalies), the user management, and (with
-PostgreSQL installed) the office data on a database server that goes away mid-check. `--only
+subject not listed, a mistyped ID, an ID pasted with invisible characters (the hint under the
+field says what was ignored), two IDs pasted into one field, a possible match, feedback and
+the signed record's preview, the clerk's history, the audit screen, the audit log checked
+against witnesses after it was cut back, an import with rejected rows, the catalog browser
+(departments, full-text search, a revised measure list checked and imported as a new version,
+its diff, the versions, the build's anomalies), the user management, and (with PostgreSQL
+installed) the office data on a database server that goes away mid-check. `--only
 NAME,NAME` saves only those shots. Main-window shots grab the whole 1366×768 screen; the two
 start-up dialogs are grabbed alone (there is nothing behind them).
 """
@@ -306,6 +307,13 @@ def main() -> int:
 
     check(view, MISTYPED_ID)
     screen_shot("05_invalid_input")
+
+    # Pasted with a bidi override and a zero-width space: found, and the hint says so.
+    check(view, f"\u202e{LISTED_ID[:9]}\u200b{LISTED_ID[9:]}")
+    screen_shot("20_input_notes")
+
+    check(view, f"{LISTED_ID}，450203199005209933")
+    screen_shot("21_several_numbers")
 
     check(view, "黄荣")
     screen_shot("06_possible_match")
