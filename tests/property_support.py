@@ -49,6 +49,45 @@ def other_digit(digit: str, block: int) -> str:
     return chr(block + int(digit))
 
 
+# Scripts whose letters take no combining mark NFKC did not compose (the first word of a
+# character's name).
+MARKLESS = {"CJK", "LATIN", "GREEK", "CYRILLIC", "ARMENIAN", "HIRAGANA", "KATAKANA", "HANGUL"}
+MARKLESS |= {"BOPOMOFO", "IDEOGRAPHIC"}
+
+
+def naive_clean(text: str) -> str:
+    """The text rule as the module docstring of desktop_app.models.text states it, one
+    character at a time and without any shortcut (what `text.clean` must give)."""
+    kept = []
+    for char in text:
+        if 0xD800 <= ord(char) <= 0xDFFF or text_rules.is_invisible(char):
+            continue
+        if unicodedata.category(char) == "Nd":
+            kept.append(str(unicodedata.digit(char)))
+        else:
+            kept.append(char)
+    normalized = unicodedata.normalize("NFKC", "".join(kept))
+    result, base = [], ""
+    for char in normalized:
+        if unicodedata.category(char) in ("Mn", "Me"):
+            script = unicodedata.name(base, "").split(" ")[0] if base else ""
+            if unicodedata.category(base or " ").startswith("L") and script not in MARKLESS:
+                result.append(char)
+            continue
+        base = char
+        result.append(char)
+    return "".join(result)
+
+
+# Characters the rule has something to say about, and some it leaves alone, for drawing text.
+RULE_ALPHABET = (
+    "张伟韦小宝柳州市（）()·ABCxyz0123456789 \u3000\t-—"
+    + "".join(INVISIBLE)
+    + "".join(COMBINING)
+    + "١٢٣४५६０１２𝟎𝟏АВСОоΑΟԱՕéÉ्ཀྲ\ud800\udcff⼈丽"
+)
+
+
 @cache
 def _compatibility_twins() -> dict[str, tuple[str, ...]]:
     """Chinese character → the Kangxi radicals and compatibility ideographs that NFKC makes

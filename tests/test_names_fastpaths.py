@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import random
 
+from property_support import naive_clean
+
 from desktop_app.models import names
 from desktop_app.models import text as text_rules
 from desktop_app.models.names import (
@@ -16,12 +18,12 @@ from desktop_app.models.names import (
 
 
 def full_clean_display(text: str) -> str:
-    text = text_rules.clean_every_character(text).text
+    text = naive_clean(text)
     return _WHITESPACE_RE.sub(" ", text).strip()
 
 
 def full_normalize_name(text: str) -> str:
-    text = text_rules.clean_every_character(text).text
+    text = naive_clean(text)
     text = _WHITESPACE_RE.sub("", text.translate(_MATCH_TABLE))
     text = text_rules.fold_marks(text_rules.map_name_lookalikes(text)[0])
     if not text.isascii():

@@ -97,4 +97,3 @@ def test_a_name_with_an_isolate_and_an_accent_is_found(checked):
     assert [n["kind"] for n in result["input_notes"]] == ["invisible", "combining"]
     assert "输入处理：已忽略 1 个不可见字符（U+2066）" in text
     assert "输入处理：已忽略 1 个附加符号（U+0301）" in text
-

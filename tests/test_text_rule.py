@@ -9,7 +9,10 @@ import sqlite3
 import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lists_support import org_code, resident_id, row, uscc_for, write_csv
+from property_support import RULE_ALPHABET, naive_clean, slow_profile
 
 from desktop_app import paths
 from desktop_app.models import db, identifiers, lists_store, names
@@ -36,7 +39,7 @@ def test_every_invisible_character_is_found_by_the_quick_search():
         for code in range(sys.maxunicode + 1)
         if not 0xD800 <= code <= 0xDFFF
         and text_rules.is_invisible(chr(code))
-        and text_rules.INVISIBLE_RE.match(chr(code)) is None
+        and text_rules.MAYBE_INVISIBLE_RE.match(chr(code)) is None
     ]
     assert missed == []
     assert text_rules.without_invisible("柳州\u202e市\u200b法院\ufe0f") == "柳州市法院"
@@ -68,6 +71,19 @@ def test_marks_of_scripts_written_with_them_stay():
     tibetan = "བཀྲ་ཤིས་"  # Tibetan vowel signs and subjoined letters are combining marks
     assert text_rules.clean(tibetan).text == tibetan
     assert text_rules.clean("\u0301韦").text == "韦"  # a mark with nothing before it
+
+
+@given(st.text(alphabet=st.sampled_from(RULE_ALPHABET), max_size=30))
+def test_the_rules_shortcuts_give_what_the_rule_says(typed):
+    assert text_rules.clean(typed).text == naive_clean(typed)
+    assert text_rules.clean_text(typed) == naive_clean(typed)
+
+
+@pytest.mark.slow
+@slow_profile
+@given(st.text(alphabet=st.sampled_from(RULE_ALPHABET), max_size=30))
+def test_the_rules_shortcuts_give_what_the_rule_says_long_run(typed):
+    assert text_rules.clean(typed).text == naive_clean(typed)
 
 
 def test_plain_text_is_returned_as_it_is():

@@ -98,6 +98,7 @@ _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_RE = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{2}\d{6}[0-9A-HJ-NP-RTUWXY]{10}$")
 
 _RETRY = "请核对后重新输入。"
+_NOT_ID_CHARACTERS = "号码含有数字和字母以外的字符。"
 _TEXT_COLUMN_HINT = (
     "号码被表格软件存成了数字，后几位已丢失，无法还原。请在原表中把该列设为“文本”格式、"
     "重新填入号码后再导入。"
@@ -303,6 +304,10 @@ def _read_identifier(
     `clean_id_text` makes it), reading look-alike letters of other scripts as `text.id_readings`
     offers: the first valid reading, else the best formed. None when some character is no
     identifier character in any reading."""
+    if cleaned.isascii():  # one reading: the text itself (what list imports meet)
+        if not _ID_SHAPE_RE.match(cleaned):
+            return None
+        return (*_classify(cleaned), ())
     best: tuple[int, tuple[InputKind, str, str | None, bool, tuple[TextNote, ...]]] | None
     best = None
     for reading in text_rules.id_readings(cleaned):
@@ -632,22 +637,28 @@ def normalize_id_cell(value: object) -> IdCell:
         cleaned = fraction.group(1)
     # Look-alike letters of other scripts read as Latin ones (or as digits, see
     # `_read_identifier`); the first reading shows what the cell holds.
-    readings = [cleaned]
-    if not cleaned.isascii():
-        readings = [reading.text.upper() for reading in text_rules.id_readings(cleaned)]
-    shown = readings[0]
+    plain = cleaned.isascii()
+    shown = cleaned if plain else text_rules.id_readings(cleaned)[0].text.upper()
     if _has_mask(shown):
+        if plain:
+            return _masked_cell(shown)
+        readings = [reading.text.upper() for reading in text_rules.id_readings(cleaned)]
         masked = [_masked_cell(reading) for reading in readings]
         return next((m for m in masked if m.kind == "masked_resident_id"), masked[0])
     if shown.isdigit() and len(shown) < 9:
         padded = _pad_org_code(shown)
         if padded:
             return IdCell("org_code", padded, None, None)
-    read = _read_identifier(cleaned)
-    if read is None:
-        return IdCell("invalid", shown, None, "号码含有数字和字母以外的字符。")
-    kind, normalised, error, _converted, _notes = read
-    cleaned = shown
+    if plain:
+        if not _ID_SHAPE_RE.match(cleaned):
+            return IdCell("invalid", cleaned, None, _NOT_ID_CHARACTERS)
+        kind, normalised, error, _converted = _classify(cleaned)
+    else:
+        read = _read_identifier(cleaned)
+        if read is None:
+            return IdCell("invalid", shown, None, _NOT_ID_CHARACTERS)
+        kind, normalised, error, _converted, _notes = read
+        cleaned = shown
     if error:
         if numeric and len(cleaned) >= 16:
             error = _TEXT_COLUMN_HINT

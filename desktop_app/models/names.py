@@ -130,11 +130,10 @@ def clean_display(text: str) -> str:
 @lru_cache(maxsize=1 << 16)
 def normalize_name(text: str) -> str:
     """The matching form of a name (see the module docstring)."""
-    text = text_rules.clean_text(text)
+    text = text_rules.clean_for_matching(text)
     if not _plain(text) or _MATCH_CHARS_RE.search(text):
         text = _WHITESPACE_RE.sub("", text.translate(_MATCH_TABLE))
     if not text.isascii():
-        text = text_rules.fold_for_matching(text)
         if _traditional_chars().search(text):
             text = _t2s().convert(text)
         if "." in text:

@@ -64,14 +64,15 @@ _IGNORABLE = frozenset(
     )
 )
 
-# Every character `is_invisible` is true for (as of Unicode 15, a test checks every code
-# point), for a quick search of text that is otherwise kept as it is.
-INVISIBLE_RE = re.compile(
+# A character that may be invisible: every one `is_invisible` is true for in the Basic
+# Multilingual Plane (as of Unicode 15, a test checks every code point), lone surrogates and
+# any character beyond the BMP (a class of astral ranges makes the search several times
+# slower), for a quick search of text that is otherwise kept as it is.
+MAYBE_INVISIBLE_RE = re.compile(
     "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\xad\u034f\u0600-\u0605\u061c\u06dd\u070f"
     "\u0890\u0891\u08e2\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
     "\u2060-\u2064\u2066-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb"
-    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
-    "\U000e0001\U000e0020-\U000e007f\U000e0100-\U000e01ef]"
+    "\ud800-\udfff\U00010000-\U0010ffff]"
 )
 
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
@@ -277,45 +278,64 @@ def _takes_marks(base: str) -> bool:
 
 
 def clean(text: str) -> Cleaned:
-    """The rule (see the module docstring) with notes of what it removed or mapped."""
+    """The rule (see the module docstring) with notes of what it removed or mapped.
+
+    Each step looks at single characters only where a quick search finds one it may
+    concern (text with full-width brackets, the usual non-plain name, goes through NFKC
+    alone); tests compare the result with a character-by-character reading of the rule."""
     if _NEEDS_LOOK_RE.search(text) is None:
         return Cleaned(text)
-    return clean_every_character(text)
-
-
-def clean_every_character(text: str) -> Cleaned:
-    """`clean` without its shortcut for text that needs nothing (tests compare the two)."""
     tally = _Tally()
+    cleaned = _clean(text, tally)
+    return Cleaned(cleaned, tally.notes((UNDECODABLE, INVISIBLE, DIGITS, COMBINING)))
+
+
+def _clean(text: str, tally: _Tally | None) -> str:
+    """The steps of the rule on text that is not plain, counting in `tally` (when given).
+
+    Invisible characters go before NFKC (which could compose across them); digits of other
+    scripts and marks after it, where only the characters NFKC left outside printable ASCII
+    and the Chinese ideographs need a look."""
+    if MAYBE_INVISIBLE_RE.search(text) is not None:
+        text = _without_invisible(text, tally or _Tally())
+    normalized = unicodedata.normalize("NFKC", text)
+    for found in _NEEDS_LOOK_RE.finditer(normalized):
+        if unicodedata.category(found.group()) in _DIGITS_AND_MARKS:
+            return _with_digits_without_stray_marks(normalized, tally or _Tally())
+    return normalized
+
+
+_MARKS = ("Mn", "Me")
+_DIGITS_AND_MARKS = ("Nd", *_MARKS)
+
+
+def _without_invisible(text: str, tally: _Tally) -> str:
     kept = []
     for char in text:
-        code = ord(char)
-        if 0xD800 <= code <= 0xDFFF:
+        if 0xD800 <= ord(char) <= 0xDFFF:
             tally.add(UNDECODABLE, char)
         elif is_invisible(char):
             tally.add(INVISIBLE, char)
-        elif code > 0x7F and unicodedata.category(char) == "Nd":
-            digit = str(unicodedata.digit(char))
-            if not 0xFF10 <= code <= 0xFF19:  # full-width digits are everyday typing
-                tally.add(DIGITS, char, digit)
-            kept.append(digit)
         else:
             kept.append(char)
-    normalized = unicodedata.normalize("NFKC", "".join(kept))
-    if _NEEDS_LOOK_RE.search(normalized) is not None:
-        normalized = _without_stray_marks(normalized, tally)
-    return Cleaned(normalized, tally.notes((UNDECODABLE, INVISIBLE, DIGITS, COMBINING)))
+    return "".join(kept)
 
 
-def _without_stray_marks(text: str, tally: _Tally) -> str:
+def _with_digits_without_stray_marks(text: str, tally: _Tally) -> str:
     kept = []
     base = ""
     for char in text:
-        if unicodedata.category(char) in ("Mn", "Me"):
+        category = unicodedata.category(char)
+        if category in _MARKS:
             if base and _takes_marks(base):
                 kept.append(char)
             else:
                 tally.add(COMBINING, char)
             continue
+        if category == "Nd" and ord(char) > 0x7F:
+            digit = str(unicodedata.digit(char))
+            tally.add(DIGITS, char, digit)
+            char = digit
         base = char
         kept.append(char)
     return "".join(kept)
@@ -326,13 +346,13 @@ def clean_text(text: str) -> str:
     ASCII, Chinese characters) is returned as it is."""
     if _NEEDS_LOOK_RE.search(text) is None:
         return text
-    return clean(text).text
+    return _clean(text, None)
 
 
 def without_invisible(text: str) -> str:
     """`text` without its invisible characters, otherwise unchanged (for the cells of a list
     row that are shown but never compared: case numbers, courts, amounts)."""
-    if INVISIBLE_RE.search(text) is None:
+    if MAYBE_INVISIBLE_RE.search(text) is None:
         return text
     return "".join(char for char in text if not is_invisible(char))
 
@@ -364,15 +384,18 @@ def fold_marks(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(kept))
 
 
-# Letters of the scripts `fold_for_matching` looks at: Latin beyond ASCII, Greek, Cyrillic,
+# Letters of the scripts `clean_for_matching` folds: Latin beyond ASCII, Greek, Cyrillic,
 # Armenian.
 _FOLDED_SCRIPTS_RE = re.compile("[\u00c0-\u052f\u0531-\u058f\u1e00-\u1fff]")
 
 
-def fold_for_matching(text: str) -> str:
-    """The parts of a name's matching form that the text rule provides beyond `clean`:
-    look-alikes read as Latin letters (`map_name_lookalikes`), then accents taken off
-    (`fold_marks`). Chinese and ASCII text is returned as it is."""
+def clean_for_matching(text: str) -> str:
+    """What the text rule makes of a name for its matching form: `clean_text`, then
+    look-alikes read as Latin letters (`map_name_lookalikes`) and accents taken off
+    (`fold_marks`). Printable ASCII and Chinese text is returned as it is."""
+    if _NEEDS_LOOK_RE.search(text) is None:
+        return text
+    text = _clean(text, None)
     if _FOLDED_SCRIPTS_RE.search(text) is None:
         return text
     return fold_marks(map_name_lookalikes(text)[0])

@@ -218,7 +218,9 @@ class RowBuilder:
             texts = [v.strip() if v.__class__ is str else cell_text(v) for v in raw]
         i_key, i_case, i_name, i_id, i_rep, i_court, i_mark, i_listed, i_filed, i_revoked = self.at
         joined = FIELD_SEPARATOR.join(texts)
-        if text_rules.INVISIBLE_RE.search(joined) is not None:
+        # Every invisible character but a few marks is unprintable: one quick test of the
+        # row (whose cells are apart by an unprintable separator) before any cell's.
+        if not joined.replace(FIELD_SEPARATOR, " ").isprintable():
             # Cells shown but never compared keep their text without invisible characters
             # (a bidi override would turn a court's name around on the screen).
             texts = [text_rules.without_invisible(t) for t in texts]
