@@ -27,7 +27,6 @@ import hashlib
 import json
 import re
 import sqlite3
-import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from desktop_app.errors import DataError, InvalidInputError, UnknownNameError
+from desktop_app.models.text import clean_text
 
 # The version of the catalog's tables; a build writes it into `meta`, `Catalog.open` refuses
 # any other.
@@ -48,12 +48,13 @@ _QUOTES = "《》“”\"'「」"
 
 
 def name_key(name: str) -> str:
-    """The lookup form of a name: NFKC, no whitespace, one kind of bracket, no outer quotes.
+    """The lookup form of a name: the text rule (`text.clean_text`: NFKC, invisible
+    characters removed …), no whitespace, one kind of bracket, no outer quotes.
 
     NFKC makes full-width brackets and letters half-width (`（专利）` → `(专利)`); whitespace
     goes because the PDF conversion put spaces inside names (`市机关事 务管理局`).
     """
-    text = unicodedata.normalize("NFKC", name)
+    text = clean_text(name)
     return _WHITESPACE_RE.sub("", text).translate(_BRACKETS).strip(_QUOTES)
 
 
@@ -109,9 +110,9 @@ MAX_SEARCH_WORDS = 10
 
 
 def search_terms(text: str) -> list[str]:
-    """The words of a search: NFKC (full-width letters and digits), split on whitespace,
-    surrounding quotes dropped, each word once."""
-    normalized = unicodedata.normalize("NFKC", text)
+    """The words of a search: the text rule (`text.clean_text`: full-width letters and digits,
+    invisible characters), split on whitespace, surrounding quotes dropped, each word once."""
+    normalized = clean_text(text)
     words = (word.strip(_QUOTES) for word in _WHITESPACE_RE.split(normalized))
     return list(dict.fromkeys(word for word in words if word))
 

@@ -5,7 +5,6 @@ files in another layout."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +24,7 @@ from desktop_app.models.lists_store import (
     FIELD_SUBJECT_TYPE,
     FORMER_HEADERS,
 )
+from desktop_app.models.text import clean_text
 from desktop_app.services.lists.cells import cell_text
 from desktop_app.services.lists.formats import CsvFile, Sheet, XlsxFile
 from desktop_app.services.lists.report import ImportReport
@@ -47,8 +47,9 @@ _SPACES_RE = re.compile(r"\s+")
 
 
 def header_key(text: object) -> str:
-    """How header cells are compared: NFKC, no spaces, no `*` marks."""
-    text = unicodedata.normalize("NFKC", str(text or ""))
+    """How header cells are compared: the text rule (`text.clean_text`), no spaces, no `*`
+    marks."""
+    text = clean_text(str(text or ""))
     return _SPACES_RE.sub("", text).replace("*", "").replace("※", "")
 
 
