@@ -446,3 +446,20 @@ def test_a_record_keeps_the_notes_and_its_signed_pdf_shows_them(tmp_path, monkey
     assert "输入处理" in shown and "已忽略 1 个不可见字符（U+202E）" in shown
     assert verify_record_pdf(ctx, pdf)["ok"]
     ctx.close()
+
+
+def test_the_catalogs_stored_keys_are_what_the_rule_makes_of_them():
+    # Catalog lookups go through the rule (catalog.name_key); the bundled catalog's keys must
+    # not change under it, or a name would no longer find its department.
+    conn = sqlite3.connect(paths.catalog_path())
+    try:
+        changed = []
+        for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+            columns = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
+            for column in (c for c in columns if "key" in c):
+                for (value,) in conn.execute(f'SELECT "{column}" FROM "{table}"'):
+                    if isinstance(value, str) and text_rules.clean_text(value) != value:
+                        changed.append((table, column, value))
+        assert changed == []
+    finally:
+        conn.close()
