@@ -1,8 +1,8 @@
-"""What the one-off lists.db migration of the text rule (schema 5) costs on a large list.
+"""What the one-off lists.db migration of the text rule (schema 6) costs on a large list.
 
     .venv/bin/python bench/bench_text_migration.py [--rows 1000000] [--touched 0.01]
 
-Builds a lists.db at schema 4 (as the program before the rule left it) with `--rows`
+Builds a lists.db at schema 5 (as the program before the rule left it) with `--rows`
 listings named as `demo_data.bulk_rows` names them, a share `--touched` of them stored the
 old way with an invisible character or a stray accent in the name (what the migration makes
 again), then opens it with `ListStore` (which migrates) and reports the time and how many
@@ -31,7 +31,7 @@ NAME = STANDARD_FIELDS.index("失信被执行人姓名/名称")
 def build(path: Path, rows: int, touched: float) -> int:
     conn = db.connect(path)
     conn.create_function("masked_lookup_key", 1, identifiers.masked_lookup_key)
-    db.migrate(conn, "lists", lists_store.MIGRATIONS[:4])
+    db.migrate(conn, "lists", lists_store.MIGRATIONS[:5])
     conn.execute("INSERT INTO lists (id, name, category, created_at) VALUES (1, '甲', '乙', 'x')")
     conn.execute(
         "INSERT INTO list_versions (id, list_id, version_no, file_name, sha256, imported_at,"

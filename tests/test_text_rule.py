@@ -351,7 +351,7 @@ def test_the_rules_fingerprint_covers_the_text_rule(monkeypatch):
 def test_names_stored_under_the_old_rule_are_made_again_on_upgrade(tmp_path):
     conn = db.connect(tmp_path / "lists.db")
     conn.create_function("masked_lookup_key", 1, identifiers.masked_lookup_key)
-    db.migrate(conn, "lists", lists_store.MIGRATIONS[:4])
+    db.migrate(conn, "lists", lists_store.MIGRATIONS[:5])
     conn.execute("INSERT INTO lists (id, name, category, created_at) VALUES (1, '甲', '乙', 'x')")
     conn.execute(
         "INSERT INTO list_versions (id, list_id, version_no, file_name, sha256, imported_at,"
