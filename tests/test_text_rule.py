@@ -374,6 +374,10 @@ def test_names_stored_under_the_old_rule_are_made_again_on_upgrade(tmp_path):
         "INSERT INTO fuzzy_keys (fuzzy_key, name_core) VALUES (?, ?)",
         [(key, "АВС科技") for key in ("d:АВС科技",)],
     )
+    conn.execute(
+        "INSERT INTO former_names (listing_id, name_norm, name) VALUES (1, ?, ?)",
+        ("韦\u2066大宝", "韦\u2066大宝"),
+    )
     conn.commit()
     untouched = conn.execute("SELECT * FROM listings WHERE record_key = 'k4'").fetchone()
     conn.close()
@@ -385,6 +389,7 @@ def test_names_stored_under_the_old_rule_are_made_again_on_upgrade(tmp_path):
         assert [r["record_key"] for r in store.find_by_core("ABC科技", 5)] == ["k3"]
         assert store.find_by_legal_rep("段誉", 5)[0] == 1
         assert "ABC科技" in store.fuzzy_cores("ABD科技有限公司", "ABD科技")
+        assert [r["id"] for r in store.find_by_former_name("韦大宝", 5)] == [1]
         # Displayed names stay as stored; names without such characters are not touched.
         assert store.listing(1)["name"] == "韦\u0301小宝"
         again = store.conn.execute("SELECT * FROM listings WHERE record_key = 'k4'").fetchone()

@@ -11,6 +11,7 @@ import argparse
 from typing import Any
 
 from desktop_app.cli import add_json_flag, emit
+from desktop_app.cli.arguments import MAX_ROW_ID, whole_number
 from desktop_app.cli.auth import add_user_options, login
 from desktop_app.context import AppContext
 from desktop_app.services import exclusions
@@ -31,7 +32,7 @@ def register(subparsers: Any) -> None:
     listing.set_defaults(func=_list, read_only=True)
 
     undo = commands.add_parser("undo", help="撤销一条排除（科长、管理员），该名单记录重新提示")
-    undo.add_argument("id", type=int, metavar="ID", help="排除记录编号")
+    undo.add_argument("id", type=whole_number(1, MAX_ROW_ID), metavar="ID", help="排除记录编号")
     undo.add_argument("--reason", required=True, metavar="TEXT", help="撤销理由")
     add_user_options(undo)
     add_json_flag(undo)
