@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from desktop_app.cli import add_json_flag, emit
+from desktop_app.cli.arguments import MAX_COUNT, whole_number
 from desktop_app.cli.auth import add_user_options, login, read_password
 from desktop_app.context import AppContext
 from desktop_app.services import accounts, admin
@@ -62,7 +63,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     restore.add_argument(
         "--confirm-rollback",
-        type=int,
+        type=whole_number(0, MAX_COUNT),
         metavar="N",
         help="确认恢复后有 N 条审计日志不再在日志中（N 须等于拒绝恢复时报告的条数）",
     )
