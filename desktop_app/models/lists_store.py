@@ -832,6 +832,85 @@ class ListStore:
             found.update((r[0], None) for r in rows if r[0].startswith(brand))
         return list(found)[:limit]
 
+    # Changes since a version (re-checks of stored checks) ----------------------------------
+
+    def latest_version_id(self) -> int:
+        """The id of the newest version of any list (0 before the first import)."""
+        return self.conn.execute("SELECT COALESCE(max(id), 0) FROM list_versions").fetchone()[0]
+
+    def version_ids(self) -> dict[tuple[str, int], int]:
+        """(list name, version number) → the version's id, for every version."""
+        return {
+            (r[0], r[1]): r[2]
+            for r in self.conn.execute(
+                "SELECT li.name, v.version_no, v.id FROM list_versions v"
+                " JOIN lists li ON li.id = v.list_id"
+            )
+        }
+
+    def change_bounds(self, version_id: int) -> tuple[int, int, int, int]:
+        """Where the changes made by list versions from `version_id` on begin and end:
+        (first listing id, last listing id, first history id, last history id).
+
+        Listings are only ever appended and never deleted, and so are their history entries
+        (`listing_changes`): the version that added a listing, and the version of a history
+        entry, grow with the row id. A binary search on the row id finds the first of each
+        written by `version_id` or later without a scan (ranges are empty when first > last).
+        """
+        last_listing = self.conn.execute("SELECT COALESCE(max(id), 0) FROM listings").fetchone()[0]
+        last_change = self.conn.execute(
+            "SELECT COALESCE(max(id), 0) FROM listing_changes"
+        ).fetchone()[0]
+        first_listing = self._first_row_from(
+            "SELECT id, added_version_id FROM listings WHERE id >= ? ORDER BY id LIMIT 1",
+            last_listing,
+            version_id,
+        )
+        first_change = self._first_row_from(
+            "SELECT id, version_id FROM listing_changes WHERE id >= ? ORDER BY id LIMIT 1",
+            last_change,
+            version_id,
+        )
+        return first_listing, last_listing, first_change, last_change
+
+    def _first_row_from(self, sql: str, last: int, version_id: int) -> int:
+        """The smallest row id whose version is `version_id` or later (`last` + 1 if none)."""
+        low, high = 1, last + 1
+        while low < high:
+            middle = (low + high) // 2
+            row = self.conn.execute(sql, (middle,)).fetchone()
+            if row is None or row[1] >= version_id:
+                high = middle
+            else:
+                low = row[0] + 1
+        return low
+
+    def changed_listings(
+        self, first_listing: int, first_change: int, batch: int = 5000
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The listings added from row `first_listing` on, then those that history entries
+        from row `first_change` on say were updated or revoked (see `change_bounds`), in
+        batches: id, name, name_norm, name_core, id_key, listed_on, revoked_on."""
+        columns = (
+            "l.id, l.name, l.name_norm, COALESCE(l.name_core, l.name_norm) AS name_core,"
+            " l.id_key, l.listed_on, l.revoked_on"
+        )
+        for sql, params in (
+            (f"SELECT {columns} FROM listings l WHERE l.id >= ? ORDER BY l.id", (first_listing,)),
+            (
+                f"SELECT {columns} FROM listings l WHERE l.id IN"
+                " (SELECT c.listing_id FROM listing_changes c WHERE c.id >= ?)"
+                " AND l.id < ? ORDER BY l.id",
+                (first_change, first_listing),
+            ),
+        ):
+            cursor = self.conn.execute(sql, params)
+            while True:
+                rows = cursor.fetchmany(batch)
+                if not rows:
+                    break
+                yield [dict(r) for r in rows]
+
 
 class RawRowLookup:
     """The listings of one list by the hash of the raw row each was built from

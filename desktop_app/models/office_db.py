@@ -1,5 +1,5 @@
-"""The office database: users, check records, remembered exclusions and the audit log on one
-shared connection.
+"""The office database: users, check records, remembered exclusions, the audit log, batch
+records and re-check alerts on one shared connection.
 
 The aggregates keep their SQL in their own storage modules, but a change and the audit entry
 that records it must commit together (a record never exists without its audit entry), so the
@@ -21,7 +21,9 @@ from typing import Any
 
 from desktop_app.errors import DataError
 from desktop_app.models import db
+from desktop_app.models.alerts_store import AlertsStore
 from desktop_app.models.audit_store import AuditStore
+from desktop_app.models.batches_store import BatchesStore
 from desktop_app.models.exclusions_store import ExclusionsStore
 from desktop_app.models.records_store import RecordsStore
 from desktop_app.models.users_store import UsersStore
@@ -43,7 +45,8 @@ def moved_to_server(path: Path) -> dict[str, Any] | None:
 
 
 class OfficeDatabase:
-    """The office database with its users, records, exclusions and audit stores."""
+    """The office database with its users, records, exclusions, audit, batches and alerts
+    stores."""
 
     def __init__(self, conn: db.Connection) -> None:
         self.conn = conn
@@ -53,6 +56,8 @@ class OfficeDatabase:
         self.records = RecordsStore(conn)
         self.audit = AuditStore(conn)
         self.exclusions = ExclusionsStore(conn)
+        self.batches = BatchesStore(conn)
+        self.alerts = AlertsStore(conn)
 
     @classmethod
     def open(cls, path: Path, *, create: bool = True) -> OfficeDatabase:

@@ -10,7 +10,7 @@ and `summary_of` says exactly which, so that a verifier can compare columns and 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from desktop_app.models import db
@@ -181,6 +181,49 @@ class RecordsStore:
         return int(
             self.conn.execute("SELECT count(DISTINCT record_number) FROM records").fetchone()[0]
         )
+
+    def latest_versions(self, record_numbers: Sequence[str]) -> dict[str, tuple[int, str]]:
+        """record number → (latest version, its status) for those of `record_numbers` that
+        exist (a batch's rows, after the clerk reviewed some of them)."""
+        found: dict[str, tuple[int, str]] = {}
+        numbers = list(record_numbers)
+        for start in range(0, len(numbers), 500):
+            part = numbers[start : start + 500]
+            marks = ", ".join("?" for _ in part)
+            for number, version, status in self.conn.execute(
+                "SELECT r.record_number, r.version, r.status FROM records r"
+                f" WHERE r.record_number IN ({marks}) AND r.version ="
+                " (SELECT max(v.version) FROM records v WHERE v.record_number = r.record_number)",
+                part,
+            ):
+                found[number] = (version, status)
+        return found
+
+    def iter_latest(
+        self, first_from: str, changed_from: str | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Latest versions, one at a time, of the records first made on or after the day
+        `first_from`; with `changed_from`, only those with a version made on or after that
+        day (what changed since a re-check last looked), oldest first."""
+        where = (
+            "r.version = (SELECT max(v.version) FROM records v"
+            " WHERE v.record_number = r.record_number)"
+            " AND r.record_number IN (SELECT f.record_number FROM records f"
+            " WHERE f.version = 1 AND f.created_on >= ?)"
+        )
+        params: list[Any] = [first_from]
+        if changed_from is not None:
+            where += (
+                " AND r.record_number IN (SELECT c.record_number FROM records c"
+                " WHERE c.created_on >= ?)"
+            )
+            params.append(changed_from)
+        for row in db.stream(
+            self.conn,
+            f"SELECT r.body FROM records r WHERE {where} ORDER BY r.created_at, r.record_number",
+            params,
+        ):
+            yield json.loads(row[0])
 
     def iter_stored(self) -> Iterator[tuple[dict[str, Any], str]]:
         """Every stored version as (columns, body text), for integrity checks."""
