@@ -223,3 +223,13 @@ class SchemaVersionError(DataError):
 class MergeRefusedError(DataError):
     """`office migrate --from-sqlite` into a database that already holds another audit chain:
     joining them would rewrite history, so nothing was copied."""
+
+
+class BatchCancelledError(AppError):
+    """The user cancelled a batch check or a re-check: nothing of it was stored."""
+
+    exit_code = 130
+
+
+class AlertClosedError(UsageError):
+    """An alert that is already closed (handled meanwhile, perhaps by a colleague)."""

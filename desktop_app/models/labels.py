@@ -108,7 +108,22 @@ ACTION_TEXT: dict[str, str] = {
     "setting_change": "修改设置",
     "report": "生成审计报告",
     "audit_head_repaired": "重建审计日志链尾",
+    "batch_check": "批量核查",
+    "batch_update": "更新批量核查记录（复核后）",
+    "batch_print": "打印批量核查记录",
+    "rescreen": "自动复查",
+    "alert_closed": "提醒标记为已处理",
+    "alert_record": "根据提醒重新核查",
 }
+
+# What a re-check found changed for a subject checked earlier (an alert's `kind`).
+ALERT_KIND_TEXT: dict[str, str] = {
+    "newly_listed": "新列入失信名单",
+    "no_longer_listed": "已不在失信名单中",
+    "new_possible": "出现新的疑似匹配",
+}
+ALERT_STATE_TEXT: dict[str, str] = {"open": "待处理", "closed": "已处理"}
+ALERT_RESOLUTION_TEXT: dict[str, str] = {"handled": "已处理", "new_record": "已重新核查"}
 
 
 # Where a witness of the audit chain was read from (`witness.FileWitness.kind`).

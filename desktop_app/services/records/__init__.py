@@ -93,11 +93,18 @@ def _empty_feedback() -> Feedback:
     return {"action": None, "reason": None, "note": None, "by": None, "at": None}
 
 
-def record_check(ctx: AppContext, user: User, result: CheckResult) -> CheckRecord:
+def record_check(
+    ctx: AppContext,
+    user: User,
+    result: CheckResult,
+    *,
+    audit_details: Mapping[str, Any] | None = None,
+) -> CheckRecord:
     """Store a check result as version 1 of a new record and audit it; returns the record.
 
     The record number (jurisdiction-department-year-sequence) is allocated in the same
     transaction as the insert, so concurrent processes never get the same number.
+    `audit_details` are added to the audit entry (a batch check names its batch).
     """
     accounts.require(user, "check")
     if result.invalid:
@@ -140,6 +147,7 @@ def _store_check(ctx: AppContext, user: User, content: dict[str, Any]) -> CheckR
                 "input_kind": record.get("input_kind"),
                 "hits": len(active_hits(record)),
                 "measures": len(record["measures"]),
+                **(audit_details or {}),
             },
             at=created,
         )

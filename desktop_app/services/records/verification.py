@@ -3,7 +3,9 @@
 `verify_record_pdf` is what `verify FILE.pdf` and the window's "核验记录 PDF" both run: the
 signature (intact, from a trusted certificate, covering the whole file, its padding as
 written), the audit trail's word on the record number and hash in the file, and what the
-pages show compared with the stored record version they name (`pdf_content`).
+pages show compared with the stored record version they name (`pdf_content`). A batch
+record's PDF (its number marks it) is checked the same way against the stored batch record
+(`screening.batch_pdf.verify_batch_pdf`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from desktop_app.models.batches_store import is_batch_number
 from desktop_app.services import audit
 from desktop_app.services.records import pdf_content, signing
 
@@ -31,6 +34,11 @@ def verify_record_pdf(ctx: AppContext, path: Path) -> dict[str, Any]:
     except OSError:
         data = path  # verify_pdf names the problem
     signature = signing.verify_pdf(data, signing.trusted_certificates(ctx.data_dir))
+    if is_batch_number(signature["record_number"]) and signature["record_hash"]:
+        # A batch record (批量核查记录): its own trail and pages.
+        from desktop_app.services.screening.batch_pdf import verify_batch_pdf
+
+        return verify_batch_pdf(ctx, path, data, signature)
     problems = list(signature["problems"])
     trail = None
     content = None
