@@ -39,6 +39,7 @@ _MACHINE_KEYS = {
     "trusted_publishers",
     "database_url",
     "database_password_file",
+    "rescreen_days",
 }
 _PUBLISHER_KEYS = {"name", "public_key"}
 _USER_KEYS = {"last_user", "font_scale", "last_folder"}
@@ -70,6 +71,8 @@ class MachineConfig:
     # The office database on a PostgreSQL server (None: office.db in the data folder).
     database_url: str | None = None
     database_password_file: Path | None = None
+    # How many days back the subjects of stored checks are re-checked after a list changes.
+    rescreen_days: int = 365
     source: Path | None = None  # the file it was read from (None: no file, all defaults)
 
     def database_password(self) -> str | None:
@@ -95,6 +98,7 @@ class MachineConfig:
             "database_password_file": (
                 str(self.database_password_file) if self.database_password_file else None
             ),
+            "rescreen_days": self.rescreen_days,
         }
 
 
@@ -159,6 +163,7 @@ def load_machine_config(path: Path | None = None) -> MachineConfig:
         trusted_publishers=tuple(publishers),
         database_url=_database_url(data, where),
         database_password_file=_optional_path(data, "database_password_file", path, where),
+        rescreen_days=_rescreen_days(data, where),
         source=path,
     )
 
@@ -182,6 +187,8 @@ def save_machine_config(config: MachineConfig, path: Path | None = None) -> Path
         value = getattr(config, key)
         if value is not None:
             lines.append(f"{key} = {_toml_string(str(value))}")
+    if config.rescreen_days != MachineConfig.rescreen_days:
+        lines.append(f"rescreen_days = {config.rescreen_days}")
     for publisher in config.trusted_publishers:
         lines += [
             "",
@@ -324,6 +331,15 @@ def _boolean(data: dict[str, Any], key: str, default: bool, where: _Locator) -> 
     value = data.get(key, default)
     if not isinstance(value, bool):
         raise where.error(key, f"{key} 只能是 true 或 false（不加引号）")
+    return value
+
+
+def _rescreen_days(data: dict[str, Any], where: _Locator) -> int:
+    value = data.get("rescreen_days", MachineConfig.rescreen_days)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3650:
+        raise where.error(
+            "rescreen_days", "rescreen_days 应为 1 到 3650 之间的天数（不加引号），例如 365"
+        )
     return value
 
 

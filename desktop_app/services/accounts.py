@@ -57,6 +57,8 @@ PERMISSIONS: dict[str, tuple[frozenset[str], str]] = {
     "lists.read": (frozenset({"admin"}), "查看名单记录"),
     "lists.unmasked": (frozenset({"admin"}), "查看完整证件号码"),
     "exclusions.manage": (frozenset({"supervisor", "admin"}), "查看所有排除记录并撤销排除"),
+    "records.rescreen": (frozenset({"supervisor", "admin"}), "运行自动复查"),
+    "alerts.all_departments": (frozenset({"admin"}), "查看和处理其他部门的提醒"),
 }
 
 MAX_FAILED_LOGINS = 5

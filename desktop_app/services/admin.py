@@ -263,6 +263,7 @@ def import_list_file(
     audit_details: dict[str, Any] | None = None,
     progress: Callable[[int, int], None] | None = None,
     cancel: Callable[[], bool] | None = None,
+    rescreen: bool = True,
 ) -> ImportReport:
     """Import (or with `dry_run` preview) a list file, admins only once accounts exist.
 
@@ -270,6 +271,8 @@ def import_list_file(
     confirmation of revocations when one was given; a preview, an unchanged file and a
     refused import (`ImportRefusedError`, raised again) with an entry of their own.
     `audit_details` are added to the entry (an update package says which it was).
+    A committed import is followed by the re-check of stored checks (`report.rescreen`),
+    unless `rescreen` is False (the window runs it on a worker of its own).
     """
     from desktop_app.errors import ImportRefusedError
     from desktop_app.services.audit import list_imports
@@ -301,6 +304,10 @@ def import_list_file(
         raise
     if report.intent_id is not None:
         list_imports.carry_pending_imports(ctx)
+        if rescreen:
+            from desktop_app.services.screening.rescreen import after_import
+
+            report.rescreen = after_import(ctx, user)
     else:
         action = "list_preview" if dry_run else "list_import"
         audit.log_event(ctx, user, action, details={**report.audit_details(), **extra})

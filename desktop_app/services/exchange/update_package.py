@@ -534,6 +534,7 @@ def import_package(
     progress: Callable[[int, int], None] | None = None,
     cancel: Callable[[], bool] | None = None,
     announce: Callable[[dict[str, Any]], None] | None = None,
+    rescreen: bool = True,
 ) -> dict[str, Any]:
     """Verify and import a package into `ctx`'s data folder as `user`; returns what was done
     (`package`, `result` as JSON data, and for a list the `report` itself).
@@ -545,7 +546,8 @@ def import_package(
     told which list and version it will update (`list_target`) before. A catalog replaces
     the data folder's catalog only after it opened and its content hash matched the signed
     manifest. A package older than the last one imported for the same catalog or list is
-    refused, so an old USB stick cannot roll data back. A successful import is audited.
+    refused, so an old USB stick cannot roll data back. A successful import is audited;
+    a list's is followed by the re-check of stored checks unless `rescreen` is False.
     """
     from desktop_app.services import accounts, admin, audit
     from desktop_app.services.exchange import catalog_package
@@ -597,6 +599,7 @@ def import_package(
                 audit_details={**about, "package_list": info.manifest.get("list")},
                 progress=progress,
                 cancel=cancel,
+                rescreen=rescreen,
             )
             result = {**report.to_json(), "summary": report.summary(), "target": target}
         if not dry_run:

@@ -141,6 +141,8 @@ class ImportReport:
     intent_id: str | None = None
     refusal: dict[str, str] | None = None  # a preview: why the import would be refused
     seconds: float = 0.0
+    # What the re-check of stored checks after this import found (`screening.rescreen`).
+    rescreen: dict[str, Any] | None = None
     header_cells: list[str] = field(default_factory=list, repr=False)
     rejected_rows: RejectedRows | None = field(default=None, repr=False, compare=False)
 
@@ -198,6 +200,7 @@ class ImportReport:
             "row_rules": self.row_rules,
             "seconds": round(self.seconds, 3),
             "rows_per_second": round(self.rows_read / self.seconds) if self.seconds else None,
+            "rescreen": self.rescreen,
         }
 
     def audit_details(self) -> dict[str, Any]:
@@ -245,6 +248,8 @@ class ImportReport:
         if self.refreshed:
             lines.append(f"按本程序的整理规则重新整理了 {self.refreshed} 条记录（内容未变）。")
         lines.extend(f"注意：{w}" for w in self.warnings)
+        if self.rescreen is not None:
+            lines.append(self.rescreen["text"])
         lines.extend(f"第 {r.row} 行：{r.reason}" for r in self.rejections[:SUMMARY_REJECTIONS])
         if self.rejected > SUMMARY_REJECTIONS:
             lines.append(
