@@ -49,6 +49,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "users",
     "records",
     "exclusions",
+    "batch",
+    "alerts",
     "audit",
     "office",
     "verify",

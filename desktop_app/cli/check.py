@@ -1,4 +1,5 @@
-"""`check QUERY --jurisdiction J --department D [--name NAME] [--as-of DATE]`: one check.
+"""`check QUERY --jurisdiction J --department D [--name NAME] [--as-of DATE]`: one check;
+`check --batch FILE …` a whole file of subjects (see `desktop_app.cli.batch`).
 
 A thin shell over `desktop_app.services.screening.check.run_check`, which the window calls too.
 Exit status 2 for input that cannot be checked (wrong check digit, unknown department …), 3
@@ -14,6 +15,7 @@ from typing import Any
 from desktop_app.cli import add_json_flag, emit
 from desktop_app.cli.arguments import whole_number
 from desktop_app.cli.auth import login
+from desktop_app.cli.batch import add_batch_options, run_batch_command
 from desktop_app.cli.records import add_record_options, store_check
 from desktop_app.context import AppContext
 from desktop_app.errors import UsageError
@@ -24,8 +26,9 @@ EXIT_NOT_CONCLUSIVE = 3
 # Hits a check lists at most (a common name has tens of thousands; they are counted).
 MAX_HITS = 100_000
 EXIT_STATUS_HELP = """退出状态：
-  0  核查结论有效（发现、未发现失信记录或疑似匹配）
-  2  输入有误，未核查（如身份证号码校验位不对、部门名称不存在）
+  0  核查结论有效（发现、未发现失信记录或疑似匹配）；批量核查：每一行都已核查
+  2  输入有误，未核查（如身份证号码校验位不对、部门名称不存在）；
+     批量核查：有的行无法核查（各行原因见输出）
   3  结果不能作为依据：本机尚未导入任何失信名单，或只有程序自带的演示名单。
      --json 输出中 "conclusive" 为 false，"inconclusive_reason" 为 no_lists 或
      demo_lists_only（输入有误时为 invalid_input）。
@@ -41,7 +44,10 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "query", metavar="QUERY", help="身份证号码、统一社会信用代码、组织机构代码或名称"
+        "query",
+        metavar="QUERY",
+        nargs="?",
+        help="身份证号码、统一社会信用代码、组织机构代码或名称（批量核查时用 --batch FILE）",
     )
     parser.add_argument("--jurisdiction", metavar="J", help="地区（默认取本机配置）")
     parser.add_argument("--department", metavar="D", help="实施部门（默认取本机配置）")
@@ -55,6 +61,7 @@ def register(subparsers: Any) -> None:
         help=f"最多列出的命中条数（1–{MAX_HITS}，默认 100）",
     )
     add_record_options(parser)
+    add_batch_options(parser)
     add_json_flag(parser)
     parser.set_defaults(func=run, read_only=True)
 
@@ -63,6 +70,12 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     from desktop_app.services import exclusions
     from desktop_app.services.screening.check import run_check
 
+    if args.batch is not None:
+        return run_batch_command(args, ctx)
+    if not args.query:
+        raise UsageError("请给出要核查的 QUERY（证件号码或名称），或用 --batch FILE 批量核查。")
+    if args.xlsx is not None or args.name_column or args.id_column:
+        raise UsageError("--xlsx、--name-column 和 --id-column 只用于批量核查（--batch FILE）。")
     # Once accounts exist a check is made by a logged-in user, for their own department.
     user = login(args, ctx, required=False)
     jurisdiction = args.jurisdiction or (user and user.jurisdiction) or ctx.config.jurisdiction

@@ -7,12 +7,19 @@ from pathlib import Path
 
 from desktop_app.cli import add_json_flag, emit
 from desktop_app.cli.auth import add_user_options, login
-from desktop_app.config import machine_config_path
+from desktop_app.config import MachineConfig, machine_config_path
 from desktop_app.context import AppContext
 from desktop_app.errors import UsageError
 from desktop_app.services import admin
 
-SETTABLE = ("jurisdiction", "department", "lock_department", "data_dir", "certificate")
+SETTABLE = (
+    "jurisdiction",
+    "department",
+    "lock_department",
+    "data_dir",
+    "certificate",
+    "rescreen_days",
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -60,6 +67,12 @@ def _value(key: str, text: str) -> object:
         if text not in ("true", "false"):
             raise UsageError("lock_department 只能是 true 或 false。")
         return text == "true"
+    if key == "rescreen_days":
+        if not text.strip():
+            return MachineConfig.rescreen_days
+        if not text.strip().isdigit() or not 1 <= int(text) <= 3650:
+            raise UsageError("rescreen_days 应为 1 到 3650 之间的天数，例如 365。")
+        return int(text)
     if not text.strip():
         return None
     return Path(text).absolute() if key in ("data_dir", "certificate") else text.strip()

@@ -1,4 +1,5 @@
-"""`records list | show | feedback | confirm | reject | print`: check records, as a user.
+"""`records list | show | feedback | confirm | reject | print | rescreen`: check records, as a
+user (`rescreen`: see `desktop_app.cli.alerts`).
 
 Also the hook the `check` command uses to store its result as a record and print it
 (`add_record_options`, `store_check`).
@@ -94,6 +95,10 @@ def register(subparsers: Any) -> None:
     add_user_options(printing)
     add_json_flag(printing)
     printing.set_defaults(func=_print)
+
+    from desktop_app.cli.alerts import register_rescreen
+
+    register_rescreen(commands)
 
 
 def add_record_options(parser: argparse.ArgumentParser) -> None:
