@@ -133,7 +133,13 @@ def test_a_cancelled_import_leaves_the_lists_unchanged(
 def test_roles_decide_the_tabs(qtbot: QtBot, office) -> None:  # noqa: F811
     clerk = office.open(qtbot, "zhang")
     assert (clerk.audit_view, clerk.admin_view) == (None, None)
-    assert clerk.tabs.count() == 2
+    # check, history, batch check, alerts
+    assert [clerk.tabs.widget(i) for i in range(clerk.tabs.count())] == [
+        clerk.check_view,
+        clerk.history_view,
+        clerk.batch_view,
+        clerk.alerts_view,
+    ]
     office.close()
     supervisor = office.open(qtbot, "wang")
     assert supervisor.audit_view is not None and supervisor.admin_view is None

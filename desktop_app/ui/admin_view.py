@@ -295,6 +295,7 @@ class ImportDialog(QDialog):
                 keep_rejected_rows=True,
                 progress=progress,
                 cancel=cancelled,
+                rescreen=False,  # the main window re-checks on a worker of its own
             )
 
         return job
@@ -497,6 +498,7 @@ class PackageImportDialog(ImportDialog):
                 confirm_revocations=confirm_revocations,
                 progress=progress,
                 cancel=cancelled,
+                rescreen=False,  # the main window re-checks on a worker of its own
             )
             return outcome["report"]
 

@@ -1,7 +1,10 @@
-"""The main window: the check screen, the clerk's history, and (by role) audit and admin.
+"""The main window: the check screen, the clerk's history, (by role) audit and admin, the
+batch check and the alerts of re-checks.
 
 The title and the status bar say who works for which department, on which data: catalog
-version, list versions, and 演示数据 while the bundled synthetic lists are the only ones.
+version, list versions, and 演示数据 while the bundled synthetic lists are the only ones; and
+how many alerts wait. After a list import the re-check of stored checks runs on a worker,
+its progress in the status bar.
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ SHORTCUTS = (
     ("Ctrl+P", "打印核查记录（预览、打印）"),
     ("Ctrl+S", "保存核查记录 PDF"),
     ("Ctrl+C", "复制所选行（纯文本）"),
-    ("Ctrl+1 … Ctrl+4", "切换到 核查 / 我的记录 / 审计 / 管理"),
+    ("Ctrl+1 … Ctrl+6", "切换到 核查 / 我的记录 / 审计 / 管理 / 批量核查 / 待处理提醒"),
+    ("Ctrl+Enter（批量核查）", "开始核查所选文件"),
     ("F5", "刷新记录列表或审计统计"),
     ("Ctrl+E", "导出审计报告"),
     ("Ctrl+I", "导入名单（管理）"),
@@ -96,6 +100,7 @@ class MainWindow(QMainWindow):
             self.admin_view = AdminView(session, tasks)
             self.tabs.addTab(self.admin_view, "管理 (Ctrl+4)")
             self.admin_view.lists.lists_changed.connect(self.refresh_status)
+        self._add_batch_and_alerts(session, tasks)
         self.setCentralWidget(self.tabs)
         self.history_view.open_record.connect(self.open_record)
         self.tabs.currentChanged.connect(self._tab_changed)
@@ -119,11 +124,13 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.who)
         bar.addWidget(self.password_button)
         bar.addWidget(self.message, 1)
+        bar.addPermanentWidget(self.rescreens.bar)
+        bar.addPermanentWidget(self.alerts_button)
         bar.addPermanentWidget(self.demo_badge)
         bar.addPermanentWidget(self.versions)
         self.refresh_status()
 
-        for number in range(1, 5):
+        for number in range(1, 7):
             QShortcut(QKeySequence(f"Ctrl+{number}"), self, lambda n=number: self.show_tab(n - 1))
         QShortcut(QKeySequence("F1"), self, self.show_shortcuts)
         QShortcut(QKeySequence("Ctrl+Shift+K"), self, self.change_password)
@@ -131,6 +138,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.resize(1366, 768)
         self.check_view.record_changed.connect(lambda _: self.refresh_status())
+        self.refresh_alerts()
 
     # -- status ---------------------------------------------------------------------------
     def refresh_status(self) -> None:
@@ -145,10 +153,63 @@ class MainWindow(QMainWindow):
     def say(self, text: str) -> None:
         self.message.setText(text)
 
+    # -- batch check, re-checks and alerts --------------------------------------------------
+    def _add_batch_and_alerts(self, session: Session, tasks: TaskRunner) -> None:
+        from desktop_app.ui.alerts_view import AlertsView, RescreenRunner
+        from desktop_app.ui.batch_view import BatchView
+
+        self.batch_view = BatchView(session, tasks)
+        self.alerts_view = AlertsView(session)
+        self.tabs.addTab(self.batch_view, "批量核查 (Ctrl+5)")
+        self.tabs.addTab(self.alerts_view, "待处理提醒 (Ctrl+6)")
+        self.batch_view.open_record.connect(self.open_record)
+        self.alerts_view.open_record.connect(self.open_record)
+        self.alerts_view.alerts_changed.connect(self.refresh_alerts)
+        self.rescreens = RescreenRunner(session, tasks)
+        self.rescreens.finished.connect(self._rescreened)
+        self.rescreens.failed.connect(
+            lambda error: self.say(f"自动复查未完成：{getattr(error, 'message', error)}")
+        )
+        self.alerts_button = QPushButton()
+        self.alerts_button.setFlat(True)
+        self.alerts_button.setToolTip("名单更新后自动复查发现的变化（Ctrl+6）")
+        self.alerts_button.clicked.connect(lambda: self.tabs.setCurrentWidget(self.alerts_view))
+        if self.admin_view is not None:
+            self.admin_view.lists.lists_changed.connect(self.rescreens.start)
+
+    def refresh_alerts(self) -> None:
+        """The number of open alerts of the department, in the status bar."""
+        from desktop_app.services.screening import alerts
+
+        count = alerts.open_count(self.session.ctx, self.session.user)
+        self.alerts_button.setText(f"待处理提醒 {count} 条" if count else "没有待处理的提醒")
+        self.alerts_button.setStyleSheet(
+            "color: #ffffff; font-weight: bold; background: #a61b1b; padding: 1px 8px;"
+            if count
+            else "color: #ffffff;"
+        )
+
+    def _rescreened(self, outcome: dict[str, Any]) -> None:
+        from desktop_app.services.screening.rescreen import outcome_text
+
+        self.refresh_alerts()
+        if self.tabs.currentWidget() is self.alerts_view:
+            self.alerts_view.refresh()
+        self.say(outcome_text(outcome))
+
     # -- navigation ----------------------------------------------------------------------
     def show_tab(self, index: int) -> None:
-        if index < self.tabs.count():
-            self.tabs.setCurrentIndex(index)
+        """Ctrl+1 … Ctrl+6: check, history, audit, admin, batch, alerts (those the role has)."""
+        order = (
+            self.check_view,
+            self.history_view,
+            self.audit_view,
+            self.admin_view,
+            self.batch_view,
+            self.alerts_view,
+        )
+        if 0 <= index < len(order) and order[index] is not None:
+            self.tabs.setCurrentWidget(order[index])
 
     def _tab_changed(self, index: int) -> None:
         widget = self.tabs.widget(index)
@@ -160,6 +221,10 @@ class MainWindow(QMainWindow):
             self.admin_view.refresh()
         elif widget is self.check_view:
             self.check_view.focus_search()
+        elif widget is self.alerts_view:
+            self.alerts_view.refresh()
+        elif widget is self.batch_view:
+            self.batch_view.refresh_earlier()
 
     def open_record(self, record: dict[str, Any], editable: bool) -> None:
         """Show a record from the history or the audit list in the check screen."""
