@@ -1,4 +1,5 @@
-"""`verify FILE.pdf`: is this printed check record genuine, unaltered and in the trail?
+"""`verify FILE.pdf`: is this printed check record (or batch record) genuine, unaltered and
+in the trail?
 
 Three findings, all required: the signature is intact and from a trusted certificate, it
 covers the whole file, and the record number and hash in the file match this office's audit
@@ -33,8 +34,9 @@ def _verify(args: argparse.Namespace, ctx: AppContext) -> int:
         if result["ok"]:
             printed = result["trail"]["printed"]
             when = f"，本机于 {printed[-1]['at'].replace('T', ' ')[:16]} 打印" if printed else ""
+            what = "批量核查记录" if result.get("kind") == "batch" else "核查记录"
             return (
-                f"核验通过：核查记录 {result['record_number']} 第 {result['record_version']} 版，"
+                f"核验通过：{what} {result['record_number']} 第 {result['record_version']} 版，"
                 f"签名有效且覆盖整个文件（签名者：{signer}），与审计日志一致{when}。"
             )
         lines = [f"核验未通过：{args.file}"]

@@ -885,22 +885,36 @@ class ListStore:
                 low = row[0] + 1
         return low
 
+    def core_rank(self, core: str, listing_id: int, other_than: str) -> int:
+        """How many listings of organisation name core `core` come before listing
+        `listing_id` in the order `find_by_core` examines them (by id, those named exactly
+        `other_than` left out)."""
+        return self.conn.execute(
+            "SELECT count(*) FROM listings WHERE name_core = ? AND name_norm <> ? AND id < ?",
+            (core, other_than, listing_id),
+        ).fetchone()[0]
+
     def changed_listings(
         self, first_listing: int, first_change: int, batch: int = 5000
     ) -> Iterator[list[dict[str, Any]]]:
         """The listings added from row `first_listing` on, then those that history entries
         from row `first_change` on say were updated or revoked (see `change_bounds`), in
-        batches: id, name, name_norm, name_core, id_key, listed_on, revoked_on."""
+        batches: id, name, name_norm, name_core, id_key, listed_on, revoked_on, and for an
+        updated or revoked one `previous` (its state before, as `listing_changes` keeps it:
+        a changed name or ID concerned other subjects before)."""
         columns = (
             "l.id, l.name, l.name_norm, COALESCE(l.name_core, l.name_norm) AS name_core,"
             " l.id_key, l.listed_on, l.revoked_on"
         )
         for sql, params in (
-            (f"SELECT {columns} FROM listings l WHERE l.id >= ? ORDER BY l.id", (first_listing,)),
             (
-                f"SELECT {columns} FROM listings l WHERE l.id IN"
-                " (SELECT c.listing_id FROM listing_changes c WHERE c.id >= ?)"
-                " AND l.id < ? ORDER BY l.id",
+                f"SELECT {columns}, NULL AS previous FROM listings l WHERE l.id >= ? ORDER BY l.id",
+                (first_listing,),
+            ),
+            (
+                f"SELECT {columns}, c.previous FROM listing_changes c"
+                " JOIN listings l ON l.id = c.listing_id"
+                " WHERE c.id >= ? AND l.id < ? ORDER BY c.id",
                 (first_change, first_listing),
             ),
         ):
@@ -909,7 +923,11 @@ class ListStore:
                 rows = cursor.fetchmany(batch)
                 if not rows:
                     break
-                yield [dict(r) for r in rows]
+                found = [dict(r) for r in rows]
+                for listing in found:
+                    if listing["previous"] is not None:
+                        listing["previous"] = json.loads(listing["previous"])
+                yield found
 
 
 class RawRowLookup:

@@ -136,7 +136,9 @@ def verify_chain(ctx: AppContext, witnesses: Iterable[FileWitness] | None = None
     `mismatch`: entries cut off or added at the end), `record_altered`, `record_columns`,
     `record_unregistered`, `record_mismatch`, `record_removed`, `witness` (a witness the chain
     no longer contains: rewritten, truncated or rolled back; with `state`),
-    `witness_unreadable` and `list_version_unaudited` (see `list_imports`). `current_witness`
+    `witness_unreadable`, `list_version_unaudited` (see `list_imports`) and `batch_altered`,
+    `batch_unregistered`, `batch_mismatch`, `batch_removed` (batch records, see
+    `screening.batch.integrity_problems`). `current_witness`
     is where the chain stands now (None when its head row is unusable); `witnesses` is
     `witness.check_witnesses`' answer (None without any).
     """
@@ -200,6 +202,10 @@ def verify_chain(ctx: AppContext, witnesses: Iterable[FileWitness] | None = None
         _check_head(office.audit, previous, problems)
         records = _check_records(ctx, registered, problems)
     for problem in list_imports.unaudited_list_versions(ctx):
+        problems.add(**problem)
+    from desktop_app.services.screening.batch import integrity_problems
+
+    for problem in integrity_problems(ctx):
         problems.add(**problem)
     checked = None
     if witnesses is not None:

@@ -415,9 +415,12 @@ def batch_state(ctx: AppContext, user: User, batch_number: str) -> dict[str, Any
         if version != row["record_version"]:
             record = ctx.office.records.get(number, version)
             state["rows"][position] = row_summary(record, row["row"], row["cells"])
+            for measure in record["measures"]:
+                state["measures"].setdefault(measure["id"], _measure_entry(measure))
             changed = True
     if changed:
         state["counts"] = counts_of(state["rows"], stored["counts"].get("skipped_empty", 0))
+        state["measures"] = dict(sorted(state["measures"].items()))
     state["changed"] = changed
     return state
 
@@ -536,3 +539,69 @@ def subject_label(row: Mapping[str, Any]) -> str:
         return str(row["id"])
     shown = [cell for cell in row.get("cells") or [] if cell]
     return shown[0][:20] if shown else "（空）"
+
+
+def integrity_problems(ctx: AppContext) -> list[dict[str, Any]]:
+    """What `audit verify` reports about stored batch records: a version whose content no
+    longer has its hash or its index columns (`batch_altered`), one the audit log never
+    registered (`batch_unregistered`) or registered with another hash (`batch_mismatch`),
+    and a registered version no longer stored (`batch_removed`)."""
+    from desktop_app.models.batches_store import summary_of
+
+    office = ctx.office
+    registered: dict[tuple[str, int], tuple[str | None, int]] = {}
+    for action in BATCH_ACTIONS:
+        for entry in office.audit.search(action=action):
+            version = entry.details.get("version")
+            if entry.record_number and isinstance(version, int):
+                registered[(entry.record_number, version)] = (entry.record_hash, entry.seq)
+    problems: list[dict[str, Any]] = []
+    seen: set[tuple[str, int]] = set()
+    for columns, body_text in office.batches.iter_stored():
+        key = (columns["batch_number"], columns["version"])
+        seen.add(key)
+        where = {"record_number": key[0], "version": key[1]}
+        name = f"批量核查记录 {key[0]} 第 {key[1]} 版"
+        try:
+            body = json.loads(body_text)
+            altered = batch_hash(body) != body["batch_hash"] or any(
+                value != columns[field] for field, value in summary_of(body).items()
+            )
+        except (ValueError, KeyError, TypeError):
+            altered = True
+        if altered:
+            problems.append(
+                {
+                    "kind": "batch_altered",
+                    "message": f"{name}的内容被改动（与其哈希不符）。",
+                    **where,
+                }
+            )
+            continue
+        audit_entry = registered.get(key)
+        if audit_entry is None:
+            problems.append(
+                {"kind": "batch_unregistered", "message": f"{name}在审计日志中没有登记。", **where}
+            )
+        elif audit_entry[0] != body["batch_hash"]:
+            problems.append(
+                {
+                    "kind": "batch_mismatch",
+                    "message": f"{name}的哈希与审计日志第 {audit_entry[1]} 条登记的不符。",
+                    "seq": audit_entry[1],
+                    **where,
+                }
+            )
+    for (number, version), (_, seq) in sorted(registered.items(), key=lambda item: item[1][1]):
+        if (number, version) not in seen:
+            problems.append(
+                {
+                    "kind": "batch_removed",
+                    "message": f"批量核查记录 {number} 第 {version} 版已从数据库中删除"
+                    f"（审计日志第 {seq} 条有登记）。",
+                    "record_number": number,
+                    "version": version,
+                    "seq": seq,
+                }
+            )
+    return problems

@@ -41,7 +41,7 @@ from desktop_app.models.identifiers import InputKind
 from desktop_app.models.record_types import active_hits, masked_query
 from desktop_app.models.users_store import User
 from desktop_app.services import accounts, audit
-from desktop_app.services.screening.check import parse_as_of, run_check
+from desktop_app.services.screening.check import POSSIBLE_PER_CORE, parse_as_of, run_check
 
 if TYPE_CHECKING:
     from desktop_app.context import AppContext
@@ -95,14 +95,20 @@ def match_keys(record: Mapping[str, Any]) -> list[str]:
 
 
 def listing_keys(listing: Mapping[str, Any]) -> tuple[list[str], list[str]]:
-    """(strong, weak) keys of a listing: a strong key match can change a subject's hits; a
-    weak one (name core, near-miss key) only its possible matches."""
-    strong = [f"name:{listing['name_norm']}"]
-    if listing.get("id_key") and not str(listing["id_key"]).startswith("*"):
-        strong.append(f"id:{listing['id_key']}")
-    weak = [f"core:{listing['name_core']}"]
-    weak += [f"fuzzy:{key}" for key in names.fuzzy_keys(listing["name"])]
-    return strong, weak
+    """(strong, weak) keys of a listing, as it is and as it was before a change: a strong
+    key match can change a subject's hits; a weak one (name core, near-miss key) only its
+    possible matches."""
+    strong: list[str] = []
+    weak: list[str] = []
+    for state in (listing, listing.get("previous")):
+        if not state:
+            continue
+        strong.append(f"name:{state['name_norm']}")
+        if state.get("id_key") and not str(state["id_key"]).startswith("*"):
+            strong.append(f"id:{state['id_key']}")
+        weak.append(f"core:{state.get('name_core') or state['name_norm']}")
+        weak += [f"fuzzy:{key}" for key in names.fuzzy_keys(state["name"])]
+    return list(dict.fromkeys(strong)), list(dict.fromkeys(weak))
 
 
 # -- what a result says, and what changed ---------------------------------------------------
@@ -114,22 +120,34 @@ def _ids(entries: Iterable[Mapping[str, Any]]) -> list[Any]:
 
 def baseline_of(result: Mapping[str, Any], earlier: Mapping[str, Any] | None = None) -> dict:
     """What a result (or record) says about its subject, for later comparison: the hits in
-    force, the possible matches, those rejected by the clerk, everything shown so far, and
-    the status that follows (possible matches all rejected: not listed). `earlier` is the
-    previous baseline: what was shown and rejected before stays shown and rejected."""
+    force, the possible matches still open, those the clerk rejected or confirmed, everything
+    shown so far, and the status that follows. `earlier` is the previous baseline: what was
+    shown, rejected and confirmed before stays so (a re-check does not know the clerk's
+    decisions: a confirmed listing comes back as a possible match, and counts as a hit as
+    long as it is in force; a rejected one is never a possible match again)."""
+    hits_now = list(result.get("hits") or [])
+    possible_now = list(result.get("possible") or [])
     rejected = set(_ids(result.get("rejected") or []))
-    seen = set(_ids([*(result.get("hits") or []), *(result.get("possible") or [])])) | rejected
+    confirmed = {h["hit_id"] for h in hits_now if h.get("match") == "name_confirmed"}
+    seen = set(_ids([*hits_now, *possible_now])) | rejected
     if earlier is not None:
         rejected |= set(earlier.get("rejected") or [])
+        confirmed |= set(earlier.get("confirmed") or [])
         seen |= set(earlier.get("seen") or [])
     hits = _ids(active_hits(result))
-    possible = [p for p in _ids(result.get("possible") or []) if p not in rejected]
+    hits += [
+        p["hit_id"]
+        for p in possible_now
+        if p["hit_id"] in confirmed and p.get("active", True) and p["hit_id"] not in hits
+    ]
+    possible = [p for p in _ids(possible_now) if p not in rejected and p not in confirmed]
     status = "listed" if hits else ("possible_match" if possible else "not_listed")
     return {
         "status": status,
         "hits": sorted(hits, key=str),
         "possible": sorted(possible, key=str),
         "rejected": sorted(rejected, key=str),
+        "confirmed": sorted(confirmed, key=str),
         "seen": sorted(seen, key=str),
     }
 
@@ -223,7 +241,7 @@ class _Run:
             number, version = record["record_number"], record["version"]
             if known is not None and known[0] == number:
                 if version > known[1]:
-                    self._clerk_decided(key, record, version_ids)
+                    self._clerk_decided(key, record)
                     watched[key] = (number, version, known[2])
                 continue
             if known is not None and known[2] >= record["checked_at"]:
@@ -249,30 +267,29 @@ class _Run:
             watched[key] = (number, version, record["checked_at"])
         return read
 
-    def _clerk_decided(
-        self, key: str, record: Mapping[str, Any], version_ids: Mapping[Any, int]
-    ) -> None:
+    def _clerk_decided(self, key: str, record: Mapping[str, Any]) -> None:
         """A newer version of the watched record: the clerk's confirmations make hits, the
-        rejections stay rejected; what re-checks found meanwhile is kept."""
+        rejections stay rejected; what re-checks found meanwhile is kept (a new version for
+        feedback changes nothing)."""
         office = self.ctx.office
         subject = next(office.alerts.watched([key]))
-        baseline = subject["baseline"]
-        confirmed = [
-            hit["hit_id"]
-            for hit in active_hits(record)
-            if hit.get("match") == "name_confirmed" and hit["hit_id"] not in baseline["hits"]
-        ]
-        merged = baseline_of(record, baseline)
+        baseline = dict(subject["baseline"])
+        decided = baseline_of(record, baseline)
+        confirmed = [c for c in decided["confirmed"] if c not in baseline.get("confirmed", [])]
+        rejected = set(decided["rejected"])
         hits = sorted({*baseline["hits"], *confirmed}, key=str)
-        possible = [p for p in baseline["possible"] if p not in merged["rejected"] + confirmed]
-        merged.update(
+        possible = [p for p in baseline["possible"] if p not in rejected and p not in confirmed]
+        baseline.update(
             hits=hits,
             possible=sorted(possible, key=str),
+            rejected=decided["rejected"],
+            confirmed=decided["confirmed"],
+            seen=decided["seen"],
             status="listed" if hits else ("possible_match" if possible else "not_listed"),
         )
         office.alerts.update_baseline(
             key,
-            baseline=merged,
+            baseline=baseline,
             record_version=record["version"],
             seen_version=subject["seen_version"],
             due_on=subject["due_on"],
@@ -339,6 +356,30 @@ class _Run:
         }
 
 
+def _near_miss_changed(store: Any, listing: Mapping[str, Any], query: str) -> bool:
+    """Whether a changed listing that shares only a near-miss key or a name core with a
+    subject can change the subject's possible matches.
+
+    It can when its name, now or before the change, is similar enough to be a possible
+    match (the check's threshold); and when, before the change, it was one of the few
+    listings the check examines of its organisation name core (`POSSIBLE_PER_CORE`, first
+    by id) and has left that core: another listing of the core then takes its place.
+    """
+    threshold = names.POSSIBLE_MATCH_THRESHOLD
+    if names.similarity(query, listing["name"]).score >= threshold:
+        return True
+    previous = listing.get("previous")
+    if not previous:
+        return False
+    if names.similarity(query, previous["name"]).score >= threshold:
+        return True
+    before = previous.get("name_core")
+    if not before or before == listing["name_core"]:
+        return False
+    ahead = store.core_rank(before, listing["id"], names.normalize_name(query))
+    return ahead < POSSIBLE_PER_CORE
+
+
 def _affected_by_changes(
     run: _Run, first_version: int, keyed: set[str], progress: Progress, cancel: Cancelled
 ) -> set[str]:
@@ -367,10 +408,11 @@ def _affected_by_changes(
             for subject in alerts.watched(missing):
                 parsed = identifiers.parse_query(subject["query"])
                 queries[subject["subject_key"]] = parsed.value or subject["query"]
-            for subject in candidates:
-                score = names.similarity(queries[subject], listing["name"]).score
-                if score >= names.POSSIBLE_MATCH_THRESHOLD:
-                    affected.add(subject)
+            affected.update(
+                subject
+                for subject in candidates
+                if _near_miss_changed(store, listing, queries[subject])
+            )
         done += len(batch)
         progress(done, total)
     return affected
