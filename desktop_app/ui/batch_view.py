@@ -109,8 +109,8 @@ class BatchRowsModel(QAbstractTableModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return _cell(row, column)
-        if role == Qt.ItemDataRole.UserRole:
-            return (STATUS_ORDER.get(row["status"], 9), row["row"])
+        if role == Qt.ItemDataRole.UserRole:  # the sort key: what needs the clerk first
+            return STATUS_ORDER.get(row["status"], 9) * 10_000_000 + row["row"]
         if role == Qt.ItemDataRole.BackgroundRole and row["status"] in STATUS_FILL:
             return QBrush(QColor(STATUS_FILL[row["status"]]))
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -151,8 +151,9 @@ class BatchRowsFilter(QSortFilterProxyModel):
         self.setSortRole(Qt.ItemDataRole.UserRole)
 
     def set_status(self, status: str | None) -> None:
+        self.beginFilterChange()
         self.status = status
-        self.invalidateFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         if self.status is None:
