@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 
@@ -361,3 +362,37 @@ def test_without_accounts_a_batch_is_checked_but_not_stored(tmp_path) -> None:
         assert not (Path(ctx.data_dir) / "office.db").exists()
     finally:
         ctx.close()
+
+
+def test_worker_processes_check_a_large_file_exactly_as_the_batch_process(
+    office, tmp_path, monkeypatch
+) -> None:
+    from desktop_app.services.screening import batch_workers
+
+    ctx, users = office
+    path = write_csv(tmp_path / "b.csv", BIDDER_HEADER, bidder_rows(60))
+    here = batch.run_batch(ctx, users["zhang"], path, JURISDICTION, DEPARTMENT)
+    monkeypatch.setattr(batch_workers, "PARALLEL_MIN_ROWS", 10)
+    monkeypatch.setattr(batch_workers, "TASK_ROWS", 7)
+    assert batch_workers.worker_count(59) == min(batch_workers.MAX_WORKERS, os.cpu_count() or 1)
+    there = batch.run_batch(ctx, users["zhang"], path, JURISDICTION, DEPARTMENT)
+    ignore = ("record_number", "record_version")
+    assert [{k: v for k, v in r.items() if k not in ignore} for r in there["rows"]] == [
+        {k: v for k, v in r.items() if k not in ignore} for r in here["rows"]
+    ]
+    first = records.get_record(ctx, users["zhang"], here["rows"][0]["record_number"])
+    second = records.get_record(ctx, users["zhang"], there["rows"][0]["record_number"])
+    assert first["hits"] == second["hits"] and first["measures"] == second["measures"]
+    # Cancelled while the workers check: nothing stored, the workers stopped.
+    before = _stored(ctx)
+    with pytest.raises(BatchCancelledError):
+        batch.run_batch(
+            ctx,
+            users["zhang"],
+            path,
+            JURISDICTION,
+            DEPARTMENT,
+            progress=lambda done, total: None,
+            cancel=iter([False] * 20 + [True] * 1000).__next__,
+        )
+    assert _stored(ctx) == before

@@ -110,12 +110,18 @@ def record_check(
     if result.invalid:
         raise InvalidInputError(f"输入有误的核查不生成核查记录：{result.error or '请核对输入'}")
     accounts.require_department(user, result.jurisdiction, result.department)
-    content = _json_data(result.to_json())
+    # The JSON round trip makes a fresh copy already (`to_json` would deep-copy first).
+    content = _json_data(vars(result))
     with _not_stored_says("本次核查"):
-        return _store_check(ctx, user, content)
+        return _store_check(ctx, user, content, audit_details)
 
 
-def _store_check(ctx: AppContext, user: User, content: dict[str, Any]) -> CheckRecord:
+def _store_check(
+    ctx: AppContext,
+    user: User,
+    content: dict[str, Any],
+    audit_details: Mapping[str, Any] | None = None,
+) -> CheckRecord:
     office = ctx.office
     with office.transaction():
         created = audit.now()

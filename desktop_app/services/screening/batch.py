@@ -241,35 +241,38 @@ def run_batch(
     warnings: list[str] = []
     with _spool(Path(ctx.data_dir)) as spool:
         stored_results = 0
-        for done, item in enumerate(source.rows, start=1):
-            if stop():
-                raise BatchCancelledError("批量核查已取消，没有保存任何核查记录。")
-            if item.problem is not None or item.query is None:
-                rows.append(invalid_row(item.row, item.cells, item.problem or ""))
-            else:
-                result = run_check(
-                    ctx.catalog,
-                    ctx.lists,
-                    item.query,
-                    jurisdiction,
-                    department,
-                    name=item.name,
-                    limit=limit,
-                )
-                if result.invalid:
-                    rows.append(invalid_row(item.row, item.cells, result.error or "", item.query))
+        checked = _checked(ctx, source, jurisdiction, department, limit, stop)
+        try:
+            for done, item in enumerate(source.rows, start=1):
+                if stop():
+                    raise BatchCancelledError("批量核查已取消，没有保存任何核查记录。")
+                if item.problem is not None or item.query is None:
+                    rows.append(invalid_row(item.row, item.cells, item.problem or ""))
                 else:
-                    if data_versions is None:
-                        data_versions, as_of = result.data_versions, result.as_of
-                    for warning in result.warnings:
-                        if not result.conclusive and warning not in warnings:
-                            warnings.append(warning)
-                    for measure in result.measures:
-                        measures.setdefault(measure["id"], _measure_entry(measure))
-                    rows.append(row_summary(result.to_json(), item.row, item.cells))
-                    pickle.dump((len(rows) - 1, result), spool, pickle.HIGHEST_PROTOCOL)
-                    stored_results += 1
-            report(done, total)
+                    result = next(checked, None)
+                    if result is None:  # the workers stopped: cancelled
+                        raise BatchCancelledError("批量核查已取消，没有保存任何核查记录。")
+                    if result.invalid:
+                        rows.append(
+                            invalid_row(item.row, item.cells, result.error or "", item.query)
+                        )
+                    else:
+                        if data_versions is None:
+                            data_versions, as_of = result.data_versions, result.as_of
+                        for warning in result.warnings:
+                            if not result.conclusive and warning not in warnings:
+                                warnings.append(warning)
+                        for measure in result.measures:
+                            measures.setdefault(measure["id"], _measure_entry(measure))
+                        # The summary only reads the result: no copy of it is needed.
+                        rows.append(row_summary(vars(result), item.row, item.cells))
+                        pickle.dump((len(rows) - 1, result), spool, pickle.HIGHEST_PROTOCOL)
+                        stored_results += 1
+                report(done, total)
+        finally:
+            checked.close()  # stops the worker processes, also on cancel or an error
+        if stop():
+            raise BatchCancelledError("批量核查已取消，没有保存任何核查记录。")
         batch: dict[str, Any] = {
             "batch_number": None,
             "version": 1,
@@ -302,6 +305,55 @@ def run_batch(
         spool.flush()
         spool.seek(0)
         return _store(ctx, user, batch, spool, stored_results, len(source.rows), report, stop)
+
+
+def _checked(
+    ctx: AppContext,
+    source: BatchFile,
+    jurisdiction: str,
+    department: str,
+    limit: int,
+    stop: Cancelled,
+) -> Iterator[Any]:
+    """The results of the rows to check, in input order: checked by worker processes for a
+    large file (see `batch_workers`), else here."""
+    from desktop_app.services.screening import batch_workers
+    from desktop_app.services.screening.check import parse_as_of
+
+    as_of = parse_as_of(None)
+    subjects = [
+        (position, item.query, item.name)
+        for position, item in enumerate(source.rows)
+        if item.problem is None and item.query is not None
+    ]
+    lists_db = str(ctx.lists.path or "")
+    workers = batch_workers.worker_count(len(subjects)) if lists_db else 0
+    if workers:
+        for _position, result in batch_workers.checked_by_workers(
+            subjects,
+            workers,
+            catalog_path=ctx.catalog_path,
+            data_dir=Path(ctx.data_dir),
+            lists_db=Path(lists_db),
+            jurisdiction=jurisdiction,
+            department=department,
+            as_of=as_of,
+            limit=limit,
+            cancelled=stop,
+        ):
+            yield result
+        return
+    for _position, query, name in subjects:
+        yield run_check(
+            ctx.catalog,
+            ctx.lists,
+            query,
+            jurisdiction,
+            department,
+            name=name,
+            as_of=as_of,
+            limit=limit,
+        )
 
 
 def _store(

@@ -99,11 +99,15 @@ def wrap_text(text: str, width: float, size: float) -> list[str]:
     return lines or [""]
 
 
-def _draw_line(canvas: Any, x: float, y: float, text: str, size: float) -> None:
-    for font, chunk in runs(text):
-        canvas.setFont(font, size)
-        canvas.drawString(x, y, chunk)
-        x += pdfmetrics.stringWidth(chunk, font, size)
+def _add_line(text: Any, x: float, y: float, line: str, size: float, font: list[str]) -> None:
+    """One line of mixed Chinese and Latin text into a PDF text object (`font`: the font set
+    last, so that it is not set again for every run)."""
+    text.setTextOrigin(x, y)
+    for name, chunk in runs(line):
+        if font[0] != name:
+            text.setFont(name, size)
+            font[0] = name
+        text.textOut(chunk)
 
 
 class RowsTable(Flowable):
@@ -123,13 +127,15 @@ class RowsTable(Flowable):
     ) -> None:
         super().__init__()
         self.header = list(header)
-        self.rows = [list(row) for row in rows]
+        self.rows = rows  # not copied: every page's part would copy the rest again
         self.widths = list(widths)
         self.size = size
         self.padding = padding
         self.leading = size + 2.5
         self._lines: list[list[list[str]]] | None = None
+        self._heights: list[float] | None = None
         self._header_lines = self._wrap(self.header)
+        self._header_height = self._height(self._header_lines)
 
     def _wrap(self, cells: Sequence[str]) -> list[list[str]]:
         return [
@@ -145,29 +151,37 @@ class RowsTable(Flowable):
             self._lines = [self._wrap(row) for row in self.rows]
         return self._lines
 
+    def _all_heights(self) -> list[float]:
+        # Measured once: the platypus calls wrap and split again on every page.
+        if self._heights is None:
+            self._heights = [self._height(lines) for lines in self._all_lines()]
+        return self._heights
+
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        height = self._height(self._header_lines)
-        height += sum(self._height(lines) for lines in self._all_lines())
+        height = self._header_height + sum(self._all_heights())
         self.width, self.height = sum(self.widths), height
         return self.width, height
 
     def split(self, available_width: float, available_height: float) -> list[Flowable]:
-        lines = self._all_lines()
-        used = self._height(self._header_lines)
+        lines, heights = self._all_lines(), self._all_heights()
+        used = self._header_height
         count = 0
-        for row_lines in lines:
-            height = self._height(row_lines)
+        for height in heights:
             if used + height > available_height:
                 break
             used += height
             count += 1
         if count == 0:
             return []
-        first = RowsTable(self.header, self.rows[:count], self.widths, self.size, self.padding)
-        first._lines = lines[:count]
-        rest = RowsTable(self.header, self.rows[count:], self.widths, self.size, self.padding)
-        rest._lines = lines[count:]
-        return [first, rest]
+        parts = []
+        for rows, part_lines, part_heights in (
+            (self.rows[:count], lines[:count], heights[:count]),
+            (self.rows[count:], lines[count:], heights[count:]),
+        ):
+            part = RowsTable(self.header, rows, self.widths, self.size, self.padding)
+            part._lines, part._heights = part_lines, part_heights
+            parts.append(part)
+        return parts
 
     def draw(self) -> None:
         canvas = self.canv
@@ -175,24 +189,32 @@ class RowsTable(Flowable):
         canvas.saveState()
         canvas.setLineWidth(0.4)
         canvas.setStrokeColor(RULE)
-        for index, row_lines in enumerate([self._header_lines, *self._all_lines()]):
-            height = self._height(row_lines)
-            bottom = top - height
-            if index == 0:
-                canvas.setFillColor(HEADER_FILL)
-                canvas.rect(0, bottom, self.width, height, stroke=0, fill=1)
-            canvas.setFillColor(INK)
+        header_height = self._header_height
+        canvas.setFillColor(HEADER_FILL)
+        canvas.rect(0, top - header_height, self.width, header_height, stroke=0, fill=1)
+        # All the text in one text object: a PDF text operator per run, not a state change
+        # per string (thousands of rows).
+        text = canvas.beginText()
+        text.setFillColor(INK)
+        font = [""]
+        rules = [top]
+        heights = [self._header_height, *self._all_heights()]
+        for row_lines, row_height in zip(
+            [self._header_lines, *self._all_lines()], heights, strict=True
+        ):
             x = 0.0
             for cell, width in zip(row_lines, self.widths, strict=True):
                 y = top - self.padding - self.size
                 for line in cell:
-                    _draw_line(canvas, x + self.padding, y, line, self.size)
+                    if line:
+                        _add_line(text, x + self.padding, y, line, self.size, font)
                     y -= self.leading
                 x += width
-            canvas.line(0, bottom, self.width, bottom)
-            if index == 0:
-                canvas.line(0, top, self.width, top)
-            top = bottom
+            top -= row_height
+            rules.append(top)
+        canvas.drawText(text)
+        for y in rules:
+            canvas.line(0, y, self.width, y)
         x = 0.0
         for width in [0.0, *self.widths]:
             x += width
