@@ -41,7 +41,7 @@ from desktop_app.ui.history_view import local_time
 from desktop_app.ui.widgets import CopyableTableView, hint, section_title, show_error
 from desktop_app.ui.workers import Task, TaskRunner
 
-ALERT_COLUMNS = ("编号", "提醒", "主体", "原核查记录", "原结果", "现在", "提醒时间", "已过", "状态")
+ALERT_COLUMNS = ("编号", "提醒", "主体", "原核查记录", "提醒时间", "已过", "状态")
 STATES = (("待处理", "open"), ("已处理", "closed"), ("全部", None))
 
 
@@ -186,7 +186,7 @@ class AlertsView(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.table)
         split.addWidget(right)
-        split.setSizes([760, 580])
+        split.setSizes([800, 540])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 6)
         layout.addLayout(top)
@@ -224,14 +224,12 @@ class AlertsView(QWidget):
                     _item(ALERT_KIND_TEXT.get(alert["kind"], alert["kind"])),
                     _item(alert["subject"]),
                     _item(alert["record_number"]),
-                    _item(_earlier_status(alert)),
-                    _item(_now_status(alert["kind"])),
-                    _item(local_time(alert["created_at"])),
+                    _item(local_time(alert["created_at"])[5:]),
                     _item(f"{alert['age_days']} 天"),
                     _item(state),
                 ]
             )
-        self.table.fit_columns(stretch=2, widest=240)
+        self.table.fit_columns(stretch=2, widest=220)
         self.count.setText(f"待处理 {open_count} 条")
         rows = [self.model.item(r, 0).data(Qt.ItemDataRole.UserRole) for r in range(len(found))]
         if keep in rows:
@@ -320,22 +318,6 @@ class AlertsView(QWidget):
             show_error(self, error)
             return
         self.open_record.emit(dict(record), False)
-
-
-def _earlier_status(alert: dict[str, Any]) -> str:
-    return {
-        "newly_listed": "未列入",
-        "no_longer_listed": "发现失信记录",
-        "new_possible": "未列入",
-    }.get(alert["kind"], "")
-
-
-def _now_status(kind: str) -> str:
-    return {
-        "newly_listed": "发现失信记录",
-        "no_longer_listed": "已撤销",
-        "new_possible": "疑似匹配",
-    }.get(kind, "")
 
 
 class RescreenRunner(QObject):

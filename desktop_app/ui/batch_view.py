@@ -272,7 +272,7 @@ class BatchView(QWidget):
         lower.addWidget(review)
         lower.setStretchFactor(0, 3)
         lower.setStretchFactor(1, 2)
-        lower.setSizes([820, 520])
+        lower.setSizes([880, 460])
 
         self.upper = QWidget()
         upper_layout = QVBoxLayout(self.upper)
@@ -444,7 +444,7 @@ class BatchView(QWidget):
         self.printed = None
         self.rows_model.set_rows(batch["rows"])
         self.rows_filter.sort(0)
-        self.results.fit_columns(stretch=4, widest=300)
+        self.results.fit_columns(stretch=4, widest=200)
         self._update_summary()
         self._show_state()
         if self.rows_filter.rowCount():

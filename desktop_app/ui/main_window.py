@@ -183,10 +183,11 @@ class MainWindow(QMainWindow):
 
         count = alerts.open_count(self.session.ctx, self.session.user)
         self.alerts_button.setText(f"待处理提醒 {count} 条" if count else "没有待处理的提醒")
+        # Open alerts stand out in red; none: the look of the status bar's other button.
         self.alerts_button.setStyleSheet(
             "color: #ffffff; font-weight: bold; background: #a61b1b; padding: 1px 8px;"
             if count
-            else "color: #ffffff;"
+            else ""
         )
 
     def _rescreened(self, outcome: dict[str, Any]) -> None:

@@ -6,11 +6,13 @@
 folder with the bundled synthetic demo lists: first-start setup, login, a listed subject, a
 subject not listed, a mistyped ID, an ID pasted with invisible characters (the hint under the
 field says what was ignored), two IDs pasted into one field, a possible match, feedback and
-the signed record's preview, the clerk's history, the audit screen, the audit log checked
-against witnesses after it was cut back, an import with rejected rows, the catalog browser
-(departments, full-text search, a revised measure list checked and imported as a new version,
-its diff, the versions, the build's anomalies), the user management, and (with PostgreSQL
-installed) the office data on a database server that goes away mid-check. `--only
+the signed record's preview, the clerk's history, a batch check of a bidder file, the audit
+screen, the audit log checked against witnesses after it was cut back, an import with
+rejected rows, the catalog browser (departments, full-text search, a revised measure list
+checked and imported as a new version, its diff, the versions, the build's anomalies), the
+user management, the alerts a court's new list raises for subjects checked before
+(待处理提醒), and (with PostgreSQL installed) the office data on a database server that goes
+away mid-check. `--only
 NAME,NAME` saves only those shots. Main-window shots grab the whole 1366×768 screen; the two
 start-up dialogs are grabbed alone (there is nothing behind them).
 """
@@ -168,6 +170,116 @@ def rejected_rows_file() -> Path:
     target = SCRATCH / "税务局推送_2024年第3批.csv"
     with open(target, "w", encoding="gbk", newline="") as handle:
         csv.writer(handle).writerows(rows)
+    return target
+
+
+_BIDDER_WORDS = (
+    "宏图建筑工程",
+    "天成物流",
+    "桂中建材",
+    "龙城市政工程",
+    "江南机电设备",
+    "壶城园林绿化",
+    "鱼峰电子科技",
+    "柳江水利工程",
+    "融安金桔农业",
+    "三江侗锦文化",
+    "鹿寨钢结构",
+    "柳北环保科技",
+)
+
+
+def uscc_of(serial: int) -> str:
+    """A synthetic USCC (valid check characters) for bidder number `serial`."""
+    from stdnum.cn import uscc
+
+    from desktop_app.models.identifiers import org_code_check_char
+
+    body = f"MB{serial:06d}"
+    body = f"91450202{body}{org_code_check_char(body)}"
+    return body + uscc.calc_check_digit(body)
+
+
+def bidder_file() -> Path:
+    """A procurement office's bidder file: a listed company, a person listed with a masked
+    ID, a wrong check digit, a homophone of a listed name, a company given by name only, and
+    unlisted bidders."""
+    rows = [
+        ["1", "柳州市鑫源贸易有限公司", "91450202MAQGJUTF10", "投标保证金已交"],
+        ["2", "令狐冲", "450205198703159919", "项目负责人"],
+        ["3", "韦某", "450202198501019918", ""],
+        ["4", "黄荣", "", "自然人投标"],
+        ["5", "柳州市恒大机械有限公司", "", "未提供信用代码"],
+    ]
+    for number in range(6, 61):
+        word = _BIDDER_WORDS[number % len(_BIDDER_WORDS)]
+        rows.append([str(number), f"柳州市{word}有限公司第{number}分公司", uscc_of(number), ""])
+    target = SCRATCH / "2025年柳州市政府采购项目投标人名单.xlsx"
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "投标人"
+    sheet.append(["序号", "投标人", "统一社会信用代码", "备注"])
+    for row in rows:
+        sheet.append(row)
+    workbook.save(target)
+    return target
+
+
+def court_list_file() -> Path:
+    """A court's new list: two bidders checked before, the subject checked as not listed
+    and a homophone of a bidder given by name only."""
+    header = [
+        "信息唯一标识",
+        "案号",
+        "失信被执行人姓名/名称",
+        "身份证号码/组织机构代码",
+        "执行法院",
+        "标识自然人或企业法人",
+        "发布时间",
+    ]
+    rows = [
+        [
+            "LZZY-2025-0001",
+            "（2025）桂02执120号",
+            f"柳州市{_BIDDER_WORDS[7 % 12]}有限公司第7分公司",
+            uscc_of(7),
+            "柳州市中级人民法院",
+            "企业法人",
+            "2025-11-20",
+        ],
+        [
+            "LZZY-2025-0002",
+            "（2025）桂02执121号",
+            f"柳州市{_BIDDER_WORDS[12 % 12]}有限公司第12分公司",
+            uscc_of(12),
+            "柳州市中级人民法院",
+            "企业法人",
+            "2025-11-21",
+        ],
+        [
+            "LZZY-2025-0003",
+            "（2025）桂0202执988号",
+            "欧阳锋",
+            NOT_LISTED_ID,
+            "柳州市城中区人民法院",
+            "自然人",
+            "2025-11-25",
+        ],
+        [
+            "LZZY-2025-0004",
+            "（2025）桂0203执311号",
+            "柳州市恒达机械有限公司",
+            "",
+            "柳州市鱼峰区人民法院",
+            "企业法人",
+            "2025-11-26",
+        ],
+    ]
+    target = SCRATCH / "柳州市中级人民法院失信被执行人推送（2025年第12批）.csv"
+    with open(target, "w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows])
     return target
 
 
@@ -338,6 +450,19 @@ def main() -> int:
     window.show_tab(1)
     wait_until(lambda: window.history_view.records_model.rowCount() > 0)
     screen_shot("08_history")
+
+    window.show_tab(4)
+    batch = window.batch_view
+    batch.file.setText(str(bidder_file()))
+    batch.read_file(detect=True)
+    wait_until(lambda: batch.source is not None)
+    batch.run()
+    wait_until(lambda: batch.batch is not None and batch.task is None, 120)
+    batch.filter.setCurrentIndex(batch.filter.findData("possible_match"))
+    batch.results.selectRow(0)
+    batch.filter.setCurrentIndex(0)
+    batch.results.selectRow(2)
+    screen_shot("22_batch_check")
     window.close()
     launcher.close()
 
@@ -412,6 +537,27 @@ def main() -> int:
     users.refresh()
     users.table.selectRow(2)
     screen_shot("13_users")
+    from desktop_app.services import admin as admin_service
+
+    admin_service.import_list_file(
+        launcher.ctx,
+        administrator,
+        court_list_file(),
+        "失信被执行人",
+        list_name="柳州市中级人民法院失信被执行人推送名单",
+    )
+    window.close()
+    launcher.close()
+
+    launcher = app_module.Launcher(app, SCRATCH / "data")
+    launcher.instance.acquire()
+    clerk = accounts.authenticate(launcher.ctx, "zhangsan", PASSWORD)
+    window = open_window(launcher, clerk)
+    QTest.mouseClick(window.alerts_button, Qt.MouseButton.LeftButton)
+    alerts = window.alerts_view
+    wait_until(lambda: alerts.model.rowCount() > 0)
+    alerts.table.selectRow(0)
+    screen_shot("23_alerts")
     window.close()
     launcher.close()
     server_unreachable(app)

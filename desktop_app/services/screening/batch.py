@@ -112,7 +112,7 @@ def row_summary(result: Mapping[str, Any], row: int, cells: list[str]) -> dict[s
 
 
 def invalid_row(
-    row: int, cells: list[str], reason: str, query: str | None = None
+    row: int, cells: list[str], reason: str, query: str | None = None, name: str | None = None
 ) -> dict[str, Any]:
     """The summary of a row that was not checked, with the reason."""
     kind = None
@@ -126,7 +126,7 @@ def invalid_row(
     return {
         "row": row,
         "cells": cells,
-        "name": None,
+        "name": name,
         "id": masked,
         "input_kind": kind,
         "subject_type": None,
@@ -254,7 +254,9 @@ def run_batch(
                         raise BatchCancelledError("批量核查已取消，没有保存任何核查记录。")
                     if result.invalid:
                         rows.append(
-                            invalid_row(item.row, item.cells, result.error or "", item.query)
+                            invalid_row(
+                                item.row, item.cells, result.error or "", item.query, item.name
+                            )
                         )
                     else:
                         if data_versions is None:
