@@ -56,7 +56,7 @@ def test_window_step_loads_the_font_offscreen(tmp_path) -> None:
     report = run(AppContext(data_dir=tmp_path), ["window"])
     assert report["ok"] is True, report
     assert "Droid Sans Fallback" in report["steps"][0]["detail"]
-    assert "16 个界面模块可加载" in report["steps"][0]["detail"]
+    assert "18 个界面模块可加载" in report["steps"][0]["detail"]
 
 
 def test_window_step_fails_when_a_qt_module_the_window_imports_is_missing(

@@ -200,7 +200,7 @@ def test_an_update_that_lists_a_subject_raises_an_alert_turned_into_a_record(
     assert view.model.item(0, 1).text() == "新列入失信名单"
     assert view.model.item(0, 2).text().startswith("欧阳锋（")
     assert view.model.item(0, 3).text() == earlier["record_number"]
-    assert view.model.item(0, 7).text() == "0 天"
+    assert view.model.item(0, 5).text() == "0 天"
     assert "新列入" in view.detail.toPlainText() and "应实施的措施" in view.detail.toPlainText()
     qtbot.mouseClick(view.new_record_button, Qt.MouseButton.LeftButton)
 

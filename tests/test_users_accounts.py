@@ -150,7 +150,13 @@ def test_permission_matrix() -> None:
 
     expected = {
         "clerk": {"check"},
-        "supervisor": {"check", "records.read_all", "audit.read", "exclusions.manage"},
+        "supervisor": {
+            "check",
+            "records.read_all",
+            "audit.read",
+            "exclusions.manage",
+            "records.rescreen",
+        },
         "admin": set(accounts.PERMISSIONS),
     }
     for role, allowed in expected.items():

@@ -63,7 +63,7 @@ def register(subparsers: Any) -> None:
     add_record_options(parser)
     add_batch_options(parser)
     add_json_flag(parser)
-    parser.set_defaults(func=run, read_only=True)
+    parser.set_defaults(func=run, read_only=True, check_parser=parser)
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
@@ -73,7 +73,8 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     if args.batch is not None:
         return run_batch_command(args, ctx)
     if not args.query:
-        raise UsageError("请给出要核查的 QUERY（证件号码或名称），或用 --batch FILE 批量核查。")
+        # As argparse says it for a missing argument (QUERY is optional only for --batch).
+        args.check_parser.error(argparse._("the following arguments are required: %s") % "QUERY")
     if args.xlsx is not None or args.name_column or args.id_column:
         raise UsageError("--xlsx、--name-column 和 --id-column 只用于批量核查（--batch FILE）。")
     # Once accounts exist a check is made by a logged-in user, for their own department.

@@ -514,12 +514,13 @@ def rescreen(
             "list_version": latest_version,
             "full_groups": full_groups,
         }
-        audit.log_event(
-            ctx,
-            user,
-            "rescreen",
-            details={k: v for k, v in outcome.items() if k != "alert_ids"},
-        )
+        if watched:  # a run with no subject to watch has nothing to account for
+            audit.log_event(
+                ctx,
+                user,
+                "rescreen",
+                details={k: v for k, v in outcome.items() if k != "alert_ids"},
+            )
     return outcome
 
 
