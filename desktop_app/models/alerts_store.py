@@ -420,13 +420,3 @@ class AlertsStore:
             (CLOSED, closed_at, closed_by, resolution, reason, new_record_number, alert_id, OPEN),
         )
         return cursor.rowcount == 1
-
-    def open_kinds(self, subject_key: str) -> set[str]:
-        """Kinds of the open alerts of a subject (a run raises a kind once while it is open)."""
-        return {
-            r[0]
-            for r in self.conn.execute(
-                "SELECT kind FROM alerts WHERE subject_key = ? AND state = ?",
-                (subject_key, OPEN),
-            )
-        }

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from desktop_app.models import db
@@ -217,14 +217,6 @@ class BatchesStore:
             (record_number,),
         ).fetchone()
         return (row[0], row[1]) if row else None
-
-    def record_numbers(self, batch_number: str) -> Sequence[str]:
-        """The check records a batch made, in input order."""
-        rows = self.conn.execute(
-            "SELECT record_number FROM batch_records WHERE batch_number = ? ORDER BY row_no",
-            (batch_number,),
-        ).fetchall()
-        return [r[0] for r in rows]
 
     def iter_stored(self) -> Iterator[tuple[dict[str, Any], str]]:
         """Every stored version as (columns, body text), for integrity checks."""

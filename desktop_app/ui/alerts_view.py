@@ -258,12 +258,6 @@ class AlertsView(QWidget):
         self.reason.setEnabled(usable)
         self.earlier_button.setEnabled(self.alert is not None)
 
-    def select_alert(self, alert_id: int) -> None:
-        for row in range(self.model.rowCount()):
-            if self.model.item(row, 0).data(Qt.ItemDataRole.UserRole) == alert_id:
-                self.table.selectRow(row)
-                return
-
     def new_record(self) -> None:
         """Check the subject again as a new record and open it for feedback."""
         from desktop_app.services.screening import alerts
