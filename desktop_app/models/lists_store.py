@@ -899,12 +899,13 @@ class ListStore:
     ) -> Iterator[list[dict[str, Any]]]:
         """The listings added from row `first_listing` on, then those that history entries
         from row `first_change` on say were updated or revoked (see `change_bounds`), in
-        batches: id, name, name_norm, name_core, id_key, listed_on, revoked_on, and for an
+        batches: id, name, name_norm, name_core, id_key, former_names, listed_on, revoked_on,
+        and for an
         updated or revoked one `previous` (its state before, as `listing_changes` keeps it:
         a changed name or ID concerned other subjects before)."""
         columns = (
             "l.id, l.name, l.name_norm, COALESCE(l.name_core, l.name_norm) AS name_core,"
-            " l.id_key, l.listed_on, l.revoked_on"
+            " l.id_key, l.former_names, l.listed_on, l.revoked_on"
         )
         for sql, params in (
             (

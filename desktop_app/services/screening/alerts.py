@@ -147,7 +147,7 @@ def record_from_alert(
 ) -> tuple[CheckRecord, dict[str, Any]]:
     """Check the alert's subject again now, store it as a new check record (numbered,
     audited, ready for feedback) and close the alert with it. Returns (record, alert)."""
-    from desktop_app.services import records
+    from desktop_app.services import exclusions, records
     from desktop_app.services.screening.check import run_check
 
     accounts.require(user, "check")
@@ -167,6 +167,7 @@ def record_from_alert(
             alert["jurisdiction"],
             alert["department"],
             name=earlier.get("name") if earlier["input_kind"] != "name" else None,
+            exclusions=exclusions.lookup(ctx),
         )
         record = records.record_check(ctx, user, result, audit_details={"alert": alert["alert_id"]})
         office.alerts.close(

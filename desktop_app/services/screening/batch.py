@@ -319,10 +319,14 @@ def _checked(
 ) -> Iterator[Any]:
     """The results of the rows to check, in input order: checked by worker processes for a
     large file (see `batch_workers`), else here."""
+    from desktop_app.services import exclusions
     from desktop_app.services.screening import batch_workers
     from desktop_app.services.screening.check import parse_as_of
 
     as_of = parse_as_of(None)
+    # The office's remembered exclusions, when it has an office database (no account yet:
+    # nothing to exclude, and nothing is created).
+    excluded = exclusions.lookup(ctx) if (Path(ctx.data_dir) / "office.db").exists() else None
     subjects = [
         (position, item.query, item.name)
         for position, item in enumerate(source.rows)
@@ -341,6 +345,7 @@ def _checked(
             department=department,
             as_of=as_of,
             limit=limit,
+            exclusions=excluded,
             cancelled=stop,
         ):
             yield result
@@ -355,6 +360,7 @@ def _checked(
             name=name,
             as_of=as_of,
             limit=limit,
+            exclusions=excluded,
         )
 
 

@@ -67,8 +67,39 @@ def _exit_with(parent: Any) -> None:
     os._exit(1)
 
 
+class KnownExclusions:
+    """The office's remembered exclusions of the subjects of a task, read by the batch's
+    process (workers do not open office.db): what `run_check` takes as `exclusions`."""
+
+    def __init__(self, known: dict[str, dict[int, dict[str, Any]]]) -> None:
+        self.known = known
+
+    def excluded_for(self, subject_key: str) -> dict[int, dict[str, Any]]:
+        return self.known.get(subject_key, {})
+
+
+def known_exclusions(office_exclusions: Any, subjects: Sequence[Subject]) -> KnownExclusions:
+    """The exclusions in force for the ID subjects among `subjects`."""
+    from desktop_app.models.identifiers import InputKind, parse_query
+    from desktop_app.services.screening.check import subject_key
+
+    known: dict[str, dict[int, dict[str, Any]]] = {}
+    for _position, query, _name in subjects:
+        parsed = parse_query(query)
+        if parsed.error is None and parsed.kind is not InputKind.NAME:
+            key = subject_key(parsed.kind, parsed.value)
+            if key not in known:
+                known[key] = office_exclusions.excluded_for(key)
+    return KnownExclusions({key: found for key, found in known.items() if found})
+
+
 def _check_rows(
-    subjects: Sequence[Subject], jurisdiction: str, department: str, as_of: str, limit: int
+    subjects: Sequence[Subject],
+    jurisdiction: str,
+    department: str,
+    as_of: str,
+    limit: int,
+    exclusions: KnownExclusions,
 ) -> list[tuple[int, CheckResult]]:
     from desktop_app.services.screening.check import run_check
 
@@ -84,6 +115,7 @@ def _check_rows(
                 name=name,
                 as_of=as_of,
                 limit=limit,
+                exclusions=exclusions,
             ),
         )
         for position, query, name in subjects
@@ -101,11 +133,13 @@ def checked_by_workers(
     department: str,
     as_of: str,
     limit: int,
+    exclusions: Any,
     cancelled: Callable[[], bool],
 ) -> Iterator[tuple[int, CheckResult]]:
-    """(position, result) of every subject, in order, checked by `workers` processes. At
-    most a few tasks per worker are in flight; when `cancelled()` says so, the tasks not
-    started are dropped and iteration stops."""
+    """(position, result) of every subject, in order, checked by `workers` processes, with
+    the exclusions of `exclusions` (the office's store, read here). At most a few tasks per
+    worker are in flight; when `cancelled()` says so, the tasks not started are dropped and
+    iteration stops."""
     context = multiprocessing.get_context("spawn")  # safe beside Qt threads; as on Windows
     pool = concurrent.futures.ProcessPoolExecutor(
         workers,
@@ -119,7 +153,10 @@ def checked_by_workers(
     try:
         for start in range(0, len(subjects), TASK_ROWS):
             part = list(subjects[start : start + TASK_ROWS])
-            pending.append(pool.submit(_check_rows, part, jurisdiction, department, as_of, limit))
+            known = known_exclusions(exclusions, part) if exclusions else KnownExclusions({})
+            pending.append(
+                pool.submit(_check_rows, part, jurisdiction, department, as_of, limit, known)
+            )
             while len(pending) >= 3 * workers:
                 yield from pending.popleft().result()
                 if cancelled():

@@ -38,6 +38,8 @@ from typing import TYPE_CHECKING, Any
 from desktop_app.errors import AppError, BatchCancelledError
 from desktop_app.models import identifiers, names
 from desktop_app.models.identifiers import InputKind
+from desktop_app.models.lists_store import FORMER_SEPARATOR
+from desktop_app.models.name_similarity import similarity
 from desktop_app.models.record_types import active_hits, masked_query
 from desktop_app.models.users_store import User
 from desktop_app.services import accounts, audit
@@ -104,6 +106,10 @@ def listing_keys(listing: Mapping[str, Any]) -> tuple[list[str], list[str]]:
         if not state:
             continue
         strong.append(f"name:{state['name_norm']}")
+        # A name check finds a listing by its former names (曾用名) too.
+        for former in (state.get("former_names") or "").split(FORMER_SEPARATOR):
+            if former.strip():
+                strong.append(f"name:{names.normalize_name(former)}")
         if state.get("id_key") and not str(state["id_key"]).startswith("*"):
             strong.append(f"id:{state['id_key']}")
         weak.append(f"core:{state.get('name_core') or state['name_norm']}")
@@ -299,6 +305,8 @@ class _Run:
     def recheck(self, subject: Mapping[str, Any], latest_version: int) -> dict[str, Any] | None:
         """Check a watched subject again; returns the alert to raise, if any (the subject's
         baseline is updated either way)."""
+        from desktop_app.services import exclusions
+
         ctx = self.ctx
         try:
             result = run_check(
@@ -309,6 +317,7 @@ class _Run:
                 subject["department"],
                 name=subject["name"],
                 as_of=self.today,
+                exclusions=exclusions.lookup(ctx),
             )
         except AppError:
             # The department or jurisdiction is no longer in the catalog: nothing to compare.
@@ -366,12 +375,12 @@ def _near_miss_changed(store: Any, listing: Mapping[str, Any], query: str) -> bo
     by id) and has left that core: another listing of the core then takes its place.
     """
     threshold = names.POSSIBLE_MATCH_THRESHOLD
-    if names.similarity(query, listing["name"]).score >= threshold:
+    if similarity(query, listing["name"], explain=False).score >= threshold:
         return True
     previous = listing.get("previous")
     if not previous:
         return False
-    if names.similarity(query, previous["name"]).score >= threshold:
+    if similarity(query, previous["name"], explain=False).score >= threshold:
         return True
     before = previous.get("name_core")
     if not before or before == listing["name_core"]:
