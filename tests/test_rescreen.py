@@ -377,8 +377,14 @@ def _import(ctx, user, path: Path, rescreen_now: bool) -> None:
         )
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_looking_at_what_changed_alerts_like_checking_everything(tmp_path, seed: int) -> None:
+@pytest.mark.parametrize(("seed", "workers"), [(1, False), (2, False), (3, True)])
+def test_looking_at_what_changed_alerts_like_checking_everything(
+    tmp_path, monkeypatch, seed: int, workers: bool
+) -> None:
+    if workers:  # the subjects checked again by worker processes, as for a large office
+        from desktop_app.services.screening import batch_workers
+
+        monkeypatch.setattr(batch_workers, "PARALLEL_MIN_ROWS", 5)
     world = _World(seed)
     ctx = empty_office(tmp_path / "a")
     users = make_users(ctx)

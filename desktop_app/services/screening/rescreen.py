@@ -32,7 +32,8 @@ once it has been looked at).
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.errors import AppError, BatchCancelledError
@@ -43,7 +44,12 @@ from desktop_app.models.name_similarity import similarity
 from desktop_app.models.record_types import active_hits, masked_query
 from desktop_app.models.users_store import User
 from desktop_app.services import accounts, audit
-from desktop_app.services.screening.check import POSSIBLE_PER_CORE, parse_as_of, run_check
+from desktop_app.services.screening.check import (
+    HIT_LIMIT,
+    POSSIBLE_PER_CORE,
+    parse_as_of,
+    run_check,
+)
 
 if TYPE_CHECKING:
     from desktop_app.context import AppContext
@@ -302,27 +308,13 @@ class _Run:
             updated_at=audit.timestamp(),
         )
 
-    def recheck(self, subject: Mapping[str, Any], latest_version: int) -> dict[str, Any] | None:
-        """Check a watched subject again; returns the alert to raise, if any (the subject's
-        baseline is updated either way)."""
-        from desktop_app.services import exclusions
-
+    def recheck(
+        self, subject: Mapping[str, Any], latest_version: int, result: Any
+    ) -> dict[str, Any] | None:
+        """Compare a watched subject's new check `result` (a `CheckResult`) with what was
+        known; returns the alert to raise, if any (the subject's baseline is updated either
+        way)."""
         ctx = self.ctx
-        try:
-            result = run_check(
-                ctx.catalog,
-                ctx.lists,
-                subject["query"],
-                subject["jurisdiction"],
-                subject["department"],
-                name=subject["name"],
-                as_of=self.today,
-                exclusions=exclusions.lookup(ctx),
-            )
-        except AppError:
-            # The department or jurisdiction is no longer in the catalog: nothing to compare.
-            self.failed += 1
-            return None
         self.rechecked += 1
         data = result.to_json()
         baseline = subject["baseline"]
@@ -427,6 +419,101 @@ def _affected_by_changes(
     return affected
 
 
+def _recheck(
+    run: _Run,
+    affected: list[str],
+    latest_version: int,
+    run_id: int,
+    report: Progress,
+    stop: Cancelled,
+) -> None:
+    """Check the affected subjects again (by worker processes when they are many) and store
+    what changed, `CHUNK` subjects per transaction."""
+    office = run.ctx.office
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for subject in office.alerts.watched(affected):
+        groups.setdefault((subject["jurisdiction"], subject["department"]), []).append(subject)
+    done = 0
+    for (jurisdiction, department), subjects in groups.items():
+        try:
+            run.ctx.catalog.resolve_department(
+                run.ctx.catalog.resolve_jurisdiction(jurisdiction), department
+            )
+        except AppError:
+            # The department is no longer in the catalog: nothing to compare.
+            run.failed += len(subjects)
+            continue
+        results = _results(run, subjects, jurisdiction, department, stop)
+        try:
+            for offset in range(0, len(subjects), CHUNK):
+                if stop():
+                    raise BatchCancelledError(
+                        "自动复查已取消；已复查的主体已保存，下次复查时继续。"
+                    )
+                raised = []
+                with office.transaction():
+                    for subject in subjects[offset : offset + CHUNK]:
+                        result = next(results, None)
+                        if result is None:  # the workers stopped: cancelled
+                            raise BatchCancelledError(
+                                "自动复查已取消；已复查的主体已保存，下次复查时继续。"
+                            )
+                        alert = run.recheck(subject, latest_version, result)
+                        if alert is not None:
+                            alert["run_id"] = run_id
+                            raised.append(alert)
+                    run.alerts += office.alerts.add_alerts(raised)
+                done += len(subjects[offset : offset + CHUNK])
+                report(done, len(affected))
+        finally:
+            results.close()
+
+
+def _results(
+    run: _Run,
+    subjects: list[dict[str, Any]],
+    jurisdiction: str,
+    department: str,
+    stop: Cancelled,
+) -> Iterator[Any]:
+    """The new check results of `subjects`, in order: by worker processes when they are
+    many (see `batch_workers`), else here."""
+    from desktop_app.services import exclusions
+    from desktop_app.services.screening import batch_workers
+
+    ctx = run.ctx
+    excluded = exclusions.lookup(ctx)
+    lists_db = str(ctx.lists.path or "")
+    workers = batch_workers.worker_count(len(subjects)) if lists_db else 0
+    if workers:
+        for _position, result in batch_workers.checked_by_workers(
+            [(n, s["query"], s["name"]) for n, s in enumerate(subjects)],
+            workers,
+            catalog_path=ctx.catalog_path,
+            data_dir=Path(ctx.data_dir),
+            lists_db=Path(lists_db),
+            jurisdiction=jurisdiction,
+            department=department,
+            as_of=run.today,
+            limit=HIT_LIMIT,
+            exclusions=excluded,
+            cancelled=stop,
+        ):
+            yield result
+        return
+    for subject in subjects:
+        yield run_check(
+            ctx.catalog,
+            ctx.lists,
+            subject["query"],
+            jurisdiction,
+            department,
+            name=subject["name"],
+            as_of=run.today,
+            exclusions=excluded,
+        )
+
+
 def rescreen(
     ctx: AppContext,
     user: User | None,
@@ -484,20 +571,7 @@ def rescreen(
     affected = full_check | due
     if keyed:
         affected |= _affected_by_changes(run, min(keyed_from), keyed, report, stop)
-    ordered = sorted(affected)
-    for offset in range(0, len(ordered), CHUNK):
-        if stop():
-            raise BatchCancelledError("自动复查已取消；已复查的主体已保存，下次复查时继续。")
-        with office.transaction():
-            raised = [
-                alert
-                for subject in office.alerts.watched(ordered[offset : offset + CHUNK])
-                if (alert := run.recheck(subject, latest_version)) is not None
-            ]
-            for alert in raised:
-                alert["run_id"] = run_id
-            run.alerts += office.alerts.add_alerts(raised)
-        report(min(offset + CHUNK, len(ordered)), len(ordered))
+    _recheck(run, sorted(affected), latest_version, run_id, report, stop)
     watched = office.alerts.watched_count(start)
     with office.transaction():
         office.alerts.mark_seen(latest_version, start)
