@@ -477,6 +477,15 @@ def main() -> int:
     if not args.db.exists():
         print(f"{args.db} is missing: run bench/bench_lists.py first.", file=sys.stderr)
         return 1
+    from desktop_app.models.lists_store import needs_upgrade
+
+    if needs_upgrade(args.db):
+        print(
+            f"{args.db} has an older schema: this benchmark opens it read only and does not"
+            " upgrade it. Upgrade a copy (open it once with the program) and pass that.",
+            file=sys.stderr,
+        )
+        return 1
     os.environ.setdefault("XYHC_SECRET_DIR", str(args.work / "secrets"))
     os.environ.setdefault("XYHC_CONFIG", str(args.work / "config.toml"))
     accounts.SCRYPT = accounts.ScryptParams(n=2**12, r=8, p=1)  # logins are not measured
