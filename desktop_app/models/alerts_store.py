@@ -14,14 +14,13 @@ Tables:
 * `alerts`: what a re-check found changed for a subject (newly listed, no longer listed, a new
   possible match), with the earlier record and the new result, until a clerk closes it.
 
-Identifiers are allocated by the statements themselves (`max + 1` inside the write
-transaction), so the SQL stays as PostgreSQL accepts it.
+Run and alert ids are given by the database (`INSERT … RETURNING`); the SQL is the plain
+kind both engines accept (see `desktop_app.models.db`).
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -136,13 +135,13 @@ WATCH_COLUMNS = (
 _KEYS_PER_QUERY = 500
 
 
-def _watched(row: sqlite3.Row) -> dict[str, Any]:
+def _watched(row: Any) -> dict[str, Any]:
     data = dict(row)
     data["baseline"] = json.loads(data["baseline"])
     return data
 
 
-def _alert(row: sqlite3.Row, with_body: bool) -> dict[str, Any]:
+def _alert(row: Any, with_body: bool) -> dict[str, Any]:
     data = dict(row)
     body = data.pop("body", None)
     if with_body and body is not None:
@@ -153,7 +152,7 @@ def _alert(row: sqlite3.Row, with_body: bool) -> dict[str, Any]:
 class AlertsStore:
     """Watched subjects, re-check runs and alerts; writes run inside the office transaction."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: db.Connection) -> None:
         self.conn = conn
         db.migrate(conn, AGGREGATE, MIGRATIONS)
 
@@ -163,8 +162,8 @@ class AlertsStore:
         """Watched subjects (all, or those of `subject_keys`), baseline parsed."""
         columns = ", ".join(WATCH_COLUMNS)
         if subject_keys is None:
-            for row in self.conn.execute(
-                f"SELECT {columns} FROM watched_subjects ORDER BY subject_key"
+            for row in db.stream(
+                self.conn, f"SELECT {columns} FROM watched_subjects ORDER BY subject_key"
             ):
                 yield _watched(row)
             return
@@ -307,9 +306,8 @@ class AlertsStore:
     def start_run(self, *, started_at: str, user_name: str | None, since: str) -> int:
         """A new run (its id); `list_version` and the counts are set by `finish_run`."""
         return self.conn.execute(
-            "INSERT INTO rescreen_runs (run_id, started_at, user_name, since, list_version)"
-            " SELECT COALESCE(max(run_id), 0) + 1, ?, ?, ?, 0 FROM rescreen_runs"
-            " RETURNING run_id",
+            "INSERT INTO rescreen_runs (started_at, user_name, since, list_version)"
+            " VALUES (?, ?, ?, 0) RETURNING run_id",
             (started_at, user_name, since),
         ).fetchone()[0]
 
@@ -340,24 +338,24 @@ class AlertsStore:
     # Alerts ----------------------------------------------------------------------------------
 
     def add_alerts(self, alerts: Sequence[Mapping[str, Any]]) -> list[int]:
-        """Store new (open) alerts; returns their ids in order."""
-        if not alerts:
-            return []
-        first = self.conn.execute("SELECT COALESCE(max(alert_id), 0) + 1 FROM alerts").fetchone()[0]
-        columns = [c for c in ALERT_COLUMNS if c not in ("closed_at", "closed_by")]
-        columns = [c for c in columns if c not in ("resolution", "reason", "new_record_number")]
-        rows = []
-        for offset, alert in enumerate(alerts):
-            values = {**alert, "alert_id": first + offset, "state": OPEN}
-            body = json.dumps(alert["body"], ensure_ascii=False, sort_keys=True)
-            rows.append([values[c] for c in columns] + [body])
-        self.conn.executemany(
+        """Store new (open) alerts; returns their ids (given by the database) in order."""
+        columns = [
+            c
+            for c in ALERT_COLUMNS
+            if c not in ("alert_id", "closed_at", "closed_by", "resolution", "reason")
+            and c != "new_record_number"
+        ]
+        sql = (
             f"INSERT INTO alerts ({', '.join(columns)}, body) VALUES ("
             + ", ".join("?" for _ in range(len(columns) + 1))
-            + ")",
-            rows,
+            + ") RETURNING alert_id"
         )
-        return [first + offset for offset in range(len(alerts))]
+        ids = []
+        for alert in alerts:
+            values = {**alert, "state": OPEN}
+            body = json.dumps(alert["body"], ensure_ascii=False, sort_keys=True)
+            ids.append(self.conn.execute(sql, [values[c] for c in columns] + [body]).fetchone()[0])
+        return ids
 
     def get(self, alert_id: int) -> dict[str, Any] | None:
         """One alert with its body (the change and the new result)."""

@@ -7,13 +7,12 @@ JSON in `body`, with a few fields copied into columns for lists; a version is ne
 and the state after the clerk reviewed its possible matches is stored as the next version.
 `batch_records` says which batch (and input row) each check record came from.
 
-Plain SQL that PostgreSQL accepts as well.
+Plain SQL that both engines accept (see `desktop_app.models.db`).
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -103,9 +102,10 @@ def batch_body(batch: Mapping[str, Any]) -> str:
 class BatchesStore:
     """Insert and read batch record versions; writes run inside the office transaction."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: db.Connection) -> None:
         self.conn = conn
-        db.migrate(conn, AGGREGATE, MIGRATIONS)
+        # A batch record version, and which record came from which row, never change.
+        db.migrate(conn, AGGREGATE, MIGRATIONS, append_only=("batches", "batch_records"))
 
     def next_sequence(self, prefix: str, year: int) -> int:
         """Allocate the next batch number of `prefix` in `year` (inside the transaction that
@@ -220,10 +220,11 @@ class BatchesStore:
 
     def iter_stored(self) -> Iterator[tuple[dict[str, Any], str]]:
         """Every stored version as (columns, body text), for integrity checks."""
-        for row in self.conn.execute(
+        for row in db.stream(
+            self.conn,
             "SELECT batch_number, version, "
             + ", ".join(SUMMARY_FIELDS)
-            + ", body FROM batches ORDER BY batch_number, version"
+            + ", body FROM batches ORDER BY batch_number, version",
         ):
             data = dict(row)
             body = data.pop("body")
