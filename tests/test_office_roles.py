@@ -58,11 +58,13 @@ def app_role(pg_server, pg_office, tmp_path, monkeypatch, capsys):
 
 def test_grants_give_append_only_records_and_audit_log(app_role) -> None:
     role, _, statements = app_role
-    assert f"GRANT SELECT, INSERT ON audit_log, records TO {role};" in statements
-    assert f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_log, records FROM {role};" in statements
+    history = "audit_log, batch_records, batches, records"
+    assert f"GRANT SELECT, INSERT ON {history} TO {role};" in statements
+    assert f"REVOKE UPDATE, DELETE, TRUNCATE ON {history} FROM {role};" in statements
     assert (
-        "GRANT SELECT, INSERT, UPDATE, DELETE"
-        f" ON audit_head, exclusions, record_sequences, users TO {role};" in statements
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON alerts, audit_head, batch_sequences,"
+        " exclusions, record_sequences, rescreen_runs, users, watch_keys, watched_subjects"
+        f" TO {role};" in statements
     )
     assert f"GRANT SELECT ON schema_version TO {role};" in statements
 
@@ -176,7 +178,7 @@ def test_the_cli_prints_the_grants(pg_office, monkeypatch, capsys) -> None:
     out = capsys.readouterr().out
     assert out.splitlines()[1:3] == [
         "GRANT SELECT ON schema_version TO xyhc_app;",
-        "GRANT SELECT, INSERT ON audit_log, records TO xyhc_app;",
+        "GRANT SELECT, INSERT ON audit_log, batch_records, batches, records TO xyhc_app;",
     ]
     assert main(["office", "grants", "Robert'); DROP TABLE users;--"]) == 2
     assert "角色名" in capsys.readouterr().err
