@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,8 @@ def _fast_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def data_dir(tmp_path) -> Path:
+def data_dir(tmp_path, office_engine) -> Path:
+    """A data folder with users and the debtors list; its office database on either engine."""
     ctx, _ = screening_office(tmp_path)
     ctx.close()
     return ctx.data_dir
@@ -202,7 +204,11 @@ def test_rescreen_and_alerts_through_the_cli(run, tmp_path) -> None:
 
 
 def test_config_sets_the_rescreen_window(run, monkeypatch, tmp_path) -> None:
-    monkeypatch.setenv("XYHC_CONFIG", str(tmp_path / "config.toml"))
+    # A configuration of its own, naming the office's database server when it has one.
+    given = Path(os.environ["XYHC_CONFIG"])
+    config = tmp_path / "config.toml"
+    config.write_text(given.read_text("utf-8") if given.exists() else "", encoding="utf-8")
+    monkeypatch.setenv("XYHC_CONFIG", str(config))
     code, _, err = run("config", "set", "rescreen_days", "180", user="admin")
     assert code == 0, err
     code, out, _ = run("config", "show", "--json")

@@ -44,7 +44,8 @@ def _fast_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def office(tmp_path):
+def office(tmp_path, office_engine):
+    """An office with users and the debtors list, its office database on either engine."""
     ctx, users = screening_office(tmp_path)
     yield ctx, users
     ctx.close()
@@ -396,3 +397,52 @@ def test_worker_processes_check_a_large_file_exactly_as_the_batch_process(
             cancel=iter([False] * 20 + [True] * 1000).__next__,
         )
     assert _stored(ctx) == before
+
+
+@pytest.mark.parametrize("by_workers", [False, True])
+def test_a_batch_applies_the_remembered_exclusions_as_a_single_check(
+    office, tmp_path, monkeypatch, by_workers: bool
+) -> None:
+    from lists_support import row
+    from lists_support import write_csv as write_list
+
+    from desktop_app.services import admin, exclusions
+    from desktop_app.services.screening import batch_workers
+
+    ctx, users = office
+    clerk = users["zhang"]
+    # A listing without an ID near the name given with an ID: a possible match, which the
+    # clerk rejects for that ID (remembered in the office database, on either engine).
+    admin.import_list_file(
+        ctx,
+        users["admin"],
+        write_list(tmp_path / "u.csv", [row("黄蓉", "", 信息唯一标识="K-HUANG")]),
+        "失信被执行人",
+        list_name="柳州市失信被执行人名单",
+        mode="incremental",
+    )
+    first = batch.run_batch(
+        ctx, clerk, write_csv(tmp_path / "a.csv", ["名称", "证件号码"], [[HOMOPHONE, valid_id(1)]]),
+        JURISDICTION, DEPARTMENT,
+    )  # fmt: skip
+    [pending] = batch.pending_rows(first)
+    record = records.get_record(ctx, clerk, pending["record_number"])
+    records.reject_possible_match(
+        ctx, clerk, record["record_number"], record["possible"][0]["hit_id"], "出生日期不符"
+    )
+    assert len(ctx.office.exclusions.search()) == 1
+    if by_workers:  # the batch's process reads the exclusions for its worker processes
+        monkeypatch.setattr(batch_workers, "PARALLEL_MIN_ROWS", 2)
+        monkeypatch.setattr(batch_workers, "TASK_ROWS", 1)
+    subjects = [[HOMOPHONE, valid_id(1)], [HOMOPHONE, valid_id(2)]]
+    again = batch.run_batch(
+        ctx, clerk, write_csv(tmp_path / "b.csv", ["名称", "证件号码"], subjects),
+        JURISDICTION, DEPARTMENT,
+    )  # fmt: skip
+    assert [row["status"] for row in again["rows"]] == ["not_listed", "possible_match"]
+    stored = records.get_record(ctx, clerk, again["rows"][0]["record_number"])
+    single = run_check(
+        ctx.catalog, ctx.lists, valid_id(1), JURISDICTION, DEPARTMENT, name=HOMOPHONE,
+        exclusions=exclusions.lookup(ctx),
+    )  # fmt: skip
+    assert stored["excluded"] == single.to_json()["excluded"] != []

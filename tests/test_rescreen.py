@@ -44,7 +44,8 @@ def _fast_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def office(tmp_path):
+def office(tmp_path, office_engine):
+    """An office with users and the debtors list, its office database on either engine."""
     ctx, users = screening_office(tmp_path)
     yield ctx, users
     ctx.close()

@@ -324,9 +324,9 @@ def _checked(
     from desktop_app.services.screening.check import parse_as_of
 
     as_of = parse_as_of(None)
-    # The office's remembered exclusions, when it has an office database (no account yet:
-    # nothing to exclude, and nothing is created).
-    excluded = exclusions.lookup(ctx) if (Path(ctx.data_dir) / "office.db").exists() else None
+    # The office's remembered exclusions, when it has an office database (office.db, or the
+    # configured server's; no office.db yet: nothing to exclude, and nothing is created).
+    excluded = exclusions.lookup(ctx) if ctx.office_exists() else None
     subjects = [
         (position, item.query, item.name)
         for position, item in enumerate(source.rows)
