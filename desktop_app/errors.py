@@ -5,6 +5,9 @@ The CLI prints `message` and exits with `exit_code`; the window shows it in a di
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class AppError(Exception):
     """Base of every error shown to a user. `message` is Chinese and actionable."""
@@ -187,6 +190,16 @@ class DatabaseUnavailableError(DataError):
     def about(self, what: str) -> DatabaseUnavailableError:
         """The same failure, its message naming `what` was (not) stored, e.g. 本次核查."""
         return type(self).lost(self.server, self.reason, what=what, unknown=self.unknown)
+
+
+@contextmanager
+def not_stored_says(what: str) -> Iterator[None]:
+    """A lost office database server inside the block names what was not stored (本次核查,
+    本次批量核查（200 行）…), whatever a store or service inside it said."""
+    try:
+        yield
+    except DatabaseUnavailableError as error:
+        raise error.about(what) from error
 
 
 class DatabaseBusyError(DatabaseUnavailableError):

@@ -446,3 +446,65 @@ def test_a_batch_applies_the_remembered_exclusions_as_a_single_check(
         exclusions=exclusions.lookup(ctx),
     )  # fmt: skip
     assert stored["excluded"] == single.to_json()["excluded"] != []
+
+
+def test_a_server_lost_while_storing_leaves_nothing_of_the_batch(
+    tmp_path, pg_office, monkeypatch
+) -> None:
+    from desktop_app.errors import DatabaseUnavailableError
+
+    ctx, users = screening_office(tmp_path)
+    clerk = users["zhang"]
+    path = write_csv(tmp_path / "b.csv", BIDDER_HEADER, bidder_rows(30))
+    before = _stored(ctx)
+    real = records.record_check
+    calls = []
+
+    def lose_the_server_at_the_tenth_record(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 10:
+            ctx.office.conn.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(records, "record_check", lose_the_server_at_the_tenth_record)
+    with pytest.raises(DatabaseUnavailableError) as lost:
+        batch.run_batch(ctx, clerk, path, JURISDICTION, DEPARTMENT)
+    message = lost.value.message
+    assert "无法连接数据库服务器" in message and not lost.value.unknown
+    assert "本次批量核查（30 行）没有保存（本机也没有另存一份）" in message
+    assert lost.value.exit_code == 6
+    monkeypatch.setattr(records, "record_check", real)
+    # The server rolled the whole batch back: no record, batch or audit entry of it; no spool
+    # file and no office.db left here. The next batch reconnects and takes its numbers.
+    assert _stored(ctx) == before
+    assert not list(Path(ctx.data_dir).glob(".batch-*"))
+    assert not (Path(ctx.data_dir) / "office.db").exists()
+    done = batch.run_batch(ctx, clerk, path, JURISDICTION, DEPARTMENT)
+    assert done["batch_number"].endswith("-00001")
+    assert done["rows"][0]["record_number"].endswith("-000001")
+    assert audit.verify_chain(ctx)["ok"]
+    ctx.close()
+
+
+def test_a_server_lost_at_commit_says_the_batch_may_be_stored(
+    tmp_path, pg_office, monkeypatch
+) -> None:
+    from desktop_app.errors import DatabaseUnavailableError
+
+    ctx, users = screening_office(tmp_path)
+    path = write_csv(tmp_path / "b.csv", ["名称"], [["张无名"], ["李无名"]])
+    conn = ctx.office.conn
+    raw_execute = conn._raw.execute
+
+    def lose_at_commit(statement, *args, **kwargs):
+        if statement == "COMMIT":
+            raw_execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        return raw_execute(statement, *args, **kwargs)
+
+    monkeypatch.setattr(conn._raw, "execute", lose_at_commit)
+    with pytest.raises(DatabaseUnavailableError) as lost:
+        batch.run_batch(ctx, users["zhang"], path, JURISDICTION, DEPARTMENT)
+    assert lost.value.unknown
+    assert "无法确认本次批量核查（2 行）是否已保存" in lost.value.message
+    assert "不要重复登记" in lost.value.message
+    ctx.close()

@@ -83,3 +83,48 @@ def test_a_server_lost_in_the_middle_of_a_check_is_said_and_nothing_stored(
     ctx = AppContext(tmp_path / "elsewhere", database_url=pg_schema)
     assert audit.verify_chain(ctx)["ok"]
     ctx.close()
+
+
+def test_a_server_lost_in_the_middle_of_a_batch_is_said_and_nothing_of_it_stored(
+    qtbot: QtBot, office_on_server, pg_schema, tmp_path, monkeypatch
+) -> None:
+    from batch_support import BIDDER_HEADER, bidder_rows, write_csv
+
+    path = write_csv(tmp_path / "投标人.csv", BIDDER_HEADER, bidder_rows(12))
+    before = _stored_numbers(pg_schema, tmp_path)
+    window = office_on_server.open(qtbot, "zhang")
+    qtbot.keyClick(window.check_view.search, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
+    view = window.batch_view
+    type_text(qtbot, view.file, str(path))
+    qtbot.keyClick(view.file, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: view.source is not None, timeout=30000)
+
+    said: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: said.append(text))
+    original = RecordsStore.insert
+    inserted: list[str] = []
+
+    def lose_the_server_at_the_fifth_record(store, record):
+        original(store, record)
+        inserted.append(record["record_number"])
+        if len(inserted) == 5:
+            store.conn.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+
+    monkeypatch.setattr(RecordsStore, "insert", lose_the_server_at_the_fifth_record)
+    qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(said) and view.task is None, timeout=60000)
+    assert "无法连接数据库服务器" in said[0]
+    assert "本次批量核查（12 行）没有保存（本机也没有另存一份）" in said[0]
+    assert view.summary.text().startswith("批量核查未完成：无法连接数据库服务器")
+    assert view.batch is None and view.run_button.isEnabled()
+    assert _stored_numbers(pg_schema, tmp_path) == before  # the 5 inserted rolled back
+
+    # The server is back: the same file is run again and stored whole.
+    monkeypatch.setattr(RecordsStore, "insert", original)
+    qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.task is None and view.batch is not None, timeout=60000)
+    assert view.batch["stored"] and view.batch["batch_number"].endswith("-00001")
+    assert len(_stored_numbers(pg_schema, tmp_path)) == len(before) + 11  # one invalid row
+    ctx = AppContext(tmp_path / "elsewhere", database_url=pg_schema)
+    assert audit.verify_chain(ctx)["ok"]
+    ctx.close()

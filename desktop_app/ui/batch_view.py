@@ -435,6 +435,9 @@ class BatchView(QWidget):
         if isinstance(error, BatchCancelledError):
             self.summary.setText(error.message)
             return
+        # What became of the batch stays in view after the dialog (e.g. a server lost while
+        # storing: nothing of it was stored).
+        self.summary.setText(f"批量核查未完成：{error_text(error)}")
         show_error(self, error, "批量核查未完成")
 
     # -- results ----------------------------------------------------------------------------

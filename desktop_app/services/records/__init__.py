@@ -12,18 +12,17 @@ import copy
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.errors import (
-    DatabaseUnavailableError,
     InvalidInputError,
     RecordNotFoundError,
     UsageError,
+    not_stored_says,
 )
 from desktop_app.models.labels import FEEDBACK_ACTION_TEXT
 from desktop_app.models.record_types import (
@@ -80,15 +79,6 @@ def _json_data(value: Any) -> Any:
     return json.loads(json.dumps(value, ensure_ascii=False, default=str))
 
 
-@contextmanager
-def _not_stored_says(what: str) -> Iterator[None]:
-    """A lost office database server names what was not stored (本次核查 …)."""
-    try:
-        yield
-    except DatabaseUnavailableError as error:
-        raise error.about(what) from error
-
-
 def _empty_feedback() -> Feedback:
     return {"action": None, "reason": None, "note": None, "by": None, "at": None}
 
@@ -112,7 +102,7 @@ def record_check(
     accounts.require_department(user, result.jurisdiction, result.department)
     # The JSON round trip makes a fresh copy already (`to_json` would deep-copy first).
     content = _json_data(vars(result))
-    with _not_stored_says("本次核查"):
+    with not_stored_says("本次核查"):
         return _store_check(ctx, user, content, audit_details)
 
 
@@ -256,7 +246,7 @@ def add_feedback(
     """
     if not items:
         raise InvalidInputError("没有要登记的反馈：请指定措施（--measure）和处理结果（--action）。")
-    with _not_stored_says("本次结果反馈"):
+    with not_stored_says("本次结果反馈"):
         return _store_feedback(ctx, user, record_number, items)
 
 

@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from desktop_app.errors import BatchCancelledError, RecordNotFoundError
+from desktop_app.errors import BatchCancelledError, RecordNotFoundError, not_stored_says
 from desktop_app.models.batches_store import NUMBER_MARK
 from desktop_app.models.labels import STATUS_TEXT
 from desktop_app.models.record_types import active_hits, masked_query
@@ -239,7 +239,12 @@ def run_batch(
     data_versions: Any = None
     as_of = None
     warnings: list[str] = []
-    with _spool(Path(ctx.data_dir)) as spool:
+    # A server lost on the way (while the exclusions are read, or the records stored) says
+    # that the batch was not stored: its transaction is gone whole, nothing kept locally.
+    with (
+        not_stored_says(f"本次批量核查（{len(source.rows):,} 行）"),
+        _spool(Path(ctx.data_dir)) as spool,
+    ):
         stored_results = 0
         checked = _checked(ctx, source, jurisdiction, department, limit, stop)
         try:
@@ -489,7 +494,7 @@ def refresh_batch(ctx: AppContext, user: User, batch_number: str) -> dict[str, A
     """Store the batch's current state (`batch_state`) as its next version when its records
     changed since the latest one (audited), and return the latest version."""
     office = ctx.office
-    with office.transaction():
+    with not_stored_says(f"批量核查记录 {batch_number} 的新版本"), office.transaction():
         state = batch_state(ctx, user, batch_number)
         if not state.pop("changed"):
             return state
