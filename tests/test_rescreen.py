@@ -18,6 +18,7 @@ from batch_support import (
     LISTED_PERSON,
     NEWLY_LISTED,
     REVOKED_BY_DATE,
+    V2_REVOCATIONS,
     copy_office,
     import_version_2,
     screening_office,
@@ -185,6 +186,56 @@ def test_an_import_that_changes_nothing_runs_no_rescreen(office, tmp_path) -> No
     )
     assert report.same_as_version == 1 and report.rescreen is None
     assert len(audit.entries(ctx, action="rescreen")) == runs
+
+
+def test_a_server_lost_in_the_middle_of_a_rescreen_keeps_what_it_finished(
+    tmp_path, pg_office, monkeypatch
+) -> None:
+    ctx, users = screening_office(tmp_path)
+    clerk = users["zhang"]
+    for query, name in (
+        (NEWLY_LISTED[1], NEWLY_LISTED[0]),
+        (REVOKED_BY_DATE[1], None),
+        (DROPPED[1], None),
+        ("杨绢", None),
+        ("王晨", None),
+        (LISTED_PERSON[1], None),
+    ):
+        _check(ctx, clerk, query, name)
+    monkeypatch.setattr(rescreen, "CHUNK", 2)  # one transaction per two subjects
+    real = rescreen._Run.recheck
+    calls: list[int] = []
+
+    def lose_the_server_in_the_second_piece(run, subject, latest, result):
+        calls.append(1)
+        if len(calls) == 3:
+            run.ctx.office.conn.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        return real(run, subject, latest, result)
+
+    monkeypatch.setattr(rescreen._Run, "recheck", lose_the_server_in_the_second_piece)
+    report = import_version_2(ctx, users["admin"], tmp_path)
+    # The import stands; the re-check after it says what became of it, in Chinese.
+    assert report.version == 2 and report.revoked == V2_REVOCATIONS
+    said = report.rescreen["text"]
+    assert said.startswith("自动复查未完成：无法连接数据库服务器")
+    assert "本次自动复查未完成的部分没有保存（本机也没有另存一份）" in said
+    assert said.endswith("请稍后运行 records rescreen。")
+    first_piece = alerts.list_alerts(ctx, clerk)
+    # What the first transaction found (the two name subjects, first in order), nothing of
+    # the second.
+    assert sorted(a["subject"] for a in first_piece) == ["杨绢", "王晨"]
+    monkeypatch.setattr(rescreen._Run, "recheck", real)
+    # The next run picks up the rest: the alerts are those of an uninterrupted run, once each.
+    outcome = rescreen.rescreen(ctx, users["admin"])
+    assert outcome["alerts"] == 5 - len(first_piece) and outcome["rechecked"] >= 1
+    found = alerts.list_alerts(ctx, clerk)
+    assert sorted(a["kind"] for a in found) == sorted(
+        ["newly_listed", "newly_listed", "no_longer_listed", "no_longer_listed", "new_possible"]
+    )
+    assert len({a["subject_key"] for a in found}) == 5
+    assert rescreen.rescreen(ctx, users["admin"], full=True)["alerts"] == 0
+    assert audit.verify_chain(ctx)["ok"]
+    ctx.close()
 
 
 # -- alerts -------------------------------------------------------------------------------------
@@ -412,3 +463,37 @@ def test_looking_at_what_changed_alerts_like_checking_everything(
     finally:
         ctx.close()
         full.close()
+
+
+def test_a_server_lost_while_an_alert_becomes_a_record_leaves_it_open(
+    tmp_path, pg_office, monkeypatch
+) -> None:
+    from desktop_app.errors import DatabaseUnavailableError
+    from desktop_app.models.alerts_store import AlertsStore
+
+    ctx, users = screening_office(tmp_path)
+    clerk = users["zhang"]
+    _check(ctx, clerk, NEWLY_LISTED[1], NEWLY_LISTED[0])
+    import_version_2(ctx, users["admin"], tmp_path)
+    [alert] = alerts.list_alerts(ctx, clerk)
+    records_before = ctx.office.records.count_records()
+    real = AlertsStore.close
+
+    def close_then_lose_the_server(store, *args, **kwargs):
+        real(store, *args, **kwargs)
+        store.conn.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+
+    monkeypatch.setattr(AlertsStore, "close", close_then_lose_the_server)
+    with pytest.raises(DatabaseUnavailableError) as lost:
+        alerts.record_from_alert(ctx, clerk, alert["alert_id"])
+    assert f"由提醒 {alert['alert_id']} 生成的核查记录没有保存" in lost.value.message
+    with pytest.raises(DatabaseUnavailableError, match=f"提醒 {alert['alert_id']} 的处理没有保存"):
+        alerts.close_alert(ctx, clerk, alert["alert_id"], "已处理")
+    monkeypatch.setattr(AlertsStore, "close", real)
+    # Neither the record nor the closing was stored: the alert is still open, and is handled.
+    assert ctx.office.records.count_records() == records_before
+    assert alerts.get_alert(ctx, clerk, alert["alert_id"])["state"] == "open"
+    record, closed = alerts.record_from_alert(ctx, clerk, alert["alert_id"])
+    assert closed["new_record_number"] == record["record_number"]
+    assert audit.verify_chain(ctx)["ok"]
+    ctx.close()

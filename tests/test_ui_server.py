@@ -18,6 +18,7 @@ from ui_helpers import (
 )
 
 from desktop_app.context import AppContext
+from desktop_app.errors import DatabaseUnavailableError
 from desktop_app.models.records_store import RecordsStore
 from desktop_app.services import audit
 from desktop_app.services import office as office_service
@@ -128,3 +129,17 @@ def test_a_server_lost_in_the_middle_of_a_batch_is_said_and_nothing_of_it_stored
     ctx = AppContext(tmp_path / "elsewhere", database_url=pg_schema)
     assert audit.verify_chain(ctx)["ok"]
     ctx.close()
+
+
+def test_the_alert_count_says_when_the_server_cannot_be_read(
+    qtbot: QtBot, office_on_server, tmp_path
+) -> None:
+    window = office_on_server.open(qtbot, "zhang")
+    assert window.alerts_button.text() == "没有待处理的提醒"
+    conn = office_on_server.launcher.ctx.office.conn
+    with pytest.raises(DatabaseUnavailableError):  # the server ends this PC's session
+        conn.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+    conn.url = f"postgresql://postgres@/xyhc?host={tmp_path / 'nowhere'}&port=5432"
+    window.refresh_alerts()  # the server is gone: said in the status bar, no traceback
+    assert window.alerts_button.text() == "待处理提醒（暂时无法读取）"
+    assert "无法连接数据库服务器" in window.alerts_button.toolTip()

@@ -18,12 +18,15 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QPushButton, QTabWidget
 
 from desktop_app import APP_NAME, __version__
+from desktop_app.errors import AppError
 from desktop_app.models.labels import ROLE_TEXT
 from desktop_app.services import accounts
 from desktop_app.services.screening.check import only_demo_lists
 from desktop_app.ui.check_view import CheckView, Session
 from desktop_app.ui.history_view import HistoryView, local_time
 from desktop_app.ui.workers import CheckRunner, TaskRunner
+
+ALERTS_TIP = "名单更新后自动复查发现的变化（Ctrl+6）"
 
 SHORTCUTS = (
     ("Ctrl+L", "光标移到核查输入框"),
@@ -172,7 +175,7 @@ class MainWindow(QMainWindow):
         )
         self.alerts_button = QPushButton()
         self.alerts_button.setFlat(True)
-        self.alerts_button.setToolTip("名单更新后自动复查发现的变化（Ctrl+6）")
+        self.alerts_button.setToolTip(ALERTS_TIP)
         self.alerts_button.clicked.connect(lambda: self.tabs.setCurrentWidget(self.alerts_view))
         if self.admin_view is not None:
             self.admin_view.lists.lists_changed.connect(self.rescreens.start)
@@ -181,7 +184,14 @@ class MainWindow(QMainWindow):
         """The number of open alerts of the department, in the status bar."""
         from desktop_app.services.screening import alerts
 
-        count = alerts.open_count(self.session.ctx, self.session.user)
+        try:
+            count = alerts.open_count(self.session.ctx, self.session.user)
+        except AppError as error:  # e.g. the office database server cannot be reached
+            self.alerts_button.setText("待处理提醒（暂时无法读取）")
+            self.alerts_button.setToolTip(error.message)
+            self.alerts_button.setStyleSheet("")
+            return
+        self.alerts_button.setToolTip(ALERTS_TIP)
         self.alerts_button.setText(f"待处理提醒 {count} 条" if count else "没有待处理的提醒")
         # Open alerts stand out in red; none: the look of the status bar's other button.
         self.alerts_button.setStyleSheet(

@@ -20,6 +20,7 @@ from desktop_app.errors import (
     PermissionDeniedError,
     RecordNotFoundError,
     UsageError,
+    not_stored_says,
 )
 from desktop_app.models.alerts_store import CLOSED, OPEN
 from desktop_app.models.users_store import User
@@ -122,7 +123,7 @@ def close_alert(ctx: AppContext, user: User, alert_id: int | str, reason: str) -
     if not reason:
         raise InvalidInputError("标记为已处理时必须填写处理说明（--reason），请补充后重试。")
     office = ctx.office
-    with office.transaction():
+    with not_stored_says(f"提醒 {alert_id} 的处理"), office.transaction():
         alert = _closable(ctx, user, alert_id)
         office.alerts.close(
             alert["alert_id"],
@@ -152,7 +153,8 @@ def record_from_alert(
 
     accounts.require(user, "check")
     office = ctx.office
-    with office.transaction():
+    # A server lost on the way: neither the new record nor the alert's closing is stored.
+    with not_stored_says(f"由提醒 {alert_id} 生成的核查记录"), office.transaction():
         alert = _closable(ctx, user, alert_id)
         earlier = office.records.get(alert["record_number"], alert["record_version"])
         if earlier is None:

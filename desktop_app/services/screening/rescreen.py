@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from desktop_app.errors import AppError, BatchCancelledError
+from desktop_app.errors import AppError, BatchCancelledError, not_stored_says
 from desktop_app.models import identifiers, names
 from desktop_app.models.identifiers import InputKind
 from desktop_app.models.lists_store import FORMER_SEPARATOR
@@ -530,8 +530,25 @@ def rescreen(
     Supervisors and administrators (anyone before the first account exists).
 
     Returns `{"run_id", "since", "records_read", "subjects", "rechecked", "alerts",
-    "alert_ids", "kinds", "list_version", "full_groups"}`.
+    "alert_ids", "kinds", "list_version", "full_groups"}`. A server lost on the way is
+    `DatabaseUnavailableError`: the pieces committed before stay, the next run goes on.
     """
+    with not_stored_says("本次自动复查未完成的部分"):
+        return _rescreen(
+            ctx, user, since=since, today=today, progress=progress, cancel=cancel, full=full
+        )
+
+
+def _rescreen(
+    ctx: AppContext,
+    user: User | None,
+    *,
+    since: str | None,
+    today: datetime.date | None,
+    progress: Progress | None,
+    cancel: Cancelled | None,
+    full: bool,
+) -> dict[str, Any]:
     accounts.require_once_accounts_exist(ctx, user, "records.rescreen")
     day = today or datetime.date.today()
     report = progress or (lambda done, total: None)
