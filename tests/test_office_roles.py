@@ -193,3 +193,57 @@ def test_the_readme_shows_the_grants_office_grants_gives(pg_office, capsys) -> N
     schema = pg_office.rsplit("%3D", 1)[1]
     given = json.loads(capsys.readouterr().out)["statements"]
     assert [line.replace(f"SCHEMA {schema} ", "SCHEMA public ") for line in given] == shown
+
+
+def test_batches_rechecks_and_alerts_work_as_that_role(app_role, tmp_path) -> None:
+    from batch_support import (
+        BIDDER_HEADER,
+        DEPARTMENT,
+        JURISDICTION,
+        NEWLY_LISTED,
+        bidder_rows,
+        import_version_2,
+        screening_office,
+        write_csv,
+    )
+
+    from desktop_app.services.screening import alerts, batch, rescreen
+    from desktop_app.services.screening.check import run_check
+
+    _, url, _ = app_role
+    ctx, users = screening_office(tmp_path)
+    assert ctx.database_url == url
+    clerk = users["zhang"]
+    # A batch (its numbering, records, batch record and rows), reviewed into version 2.
+    path = write_csv(tmp_path / "b.csv", BIDDER_HEADER, bidder_rows(12))
+    made = batch.run_batch(ctx, clerk, path, JURISDICTION, DEPARTMENT)
+    [pending] = batch.pending_rows(made)
+    record = records.get_record(ctx, clerk, pending["record_number"])
+    records.reject_possible_match(
+        ctx, clerk, record["record_number"], record["possible"][0]["hit_id"], "出生日期不符"
+    )
+    assert batch.refresh_batch(ctx, clerk, made["batch_number"])["version"] == 2
+    # A re-check after an import (watched subjects, their keys, a run, an alert), the alert
+    # turned into a record, another closed with a reason.
+    for query, name in ((NEWLY_LISTED[1], NEWLY_LISTED[0]), ("王晨", None)):
+        result = run_check(ctx.catalog, ctx.lists, query, JURISDICTION, DEPARTMENT, name=name)
+        records.record_check(ctx, clerk, result)
+    report = import_version_2(ctx, users["admin"], tmp_path)
+    assert "error" not in report.rescreen and report.rescreen["alerts"] >= 2
+    first, second = alerts.list_alerts(ctx, clerk)[:2]
+    alerts.record_from_alert(ctx, clerk, first["alert_id"])
+    alerts.close_alert(ctx, clerk, second["alert_id"], "申请已撤回")
+    assert rescreen.rescreen(ctx, users["wang"], full=True)["alerts"] == 0
+    assert audit.verify_chain(ctx)["ok"]
+    ctx.close()
+
+    app = psycopg.connect(url, autocommit=True)
+    for statement in (
+        "UPDATE batches SET pending = 0",
+        "DELETE FROM batches",
+        "DELETE FROM batch_records",
+        "TRUNCATE batches",
+    ):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            app.execute(statement)
+    app.close()
