@@ -286,3 +286,84 @@ def test_backup_and_restore_on_a_pc_whose_office_data_are_on_the_server(
     assert "backup_created" in actions and actions[-1] == "backup_restored"
     assert audit.verify_chain(ctx)["ok"]
     ctx.close()
+
+
+def _watch_keys(conn) -> tuple[int, int]:
+    """(rows, distinct rows) of watch_keys."""
+    total = conn.execute("SELECT count(*) FROM watch_keys").fetchone()[0]
+    distinct = conn.execute(
+        "SELECT count(*) FROM (SELECT DISTINCT match_key, subject_key FROM watch_keys) AS k"
+    ).fetchone()[0]
+    return total, distinct
+
+
+def test_batches_rechecks_and_alerts_move_with_the_office(pg_schema, tmp_path, cli) -> None:
+    from batch_support import (
+        BIDDER_HEADER,
+        DEPARTMENT,
+        JURISDICTION,
+        NEWLY_LISTED,
+        bidder_rows,
+        import_version_2,
+        screening_office,
+        write_csv,
+    )
+
+    from desktop_app.services.screening import alerts, batch, rescreen
+    from desktop_app.services.screening.check import run_check
+
+    pc = tmp_path / "pc1"
+    ctx, users = screening_office(pc)
+    source = ctx.data_dir
+    clerk = users["zhang"]
+    made = batch.run_batch(
+        ctx, clerk, write_csv(pc / "b.csv", BIDDER_HEADER, bidder_rows(12)), JURISDICTION,
+        DEPARTMENT,
+    )  # fmt: skip
+    [pending] = batch.pending_rows(made)
+    record = records.get_record(ctx, clerk, pending["record_number"])
+    records.reject_possible_match(
+        ctx, clerk, record["record_number"], record["possible"][0]["hit_id"]
+    )
+    batch.refresh_batch(ctx, clerk, made["batch_number"])
+    result = run_check(
+        ctx.catalog, ctx.lists, NEWLY_LISTED[1], JURISDICTION, DEPARTMENT, name=NEWLY_LISTED[0]
+    )
+    records.record_check(ctx, clerk, result)
+    import_version_2(ctx, users["admin"], pc)
+    [alert] = [a for a in alerts.list_alerts(ctx, clerk) if a["kind"] == "newly_listed"]
+    ctx.close()
+
+    code, out, err = cli("office", "migrate", "--from-sqlite", str(source), "--to", pg_schema)
+    assert code == 0 and "核验通过" in out, err
+    # The PC worked on locally after the first move: a re-check watched its subjects again;
+    # moving again copies what continues the chain, a subject's keys not filed twice.
+    (source / MOVED_MARKER).unlink()
+    local = AppContext(source, database_url=None)
+    later = run_check(local.catalog, local.lists, "王晨", JURISDICTION, DEPARTMENT)
+    records.record_check(local, clerk, later)
+    rescreen.rescreen(local, users["admin"], full=True)
+    local_keys = _watch_keys(local.office.conn)
+    local.close()
+    code, out, err = cli("office", "migrate", "--from-sqlite", str(source), "--to", pg_schema)
+    assert code == 0 and "已接上" in out and "核验通过" in out, err
+    server = db.connect_server(pg_schema)
+    try:
+        assert _watch_keys(server) == local_keys
+    finally:
+        server.close()
+
+    # On the server, from this PC's folder (its lists stay here): the batch record and its
+    # versions verify, the alert is there, the watched subjects and the numbering carry on.
+    on_server = AppContext(source, database_url=pg_schema)
+    assert audit.verify_chain(on_server)["ok"]
+    assert batch.get_batch(on_server, clerk, made["batch_number"])["version"] == 2
+    assert alerts.get_alert(on_server, clerk, alert["alert_id"])["state"] == "open"
+    assert rescreen.rescreen(on_server, users["admin"], full=True)["alerts"] == 0
+    again = batch.run_batch(
+        on_server, clerk, write_csv(pc / "c.csv", ["名称"], [["张无名"]]), JURISDICTION,
+        DEPARTMENT,
+    )  # fmt: skip
+    assert again["batch_number"].endswith("-00002")
+    assert audit.verify_chain(on_server)["ok"]
+    on_server.close()

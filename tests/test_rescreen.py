@@ -474,3 +474,35 @@ def _sqlite_twin(ctx: AppContext, target: Path) -> AppContext:
     for stale in target.glob("office.db*"):
         stale.unlink()
     return AppContext(data_dir=target, database_url=None)
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_watch_keys_filed_twice_are_filed_once_after_the_upgrade(request, tmp_path, engine):
+    from desktop_app.models import alerts_store, db
+
+    if engine == "postgresql":
+        conn = db.connect_server(request.getfixturevalue("pg_schema"), apply_migrations=True)
+    else:
+        conn = db.connect(tmp_path / "office.db")
+        conn.isolation_level = None
+    try:
+        # As the first release left it: the same key of a subject filed twice (a second copy
+        # of an office.db onto a server).
+        db.migrate(conn, alerts_store.AGGREGATE, alerts_store.MIGRATIONS[:1])
+        conn.executemany(
+            "INSERT INTO watch_keys (match_key, subject_key) VALUES (?, ?)",
+            [("name:王晨", "S1"), ("name:王晨", "S1"), ("core:王晨", "S1"), ("name:王晨", "S2")],
+        )
+        assert db.migrate(conn, alerts_store.AGGREGATE, alerts_store.MIGRATIONS) == 2
+        store = alerts_store.AlertsStore(conn)
+        assert store.subjects_by_keys(["name:王晨", "core:王晨"]) == {
+            "name:王晨": {"S1", "S2"},
+            "core:王晨": {"S1"},
+        }
+        count = "SELECT count(*) FROM watch_keys"
+        assert conn.execute(count).fetchone()[0] == 3
+        with pytest.raises(db.IntegrityError):
+            conn.execute("INSERT INTO watch_keys (match_key, subject_key) VALUES (?, ?)",
+                         ("name:王晨", "S2"))  # fmt: skip
+    finally:
+        conn.close()

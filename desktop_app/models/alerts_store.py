@@ -90,6 +90,20 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX alerts_state ON alerts (state, created_at);
     CREATE INDEX alerts_record ON alerts (record_number)
     """,
+    # A subject's key is filed once: a key row is its own primary key, so that copying an
+    # office.db onto a server again (`office migrate --from-sqlite`) adds no duplicates.
+    """
+    CREATE TABLE watch_keys_filed (
+        match_key TEXT NOT NULL,
+        subject_key TEXT NOT NULL,
+        PRIMARY KEY (match_key, subject_key)
+    );
+    INSERT INTO watch_keys_filed (match_key, subject_key)
+        SELECT DISTINCT match_key, subject_key FROM watch_keys;
+    DROP TABLE watch_keys;
+    ALTER TABLE watch_keys_filed RENAME TO watch_keys;
+    CREATE INDEX watch_keys_subject ON watch_keys (subject_key)
+    """,
 )
 
 OPEN, CLOSED = "open", "closed"
