@@ -32,6 +32,7 @@ from desktop_app.errors import (
     AlertClosedError,
     InvalidInputError,
     PermissionDeniedError,
+    RecordNotFoundError,
     UsageError,
 )
 from desktop_app.services import accounts, admin, audit, records
@@ -313,6 +314,9 @@ def test_who_sees_which_alerts(alerted) -> None:
     )
     with pytest.raises(InvalidInputError, match="数字"):
         alerts.get_alert(ctx, users["wang"], "abc")
+    for number in (0, 2**63, -(2**70)):  # beyond what the database holds: no alert
+        with pytest.raises(RecordNotFoundError, match="未找到提醒"):
+            alerts.get_alert(ctx, users["wang"], number)
 
 
 # -- looking at what changed finds what checking everything finds -------------------------------

@@ -15,6 +15,7 @@ import sys
 from typing import Any
 
 from desktop_app.cli import add_json_flag, emit
+from desktop_app.cli.arguments import MAX_ROW_ID, whole_number
 from desktop_app.cli.auth import add_user_options, login
 from desktop_app.context import AppContext
 from desktop_app.models.labels import ALERT_KIND_TEXT, ALERT_RESOLUTION_TEXT, ALERT_STATE_TEXT
@@ -40,13 +41,13 @@ def register(subparsers: Any) -> None:
     listing.set_defaults(func=_list)
 
     show = commands.add_parser("show", help="查看一条提醒：原核查记录、变化和新的核查结果")
-    show.add_argument("alert_id", metavar="ID", help="提醒编号")
+    show.add_argument("alert_id", type=whole_number(1, MAX_ROW_ID), metavar="ID", help="提醒编号")
     add_user_options(show)
     add_json_flag(show)
     show.set_defaults(func=_show)
 
     close = commands.add_parser("close", help="把提醒标记为已处理（须写处理说明）")
-    close.add_argument("alert_id", metavar="ID", help="提醒编号")
+    close.add_argument("alert_id", type=whole_number(1, MAX_ROW_ID), metavar="ID", help="提醒编号")
     close.add_argument("--reason", required=True, metavar="R", help="处理说明")
     add_user_options(close)
     add_json_flag(close)
@@ -55,7 +56,7 @@ def register(subparsers: Any) -> None:
     record = commands.add_parser(
         "record", help="根据提醒重新核查该主体，生成新的核查记录（可登记结果反馈），并关闭提醒"
     )
-    record.add_argument("alert_id", metavar="ID", help="提醒编号")
+    record.add_argument("alert_id", type=whole_number(1, MAX_ROW_ID), metavar="ID", help="提醒编号")
     add_user_options(record)
     add_json_flag(record)
     record.set_defaults(func=_record)

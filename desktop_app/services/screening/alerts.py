@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from desktop_app.models.record_types import CheckRecord
 
 STATES = (OPEN, CLOSED)
+# The largest id a database integer (64 bits, on either engine) holds.
+MAX_ALERT_ID = 2**63 - 1
 HANDLED, NEW_RECORD = "handled", "new_record"
 
 
@@ -98,7 +100,8 @@ def get_alert(ctx: AppContext, user: User, alert_id: int | str) -> dict[str, Any
         number = int(alert_id)
     except (TypeError, ValueError):
         raise InvalidInputError(f"提醒编号应为数字，“{alert_id}”不是。") from None
-    alert = ctx.office.alerts.get(number)
+    # No database integer holds more than MAX_ALERT_ID: such a number names no alert.
+    alert = ctx.office.alerts.get(number) if 1 <= number <= MAX_ALERT_ID else None
     if alert is None:
         raise RecordNotFoundError(
             f"未找到提醒 {number}。请核对编号（alerts list 可列出待处理的提醒）。",
