@@ -4,8 +4,13 @@
         [--queries 100]
 
 Uses the 10-million-listing `lists.db` that `bench/bench_lists.py` builds (from
-`bench/make_big_list.py`'s file); a scratch data folder links to it (read only in effect:
-checks only read lists.db) and gets its own office.db with an administrator.
+`bench/make_big_list.py`'s file), shared by everyone who runs benchmarks: a scratch data
+folder links to it and gets its own office.db with an administrator, and every context of
+the benchmark's processes (the window's, its check thread's and workers', the cold starts')
+opens the shared file read only, as `bench/bench_batch.py` does: it is never upgraded (a
+lists.db of an older schema is refused), and an import's pending audit intent in it is not
+carried into the scratch office (which would delete it from the shared file). Any write
+to it fails loudly instead of changing it.
 
 1. Cold start, each in a new process (QT_QPA_PLATFORM=offscreen unless a display is set),
    the same steps as `desktop_app.ui.app.main`: from launching the interpreter to the login
@@ -43,10 +48,15 @@ DATA = ROOT / "bench" / "data"
 OUT = ROOT / "bench" / "out"
 PASSWORD = "bench-pass-1"
 
-# The child: the start-up steps of `app.main`, with wall-clock marks printed as JSON.
+# The child: the start-up steps of `app.main`, with wall-clock marks printed as JSON (the
+# shared lists.db opened read only, as in this process: `open_shared_lists_read_only`).
 START = """
 import json, sys, time
+from pathlib import Path
 marks = {}
+sys.path.insert(0, "bench")
+from bench_gui import open_shared_lists_read_only
+open_shared_lists_read_only(Path(sys.argv[3]))
 from PySide6.QtCore import QTimer
 from desktop_app.ui import app as app_module
 application = app_module.create_application([])
@@ -86,6 +96,25 @@ def stats(values: list[float]) -> dict[str, float]:
     }
 
 
+def open_shared_lists_read_only(shared: Path) -> None:
+    """Make every `AppContext` of this process whose data folder's lists.db is `shared`
+    open it read only: no schema upgrade, no pending import intent carried (see the module
+    doc). Other data folders open their lists.db as the program does."""
+    from desktop_app.context import AppContext
+    from desktop_app.models import db
+    from desktop_app.models.lists_store import ListStore
+
+    shared = shared.resolve()
+    as_the_program_does = AppContext.lists
+
+    def lists(ctx: AppContext) -> Any:
+        if (ctx.data_dir / "lists.db").resolve() != shared:
+            return as_the_program_does.fget(ctx)  # type: ignore[attr-defined]
+        return ctx.cached("lists", lambda: ListStore(db.connect(shared, readonly=True)))
+
+    AppContext.lists = property(lists)  # type: ignore[method-assign,assignment]
+
+
 def prepare(db: Path, scratch: Path) -> Path:
     """A data folder whose lists.db is the big one, with an administrator in office.db."""
     from desktop_app.context import AppContext
@@ -108,12 +137,12 @@ def prepare(db: Path, scratch: Path) -> Path:
     return data_dir
 
 
-def cold_starts(data_dir: Path, runs: int, env: dict[str, str]) -> dict[str, Any]:
+def cold_starts(data_dir: Path, db: Path, runs: int, env: dict[str, str]) -> dict[str, Any]:
     to_login, login_to_window, to_window, scrypt = [], [], [], []
     for _ in range(runs + 1):
         launched = time.time()
         done = subprocess.run(
-            [sys.executable, "-c", START, str(data_dir), PASSWORD],
+            [sys.executable, "-c", START, str(data_dir), PASSWORD, str(db)],
             capture_output=True,
             text=True,
             env=env,
@@ -231,6 +260,14 @@ def main() -> int:
     args = parser.parse_args()
     if not args.db.is_file():
         raise SystemExit(f"{args.db} is missing: build it with bench/bench_lists.py first.")
+    sys.path.insert(0, str(ROOT))
+    from desktop_app.models.lists_store import needs_upgrade
+
+    if needs_upgrade(args.db):
+        raise SystemExit(
+            f"{args.db} has an older schema: this benchmark opens it read only and does not"
+            " upgrade it. Upgrade a copy (open it once with the program) and pass that."
+        )
     if not os.environ.get("DISPLAY"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     scratch = Path(tempfile.mkdtemp(prefix="xyhc-bench-gui-"))
@@ -240,7 +277,7 @@ def main() -> int:
         ("XYHC_SETTINGS", scratch / "settings.toml"),
     ):
         os.environ[name] = str(value)
-    sys.path.insert(0, str(ROOT))
+    open_shared_lists_read_only(args.db)
     conn = sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
     listings = conn.execute("SELECT count(*) FROM listings").fetchone()[0]
     conn.close()
@@ -253,7 +290,7 @@ def main() -> int:
         "listings": listings,
         "load_before": list(os.getloadavg()),
     }
-    results["cold_start"] = cold_starts(data_dir, args.starts, dict(os.environ))
+    results["cold_start"] = cold_starts(data_dir, args.db, args.starts, dict(os.environ))
     results["checks_enter_to_painted_ms"] = window_checks(
         data_dir, sample_queries(args.db, args.queries, args.seed)
     )
