@@ -319,18 +319,18 @@ def test_cancel_leaves_no_half_batch(office, tmp_path, when: str) -> None:
 
 def test_a_failure_while_storing_rolls_everything_back(office, tmp_path, monkeypatch) -> None:
     ctx, users = office
-    path = write_csv(tmp_path / "b.csv", BIDDER_HEADER, bidder_rows(20))
+    path = write_csv(tmp_path / "b.csv", BIDDER_HEADER, bidder_rows(120))
     before = _stored(ctx)
-    real = records.record_check
+    real = records.record_checks
     calls = []
 
     def failing(*args, **kwargs):
         calls.append(1)
-        if len(calls) == 10:
+        if len(calls) == 2:  # the second piece of records
             raise OSError("磁盘已满")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(records, "record_check", failing)
+    monkeypatch.setattr(records, "record_checks", failing)
     with pytest.raises(OSError):
         batch.run_batch(ctx, users["zhang"], path, JURISDICTION, DEPARTMENT)
     assert _stored(ctx) == before
@@ -455,25 +455,25 @@ def test_a_server_lost_while_storing_leaves_nothing_of_the_batch(
 
     ctx, users = screening_office(tmp_path)
     clerk = users["zhang"]
-    path = write_csv(tmp_path / "b.csv", BIDDER_HEADER, bidder_rows(30))
+    path = write_csv(tmp_path / "b.csv", BIDDER_HEADER, bidder_rows(120))
     before = _stored(ctx)
-    real = records.record_check
+    real = records.record_checks
     calls = []
 
-    def lose_the_server_at_the_tenth_record(*args, **kwargs):
+    def lose_the_server_in_the_second_piece(*args, **kwargs):
         calls.append(1)
-        if len(calls) == 10:
+        if len(calls) == 2:
             ctx.office.conn.execute("SELECT pg_terminate_backend(pg_backend_pid())")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(records, "record_check", lose_the_server_at_the_tenth_record)
+    monkeypatch.setattr(records, "record_checks", lose_the_server_in_the_second_piece)
     with pytest.raises(DatabaseUnavailableError) as lost:
         batch.run_batch(ctx, clerk, path, JURISDICTION, DEPARTMENT)
     message = lost.value.message
     assert "无法连接数据库服务器" in message and not lost.value.unknown
-    assert "本次批量核查（30 行）没有保存（本机也没有另存一份）" in message
+    assert "本次批量核查（120 行）没有保存（本机也没有另存一份）" in message
     assert lost.value.exit_code == 6
-    monkeypatch.setattr(records, "record_check", real)
+    monkeypatch.setattr(records, "record_checks", real)
     # The server rolled the whole batch back: no record, batch or audit entry of it; no spool
     # file and no office.db left here. The next batch reconnects and takes its numbers.
     assert _stored(ctx) == before

@@ -261,13 +261,13 @@ def test_a_connection_lost_in_the_middle_of_a_check_stores_nothing(
     zhang = make_users(ctx)["zhang"]
     first = records.record_check(ctx, zhang, check_result(zhang))
     before = (ctx.office.audit.count(), len(ctx.office.records.versions(first["record_number"])))
-    original = type(ctx.office.records).insert
+    original = type(ctx.office.records).insert_many
 
-    def insert_then_lose_the_server(store, record):
-        original(store, record)
+    def insert_then_lose_the_server(store, made):
+        original(store, made)
         _kill_own_connection(store)
 
-    monkeypatch.setattr(type(ctx.office.records), "insert", insert_then_lose_the_server)
+    monkeypatch.setattr(type(ctx.office.records), "insert_many", insert_then_lose_the_server)
     with pytest.raises(DatabaseUnavailableError) as caught:
         records.record_check(ctx, zhang, check_result(zhang))
     message = caught.value.message

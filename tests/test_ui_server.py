@@ -59,13 +59,13 @@ def test_a_server_lost_in_the_middle_of_a_check_is_said_and_nothing_stored(
 
     said: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: said.append(text))
-    original = RecordsStore.insert
+    original = RecordsStore.insert_many
 
-    def insert_then_lose_the_server(store, record):
-        original(store, record)
+    def insert_then_lose_the_server(store, made):
+        original(store, made)
         store.conn.execute("SELECT pg_terminate_backend(pg_backend_pid())")
 
-    monkeypatch.setattr(RecordsStore, "insert", insert_then_lose_the_server)
+    monkeypatch.setattr(RecordsStore, "insert_many", insert_then_lose_the_server)
     view.search.clear()
     type_text(qtbot, view.search, LISTED_ID)
     qtbot.keyClick(view.search, Qt.Key.Key_Return)
@@ -78,7 +78,7 @@ def test_a_server_lost_in_the_middle_of_a_check_is_said_and_nothing_stored(
     assert archive() == archived  # no local fork
 
     # The server is back: the next check reconnects and takes the next number.
-    monkeypatch.setattr(RecordsStore, "insert", original)
+    monkeypatch.setattr(RecordsStore, "insert_many", original)
     second = check(qtbot, view, LISTED_ID)
     assert int(second["record_number"][-6:]) == int(first["record_number"][-6:]) + 1
     ctx = AppContext(tmp_path / "elsewhere", database_url=pg_schema)
@@ -102,26 +102,23 @@ def test_a_server_lost_in_the_middle_of_a_batch_is_said_and_nothing_of_it_stored
 
     said: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: said.append(text))
-    original = RecordsStore.insert
-    inserted: list[str] = []
+    original = RecordsStore.insert_many
 
-    def lose_the_server_at_the_fifth_record(store, record):
-        original(store, record)
-        inserted.append(record["record_number"])
-        if len(inserted) == 5:
-            store.conn.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+    def insert_then_lose_the_server(store, made):
+        original(store, made)  # the batch's records are on the server, not yet committed
+        store.conn.execute("SELECT pg_terminate_backend(pg_backend_pid())")
 
-    monkeypatch.setattr(RecordsStore, "insert", lose_the_server_at_the_fifth_record)
+    monkeypatch.setattr(RecordsStore, "insert_many", insert_then_lose_the_server)
     qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(said) and view.task is None, timeout=60000)
     assert "无法连接数据库服务器" in said[0]
     assert "本次批量核查（12 行）没有保存（本机也没有另存一份）" in said[0]
     assert view.summary.text().startswith("批量核查未完成：无法连接数据库服务器")
     assert view.batch is None and view.run_button.isEnabled()
-    assert _stored_numbers(pg_schema, tmp_path) == before  # the 5 inserted rolled back
+    assert _stored_numbers(pg_schema, tmp_path) == before  # the inserted ones rolled back
 
     # The server is back: the same file is run again and stored whole.
-    monkeypatch.setattr(RecordsStore, "insert", original)
+    monkeypatch.setattr(RecordsStore, "insert_many", original)
     qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: view.task is None and view.batch is not None, timeout=60000)
     assert view.batch["stored"] and view.batch["batch_number"].endswith("-00001")

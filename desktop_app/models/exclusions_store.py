@@ -15,6 +15,7 @@ append-only.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from desktop_app.models import db
@@ -44,6 +45,8 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 
+# Subjects looked up per statement.
+_KEYS_PER_QUERY = 500
 _COLUMNS = (
     "id, subject_key, subject_kind, subject_name, listing_id, listing_name, list_name, reason,"
     " record_number, excluded_by, excluded_at, undone_by, undone_at, undo_reason"
@@ -106,20 +109,31 @@ class ExclusionsStore:
     def excluded_for(self, subject_key: str) -> dict[int, dict[str, Any]]:
         """listing id → {"id", "by", "at", "reason"} of the exclusions in force for a subject
         (what `run_check` takes as `exclusions`)."""
-        rows = self.conn.execute(
-            "SELECT id, listing_id, excluded_by, excluded_at, reason FROM exclusions"
-            " WHERE subject_key = ? AND undone_at IS NULL ORDER BY id",
-            (subject_key,),
-        ).fetchall()
-        return {
-            row["listing_id"]: {
-                "id": row["id"],
-                "by": row["excluded_by"],
-                "at": row["excluded_at"],
-                "reason": row["reason"],
-            }
-            for row in rows
-        }
+        return self.excluded_for_many([subject_key]).get(subject_key, {})
+
+    def excluded_for_many(
+        self, subject_keys: Iterable[str]
+    ) -> dict[str, dict[int, dict[str, Any]]]:
+        """subject key → what `excluded_for` gives, for those of `subject_keys` that have
+        exclusions in force, a few statements for them all (a batch's subjects)."""
+        found: dict[str, dict[int, dict[str, Any]]] = {}
+        keys = list(dict.fromkeys(subject_keys))
+        for start in range(0, len(keys), _KEYS_PER_QUERY):
+            part = keys[start : start + _KEYS_PER_QUERY]
+            marks = ", ".join("?" for _ in part)
+            for row in self.conn.execute(
+                "SELECT subject_key, id, listing_id, excluded_by, excluded_at, reason"
+                f" FROM exclusions WHERE subject_key IN ({marks}) AND undone_at IS NULL"
+                " ORDER BY id",
+                part,
+            ):
+                found.setdefault(row["subject_key"], {})[row["listing_id"]] = {
+                    "id": row["id"],
+                    "by": row["excluded_by"],
+                    "at": row["excluded_at"],
+                    "reason": row["reason"],
+                }
+        return found
 
     def get(self, exclusion_id: int) -> dict[str, Any] | None:
         row = self.conn.execute(

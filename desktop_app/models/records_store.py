@@ -84,8 +84,9 @@ class RecordsStore:
         self.conn = conn
         db.migrate(conn, "records", MIGRATIONS, append_only=("records",))
 
-    def next_sequence(self, prefix: str, year: int) -> int:
-        """Allocate the next sequence number of `prefix` in `year`.
+    def next_sequence(self, prefix: str, year: int, count: int = 1) -> int:
+        """Allocate the next `count` sequence numbers of `prefix` in `year`; returns the
+        first of them (they follow one another).
 
         Must run in the same transaction as the insert that uses it: the upsert takes the
         write lock, so a concurrent process waits and then sees the incremented value.
@@ -93,29 +94,38 @@ class RecordsStore:
         if not self.conn.in_transaction:
             raise RuntimeError("record numbers are allocated inside OfficeDatabase.transaction()")
         row = self.conn.execute(
-            "INSERT INTO record_sequences (prefix, year, last_value) VALUES (?, ?, 1)"
+            "INSERT INTO record_sequences (prefix, year, last_value) VALUES (?, ?, ?)"
             " ON CONFLICT (prefix, year) DO UPDATE"
-            " SET last_value = record_sequences.last_value + 1"
+            " SET last_value = record_sequences.last_value + excluded.last_value"
             " RETURNING last_value",
-            (prefix, year),
+            (prefix, year, count),
         ).fetchone()
-        return row[0]
+        return row[0] - count + 1
 
     def insert(self, record: Mapping[str, Any]) -> None:
         """Store one record version (a new number, or version n+1 of an existing one)."""
-        summary = summary_of(record)
-        self.conn.execute(
+        self.insert_many([record])
+
+    def insert_many(self, records: Sequence[Mapping[str, Any]]) -> None:
+        """Store record versions in one multi-row statement (a batch's records)."""
+        rows = []
+        for record in records:
+            summary = summary_of(record)
+            rows.append(
+                (
+                    record["record_number"],
+                    record["version"],
+                    *(summary[field] for field in SUMMARY_FIELDS),
+                    record_body(record),
+                )
+            )
+        self.conn.executemany(
             "INSERT INTO records (record_number, version, "
             + ", ".join(SUMMARY_FIELDS)
             + ", body) VALUES (?, ?, "
             + ", ".join("?" for _ in SUMMARY_FIELDS)
             + ", ?)",
-            (
-                record["record_number"],
-                record["version"],
-                *(summary[field] for field in SUMMARY_FIELDS),
-                record_body(record),
-            ),
+            rows,
         )
 
     def get(self, record_number: str, version: int | None = None) -> dict[str, Any] | None:

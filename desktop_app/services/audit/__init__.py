@@ -76,6 +76,30 @@ def log_event(
         )
 
 
+def log_events(
+    ctx: AppContext, user: User | str | None, events: Iterable[Mapping[str, Any]]
+) -> list[AuditEntry]:
+    """Append several events of `user` at once (a batch's records), in order, in one
+    office transaction: each event has `action` and optionally `record_number`,
+    `record_hash`, `details` and `at`, as `log_event` takes them."""
+    user_name = user.name if isinstance(user, User) else user
+    office = ctx.office
+    with office.transaction():
+        return office.audit.append_many(
+            [
+                {
+                    "at": timestamp(event.get("at")),
+                    "user_name": user_name,
+                    "action": event["action"],
+                    "record_number": event.get("record_number"),
+                    "record_hash": event.get("record_hash"),
+                    "details": dict(event.get("details") or {}),
+                }
+                for event in events
+            ]
+        )
+
+
 def entries(
     ctx: AppContext,
     *,

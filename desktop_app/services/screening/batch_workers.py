@@ -83,14 +83,13 @@ def known_exclusions(office_exclusions: Any, subjects: Sequence[Subject]) -> Kno
     from desktop_app.models.identifiers import InputKind, parse_query
     from desktop_app.services.screening.check import subject_key
 
-    known: dict[str, dict[int, dict[str, Any]]] = {}
+    keys = []
     for _position, query, _name in subjects:
         parsed = parse_query(query)
         if parsed.error is None and parsed.kind is not InputKind.NAME:
-            key = subject_key(parsed.kind, parsed.value)
-            if key not in known:
-                known[key] = office_exclusions.excluded_for(key)
-    return KnownExclusions({key: found for key, found in known.items() if found})
+            keys.append(subject_key(parsed.kind, parsed.value))
+    # One look-up for the task's subjects, not one per subject (a server's round trips).
+    return KnownExclusions(office_exclusions.excluded_for_many(keys))
 
 
 def _check_rows(
