@@ -39,6 +39,11 @@ office tests' `office_engine` fixture):
   audit appends are serial on both); a store never commits. A failed statement ends a
   PostgreSQL transaction: do not catch a database error to carry on inside one (use ON
   CONFLICT). A unique or foreign-key violation is `IntegrityError` (below) on both engines.
+- **Round trips**: on a server every statement is one, and a write transaction holds the
+  office write lock that every other PC waits for: write many rows with one `executemany`
+  and look many keys up with `IN (…)` in pieces of a few hundred (`RecordsStore.insert_many`,
+  `AuditStore.append_many`, `ExclusionsStore.excluded_for_many`), not a statement per row
+  of a batch.
 - **Rows** read as sqlite3.Row: `row[0]`, `row["column"]`, `dict(row)`, unpacking; use
   `stream(conn, sql, params)` to walk a result too large for memory; `cursor.rowcount`
   and `executemany` work on both.
