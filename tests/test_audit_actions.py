@@ -1,6 +1,7 @@
 """Every action code the program writes to the audit log has a Chinese name.
 
-The codes are collected from the source: every call of `log_event`, following an action
+The codes are collected from the source: every call of `log_event` (and the "action" of
+each event dict given to `log_events`), following an action
 passed through a variable to the constants assigned to it or given at the call sites of the
 function whose parameter it is.
 """
@@ -103,7 +104,23 @@ def logged_actions() -> dict[str, set[str]]:
     actions: dict[str, set[str]] = {}
     for function in functions:
         for call in _calls(function):
-            if _called_name(call) != "log_event" or function.node.name == "log_event":
+            name = _called_name(call)
+            if name == "log_events" and function.node.name != "log_events":
+                # Several events at once: each a dict literal with its "action".
+                events = _argument(call, 2, "events")
+                assert events is not None, f"{function.module}: log_events without events"
+                given = [
+                    value
+                    for node in ast.walk(events)
+                    if isinstance(node, ast.Dict)
+                    for key, value in zip(node.keys, node.values, strict=True)
+                    if isinstance(key, ast.Constant) and key.value == "action"
+                ]
+                assert given, f"{function.module}: log_events without an action in a dict"
+                for value in given:
+                    for action in _constants(value, function, functions):
+                        actions.setdefault(action, set()).add(function.module)
+            if name != "log_event" or function.node.name == "log_event":
                 continue
             for action in _constants(_argument(call, 2, "action"), function, functions):
                 actions.setdefault(action, set()).add(function.module)
