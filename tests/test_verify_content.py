@@ -175,3 +175,49 @@ def test_content_this_program_never_draws_is_refused() -> None:
     assert "第 1 页含有图像" in found and "第 1 页含有不可见的文字" in found
     genuine = record_pdf.render_check_record(record_pdf.specimen_record(measure_count=2))
     assert pdf_content.foreign_content(genuine) == []
+
+
+_TWO_THREADS = """
+import io, sys, threading
+from reportlab.pdfgen.canvas import Canvas
+from desktop_app.services.records import pdf_content
+
+buffer = io.BytesIO()
+canvas = Canvas(buffer)
+for number in range(5):
+    canvas.drawString(100, 700, f"第 {number} 页 " * 10)
+    canvas.rect(50, 50, 200, 200, fill=1)
+    canvas.showPage()
+canvas.save()
+pdf = buffer.getvalue()
+
+def verify_many():
+    for _ in range(300):
+        pdf_content.page_texts(pdf)
+        pdf_content.foreign_content(pdf)
+
+threads = [threading.Thread(target=verify_many) for _ in range(2)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print("ok")
+"""
+
+
+def test_two_pdfs_verified_at_once_do_not_crash_the_program() -> None:
+    # pdfium is not thread-safe: the window verifies two dropped PDFs on two threads. Without
+    # the lock around it, this crashed the process (segmentation fault) in about half the runs.
+    import subprocess
+    import sys
+
+    from desktop_app import paths
+
+    done = subprocess.run(
+        [sys.executable, "-c", _TWO_THREADS],
+        capture_output=True,
+        text=True,
+        cwd=paths.project_root(),
+        timeout=120,
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]

@@ -34,23 +34,27 @@ def render_pages(pdf: Path | bytes, scale: float) -> list[QImage]:
     """Every page of a PDF as an image (`scale` pixels per PDF point)."""
     import pypdfium2
 
-    document = pypdfium2.PdfDocument(pdf if isinstance(pdf, bytes) else str(pdf))
-    try:
-        images = []
-        for page in document:
-            bitmap = page.render(scale=scale, rev_byteorder=True, prefer_bgrx=True)
-            image = QImage(
-                bytes(bitmap.buffer),
-                bitmap.width,
-                bitmap.height,
-                bitmap.stride,
-                QImage.Format.Format_RGBX8888,
-            )
-            images.append(image.copy())  # own the pixels: the buffer goes with the bitmap
-            page.close()
-        return images
-    finally:
-        document.close()
+    from desktop_app.services.records.pdf_content import PDFIUM
+
+    with PDFIUM:  # pdfium is not thread-safe (see there)
+        document = pypdfium2.PdfDocument(pdf if isinstance(pdf, bytes) else str(pdf))
+        try:
+            images = []
+            for page in document:
+                bitmap = page.render(scale=scale, rev_byteorder=True, prefer_bgrx=True)
+                image = QImage(
+                    bytes(bitmap.buffer),
+                    bitmap.width,
+                    bitmap.height,
+                    bitmap.stride,
+                    QImage.Format.Format_RGBX8888,
+                )
+                images.append(image.copy())  # own the pixels: the buffer goes with the bitmap
+                bitmap.close()
+                page.close()
+            return images
+        finally:
+            document.close()
 
 
 def print_pdf(pdf: Path, printer: object) -> int:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,21 +57,28 @@ class Difference:
         return f"{self.section}：PDF 中为“{self.in_pdf}”，登记的记录为“{self.in_record}”"
 
 
+# pdfium is not thread-safe, not even for different documents: two PDFs verified or shown at
+# once (the window's tasks run on two threads) crash the process. Every use of pypdfium2
+# holds this lock.
+PDFIUM = threading.Lock()
+
+
 def page_texts(pdf: bytes) -> list[str]:
     """The text of every page as pdfium extracts it."""
     import pypdfium2
 
-    document = pypdfium2.PdfDocument(pdf)
-    try:
-        texts = []
-        for page in document:
-            text_page = page.get_textpage()
-            texts.append(text_page.get_text_range())
-            text_page.close()
-            page.close()
-        return texts
-    finally:
-        document.close()
+    with PDFIUM:
+        document = pypdfium2.PdfDocument(pdf)
+        try:
+            texts = []
+            for page in document:
+                text_page = page.get_textpage()
+                texts.append(text_page.get_text_range())
+                text_page.close()
+                page.close()
+            return texts
+        finally:
+            document.close()
 
 
 def foreign_content(pdf: bytes) -> list[str]:
@@ -81,34 +89,35 @@ def foreign_content(pdf: bytes) -> list[str]:
     from pypdfium2 import raw
 
     found: list[str] = []
-    document = pypdfium2.PdfDocument(pdf)
-    try:
-        for number, page in enumerate(document, 1):
-            kinds: set[str] = set()
-            for obj in page.get_objects(max_depth=8):
-                if obj.type == raw.FPDF_PAGEOBJ_IMAGE:
-                    kinds.add("图像")
-                elif obj.type == raw.FPDF_PAGEOBJ_FORM:
-                    kinds.add("嵌入对象（XObject）")
-                elif obj.type == raw.FPDF_PAGEOBJ_SHADING:
-                    kinds.add("渐变填充")
-                elif obj.type == raw.FPDF_PAGEOBJ_TEXT and raw.FPDFTextObj_GetTextRenderMode(
-                    obj.raw
-                ) in (raw.FPDF_TEXTRENDERMODE_INVISIBLE, raw.FPDF_TEXTRENDERMODE_CLIP):
-                    kinds.add("不可见的文字")
-            for index in range(raw.FPDFPage_GetAnnotCount(page.raw)):
-                annotation = raw.FPDFPage_GetAnnot(page.raw, index)
-                rect = raw.FS_RECTF()
-                raw.FPDFAnnot_GetRect(annotation, rect)
-                subtype = raw.FPDFAnnot_GetSubtype(annotation)
-                raw.FPDFPage_CloseAnnot(annotation)
-                visible = rect.right - rect.left > 0 and rect.top - rect.bottom > 0
-                if subtype != raw.FPDF_ANNOT_WIDGET or visible:
-                    kinds.add("可见的批注或表单域")
-            page.close()
-            found += [f"第 {number} 页含有{kind}" for kind in sorted(kinds)]
-    finally:
-        document.close()
+    with PDFIUM:
+        document = pypdfium2.PdfDocument(pdf)
+        try:
+            for number, page in enumerate(document, 1):
+                kinds: set[str] = set()
+                for obj in page.get_objects(max_depth=8):
+                    if obj.type == raw.FPDF_PAGEOBJ_IMAGE:
+                        kinds.add("图像")
+                    elif obj.type == raw.FPDF_PAGEOBJ_FORM:
+                        kinds.add("嵌入对象（XObject）")
+                    elif obj.type == raw.FPDF_PAGEOBJ_SHADING:
+                        kinds.add("渐变填充")
+                    elif obj.type == raw.FPDF_PAGEOBJ_TEXT and raw.FPDFTextObj_GetTextRenderMode(
+                        obj.raw
+                    ) in (raw.FPDF_TEXTRENDERMODE_INVISIBLE, raw.FPDF_TEXTRENDERMODE_CLIP):
+                        kinds.add("不可见的文字")
+                for index in range(raw.FPDFPage_GetAnnotCount(page.raw)):
+                    annotation = raw.FPDFPage_GetAnnot(page.raw, index)
+                    rect = raw.FS_RECTF()
+                    raw.FPDFAnnot_GetRect(annotation, rect)
+                    subtype = raw.FPDFAnnot_GetSubtype(annotation)
+                    raw.FPDFPage_CloseAnnot(annotation)
+                    visible = rect.right - rect.left > 0 and rect.top - rect.bottom > 0
+                    if subtype != raw.FPDF_ANNOT_WIDGET or visible:
+                        kinds.add("可见的批注或表单域")
+                page.close()
+                found += [f"第 {number} 页含有{kind}" for kind in sorted(kinds)]
+        finally:
+            document.close()
     if _has_layers(pdf):
         found.append("文档含有可隐藏的图层（optional content）")
     return found
