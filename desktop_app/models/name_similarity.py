@@ -39,7 +39,7 @@ from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
-from desktop_app.models import names
+from desktop_app.models import names, pinyin
 from desktop_app.models.lookalikes import alike
 
 DOT_COST = 1.0
@@ -158,12 +158,6 @@ def _quote_chars(chars: str) -> str:
     return f"“{chars}”{_COUNT_WORDS.get(len(chars), '')}字"
 
 
-@lru_cache(maxsize=1 << 14)
-def _fuzzy_readings(char: str) -> frozenset[str]:
-    """Every reading of a character with the fuzzy-pinyin merges (zh/z, n/l, ing/in …)."""
-    return frozenset(names.fuzzy_syllable(reading) for reading in names.readings(char))
-
-
 @dataclass(frozen=True)
 class _Edit:
     kind: str  # homophone | near | lookalike | other | swap | doubled | dropped | extra | dot
@@ -177,7 +171,7 @@ def _substitution(typed: str, listed: str) -> _Edit:
         return _Edit("homophone", typed, listed, HOMOPHONE_COST)
     if alike(typed, listed):
         return _Edit("lookalike", typed, listed, LOOKALIKE_COST)
-    if _fuzzy_readings(typed) & _fuzzy_readings(listed):
+    if pinyin.fuzzy_readings(typed) & pinyin.fuzzy_readings(listed):
         return _Edit("near", typed, listed, NEAR_HOMOPHONE_COST)
     return _Edit("other", typed, listed, OTHER_CHAR_COST)
 

@@ -43,17 +43,13 @@ of each character, the same for the query and the list, so polyphones agree).
 
 from __future__ import annotations
 
-import json
 import re
-import sys
-import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from pathlib import Path
 
 import opencc
 
-from desktop_app.models import regions
+from desktop_app.models import pinyin, regions
 from desktop_app.models import text as text_rules
 from desktop_app.models.lookalikes import alternatives
 
@@ -314,91 +310,15 @@ def name_core(text: str) -> str:
     return name_parts(text).core
 
 
-# --- pinyin ---------------------------------------------------------------------------
+# --- pinyin (see `pinyin`) ------------------------------------------------------------
 
-_FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
-_FUZZY_FINALS = (("eng", "en"), ("ing", "in"))
-
-
-def _toneless(reading: str) -> str:
-    decomposed = unicodedata.normalize("NFD", reading).replace("u\u0308", "v")
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def fuzzy_syllable(syllable: str) -> str:
-    """A toneless syllable with the fuzzy-pinyin merges (zh→z, ch→c, sh→s, n→l, eng→en,
-    ing→in)."""
-    return _fuzzy(syllable)
-
-
-def _fuzzy(syllable: str) -> str:
-    for full, merged in _FUZZY_INITIALS:
-        if syllable.startswith(full):
-            syllable = merged + syllable[len(full) :]
-            break
-    for full, merged in _FUZZY_FINALS:
-        if syllable.endswith(full):
-            return syllable[: -len(full)] + merged
-    return syllable
-
-
-@cache
-def _pinyin_readings() -> dict[str, str]:
-    """pypinyin's character table (code point → readings), read from its data file.
-
-    Read directly rather than through `import pypinyin`, whose package import also loads
-    its 2.5 MB phrase table (over a second) that name matching does not use. Looked up on
-    `sys.path` so that a PyInstaller bundle that collects pypinyin's data files finds it.
-    """
-    for base in sys.path:
-        path = Path(base or ".") / "pypinyin" / "pinyin_dict.json"
-        if path.is_file():
-            return json.loads(path.read_text(encoding="utf-8"))
-    raise ModuleNotFoundError("pypinyin (pinyin_dict.json) is not installed")
-
-
-class _SyllableTable(dict[str, str]):
-    """character → toneless (or fuzzy) pinyin of its first reading, filled on first use."""
-
-    def __init__(self, fuzzy: bool) -> None:
-        super().__init__()
-        self.fuzzy = fuzzy
-
-    def __missing__(self, char: str) -> str:
-        readings = _pinyin_readings().get(str(ord(char)))
-        if readings is None:
-            syllable = char.lower()
-        else:
-            syllable = _toneless(readings.split(",", 1)[0])
-            if self.fuzzy:
-                syllable = _fuzzy(syllable)
-        self[char] = syllable
-        return syllable
-
-
-_EXACT_SYLLABLES = _SyllableTable(fuzzy=False)
-_FUZZY_SYLLABLES = _SyllableTable(fuzzy=True)
-
-
-@lru_cache(maxsize=1 << 14)
-def readings(char: str) -> frozenset[str]:
-    """Every toneless reading of a character (长: zhang, chang); itself when it has none."""
-    found = _pinyin_readings().get(str(ord(char)))
-    if found is None:
-        return frozenset({char.lower()})
-    return frozenset(_toneless(reading) for reading in found.split(","))
-
-
-def _other_readings(char: str) -> list[str]:
-    """Fuzzy syllables of a character's readings other than its first."""
-    first = _FUZZY_SYLLABLES[char]
-    return sorted({_fuzzy(r) for r in readings(char)} - {first})
+readings = pinyin.readings
+fuzzy_syllable = pinyin.fuzzy_syllable
 
 
 def pinyin_syllables(text: str, fuzzy: bool = False) -> list[str]:
     """Toneless pinyin of each character (ü as v); other characters stand for themselves."""
-    table = _FUZZY_SYLLABLES if fuzzy else _EXACT_SYLLABLES
-    return list(map(table.__getitem__, text))
+    return pinyin.syllables(text, fuzzy)
 
 
 # --- fuzzy keys -----------------------------------------------------------------------
@@ -411,8 +331,8 @@ def _keys(core: str, is_organization: bool) -> tuple[str, ...]:
     if len(window) >= 3:
         first = 0 if is_organization else 1
         keys.update(["d:" + window[:i] + window[i + 1 :] for i in range(first, len(window))])
-    if len(window) >= 2 and not window.isascii():
-        keys.add("p:" + "".join(map(_FUZZY_SYLLABLES.__getitem__, window)))
+    if len(window) >= 2:
+        keys.update("p:" + key for key in pinyin.sound_keys(window))
     return tuple(sorted(keys))
 
 
@@ -439,23 +359,6 @@ def _variants(core: str) -> list[str]:
     return found[:_QUERY_VARIANTS]
 
 
-def _reading_keys(core: str) -> list[str]:
-    """Sound-alike keys of a query core under the other readings of its polyphones (长:
-    zhang/chang, 曾: ceng/zeng): the stored key takes each character's first reading, the
-    typist may have meant another."""
-    window = core[:KEY_WINDOW]
-    if len(window) < 2 or window.isascii():
-        return []
-    syllables = [_FUZZY_SYLLABLES[char] for char in window]
-    keys = []
-    for position, char in enumerate(window):
-        for reading in _other_readings(char):
-            keys.append(
-                "p:" + "".join([*syllables[:position], reading, *syllables[position + 1 :]])
-            )
-    return keys[:_QUERY_VARIANTS]
-
-
 _DOUBLED_RE = re.compile(r"(.)\1+")
 
 
@@ -465,9 +368,8 @@ def collapse_doubled(text: str) -> str:
 
 
 def lookup_keys(text: str) -> list[str]:
-    """The keys a query looks up: its `fuzzy_keys`, those of its look-alike spellings and of
-    its spelling with doubled characters written once, and its sound-alike keys under other
-    readings of its polyphones."""
+    """The keys a query looks up: its `fuzzy_keys` and those of its look-alike spellings and
+    of its spelling with doubled characters written once."""
     parts = name_parts(text)
     if not parts.core:
         return []
@@ -476,7 +378,6 @@ def lookup_keys(text: str) -> list[str]:
     variants = _variants(parts.core) + ([collapsed] if collapsed != parts.core else [])
     for variant in variants:
         keys.update(dict.fromkeys(_keys(variant, parts.is_organization)))
-    keys.update(dict.fromkeys(_reading_keys(parts.core)))
     return list(keys)
 
 
