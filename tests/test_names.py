@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from desktop_app.models import pinyin
 from desktop_app.models.name_similarity import similarity
 from desktop_app.models.names import (
     KEY_WINDOW,
@@ -124,7 +125,11 @@ def test_company_keys_ignore_region_and_legal_form() -> None:
 
 def test_long_names_have_a_bounded_number_of_keys() -> None:
     long_name = "柳州市" + "鑫源达华通盛恒泰丰和建设工程咨询管理" + "有限公司"
-    assert len(fuzzy_keys(long_name)) <= KEY_WINDOW + 2
+    # The whole window, one deletion per character, a sound key per reading of 盛.
+    assert len(fuzzy_keys(long_name)) == 1 + KEY_WINDOW + 2
+    # However many polyphones a name has, its sound keys are bounded.
+    polyphones = "长乐重行朝传参厦卜宿尉屏"
+    assert len(fuzzy_keys(polyphones)) <= 1 + KEY_WINDOW + pinyin.MAX_SOUND_KEYS
     assert fuzzy_keys("") == []
 
 

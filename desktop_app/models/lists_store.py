@@ -820,16 +820,17 @@ class ListStore:
             found.update((r[0], None) for r in rows)
             if len(found) >= limit:
                 break
-        brand = names.brand_query(name)
-        if brand and len(found) < limit:
-            # A brand typed alone: the cores that start with it (their whole-core keys, one
-            # range of the key index).
+        for prefix in names.prefix_keys(name):
+            if len(found) >= limit:
+                break
+            # Cores that extend the query's (a brand typed alone, fewer trade words): one
+            # range of the key index each.
             rows = self.conn.execute(
                 "SELECT DISTINCT name_core FROM fuzzy_keys WHERE fuzzy_key > ? AND fuzzy_key < ?"
                 " AND name_core <> ? LIMIT ?",
-                (f"d:{brand}", f"d:{brand}\uffff", core, max(limit // 3, 1)),
+                (prefix, f"{prefix}\uffff", core, max(limit // 3, 1)),
             ).fetchall()
-            found.update((r[0], None) for r in rows if r[0].startswith(brand))
+            found.update((r[0], None) for r in rows)
         return list(found)[:limit]
 
     # Changes since a version (re-checks of stored checks) ----------------------------------

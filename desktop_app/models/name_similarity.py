@@ -39,7 +39,7 @@ from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
-from desktop_app.models import names, pinyin
+from desktop_app.models import names, pinyin, regions, typos
 from desktop_app.models.lookalikes import alike
 
 DOT_COST = 1.0
@@ -48,6 +48,8 @@ LOOKALIKE_COST = 10.0
 SWAP_COST = 10.0
 DOUBLED_COST = 10.0
 INDUSTRY_MISSING_COST = 10.0
+INDUSTRY_SHORTENED_COST = 5.0
+INDUSTRY_WRITING_COST = 3.0
 LONG_INDEL_COST = 15.0
 NEAR_HOMOPHONE_COST = 20.0
 SHORT_INDEL_COST = 25.0
@@ -56,12 +58,20 @@ OTHER_CHAR_COST = 30.0
 LONG_CORE = 4
 
 REGION_DIFFERENT_PENALTY = 25.0
+REGION_SIMILAR_PENALTY = 12.0
+REGION_SLIP_PENALTY = 4.0
 REGION_MISSING_PENALTY = 3.0
+REGION_NESTED_PENALTY = 3.0  # a province and a place in it (四川 / 成都市)
+REGION_NESTED_CITY_PENALTY = 6.0  # a city and a county or district in it (泰州市 / 泰兴市)
 REGION_DETAIL_PENALTY = 1.0
 REGION_WRITING_PENALTY = 0.5  # keeps 100 for names that are the same after normalisation
 SUFFIX_PENALTY = 3.0
+LEGAL_FORM_SLIP_PENALTY = 3.0
 LEGAL_FORM_PENALTY = 6.0
+BRANCH_WRITING_PENALTY = 1.0
+BRANCH_SLIP_PENALTY = 3.0
 KIND_PENALTY = 15.0
+AMBIGUOUS_BRAND_COST = 3.0  # a brand typed alone that starts with a surname (金瓯)
 
 # A part's agreement: same, similar (a typo apart), written_differently / more_detail (the
 # same region), different, missing (not typed, listed), extra (typed, not listed).
@@ -155,7 +165,8 @@ _COUNT_WORDS = {2: "二", 3: "三", 4: "四", 5: "五", 6: "六"}
 
 
 def _quote_chars(chars: str) -> str:
-    return f"“{chars}”{_COUNT_WORDS.get(len(chars), '')}字"
+    count = "" if len(chars) == 1 else _COUNT_WORDS.get(len(chars))
+    return f"“{chars}”" if count is None else f"“{chars}”{count}字"
 
 
 @dataclass(frozen=True)
@@ -355,13 +366,14 @@ def _part(part: str, query: str, listed: str) -> PartMatch | None:
 # --- region and legal form -------------------------------------------------------------
 
 _ADMIN_SUFFIX_RE = re.compile(
-    r"(?:壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区|省|市|地区|盟)$"
+    r"(?:壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区|省|市|地区|盟|州)$"
 )
 
 
 @lru_cache(maxsize=1 << 12)
-def _region_places(region: str) -> frozenset[str]:
-    """The places a region names, in short form: 广西壮族自治区柳州市 → {广西, 柳州}."""
+def _region_chain(region: str) -> tuple[str, ...]:
+    """The places a region names, in order (广西壮族自治区柳州市 → 广西壮族自治区, 柳州市);
+    the region itself when it is not made of known places."""
     places, _bracketed, by_first = names._places()
     found = []
     rest = region.strip("()")
@@ -372,8 +384,54 @@ def _region_places(region: str) -> frozenset[str]:
                 rest = rest[length:]
                 break
         else:
-            return frozenset({region})
-    return frozenset(_ADMIN_SUFFIX_RE.sub("", place) or place for place in found)
+            return (region,)
+    return tuple(found)
+
+
+def _short(place: str) -> str:
+    full = regions.autonomous_short_names().get(place, place)
+    match = regions.AUTONOMOUS_RE.search(full)
+    if match is not None:
+        return full[: match.start()]
+    return _ADMIN_SUFFIX_RE.sub("", place) or place
+
+
+@lru_cache(maxsize=1 << 12)
+def _region_places(region: str) -> frozenset[str]:
+    """The places a region names, in short form: 广西壮族自治区柳州市 → {广西, 柳州};
+    大理白族自治州, 大理州 → {大理}."""
+    return frozenset(map(_short, _region_chain(region)))
+
+
+def _region_relation(query: str, candidate: str) -> str:
+    """How two regions relate: same (written differently), detail (one names more of the
+    same place: 柳州市 / 广西柳州市), nested (one lies in the other: 四川 / 成都市; nested_city
+    for a city and a county in it: 泰州市 / 泰兴市), similar
+    (one place a homophone or look-alike of the other: 彬州市 / 郴州市) or different."""
+    typed, listed = _region_places(query), _region_places(candidate)
+    if typed == listed:
+        return "same"
+    if typed < listed or listed < typed:
+        return "detail"
+    inner_typed, inner_listed = _region_chain(query)[-1], _region_chain(candidate)[-1]
+    for outer, inner in ((inner_typed, inner_listed), (inner_listed, inner_typed)):
+        if regions.contains(outer, inner):
+            return "nested" if regions.is_province(outer) else "nested_city"
+    if regions.same_area(inner_typed, inner_listed):
+        return "same"
+    if typos.slip(inner_typed, inner_listed) in (typos.HOMOPHONE, typos.LOOKALIKE):
+        return "similar"
+    return "different"
+
+
+_REGION_RELATIONS = {
+    "same": (REGION_WRITING_PENALTY, "written_differently", "地区写法不同"),
+    "detail": (REGION_DETAIL_PENALTY, "more_detail", "地区前缀详略不同"),
+    "nested": (REGION_NESTED_PENALTY, "more_detail", "地区前缀一方包含另一方"),
+    "nested_city": (REGION_NESTED_CITY_PENALTY, "more_detail", "地区前缀一方包含另一方"),
+    "similar": (REGION_SIMILAR_PENALTY, "similar", "地区前缀音近或形近"),
+    "different": (REGION_DIFFERENT_PENALTY, "different", "地区前缀不同"),
+}
 
 
 def _region(query: str | None, candidate: str | None) -> tuple[float, str | None, PartMatch | None]:
@@ -392,19 +450,24 @@ def _region(query: str | None, candidate: str | None) -> tuple[float, str | None
             f"多出地区前缀“{query}”",
             PartMatch("region", query, None, "extra"),
         )
-    typed, listed = _region_places(query), _region_places(candidate)
+    penalty, verdict, words = _REGION_RELATIONS[_region_relation(query, candidate)]
     written = f"“{query}”/名单中为“{candidate}”"
-    if typed == listed:  # 柳州 / 柳州市 / (柳州): the same place written differently
-        part = PartMatch("region", query, candidate, "written_differently", written)
-        return REGION_WRITING_PENALTY, f"地区写法不同（{written}）", part
-    if typed < listed or listed < typed:  # 柳州市 / 广西柳州市
-        part = PartMatch("region", query, candidate, "more_detail", written)
-        return REGION_DETAIL_PENALTY, f"地区前缀详略不同（{written}）", part
-    part = PartMatch("region", query, candidate, "different", written)
-    return REGION_DIFFERENT_PENALTY, f"地区前缀不同（{written}）", part
+    return penalty, f"{words}（{written}）", PartMatch("region", query, candidate, verdict, written)
 
 
-_BRANCH_PART_RE = re.compile(rf"(?<=[司业社)])(.{{0,10}}?{names._BRANCH})$")
+def _slips(q: names.NameParts, c: names.NameParts) -> tuple[float, list[str]]:
+    """(cost, notes) of the regions and legal forms read through a slip (候马市, 有限司)."""
+    cost = 0.0
+    notes = []
+    for side, parts in (("", q), ("名单中的", c)):
+        for part, written, read in parts.corrections:
+            cost += REGION_SLIP_PENALTY if part == "region" else LEGAL_FORM_SLIP_PENALTY
+            notes.append(f"{side}“{written}”疑为“{read}”之误")
+    return cost, notes
+
+
+_BRANCH_PART_RE = re.compile(rf"(?<=[司业社)])(.{{0,10}}?{names.BRANCH_ANY})$")
+_BRANCH_KIND_RE = re.compile(rf"{names.BRANCH_ANY}$")
 
 
 def _split_branch(suffix: str | None) -> tuple[str | None, str | None]:
@@ -413,8 +476,36 @@ def _split_branch(suffix: str | None) -> tuple[str | None, str | None]:
         return None, None
     match = _BRANCH_PART_RE.search(suffix)
     if match is None:
+        if _BRANCH_KIND_RE.fullmatch(suffix) and suffix not in names.BRANCH_AFTER_FORM:
+            return None, suffix
         return suffix, None
     return suffix[: match.start()] or None, match.group()
+
+
+_BRANCH_FAMILY = {"分店": "店", "门店": "店", "门市": "门市部"}
+
+
+def _same_branch(query: str, candidate: str) -> float | None:
+    """The cost of two branches that are one written differently (岳麓区分公司 / 岳麓分公司,
+    五一路店 / 五一路分店) or with a slip, None for two branches (柳南 / 柳北分公司)."""
+    q_kind = _BRANCH_KIND_RE.search(query)
+    c_kind = _BRANCH_KIND_RE.search(candidate)
+    if q_kind is None or c_kind is None:
+        return None
+    q_word, c_word = q_kind.group(), c_kind.group()
+    if _BRANCH_FAMILY.get(q_word, q_word) != _BRANCH_FAMILY.get(c_word, c_word):
+        return None
+    q_place, c_place = query[: q_kind.start()], candidate[: c_kind.start()]
+    if _branch_place(q_place) == _branch_place(c_place):
+        return BRANCH_WRITING_PENALTY
+    if typos.slip(q_place, c_place):
+        return BRANCH_SLIP_PENALTY
+    return None
+
+
+def _branch_place(place: str) -> str:
+    """A branch's place without the kind of area (岳麓区 → 岳麓)."""
+    return place[:-1] if len(place) >= 3 and place[-1] in "省市县区镇乡" else place
 
 
 def _legal_form(query: str | None, candidate: str | None) -> tuple[float, str | None]:
@@ -482,18 +573,42 @@ def _organisation_core(
             if edit.kind in ("dropped", "extra") and edit.cost == SHORT_INDEL_COST
         )
         cost -= indels * (SHORT_INDEL_COST - LONG_INDEL_COST)
-    if bool(q_industry) != bool(c_industry) and q_brand and c_brand:
-        # One side names its trade, the other does not (永辉 / 永辉超市): the brands decide,
-        # unless the whole cores are closer (a typo in the trade word: 矿业 / 矿晔).
-        if explain:
-            brand_cost, brand_reason = describe_core(q_brand, c_brand)
-        else:
-            brand_cost, brand_reason = core_cost(q_brand, c_brand), ""
-        if brand_cost + INDUSTRY_MISSING_COST < cost:
-            note = f"缺少行业“{c_industry}”" if c_industry else f"多出行业“{q_industry}”"
-            reason = note if brand_reason == "名称主体相同" else f"{brand_reason}；{note}"
-            return brand_cost + INDUSTRY_MISSING_COST, reason, parts
+    if q_brand and c_brand and q_industry != c_industry:
+        # One side names its trade and the other does not (永辉 / 永辉超市), or names it in
+        # fewer words (漓江源旅游 / 漓江源旅游开发, 华鼎模具 / 华鼎精密模具) or in words that
+        # stand for one another (饰品店 / 饰品商行): the brands decide, unless the whole cores
+        # are closer (a typo in the trade word: 矿业 / 矿晔).
+        found = _industry_difference(q_industry, c_industry)
+        if found is not None:
+            industry_cost, note = found
+            if explain:
+                brand_cost, brand_reason = describe_core(q_brand, c_brand)
+            else:
+                brand_cost, brand_reason = core_cost(q_brand, c_brand), ""
+            if brand_cost + industry_cost < cost:
+                reason = note if brand_reason == "名称主体相同" else f"{brand_reason}；{note}"
+                return brand_cost + industry_cost, reason, parts
     return cost, reason, parts
+
+
+def _industry_difference(query: str, listed: str) -> tuple[float, str] | None:
+    """(cost, note) of two trades that are one written shorter or otherwise (see
+    `_organisation_core`), None for two trades."""
+    if not query or not listed:
+        note = f"缺少行业“{listed}”" if listed else f"多出行业“{query}”"
+        return INDUSTRY_MISSING_COST, note
+    typed, known = names.industry_words(query), names.industry_words(listed)
+    if typed == known:
+        return INDUSTRY_WRITING_COST, f"行业写法不同（“{query}”/名单中为“{listed}”）"
+    shorter, longer = sorted((typed, known), key=len)
+    if _is_subsequence(shorter, longer):
+        return INDUSTRY_SHORTENED_COST, f"行业详略不同（“{query}”/名单中为“{listed}”）"
+    return None
+
+
+def _is_subsequence(words: tuple[str, ...], within: tuple[str, ...]) -> bool:
+    remaining = iter(within)
+    return all(word in remaining for word in words)
 
 
 def similarity(query: str, candidate: str, *, explain: bool = True) -> Similarity:
@@ -507,43 +622,81 @@ def similarity(query: str, candidate: str, *, explain: bool = True) -> Similarit
         same = names.clean_display(query) == names.clean_display(candidate)
         reason = "名称相同" if same else "名称相同（仅全半角、繁简体或空格不同）"
         return Similarity(100.0, reason, _same_parts(c))
-    # A brand typed alone (永辉) reads like a person's name: compared as an organisation's
-    # core when it is not one (no common surname first).
+    # A brand typed alone (永辉, 金瓯) reads like a person's name: compared as an
+    # organisation's core unless it clearly is a person's (张伟, `names.brand_query`); one
+    # that starts with a surname (金瓯) is read both ways, and the closer reading counts.
     as_brand = not q.is_organization and c.is_organization and names.brand_query(query)
-    notes: list[str] = []
-    parts: list[PartMatch] = []
     if c.is_organization and (q.is_organization or as_brand):
-        cost, reason, core_parts = _organisation_core(q, c, q.core, explain)
-        penalty, region_note, region_part = _region(q.region, c.region)
-        q_form, q_branch = _split_branch(q.suffix)
-        c_form, c_branch = _split_branch(c.suffix)
-        form_penalty, form_note = _legal_form(q_form, c_form)
-        cost += penalty + form_penalty
-        notes = [reason, region_note or "", form_note or ""]
-        if explain:
-            found = (region_part, *core_parts, _legal_form_part(q_form, c_form))
-            parts = [part for part in found if part]
-        branch = q_branch != c_branch
-        if branch and explain:
-            parts.append(_branch_part(q_branch, c_branch))
-            notes.append(_branch_note(q_branch, c_branch))
+        cost, notes, parts, branch = _organisations(q, c, explain)
+        if as_brand and names.person_likeness(q.core):
+            cost += AMBIGUOUS_BRAND_COST
+            notes.append("输入的也可能是人名")
+            person = _persons(q, c, explain)
+            if person[0] < cost:
+                cost, notes, parts, branch = person
     else:
-        if explain:
-            cost, reason = describe_core(q.core, c.core)
-            name_part = _part("name", q.core, c.core)
-            parts = [name_part] if name_part else []
-        else:
-            cost, reason = core_cost(q.core, c.core), ""
-        notes = [reason]
-        branch = False
-        org = q if q.is_organization else c
-        # A transcribed name without its middle dot is long enough to read as a company's.
-        dotted = "·" in q.core + c.core and not org.suffix and not org.region
-        if q.is_organization != c.is_organization and not dotted:
-            cost += KIND_PENALTY
-            notes.append("一方像个人姓名、一方像单位名称")
+        cost, notes, parts, branch = _persons(q, c, explain)
+    if not cost:  # written differently in a way no part shows (华信柳州 / 华信(柳州))
+        cost = REGION_WRITING_PENALTY
+        notes.append("写法不同")
     score = round(max(0.0, min(100.0 - cost, 100.0)), 1)
     return Similarity(score, "；".join(n for n in notes if n), tuple(parts), branch)
+
+
+def _organisations(
+    q: names.NameParts, c: names.NameParts, explain: bool
+) -> tuple[float, list[str], list[PartMatch], bool]:
+    """(cost, notes, parts, branch) of a typed name read as an organisation's."""
+    parts: list[PartMatch] = []
+    cost, reason, core_parts = _organisation_core(q, c, q.core, explain)
+    penalty, region_note, region_part = _region(q.region, c.region)
+    q_form, q_branch = _split_branch(q.suffix)
+    c_form, c_branch = _split_branch(c.suffix)
+    form_penalty, form_note = _legal_form(q_form, c_form)
+    slip_cost, slip_notes = _slips(q, c) if q.corrections or c.corrections else (0.0, [])
+    cost += penalty + form_penalty + slip_cost
+    notes = [reason, region_note or "", form_note or "", *slip_notes]
+    if explain:
+        found = (region_part, *core_parts, _legal_form_part(q_form, c_form))
+        parts = [part for part in found if part]
+    branch = q_branch != c_branch
+    if branch and q_branch and c_branch:
+        same_branch = _same_branch(q_branch, c_branch)
+        if same_branch is not None:
+            branch = False
+            cost += same_branch
+            written = f"“{q_branch}”/名单中为“{c_branch}”"
+            notes.append(f"分支机构写法不同（{written}）")
+            if explain:
+                parts.append(
+                    PartMatch("branch", q_branch, c_branch, "written_differently", written)
+                )
+    if branch and explain:
+        parts.append(_branch_part(q_branch, c_branch))
+        notes.append(_branch_note(q_branch, c_branch))
+    return cost, notes, parts, branch
+
+
+def _persons(
+    q: names.NameParts, c: names.NameParts, explain: bool
+) -> tuple[float, list[str], list[PartMatch], bool]:
+    """(cost, notes, parts, branch) of two names compared as wholes (persons, or a person's
+    name and an organisation's)."""
+    parts: list[PartMatch] = []
+    if explain:
+        cost, reason = describe_core(q.core, c.core)
+        name_part = _part("name", q.core, c.core)
+        parts = [name_part] if name_part else []
+    else:
+        cost, reason = core_cost(q.core, c.core), ""
+    notes = [reason]
+    org = q if q.is_organization else c
+    # A transcribed name without its middle dot is long enough to read as a company's.
+    dotted = "·" in q.core + c.core and not org.suffix and not org.region
+    if q.is_organization != c.is_organization and not dotted:
+        cost += KIND_PENALTY
+        notes.append("一方像个人姓名、一方像单位名称")
+    return cost, notes, parts, False
 
 
 def _branch_part(query: str | None, candidate: str | None) -> PartMatch:

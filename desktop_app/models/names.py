@@ -49,7 +49,7 @@ from functools import cache, lru_cache
 
 import opencc
 
-from desktop_app.models import pinyin, regions
+from desktop_app.models import pinyin, regions, typos
 from desktop_app.models import text as text_rules
 from desktop_app.models.lookalikes import alternatives
 
@@ -144,27 +144,66 @@ def normalize_name(text: str) -> str:
 class NameParts:
     """A name split for matching (all parts in matching form).
 
-    region: a leading place (柳州市, (柳州), 广西壮族自治区柳州市) or a bracketed place inside
-    an organisation's name; core: what identifies the subject (字号 + 行业 for
-    organisations, the whole name for persons); suffix: the legal form (有限公司,
-    股份有限公司, 合伙企业(有限合伙), …, with a branch such as 柳州分公司).
+    region: a leading place (柳州市, (柳州), 广西壮族自治区柳州市) or a place inside an
+    organisation's name, in brackets or before its trade words (华信(柳州)汽车, 华信柳州汽车);
+    core: what identifies the subject (字号 + 行业 for organisations, the whole name for
+    persons); suffix: the legal form (有限公司, 股份有限公司, 合伙企业(有限合伙),
+    (特殊普通合伙), …, with a branch such as 柳州分公司 or 五一路店).
+
+    A region or legal form written one slip away from a known one (`typos.slip`: 候马市,
+    呼和特市, 有限司, 限有公司, 广西分司) is read as the known one; `corrections` keeps what
+    was written: (part, as written, as read), part "region" or "legal_form".
     """
 
     region: str | None
     core: str
     suffix: str | None
     is_organization: bool
+    corrections: tuple[tuple[str, str, str], ...] = ()
 
 
 _LEGAL_FORM = (
     r"(?:集团)?股份(?:有限)?公司|有限责任公司|集团有限公司|有限公司|集团公司|公司"
-    r"|合伙企业\((?:有限|普通)合伙\)|\((?:有限|普通)合伙\)|合伙企业|个人独资企业"
-    r"|个体工商户|(?:农民)?专业合作社|合作社"
+    r"|合伙企业\((?:有限|普通|特殊普通)合伙\)|\((?:有限|普通|特殊普通)合伙\)"
+    r"|(?:有限|普通|特殊普通)?合伙企业|个人独资企业|个体工商户"
+    r"|(?:农民)?专业合作(?:联)?社|(?:股份)?经济合作社|股份合作(?:社|公司|企业)|合作社"
 )
-_BRANCH = r"(?:分公司|分厂|分店|分行|支行|营业部|办事处)"
-_SUFFIX_RE = re.compile(rf"(?:(?:{_LEGAL_FORM})(?:.{{0,10}}?{_BRANCH})?|{_BRANCH})$")
+# Branch words, those that name one only after a legal form (…有限公司五一路店), and the
+# slips of the longer ones (分司 for 分公司) that a legal form before them makes certain.
+_BRANCH_WORDS = ("分公司", "分厂", "分店", "分行", "支行", "营业部", "办事处", "门市部", "分理处")
+_BRANCH = "(?:{})".format("|".join(_BRANCH_WORDS))
+BRANCH_AFTER_FORM = ("店", "门店", "门市")
+
+
+def _branch_slips() -> dict[str, str]:
+    found: dict[str, str] = {}
+    for word in _BRANCH_WORDS:
+        if len(word) < 3:
+            continue
+        spellings = {word[:i] + word[i + 1 :] for i in range(len(word))}  # dropped
+        spellings |= {word[: i + 1] + word[i:] for i in range(len(word))}  # doubled
+        spellings |= {
+            word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)
+        }  # swapped
+        for spelling in spellings - {word, "公司", "分公", "营业", "业部"}:
+            found.setdefault(spelling, word)
+    return found
+
+
+_BRANCH_SLIPS = _branch_slips()
+BRANCH_ANY = "(?:{})".format(
+    "|".join(sorted((*_BRANCH_WORDS, *BRANCH_AFTER_FORM, *_BRANCH_SLIPS), key=len, reverse=True))
+)
+_SUFFIX_RE = re.compile(
+    rf"(?:(?P<form>{_LEGAL_FORM})(?:.{{0,10}}?(?P<branch>{BRANCH_ANY}))?|{_BRANCH})$"
+)
 # Every legal form and branch word ends with one of these: most names skip the regex.
-_SUFFIX_LAST_CHARS = frozenset("司)业户社厂店行部处")
+_SUFFIX_LAST_CHARS = frozenset("司)业户社厂店行部处市")
+# Legal forms read through a slip (有限司, 有限限公司, 限有公司, 有线公司), longest first, and
+# the characters a name's last four must include for one to be looked for at all.
+_SLIP_FORMS = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "合伙企业", "专业合作社")
+_SLIP_FORM_CHARS = frozenset("有限公司责任股份集团合伙企业专作社")
+_BRANCH_AFTER_RE = re.compile(rf".{{1,10}}?{BRANCH_ANY}")
 _BRACKET_RE = re.compile(r"\(([^()]{2,16})\)")
 # Words that make a name an organisation's wherever they stand, and single characters that
 # do so at the end of a name of 4+ characters (a person's name is rarely that long).
@@ -178,20 +217,64 @@ _ORG_LAST_CHARS = frozenset("厂店社局站馆所院场部队村处室行会园
 _PERSON_MAX_LEN = 5
 
 # Words naming a trade (行业) at the end of an organisation's core, after its brand (字号):
-# 鑫源 + 贸易, 永辉 + 超市, 鑫源 + 建筑 + 装饰 + 工程. Longest first where one ends another.
+# 鑫源 + 贸易, 永辉 + 超市, 鑫源 + 建筑 + 装饰 + 工程, 华鼎 + 精密 + 模具; and the kind of
+# establishment that individual businesses, schools and firms end with (店, 商行, 中心, 学校,
+# 事务所). The vocabulary of trade words in registered Chinese company names (the words of
+# the national industry classification as names use them), written by hand.
 INDUSTRY_WORDS = frozenset(
     (  # noqa: SIM905
-        "贸易 商贸 工贸 经贸 商业 商务 实业 投资 置业 控股 集团 发展 开发 建设 建筑 建工 建材 "
-        "工程 劳务 装饰 装修 设计 房地产 地产 物业 物流 运输 快递 仓储 科技 技术 网络 信息 "
-        "软件 电子 电器 电气 通信 数码 机械 设备 机电 五金 汽车 汽配 销售 维修 餐饮 管理 "
-        "服务 咨询 顾问 广告 传媒 文化 教育 培训 旅游 酒店 食品 农业 林业 牧业 渔业 "
-        "种植 养殖 畜牧 果蔬 茶叶 乳业 酒业 粮油 饲料 化工 医药 制药 药业 医疗 器械 "
-        "生物 环保 能源 电力 新能源 煤业 矿业 稀土 钢铁 金属 材料 塑料 纸业 印刷 包装 "
-        "纺织 服装 服饰 家具 家居 木业 石材 陶瓷 水泥 超市 百货 商行 商店 经营部 门市部 "
-        "五金店 建材店 饭店 修理厂 汽车修理厂 加工厂 厂 店"
+        "贸易 商贸 工贸 经贸 物贸 商业 商务 实业 投资 置业 控股 集团 发展 开发 建设 建筑 建工 "
+        "建材 工程 劳务 装饰 装修 装潢 设计 房地产 地产 房产 物业 物流 运输 货运 客运 快递 "
+        "仓储 供应链 冷链 科技 技术 网络 信息 软件 数据 智能 电子 电器 电气 家电 通信 通讯 "
+        "数码 电脑 机械 设备 机电 机床 电机 五金 汽车 汽配 配件 零部件 摩托车 电动车 销售 "
+        "维修 安装 加工 制造 制品 餐饮 快餐 小吃 火锅 管理 服务 咨询 顾问 中介 经纪 代理 "
+        "广告 传媒 传播 文化 影视 演艺 娱乐 会展 策划 营销 摄影 婚庆 教育 培训 旅游 旅行社 "
+        "酒店 宾馆 旅馆 酒家 酒楼 餐馆 饭馆 食品 农业 林业 牧业 渔业 农牧 农牧业 农林 "
+        "种植 养殖 畜牧 种业 肥业 农资 果蔬 果业 花木 花卉 苗木 园林 园艺 绿化 水产 茶叶 "
+        "茶业 参业 乳业 酒业 肉业 禽业 粮油 米业 油脂 饲料 调味品 饮料 饮品 烘焙 化工 "
+        "化学 医药 制药 药业 中药 饮片 药材 药房 药店 医疗 器械 诊所 门诊部 医院 口腔 康复 "
+        "养老 健康 护理 生物 生态 环保 环境 水务 燃气 能源 电力 新能源 光伏 光电 照明 "
+        "电池 煤业 煤炭 焦化 矿业 矿产 石油 石化 稀土 钢铁 钢材 金属 冶金 铸造 铝业 铜业 "
+        "管业 阀门 材料 新材料 精密 模具 塑料 塑业 橡胶 纸业 纸品 印刷 印务 包装 纺织 "
+        "家纺 针织 服装 服饰 鞋业 皮革 箱包 眼镜 钟表 珠宝 首饰 饰品 工艺品 礼品 玩具 "
+        "文具 体育 艺术 健身 美容 美发 化妆品 日化 家具 家居 木业 门窗 卫浴 厨具 石材 陶瓷 "
+        "玻璃 涂料 水泥 混凝土 商砼 砂石 防水 钢结构 幕墙 路桥 市政 交通 水利 水电 检测 "
+        "测绘 勘察 监理 造价 保安 保洁 家政 清洁 物资 回收 再生资源 租赁 担保 保险 典当 "
+        "拍卖 电商 超市 百货 商场 商行 商店 商铺 门市 门店 专卖店 经营部 门市部 "
+        "批发部 服务部 维修部 饭店 修理厂 工厂 制造厂 "
+        "中心 学校 幼儿园 事务所 律师事务所 会计师事务所 工作室 俱乐部 "
+        "厂 店 馆 坊"
     ).split()
 )
+# Trade words that stand for one another in names (a shop written 店 or 商行, a works 厂 or
+# 加工厂): one family each.
+_TRADE_FAMILIES = (
+    "店 商店 商行 商铺 门市 门店 门市部 经营部 专卖店",
+    "厂 工厂 制造厂",
+    "传媒 传播",
+    "贸易 商贸",
+    "科技 技术",
+)
+_TRADE_FAMILY = {word: family.split()[0] for family in _TRADE_FAMILIES for word in family.split()}
 _INDUSTRY_LENGTHS = tuple(sorted({len(w) for w in INDUSTRY_WORDS}, reverse=True))
+
+
+def industry_words(industry: str) -> tuple[str, ...]:
+    """The trade words of an industry (`split_core`'s second part), each as its family's
+    first word (商行 → 店): 汽车销售服务 → (汽车, 销售, 服务)."""
+    words: list[str] = []
+    end = len(industry)
+    while end:
+        for length in _INDUSTRY_LENGTHS:
+            word = industry[end - length : end] if length <= end else ""
+            if word in INDUSTRY_WORDS:
+                words.append(_TRADE_FAMILY.get(word, word))
+                end -= length
+                break
+        else:
+            words.append(industry[:end])
+            break
+    return tuple(reversed(words))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -211,7 +294,7 @@ def split_core(core: str) -> tuple[str, str]:
 
 
 # Trade words that are also common given names (欧阳建设, 司马文化): no sign of a company alone.
-_GIVEN_NAME_TRADES = frozenset("建设 发展 文化 信息 技术 设计 服务 管理 开发".split())  # noqa: SIM905
+_GIVEN_NAME_TRADES = frozenset("建设 发展 文化 信息 技术 设计 服务 管理 开发 健康 生态".split())  # noqa: SIM905
 
 
 def _ends_with_industry(name: str) -> bool:
@@ -246,11 +329,14 @@ def _places() -> tuple[frozenset[str], frozenset[str], dict[str, tuple[int, ...]
     return leading, leading | _BRACKET_ONLY_PLACES, by_first
 
 
-def _leading_places(rest: str) -> tuple[int, int]:
+def _leading_places(rest: str) -> tuple[int, int, list[tuple[str, str]]]:
     """(how many leading characters of `rest` are place names, chained: 广西柳州市城中区;
-    where the last of them starts)."""
+    where the last of them starts; the places among them written with a slip, as written
+    and as read: 候马市 → 侯马市, see `regions.misspelt_place`)."""
     places, _bracketed, by_first = _places()
     end = last = 0
+    previous = ""
+    slips: list[tuple[str, str]] = []
     while end < len(rest):
         for length in by_first.get(rest[end], ()):
             # Keep at least two characters of core after the places; longest name first. A
@@ -259,16 +345,79 @@ def _leading_places(rest: str) -> tuple[int, int]:
             if (
                 end + length <= len(rest) - 2
                 and place in places
-                and (not end or regions.nests_in(place, rest[last:end]))
+                and (not end or regions.nests_in(place, previous))
             ):
-                last, end = end, end + length
+                last, end, previous = end, end + length, place
                 break
         else:
-            return end, last
-    return end, last
+            read = _misspelt_place(rest, end, previous)
+            if read is None:
+                return end, last, slips
+            slips.append((rest[end : end + len(read[0])], read[1]))
+            last, end, previous = end, end + len(read[0]), read[1]
+    return end, last, slips
 
 
-_ADMIN_ENDINGS = frozenset("省市县区旗盟州")
+def _misspelt_place(rest: str, start: int, previous: str) -> tuple[str, str] | None:
+    """(as written, as read) of a place one slip away from a known one at `start` of
+    `rest` (ending with 市, 区 …, inside `previous` when there is one), or None."""
+    for end in range(min(len(rest) - 2, start + 9), start + 2, -1):
+        if rest[end - 1] not in regions.ADMIN_ENDINGS:
+            continue
+        written = rest[start:end]
+        read = regions.misspelt_place(written)
+        if read is not None and (not previous or regions.nests_in(read, previous)):
+            return written, read
+    return None
+
+
+def _suffix(name: str) -> tuple[str | None, tuple[tuple[str, str, str], ...]]:
+    """(legal form with any branch, as read; the slips read through) at the end of `name`."""
+    match = _SUFFIX_RE.search(name) if name[-1:] in _SUFFIX_LAST_CHARS else None
+    if match and match.start() >= 2:
+        suffix, form, branch = match.group(), match.group("form"), match.group("branch")
+        if form != "公司":  # 有限公公司 and 限有公司 end with 公司: look for a slip first
+            return _read_branch_slip(suffix, branch)
+    slipped = _slipped_form(name) if len(name) >= 6 else None
+    if slipped is not None:
+        return slipped
+    if match and match.start() >= 2:
+        return _read_branch_slip(match.group(), match.group("branch"))
+    return None, ()
+
+
+def _read_branch_slip(
+    suffix: str, branch: str | None
+) -> tuple[str, tuple[tuple[str, str, str], ...]]:
+    """A suffix with a branch word written with a slip (广西分司) read as the word."""
+    for slip_, word in _BRANCH_SLIPS.items():
+        if branch and suffix.endswith(slip_) and not suffix.endswith(word):
+            read = suffix[: -len(slip_)] + word
+            return read, (("legal_form", suffix, read),)
+    return suffix, ()
+
+
+def _slipped_form(name: str) -> tuple[str, tuple[tuple[str, str, str], ...]] | None:
+    """A legal form one slip away from a known one (有限司, 有限限公司, 限有公司), at the end
+    of the name or before a branch (…有限司广西分公司)."""
+    if not _SLIP_FORM_CHARS & set(name[-4:]) and not _BRANCH_AFTER_RE.search(name):
+        return None
+    for end in range(len(name), max(len(name) - 14, 4), -1):
+        after = name[end:]
+        if after and not _BRANCH_AFTER_RE.fullmatch(after):
+            continue
+        if not _SLIP_FORM_CHARS & set(name[end - 2 : end]):
+            continue
+        for form in _SLIP_FORMS:
+            for length in (len(form) + 1, len(form), len(form) - 1):
+                start = end - length
+                written = name[start:end]
+                if start >= 2 and typos.slip(written, form):
+                    read, corrections = _read_branch_slip(form + after, after or None)
+                    if corrections:
+                        return None  # two slips: too far to read
+                    return read, (("legal_form", written + after, read),)
+    return None
 
 
 @lru_cache(maxsize=1 << 16)
@@ -278,31 +427,56 @@ def name_parts(text: str) -> NameParts:
     Persons are never split: their core is the whole matching form.
     """
     name = normalize_name(text)
-    match = _SUFFIX_RE.search(name) if name[-1:] in _SUFFIX_LAST_CHARS else None
-    suffix = match.group() if match and match.start() >= 2 else None
+    suffix, corrections = _suffix(name)
     if not _is_organization(name, suffix):
         return NameParts(None, name, None, False)
-    rest = name[: len(name) - len(suffix)] if suffix else name
+    written_suffix = corrections[0][1] if corrections else suffix
+    rest = name[: len(name) - len(written_suffix)] if written_suffix else name
     region = None
     leading = _BRACKET_RE.match(rest)
     places = _places()[1]
     if leading and leading.group(1) in places and len(rest) - leading.end() >= 2:
         region, rest = leading.group(1), rest[leading.end() :]
     else:
-        end, last = _leading_places(rest)
+        end, last, slips = _leading_places(rest)
         # A short place name right before a core of trade words only is the brand (柳州市泰兴
         # 食品: 泰兴 is a county-level city and this company's 字号).
-        if end and rest[end - 1] not in _ADMIN_ENDINGS and not split_core(rest[end:])[0]:
+        if end and rest[end - 1] not in regions.ADMIN_ENDINGS and not split_core(rest[end:])[0]:
             end = last
         if end:
             region, rest = rest[:end], rest[end:]
-    # A bracketed place inside the name (华润(柳州)置业) is a region too.
+            for written, read in slips:
+                corrections += (("region", written, read),)
+                region = region.replace(written, read, 1)
+    # A place inside the name, in brackets (华润(柳州)置业) or right before its trade words
+    # (华信柳州汽车零部件), is a region too.
     for inner in _BRACKET_RE.finditer(rest):
         if inner.group(1) in places and len(rest) - len(inner.group()) >= 2:
             region = region or inner.group(1)
             rest = rest.replace(inner.group(), "", 1)
             break
-    return NameParts(region, rest, suffix, True)
+    else:
+        inner_place = _place_before_trade(rest)
+        if inner_place is not None:
+            start, place = inner_place
+            region = region or place
+            rest = rest[:start] + rest[start + len(place) :]
+    return NameParts(region, rest, suffix, True, corrections)
+
+
+def _place_before_trade(core: str) -> tuple[int, str] | None:
+    """(where, which) place of a province or a city stands between a brand of two or more
+    characters and trade words only (华信柳州汽车零部件: 柳州), or None."""
+    cities = regions.city_names()
+    by_first = _places()[2]
+    for start in range(2, len(core) - 2):
+        for length in by_first.get(core[start], ()):
+            place = core[start : start + length]
+            if place in cities and start + length < len(core):
+                brand, industry = split_core(core[start + length :])
+                if industry and not brand:
+                    return start, place
+    return None
 
 
 def name_core(text: str) -> str:
@@ -382,19 +556,38 @@ def lookup_keys(text: str) -> list[str]:
 
 
 def brand_query(text: str) -> str | None:
-    """The core of a query that may be a brand typed alone (永辉 for 永辉超市股份有限公司): two
-    to four characters, no legal form, not read as a person's name. Stores look it up as the
-    start of organisations' cores."""
+    """The core of a query that may be a brand typed alone (永辉 for 永辉超市股份有限公司, 金瓯
+    for 金瓯眼镜有限公司): two to four characters, no legal form, not clearly a person's name
+    (`person_likeness` is not "strong": 张伟 is looked up as a person only). Stores look it
+    up as the start of organisations' cores."""
     parts = name_parts(text)
     core = parts.core
     if parts.suffix or parts.region or not 2 <= len(core) <= 4 or core.isascii():
         return None
     if parts.is_organization:
         return None if split_core(core)[1] else core
-    return None if looks_like_person(core) else core
+    return None if person_likeness(core) == "strong" else core
 
 
-# The commonest surnames (about 85 % of people), compound ones first.
+def prefix_keys(text: str) -> list[str]:
+    """Key prefixes under which a store looks for organisations' cores that extend the
+    query's: a brand typed alone (永辉 → 永辉超市), a brand with fewer trade words than listed
+    (漓江源旅游 → 漓江源旅游开发, 华鼎模具 → 华鼎精密模具), also by sound (a homophone in the
+    brand). Narrowest first; empty for persons."""
+    parts = name_parts(text)
+    core = parts.core[:KEY_WINDOW]
+    if len(core) < 2 or core.isascii():
+        return []
+    if not parts.is_organization and brand_query(text) is None:
+        return []
+    found = ["d:" + core, *("p:" + key for key in pinyin.sound_keys(core))]
+    brand, industry = split_core(core)
+    if industry and len(brand) >= 2:
+        found.append("d:" + brand)
+    return found
+
+
+# The commonest surnames (about 85 % of people).
 _SURNAMES = frozenset(
     (  # noqa: SIM905
         "王 李 张 刘 陈 杨 黄 赵 吴 周 徐 孙 马 朱 胡 郭 何 林 高 罗 郑 梁 谢 宋 唐 许 韩 冯 "
@@ -420,3 +613,30 @@ def looks_like_person(core: str) -> bool:
     if core[:2] in _COMPOUND_SURNAMES:
         return 3 <= len(core) <= 4
     return core[:1] in _SURNAMES and 2 <= len(core) <= 3
+
+
+# Characters common in given names, written by hand from the published lists of the
+# commonest given names (men's and women's): a core of a common surname and these only is
+# read as a person's name, not a brand (张伟, 王建国; but 金瓯, 蒙源 may be brands).
+_GIVEN_NAME_CHARS = frozenset(
+    "伟芳娜秀敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂英华玉萍红玲建文辉力林鹏飞斌宇浩凯健俊"
+    "帆帅旭宁龙欢阳佳丹晨琳颖婷雪慧倩悦晶妍月凤琴云洁蓉薇璐珊琪露瑶怡婉蕾媛嘉晓春金翠美梅"
+    "莉巧燕海亮成峰国志永毅坤锋昊博睿杨振兵德荣彬江鑫波东新清贵福生元全胜学祥才发武中立信"
+    "子昌进有坚和彪诚先敬震壮会思群豪心邦承乐绍功松善厚庆民友裕河哲政谦亨奇固之翰朗伯宏"
+    "言若鸣朋梁栋维启克伦翔泽辰士以家致树炎行时泰盛雄琛钧冠策腾楠榕风航弘淑惠珠雅芝娥芬"
+    "彩菊素莲真环爱妹香莺瑞凡琼勤珍贞娣叶璧娅琦茜秋莎锦黛青姣娴瑾婵雁蓓仪荷眉君蕊菁梦岚"
+    "苑婕馨琰韵融艺咏卿聪澜纯毓昭冰爽琬茗羽希欣飘育滢馥筠柔竹凝霄枫芸菲寒伊亚宜可舒影荔"
+    "枝世广义兴良山仁利富顺康星光天达安岩茂长宝忠彤涵轩萱梓铭皓逸宸然晗"
+)
+
+
+def person_likeness(core: str) -> str | None:
+    """How much a core reads as a person's name: "strong" for a common surname with common
+    given-name characters (张伟, 欧阳建国, 蒙宇玲), "weak" for another name that starts with
+    a surname (金瓯, 蒙源: brands as often), None for the rest."""
+    if not looks_like_person(core):
+        return None
+    surname = 2 if core[:2] in _COMPOUND_SURNAMES else 1
+    if all(char in _GIVEN_NAME_CHARS for char in core[surname:]):
+        return "strong"
+    return "weak"

@@ -60,7 +60,7 @@ _COMMON_READINGS_TEXT = """
 # Polyphones of a name whose readings are combined into its sound keys (the others keep
 # their first reading), and at most this many keys per name.
 _KEYED_POLYPHONES = 2
-_MAX_SOUND_KEYS = 6
+MAX_SOUND_KEYS = 6
 
 _FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
 _FUZZY_FINALS = (("eng", "en"), ("ing", "in"))
@@ -170,7 +170,7 @@ def sound_keys(text: str) -> list[str]:
         return ["".join(plain)]
     choices = [sorted(fuzzy_readings(text[i])) for i in positions]
     keys = []
-    for combination in itertools.islice(itertools.product(*choices), _MAX_SOUND_KEYS):
+    for combination in itertools.islice(itertools.product(*choices), MAX_SOUND_KEYS):
         spelt = list(plain)
         for position, syllable in zip(positions, combination, strict=True):
             spelt[position] = syllable

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from stdnum import numdb
+
+from desktop_app.models import typos
 
 _HISTORY_RE = re.compile(r"^\[(\d*)-(\d*)\](.+)$")
 
@@ -114,7 +116,9 @@ _PROVINCE_SUFFIX_RE = re.compile(r"(?:壮族自治区|回族自治区|维吾尔�
 @cache
 def short_place_names() -> frozenset[str]:
     """Short forms of provinces and of prefecture- and county-level cities: 广西, 内蒙古,
-    柳州, 南宁, 昆山 (company names often drop the 市).
+    柳州, 南宁, 昆山 (company names often drop the 市), and of autonomous prefectures,
+    counties and banners as they are usually written (`autonomous_short_names`: 大理州,
+    延边州, 延边, 融水县).
 
     Short forms that are also ordinary words at the start of company names (东方, 永安,
     同仁, …) are left out, and so are those of counties and districts (柳城, 城中): a
@@ -135,13 +139,64 @@ def short_place_names() -> frozenset[str]:
                 area.name.endswith("市") or (prefecture and area.name.endswith("盟"))
             ):
                 shorts.add(area.name[:-1])
+    shorts.update(autonomous_short_names())
     return frozenset(shorts - _AMBIGUOUS_SHORT_NAMES)
 
 
-# City short forms that are also common words at the start of company names.
+@cache
+def city_names() -> frozenset[str]:
+    """Names of provinces and prefecture-level cities, full and short (广西, 广西壮族自治区,
+    柳州, 柳州市, 大理州): the places a company's name may carry inside it (华信柳州汽车)."""
+    codes, provinces = _areas()
+    found: set[str] = set()
+    for name in provinces.values():
+        if name:
+            found.update({name, _PROVINCE_SUFFIX_RE.sub("", name)})
+    for code, history in codes.items():
+        if code.endswith("00") and not code.endswith("0000"):
+            for area in history:
+                found.add(area.name)
+                if area.name.endswith(("市", "盟")):
+                    found.add(area.name[:-1])
+    found.update(short for short, name in autonomous_short_names().items() if name in found)
+    return frozenset(name for name in found if len(name) >= 2) & (
+        place_names() | short_place_names()
+    )
+
+
+# The peoples whose names autonomous areas carry (民族), as the area names write them (some
+# without 族: 博尔塔拉蒙古自治州, 伊犁哈萨克自治州).
+_PEOPLES = (  # noqa: SIM905
+    "蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 "
+    "拉祜 水 东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 "
+    "塔吉克 怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺"
+).split()
+AUTONOMOUS_RE = re.compile(
+    "(?:(?:{})族?)+自治([州县旗])$".format("|".join(sorted(_PEOPLES, key=len, reverse=True)))
+)
+
+
+@cache
+def autonomous_short_names() -> dict[str, str]:
+    """Short form → full name of the autonomous prefectures, counties and banners: the
+    place with 州, 县 or 旗 (大理白族自治州 → 大理州, 融水苗族自治县 → 融水县, 鄂温克族自治旗 →
+    鄂温克旗), and a prefecture's place alone (延边, 恩施) as cities are written."""
+    shorts: dict[str, str] = {}
+    for name in place_names():
+        match = AUTONOMOUS_RE.search(name)
+        if match is None or match.start() < 2:
+            continue
+        base = name[: match.start()]
+        shorts.setdefault(base + match.group(1), name)
+        if match.group(1) == "州":
+            shorts.setdefault(base, name)
+    return shorts
+
+
+# City and prefecture short forms that are also common words at the start of company names.
 _AMBIGUOUS_SHORT_NAMES = frozenset(
     "中山 大同 安康 白银 长安 太平 朝阳 东方 合作 新星 同仁 江山 明光 长乐 永安 龙泉 安宁 "  # noqa: SIM905
-    "高明 新民 天长 永康 大安 乐平 白杨 华亭 北安 开平".split()
+    "高明 新民 天长 永康 大安 乐平 白杨 华亭 北安 开平 海西 海北 红河 玉树 黄南 文山".split()
 )
 
 
@@ -170,7 +225,32 @@ def place_codes() -> dict[str, frozenset[str]]:
             add(area.name, prefix)
             if area.name.endswith("盟"):
                 found.setdefault(area.name[:-1], set()).add(prefix)
+    for short, name in autonomous_short_names().items():
+        found.setdefault(short, set()).update(found.get(name, ()))
     return {name: frozenset(prefixes) for name, prefixes in found.items()}
+
+
+def contains(outer: str, inner: str) -> bool:
+    """Whether known place `inner` lies in known place `outer` and is not the same area
+    (四川 contains 成都市; unknown places are in nothing)."""
+    table = place_codes()
+    inner_codes, outer_codes = table.get(inner), table.get(outer)
+    if not inner_codes or not outer_codes:
+        return False
+    return any(
+        code.startswith(prefix) and code != prefix for code in inner_codes for prefix in outer_codes
+    )
+
+
+def is_province(place: str) -> bool:
+    """Whether a known place name is a province's (广西, 广西壮族自治区, 四川省)."""
+    return any(len(code) == 2 for code in place_codes().get(place, ()))
+
+
+def same_area(one: str, other: str) -> bool:
+    """Whether two known place names share an area code (彬县 and 彬州市 are one county)."""
+    table = place_codes()
+    return bool(table.get(one, frozenset()) & table.get(other, frozenset()))
 
 
 def nests_in(inner: str, outer: str) -> bool:
@@ -180,3 +260,36 @@ def nests_in(inner: str, outer: str) -> bool:
     if not inner_codes or not outer_codes:
         return True
     return any(code.startswith(prefix) for code in inner_codes for prefix in outer_codes)
+
+
+# The last character of a place name that ends with its kind of area.
+ADMIN_ENDINGS = frozenset("省市县区旗盟州")
+
+
+@cache
+def _near_places() -> dict[str, tuple[str, ...]]:
+    """Near spellings (`typos.near_spellings`) → the places of 3+ characters ending with
+    their kind of area (侯马市, 城中区, 大理州) that have them."""
+    found: dict[str, set[str]] = {}
+    for place in place_names() | frozenset(autonomous_short_names()):
+        if len(place) >= 3 and place[-1] in ADMIN_ENDINGS:
+            for spelling in typos.near_spellings(place[:-1]):
+                found.setdefault(spelling + place[-1], set()).add(place)
+    return {spelling: tuple(sorted(places)) for spelling, places in found.items()}
+
+
+@lru_cache(maxsize=1 << 12)
+def misspelt_place(written: str) -> str | None:
+    """The place that `written` (not itself a place, ending with 市, 县, 区 …) is one slip
+    away from (`typos.slip`: 候马市 → 侯马市, 呼和特市 → 呼和浩特市, 城鹿区 → 鹿城区), or None
+    when none or more than one is."""
+    if len(written) < 3 or written[-1] not in ADMIN_ENDINGS or written in place_codes():
+        return None
+    near = _near_places()
+    candidates = {
+        place
+        for spelling in typos.near_spellings(written[:-1])
+        for place in near.get(spelling + written[-1], ())
+        if typos.slip(written, place)
+    }
+    return candidates.pop() if len(candidates) == 1 else None
