@@ -54,6 +54,8 @@ LONG_INDEL_COST = 15.0
 NEAR_HOMOPHONE_COST = 20.0
 SHORT_INDEL_COST = 25.0
 OTHER_CHAR_COST = 30.0
+NUMBER_COST = 30.0  # another number: 第二十中学 / 第二十一中学, 3号 / 5号
+NUMBER_WRITING_COST = 0.5  # the same number in other numerals: 1号 / 一号
 # An indel costs LONG_INDEL_COST when the shorter core keeps this many characters.
 LONG_CORE = 4
 
@@ -171,7 +173,9 @@ def _quote_chars(chars: str) -> str:
 
 @dataclass(frozen=True)
 class _Edit:
-    kind: str  # homophone | near | lookalike | other | swap | doubled | dropped | extra | dot
+    # homophone | near | lookalike | other | swap | doubled | dropped | extra | dot | number
+    # | number_written
+    kind: str
     typed: str
     listed: str
     cost: float
@@ -194,10 +198,19 @@ def core_edits(query: str, candidate: str) -> tuple[_Edit, ...]:
     Levenshtein's edit operations (rapidfuzz) are read in order; a pair of them that swaps
     two adjacent characters is one swap. A character doubled on one side is taken as such
     first when that explains the pair better (程燕燕翆 / 程燕翠: a doubled 燕 and a
-    homophone, not two other characters).
+    homophone, not two other characters). Numbers are compared by value (`_numbers`): one
+    that changes (第二十中学 / 第二十一中学, 3号 / 5号) is another subject, one written in
+    other numerals (1号 / 一号, 3D / 三D) is the same.
     """
     if query == candidate:
         return ()
+    edits = _character_edits(query, candidate)
+    if _NUMERAL_RE.search(query) or _NUMERAL_RE.search(candidate):
+        edits = _numbers(query, candidate, edits)
+    return edits
+
+
+def _character_edits(query: str, candidate: str) -> tuple[_Edit, ...]:
     edits = _edits(query, candidate)
     collapsed = names.collapse_doubled(query)
     if collapsed != query:
@@ -208,6 +221,78 @@ def core_edits(query: str, candidate: str) -> tuple[_Edit, ...]:
         doubled = [_Edit("doubled", "", c, DOUBLED_COST) for c in _removed_doubles(candidate)]
         edits = min(edits, (*doubled, *_edits(query, collapsed)), key=_cost)
     return edits
+
+
+_NUMERALS = "0123456789零〇一二三四五六七八九十百千两"
+_NUMERAL_RE = re.compile(f"[{_NUMERALS}]+")
+_CHINESE_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+_CHINESE_UNITS = {"十": 10, "百": 100, "千": 1000}
+# What follows a number in a name: 3号, 一中, 二十一中学, 五一路, 8栋 …
+_COUNTERS = frozenset("号路期中小栋幢楼层队组届班街巷里弄村厂门站局所处部")
+
+
+def _number_runs(text: str) -> list[tuple[str, int | str]]:
+    """The numbers in a name, as written and by value: runs of numerals with an Arabic
+    digit, of two or more Chinese numerals, or of one digit after 第, before a counter (号,
+    路, 中 …) or beside a Latin letter (三D); 一 in 统一 or 一心 is no number, nor is 千 alone."""
+    found: list[tuple[str, int | str]] = []
+    for match in _NUMERAL_RE.finditer(text):
+        run, start, end = match.group(), match.start(), match.end()
+        before, after = text[start - 1 : start], text[end : end + 1]
+        if len(run) == 1 and run in _CHINESE_UNITS:
+            continue  # 千 in 赵千里, 百 in 百佳: no number alone
+        if (
+            len(run) >= 2
+            or run.isdigit()
+            or before == "第"
+            or after in _COUNTERS
+            or (after.isascii() and after.isalnum())
+            or (before.isascii() and before.isalnum())
+        ):
+            found.append((run, _number_value(run)))
+    return found
+
+
+def _number_value(run: str) -> int | str:
+    if run.isdecimal() and run.isascii():
+        return int(run)
+    digits = [_CHINESE_DIGITS.get(c, int(c) if c.isdigit() else c) for c in run]
+    if not any(c in _CHINESE_UNITS for c in run):
+        return int("".join(map(str, digits)))
+    total = current = 0
+    for char, digit in zip(run, digits, strict=True):
+        if char in _CHINESE_UNITS:
+            total += (current or 1) * _CHINESE_UNITS[char]
+            current = 0
+        elif isinstance(digit, int):
+            current = digit
+        else:
+            return run
+    return total + current
+
+
+def _numbers(query: str, candidate: str, edits: tuple[_Edit, ...]) -> tuple[_Edit, ...]:
+    """`edits` with those inside numbers replaced by one number edit: another number costs
+    `NUMBER_COST`, the same number in other numerals `NUMBER_WRITING_COST`."""
+    q_runs, c_runs = _number_runs(query), _number_runs(candidate)
+    if not q_runs and not c_runs:
+        return edits
+    q_chars = set("".join(run for run, _value in q_runs))
+    c_chars = set("".join(run for run, _value in c_runs))
+    inside = [
+        edit
+        for edit in edits
+        if (edit.typed and set(edit.typed) <= q_chars)
+        or (edit.listed and set(edit.listed) <= c_chars)
+    ]
+    if not inside and [v for _r, v in q_runs] == [v for _r, v in c_runs]:
+        return edits
+    others = tuple(edit for edit in edits if edit not in inside)
+    typed = "、".join(run for run, _value in q_runs)
+    listed = "、".join(run for run, _value in c_runs)
+    if [v for _r, v in q_runs] != [v for _r, v in c_runs]:
+        return (*others, _Edit("number", typed, listed, NUMBER_COST))
+    return (*others, _Edit("number_written", typed, listed, NUMBER_WRITING_COST))
 
 
 def _cost(edits: tuple[_Edit, ...]) -> float:
@@ -300,6 +385,10 @@ def _shared_pinyin(query: str, candidate: str) -> str:
 
 
 def _edit_note(edit: _Edit) -> str:
+    if edit.kind == "number":
+        return f"数字不同（“{edit.typed or '无'}”/名单中为“{edit.listed or '无'}”）"
+    if edit.kind == "number_written":
+        return f"数字写法不同（“{edit.typed}”/名单中为“{edit.listed}”）"
     if edit.kind == "swap":
         return f"“{edit.typed}”与名单中的“{edit.listed}”前后颠倒"
     if edit.kind == "lookalike":
