@@ -205,6 +205,30 @@ MIGRATIONS: tuple[str, ...] = (
     UPDATE former_names SET name_norm = normalize_name(name)
     WHERE name GLOB '*[^ -~㐀-鿿]*' AND name_norm <> normalize_name(name)
     """,
+    # Name matching's second round (issue 13): cores read by today's rules (legal forms and
+    # regions read through a slip, more legal forms, branch and trade words, autonomous
+    # prefectures, a place before the trade words), former names filed under their cores
+    # for near misses, and the near-miss index built again (sound keys over the common
+    # readings of polyphones, without the middle dot). Persons of two or three characters
+    # keep their core (the whole name) and are not read again.
+    """
+    ALTER TABLE former_names ADD COLUMN name_core TEXT;
+    UPDATE former_names SET name_core = name_core_of(name);
+    CREATE INDEX former_names_core ON former_names (name_core);
+    UPDATE listings SET name_core = NULLIF(name_core_of(name), name_norm)
+    WHERE (subject_type = 'organization' OR name_core IS NOT NULL OR length(name_norm) > 3)
+        AND COALESCE(name_core, name_norm) IS NOT name_core_of(name);
+    DROP INDEX fuzzy_keys_key;
+    DELETE FROM fuzzy_keys;
+    INSERT INTO fuzzy_keys (fuzzy_key, name_core)
+    SELECT k.value, c.core FROM (
+        SELECT COALESCE(name_core, name_norm) AS core, min(name) AS name FROM listings
+        GROUP BY COALESCE(name_core, name_norm)
+        UNION
+        SELECT name_core, min(name) FROM former_names GROUP BY name_core
+    ) c, json_each(fuzzy_keys_of(c.name)) k;
+    CREATE INDEX fuzzy_keys_key ON fuzzy_keys (fuzzy_key)
+    """,
 )
 
 # Separates a listing's former names in `listings.former_names`.
@@ -419,7 +443,8 @@ class ListStore:
         conn.create_function(
             "masked_lookup_key", 1, identifiers.masked_lookup_key, deterministic=True
         )
-        # What the migrations that make matching forms again call (today's rules).
+        # What the migrations that make matching forms or read names again call (today's
+        # rules).
         conn.create_function("normalize_name", 1, names.normalize_name, deterministic=True)
         conn.create_function("name_core_of", 1, names.name_core, deterministic=True)
         conn.create_function(
@@ -738,6 +763,21 @@ class ListStore:
             "SELECT listing_id, name FROM former_names WHERE name_norm = ? ORDER BY listing_id"
             f" LIMIT {int(limit)}",
             (name_norm,),
+        ).fetchall()
+        found = []
+        for listing_id, former in rows:
+            listing = self.listing(listing_id)
+            if listing is not None:
+                found.append({**listing, "former_name": former})
+        return found
+
+    def find_by_former_core(self, core: str, limit: int) -> list[dict[str, Any]]:
+        """Listings with a former name whose core is `core` (whatever its region or legal
+        form), each with `former_name` as the list writes it."""
+        rows = self.conn.execute(
+            "SELECT listing_id, name FROM former_names WHERE name_core = ? ORDER BY listing_id"
+            f" LIMIT {int(limit)}",
+            (core,),
         ).fetchall()
         found = []
         for listing_id, former in rows:
@@ -1564,15 +1604,22 @@ class ImportSession:
         ).fetchone()
 
     def _file_former_names(self, listings: Iterable[tuple[int, str]]) -> None:
-        """File each (listing id, former names as stored) under the normalised names."""
+        """File each (listing id, former names as stored) under the normalised names and
+        cores, and the cores under their fuzzy keys (a near miss of a former name finds the
+        listing as a near miss of its name does)."""
         rows = [
-            (listing_id, names.normalize_name(former), former)
+            (listing_id, names.normalize_name(former), former, names.name_core(former))
             for listing_id, formers in listings
             for former in formers.split(FORMER_SEPARATOR)
             if former
         ]
         self.conn.executemany(
-            "INSERT INTO former_names (listing_id, name_norm, name) VALUES (?, ?, ?)", rows
+            "INSERT INTO former_names (listing_id, name_norm, name, name_core) VALUES (?, ?, ?, ?)",
+            rows,
+        )
+        cores = {core: name for _id, _norm, name, core in rows}
+        self._insert_fuzzy(
+            [(key, core) for core, name in cores.items() for key in names.fuzzy_keys(name)]
         )
 
     def _new_cores(self) -> list[tuple[str, str]]:

@@ -110,6 +110,8 @@ class PossibleMatch(TypedDict):
     # Which parts of the name agree (region, brand, industry, legal form; a person's name):
     # {"part", "label", "query", "listed", "verdict", "text"} (name_similarity.PartMatch).
     matched_parts: NotRequired[list[dict[str, Any]]]
+    # The listing's former name (曾用名) the query is near, when that, not its name, is.
+    former_name: NotRequired[str]
 
 
 class ExcludedMatch(PossibleMatch):

@@ -426,7 +426,7 @@ class ChunkProcessor:
 # not show. `row_rules()` changes by itself whenever the rules give any probe row another
 # result (identifiers, names, dates, subject types, record keys), which makes the next import
 # of every list build all its rows again instead of trusting their raw hashes.
-ROW_RULES_VERSION = 2
+ROW_RULES_VERSION = 3
 
 # Cells of probe rows in the order of `ROLE_FIELDS` (信息唯一标识, 案号, name, ID, legal
 # representative, court, subject type, 发布时间, 立案时间, 撤销时间): the kinds of cell whose

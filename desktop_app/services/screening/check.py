@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import datetime
 import heapq
+from dataclasses import replace
 from typing import Any, Protocol
 
 from desktop_app.errors import DataError, UsageError
@@ -44,6 +45,7 @@ NO_MEASURES_NOTE = "本地区目录中没有该类对象的惩戒措施"
 RELATED_NOTE = "该人员是此失信单位的企业法定代表人（按姓名比对，请核实是否同一人）"
 NO_ID_NOTE = "名称相同，但名单中没有证件号码，请核实是否同一主体"
 FORMER_NAME_NOTE = "“{former}”是名单记录的曾用名，现名为“{name}”"
+FORMER_NEAR_NOTE = "与名单记录的曾用名“{former}”相近：{reason}"
 BRANCH_NOTE = "名称只差分支机构：分公司与总公司不是同一主体，请核实两者的关系"
 NAME_DIFFERS_NOTE = "证件号码一致，但名单上的姓名/名称为“{listed}”，与输入的“{given}”不同，请核实"
 NAME_UNDECODABLE = (
@@ -452,8 +454,9 @@ def _check_name(checker: _Checker, result: CheckResult, query: str, as_of: str, 
     result.hits_truncated = total > len(hits)
     if not parts.is_organization:
         result.related_count = _add_related(checker, hits, query, as_of)
+    former_hits = frozenset(hit["hit_id"] for hit in hits if hit["match"] == "former_name")
     possible, branches, count, truncated = _possible_matches(
-        checker, query, name_norm, parts.core, as_of
+        checker, query, name_norm, parts.core, as_of, former_hits
     )
     seen = {hit["hit_id"] for hit in hits}
     hits += [hit for hit in branches if hit["hit_id"] not in seen]
@@ -484,9 +487,15 @@ def _dressed(parts: names.NameParts, core: str) -> str:
 
 
 def _possible_matches(
-    checker: _Checker, query: str, name_norm: str, core: str, as_of: str
+    checker: _Checker,
+    query: str,
+    name_norm: str,
+    core: str,
+    as_of: str,
+    former_hits: frozenset[int] = frozenset(),
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int, bool]:
-    """Listings whose name is near the query (same core, or sharing a fuzzy key), scored.
+    """Listings whose name or a former name is near the query (same core, or sharing a
+    fuzzy key), scored; `former_hits` are listings found by the query as a former name.
 
     Returns the best `POSSIBLE_LIMIT` of them, the branches or head offices of the query's
     organisation among them (related hits, match `branch`: never the same subject), how
@@ -528,10 +537,21 @@ def _possible_matches(
             for listing in store.find_by_core(candidate_core, POSSIBLE_PER_CORE, name_norm)
             if listing["id"] not in seen
         ][: POSSIBLE_PER_CORE - len(found)]
+        # Listings that had a name of this core before (曾用名): compared with that name.
+        found += [
+            listing
+            for listing in store.find_by_former_core(candidate_core, POSSIBLE_PER_CORE)
+            if listing["id"] not in seen and listing["id"] not in former_hits
+        ]
         for listing in found:
-            if similarity(query, listing["name"], explain=False).score < threshold:
+            compared = listing.get("former_name") or listing["name"]
+            if similarity(query, compared, explain=False).score < threshold:
                 continue
-            alike = similarity(query, listing["name"])
+            alike = similarity(query, compared)
+            if "former_name" in listing:
+                alike = replace(
+                    alike, reason=FORMER_NEAR_NOTE.format(former=compared, reason=alike.reason)
+                )
             if alike.branch:
                 if len(branches) < RELATED_LIMIT:
                     hit = checker.hit(listing, "branch", as_of, related_to=query, note=BRANCH_NOTE)
@@ -551,6 +571,8 @@ def _possible_matches(
     for score, alike, listing in candidates[:POSSIBLE_LIMIT]:
         entry = checker.entry(listing, as_of)
         entry.update(score=score, reason=alike.reason, matched_parts=alike.parts_json())
+        if "former_name" in listing:
+            entry["former_name"] = listing["former_name"]
         possible.append(entry)
     return possible, branches, count, truncated
 
