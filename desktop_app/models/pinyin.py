@@ -64,6 +64,18 @@ MAX_SOUND_KEYS = 6
 
 _FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
 _FUZZY_FINALS = (("eng", "en"), ("ing", "in"))
+# hu- and f- merged as speakers in Fujian, Hunan, Guangdong and Guangxi merge them (湖/福,
+# 辉/飞, 华/发, 宏/丰), after the other merges (feng → fen).
+_HU_F = {
+    "hu": "fu",
+    "hua": "fa",
+    "huan": "fan",
+    "huang": "fang",
+    "hui": "fei",
+    "hun": "fen",
+    "huo": "fo",
+    "hong": "fen",
+}
 # Left out of sound keys: a middle dot is not pronounced.
 _SILENT = "·"
 
@@ -100,15 +112,16 @@ def _toneless(reading: str) -> str:
 
 def fuzzy_syllable(syllable: str) -> str:
     """A toneless syllable with the fuzzy-pinyin merges (zh→z, ch→c, sh→s, n→l, eng→en,
-    ing→in)."""
+    ing→in, hu-→f-: hua→fa, hong→fen)."""
     for full, merged in _FUZZY_INITIALS:
         if syllable.startswith(full):
             syllable = merged + syllable[len(full) :]
             break
     for full, merged in _FUZZY_FINALS:
         if syllable.endswith(full):
-            return syllable[: -len(full)] + merged
-    return syllable
+            syllable = syllable[: -len(full)] + merged
+            break
+    return _HU_F.get(syllable, syllable)
 
 
 class _SyllableTable(dict[str, str]):
