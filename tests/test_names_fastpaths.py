@@ -10,8 +10,8 @@ from property_support import naive_clean
 from desktop_app.models import names
 from desktop_app.models import text as text_rules
 from desktop_app.models.names import (
-    _DOT_BETWEEN_CJK_RE,
     _MATCH_TABLE,
+    _ORG_WORDS_RE,
     _WHITESPACE_RE,
     _t2s,
 )
@@ -30,8 +30,7 @@ def full_normalize_name(text: str) -> str:
         # Converted when some character on its own is traditional (as OpenCC sees it).
         if any(_t2s().convert(char) != char for char in text):
             text = _t2s().convert(text)
-        if "." in text:
-            text = _DOT_BETWEEN_CJK_RE.sub("·", text)
+        text = text_rules.middle_dots(text, hyphens=not _ORG_WORDS_RE.search(text))
     return text.upper()
 
 
@@ -44,7 +43,7 @@ def tricky_names() -> list[str]:
         "華潤(柳州)置業",
         "a",
     ]
-    extras = list("【】〔〕〖〗{}〈〉《》[]•‧・∙⋅●·.（）()ＡＢａｂ１２張偉國業¨ｶﾞ①㈱")
+    extras = list("【】〔〕〖〗{}〈〉《》[]•‧・∙⋅●·.。-－—（）()ＡＢａｂ１２張偉國業¨ｶﾞ①㈱")
     extras += [" ", "\u3000", "\t", "\n", "\xa0", "\u200b", "\u200d", "\u2060", "\ufeff", "\xad"]
     extras += ["\x1f", "\u2028", "\u202f"]
     # what the one text rule removes or maps (issue 11)

@@ -205,13 +205,28 @@ MIGRATIONS: tuple[str, ...] = (
     UPDATE former_names SET name_norm = normalize_name(name)
     WHERE name GLOB '*[^ -~㐀-鿿]*' AND name_norm <> normalize_name(name)
     """,
-    # Name matching's second round (issue 13): cores read by today's rules (legal forms and
+    # Name matching's second round (issue 13): matching forms of names with 。 or a hyphen
+    # for the middle dot (`text.middle_dots`), cores read by today's rules (legal forms and
     # regions read through a slip, more legal forms, branch and trade words, autonomous
     # prefectures, a place before the trade words), former names filed under their cores
     # for near misses, and the near-miss index built again (sound keys over the common
     # readings of polyphones, without the middle dot). Persons of two or three characters
     # keep their core (the whole name) and are not read again.
     """
+    UPDATE listings SET name_norm = normalize_name(name)
+    WHERE (instr(name, '.') OR instr(name, '。') OR instr(name, '-') OR instr(name, '‐')
+            OR instr(name, '‒') OR instr(name, '–') OR instr(name, '—') OR instr(name, '―'))
+        AND name_norm <> normalize_name(name);
+    UPDATE listings SET legal_rep_norm = normalize_name(legal_rep_norm)
+    WHERE (instr(legal_rep_norm, '。') OR instr(legal_rep_norm, '-')
+            OR instr(legal_rep_norm, '‐') OR instr(legal_rep_norm, '‒')
+            OR instr(legal_rep_norm, '–') OR instr(legal_rep_norm, '—')
+            OR instr(legal_rep_norm, '―'))
+        AND legal_rep_norm <> normalize_name(legal_rep_norm);
+    UPDATE former_names SET name_norm = normalize_name(name)
+    WHERE (instr(name, '.') OR instr(name, '。') OR instr(name, '-') OR instr(name, '‐')
+            OR instr(name, '‒') OR instr(name, '–') OR instr(name, '—') OR instr(name, '―'))
+        AND name_norm <> normalize_name(name);
     ALTER TABLE former_names ADD COLUMN name_core TEXT;
     UPDATE former_names SET name_core = name_core_of(name);
     CREATE INDEX former_names_core ON former_names (name_core);

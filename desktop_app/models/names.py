@@ -62,17 +62,14 @@ KEY_WINDOW = 12
 
 _WHITESPACE_RE = re.compile(r"\s+")
 # After NFKC: （）［］｛｝ are already ASCII. Every other bracket pair becomes ( ), every middle
-# dot the U+00B7 used in transcribed minority and foreign names.
+# dot the U+00B7 used in transcribed minority and foreign names (`text.middle_dots`).
 _MATCH_TABLE = str.maketrans(
     {
         **dict.fromkeys("[【〔〖{〈《", "("),
         **dict.fromkeys("]】〕〗}〉》", ")"),
-        **dict.fromkeys("•‧・∙⋅●", "·"),
+        **dict.fromkeys(text_rules.DOT_LOOKALIKES, text_rules.MIDDLE_DOT),
     }
 )
-_CJK = r"\u3400-\u9fff"
-# A full stop between two Chinese characters is a middle dot typed with the wrong key.
-_DOT_BETWEEN_CJK_RE = re.compile(rf"(?<=[{_CJK}])\.(?=[{_CJK}])")
 
 
 @cache
@@ -132,8 +129,10 @@ def normalize_name(text: str) -> str:
     if not text.isascii():
         if _traditional_chars().search(text):
             text = _t2s().convert(text)
-        if "." in text:
-            text = _DOT_BETWEEN_CJK_RE.sub("·", text)
+        if text_rules.has_middle_dot_stand_in(text):
+            # A full stop, 。 or a hyphen between two Chinese characters is a middle dot typed
+            # with the wrong key; a hyphen only outside organisations' names (中国-东盟).
+            text = text_rules.middle_dots(text, hyphens=not _ORG_WORDS_RE.search(text))
     upper = text.upper()
     # The same object when nothing changed (most Chinese names): list imports keep and
     # send both forms of millions of names.

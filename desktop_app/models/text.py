@@ -401,6 +401,34 @@ def clean_for_matching(text: str) -> str:
     return fold_marks(map_name_lookalikes(text)[0])
 
 
+# --- the middle dot of transcribed names --------------------------------------------------
+
+MIDDLE_DOT = "\u00b7"
+# Characters drawn like the middle dot (•, ・, ‧ …): always read as it.
+DOT_LOOKALIKES = "•‧・∙⋅●"
+# What is typed for the middle dot between two parts of a transcribed name (古丽米拉·阿不都
+# 热合曼): a full stop, the ideographic full stop a Chinese input method gives for '.', and
+# hyphens and dashes (NFKC has made － into -).
+_STOPS = ".。"
+_HYPHENS = "-‐‒–—―"
+_BETWEEN_CJK = "(?<=[\u3400-\u9fff]){}(?=[\u3400-\u9fff])"
+_STOP_RE = re.compile(_BETWEEN_CJK.format(f"[{re.escape(_STOPS)}]"))
+_STOP_OR_HYPHEN_RE = re.compile(_BETWEEN_CJK.format(f"[{re.escape(_STOPS + _HYPHENS)}]"))
+
+
+def middle_dots(text: str, hyphens: bool = True) -> str:
+    """`text` with a full stop (. or 。) between two Chinese characters read as the middle
+    dot of a transcribed name, and with `hyphens` a hyphen or dash there too (a caller
+    leaves hyphens alone in an organisation's name: 中国-东盟)."""
+    pattern = _STOP_OR_HYPHEN_RE if hyphens else _STOP_RE
+    return pattern.sub(MIDDLE_DOT, text)
+
+
+def has_middle_dot_stand_in(text: str) -> bool:
+    """Whether `text` may hold something `middle_dots` reads as the dot (a quick test)."""
+    return any(char in text for char in _STOPS + _HYPHENS)
+
+
 # --- look-alikes ----------------------------------------------------------------------------
 
 
