@@ -287,3 +287,36 @@ def alike(a: str, b: str) -> bool:
 def alternatives(char: str) -> str:
     """The characters that look like `char` (empty for most characters)."""
     return _table().get(char, "")
+
+
+# Rare characters that a clerk who cannot type them writes as their parts (拆字: 陶喆 as
+# 陶吉吉), written by hand from the name characters most often met so: character → parts.
+_SPLITS = {
+    "喆": "吉吉",
+    "嚞": "吉吉吉",
+    "堃": "方方土",
+    "犇": "牛牛牛",
+    "淼": "水水水",
+    "焱": "火火火",
+    "垚": "土土土",
+    "鑫": "金金金",
+    "森": "木木木",
+    "磊": "石石石",
+    "晶": "日日日",
+    "赟": "文武贝",
+    "玥": "王月",
+    "珺": "王君",
+    "旻": "日文",
+    "昇": "日升",
+    "昊": "日天",
+}
+_SPLIT_PARTS = tuple(sorted(_SPLITS.items(), key=lambda item: len(item[1]), reverse=True))
+
+
+def joined(text: str) -> str:
+    """`text` with characters written as their parts (吉吉 for 喆) written whole again; the
+    same text when it holds none."""
+    for char, parts in _SPLIT_PARTS:
+        if parts in text:
+            text = text.replace(parts, char)
+    return text

@@ -39,13 +39,14 @@ from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
-from desktop_app.models import names, pinyin, regions, typos
-from desktop_app.models.lookalikes import alike
+from desktop_app.models import names, pinyin, regions, transliterations, typos
+from desktop_app.models.lookalikes import alike, joined
 
 DOT_COST = 1.0
 HOMOPHONE_COST = 7.5
 LOOKALIKE_COST = 10.0
 SWAP_COST = 10.0
+PARTS_SWAPPED_COST = 15.0  # a transcribed name's two parts the other way round
 DOUBLED_COST = 10.0
 INDUSTRY_MISSING_COST = 10.0
 INDUSTRY_SHORTENED_COST = 5.0
@@ -174,7 +175,7 @@ def _quote_chars(chars: str) -> str:
 @dataclass(frozen=True)
 class _Edit:
     # homophone | near | lookalike | other | swap | doubled | dropped | extra | dot | number
-    # | number_written
+    # | number_written | transliteration | split | parts_swapped
     kind: str
     typed: str
     listed: str
@@ -205,9 +206,55 @@ def core_edits(query: str, candidate: str) -> tuple[_Edit, ...]:
     if query == candidate:
         return ()
     edits = _character_edits(query, candidate)
+    q_spellings, c_spellings = (
+        transliterations.spellings(query),
+        transliterations.spellings(candidate),
+    )
+    if q_spellings or c_spellings:
+        # The same transcribed name spelt another way (多杰/多吉) costs as a homophone does.
+        other = (
+            *_character_edits(
+                transliterations.canonical(query), transliterations.canonical(candidate)
+            ),
+            *(
+                _Edit("transliteration", typed, listed, HOMOPHONE_COST)
+                for typed, listed in _other_spellings(q_spellings, c_spellings)
+            ),
+        )
+        if _cost(other) < _cost(edits):
+            edits = other
+    q_joined, c_joined = joined(query), joined(candidate)
+    if (q_joined, c_joined) != (query, candidate):
+        # A rare character written as its parts (陶吉吉 / 陶喆) costs as a look-alike does.
+        other = (
+            *_character_edits(q_joined, c_joined),
+            _Edit("split", query, candidate, LOOKALIKE_COST),
+        )
+        if _cost(other) < _cost(edits):
+            edits = other
+    if query.count("·") == candidate.count("·") == 1:
+        given, _dot, father = query.partition("·")
+        if f"{father}·{given}" == candidate:  # 艾力·买买提 / 买买提·艾力
+            edits = (_Edit("parts_swapped", query, candidate, PARTS_SWAPPED_COST),)
     if _NUMERAL_RE.search(query) or _NUMERAL_RE.search(candidate):
         edits = _numbers(query, candidate, edits)
     return edits
+
+
+def _other_spellings(
+    typed: tuple[tuple[str, str], ...], listed: tuple[tuple[str, str], ...]
+) -> list[tuple[str, str]]:
+    """The transcriptions written one way on one side and another way on the other."""
+    left = list(listed)
+    found = []
+    for written, group in typed:
+        for k, (other, other_group) in enumerate(left):
+            if other_group == group:
+                if other != written:
+                    found.append((written, other))
+                del left[k]
+                break
+    return found
 
 
 def _character_edits(query: str, candidate: str) -> tuple[_Edit, ...]:
@@ -387,6 +434,12 @@ def _shared_pinyin(query: str, candidate: str) -> str:
 def _edit_note(edit: _Edit) -> str:
     if edit.kind == "number":
         return f"数字不同（“{edit.typed or '无'}”/名单中为“{edit.listed or '无'}”）"
+    if edit.kind == "split":
+        return f"“{edit.typed}”像是把生僻字拆开书写（名单中为“{edit.listed}”）"
+    if edit.kind == "parts_swapped":
+        return "间隔号前后两部分顺序颠倒（本人名与父名的顺序不同，也可能是另一人）"
+    if edit.kind == "transliteration":
+        return f"“{edit.typed}”与名单中的“{edit.listed}”是同一音译名的不同写法"
     if edit.kind == "number_written":
         return f"数字写法不同（“{edit.typed}”/名单中为“{edit.listed}”）"
     if edit.kind == "swap":

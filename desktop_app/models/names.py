@@ -49,9 +49,9 @@ from functools import cache, lru_cache
 
 import opencc
 
-from desktop_app.models import pinyin, regions, typos
+from desktop_app.models import pinyin, regions, transliterations, typos
 from desktop_app.models import text as text_rules
-from desktop_app.models.lookalikes import alternatives
+from desktop_app.models.lookalikes import alternatives, joined
 
 # A score from `name_similarity.similarity` at or above this makes a "possible match": a
 # homophone (张伟/张玮: 92.5), a look-alike, a swap or a doubled character (90), a dialect
@@ -258,38 +258,41 @@ _TRADE_FAMILY = {word: family.split()[0] for family in _TRADE_FAMILIES for word 
 _INDUSTRY_LENGTHS = tuple(sorted({len(w) for w in INDUSTRY_WORDS}, reverse=True))
 
 
+@lru_cache(maxsize=1 << 16)
+def _trade_words(text: str) -> tuple[str, ...]:
+    """The trade words that make up the longest end of `text` made only of them, in order
+    (永兴五金加工厂 → 五金, 加工, 厂: not 工厂, which would leave 加 to the brand). Where two
+    segmentations cover as much, the one with fewer words."""
+    # best[i]: the fewest words that make up text[i:], None when it cannot be made up.
+    best: list[tuple[str, ...] | None] = [None] * (len(text) + 1)
+    best[len(text)] = ()
+    start = len(text)
+    for i in range(len(text) - 1, -1, -1):
+        for length in _INDUSTRY_LENGTHS:
+            rest = best[i + length] if i + length <= len(text) else None
+            if rest is not None and text[i : i + length] in INDUSTRY_WORDS:
+                found = (text[i : i + length], *rest)
+                if best[i] is None or len(found) < len(best[i] or ()):
+                    best[i] = found
+        if best[i] is not None:
+            start = i
+    return best[start] or ()
+
+
 def industry_words(industry: str) -> tuple[str, ...]:
     """The trade words of an industry (`split_core`'s second part), each as its family's
     first word (商行 → 店): 汽车销售服务 → (汽车, 销售, 服务)."""
-    words: list[str] = []
-    end = len(industry)
-    while end:
-        for length in _INDUSTRY_LENGTHS:
-            word = industry[end - length : end] if length <= end else ""
-            if word in INDUSTRY_WORDS:
-                words.append(_TRADE_FAMILY.get(word, word))
-                end -= length
-                break
-        else:
-            words.append(industry[:end])
-            break
-    return tuple(reversed(words))
+    return tuple(_TRADE_FAMILY.get(word, word) for word in _trade_words(industry))
 
 
 @lru_cache(maxsize=1 << 16)
 def split_core(core: str) -> tuple[str, str]:
-    """(brand, industry) of an organisation's core: trade words peeled off its end while
-    at least one character of brand stays (鑫源建筑装饰工程 → 鑫源, 建筑装饰工程). A core with
-    no trade word at its end is all brand; a core that is all trade words has no brand."""
-    end = len(core)
-    while end:
-        for length in _INDUSTRY_LENGTHS:
-            if length <= end and core[end - length : end] in INDUSTRY_WORDS:
-                end -= length
-                break
-        else:
-            break
-    return core[:end], core[end:]
+    """(brand, industry) of an organisation's core: the longest end made of trade words is
+    the industry (鑫源建筑装饰工程 → 鑫源, 建筑装饰工程; 永兴五金加工厂 → 永兴, 五金加工厂). A
+    core with no trade word at its end is all brand; a core that is all trade words has no
+    brand."""
+    length = sum(map(len, _trade_words(core)))
+    return core[: len(core) - length], core[len(core) - length :]
 
 
 # Trade words that are also common given names (欧阳建设, 司马文化): no sign of a company alone.
@@ -309,6 +312,8 @@ def _is_organization(name: str, suffix: str | None) -> bool:
     if "·" in bare or bare.isascii():
         return False
     if len(bare) >= 4 and _ends_with_industry(bare):  # 鑫源五金, 永辉超市
+        return True
+    if len(bare) >= 3 and bare[1] == "记" and bare[0] in _SURNAMES:  # 李记螺蛳粉: a shop
         return True
     return len(bare) > _PERSON_MAX_LEN or (len(bare) >= 4 and bare[-1] in _ORG_LAST_CHARS)
 
@@ -460,6 +465,10 @@ def name_parts(text: str) -> NameParts:
             start, place = inner_place
             region = region or place
             rest = rest[:start] + rest[start + len(place) :]
+    if "(集团)" in rest and len(rest) > 6:
+        # 鸿达(集团)实业有限公司: the group is part of the legal form (集团有限公司).
+        rest = rest.replace("(集团)", "", 1)
+        suffix = "集团" + (suffix or "")
     return NameParts(region, rest, suffix, True, corrections)
 
 
@@ -506,6 +515,8 @@ def _keys(core: str, is_organization: bool) -> tuple[str, ...]:
         keys.update(["d:" + window[:i] + window[i + 1 :] for i in range(first, len(window))])
     if len(window) >= 2:
         keys.update("p:" + key for key in pinyin.sound_keys(window))
+        if transliterations.spellings(window):  # 扎西多杰 is filed as 扎西多吉 sounds too
+            keys.update("p:" + key for key in pinyin.sound_keys(transliterations.canonical(window)))
     return tuple(sorted(keys))
 
 
@@ -541,14 +552,24 @@ def collapse_doubled(text: str) -> str:
 
 
 def lookup_keys(text: str) -> list[str]:
-    """The keys a query looks up: its `fuzzy_keys` and those of its look-alike spellings and
-    of its spelling with doubled characters written once."""
+    """The keys a query looks up: its `fuzzy_keys` and those of its look-alike spellings, of
+    its spelling with doubled characters written once, with a rare character written whole
+    (陶吉吉 → 陶喆), and of a two-character name or a transcribed name's two parts the other
+    way round."""
     parts = name_parts(text)
     if not parts.core:
         return []
-    keys = dict.fromkeys(_keys(parts.core, parts.is_organization))
-    collapsed = collapse_doubled(parts.core)
-    variants = _variants(parts.core) + ([collapsed] if collapsed != parts.core else [])
+    core = parts.core
+    keys = dict.fromkeys(_keys(core, parts.is_organization))
+    collapsed = collapse_doubled(core)
+    variants = _variants(core) + ([collapsed] if collapsed != core else [])
+    if len(core) == 2 and not parts.is_organization:
+        variants.append(core[::-1])  # 林王 for 王林: no deletion key reaches it
+    if core.count("·") == 1:
+        given, _dot, father = core.partition("·")
+        variants.append(f"{father}·{given}")  # the parts in the other order
+    if joined(core) != core:
+        variants.append(joined(core))  # 陶吉吉 for 陶喆
     for variant in variants:
         keys.update(dict.fromkeys(_keys(variant, parts.is_organization)))
     return list(keys)
