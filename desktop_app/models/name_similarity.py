@@ -531,10 +531,9 @@ def _region_chain(region: str) -> tuple[str, ...]:
 
 
 def _short(place: str) -> str:
-    full = regions.autonomous_short_names().get(place, place)
-    match = regions.AUTONOMOUS_RE.search(full)
-    if match is not None:
-        return full[: match.start()]
+    found = regions.autonomous_base(regions.autonomous_short_names().get(place, place))
+    if found is not None:
+        return found[0]
     return _ADMIN_SUFFIX_RE.sub("", place) or place
 
 

@@ -171,9 +171,23 @@ _PEOPLES = (  # noqa: SIM905
     "拉祜 水 东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 "
     "塔吉克 怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺"
 ).split()
-AUTONOMOUS_RE = re.compile(
-    "(?:(?:{})族?)+自治([州县旗])$".format("|".join(sorted(_PEOPLES, key=len, reverse=True)))
+_AUTONOMOUS_TAIL_RE = re.compile(
+    "(?:(?:{})族?)+自治([州县旗])".format("|".join(sorted(_PEOPLES, key=len, reverse=True)))
 )
+
+
+def autonomous_base(name: str) -> tuple[str, str] | None:
+    """(the place, its kind: 州, 县 or 旗) of an autonomous area's name (融水苗族自治县 →
+    融水, 县; 黔东南苗族侗族自治州 → 黔东南, 州), None for other names. The place is the
+    shortest start of two or more characters after which only peoples follow (融水, not 融:
+    水 is also a people's name)."""
+    if "自治" not in name:
+        return None
+    for start in range(2, len(name) - 3):
+        match = _AUTONOMOUS_TAIL_RE.fullmatch(name, start)
+        if match is not None:
+            return name[:start], match.group(1)
+    return None
 
 
 @cache
@@ -183,12 +197,12 @@ def autonomous_short_names() -> dict[str, str]:
     鄂温克旗), and a prefecture's place alone (延边, 恩施) as cities are written."""
     shorts: dict[str, str] = {}
     for name in place_names():
-        match = AUTONOMOUS_RE.search(name)
-        if match is None or match.start() < 2:
+        found = autonomous_base(name)
+        if found is None:
             continue
-        base = name[: match.start()]
-        shorts.setdefault(base + match.group(1), name)
-        if match.group(1) == "州":
+        base, kind = found
+        shorts.setdefault(base + kind, name)
+        if kind == "州":
             shorts.setdefault(base, name)
     return shorts
 
