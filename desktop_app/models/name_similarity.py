@@ -8,23 +8,35 @@ that makes another name costs enough to fall under the threshold by itself.
 
 | difference in the core (a person's name, an organisation's brand and industry) | cost |
 |---|---|
+| a number written in other numerals (1号 / 一号, 3D / 三D) | 0.5 |
 | a middle dot missing or extra (阿卜杜拉买买提 / 阿卜杜拉·买买提) | 1 |
-| a homophone (张伟/张玮, 常兴/长兴: some reading of each character is the same) | 7.5 |
-| a look-alike from OCR or handwriting (己/已/巳, 戊/戌, 末/未, 土/士, 日/曰 …) | 10 |
+| the same trade words of one family (饰品店 / 饰品商行, 文化传媒 / 文化传播) | 3 |
+| the trade in fewer words (漓江源旅游 / 漓江源旅游开发, 华鼎模具 / 华鼎精密模具) | 5 |
+| a homophone (张伟/张玮, 常兴/长兴: a common reading of each character is the same) | 7.5 |
+| a transcribed name spelt another way (多吉/多杰, 索朗/索南: `transliterations`) | 7.5 |
+| a look-alike from OCR or handwriting (己/已/巳, 亳/毫, 冉/再 …: `lookalikes`) | 10 |
+| a rare character written as its parts (陶吉吉 / 陶喆) | 10 |
 | two adjacent characters swapped (永辉/辉永) | 10 |
 | a character doubled or one of a doubled pair dropped (张伟伟 / 张伟) | 10 |
 | the industry missing on one side (永辉 / 永辉超市) | 10 |
 | a character dropped or added, the shorter core keeping 4+ characters or the brand intact | 15 |
-| a near-homophone (刘伟/牛伟: n/l, zh/z, ch/c, sh/s, eng/en, ing/in) | 20 |
+| a transcribed name's two parts the other way round (艾力·买买提 / 买买提·艾力) | 15 |
+| a near-homophone (刘伟/牛伟: n/l, zh/z, ch/c, sh/s, eng/en, ing/in, hu/f: 湖/福) | 20 |
 | a character dropped or added from a shorter core (张晓伟 / 张伟) | 25 |
 | any other different character (张伟/王伟, 鑫源/鑫达) | 30 |
+| another number (第二十中学 / 第二十一中学, 3号 / 5号) | 30 |
 
 Outside the core: a different region 25 (an organisation's name is unique within the
-region that registers it: the same brand in another city is another company), one missing
-3, more or less detail 1, written differently 0.5; a legal form missing or with words
-missing 3, another legal form 6; a person's name against an organisation's 15. A branch
-(…有限公司柳南分公司) and its head office (…有限公司) are flagged `branch`: related, never
-the same subject.
+region that registers it: the same brand in another city is another company), a region one
+homophone or look-alike from the listed one 12 (彬州市 / 郴州市), a county-level place and
+the city it lies in 6 (泰兴市 / 泰州市), a province and a place in it 3 (四川 / 成都市), one
+missing 3, more or less detail 1, written differently 0.5 (大理州 / 大理白族自治州); a legal
+form missing or with words missing 3, another legal form 6; a region or legal form read
+through a slip (候马市, 有限司: `names.NameParts.corrections`) 4 and 3; a person's name
+against an organisation's 15 (a brand typed alone that starts with a surname, 金瓯, is read
+both ways, as a brand at 3 more). A branch (…有限公司柳南分公司) and its head office
+(…有限公司) are flagged `branch`: related, never the same subject; the same branch written
+differently (五一路店 / 五一路分店, 岳麓区 / 岳麓分公司) costs 1, with a slip 3.
 
 Pure functions: no I/O, no Qt, no SQL. Scoring a pair costs tens of microseconds: the
 alignment is rapidfuzz's (C), only its few edits are looked at here.

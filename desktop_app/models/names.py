@@ -10,18 +10,21 @@ upper-case. Two names are the same name when their matching forms are equal; a s
 indexes that form for exact lookups.
 
 Parts (`name_parts`): an organisation's leading places (chained only while each lies in
-the one before: 柳州市城中区, not 柳州市泰兴), its core (brand 字号 + industry 行业, see
-`split_core`; a place name before trade words only is the brand: 泰兴食品) and its legal form
-with any branch.
+the one before: 柳州市城中区, not 柳州市泰兴; a place written one slip away from a known one,
+候马市, is read as it), its core (brand 字号 + industry 行业, see `split_core`; a place name
+before trade words only is the brand: 泰兴食品) and its legal form with any branch (a form
+written one slip away from a known one, 有限司, is read as it). What was read through a slip
+is kept in `NameParts.corrections`.
 
 Near misses (`fuzzy_keys`): a store files every name under a few keys and, for a query,
 fetches the names that share at least one key with the query's keys (`lookup_keys`: also
-those of its look-alike spellings, of its doubled characters written once and of the other
-readings of its polyphones; a brand typed alone, `brand_query`, is looked up as the start of
-cores), then ranks them with `name_similarity.similarity` and keeps those scoring at least
-`POSSIBLE_MATCH_THRESHOLD`. No list scan.
-The keys, all computed on the *core* of the name (without leading region and legal form,
-see `name_parts`), cut to its first `KEY_WINDOW` characters:
+those of its look-alike spellings, of its doubled characters written once, of a rare
+character written as its parts, and of a short name the other way round), and the names
+whose keys start with the query's (`prefix_keys`: a brand typed alone or with fewer trade
+words, 永辉 → 永辉超市, 漓江源旅游 → 漓江源旅游开发), then ranks them with
+`name_similarity.similarity` and keeps those scoring at least `POSSIBLE_MATCH_THRESHOLD`.
+No list scan. The keys, all computed on the *core* of the name (without leading region and
+legal form, see `name_parts`), cut to its first `KEY_WINDOW` characters:
 
 * ``d:<core>`` and, for cores of 3+ characters, ``d:<core minus one character>`` for each
   position (SymSpell-style deletions). Two names share a key when they differ by one
@@ -31,14 +34,17 @@ see `name_parts`), cut to its first `KEY_WINDOW` characters:
   Cutting at the window keeps long names to at most window+2 keys and still catches an
   error inside the window (the shifted character falls out at the end).
 * ``p:<pinyin>``: the toneless pinyin of the core with the common fuzzy-pinyin merges
-  (zh/z, ch/c, sh/s, n/l, eng/en, ing/in), so that a homophone picked from a pinyin input
-  method (张伟/章伟/张玮) or a dialect confusion (刘/牛) lands in the same bucket.
+  (zh/z, ch/c, sh/s, n/l, eng/en, ing/in, hu-/f-) and without the middle dot, so that a
+  homophone picked from a pinyin input method (张伟/章伟/张玮) or a dialect confusion (刘/牛,
+  湖/福) lands in the same bucket; once per combination of the common readings of the
+  core's first polyphones (`pinyin.sound_keys`: 曾志强 under ceng… and zeng…), on the listed
+  and the typed side alike, and once more for a transcribed name's other spelling
+  (`transliterations`: 扎西多杰 also as 扎西多吉).
 
 So a 2-character person name has 2 keys, a 3-character one 4, a company with a 5-character
-core 7. Keys depend only on the name: a store can keep one row per (key, distinct name)
-and join to listings, which collapses the tens of thousands of 张伟 to one row per key.
-Pinyin comes from a character → syllable table filled from pypinyin's data (first reading
-of each character, the same for the query and the list, so polyphones agree).
+core 7 (a sound key more per reading of a polyphone, at most `pinyin.MAX_SOUND_KEYS`). Keys
+depend only on the name: a store can keep one row per (key, distinct name) and join to
+listings, which collapses the tens of thousands of 张伟 to one row per key.
 """
 
 from __future__ import annotations
