@@ -18,6 +18,7 @@ only where the shapes, not the sounds, are what a reader confuses.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 _GROUPS = (
@@ -310,13 +311,13 @@ _SPLITS = {
     "昇": "日升",
     "昊": "日天",
 }
-_SPLIT_PARTS = tuple(sorted(_SPLITS.items(), key=lambda item: len(item[1]), reverse=True))
+_WHOLE = {parts: char for char, parts in _SPLITS.items()}
+_PARTS_RE = re.compile("|".join(sorted(_WHOLE, key=len, reverse=True)))
 
 
 def joined(text: str) -> str:
     """`text` with characters written as their parts (吉吉 for 喆) written whole again; the
     same text when it holds none."""
-    for char, parts in _SPLIT_PARTS:
-        if parts in text:
-            text = text.replace(parts, char)
-    return text
+    if _PARTS_RE.search(text) is None:
+        return text
+    return _PARTS_RE.sub(lambda match: _WHOLE[match.group()], text)

@@ -37,7 +37,7 @@ from desktop_app.models.lists_store import (
     is_active,
     listing_fields,
 )
-from desktop_app.models.name_similarity import similarity
+from desktop_app.models.name_similarity import core_bound, similarity
 from desktop_app.models.record_types import CheckResult, hit_role
 from desktop_app.services.lists.demo_mark import DEMO_LIST_MARK
 
@@ -506,12 +506,12 @@ def _possible_matches(
     store = checker.store
     threshold = names.POSSIBLE_MATCH_THRESHOLD
     parts = names.name_parts(query)
-    # Score each candidate core first, dressed in the query's own region and legal form: a
-    # listing's score can only be lower (those differences cost points), so the bound
+    # Score each candidate core first against the query's core (`core_bound`): a listing's
+    # score can only be lower (its region, legal form and kind cost points), so the bound
     # orders the cores and skips those that cannot reach the threshold.
     bounded = [(100.0, core)]
     for candidate_core in store.fuzzy_cores(query, core, FUZZY_CORE_LIMIT):
-        bound = similarity(query, _dressed(parts, candidate_core), explain=False).score
+        bound = core_bound(query, candidate_core)
         if bound >= threshold:
             bounded.append((bound, candidate_core))
     bounded.sort(key=lambda b: (-b[0], b[1]))
