@@ -109,6 +109,7 @@ def test_trade_words_in_fewer_words_cost_little(typed, listed) -> None:
 def test_trade_words_of_one_family_are_written_differently() -> None:
     result = similarity("义乌市稠城老陈饰品店", "义乌市稠城老陈饰品商行")
     assert result.score >= 95 and "行业写法不同" in result.reason
+    assert similarity("百色市右江区农家乐餐厅", "百色市右江区农家乐餐馆").score >= 95
     assert names.industry_words("五金加工厂") == ("五金", "加工", "厂")
     # Another trade is another company.
     assert similarity("柳州市鑫源建筑有限公司", "柳州市鑫源贸易有限公司").score < THRESHOLD
@@ -156,6 +157,8 @@ def test_one_branch_written_differently_is_the_same_branch(typed, listed) -> Non
 
 
 def test_other_branches_stay_related() -> None:
+    head = similarity("梧州市鸿运物流有限公司", "梧州市鸿运物流有限公司万秀分公司")
+    assert head.branch and "写法不同" not in head.reason
     sister = similarity("柳州市鑫源贸易有限公司柳南分公司", "柳州市鑫源贸易有限公司柳北分公司")
     assert sister.branch
     assert similarity("南宁市百乐汇超市有限公司五一路店", "南宁市百乐汇超市有限公司").branch
@@ -215,6 +218,15 @@ def test_numbers_are_compared_by_value(typed, listed, same) -> None:
         assert result.score == 99.5 and "数字写法不同" in result.reason
     else:
         assert result.score < THRESHOLD and "数字不同" in result.reason
+
+
+def test_a_school_as_people_shorten_it() -> None:
+    assert names.name_parts("南宁市二中").core == "第二中学"
+    assert similarity("南宁市二中", "南宁市第二中学").score == 99.5
+    assert similarity("南宁市二中", "南宁市第三中学").score < THRESHOLD
+    # A person's name with a numeral in it is no school.
+    assert not names.name_parts("王一中").is_organization
+    assert similarity("王一中", "王一忠").score == 92.5
 
 
 def test_a_numeral_alone_is_no_number() -> None:

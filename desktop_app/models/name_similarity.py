@@ -286,8 +286,9 @@ _NUMERALS = "0123456789零〇一二三四五六七八九十百千两"
 _NUMERAL_RE = re.compile(f"[{_NUMERALS}]+")
 _CHINESE_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
 _CHINESE_UNITS = {"十": 10, "百": 100, "千": 1000}
-# What follows a number in a name: 3号, 一中, 二十一中学, 五一路, 8栋 …
-_COUNTERS = frozenset("号路期中小栋幢楼层队组届班街巷里弄村厂门站局所处部")
+# What follows a number in a name: 3号, 五一路, 8栋, 二队 … (一中 is written out as 第一中学
+# by `names.name_parts`)
+_COUNTERS = frozenset("号路期栋幢楼层队组届班街巷弄村厂门站局所处部")
 
 
 def _number_runs(text: str) -> list[tuple[str, int | str]]:
@@ -803,7 +804,7 @@ def similarity(query: str, candidate: str, *, explain: bool = True) -> Similarit
                 cost, notes, parts, branch = person
     else:
         cost, notes, parts, branch = _persons(q, c, explain)
-    if not cost:  # written differently in a way no part shows (华信柳州 / 华信(柳州))
+    if not cost and not branch:  # written differently in a way no part shows (华信柳州)
         cost = REGION_WRITING_PENALTY
         notes.append("写法不同")
     score = round(max(0.0, min(100.0 - cost, 100.0)), 1)

@@ -214,7 +214,7 @@ _BRACKET_RE = re.compile(r"\(([^()]{2,16})\)")
 # do so at the end of a name of 4+ characters (a person's name is rarely that long).
 _ORG_WORDS_RE = re.compile(
     r"公司|企业|集团|合作社|事务所|工作室|经营部|门市|商行|商店|超市|中心|医院|诊所|药房|学校"
-    r"|大学|学院|幼儿园|协会|委员会|银行|政府|研究|酒店|宾馆|饭店|餐厅|贸易|商贸|科技|建筑"
+    r"|大学|学院|中学|小学|幼儿园|协会|委员会|银行|政府|研究|酒店|宾馆|饭店|餐厅|贸易|商贸|科技|建筑"
     r"|工程|投资|实业|置业|房地产|物流|装饰|劳务|餐饮|农场|养殖|种植|运输|汽车|电子|机械"
     r"|LTD|LIMITED|INC\b|LLC|CORP|GMBH|CO\."
 )
@@ -234,7 +234,7 @@ INDUSTRY_WORDS = frozenset(
         "数码 电脑 机械 设备 机电 机床 电机 五金 汽车 汽配 配件 零部件 摩托车 电动车 销售 "
         "维修 安装 加工 制造 制品 餐饮 快餐 小吃 火锅 管理 服务 咨询 顾问 中介 经纪 代理 "
         "广告 传媒 传播 文化 影视 演艺 娱乐 会展 策划 营销 摄影 婚庆 教育 培训 旅游 旅行社 "
-        "酒店 宾馆 旅馆 酒家 酒楼 餐馆 饭馆 食品 农业 林业 牧业 渔业 农牧 农牧业 农林 "
+        "酒店 宾馆 旅馆 酒家 酒楼 餐馆 餐厅 饭馆 食府 食品 农业 林业 牧业 渔业 农牧 农牧业 农林 "
         "种植 养殖 畜牧 种业 肥业 农资 果蔬 果业 花木 花卉 苗木 园林 园艺 绿化 水产 茶叶 "
         "茶业 参业 乳业 酒业 肉业 禽业 粮油 米业 油脂 饲料 调味品 饮料 饮品 烘焙 化工 "
         "化学 医药 制药 药业 中药 饮片 药材 药房 药店 医疗 器械 诊所 门诊部 医院 口腔 康复 "
@@ -259,6 +259,7 @@ _TRADE_FAMILIES = (
     "传媒 传播",
     "贸易 商贸",
     "科技 技术",
+    "餐馆 餐厅 饭馆 酒家 酒楼 食府",
 )
 _TRADE_FAMILY = {word: family.split()[0] for family in _TRADE_FAMILIES for word in family.split()}
 _INDUSTRY_LENGTHS = tuple(sorted({len(w) for w in INDUSTRY_WORDS}, reverse=True))
@@ -436,7 +437,7 @@ def name_parts(text: str) -> NameParts:
 
     Persons are never split: their core is the whole matching form.
     """
-    name = normalize_name(text)
+    name = _school(normalize_name(text))
     suffix, corrections = _suffix(name)
     if not _is_organization(name, suffix):
         return NameParts(None, name, None, False)
@@ -476,6 +477,20 @@ def name_parts(text: str) -> NameParts:
         rest = rest.replace("(集团)", "", 1)
         suffix = "集团" + (suffix or "")
     return NameParts(region, rest, suffix, True, corrections)
+
+
+_SCHOOL_SHORT_RE = re.compile("(.{2,}?)第?([一二三四五六七八九十]{1,3})([中小])")
+
+
+def _school(name: str) -> str:
+    """A school as people shorten it after its place (南宁市二中, 柳州三小) written out
+    (南宁市第二中学, 柳州第三小学); other names as they are."""
+    if name[-1:] not in "中小":
+        return name
+    match = _SCHOOL_SHORT_RE.fullmatch(name)
+    if match is None or _leading_places(match.group(1) + "学校")[0] != len(match.group(1)):
+        return name
+    return f"{match.group(1)}第{match.group(2)}{match.group(3)}学"
 
 
 def _place_before_trade(core: str) -> tuple[int, str] | None:
