@@ -45,6 +45,7 @@ alignment is rapidfuzz's (C), only its few edits are looked at here.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -765,18 +766,20 @@ def _is_subsequence(words: tuple[str, ...], within: tuple[str, ...]) -> bool:
     return all(word in remaining for word in words)
 
 
-def core_bound(query: str, candidate_core: str) -> float:
-    """The highest score any listed name with this core can have against `query`: its core
-    compared with the query's, region, legal form and kind left out (each of those can only
-    cost). What ranks hundreds of candidate cores before any listing is read."""
+def core_bound(query: str) -> Callable[[str], float]:
+    """The highest score any listed name with a given core can have against `query`: its
+    core compared with the query's, region, legal form and kind left out (each of those can
+    only cost). What ranks hundreds of candidate cores before any listing is read."""
     q = names.name_parts(query)
     if q.is_organization or names.brand_query(query):
-        # Never more than the cores' edits (read as a person's name would be).
-        listed = names.NameParts(None, candidate_core, None, True)
-        cost = _organisation_core(q, listed, q.core, explain=False)[0]
-    else:
-        cost = core_cost(q.core, candidate_core)
-    return max(0.0, 100.0 - cost)
+
+        def bound(candidate_core: str) -> float:
+            # Never more than the cores' edits (read as a person's name would be).
+            listed = names.NameParts(None, candidate_core, None, True)
+            return max(0.0, 100.0 - _organisation_core(q, listed, q.core, explain=False)[0])
+
+        return bound
+    return lambda candidate_core: max(0.0, 100.0 - core_cost(q.core, candidate_core))
 
 
 def similarity(query: str, candidate: str, *, explain: bool = True) -> Similarity:

@@ -582,8 +582,10 @@ def lookup_keys(text: str) -> list[str]:
         return []
     core = parts.core
     keys = dict.fromkeys(_keys(core, parts.is_organization))
+    # A look-alike spelling is looked up as a whole: its one character is the typo.
+    keys.update(dict.fromkeys("d:" + variant[:KEY_WINDOW] for variant in _variants(core)))
     collapsed = collapse_doubled(core)
-    variants = _variants(core) + ([collapsed] if collapsed != core else [])
+    variants = [collapsed] if collapsed != core else []
     if len(core) == 2 and not parts.is_organization:
         variants.append(core[::-1])  # 林王 for 王林: no deletion key reaches it
     if core.count("·") == 1:

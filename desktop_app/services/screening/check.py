@@ -510,8 +510,9 @@ def _possible_matches(
     # score can only be lower (its region, legal form and kind cost points), so the bound
     # orders the cores and skips those that cannot reach the threshold.
     bounded = [(100.0, core)]
+    bound_of = core_bound(query)
     for candidate_core in store.fuzzy_cores(query, core, FUZZY_CORE_LIMIT):
-        bound = core_bound(query, candidate_core)
+        bound = bound_of(candidate_core)
         if bound >= threshold:
             bounded.append((bound, candidate_core))
     bounded.sort(key=lambda b: (-b[0], b[1]))
