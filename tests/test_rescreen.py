@@ -510,3 +510,75 @@ def test_watch_keys_filed_twice_are_filed_once_after_the_upgrade(request, tmp_pa
                          ("name:王晨", "S2"))  # fmt: skip
     finally:
         conn.close()
+
+
+def test_the_check_s_other_ways_to_a_near_name_alert_like_checking_everything(
+    tmp_path, office_engine
+) -> None:
+    """Near names the check finds by more than the keys both names are filed under: a brand
+    with fewer trade words than listed (a key prefix), a two-character name the other way
+    round and a look-alike (keys of the query's other spellings), a former name with a typo
+    (the former name's core); the re-check that looks at what changed raises them as the
+    re-check of every subject does."""
+    person, company = "自然人", "企业法人"
+    first = [
+        row(
+            "柳州市恒通物流有限公司",
+            uscc_for(org_code("MA000001")),
+            信息唯一标识="R1",
+            标识自然人或企业法人=company,
+        ),
+        row(
+            "韦小宝",
+            resident_id("450102", "19850101", "001"),
+            信息唯一标识="R2",
+            标识自然人或企业法人=person,
+        ),
+    ]
+    arriving = [
+        row(
+            "柳州市华鼎精密模具有限公司",
+            uscc_for(org_code("MA000003")),
+            信息唯一标识="R3",
+            标识自然人或企业法人=company,
+        ),
+        row(
+            "王林",
+            resident_id("450102", "19800101", "004"),
+            信息唯一标识="R4",
+            标识自然人或企业法人=person,
+        ),
+        row(
+            "王己",
+            resident_id("450102", "19800101", "005"),
+            信息唯一标识="R5",
+            标识自然人或企业法人=person,
+        ),
+        row(
+            "柳州市宏达机械有限公司（原名：柳州市鑫盛五金有限公司）",
+            uscc_for(org_code("MA000006")),
+            信息唯一标识="R6",
+            标识自然人或企业法人=company,
+        ),
+    ]
+    queries = ("华鼎模具", "林王", "王已", "柳州市鑫胜五金有限公司")
+    ctx = empty_office(tmp_path / "a")
+    users = make_users(ctx)
+    _import(ctx, users["admin"], write_csv(tmp_path / "v1.csv", first), True)
+    full = _sqlite_twin(ctx, tmp_path / "b" / "data")
+    full_users = make_users(full)
+    try:
+        for query in queries:
+            result = run_check(ctx.catalog, ctx.lists, query, JURISDICTION, DEPARTMENT)
+            assert result.status == "not_listed" and not result.possible
+            records.record_check(ctx, users["zhang"], result)
+            records.record_check(full, full_users["zhang"], result)
+        path = write_csv(tmp_path / "v2.csv", first + arriving)
+        _import(ctx, users["admin"], path, True)
+        _import(full, full_users["admin"], path, False)
+        everything = rescreen.rescreen(full, full_users["admin"], full=True)
+        assert everything["kinds"]["new_possible"] == len(queries)
+        assert _alert_facts(ctx) == _alert_facts(full)
+    finally:
+        ctx.close()
+        full.close()

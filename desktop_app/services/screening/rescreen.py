@@ -16,9 +16,10 @@ Checking every subject again after every import would cost minutes at 100,000 su
 and a national list, so a re-check looks at what changed instead: the listings added,
 updated or revoked by the list versions imported since (`ListStore.change_bounds`), and
 the subjects one of them can concern, by the same keys the check searches with (ID key,
-normalised name, name core and near-miss keys, `watch_keys`). A listing that shares only a
-near-miss key with a subject is a candidate only if its name is similar enough to become a
-possible match (`names.similarity`, the check's threshold). Only those subjects, and those
+normalised name, name core, near-miss keys and their prefixes, those of former names,
+`watch_keys`). A listing that shares only a near-miss key with a subject is a candidate
+only if its name (or a former name) is similar enough to become a possible match
+(`names.similarity`, the check's threshold). Only those subjects, and those
 with a listing entering or leaving force by date since (`due_on`), are checked again. When
 more listings changed than a subject group's full re-check would cost (a first import of a
 national list), that group is simply checked again in full. The result is the same as
@@ -93,7 +94,11 @@ def match_keys(record: Mapping[str, Any]) -> list[str]:
     value = parsed.value or str(record["query"])
     if kind == InputKind.NAME.value:
         keys = [f"name:{names.normalize_name(value)}", f"core:{names.name_parts(value).core}"]
-        keys += [f"fuzzy:{key}" for key in names.fuzzy_keys(value)]
+        # The keys of the query and of its other spellings (look-alikes, doubled characters,
+        # a two-character name the other way round …), and the key prefixes under which it
+        # finds cores that extend its own (a brand typed alone, fewer trade words).
+        keys += [f"fuzzy:{key}" for key in names.lookup_keys(value)]
+        keys += [f"{PREFIX}{key}" for key in names.prefix_keys(value)]
         return keys
     id_key = identifiers.org_code_of_uscc(value) if kind == InputKind.USCC.value else value
     keys = [f"id:{id_key}"]
@@ -102,24 +107,42 @@ def match_keys(record: Mapping[str, Any]) -> list[str]:
     return keys
 
 
+# A key prefix a name query looks up (`names.prefix_keys`): "d:" or "p:" and at least two
+# characters.
+PREFIX = "prefix:"
+_SHORTEST_PREFIX = 4
+
+
+def _formers(state: Mapping[str, Any]) -> list[str]:
+    return [f for f in (state.get("former_names") or "").split(FORMER_SEPARATOR) if f.strip()]
+
+
 def listing_keys(listing: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     """(strong, weak) keys of a listing, as it is and as it was before a change: a strong
-    key match can change a subject's hits; a weak one (name core, near-miss key) only its
-    possible matches."""
+    key match can change a subject's hits; a weak one (name core, near-miss key, a prefix of
+    one, the same of a former name) only its possible matches."""
     strong: list[str] = []
     weak: list[str] = []
     for state in (listing, listing.get("previous")):
         if not state:
             continue
         strong.append(f"name:{state['name_norm']}")
-        # A name check finds a listing by its former names (曾用名) too.
-        for former in (state.get("former_names") or "").split(FORMER_SEPARATOR):
-            if former.strip():
-                strong.append(f"name:{names.normalize_name(former)}")
+        # A name check finds a listing by its former names (曾用名) too, and a near miss of
+        # a former name as a possible match (the former name's core and its keys).
+        for former in _formers(state):
+            strong.append(f"name:{names.normalize_name(former)}")
         if state.get("id_key") and not str(state["id_key"]).startswith("*"):
             strong.append(f"id:{state['id_key']}")
         weak.append(f"core:{state.get('name_core') or state['name_norm']}")
-        weak += [f"fuzzy:{key}" for key in names.fuzzy_keys(state["name"])]
+        near = names.fuzzy_keys(state["name"])
+        for former in _formers(state):
+            weak.append(f"core:{names.name_core(former)}")
+            near += names.fuzzy_keys(former)
+        weak += [f"fuzzy:{key}" for key in near]
+        # A query finds the cores whose keys extend one of its prefix keys.
+        weak += [
+            f"{PREFIX}{key[:end]}" for key in near for end in range(_SHORTEST_PREFIX, len(key))
+        ]
     return list(dict.fromkeys(strong)), list(dict.fromkeys(weak))
 
 
@@ -367,12 +390,20 @@ def _near_miss_changed(store: Any, listing: Mapping[str, Any], query: str) -> bo
     by id) and has left that core: another listing of the core then takes its place.
     """
     threshold = names.POSSIBLE_MATCH_THRESHOLD
-    if similarity(query, listing["name"], explain=False).score >= threshold:
+
+    def near(state: Mapping[str, Any]) -> bool:
+        # The check compares a listing found by a former name's core with that name.
+        return any(
+            similarity(query, name, explain=False).score >= threshold
+            for name in (state["name"], *_formers(state))
+        )
+
+    if near(listing):
         return True
     previous = listing.get("previous")
     if not previous:
         return False
-    if similarity(query, previous["name"], explain=False).score >= threshold:
+    if near(previous):
         return True
     before = previous.get("name_core")
     if not before or before == listing["name_core"]:
