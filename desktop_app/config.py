@@ -2,7 +2,10 @@
 
 The machine configuration (one per PC, written by IT) says which jurisdiction and department
 this PC serves, whether clerks may pick another department, where the working data lives, which
-certificate signs records and which publishers' update packages are trusted. It is TOML, read
+certificate signs records, which publishers' update packages are trusted, and for feedback
+packages (结果反馈) whether this PC is a department's or the credit office's (`office_kind`), the
+credit office's encryption certificate a department sends to, and the department certificates
+a credit office accepts. It is TOML, read
 with `tomllib`; the program only ever writes it through `save_machine_config`. Every key is
 documented in docs/CONFIG.md; packaging/config.example.toml is a complete example.
 
@@ -40,8 +43,21 @@ _MACHINE_KEYS = {
     "database_url",
     "database_password_file",
     "rescreen_days",
+    "office_kind",
+    "feedback_overdue_days",
+    "trusted_office",
+    "trusted_departments",
 }
 _PUBLISHER_KEYS = {"name", "public_key"}
+_OFFICE_KEYS = {"name", "certificate"}
+_DEPARTMENT_KEYS = {"jurisdiction", "department", "certificate"}
+# What a PC is set up as: a department's (checks, sends feedback packages) or the credit
+# office's (receives every department's feedback packages, reports on the whole city).
+OFFICE_KINDS = {"department": "部门", "credit_office": "信用办"}
+DEFAULT_OVERDUE_DAYS = 15
+_PEM = re.compile(
+    r"-----BEGIN CERTIFICATE-----\s*(?P<body>[A-Za-z0-9+/=\s]+?)\s*-----END CERTIFICATE-----"
+)
 _USER_KEYS = {"last_user", "font_scale", "last_folder"}
 
 
@@ -59,6 +75,43 @@ class TrustedPublisher:
 
 
 @dataclass(frozen=True)
+class TrustedOffice:
+    """The credit office's certificate that feedback packages are encrypted to (RSA)."""
+
+    name: str
+    certificate: str  # one PEM certificate
+
+    @property
+    def fingerprint(self) -> str:
+        return pem_fingerprint(self.certificate)
+
+
+@dataclass(frozen=True)
+class TrustedDepartment:
+    """A department whose certificate may sign the feedback packages a credit office imports."""
+
+    jurisdiction: str
+    department: str
+    certificate: str  # one PEM certificate
+
+    @property
+    def fingerprint(self) -> str:
+        return pem_fingerprint(self.certificate)
+
+
+def pem_fingerprint(pem: str) -> str:
+    """SHA-256 (upper-case hex) of the DER certificate in `pem`: the certificate's
+    fingerprint, computed without loading a cryptography library at start-up."""
+    import hashlib
+
+    found = _PEM.search(pem)
+    if found is None:
+        return ""
+    der = base64.b64decode("".join(found["body"].split()))
+    return hashlib.sha256(der).hexdigest().upper()
+
+
+@dataclass(frozen=True)
 class MachineConfig:
     """The machine configuration; every field's default is what a missing key means."""
 
@@ -73,6 +126,10 @@ class MachineConfig:
     database_password_file: Path | None = None
     # How many days back the subjects of stored checks are re-checked after a list changes.
     rescreen_days: int = 365
+    office_kind: str = "department"
+    feedback_overdue_days: int = DEFAULT_OVERDUE_DAYS
+    trusted_office: TrustedOffice | None = None
+    trusted_departments: tuple[TrustedDepartment, ...] = ()
     source: Path | None = None  # the file it was read from (None: no file, all defaults)
 
     def database_password(self) -> str | None:
@@ -81,6 +138,10 @@ class MachineConfig:
         if self.database_password_file is None:
             return None
         return read_password_file(self.database_password_file)
+
+    @property
+    def is_credit_office(self) -> bool:
+        return self.office_kind == "credit_office"
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-friendly view, e.g. for `config show --json` and the selftest."""
@@ -99,6 +160,21 @@ class MachineConfig:
                 str(self.database_password_file) if self.database_password_file else None
             ),
             "rescreen_days": self.rescreen_days,
+            "office_kind": self.office_kind,
+            "feedback_overdue_days": self.feedback_overdue_days,
+            "trusted_office": (
+                {"name": self.trusted_office.name, "fingerprint": self.trusted_office.fingerprint}
+                if self.trusted_office
+                else None
+            ),
+            "trusted_departments": [
+                {
+                    "jurisdiction": d.jurisdiction,
+                    "department": d.department,
+                    "fingerprint": d.fingerprint,
+                }
+                for d in self.trusted_departments
+            ],
         }
 
 
@@ -154,6 +230,20 @@ def load_machine_config(path: Path | None = None) -> MachineConfig:
         )
     for index, entry in enumerate(raw_publishers):
         publishers.append(_publisher(entry, index, where))
+    office_kind = data.get("office_kind", "department")
+    if office_kind not in OFFICE_KINDS:
+        choices = "、".join(f'"{kind}"（{text}）' for kind, text in OFFICE_KINDS.items())
+        raise where.error("office_kind", f"office_kind 只能是 {choices}")
+    days = data.get("feedback_overdue_days", DEFAULT_OVERDUE_DAYS)
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 365:
+        raise where.error(
+            "feedback_overdue_days", "feedback_overdue_days 应为 1 到 365 之间的整数（天），例如 15"
+        )
+    raw_departments = data.get("trusted_departments", [])
+    if not isinstance(raw_departments, list):
+        raise where.error(
+            "trusted_departments", "trusted_departments 必须写成 [[trusted_departments]] 表"
+        )
     return MachineConfig(
         jurisdiction=_optional_text(data, "jurisdiction", where),
         department=_optional_text(data, "department", where),
@@ -164,6 +254,12 @@ def load_machine_config(path: Path | None = None) -> MachineConfig:
         database_url=_database_url(data, where),
         database_password_file=_optional_path(data, "database_password_file", path, where),
         rescreen_days=_rescreen_days(data, where),
+        office_kind=office_kind,
+        feedback_overdue_days=days,
+        trusted_office=_trusted_office(data.get("trusted_office"), where),
+        trusted_departments=tuple(
+            _trusted_department(entry, index, where) for index, entry in enumerate(raw_departments)
+        ),
         source=path,
     )
 
@@ -189,12 +285,31 @@ def save_machine_config(config: MachineConfig, path: Path | None = None) -> Path
             lines.append(f"{key} = {_toml_string(str(value))}")
     if config.rescreen_days != MachineConfig.rescreen_days:
         lines.append(f"rescreen_days = {config.rescreen_days}")
+    if config.office_kind != "department":
+        lines.append(f"office_kind = {_toml_string(config.office_kind)}")
+    if config.feedback_overdue_days != DEFAULT_OVERDUE_DAYS:
+        lines.append(f"feedback_overdue_days = {config.feedback_overdue_days}")
     for publisher in config.trusted_publishers:
         lines += [
             "",
             "[[trusted_publishers]]",
             f"name = {_toml_string(publisher.name)}",
             f"public_key = {_toml_string(publisher.public_key_text)}",
+        ]
+    if config.trusted_office is not None:
+        lines += [
+            "",
+            "[trusted_office]",
+            f"name = {_toml_string(config.trusted_office.name)}",
+            f"certificate = {_toml_pem(config.trusted_office.certificate)}",
+        ]
+    for department in config.trusted_departments:
+        lines += [
+            "",
+            "[[trusted_departments]]",
+            f"jurisdiction = {_toml_string(department.jurisdiction)}",
+            f"department = {_toml_string(department.department)}",
+            f"certificate = {_toml_pem(department.certificate)}",
         ]
     _write_atomically(path, "\n".join(lines) + "\n")
     return path
@@ -209,6 +324,33 @@ def with_trusted_publisher(config: MachineConfig, name: str, public_key: str) ->
         )
     kept = tuple(p for p in config.trusted_publishers if p.public_key != key)
     return replace(config, trusted_publishers=(*kept, TrustedPublisher(name, key)))
+
+
+def with_trusted_office(config: MachineConfig, name: str, certificate_pem: str) -> MachineConfig:
+    """A copy of `config` that encrypts feedback packages to this credit office certificate
+    (replacing the one configured before: a department reports to one credit office)."""
+    return replace(config, trusted_office=TrustedOffice(name, _checked_pem(certificate_pem)))
+
+
+def with_trusted_department(
+    config: MachineConfig, jurisdiction: str, department: str, certificate_pem: str
+) -> MachineConfig:
+    """A copy of `config` that accepts feedback packages signed with this department
+    certificate (a department may have several: one per PC, or a new one after a key change)."""
+    pem = _checked_pem(certificate_pem)
+    fingerprint = pem_fingerprint(pem)
+    kept = tuple(d for d in config.trusted_departments if d.fingerprint != fingerprint)
+    entry = TrustedDepartment(jurisdiction, department, pem)
+    return replace(config, trusted_departments=(*kept, entry))
+
+
+def _checked_pem(text: str) -> str:
+    found = _PEM.search(text)
+    if found is None:
+        raise ConfigError("证书格式不对：应为 PEM 格式（-----BEGIN CERTIFICATE----- …）。")
+    body = "".join(found["body"].split())
+    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+    return "\n".join(["-----BEGIN CERTIFICATE-----", *lines, "-----END CERTIFICATE-----"])
 
 
 def load_user_settings(path: Path | None = None) -> UserSettings:
@@ -298,11 +440,13 @@ class _Locator:
         self.path = path
         self.lines = text.splitlines()
 
-    def line_of(self, key: str, table_index: int | None = None) -> int | None:
-        pattern = re.compile(rf"^\s*(\[\[\s*)?[\"']?{re.escape(key)}[\"']?\s*(=|\]\])")
+    def line_of(
+        self, key: str, table_index: int | None = None, table: str = "trusted_publishers"
+    ) -> int | None:
+        pattern = re.compile(rf"^\s*(\[\[?\s*)?[\"']?{re.escape(key)}[\"']?\s*(=|\]\]?)")
         tables_seen = -1
         for number, line in enumerate(self.lines, start=1):
-            if re.match(r"^\s*\[\[\s*trusted_publishers\s*\]\]", line):
+            if re.match(rf"^\s*\[\[?\s*{table}\s*\]\]?", line):
                 tables_seen += 1
             if table_index is not None and tables_seen != table_index:
                 continue
@@ -310,8 +454,14 @@ class _Locator:
                 return number
         return None
 
-    def error(self, key: str, problem: str, table_index: int | None = None) -> ConfigError:
-        line = self.line_of(key, table_index)
+    def error(
+        self,
+        key: str,
+        problem: str,
+        table_index: int | None = None,
+        table: str = "trusted_publishers",
+    ) -> ConfigError:
+        line = self.line_of(key, table_index, table)
         at = f"第 {line} 行" if line else ""
         return ConfigError(
             f"配置文件 {self.path} {at}：{problem}。", file=str(self.path), line=line, key=key
@@ -440,6 +590,71 @@ def _publisher(entry: Any, index: int, where: _Locator) -> TrustedPublisher:
     return TrustedPublisher(name.strip(), key)
 
 
+def _certificate_text(value: Any) -> str | None:
+    """The PEM certificate in a configuration value, normalised; None if it is not one."""
+    if not isinstance(value, str):
+        return None
+    found = _PEM.search(value)
+    if found is None:
+        return None
+    try:
+        base64.b64decode("".join(found["body"].split()), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return _checked_pem(value)
+
+
+def _trusted_office(entry: Any, where: _Locator) -> TrustedOffice | None:
+    if entry is None:
+        return None
+    table = "trusted_office"
+    if not isinstance(entry, dict):
+        raise where.error(table, "trusted_office 须写成 [trusted_office] 表（name 与 certificate）")
+    for key in entry:
+        if key not in _OFFICE_KEYS:
+            raise where.error(key, f"trusted_office 中未知的项“{key}”", 0, table)
+    name = entry.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise where.error(table, "trusted_office 要写 name（信用办名称）", 0, table)
+    certificate = _certificate_text(entry.get("certificate"))
+    if certificate is None:
+        raise where.error(
+            "certificate",
+            "trusted_office 的 certificate 应为信用办加密证书的 PEM 文本"
+            "（用 config trust-office 写入）",
+            0,
+            table,
+        )
+    return TrustedOffice(name.strip(), certificate)
+
+
+def _trusted_department(entry: Any, index: int, where: _Locator) -> TrustedDepartment:
+    table = "trusted_departments"
+    if not isinstance(entry, dict):
+        raise where.error(
+            table, "trusted_departments 的每一项须有 jurisdiction、department 与 certificate"
+        )
+    for key in entry:
+        if key not in _DEPARTMENT_KEYS:
+            raise where.error(key, f"可信部门中未知的项“{key}”", index, table)
+    names = {}
+    for key, what in (("jurisdiction", "地区"), ("department", "部门")):
+        value = entry.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise where.error(table, f"每个可信部门都要写 {key}（{what}）", index, table)
+        names[key] = value.strip()
+    certificate = _certificate_text(entry.get("certificate"))
+    if certificate is None:
+        raise where.error(
+            "certificate",
+            "可信部门的 certificate 应为该部门签名证书的 PEM 文本"
+            "（用 config trust-department 写入）",
+            index,
+            table,
+        )
+    return TrustedDepartment(names["jurisdiction"], names["department"], certificate)
+
+
 def _decode_public_key(value: Any) -> bytes | None:
     if not isinstance(value, str):
         return None
@@ -457,6 +672,11 @@ def _toml_string(value: str) -> str:
     # A JSON string with ensure_ascii=False is a valid TOML basic string: both use \" \\ \n
     # \t and \uXXXX escapes, and json never emits anything TOML lacks.
     return json.dumps(value, ensure_ascii=False)
+
+
+def _toml_pem(pem: str) -> str:
+    # A multi-line literal string: the PEM stays readable and holds no quotes to escape.
+    return "'''\n" + pem.strip() + "\n'''"
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -53,6 +53,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "alerts",
     "audit",
     "office",
+    "feedback",
     "verify",
     "demo",
     "lists",

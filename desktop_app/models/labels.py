@@ -114,6 +114,12 @@ ACTION_TEXT: dict[str, str] = {
     "rescreen": "自动复查",
     "alert_closed": "提醒标记为已处理",
     "alert_record": "根据提醒重新核查",
+    "feedback_export": "导出反馈包",
+    "feedback_import": "导入反馈包",
+    "feedback_chain_problem": "反馈包审计链异常",
+    "feedback_report": "生成联合惩戒动态报告",
+    "office_key_new": "生成信用办加密证书",
+    "office_key_import": "导入信用办加密证书",
 }
 
 # What a re-check found changed for a subject checked earlier (an alert's `kind`).

@@ -1,5 +1,6 @@
 """The office database: users, check records, remembered exclusions, the audit log, batch
-records and re-check alerts on one shared connection.
+records, re-check alerts and (at a credit office) the feedback imported from the departments,
+on one shared connection.
 
 The aggregates keep their SQL in their own storage modules, but a change and the audit entry
 that records it must commit together (a record never exists without its audit entry), so the
@@ -25,6 +26,7 @@ from desktop_app.models.alerts_store import AlertsStore
 from desktop_app.models.audit_store import AuditStore
 from desktop_app.models.batches_store import BatchesStore
 from desktop_app.models.exclusions_store import ExclusionsStore
+from desktop_app.models.feedback_store import FeedbackStore
 from desktop_app.models.records_store import RecordsStore
 from desktop_app.models.users_store import UsersStore
 
@@ -58,6 +60,7 @@ class OfficeDatabase:
         self.exclusions = ExclusionsStore(conn)
         self.batches = BatchesStore(conn)
         self.alerts = AlertsStore(conn)
+        self.feedback = FeedbackStore(conn)
 
     @classmethod
     def open(cls, path: Path, *, create: bool = True) -> OfficeDatabase:

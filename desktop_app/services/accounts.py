@@ -59,6 +59,9 @@ PERMISSIONS: dict[str, tuple[frozenset[str], str]] = {
     "exclusions.manage": (frozenset({"supervisor", "admin"}), "查看所有排除记录并撤销排除"),
     "records.rescreen": (frozenset({"supervisor", "admin"}), "运行自动复查"),
     "alerts.all_departments": (frozenset({"admin"}), "查看和处理其他部门的提醒"),
+    "feedback.export": (frozenset({"supervisor", "admin"}), "导出反馈包"),
+    "feedback.import": (frozenset({"admin"}), "导入各部门的反馈包"),
+    "feedback.read": (frozenset({"supervisor", "admin"}), "查看各部门的反馈和联合惩戒动态"),
 }
 
 MAX_FAILED_LOGINS = 5

@@ -363,3 +363,151 @@ def _save_config(
     path = save_machine_config(config, ctx.config.source or machine_config_path())
     audit.log_event(ctx, user, "setting_change", details={"file": str(path), **change})
     return path
+
+
+def _read_certificate(path: Path) -> Any:
+    """One X.509 certificate from a PEM or DER file, or `CertificateImportError`."""
+    from cryptography import x509
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise CertificateImportError(
+            f"无法读取证书文件“{path}”：{error.strerror or error}。请检查路径。"
+        ) from error
+    try:
+        if b"-----BEGIN CERTIFICATE-----" in data:
+            return x509.load_pem_x509_certificate(data)
+        return x509.load_der_x509_certificate(data)
+    except ValueError as error:
+        raise CertificateImportError(
+            f"“{path}”不是证书文件（应为 .cer/.pem/.der 格式的 X.509 证书）。"
+        ) from error
+
+
+def _pem(certificate: Any) -> str:
+    from cryptography.hazmat.primitives import serialization
+
+    return certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+def trust_office(
+    ctx: AppContext, user: User | None, certificate_file: Path, name: str | None = None
+) -> dict[str, Any]:
+    """An admin configures the credit office certificate that this department's feedback
+    packages are encrypted to (audited); returns the file and the certificate's facts."""
+    from desktop_app.config import with_trusted_office
+    from desktop_app.services.exchange.feedback_package import check_recipient_certificate
+    from desktop_app.services.records import signing
+
+    accounts.require_once_accounts_exist(ctx, user, "settings.change")
+    certificate = _read_certificate(certificate_file)
+    check_recipient_certificate(certificate)
+    facts = signing.describe_certificate(certificate)
+    name = (name or facts["organization"] or facts["common_name"] or "信用办").strip()
+    path = _save_config(
+        ctx,
+        user,
+        with_trusted_office(ctx.config, name, _pem(certificate)),
+        {"trusted_office": name, "fingerprint_sha256": facts["fingerprint_sha256"]},
+    )
+    return {"file": str(path), "name": name, "certificate": facts}
+
+
+def trust_department(
+    ctx: AppContext,
+    user: User | None,
+    certificate_file: Path,
+    *,
+    jurisdiction: str | None = None,
+    department: str | None = None,
+) -> dict[str, Any]:
+    """An admin of a credit office accepts feedback packages signed with a department's
+    certificate (audited). The department is the certificate's (CN, in the jurisdiction of
+    its O or of this PC) unless named; returns the file, the department and the facts."""
+    from cryptography import x509
+
+    from desktop_app.config import with_trusted_department
+    from desktop_app.errors import UnknownNameError
+    from desktop_app.services.records import signing
+
+    accounts.require_once_accounts_exist(ctx, user, "settings.change")
+    certificate = _read_certificate(certificate_file)
+    facts = signing.describe_certificate(certificate)
+    try:
+        usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        usage = None
+    if usage is not None and not (usage.digital_signature or usage.content_commitment):
+        raise CertificateImportError(
+            "该证书的密钥用途不包括数字签名，不是部门的签名证书（部门用 cert export 导出）。"
+        )
+    place = jurisdiction or ctx.config.jurisdiction or (user.jurisdiction if user else None)
+    place = place or facts["organization"]
+    if not place:
+        raise UsageError("请用 --jurisdiction 指明该部门所属的地区。")
+    place = ctx.catalog.resolve_jurisdiction(place)
+    named = department or facts["common_name"]
+    try:
+        if not named:
+            raise UnknownNameError("部门", "", [])
+        resolved = ctx.catalog.resolve_department(place, named)
+    except UnknownNameError as error:
+        raise UsageError(
+            f"无法从证书（{facts['subject']}）确定部门：{error.message}"
+            "请用 --department 指明该证书属于哪个部门。"
+        ) from error
+    path = _save_config(
+        ctx,
+        user,
+        with_trusted_department(ctx.config, place, resolved, _pem(certificate)),
+        {
+            "trusted_department": resolved,
+            "jurisdiction": place,
+            "fingerprint_sha256": facts["fingerprint_sha256"],
+        },
+    )
+    return {"file": str(path), "jurisdiction": place, "department": resolved, "certificate": facts}
+
+
+def new_office_key(ctx: AppContext, user: User | None, name: str | None = None) -> dict[str, Any]:
+    """An admin of a credit office creates the RSA key and certificate that departments
+    encrypt their feedback packages to (audited); earlier keys stay to open older packages."""
+    from desktop_app.services.exchange import office_key
+
+    accounts.require_once_accounts_exist(ctx, user, "certificates.import")
+    label = name or ctx.config.jurisdiction or (user.jurisdiction if user else None)
+    if not label:
+        raise UsageError("请用 --name 给出信用办的名称，例如“柳州市信用办”。")
+    if not name:
+        label = f"{label}信用办"
+    facts = office_key.generate(ctx.data_dir, label).describe()
+    _log_office_key(ctx, user, "office_key_new", facts)
+    return facts
+
+
+def import_office_key(
+    ctx: AppContext, user: User | None, pkcs12: Path, password: str | None
+) -> dict[str, Any]:
+    """An admin of a credit office loads an RSA encryption key and certificate from a
+    PKCS#12 file (audited)."""
+    from desktop_app.services.exchange import office_key
+
+    accounts.require_once_accounts_exist(ctx, user, "certificates.import")
+    facts = office_key.import_pkcs12(ctx.data_dir, certificate_file(pkcs12), password).describe()
+    _log_office_key(ctx, user, "office_key_import", facts)
+    return facts
+
+
+def _log_office_key(ctx: AppContext, user: User | None, action: str, facts: dict) -> None:
+    audit.log_event(
+        ctx,
+        user,
+        action,
+        details={
+            "subject": facts["subject"],
+            "fingerprint_sha256": facts["fingerprint_sha256"],
+            "not_after": facts["not_after"],
+            "key_id": facts["key_id"],
+        },
+    )

@@ -364,6 +364,8 @@ def trusted_certificates(data_dir: Path) -> list[x509.Certificate]:
     root = keys_dir(data_dir)
     if root.is_dir():
         for cert_file in sorted(root.glob("*/cert.pem")):
+            if cert_file.parent.name.startswith("office-"):
+                continue  # a credit office's encryption key (exchange.office_key) signs nothing
             certificates = _read_certificates(cert_file)
             if certificates:
                 found.setdefault(certificate_fingerprint(certificates[0]), certificates[0])

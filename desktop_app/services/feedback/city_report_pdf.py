@@ -1,0 +1,469 @@
+"""The credit office's report as a PDF (A4 landscape), in the style of the audit report.
+
+Sections: the figures of the period, two charts (measures and their feedback by department,
+checks and feedback by month), 联合惩戒动态 per department and category of subject, what
+each initiating department's subjects brought by implementing department (with the applied
+measures listed; the workbook lists every measure), 绩效考核, and the audit-chain problems the
+imports found. Palette, fonts, tables and chart labels are those of `audit.report_pdf`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
+from reportlab.graphics.shapes import Drawing, Rect
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    PageTemplate,
+    Spacer,
+    Table,
+)
+
+from desktop_app import APP_NAME, __version__
+from desktop_app.services.audit.audit_report import local_time_text
+from desktop_app.services.audit.report_pdf import (
+    GAP,
+    MARGIN,
+    STATE_COLORS,
+    _label,
+    _p,
+    _shorten,
+    _styles,
+    _table,
+)
+from desktop_app.services.audit.witness import Witness
+from desktop_app.services.feedback.city_report import (
+    STATES,
+    TITLE,
+    last_package_text,
+    period_text,
+    state_text,
+)
+from desktop_app.services.pdf_common import (
+    RULE,
+    NumberedCanvas,
+    PageFrame,
+    PdfBytes,
+    section,
+    table_style,
+)
+from desktop_app.services.pdf_text import CJK_FONT, LATIN_FONT, register_fonts
+
+TOP = 22 * mm
+BOTTOM = 18 * mm
+# Departments in the chart (the tables list them all), applied measures listed per initiator.
+CHART_DEPARTMENTS = 14
+APPLIED_ROWS_SHOWN = 300
+CHECKS_COLOR = colors.HexColor("#37474F")
+
+
+def _section(title: str, keep: float = 35 * mm) -> list[Flowable]:
+    """A section heading kept with at least `keep` of what follows."""
+    return section(title, _styles()["section"], keep=keep)
+
+
+def _state_header(state: str) -> str:
+    return state_text(None if state == "pending" else state)
+
+
+def _days(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def _figures(report: Mapping[str, Any], width: float) -> Table:
+    totals = report["totals"]
+    cells = [
+        ("报送部门", f"{totals['departments_reporting']}/{totals['departments']}"),
+        ("核查次数", totals["checks"]),
+        ("发现失信主体", totals["subjects_found"]),
+        ("应实施措施（项次）", totals["measures"]),
+        ("反馈完成率", totals["completeness_text"]),
+        ("反馈中位天数", _days(totals["median_days"])),
+    ]
+    table = Table(
+        [
+            [_p(value, "figure") for _, value in cells],
+            [_p(name, "figure_label") for name, _ in cells],
+        ],
+        colWidths=[width / len(cells)] * len(cells),
+    )
+    table.setStyle(
+        table_style(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.6, RULE),
+                ("LINEAFTER", (0, 0), (-2, -1), 0.4, RULE),
+                ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#FAF8F5")),
+                ("TOPPADDING", (0, 0), (-1, 0), 8),
+                ("BOTTOMPADDING", (0, -1), (-1, -1), 7),
+            ]
+        )
+    )
+    return table
+
+
+def _legend(drawing: Drawing, x: float, y: float, items: Sequence[tuple[str, Any]]) -> None:
+    for label, color in items:
+        drawing.add(Rect(x, y, 7, 7, fillColor=color, strokeColor=None))
+        drawing.add(_label(x + 10, y + 1, label, 7.5))
+        x += 24 * mm
+
+
+def _department_chart(report: Mapping[str, Any], width: float) -> Drawing:
+    """Measures of each department, stacked by feedback state (the most measures first)."""
+    rows = sorted(report["by_department"], key=lambda r: (-r["measures"], r["department"]))
+    rows = [r for r in rows if r["measures"]][:CHART_DEPARTMENTS]
+    height = max(50 * mm, (len(rows) * 7 + 26) * mm / 1.6)
+    drawing = Drawing(width, height)
+    drawing.initialFontName = LATIN_FONT
+    drawing.add(_label(0, height - 10, "各部门应实施措施及结果反馈（项次）", 9))
+    if not rows:
+        drawing.add(_label(0, height / 2, "本期没有应实施的措施。", 9))
+        return drawing
+    chart = HorizontalBarChart()
+    chart.x, chart.y = 48 * mm, 14 * mm
+    chart.width, chart.height = width - chart.x - 8 * mm, height - 30 * mm
+    ordered = list(reversed(rows))
+    chart.data = [[row[state] for row in ordered] for state in STATES]
+    chart.categoryAxis.style = "stacked"
+    chart.categoryAxis.visibleLabels = False
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.forceZero = True
+    chart.valueAxis.labels.fontName = LATIN_FONT
+    chart.valueAxis.labels.fontSize = 7
+    chart.barSpacing = 2
+    chart.groupSpacing = 5
+    for index, state in enumerate(STATES):
+        chart.bars[index].fillColor = STATE_COLORS[state]
+        chart.bars[index].strokeColor = None
+    drawing.add(chart)
+    step = chart.height / len(ordered)
+    for index, row in enumerate(ordered):
+        y = chart.y + step * index + step / 2 - 3
+        drawing.add(_label(chart.x - 3, y, _shorten(row["department"], 14), 7, "end"))
+    _legend(drawing, chart.x, 2 * mm, [(_state_header(s), STATE_COLORS[s]) for s in STATES])
+    return drawing
+
+
+def _month_chart(report: Mapping[str, Any], width: float) -> Drawing:
+    """Checks per month beside the measures due, these stacked by feedback state."""
+    months = report["by_month"]
+    height = 62 * mm
+    drawing = Drawing(width, height)
+    drawing.initialFontName = LATIN_FONT
+    drawing.add(_label(0, height - 10, "按月：核查次数与应实施措施的反馈（次、项次）", 9))
+    if not months:
+        drawing.add(_label(0, height / 2, "本期没有核查。", 9))
+        return drawing
+    checks = VerticalBarChart()
+    checks.x, checks.y = 14 * mm, 16 * mm
+    checks.width, checks.height = width / 2 - 20 * mm, height - 30 * mm
+    checks.data = [[m["checks"] for m in months], [m["listed"] for m in months]]
+    checks.bars[0].fillColor = CHECKS_COLOR
+    checks.bars[1].fillColor = STATE_COLORS["referred"]
+    measures = VerticalBarChart()
+    measures.x, measures.y = width / 2 + 10 * mm, 16 * mm
+    measures.width, measures.height = width / 2 - 20 * mm, height - 30 * mm
+    measures.data = [[m[state] for m in months] for state in STATES]
+    measures.categoryAxis.style = "stacked"
+    for index, state in enumerate(STATES):
+        measures.bars[index].fillColor = STATE_COLORS[state]
+    for chart in (checks, measures):
+        chart.valueAxis.valueMin = 0
+        chart.valueAxis.forceZero = True
+        chart.valueAxis.labels.fontName = LATIN_FONT
+        chart.valueAxis.labels.fontSize = 7
+        chart.categoryAxis.labels.fontName = LATIN_FONT
+        chart.categoryAxis.labels.fontSize = 7
+        chart.categoryAxis.categoryNames = [m["month"] for m in months]
+        chart.barSpacing = 1
+        chart.groupSpacing = 4
+        for index in range(len(chart.data)):
+            chart.bars[index].strokeColor = None
+        drawing.add(chart)
+    found = STATE_COLORS["referred"]
+    _legend(drawing, checks.x, 2 * mm, [("核查", CHECKS_COLOR), ("发现失信", found)])
+    _legend(drawing, measures.x, 2 * mm, [(_state_header(s), STATE_COLORS[s]) for s in STATES])
+    return drawing
+
+
+def _state_cells(row: Mapping[str, Any]) -> list[Any]:
+    return [row[state] for state in STATES]
+
+
+def _dynamics(report: Mapping[str, Any], width: float) -> list[Flowable]:
+    rows: list[list[Any]] = []
+    pairs: dict[str, list[Mapping[str, Any]]] = {}
+    for row in report["by_department_category"]:
+        pairs.setdefault(row["department"], []).append(row)
+    for row in report["by_department"]:
+        name = row["department"] + ("" if row["reported"] else f"（{NOT_REPORTED_SHORT}）")
+        rows.append(
+            [
+                name,
+                "合计",
+                row["checks"],
+                row["subjects_found"],
+                row["measures"],
+                *_state_cells(row),
+                _days(row["median_days"]),
+            ]
+        )
+        for pair in pairs.get(row["department"], []):
+            rows.append(
+                [
+                    "",
+                    pair["category"],
+                    pair["checks"],
+                    pair["subjects_found"],
+                    pair["measures"],
+                    *_state_cells(pair),
+                    _days(pair["median_days"]),
+                ]
+            )
+    number = 15 * mm
+    widths = [44 * mm, width - 44 * mm - 9 * number, *[number] * 9]
+    header = [
+        "部门",
+        "联合惩戒对象",
+        "核查",
+        "发现主体",
+        "应实施措施",
+        *(_state_header(s) for s in STATES),
+        "反馈中位天数",
+    ]
+    if not rows:
+        return [_p("本期没有报送的核查记录。", "small")]
+    return [_table(header, rows, widths, numeric=range(2, 10))]
+
+
+NOT_REPORTED_SHORT = "未报送"
+
+
+def _initiators(report: Mapping[str, Any], width: float) -> list[Flowable]:
+    story: list[Flowable] = []
+    if not report["by_initiator"]:
+        return [_p("本期没有应实施的措施。", "small")]
+    applied: dict[str, list[Mapping[str, Any]]] = {}
+    for row in report["initiator_measures"]:
+        if row["action"] == "applied":
+            applied.setdefault(row["initiator"], []).append(row)
+    number = 18 * mm
+    for item in report["by_initiator"]:
+        story.append(
+            _p(
+                f"{item['initiator']}：措施 {item['measures']} 项次，已实施 {item['applied']}，"
+                f"不适用 {item['not_applicable']}，已移送 {item['referred']}，"
+                f"待反馈 {item['pending']}",
+                "body",
+            )
+        )
+        story.append(
+            _table(
+                ["实施部门", "措施（项次）", *(_state_header(s) for s in STATES)],
+                [
+                    [row["department"], row["measures"], *_state_cells(row)]
+                    for row in item["departments"]
+                ],
+                [width - 5 * number, *[number] * 5],
+                numeric=range(1, 6),
+            )
+        )
+        rows = applied.get(item["initiator"], [])
+        if rows:
+            shown = rows[:APPLIED_ROWS_SHOWN]
+            story.append(Spacer(1, 2 * mm))
+            story.append(
+                _table(
+                    ["实施部门", "核查日期", "主体", "证件号码", "已实施的措施", "反馈日期"],
+                    [
+                        [
+                            r["department"],
+                            r["checked_at"][:10],
+                            r["subject"] or "—",
+                            r["subject_id"] or "—",
+                            r["measure"],
+                            (r["feedback_at"] or "")[:10],
+                        ]
+                        for r in shown
+                    ],
+                    [36 * mm, 20 * mm, 28 * mm, 38 * mm, width - 142 * mm, 20 * mm],
+                )
+            )
+            if len(rows) > len(shown):
+                story.append(
+                    _p(
+                        f"（另有 {len(rows) - len(shown)} 项已实施的措施，完整清单见 Excel "
+                        "报告的“发起部门明细”。）",
+                        "small",
+                    )
+                )
+        story.append(Spacer(1, 4 * mm))
+    return story
+
+
+def _performance(report: Mapping[str, Any], width: float) -> list[Flowable]:
+    days = report["overdue_days"]
+    rows = [
+        [
+            row["department"],
+            row["status_text"],
+            row["packages_in_period"],
+            last_package_text(row),
+            row["measures"],
+            row["with_feedback"],
+            row["completeness_text"],
+            row["overdue"],
+            row["late"],
+            row["chain_problems"],
+        ]
+        for row in report["performance"]
+    ]
+    if not rows:
+        return [
+            _p(
+                "本机尚未信任任何部门的证书，也没有导入过反馈包（config trust-department）。",
+                "small",
+            )
+        ]
+    number = 17 * mm
+    return [
+        _p(
+            f"反馈完成率 = 已反馈的措施 ÷ 应实施的措施；超期 = 至 {report['as_of']} 仍待反馈且距"
+            f"核查已超过 {days} 天；逾期反馈 = 反馈晚于核查 {days} 天以上。",
+            "small",
+        ),
+        Spacer(1, 2 * mm),
+        _table(
+            [
+                "部门",
+                "报送情况",
+                "本期反馈包",
+                "最近一次报送",
+                "应实施措施",
+                "已反馈",
+                "完成率",
+                f"超期（>{days}天）",
+                "逾期反馈",
+                "审计链异常",
+            ],
+            rows,
+            [44 * mm, 22 * mm, number, width - 66 * mm - 7 * number, *[number] * 6],
+            numeric=(2, 4, 5, 6, 7, 8, 9),
+        ),
+    ]
+
+
+def _findings(report: Mapping[str, Any], width: float) -> list[Flowable]:
+    if not report["findings"]:
+        return [_p("各部门相继报送的反馈包之间，审计链均只增未改。", "small")]
+    return [
+        _table(
+            ["发现时间", "部门", "类型", "说明"],
+            [
+                [local_time_text(f["found_at"]), f["department"], f["kind_text"], f["message"]]
+                for f in report["findings"]
+            ],
+            [28 * mm, 36 * mm, 28 * mm, width - 92 * mm],
+        )
+    ]
+
+
+def _story(report: Mapping[str, Any], width: float) -> list[Flowable]:
+    totals = report["totals"]
+    generated = report["generated_by"]
+    witness = Witness.from_dict(report["audit_witness"]) if report.get("audit_witness") else None
+    story: list[Flowable] = [
+        _p(f"{report['jurisdiction']}{TITLE}", "title"),
+        _p(
+            f"统计期间：{period_text(report)}{GAP}数据来源：各部门报送的反馈包"
+            f"（{totals['departments_reporting']}/{totals['departments']} 个部门本期已报送）",
+            "subtitle",
+        ),
+        _p(
+            f"制表人：{generated['display_name']}（{generated['name']}）{GAP}"
+            f"制表时间：{local_time_text(report['generated_at'])}",
+            "subtitle",
+        ),
+    ]
+    if witness is not None:
+        story.append(_p(f"审计见证：{witness.visible_text()}", "witness"))
+    story += [
+        Spacer(1, 5 * mm),
+        *_section("一、总体情况"),
+        _figures(report, width),
+        Spacer(1, 3 * mm),
+        _p(
+            f"本期各部门共核查 {totals['checks']} 次，发现失信记录 {totals['listed']} 次，"
+            f"涉及失信主体 {totals['subjects_found']} 个；应实施联合惩戒措施 "
+            f"{totals['measures']} 项次："
+            + "，".join(f"{_state_header(s)} {totals[s]} 项次" for s in STATES)
+            + f"。反馈完成率 {totals['completeness_text']}，核查至反馈的中位天数 "
+            f"{_days(totals['median_days'])} 天；待反馈超过 {report['overdue_days']} 天的 "
+            f"{totals['overdue']} 项次。",
+            "body",
+        ),
+        *_section("二、图表", keep=60 * mm),
+        _department_chart(report, width),
+        Spacer(1, 4 * mm),
+        _month_chart(report, width),
+        *_section("三、联合惩戒动态（按部门、联合惩戒对象）"),
+        *_dynamics(report, width),
+        *_section("四、发起部门：各实施部门的实施情况"),
+        *_initiators(report, width),
+        *_section("五、绩效考核：结果反馈情况"),
+        *_performance(report, width),
+        *_section("六、审计链核对"),
+        *_findings(report, width),
+    ]
+    return story
+
+
+def render(report: Mapping[str, Any]) -> bytes:
+    """The report PDF (bytes), A4 landscape."""
+    register_fonts()
+    page_width, page_height = landscape(A4)
+    out = PdfBytes()
+    title = f"{report['jurisdiction']}{TITLE}"
+    doc = BaseDocTemplate(
+        out,
+        pagesize=landscape(A4),
+        title=f"{title}（{period_text(report)}）",
+        author=report["jurisdiction"],
+        subject=title,
+        creator=f"{APP_NAME} {__version__}",
+        initialFontName=CJK_FONT,
+    )
+    doc.addPageTemplates(
+        [
+            PageTemplate(
+                id="landscape",
+                pagesize=landscape(A4),
+                frames=[Frame(MARGIN, BOTTOM, page_width - 2 * MARGIN, page_height - TOP - BOTTOM)],
+            )
+        ]
+    )
+    witness = Witness.from_dict(report["audit_witness"]) if report.get("audit_witness") else None
+    frame = PageFrame(
+        top_left=f"{APP_NAME} · {title}",
+        top_right=f"统计期间 {period_text(report)}",
+        bottom_left=f"制表时间 {local_time_text(report['generated_at'])}",
+        bottom_right=report["jurisdiction"],
+    )
+    doc.build(
+        _story(report, page_width - 2 * MARGIN - 12),
+        canvasmaker=functools.partial(
+            NumberedCanvas,
+            frame=frame,
+            margin=MARGIN,
+            info_keys=witness.pdf_info() if witness else None,
+        ),
+    )
+    return out.getvalue()
