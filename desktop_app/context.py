@@ -53,6 +53,11 @@ class AppContext:
                 self._closers.append(getattr(value, close))
         return self._opened[key]
 
+    def forget(self, key: str) -> None:
+        """Drop a cached value that has no close (e.g. the configuration after it was
+        rewritten), so that the next use reads it again."""
+        self._opened.pop(key, None)
+
     @property
     def catalog_path(self) -> Path:
         """The catalog given, else the data folder's one from an update package while it

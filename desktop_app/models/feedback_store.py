@@ -220,7 +220,7 @@ class FeedbackStore:
         row = self.conn.execute(
             f"SELECT {', '.join(PACKAGE_COLUMNS)} FROM feedback_packages"
             " WHERE origin = ? OR signer_fingerprint = ?"
-            " ORDER BY exported_at_utc DESC, imported_at DESC LIMIT 1",
+            " ORDER BY exported_at_utc DESC, sequence DESC LIMIT 1",
             (origin, signer_fingerprint),
         ).fetchone()
         return dict(row) if row else None

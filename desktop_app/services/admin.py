@@ -361,6 +361,8 @@ def _save_config(
 
     accounts.require_once_accounts_exist(ctx, user, "settings.change")
     path = save_machine_config(config, ctx.config.source or machine_config_path())
+    # Read again on next use: a second change in this session must build on this one.
+    ctx.forget("config")
     audit.log_event(ctx, user, "setting_change", details={"file": str(path), **change})
     return path
 

@@ -235,7 +235,7 @@ def open_package(
         envelope = envelope_info["content"]
         _check_envelope(envelope)
         canonical = envelope_info.dump(force=True) == data
-    except (ValueError, TypeError, KeyError) as error:
+    except Exception as error:  # a damaged or hostile file may break the parser anywhere
         raise FeedbackPackageError(
             "文件不是本系统的反馈包（应为 CMS 加密的 .p7m 文件），或已损坏、被改动。",
             "not_a_package" if not data.startswith(b"\x30") else "damaged",
@@ -251,7 +251,7 @@ def open_package(
 
     try:
         signed = pkcs7.pkcs7_decrypt_der(data, key.certificate, key.private_key, [])
-    except ValueError as error:
+    except Exception as error:  # garbled ciphertext fails in the padding or the parser
         raise _damaged("无法解密") from error
     content, signer, signing_time = _verified_content(signed)
     from desktop_app.services.records import signing
@@ -391,7 +391,8 @@ def _verified_content(signed: bytes) -> tuple[bytes, x509.Certificate, str | Non
         if not {"content_type", "message_digest", "signing_time"} <= attributes:
             raise ValueError("signed attributes")
         canonical = info.dump(force=True) == signed
-    except (ValueError, TypeError, KeyError) as error:
+        signer = x509.load_der_x509_certificate(certificate.dump())
+    except Exception as error:  # a damaged or hostile structure may break a parser anywhere
         raise _damaged("签名层的结构不对") from error
     if not canonical:
         raise _damaged("签名层的编码被改动")
@@ -408,7 +409,6 @@ def _verified_content(signed: bytes) -> tuple[bytes, x509.Certificate, str | Non
             "反馈包的签名与内容不符：文件在签名后被改动，未导入。请让部门重新导出。",
             "bad_signature",
         )
-    signer = x509.load_der_x509_certificate(certificate.dump())
     signing_time = None
     for attribute in signer_info["signed_attrs"]:
         if attribute["type"].native == "signing_time":
@@ -443,7 +443,7 @@ _MANIFEST_FIELDS: dict[str, type | tuple[type, ...]] = {
 def _manifest(content: bytes) -> dict[str, Any]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
-    except zipfile.BadZipFile as error:
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
         raise _format_error("内容不是 zip") from error
     with archive:
         names = [info.filename for info in archive.infolist()]

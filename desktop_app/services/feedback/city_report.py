@@ -422,7 +422,7 @@ def imported_record(
     versions = store.versions(chosen["origin"], record_number)
     this = next(v for v in versions if v["version"] == record["version"])
     return {
-        "record": {**record, "status_text": STATUS_TEXT.get(record["status"], record["status"])},
+        "record": record,
         "read_only": True,
         "origin": {
             "origin": chosen["origin"],

@@ -174,7 +174,8 @@ def export_feedback(
             "format_version": feedback_package.FORMAT_VERSION,
             "package_id": uuid.uuid4().hex,
             "sequence": (previous["sequence"] + 1) if previous else 1,
-            "exported_at": audit.timestamp(created),
+            # To the microsecond: the credit office orders a PC's packages by this time.
+            "exported_at": created.isoformat(timespec="microseconds"),
             "exported_by": {"name": user.name, "display_name": user.display_name},
             "jurisdiction": jurisdiction,
             "department": department,

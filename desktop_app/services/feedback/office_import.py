@@ -101,7 +101,7 @@ def _utc(text: str) -> str:
         ) from error
     if moment.tzinfo is None:
         raise FeedbackPackageError("反馈包的导出时间没有时区，未导入。", "format")
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _witness(data: Any, what: str) -> Witness:
@@ -185,7 +185,11 @@ def import_package_file(
         result.already_imported = True
         return result
     previous = store.latest_package_of(origin, opened.signer_fingerprint)
-    if previous is not None and exported_at_utc <= previous["exported_at_utc"]:
+    # Two exports at the same moment (a clock set back) are ordered by their number.
+    if previous is not None and (exported_at_utc, manifest["sequence"]) <= (
+        previous["exported_at_utc"],
+        previous["sequence"],
+    ):
         this_time = manifest["exported_at"][:16].replace("T", " ")
         last_time = previous["exported_at"][:16].replace("T", " ")
         raise FeedbackPackageError(
@@ -325,7 +329,7 @@ def _store_record(
         return (
             f"{place[1]}的核查记录 {number} 第 {version} 版与此前收到的不同（哈希 "
             f"{stored[:12]}… → {record['record_hash'][:12]}…）：部门在导出后改动了已报送的记录"
-            "（或数据被回退后重新生成）。本机保留先收到的版本。",
+            "（或数据被回退后重新生成）。本机保留先收到的版本。"
         )
     subject = item.get("subject") or {}
     keys = item.get("listing_keys") or {}

@@ -187,6 +187,13 @@ def get_record(
     """A record's latest version (or `version`), if `user` may read it."""
     record = ctx.office.records.get(record_number, version)
     if record is None:
+        imported = ctx.office.feedback.origins_of(record_number)
+        if imported:
+            raise RecordNotFoundError(
+                f"核查记录 {record_number} 是从{imported[0]['department']}的反馈包导入的，"
+                "在信用办只读：不能登记反馈或更正，可用 feedback show 查看。",
+                record_number=record_number,
+            )
         which = f"第 {version} 版" if version is not None else ""
         raise RecordNotFoundError(
             f"未找到核查记录 {record_number}{which}。请核对编号（records list 可列出记录）。",

@@ -1,0 +1,407 @@
+"""Feedback packages from the departments to the credit office: export, import, refusals,
+idempotent re-import, superseding versions, read-only records, and the departments' audit
+chains checked from one package to the next."""
+
+# The fixtures `city` and `city_template` come from feedback_support; tests take them by name.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+
+import pytest
+from feedback_support import (
+    DEBTORS,
+    NOT_LISTED,
+    PASSWORD,
+    TAX_VIOLATORS,
+    WIDE,
+    Pc,
+    check,
+    city,  # noqa: F401 (fixture)
+    city_template,  # noqa: F401 (fixture)
+    export,
+    feedback,
+    import_package,
+)
+from lists_support import table_digests
+
+from desktop_app.errors import PermissionDeniedError, RecordNotFoundError, UsageError
+from desktop_app.models.audit_store import GENESIS_HASH, entry_hash
+from desktop_app.models.record_types import canonical_record_hash
+from desktop_app.services import accounts, admin, audit, records
+from desktop_app.services.exchange.feedback_package import FeedbackPackageError
+from desktop_app.services.feedback import city_report
+
+
+def _work(pc: Pc, subjects=DEBTORS[:2], actions=("applied", None)) -> list[dict]:
+    """Checks of `subjects` by the clerk, feedback on the first record, on `pc`."""
+    with pc.context() as ctx:
+        zhang = pc.user(ctx, "zhang")
+        made = [check(ctx, zhang, query) for query in subjects]
+        made[0] = feedback(ctx, zhang, made[0], actions)
+    return made
+
+
+def _export(pc: Pc, out, period=WIDE) -> dict:
+    with pc.context() as ctx:
+        return export(ctx, pc.user(ctx, "wang"), out, period)
+
+
+def _import(pc: Pc, path):
+    with pc.context() as ctx:
+        return import_package(ctx, path)
+
+
+def _office_state(city) -> dict[str, str]:
+    return table_digests(city.office.data_dir / "office.db")
+
+
+def _unchanged_import(city, path, expected: str | None = None):
+    """Import `path` as the office's administrator (logged in first) and prove that the
+    office database is exactly as before; with `expected`, the import must be refused
+    with that message. Returns the result or the refusal."""
+    from desktop_app.services.feedback.office_import import import_package_file
+
+    with city.office.context() as ctx:
+        boss = city.office.user(ctx, "admin")
+        before = _office_state(city)
+        if expected is None:
+            outcome = import_package_file(ctx, boss, path)
+        else:
+            with pytest.raises(FeedbackPackageError, match=expected) as refused:
+                import_package_file(ctx, boss, path)
+            outcome = refused.value
+        assert _office_state(city) == before
+    return outcome
+
+
+def test_a_package_carries_every_record_as_the_department_stored_it(city, tmp_path) -> None:
+    a = city.department("dept-a")
+    made = _work(a, (*DEBTORS[:3], NOT_LISTED[0]), ("applied", "not_applicable", "referred"))
+    exported = _export(a, tmp_path / "a.p7m")
+    assert (exported["records"], exported["sequence"]) == (4, 1)
+    result = _import(city.office, tmp_path / "a.p7m")
+    assert (result.department, result.new_versions, result.findings) == ("市市场监管局", 4, [])
+    with city.office.context() as ctx:
+        chen = city.office.user(ctx, "chen")
+        for record in made:
+            shown = city_report.imported_record(ctx, chen, record["record_number"])
+            assert shown["record"] == record
+            assert canonical_record_hash(shown["record"]) == record["record_hash"]
+            assert shown["read_only"] and shown["origin"]["department"] == "市市场监管局"
+        rows = city_report.imported_records(ctx, chen)
+    ids = {row["record_number"]: row["subject_id"] for row in rows}
+    # The full ID as typed (the credit office needs it; the package is encrypted).
+    assert ids[made[0]["record_number"]] == DEBTORS[0]
+    # The export is audited on the department's PC, with its witness.
+    with a.context() as ctx:
+        (entry,) = audit.entries(ctx, action="feedback_export")
+    assert entry["details"]["records"] == 4
+    assert entry["details"]["audit_witness"]["seq"] == entry["seq"] - 1
+
+
+def test_importing_the_same_package_twice_changes_nothing(city, tmp_path) -> None:
+    a = city.department("dept-a")
+    _work(a)
+    _export(a, tmp_path / "a.p7m")
+    assert _import(city.office, tmp_path / "a.p7m").new_versions == 2
+    again = _unchanged_import(city, tmp_path / "a.p7m")
+    assert again.already_imported and again.new_versions == 0
+
+
+def test_a_newer_version_supersedes_the_older_and_both_are_kept(city, tmp_path) -> None:
+    a = city.department("dept-a")
+    first, _ = _work(a, actions=(None,))
+    _export(a, tmp_path / "1.p7m")
+    with a.context() as ctx:
+        zhang = a.user(ctx, "zhang")
+        feedback(ctx, zhang, first, ["applied", "referred"])
+    _export(a, tmp_path / "2.p7m")
+    _import(city.office, tmp_path / "1.p7m")
+    second = _import(city.office, tmp_path / "2.p7m")
+    # Only the new version of the first record is new; the second record is unchanged.
+    assert (second.new_versions, second.known_versions) == (1, 1)
+    with city.office.context() as ctx:
+        chen = city.office.user(ctx, "chen")
+        shown = city_report.imported_record(ctx, chen, first["record_number"])
+        assert [v["version"] for v in shown["versions"]] == [1, 2]
+        assert shown["record"]["version"] == 2
+        old = city_report.imported_record(ctx, chen, first["record_number"], version=1)
+        assert old["record"]["measures"][0]["feedback"]["action"] is None
+        report = city_report.build_report(ctx, chen, date_from=WIDE[0], date_to=WIDE[1])
+    assert report["totals"]["checks"] == 2
+    assert (report["totals"]["applied"], report["totals"]["referred"]) == (1, 1)
+
+
+def test_imported_records_are_read_only_at_the_credit_office(city, tmp_path) -> None:
+    a = city.department("dept-a")
+    made = _work(a)
+    _export(a, tmp_path / "a.p7m")
+    _import(city.office, tmp_path / "a.p7m")
+    number = made[0]["record_number"]
+    with city.office.context() as ctx:
+        boss = city.office.user(ctx, "admin")
+        with pytest.raises(RecordNotFoundError, match=r"导入.*只读"):
+            records.add_feedback(
+                ctx, boss, number, [records.FeedbackInput(made[0]["measures"][0]["id"], "applied")]
+            )
+        assert ctx.office.records.get(number) is None
+    code, out, _ = city.office.cli("feedback", "show", number, "--json", user="chen")
+    shown = json.loads(out)
+    assert code == 0 and shown["read_only"] is True
+    assert shown["origin"]["department"] == "市市场监管局" and shown["origin"]["sequence"] == 1
+
+
+@pytest.mark.parametrize("reason", ["wrong_recipient", "unknown_signer", "other_jurisdiction"])
+def test_refused_packages_say_why_and_write_nothing(city, tmp_path, reason) -> None:
+    a = city.department("dept-a")
+    _work(a)
+    if reason == "wrong_recipient":
+        # The department was given another office's certificate.
+        other = Pc(tmp_path, "other-office")
+        with other.environment():
+            from desktop_app.services.exchange import office_key
+
+            office_key.generate(other.data_dir, "另一信用办")
+            office_key.export_certificate(other.data_dir, tmp_path / "other.cer")
+        with a.context() as ctx:
+            admin.trust_office(ctx, a.user(ctx, "admin"), tmp_path / "other.cer")
+        expected = "不是加密给本机的"
+    elif reason == "unknown_signer":
+        with a.context() as ctx:
+            admin.new_certificate(ctx, a.user(ctx, "admin"))  # a key the office does not know
+        expected = "不在本机信任的部门证书中"
+    else:
+        # A department of 昆山 whose certificate the office trusts all the same.
+        with a.context() as ctx:
+            boss = a.user(ctx, "admin")
+            accounts.add_user(
+                ctx,
+                boss,
+                "ks",
+                PASSWORD,
+                role="supervisor",
+                department="市公安局",
+                jurisdiction="昆山市",
+            )
+            from desktop_app.services.feedback.export import export_feedback
+
+            export_feedback(
+                ctx,
+                a.user(ctx, "ks"),
+                date_from=WIDE[0],
+                date_to=WIDE[1],
+                out=tmp_path / "a.p7m",
+            )
+        with city.office.context() as ctx:
+            admin.trust_department(
+                ctx,
+                city.office.user(ctx, "admin"),
+                city.root / "dept-a.cer",
+                jurisdiction="昆山市",
+                department="市公安局",
+            )
+        expected = "本机是柳州市的信用办"
+    if reason != "other_jurisdiction":
+        _export(a, tmp_path / "a.p7m")
+    assert _unchanged_import(city, tmp_path / "a.p7m", expected).reason == reason
+    code, out, err = city.office.cli("feedback", "import", str(tmp_path / "a.p7m"), user="admin")
+    assert code == 1 and expected in out and "Traceback" not in err
+
+
+def test_a_replayed_older_package_is_refused(city, tmp_path) -> None:
+    a = city.department("dept-a")
+    _work(a)
+    _export(a, tmp_path / "1.p7m")
+    _work(a, DEBTORS[2:3], ("applied",))
+    _export(a, tmp_path / "2.p7m")
+    _import(city.office, tmp_path / "2.p7m")
+    assert _unchanged_import(city, tmp_path / "1.p7m", "是旧的反馈包").reason == "replayed"
+
+
+def test_a_package_signed_for_another_department_is_refused(city, tmp_path) -> None:
+    a = city.department("dept-a")
+    with a.context() as ctx:
+        boss = a.user(ctx, "admin")
+        from desktop_app.services.feedback.export import export_feedback
+
+        # 市市场监管局's PC (and certificate) claiming to report for 市税务局.
+        export_feedback(
+            ctx,
+            boss,
+            date_from=WIDE[0],
+            date_to=WIDE[1],
+            out=tmp_path / "x.p7m",
+            department="市税务局",
+        )
+    refused = _unchanged_import(city, tmp_path / "x.p7m", "自称来自柳州市市税务局")
+    assert refused.reason == "other_department"
+
+
+def test_who_may_export_and_import(city, tmp_path) -> None:
+    a = city.department("dept-a")
+    with a.context() as ctx, pytest.raises(PermissionDeniedError):
+        export(ctx, a.user(ctx, "zhang"), tmp_path / "a.p7m")
+    _export(a, tmp_path / "a.p7m")
+    with city.office.context() as ctx:
+        from desktop_app.services.feedback.office_import import import_package_file
+
+        with pytest.raises(PermissionDeniedError):
+            import_package_file(ctx, city.office.user(ctx, "chen"), tmp_path / "a.p7m")
+    # A department's PC imports nothing; a department without the office's certificate
+    # cannot export.
+    with a.context() as ctx, pytest.raises(UsageError, match="不接收反馈包"):
+        import_package(ctx, tmp_path / "a.p7m")
+    b = city.department("dept-b")
+    b.config.write_text(
+        "\n".join(
+            line for line in b.config.read_text("utf-8").split("[trusted_office]")[0].splitlines()
+        ),
+        "utf-8",
+    )
+    code, _, err = b.cli(
+        "feedback",
+        "export",
+        "--from",
+        WIDE[0],
+        "--to",
+        WIDE[1],
+        "--out",
+        str(tmp_path / "b.p7m"),
+        user="wang",
+    )
+    assert code == 2 and "config trust-office" in err
+    assert not (tmp_path / "b.p7m").exists()
+
+
+# -- the departments' audit chains, from one package to the next ----------------------------
+
+
+def _findings(city) -> list[dict]:
+    with city.office.context() as ctx:
+        return ctx.office.feedback.findings()
+
+
+def test_a_chain_that_only_grew_between_packages_is_accepted_silently(city, tmp_path) -> None:
+    a = city.department("dept-a")
+    for number in range(3):
+        _work(a, DEBTORS[number : number + 1], ("applied",))
+        _export(a, tmp_path / f"{number}.p7m")
+        assert _import(city.office, tmp_path / f"{number}.p7m").findings == []
+    assert _findings(city) == []
+
+
+def test_a_rollback_between_two_packages_is_reported_and_recorded(city, tmp_path) -> None:
+    a = city.department("dept-a")
+    first, _ = _work(a, actions=(None,))
+    _export(a, tmp_path / "1.p7m")
+    _import(city.office, tmp_path / "1.p7m")
+    # The department keeps a copy of its data folder (an old backup) …
+    shutil.copytree(a.data_dir, tmp_path / "old-data")
+    with a.context() as ctx:
+        wang = a.user(ctx, "wang")
+        for query in DEBTORS[2:]:
+            check(ctx, wang, query)
+        feedback(ctx, wang, first, ["applied"])
+    _export(a, tmp_path / "2.p7m")
+    _import(city.office, tmp_path / "2.p7m")
+    # … restores it, and carries on.
+    shutil.rmtree(a.data_dir)
+    shutil.copytree(tmp_path / "old-data", a.data_dir)
+    with a.context() as ctx:
+        feedback(ctx, a.user(ctx, "wang"), first, ["not_applicable"])
+    _export(a, tmp_path / "3.p7m")
+    result = _import(city.office, tmp_path / "3.p7m")
+    kinds = [f["kind"] for f in result.findings]
+    assert kinds[0] == "rollback" and "审计链倒退了" in result.findings[0]["message"]
+    # Version 2 of the first record now exists twice, with different feedback.
+    assert "record_conflict" in kinds
+    assert [f["kind"] for f in _findings(city)] == kinds
+    with city.office.context() as ctx:
+        logged = audit.entries(ctx, action="feedback_chain_problem")
+    assert [e["details"]["kind"] for e in logged] == kinds
+    assert all(e["details"]["department"] == "市市场监管局" for e in logged)
+    code, out, _ = city.office.cli(
+        "feedback", "report", "--from", WIDE[0], "--to", WIDE[1], "--json", user="chen"
+    )
+    assert code == 0
+    performance = {row["department"]: row for row in json.loads(out)["performance"]}
+    assert performance["市市场监管局"]["chain_problems"] == len(kinds)
+
+
+def _rehash(conn: sqlite3.Connection, change) -> None:
+    """Rewrite the audit log as a careful attacker would: change, then rehash every entry."""
+    conn.row_factory = sqlite3.Row
+    rows = [dict(r) for r in conn.execute("SELECT * FROM audit_log ORDER BY seq")]
+    change(rows)
+    previous = GENESIS_HASH
+    conn.execute("DELETE FROM audit_log")
+    for row in rows:
+        content = {
+            key: row[key]
+            for key in ("seq", "at", "user_name", "action", "record_number", "record_hash")
+        }
+        content.update(details=json.loads(row["details"]), prev_hash=previous)
+        digest = entry_hash(content)
+        conn.execute(
+            "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                *(row[k] for k in ("seq", "at", "user_name", "action", "record_number")),
+                row["record_hash"],
+                row["details"],
+                previous,
+                digest,
+            ),
+        )
+        previous = digest
+    conn.execute("UPDATE audit_head SET last_hash = ?", (previous,))
+
+
+def test_a_rewritten_chain_between_two_packages_is_reported(city, tmp_path) -> None:
+    a = city.department("dept-a")
+    _work(a)
+    _export(a, tmp_path / "1.p7m")
+    _import(city.office, tmp_path / "1.p7m")
+
+    def forget_the_clerk(rows: list[dict]) -> None:
+        rows[5]["user_name"] = "someone-else"  # an entry the first package already witnessed
+
+    conn = sqlite3.connect(a.data_dir / "office.db")
+    with conn:
+        _rehash(conn, forget_the_clerk)
+    conn.close()
+    with a.context() as ctx:
+        assert audit.verify_chain(ctx)["ok"]  # on its own the rewritten chain verifies
+    _work(a, DEBTORS[2:3], ("applied",))
+    _export(a, tmp_path / "2.p7m")
+    result = _import(city.office, tmp_path / "2.p7m")
+    assert [f["kind"] for f in result.findings] == ["rewritten"]
+    assert "不衔接" in result.findings[0]["message"]
+    assert result.new_versions == 1  # the records are imported all the same
+
+
+def test_a_package_the_office_never_received_is_named(city, tmp_path) -> None:
+    a = city.department("dept-a")
+    for number in range(3):
+        _work(a, DEBTORS[number : number + 1], ("applied",))
+        _export(a, tmp_path / f"{number}.p7m")
+    _import(city.office, tmp_path / "0.p7m")
+    result = _import(city.office, tmp_path / "2.p7m")
+    assert [f["kind"] for f in result.findings] == ["gap"]
+    assert "缺少部门的第 2 号反馈包" in result.findings[0]["message"]
+
+
+def test_the_tax_list_gives_its_own_category(city, tmp_path) -> None:
+    b = city.department("dept-b")
+    _work(b, (TAX_VIOLATORS[1], DEBTORS[0]), ("applied",))
+    _export(b, tmp_path / "b.p7m")
+    _import(city.office, tmp_path / "b.p7m")
+    with city.office.context() as ctx:
+        report = city_report.build_report(
+            ctx, city.office.user(ctx, "chen"), date_from=WIDE[0], date_to=WIDE[1]
+        )
+    pairs = {(r["department"], r["category"]) for r in report["by_department_category"]}
+    assert pairs == {("市税务局", "重大税收违法案件当事人"), ("市税务局", "失信被执行人")}
