@@ -380,12 +380,16 @@ class AuditView(QWidget):
             "选择留存的核查记录 PDF、审计报告 PDF、备份文件或见证文本，"
             "证明审计日志仍包含它们记录的链头；指出第一个不再被包含的见证"
         )
+        self.feedback_button = QPushButton("导出反馈包…")
+        self.feedback_button.setToolTip("本部门的核查记录和结果反馈，签名并加密后报送信用办")
+        self.feedback_dialog: Any = None
         self.status = hint("")
         buttons = QHBoxLayout()
         buttons.addWidget(self.status, 1)
         buttons.addWidget(self.verify_pdf_button)
         buttons.addWidget(self.chain_button)
         buttons.addWidget(self.witness_button)
+        buttons.addWidget(self.feedback_button)
         buttons.addWidget(self.export_button)
 
         frame = QFrame()
@@ -405,6 +409,7 @@ class AuditView(QWidget):
         self.verify_pdf_button.clicked.connect(self.verify_pdf_dialog)
         self.chain_button.clicked.connect(lambda: self.verify_chain())
         self.witness_button.clicked.connect(self.witness_dialog)
+        self.feedback_button.clicked.connect(self.export_feedback_dialog)
         self.checks.activated.connect(self._open_selected)
         for keys, slot in (("F5", self.refresh), ("Ctrl+E", self.export_dialog)):
             shortcut = QShortcut(QKeySequence(keys), self)
@@ -574,6 +579,13 @@ class AuditView(QWidget):
             self._failed(error)
 
         self.tasks.start(job, done, failed)
+
+    def export_feedback_dialog(self) -> None:
+        """审计 › 导出反馈包 (see `ui.feedback_view`)."""
+        from desktop_app.ui.feedback_view import FeedbackExportDialog
+
+        self.feedback_dialog = FeedbackExportDialog(self.session, self.tasks, self)
+        self.feedback_dialog.open()
 
     def verify_pdf_dialog(self) -> None:
         target, _ = QFileDialog.getOpenFileName(

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
@@ -49,8 +50,10 @@ def _password_field() -> QLineEdit:
 
 
 class SetupDialog(QDialog):
-    """First start: the office's jurisdiction and department, the administrator, and the
-    certificate that signs check records (created here, or loaded from a PKCS#12 file).
+    """First start: the office's jurisdiction and department, what the PC is for (a
+    department's, or the credit office's: then its encryption key for feedback packages is
+    created too), the administrator, and the certificate that signs check records (created
+    here, or loaded from a PKCS#12 file).
 
     The department is an explicit choice (none is preselected unless the machine
     configuration names one): checks list the measures of this department. Once set up, the
@@ -73,6 +76,15 @@ class SetupDialog(QDialog):
         self.department.setToolTip("核查时列出本部门应实施的联合惩戒措施")
         self.jurisdiction.currentTextChanged.connect(self._departments)
         self._departments(self.jurisdiction.currentText(), config.department)
+        # What this PC is for: a department's checks, or the credit office's view of the city.
+        self.as_department = QRadioButton("部门：核查失信主体，并向信用办报送结果反馈")
+        self.as_credit_office = QRadioButton(
+            "信用办：接收各部门的反馈包，汇总联合惩戒动态和绩效考核"
+        )
+        kind = QButtonGroup(self)
+        kind.addButton(self.as_department)
+        kind.addButton(self.as_credit_office)
+        (self.as_credit_office if config.is_credit_office else self.as_department).setChecked(True)
         self.admin_name = QLineEdit("admin")
         self.display_name = QLineEdit()
         self.display_name.setPlaceholderText("例如：信息科 张三")
@@ -104,6 +116,8 @@ class SetupDialog(QDialog):
         form.addRow("地区(&J)", self.jurisdiction)
         form.addRow("部门(&D)", self.department)
         form.addRow("", hint("核查结果列出所选部门应实施的联合惩戒措施：请选择使用本机的部门。"))
+        form.addRow("本机用途", self.as_department)
+        form.addRow("", self.as_credit_office)
         form.addRow(section_title("管理员账户"))
         form.addRow("用户名(&U)", self.admin_name)
         form.addRow("姓名(&M)", self.display_name)
@@ -166,6 +180,10 @@ class SetupDialog(QDialog):
             return
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
+            # First the machine configuration: if it cannot be written, nothing is created.
+            office_kind = "credit_office" if self.as_credit_office.isChecked() else "department"
+            if self.ctx.config.office_kind != office_kind:
+                admin.save_machine_settings(self.ctx, None, office_kind=office_kind)
             created, _ = admin.first_start(
                 self.ctx,
                 jurisdiction=self.jurisdiction.currentText(),
@@ -183,7 +201,26 @@ class SetupDialog(QDialog):
             return
         finally:
             QGuiApplication.restoreOverrideCursor()
+        if office_kind == "credit_office":
+            self._office_key()
         self.accept()
+
+    def _office_key(self) -> None:
+        """The credit office's encryption key for feedback packages (the administrator can
+        make it later from 信用办汇总 if this fails: setup itself is complete)."""
+        from desktop_app.services import admin
+        from desktop_app.services.exchange import office_key
+
+        try:
+            if office_key.active_key_id(self.ctx.data_dir) is None:
+                admin.new_office_key(self.ctx, self.user)
+        except AppError as error:
+            QMessageBox.warning(
+                self,
+                APP_NAME,
+                f"信用办加密证书未能生成：{error.message}\n"
+                "可稍后在“信用办汇总 › 导出本机加密证书”中生成。",
+            )
 
 
 class LoginDialog(QDialog):

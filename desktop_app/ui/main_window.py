@@ -39,7 +39,10 @@ SHORTCUTS = (
     ("Ctrl+P", "打印核查记录（预览、打印）"),
     ("Ctrl+S", "保存核查记录 PDF"),
     ("Ctrl+C", "复制所选行（纯文本）"),
-    ("Ctrl+1 … Ctrl+6", "切换到 核查 / 我的记录 / 审计 / 管理 / 批量核查 / 待处理提醒"),
+    (
+        "Ctrl+1 … Ctrl+7",
+        "切换到 核查 / 我的记录 / 审计 / 管理 / 批量核查 / 待处理提醒 / 信用办汇总",
+    ),
     ("Ctrl+Enter（批量核查）", "开始核查所选文件"),
     ("F5", "刷新记录列表或审计统计"),
     ("Ctrl+E", "导出审计报告"),
@@ -97,6 +100,11 @@ class MainWindow(QMainWindow):
             self.audit_view = AuditView(session, tasks)
             self.tabs.addTab(self.audit_view, "审计 (Ctrl+3)")
             self.audit_view.open_record.connect(self.open_record)
+        self.office_view: Any = None
+        if session.ctx.config.is_credit_office and accounts.can(user, "feedback.read"):
+            from desktop_app.ui.feedback_view import CreditOfficeView
+
+            self.office_view = CreditOfficeView(session, tasks)
         if accounts.can(user, "users.manage"):
             from desktop_app.ui.admin_view import AdminView
 
@@ -104,6 +112,8 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(self.admin_view, "管理 (Ctrl+4)")
             self.admin_view.lists.lists_changed.connect(self.refresh_status)
         self._add_batch_and_alerts(session, tasks)
+        if self.office_view is not None:
+            self.tabs.addTab(self.office_view, "信用办汇总 (Ctrl+7)")
         self.setCentralWidget(self.tabs)
         self.history_view.open_record.connect(self.open_record)
         self.tabs.currentChanged.connect(self._tab_changed)
@@ -133,7 +143,7 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.versions)
         self.refresh_status()
 
-        for number in range(1, 7):
+        for number in range(1, 8):
             QShortcut(QKeySequence(f"Ctrl+{number}"), self, lambda n=number: self.show_tab(n - 1))
         QShortcut(QKeySequence("F1"), self, self.show_shortcuts)
         QShortcut(QKeySequence("Ctrl+Shift+K"), self, self.change_password)
@@ -210,7 +220,8 @@ class MainWindow(QMainWindow):
 
     # -- navigation ----------------------------------------------------------------------
     def show_tab(self, index: int) -> None:
-        """Ctrl+1 … Ctrl+6: check, history, audit, admin, batch, alerts (those the role has)."""
+        """Ctrl+1 … Ctrl+7: check, history, audit, admin, batch, alerts, the credit office's
+        summary (those the role and the PC have)."""
         order = (
             self.check_view,
             self.history_view,
@@ -218,6 +229,7 @@ class MainWindow(QMainWindow):
             self.admin_view,
             self.batch_view,
             self.alerts_view,
+            self.office_view,
         )
         if 0 <= index < len(order) and order[index] is not None:
             self.tabs.setCurrentWidget(order[index])
@@ -230,6 +242,8 @@ class MainWindow(QMainWindow):
             self.audit_view.refresh()
         elif widget is self.admin_view:
             self.admin_view.refresh()
+        elif widget is self.office_view and self.office_view.report is None:
+            self.office_view.refresh()
         elif widget is self.check_view:
             self.check_view.focus_search()
         elif widget is self.alerts_view:
