@@ -405,3 +405,25 @@ def test_the_tax_list_gives_its_own_category(city, tmp_path) -> None:
         )
     pairs = {(r["department"], r["category"]) for r in report["by_department_category"]}
     assert pairs == {("市税务局", "重大税收违法案件当事人"), ("市税务局", "失信被执行人")}
+
+
+def test_a_record_altered_in_the_departments_database_refuses_the_package(city, tmp_path) -> None:
+    a = city.department("dept-a")
+    made = _work(a)
+    conn = sqlite3.connect(a.data_dir / "office.db")
+    with conn:
+        body = json.loads(
+            conn.execute(
+                "SELECT body FROM records WHERE record_number = ? AND version = 2",
+                (made[0]["record_number"],),
+            ).fetchone()[0]
+        )
+        body["measures"][0]["feedback"]["action"] = "not_applicable"
+        conn.execute(
+            "UPDATE records SET body = ? WHERE record_number = ? AND version = 2",
+            (json.dumps(body, ensure_ascii=False), made[0]["record_number"]),
+        )
+    conn.close()
+    _export(a, tmp_path / "a.p7m")
+    refused = _unchanged_import(city, tmp_path / "a.p7m", "内容与其记录哈希不符")
+    assert refused.reason == "format"

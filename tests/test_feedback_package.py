@@ -4,8 +4,11 @@ either layer refused (the encryption and the signature layer, every field)."""
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -30,9 +33,10 @@ class Parties:
         self.office = office_key.generate(root / "office", "柳州市信用办")
         pem = self.department.certificate.public_bytes(serialization.Encoding.PEM).decode()
         self.trusted = [TrustedDepartment("柳州市", "市市场监管局", pem)]
-        records = fp.record_lines(
-            [{"record": {"record_number": f"N-{i}", "text": "核查" * 20}} for i in range(5)]
-        )
+        self.items = [
+            {"record": {"record_number": f"N-{i}", "text": "核查" * 20}} for i in range(5)
+        ]
+        lines = b"".join(fp.canonical_json(item) + b"\n" for item in self.items)
         self.manifest = {
             "format": fp.FORMAT,
             "format_version": fp.FORMAT_VERSION,
@@ -44,12 +48,12 @@ class Parties:
             "department": "市市场监管局",
             "period": {"from": "2026-02-01", "to": "2026-02-28"},
             "record_count": 5,
-            "records_sha256": hashlib.sha256(records).hexdigest(),
+            "records_sha256": hashlib.sha256(lines).hexdigest(),
             "recipient_fingerprint": self.office.fingerprint,
             "audit_witness": {"chain_id": "a" * 32, "seq": 7, "head_hash": "b" * 64},
             "previous_export": None,
         }
-        self.content = fp.build_content(self.manifest, records, {"from": None, "entries": []})
+        self.content = fp.build_content(self.manifest, self.items, {"from": None, "entries": []})
         self.sealed = fp.seal(self.content, self.department, self.office.certificate)
 
     def open(self, data: bytes) -> fp.OpenedPackage:
@@ -207,16 +211,20 @@ def test_a_package_for_another_office_is_the_wrong_recipient(parties, tmp_path) 
 
 
 def test_records_that_do_not_match_the_manifest_are_refused(parties) -> None:
-    records = fp.record_lines([{"record": {"record_number": "N-0"}}])
-    content = fp.build_content(parties.manifest, records, {"from": None, "entries": []})
-    opened = parties.open(fp.seal(content, parties.department, parties.office.certificate))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(fp.MANIFEST, json.dumps(parties.manifest))  # says 5 records
+        archive.writestr(fp.RECORDS, fp.canonical_json(parties.items[0]) + b"\n")
+        archive.writestr(fp.SEGMENT, b'{"from":null,"entries":[]}')
+    sealed = fp.seal(out.getvalue(), parties.department, parties.office.certificate)
+    opened = parties.open(sealed)
     with pytest.raises(fp.FeedbackPackageError, match="与清单不符"):
         list(opened.records())
 
 
 def test_a_newer_format_says_to_upgrade(parties) -> None:
     manifest = {**parties.manifest, "format_version": fp.FORMAT_VERSION + 1}
-    content = fp.build_content(manifest, b"", {"from": None, "entries": []})
+    content = fp.build_content(manifest, [], {"from": None, "entries": []})
     with pytest.raises(fp.FeedbackPackageError, match="请升级信用核查台"):
         parties.open(fp.seal(content, parties.department, parties.office.certificate))
 

@@ -136,7 +136,13 @@ def _config(ctx: AppContext) -> str:
             f"配置的部门证书文件 {config.certificate} 不存在。请改正配置文件中的 certificate，"
             "或把证书放到该位置。"
         )
-    return f"{where}；{place}；可信发布者 {len(config.trusted_publishers)} 个"
+    if config.is_credit_office:
+        exchange = f"信用办，可信部门证书 {len(config.trusted_departments)} 个"
+    else:
+        exchange = "部门，" + (
+            "已配置信用办加密证书" if config.trusted_office else "未配置信用办加密证书"
+        )
+    return f"{where}；{place}；可信发布者 {len(config.trusted_publishers)} 个；{exchange}"
 
 
 def _catalog(ctx: AppContext) -> str:

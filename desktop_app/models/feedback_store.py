@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from desktop_app.models import db
@@ -358,8 +358,17 @@ class FeedbackStore:
         sql = f"SELECT count(*) FROM feedback_records r WHERE {' AND '.join(where)}"
         return int(self.conn.execute(sql, params).fetchone()[0])
 
-    def latest_hits(self, *, date_from: str, date_to: str) -> list[dict[str, Any]]:
-        """The hits of the latest versions of the records checked in the period."""
+    def latest_summaries(self, *, date_from: str, date_to: str) -> Iterator[sqlite3.Row]:
+        """What the reports count of each latest version checked in the period (streamed)."""
+        where, params = self._period([_LATEST], date_from, date_to, None)
+        yield from self.conn.execute(
+            "SELECT r.origin, r.record_number, r.department, r.checked_on, r.status,"
+            f" r.subject_key FROM feedback_records r WHERE {' AND '.join(where)}",
+            params,
+        )
+
+    def latest_hits(self, *, date_from: str, date_to: str) -> Iterator[sqlite3.Row]:
+        """The hits of the latest versions of the records checked in the period (streamed)."""
         where, params = self._period([_LATEST], date_from, date_to, None)
         sql = (
             "SELECT r.origin, r.record_number, r.department, h.role, h.category, h.list_name,"
@@ -368,11 +377,11 @@ class FeedbackStore:
             " AND h.version = r.version"
             f" WHERE {' AND '.join(where)} ORDER BY r.origin, r.record_number, h.position"
         )
-        return [dict(row) for row in self.conn.execute(sql, params).fetchall()]
+        yield from self.conn.execute(sql, params)
 
-    def latest_measures(self, *, date_from: str, date_to: str) -> list[dict[str, Any]]:
+    def latest_measures(self, *, date_from: str, date_to: str) -> Iterator[sqlite3.Row]:
         """The measures of the latest versions of the records checked in the period, with
-        their record's department, time, subject and clerk."""
+        their record's department, time and subject (streamed)."""
         where, params = self._period([_LATEST], date_from, date_to, None)
         sql = (
             "SELECT r.origin, r.record_number, r.version, r.department AS record_department,"
@@ -385,7 +394,7 @@ class FeedbackStore:
             f" WHERE {' AND '.join(where)}"
             " ORDER BY r.checked_at, r.origin, r.record_number, m.position"
         )
-        return [dict(row) for row in self.conn.execute(sql, params).fetchall()]
+        yield from self.conn.execute(sql, params)
 
     @staticmethod
     def _period(

@@ -163,6 +163,65 @@ class RecordsStore:
     ) -> list[dict[str, Any]]:
         """Latest versions of the records created from `date_from` to `date_to` (inclusive,
         YYYY-MM-DD, by the day of the first version), oldest first, as full dicts."""
+        return list(
+            self.iter_search(
+                date_from=date_from,
+                date_to=date_to,
+                user_name=user_name,
+                department=department,
+                jurisdiction=jurisdiction,
+            )
+        )
+
+    def iter_search(
+        self,
+        *,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        user_name: str | None = None,
+        department: str | None = None,
+        jurisdiction: str | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """`search`, one record at a time (a year of a department's records is gigabytes of
+        Python objects at once)."""
+        where, params = self._search_where(date_from, date_to, user_name, department, jurisdiction)
+        rows = self.conn.execute(
+            "SELECT r.body FROM records r JOIN records first"
+            " ON first.record_number = r.record_number AND first.version = 1"
+            " WHERE " + " AND ".join(where) + " ORDER BY first.created_at, r.record_number",
+            params,
+        )
+        for row in rows:
+            yield json.loads(row[0])
+
+    def count_search(
+        self,
+        *,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        user_name: str | None = None,
+        department: str | None = None,
+        jurisdiction: str | None = None,
+    ) -> int:
+        """How many records `search` would return."""
+        where, params = self._search_where(date_from, date_to, user_name, department, jurisdiction)
+        return int(
+            self.conn.execute(
+                "SELECT count(*) FROM records r JOIN records first"
+                " ON first.record_number = r.record_number AND first.version = 1"
+                " WHERE " + " AND ".join(where),
+                params,
+            ).fetchone()[0]
+        )
+
+    @staticmethod
+    def _search_where(
+        date_from: str | None,
+        date_to: str | None,
+        user_name: str | None,
+        department: str | None,
+        jurisdiction: str | None,
+    ) -> tuple[list[str], list[Any]]:
         where = [
             "r.version = (SELECT max(v.version) FROM records v"
             " WHERE v.record_number = r.record_number)"
@@ -178,13 +237,7 @@ class RecordsStore:
             if value is not None:
                 where.append(clause)
                 params.append(value)
-        rows = self.conn.execute(
-            "SELECT r.body FROM records r JOIN records first"
-            " ON first.record_number = r.record_number AND first.version = 1"
-            " WHERE " + " AND ".join(where) + " ORDER BY first.created_at, r.record_number",
-            params,
-        ).fetchall()
-        return [json.loads(row[0]) for row in rows]
+        return where, params
 
     def count_records(self) -> int:
         """How many check records (record numbers, whatever their versions) are stored."""

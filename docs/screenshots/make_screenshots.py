@@ -11,8 +11,10 @@ screen, the audit log checked against witnesses after it was cut back, an import
 rejected rows, the catalog browser (departments, full-text search, a revised measure list
 checked and imported as a new version, its diff, the versions, the build's anomalies), the
 user management, the alerts a court's new list raises for subjects checked before
-(待处理提醒), and (with PostgreSQL installed) the office data on a database server that goes
-away mid-check. `--only
+(待处理提醒), feedback to the credit office (a department's export, the credit office's
+import and report, with two more departments and one that sent nothing, each a PC of its own
+in the scratch folder), and (with PostgreSQL installed) the office data on a database server
+that goes away mid-check. `--only
 NAME,NAME` saves only those shots. Main-window shots grab the whole 1366×768 screen; the two
 start-up dialogs are grabbed alone (there is nothing behind them).
 """
@@ -560,9 +562,158 @@ def main() -> int:
     screen_shot("23_alerts")
     window.close()
     launcher.close()
+    feedback_shots(app)
     server_unreachable(app)
     shutil.rmtree(SCRATCH, ignore_errors=True)
     return 0
+
+
+# Checks of the other departments for the feedback shots: (query, feedback on its measures).
+OTHER_DEPARTMENTS = (
+    (
+        "tax",
+        "市税务局",
+        (
+            (LISTED_ID, ["applied", "not_applicable", "applied", None]),
+            ("91450202MAQGJUTF10", ["applied", "referred"]),
+            ("91150203MAYNE8GXX3", ["applied", None, "applied"]),
+            (NOT_LISTED_ID, []),
+        ),
+    ),
+    (
+        "police",
+        "市公安局",
+        (
+            ("452525197507049930", ["applied"]),
+            ("150122198512219958", [None, "referred"]),
+            (NOT_LISTED_ID, []),
+        ),
+    ),
+)
+
+
+def _pc(name: str, config: object) -> object:
+    """An AppContext of another PC of the city (its own machine configuration)."""
+    from desktop_app.config import save_machine_config
+    from desktop_app.context import AppContext
+
+    path = SCRATCH / f"{name}.toml"
+    save_machine_config(config, path)  # type: ignore[arg-type]
+    os.environ["XYHC_CONFIG"] = str(path)
+    return AppContext(SCRATCH / name)
+
+
+def feedback_shots(app) -> None:
+    """18–21: 审计 › 导出反馈包 at 市市场监管局; at the credit office the packages of three
+    departments imported (a fourth, trusted, sent nothing), 联合惩戒动态 and the charts."""
+    from PySide6.QtCore import QDate
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop_app.config import MachineConfig
+    from desktop_app.services import admin, records
+    from desktop_app.services.exchange import office_key
+    from desktop_app.services.feedback.export import export_feedback
+    from desktop_app.services.lists.demo_lists import ensure_demo_lists
+    from desktop_app.services.records import signing
+    from desktop_app.services.screening.check import run_check
+
+    # The import's summary would wait for a click.
+    QMessageBox.information = QMessageBox.warning = lambda *args: None  # type: ignore[method-assign]
+    department_config = os.environ["XYHC_CONFIG"]
+    office = _pc("office", MachineConfig(jurisdiction="柳州市", office_kind="credit_office"))
+    chief, _ = admin.first_start(
+        office,
+        jurisdiction="柳州市",
+        department="市发展改革委",
+        admin_name="admin",
+        password=PASSWORD,
+        display_name="信用办 陈主任",
+    )
+    admin.new_office_key(office, chief)
+    office_key.export_certificate(office.data_dir, SCRATCH / "office.cer")
+    office.close()
+    today = QDate.currentDate()
+    period = today.addDays(-7).toString("yyyy-MM-dd"), today.toString("yyyy-MM-dd")
+    packages = []
+    for name, department, work in OTHER_DEPARTMENTS:
+        ctx = _pc(name, MachineConfig(jurisdiction="柳州市", department=department))
+        boss, _ = admin.first_start(
+            ctx, jurisdiction="柳州市", department=department, admin_name="admin",
+            password=PASSWORD, display_name="科长",
+        )  # fmt: skip
+        ensure_demo_lists(ctx)
+        admin.trust_office(ctx, boss, SCRATCH / "office.cer")
+        for query, actions in work:
+            result = run_check(ctx.catalog, ctx.lists, query, "柳州市", department)
+            record = records.record_check(ctx, boss, result)
+            items = [
+                records.FeedbackInput(
+                    m["id"], action, reason="申请事项不涉及" if action == "not_applicable" else None
+                )
+                for m, action in zip(record["measures"], actions, strict=False)
+                if action
+            ]
+            if items:
+                records.add_feedback(ctx, boss, record["record_number"], items)
+        packages.append(SCRATCH / f"反馈包_{department}.p7m")
+        export_feedback(ctx, boss, date_from=period[0], date_to=period[1], out=packages[-1])
+        signing.export_certificate(ctx.data_dir, SCRATCH / f"{name}.cer")
+        ctx.close()
+    edu = SCRATCH / "edu"
+    signing.generate_department_identity(edu, "柳州市", "市教育局")
+    signing.export_certificate(edu, SCRATCH / "edu.cer")
+
+    os.environ["XYHC_CONFIG"] = department_config
+    launcher = app_module.Launcher(app, SCRATCH / "data")
+    launcher.instance.acquire()
+    administrator = accounts.authenticate(launcher.ctx, "admin", PASSWORD)
+    admin.trust_office(launcher.ctx, administrator, SCRATCH / "office.cer")
+    supervisor = accounts.authenticate(launcher.ctx, "wangke", PASSWORD)
+    window = open_window(launcher, supervisor)
+    window.show_tab(2)
+    wait_until(lambda: window.audit_view.report is not None)
+    window.audit_view.export_feedback_dialog()
+    dialog = window.audit_view.feedback_dialog
+    dialog.date_from.setDate(today.addDays(-7))
+    dialog.date_to.setDate(today)
+    target = SCRATCH / "U盘" / Path(dialog.file.text()).name
+    target.parent.mkdir()
+    dialog.file.setText(str(target))
+    dialog.start()
+    wait_until(lambda: dialog.result is not None, 60)
+    dialog.move(QPoint(300, 160))
+    screen_shot("18_feedback_export")
+    dialog.accept()
+    packages.insert(0, target)
+    signing.export_certificate(launcher.ctx.data_dir, SCRATCH / "data.cer")
+    window.close()
+    launcher.close()
+
+    os.environ["XYHC_CONFIG"] = str(SCRATCH / "office.toml")
+    launcher = app_module.Launcher(app, SCRATCH / "office")
+    launcher.instance.acquire()
+    chief = accounts.authenticate(launcher.ctx, "admin", PASSWORD)
+    for name in ("data", "tax", "police", "edu"):
+        admin.trust_department(launcher.ctx, chief, SCRATCH / f"{name}.cer")
+    window = launcher.open_window(chief, "柳州市", "市发展改革委")
+    window.setGeometry(0, 0, *SIZE)
+    window.activateWindow()
+    view = window.office_view
+    window.show_tab(window.tabs.indexOf(view))
+    view.import_files(packages)
+    wait_until(lambda: view.import_results is not None, 60)
+    screen_shot("19_feedback_import")
+    view.tabs.setCurrentIndex(2)
+    view.report_from.setDate(today.addDays(-7))
+    view.report_to.setDate(today)
+    view.report = None
+    view.refresh_report()
+    wait_until(lambda: view.report is not None and view.report_button.isEnabled(), 60)
+    screen_shot("20_feedback_report")
+    view.report_tabs.setCurrentIndex(3)
+    screen_shot("21_feedback_charts")
+    window.close()
+    launcher.close()
 
 
 def server_unreachable(app: QApplication) -> None:

@@ -407,13 +407,14 @@ def _table_sheet(
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.border = border
     widths = [_display_width(header) for header, *_ in columns]
+    plain, wrapped = _cell_styles(workbook, border)
     count = 0
     for count, item in enumerate(rows, 1):
         for column, (_, key, number_format, fixed) in enumerate(columns, 1):
             value = item.get(key)
-            cell = _set(sheet, count + 1, column, value, number_format)
-            cell.border = border
-            cell.alignment = Alignment(vertical="top", wrap_text=fixed is not None)
+            # A named style, set first: styling each cell anew costs ~0.3 ms a cell.
+            sheet.cell(row=count + 1, column=column).style = plain if fixed is None else wrapped
+            _set(sheet, count + 1, column, value, number_format)
             if fixed is None:
                 widths[column - 1] = max(widths[column - 1], _display_width(value))
     for column, (_, _, _, fixed) in enumerate(columns, 1):
@@ -433,6 +434,20 @@ def _table_sheet(
     sheet.oddHeader.center.text = header_text
     sheet.oddFooter.center.text = "第 &P 页 / 共 &N 页"
     return sheet
+
+
+def _cell_styles(workbook: Any, border: Any) -> tuple[str, str]:
+    """The named styles of body cells (thin grid, top-aligned; wrapped for fixed-width
+    columns), added to `workbook` once."""
+    from openpyxl.styles import Alignment, NamedStyle
+
+    names = ("xyhc-cell", "xyhc-cell-wrapped")
+    for name, wrap in zip(names, (False, True), strict=True):
+        if name not in workbook.named_styles:
+            workbook.add_named_style(
+                NamedStyle(name, border=border, alignment=Alignment(vertical="top", wrap_text=wrap))
+            )
+    return names
 
 
 _DATE_TIME = "yyyy-mm-dd hh:mm"

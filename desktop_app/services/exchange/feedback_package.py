@@ -83,25 +83,56 @@ def canonical_json(value: Any) -> bytes:
 # -- writing (department) ----------------------------------------------------------------------
 
 
-def build_content(manifest: Mapping[str, Any], records: bytes, segment: Mapping[str, Any]) -> bytes:
-    """The zip that is signed: the manifest, the records (JSON lines) and the audit segment."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
-        # A fixed time: the content is fully determined by what it carries.
-        for name, data in (
-            (MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")),
-            (RECORDS, records),
-            (SEGMENT, canonical_json(segment)),
-        ):
-            info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, data)
-    return out.getvalue()
+class ContentWriter:
+    """The zip that is signed, written as the records come: `add` one record line at a time
+    (compressed at once, so that a year of records never sits in memory as text), then
+    `finish` with the manifest (its record count and records hash filled in) and the audit
+    segment."""
+
+    def __init__(self) -> None:
+        self._out = io.BytesIO()
+        self._archive = zipfile.ZipFile(self._out, "w", compression=zipfile.ZIP_DEFLATED)
+        self._records = self._archive.open(_member(RECORDS), "w", force_zip64=True)
+        self._digest = hashlib.sha256()
+        self.count = 0
+
+    def add(self, item: Mapping[str, Any]) -> None:
+        line = canonical_json(item) + b"\n"
+        self._digest.update(line)
+        self._records.write(line)
+        self.count += 1
+
+    def finish(self, manifest: Mapping[str, Any], segment: Mapping[str, Any]) -> bytes:
+        self._records.close()
+        manifest = {
+            **manifest,
+            "record_count": self.count,
+            "records_sha256": self._digest.hexdigest(),
+        }
+        self._archive.writestr(
+            _member(MANIFEST), json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
+        )
+        self._archive.writestr(_member(SEGMENT), canonical_json(segment))
+        self._archive.close()
+        return self._out.getvalue()
 
 
-def record_lines(items: Iterable[Mapping[str, Any]]) -> bytes:
-    """`records.jsonl`: one canonical JSON object per line."""
-    return b"".join(canonical_json(item) + b"\n" for item in items)
+def _member(name: str) -> zipfile.ZipInfo:
+    # A fixed time: the content is fully determined by what it carries.
+    info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+def build_content(
+    manifest: Mapping[str, Any], items: Iterable[Mapping[str, Any]], segment: Mapping[str, Any]
+) -> bytes:
+    """The zip that is signed, from the manifest, the record lines' items and the segment
+    (the manifest's record count and records hash are those of `items`)."""
+    writer = ContentWriter()
+    for item in items:
+        writer.add(item)
+    return writer.finish(manifest, segment)
 
 
 def seal(content: bytes, identity: SigningIdentity, recipient: x509.Certificate) -> bytes:

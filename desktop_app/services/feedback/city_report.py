@@ -5,8 +5,9 @@
 - 联合惩戒动态 (`by_department`, `by_department_category`, `by_category`): checks, subjects found
   (distinct subjects on a list: by their ID, else their name), measures due, 已实施 / 不适用 /
   已移送 / 待反馈, and the median days from the check to the feedback;
-- per initiating department (`by_initiator`, `initiator_measures`): every measure its subjects
-  brought, by implementing department, with its feedback — what e.g. the court asks for;
+- per initiating department (`by_initiator`): the measures its subjects brought, by
+  implementing department and feedback state, and (`applied_measures`) every measure applied
+  to its subjects, with subject, record and time — what e.g. the court asks for;
 - 绩效考核 (`performance`): per department the feedback completeness, the measures still
   waiting for feedback more than N days after the check (`overdue_days`, configurable,
   default 15) as of the end of the period (today, if sooner), feedback given later than that,
@@ -133,9 +134,6 @@ def build_report(
     today = audit.now().date().isoformat()
     as_of = min(day_to, today)
     store = ctx.office.feedback
-    latest = store.latest_records(date_from=day_from, date_to=day_to)
-    hits = store.latest_hits(date_from=day_from, date_to=day_to)
-    measures = store.latest_measures(date_from=day_from, date_to=day_to)
 
     departments = expected_departments(ctx, jurisdiction)
     by_department: dict[str, _Group] = {name: _Group() for name in departments}
@@ -144,15 +142,18 @@ def build_report(
     city = _Group()
     months: dict[str, dict[str, int]] = {}
     checks_of: dict[str, int] = defaultdict(int)
-    subject_of = {(r["origin"], r["record_number"]): r["subject_key"] for r in latest}
-    for record in latest:
+    subject_of: dict[tuple[str, str], str] = {}
+    listed = 0
+    for record in store.latest_summaries(date_from=day_from, date_to=day_to):
+        subject_of[(record["origin"], record["record_number"])] = record["subject_key"]
+        listed += record["status"] == "listed"
         department = record["department"]
         by_department.setdefault(department, _Group())
         checks_of[department] += 1
         month = months.setdefault(record["checked_on"][:7], {"checks": 0, "listed": 0, **_counts()})
         month["checks"] += 1
         month["listed"] += record["status"] == "listed"
-    for hit in hits:
+    for hit in store.latest_hits(date_from=day_from, date_to=day_to):
         if hit["role"] != "hit":
             continue
         key = (hit["origin"], hit["record_number"])
@@ -166,10 +167,10 @@ def build_report(
             group.records.add(key)
             group.subjects.add(subject)
     initiators: dict[str, dict[str, dict[str, int]]] = {}
-    initiator_rows: list[dict[str, Any]] = []
+    applied_rows: list[dict[str, Any]] = []
     late: dict[str, int] = defaultdict(int)
     overdue_count: dict[str, int] = defaultdict(int)
-    for row in measures:
+    for row in store.latest_measures(date_from=day_from, date_to=day_to):
         department = row["record_department"]
         for group in (
             by_department.setdefault(department, _Group()),
@@ -194,7 +195,9 @@ def build_report(
         counts = initiators.setdefault(initiator, {}).setdefault(department, _counts())
         counts["measures"] += 1
         counts[state] += 1
-        initiator_rows.append(
+        if row["action"] != "applied":
+            continue
+        applied_rows.append(
             {
                 "initiator": initiator,
                 "department": department,
@@ -206,28 +209,19 @@ def build_report(
                 "measure_id": row["measure_id"],
                 "measure": f"{row['label'] or ''}{row['text']}",
                 "basis": row["basis"],
-                "action": row["action"],
-                "action_text": state_text(row["action"]),
-                "reason": row["reason"],
                 "note": row["note"],
+                "feedback_by": row["feedback_by"],
                 "feedback_at": row["feedback_at"],
             }
         )
-    order = {state: index for index, state in enumerate(("applied", "referred", "not_applicable"))}
-    initiator_rows.sort(
-        key=lambda r: (
-            r["initiator"],
-            order.get(r["action"] or "", 3),
-            r["department"],
-            r["checked_at"],
-            r["record_number"],
-        )
+    applied_rows.sort(
+        key=lambda r: (r["initiator"], r["department"], r["checked_at"], r["record_number"])
     )
     performance = _performance(
         ctx, jurisdiction, by_department, day_from, day_to, overdue_count, late
     )
     reporting = sum(1 for row in performance if row["packages_in_period"])
-    city_figures = city.figures(checks=len(latest))
+    city_figures = city.figures(checks=len(subject_of))
     return {
         "title": TITLE,
         "jurisdiction": jurisdiction,
@@ -239,7 +233,7 @@ def build_report(
         "generated_by": {"name": user.name, "display_name": user.display_name},
         "totals": {
             **city_figures,
-            "listed": sum(1 for r in latest if r["status"] == "listed"),
+            "listed": listed,
             "departments": len(performance),
             "departments_reporting": reporting,
             "overdue": sum(overdue_count.values()),
@@ -274,7 +268,7 @@ def build_report(
             }
             for initiator, per_department in sorted(initiators.items())
         ],
-        "initiator_measures": initiator_rows,
+        "applied_measures": applied_rows,
         "performance": performance,
         "by_month": [{"month": month, **values} for month, values in sorted(months.items())],
         "findings": [
@@ -512,14 +506,17 @@ def _days_text(value: float | None) -> str:
 
 def render_xlsx(report: Mapping[str, Any]) -> bytes:
     """The report as an .xlsx workbook. Sheets: 汇总, 联合惩戒动态, 按对象类别, 按发起部门,
-    发起部门明细, 绩效考核, 按月, 审计链异常."""
+    已实施措施明细, 绩效考核, 按月, 审计链异常.
+
+    Written in openpyxl's write-only mode, row by row: the detail sheet of a city's year holds
+    hundreds of thousands of measures, which a workbook kept in memory would hold as millions
+    of cell objects (gigabytes)."""
     from openpyxl import Workbook
 
-    from desktop_app.services.audit.audit_report import _DATE_TIME, _local, _table_sheet
+    from desktop_app.services.audit.audit_report import _DATE_TIME, _local
     from desktop_app.services.audit.witness import Witness
 
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook = Workbook(write_only=True)
     totals = report["totals"]
     period = period_text(report)
     summary = [
@@ -541,18 +538,20 @@ def render_xlsx(report: Mapping[str, Any]) -> bytes:
     ]
     if report.get("audit_witness"):
         summary.append(("审计见证", Witness.from_dict(report["audit_witness"]).to_text()))
-    sheet = _table_sheet(
+    _stream_sheet(
         workbook,
         "汇总",
         [("项目", "item", None, None), ("数值", "value", None, 40)],
-        [{"item": item, "value": value} for item, value in summary],
+        [
+            {"item": item, "value": value, "format": _DATE_TIME}
+            if isinstance(value, datetime)
+            else {"item": item, "value": value}
+            for item, value in summary
+        ],
         f"{TITLE}（{period}）",
     )
-    for row in sheet.iter_rows(min_row=2, min_col=2, max_col=2):
-        if isinstance(row[0].value, datetime):
-            row[0].number_format = _DATE_TIME
     counts = [*_STATE_COLUMNS]
-    _table_sheet(
+    _stream_sheet(
         workbook,
         "联合惩戒动态",
         [
@@ -570,7 +569,7 @@ def render_xlsx(report: Mapping[str, Any]) -> bytes:
         ],
         f"{TITLE}：按部门和联合惩戒对象（{period}）",
     )
-    _table_sheet(
+    _stream_sheet(
         workbook,
         "按对象类别",
         [
@@ -584,7 +583,7 @@ def render_xlsx(report: Mapping[str, Any]) -> bytes:
         report["by_category"],
         f"按联合惩戒对象（{period}）",
     )
-    _table_sheet(
+    _stream_sheet(
         workbook,
         "按发起部门",
         [
@@ -600,35 +599,35 @@ def render_xlsx(report: Mapping[str, Any]) -> bytes:
         ],
         f"发起部门：各实施部门的实施情况（{period}）",
     )
-    _table_sheet(
+    _stream_sheet(
         workbook,
-        "发起部门明细",
+        "已实施措施明细",
         [
             ("发起部门", "initiator", None, 24),
-            ("实施部门", "department", None, None),
-            ("记录编号", "record_number", None, None),
-            ("核查时间", "checked_at", _DATE_TIME, None),
-            ("主体名称", "subject", None, None),
-            ("证件号码", "subject_id", None, None),
+            ("实施部门", "department", None, 20),
+            ("记录编号", "record_number", None, 34),
+            ("核查时间", "checked_at", _DATE_TIME, 17),
+            ("主体名称", "subject", None, 20),
+            ("证件号码", "subject_id", None, 21),
             ("联合惩戒对象", "category", None, 24),
             ("措施", "measure", None, 50),
             ("实施依据", "basis", None, 36),
-            ("实施结果", "action_text", None, None),
-            ("理由/备注", "reason_note", None, 30),
-            ("反馈时间", "feedback_at", _DATE_TIME, None),
+            ("备注", "note", None, 30),
+            ("反馈人", "feedback_by", None, 12),
+            ("实施时间", "feedback_at", _DATE_TIME, 17),
         ],
         (
             {
                 **row,
                 "checked_at": _local(row["checked_at"]),
                 "feedback_at": _local(row["feedback_at"]),
-                "reason_note": "；".join(x for x in (row["reason"], row["note"]) if x),
             }
-            for row in report["initiator_measures"]
+            for row in report["applied_measures"]
         ),
-        f"发起部门：每项措施的实施结果（{period}）",
+        f"发起部门：对其联合惩戒对象已实施的措施（{period}）",
+        fitted=False,
     )
-    _table_sheet(
+    _stream_sheet(
         workbook,
         "绩效考核",
         [
@@ -646,7 +645,7 @@ def render_xlsx(report: Mapping[str, Any]) -> bytes:
         ({**row, "last_package_text": last_package_text(row)} for row in report["performance"]),
         f"绩效考核：结果反馈情况（{period}）",
     )
-    _table_sheet(
+    _stream_sheet(
         workbook,
         "按月",
         [
@@ -659,7 +658,7 @@ def render_xlsx(report: Mapping[str, Any]) -> bytes:
         report["by_month"],
         f"按月统计（{period}）",
     )
-    _table_sheet(
+    _stream_sheet(
         workbook,
         "审计链异常",
         [
@@ -677,6 +676,98 @@ def render_xlsx(report: Mapping[str, Any]) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _stream_sheet(
+    workbook: Any,
+    title: str,
+    columns: Sequence[tuple[str, str, str | None, int | None]],
+    rows: Iterable[Mapping[str, Any]],
+    header_text: str,
+    *,
+    fitted: bool = True,
+) -> None:
+    """A sheet of a write-only workbook in the style of the audit report's tables: a red,
+    frozen, filterable header row, then one row per item. `columns` as for the audit
+    report's `_table_sheet`; `fitted`: the rows are few, fit the unfixed columns to them and
+    draw the grid (otherwise every width must be fixed and cells stay plain, for speed).
+    An item's `format` key overrides the number format of its row."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    from desktop_app.services.audit.audit_report import _FORMULA_START, _display_width
+
+    if "xyhc-head" not in workbook.named_styles:
+        thin = Side(style="thin", color="9A9A9A")
+        border = Border(left=thin, right=thin, top=thin, bottom=thin)
+        for style in (
+            NamedStyle(
+                "xyhc-head",
+                font=Font(bold=True, color="FFFFFF"),
+                fill=PatternFill("solid", fgColor="A4161A"),
+                alignment=Alignment(horizontal="center", vertical="center", wrap_text=True),
+                border=border,
+            ),
+            NamedStyle("xyhc-cell", border=border, alignment=Alignment(vertical="top")),
+            NamedStyle(
+                "xyhc-cell-wrapped",
+                border=border,
+                alignment=Alignment(vertical="top", wrap_text=True),
+            ),
+        ):
+            workbook.add_named_style(style)
+    sheet = workbook.create_sheet(title)
+    items = list(rows) if fitted else rows
+    widths = [_display_width(header) for header, *_ in columns]
+    for item in items if fitted else ():
+        for index, (_, key, _, fixed) in enumerate(columns):
+            if fixed is None:
+                widths[index] = max(widths[index], _display_width(item.get(key)))
+    for index, (_, _, _, fixed) in enumerate(columns):
+        width = fixed if fixed is not None else min(max(widths[index] + 2, 8), 40)
+        sheet.column_dimensions[get_column_letter(index + 1)].width = width
+    sheet.freeze_panes = "A2"
+    header = []
+    for name, *_ in columns:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.style = "xyhc-head"
+        header.append(cell)
+    sheet.row_dimensions[1].height = 24
+    sheet.append(header)
+    count = 0
+    for item in items:
+        count += 1
+        row: list[Any] = []
+        for _, key, number_format, fixed in columns:
+            value = item.get(key)
+            number_format = item.get("format") or number_format
+            risky = isinstance(value, str) and value.startswith(_FORMULA_START)
+            if not (fitted or number_format or risky):
+                row.append(value)
+                continue
+            cell = WriteOnlyCell(sheet, value=value)
+            if fitted:
+                cell.style = "xyhc-cell" if fixed is None else "xyhc-cell-wrapped"
+            if number_format and not isinstance(value, str):
+                cell.number_format = number_format
+            if risky:
+                # Text that a spreadsheet would run as a formula stays text (as in the audit
+                # report's tables).
+                cell.data_type = "s"
+                cell.quotePrefix = True
+            row.append(cell)
+        sheet.append(row)
+    if count:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = 9  # A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+    sheet.oddHeader.center.text = header_text
+    sheet.oddFooter.center.text = "第 &P 页 / 共 &N 页"
 
 
 def last_package_text(row: Mapping[str, Any]) -> str:

@@ -252,9 +252,8 @@ def _initiators(report: Mapping[str, Any], width: float) -> list[Flowable]:
     if not report["by_initiator"]:
         return [_p("本期没有应实施的措施。", "small")]
     applied: dict[str, list[Mapping[str, Any]]] = {}
-    for row in report["initiator_measures"]:
-        if row["action"] == "applied":
-            applied.setdefault(row["initiator"], []).append(row)
+    for row in report["applied_measures"]:
+        applied.setdefault(row["initiator"], []).append(row)
     number = 18 * mm
     for item in report["by_initiator"]:
         story.append(
@@ -301,7 +300,7 @@ def _initiators(report: Mapping[str, Any], width: float) -> list[Flowable]:
                 story.append(
                     _p(
                         f"（另有 {len(rows) - len(shown)} 项已实施的措施，完整清单见 Excel "
-                        "报告的“发起部门明细”。）",
+                        "报告的“已实施措施明细”。）",
                         "small",
                     )
                 )

@@ -142,23 +142,23 @@ def export_feedback(
     recipient = office_certificate(ctx)
     jurisdiction, department = _department_of(ctx, user, department)
     identity = signing.ensure_department_identity(ctx.data_dir, jurisdiction, department)
-    found = records.list_records(
-        ctx,
-        user,
-        date_from=day_from,
-        date_to=day_to,
-        department=department,
-        jurisdiction=jurisdiction,
-    )
-    total = len(found)
+    wanted = {
+        "date_from": day_from,
+        "date_to": day_to,
+        "department": department,
+        "jurisdiction": jurisdiction,
+    }
+    total = ctx.office.records.count_search(**wanted)
     listing = _listing_keys(ctx)
-    lines = []
-    for index, record in enumerate(found, 1):
-        lines.append(package_line(record, listing))
+    content = feedback_package.ContentWriter()
+    measures = pending = 0
+    for index, record in enumerate(ctx.office.records.iter_search(**wanted), 1):
+        content.add(package_line(record, listing))
+        measures += len(record["measures"])
+        pending += sum(1 for m in record["measures"] if not (m.get("feedback") or {}).get("action"))
         if progress is not None and (index % 500 == 0 or index == total):
             progress(index, total + 1)
-    body = feedback_package.record_lines(lines)
-    measures = sum(len(record["measures"]) for record in found)
+    total = content.count
     with ctx.office.transaction():
         previous = previous_export(ctx)
         witness = current_witness(ctx)
@@ -180,9 +180,7 @@ def export_feedback(
             "jurisdiction": jurisdiction,
             "department": department,
             "period": {"from": day_from, "to": day_to},
-            "record_count": total,
             "measure_count": measures,
-            "records_sha256": hashlib.sha256(body).hexdigest(),
             "recipient_fingerprint": signing.certificate_fingerprint(recipient),
             "signer_fingerprint": identity.fingerprint,
             "audit_witness": witness.to_dict(),
@@ -197,8 +195,7 @@ def export_feedback(
             ),
             "made_with": f"{APP_NAME} {__version__}",
         }
-        content = feedback_package.build_content(manifest, body, segment)
-        sealed = feedback_package.seal(content, identity, recipient)
+        sealed = feedback_package.seal(content.finish(manifest, segment), identity, recipient)
         file_sha256 = hashlib.sha256(sealed).hexdigest()
         audit.log_event(
             ctx,
@@ -232,9 +229,7 @@ def export_feedback(
         "date_to": day_to,
         "records": total,
         "measures": measures,
-        "pending": sum(
-            1 for r in found for m in r["measures"] if not (m.get("feedback") or {}).get("action")
-        ),
+        "pending": pending,
         "bytes": len(sealed),
         "file_sha256": file_sha256,
         "signer": identity.subject,
