@@ -209,3 +209,14 @@ def test_three_departments_report_to_the_credit_office(city, tmp_path) -> None:
     assert [p["already_imported"] for p in json.loads(out)["packages"]] == [True] * 3
     code, out, _ = city.office.cli("records", "list", "--json", user="chen")
     assert json.loads(out) == []
+    code, out, _ = city.office.cli("feedback", "packages", "--json", user="chen")
+    received = json.loads(out)
+    assert sorted(p["department"] for p in received["packages"]) == sorted(DEPARTMENTS.values())
+    assert received["findings"] == []
+    code, out, _ = city.office.cli("feedback", "records", "--json", user="chen")
+    assert len(json.loads(out)) == totals["checks"]
+    code, out, _ = city.office.cli("feedback", "records", user="chen")
+    assert code == 0 and "导入的记录只读" in out and "来自第 1 号反馈包" in out
+    # The office's encryption certificate, as departments receive it.
+    code, out, _ = city.office.cli("feedback", "office-cert", "show")
+    assert code == 0 and "RSA-3072" in out

@@ -427,3 +427,18 @@ def test_a_record_altered_in_the_departments_database_refuses_the_package(city, 
     _export(a, tmp_path / "a.p7m")
     refused = _unchanged_import(city, tmp_path / "a.p7m", "内容与其记录哈希不符")
     assert refused.reason == "format"
+
+
+def test_a_changed_byte_is_refused_at_import_with_nothing_written(city, tmp_path) -> None:
+    a = city.department("dept-a")
+    _work(a)
+    _export(a, tmp_path / "a.p7m")
+    data = (tmp_path / "a.p7m").read_bytes()
+    for position in (40, len(data) // 2, len(data) - 3):
+        changed = bytearray(data)
+        changed[position] ^= 0x20
+        (tmp_path / "changed.p7m").write_bytes(bytes(changed))
+        refused = _unchanged_import(city, tmp_path / "changed.p7m", "未导入")
+        assert refused.reason in ("damaged", "bad_signature", "wrong_recipient")
+    # The intact package still imports.
+    assert _import(city.office, tmp_path / "a.p7m").new_versions == 2

@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.context import AppContext
-from desktop_app.models.identifiers import mask_id
 from desktop_app.services import accounts
+from desktop_app.services.feedback.city_report import shown_id
 from desktop_app.ui import theme
 from desktop_app.ui.audit_view import BarChart
 from desktop_app.ui.check_view import Session
@@ -142,14 +142,6 @@ def _period_edits(days: int = 30) -> tuple[QDateEdit, QDateEdit]:
 
 def _day(edit: QDateEdit) -> str:
     return edit.date().toString("yyyy-MM-dd")
-
-
-def shown_id(subject_id: str | None) -> str:
-    """A subject's ID as the screen shows it: a resident ID masked, codes whole."""
-    if not subject_id:
-        return "—"
-    kind = "resident_id" if len(subject_id) in (15, 18) and subject_id[:15].isdigit() else "code"
-    return mask_id(kind, subject_id)
 
 
 # -- the department: 审计 › 导出反馈包 -----------------------------------------------------------

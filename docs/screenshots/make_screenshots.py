@@ -668,6 +668,7 @@ def feedback_shots(app) -> None:
     launcher.instance.acquire()
     administrator = accounts.authenticate(launcher.ctx, "admin", PASSWORD)
     admin.trust_office(launcher.ctx, administrator, SCRATCH / "office.cer")
+    accounts.set_user_disabled(launcher.ctx, administrator, "wangke", False)
     supervisor = accounts.authenticate(launcher.ctx, "wangke", PASSWORD)
     window = open_window(launcher, supervisor)
     window.show_tab(2)

@@ -268,7 +268,7 @@ def open_package(
         canonical = envelope_info.dump(force=True) == data
     except Exception as error:  # a damaged or hostile file may break the parser anywhere
         raise FeedbackPackageError(
-            "文件不是本系统的反馈包（应为 CMS 加密的 .p7m 文件），或已损坏、被改动。",
+            "文件不是本系统的反馈包（应为 CMS 加密的 .p7m 文件），或已损坏、被改动，未导入。",
             "not_a_package" if not data.startswith(b"\x30") else "damaged",
         ) from error
     if not canonical:

@@ -57,6 +57,17 @@ def state_text(action: str | None) -> str:
     return FEEDBACK_ACTION_TEXT.get(action or "", NO_FEEDBACK_TEXT)
 
 
+def shown_id(subject_id: str | None) -> str:
+    """An ID as the window and the printed report show it: a resident ID masked (the
+    workbook, working data for the initiating department, has it whole), codes whole."""
+    from desktop_app.models.identifiers import mask_id
+
+    if not subject_id:
+        return "—"
+    person = len(subject_id) in (15, 18) and subject_id[:15].isdigit()
+    return mask_id("resident_id" if person else "code", subject_id)
+
+
 def _counts() -> dict[str, int]:
     return {"measures": 0, **{state: 0 for state in STATES}}
 

@@ -45,6 +45,7 @@ from desktop_app.services.feedback.city_report import (
     TITLE,
     last_package_text,
     period_text,
+    shown_id,
     state_text,
 )
 from desktop_app.services.pdf_common import (
@@ -120,7 +121,7 @@ def _department_chart(report: Mapping[str, Any], width: float) -> Drawing:
     """Measures of each department, stacked by feedback state (the most measures first)."""
     rows = sorted(report["by_department"], key=lambda r: (-r["measures"], r["department"]))
     rows = [r for r in rows if r["measures"]][:CHART_DEPARTMENTS]
-    height = max(50 * mm, (len(rows) * 7 + 26) * mm / 1.6)
+    height = max(40 * mm, len(rows) * 8 * mm + 30 * mm)
     drawing = Drawing(width, height)
     drawing.initialFontName = LATIN_FONT
     drawing.add(_label(0, height - 10, "各部门应实施措施及结果反馈（项次）", 9))
@@ -228,8 +229,8 @@ def _dynamics(report: Mapping[str, Any], width: float) -> list[Flowable]:
                     _days(pair["median_days"]),
                 ]
             )
-    number = 15 * mm
-    widths = [44 * mm, width - 44 * mm - 9 * number, *[number] * 9]
+    number = 16 * mm
+    widths = [44 * mm, width - 44 * mm - 8 * number, *[number] * 8]
     header = [
         "部门",
         "联合惩戒对象",
@@ -287,7 +288,7 @@ def _initiators(report: Mapping[str, Any], width: float) -> list[Flowable]:
                             r["department"],
                             r["checked_at"][:10],
                             r["subject"] or "—",
-                            r["subject_id"] or "—",
+                            shown_id(r["subject_id"]),
                             r["measure"],
                             (r["feedback_at"] or "")[:10],
                         ]
