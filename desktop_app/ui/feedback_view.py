@@ -236,6 +236,8 @@ class FeedbackExportDialog(QDialog):
     def _say(self, text: str, error: bool = False) -> None:
         self.message.setStyleSheet(f"color: {'#a4161a' if error else theme.OK};")
         self.message.setText(text)
+        # Room for the message: the form's rows must not be squeezed.
+        self.adjustSize()
 
     def start(self) -> None:
         from desktop_app.services.feedback.export import export_feedback
@@ -879,5 +881,5 @@ def _dynamics_row(department: str, category: str, row: dict[str, Any]) -> list[A
         row["not_applicable"],
         row["referred"],
         row["pending"],
-        "—" if days is None else f"{days:.1f}",
+        "—" if days is None else round(days, 1),
     ]
