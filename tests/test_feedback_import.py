@@ -317,6 +317,8 @@ def test_a_rollback_between_two_packages_is_reported_and_recorded(city, tmp_path
     result = _import(city.office, tmp_path / "3.p7m")
     kinds = [f["kind"] for f in result.findings]
     assert kinds[0] == "rollback" and "审计链倒退了" in result.findings[0]["message"]
+    # Copied back behind the program's back: nothing in the log explains it.
+    assert "没有从备份恢复的记录" in result.findings[0]["message"]
     # Version 2 of the first record now exists twice, with different feedback.
     assert "record_conflict" in kinds
     assert [f["kind"] for f in _findings(city)] == kinds
@@ -442,3 +444,26 @@ def test_a_changed_byte_is_refused_at_import_with_nothing_written(city, tmp_path
         assert refused.reason in ("damaged", "bad_signature", "wrong_recipient")
     # The intact package still imports.
     assert _import(city.office, tmp_path / "a.p7m").new_versions == 2
+
+
+def test_a_rollback_by_a_confirmed_restore_comes_with_its_explanation(city, tmp_path) -> None:
+    from desktop_app.errors import RestoreRollbackError
+    from desktop_app.services.exchange import backup
+
+    a = city.department("dept-a")
+    _work(a)
+    with a.environment():
+        backup.create_backup(a.data_dir, tmp_path / "old.xyhcbak")
+    _export(a, tmp_path / "1.p7m")
+    _import(city.office, tmp_path / "1.p7m")
+    with a.environment():
+        with pytest.raises(RestoreRollbackError) as refused:
+            backup.restore_backup(tmp_path / "old.xyhcbak", a.data_dir)
+        lost = refused.value.details["rolled_back_entries"]
+        backup.restore_backup(tmp_path / "old.xyhcbak", a.data_dir, confirm_rollback=lost)
+    _export(a, tmp_path / "2.p7m")
+    result = _import(city.office, tmp_path / "2.p7m")
+    (finding,) = result.findings
+    assert finding["kind"] == "rollback"
+    assert "从备份“old.xyhcbak”恢复" in finding["message"]
+    assert f"回退 {lost} 条" in finding["message"]

@@ -31,27 +31,25 @@ The chain is named by its first entry: `chain_id` is the first 32 hex digits of 
 (entry 1 carries a random nonce, see `models.audit_store`), so a witness from another office's
 PC is told apart from a rewritten chain.
 
-Feedback packages to the credit office (issue 14) carry the head the same way:
+Feedback packages to the credit office (issue 14) carry the head the same way
+(`services/feedback/export.py` and `office_import.py`):
 
 - The department, building a package: `witness = current_witness(ctx)` (an `AuditHeadError`
   refuses the package until the head is repaired) goes into the package's signed manifest as
-  `"audit_witness": witness.to_dict()`. If the department knows the witness of the last package
-  the office accepted (`previous`), the package may carry `chain_segment(ctx, previous,
-  witness)` too, so the office can prove the new head extends the old one without the
-  department's database. A restore that rolled the chain back is itself an entry
-  (`backup_restored`, details `from`, `sha256`, `backup_head`, `replaced_head`,
-  `rolled_back_entries`); the package should carry those entries (`audit.entries(ctx,
-  action="backup_restored")`) so that a rollback comes with its explanation.
-- The credit office, importing it: per department it keeps the last accepted witness
-  (`Witness.from_dict` of the manifest's `audit_witness`; the first package of a department
-  is accepted and kept). For each new package `compare_witnesses(last, new)` is None when the
-  chain went forward or stayed; otherwise the text says what happened — another chain (a new
-  PC, another office's data, or a log rewritten from entry 1), a rollback (`seq` went down:
-  a restore or a truncation), or a rewrite (same `seq`, another hash). With a segment,
-  `verify_extension(last, new, segment)` must return no problem; without one, a forward
-  move is accepted on trust until a later segment or an on-site `audit verify --witness`
-  with the office's kept witnesses checks it. Every witness the office keeps is also a
-  witness for `audit verify --witness` on the department's PC (a text or JSON file of them).
+  `"audit_witness": witness.to_dict()`, with `chain_segment(ctx, previous, witness)` from the
+  witness of its previous export and every `backup_restored` entry (details `from`,
+  `sha256`, `backup_head`, `replaced_head`, `rolled_back_entries`), so that a rollback comes
+  with its explanation.
+- The credit office, importing it: it keeps the witness of every package; the first package
+  of a PC is accepted as it is. For each later one `compare_witnesses(previous, new)` is None
+  when the chain went forward or stayed; otherwise the text says what happened — another
+  chain (a new PC, another office's data, or a log rewritten from entry 1), a rollback (`seq`
+  went down: a restore or a truncation), or a rewrite (same `seq`, another hash). A restore
+  entry whose replaced head reaches the previous witness is a rollback too, even when the head
+  has moved on since. When the segment starts at the previous witness, `verify_extension` must
+  return no problem; a segment that starts later means a package in between never arrived.
+  Every witness the office keeps is also a witness for `audit verify --witness` on the
+  department's PC (a text or JSON file of them).
 """
 
 from __future__ import annotations

@@ -4,8 +4,10 @@ Every check record of the department made in the period, in its latest version (
 that overlaps an earlier one carries the versions made since), the record exactly as stored
 with the subject's ID as the credit office needs it and the list keys of its hits, signed with
 the department's certificate and encrypted to the credit office's (`config trust-office`).
-The package carries this PC's audit witness and the audit entries since the previous export's
-witness; the export is audited in the same transaction, right after the witnessed entry.
+The package carries this PC's audit witness, the audit entries since the previous export's
+witness and the entries of every restore from a backup (`backup_restored`: what a rollback the
+credit office sees is explained by); the export is audited in the same transaction, right
+after the witnessed entry.
 """
 
 from __future__ import annotations
@@ -167,6 +169,8 @@ def export_feedback(
             "from": earlier.to_dict() if earlier else None,
             "to": witness.to_dict(),
             "entries": chain_segment(ctx, earlier, witness) if earlier else [],
+            # A restore that rolled the chain back explains the rollback the office will see.
+            "restores": [e.to_dict() for e in ctx.office.audit.search(action="backup_restored")],
         }
         created = audit.now()
         manifest = {

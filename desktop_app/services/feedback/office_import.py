@@ -143,6 +143,48 @@ def open_file(ctx: AppContext, path: Path) -> OpenedPackage:
     return feedback_package.open_package(data, keys, ctx.config.trusted_departments)
 
 
+def _restores(segment: Mapping[str, Any], earlier: Witness) -> list[dict[str, Any]]:
+    """The restores from a backup the package carries (`backup_restored` entries) that took
+    the department's chain back past `earlier`: (time, user, file, from seq, to seq, count)."""
+    found = []
+    for entry in segment.get("restores") or []:
+        details = entry.get("details") if isinstance(entry, Mapping) else None
+        if not isinstance(details, Mapping):
+            continue
+        replaced = details.get("replaced_head") or {}
+        restored = details.get("backup_head") or {}
+        if not isinstance(replaced, Mapping) or not isinstance(restored, Mapping):
+            continue
+        before, after = replaced.get("seq"), restored.get("seq")
+        if (
+            isinstance(before, int)
+            and before >= earlier.seq
+            and (not isinstance(after, int) or after < earlier.seq)
+        ):
+            found.append(
+                {
+                    "at": str(entry.get("at", ""))[:16].replace("T", " "),
+                    "user": entry.get("user_name") or "—",
+                    "file": details.get("from", "?"),
+                    "before": before,
+                    "after": after if isinstance(after, int) else "?",
+                    "count": details.get("rolled_back_entries", "?"),
+                }
+            )
+    return found
+
+
+def restores_text(segment: Mapping[str, Any], earlier: Witness) -> str:
+    """What the department's own log says about the restores that took its chain back past
+    `earlier`, in words."""
+    notes = [
+        f"部门的审计日志记录了 {r['at']} 由 {r['user']} 从备份“{r['file']}”恢复，审计链从第 "
+        f"{r['before']} 条回退到第 {r['after']} 条（回退 {r['count']} 条）。"
+        for r in _restores(segment, earlier)
+    ]
+    return "".join(notes) or "部门的审计日志中没有从备份恢复的记录：回退的原因不明。"
+
+
 def import_package_file(
     ctx: AppContext, user: User, path: Path, progress: Progress | None = None
 ) -> ImportResult:
@@ -453,7 +495,17 @@ def chain_findings(
             kind = "rollback"
         else:
             kind = "rewritten"
-        return [(kind, where + problem)]
+        return [(kind, where + problem + restores_text(segment, earlier))]
+    restored = _restores(segment, earlier)
+    if restored:
+        # The head moved on, but over a chain restored to before the last package: the
+        # entries after that point were replaced.
+        back_to = restored[-1]["after"]
+        what = (
+            f"部门的审计链曾回退到第 {back_to} 条（上次报送时已到第 {earlier.seq} 条），"
+            "此后的记录是回退后重新产生的。"
+        )
+        return [("rollback", where + what + restores_text(segment, earlier))]
     start = segment.get("from")
     entries: Sequence[Mapping[str, Any]] = segment.get("entries") or []
     if start is not None and _witness(start, "审计日志片段").to_dict() == earlier.to_dict():
@@ -478,7 +530,7 @@ def chain_findings(
             (
                 "rollback",
                 where + "部门记录的上次导出早于本机已导入的反馈包：部门的数据被回退"
-                "（例如从旧备份恢复）。" + (problem or ""),
+                "（例如从旧备份恢复）。" + (problem or "") + restores_text(segment, earlier),
             )
         ]
     found.append(
