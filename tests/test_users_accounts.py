@@ -156,6 +156,8 @@ def test_permission_matrix() -> None:
             "audit.read",
             "exclusions.manage",
             "records.rescreen",
+            "feedback.export",
+            "feedback.read",
         },
         "admin": set(accounts.PERMISSIONS),
     }
