@@ -131,7 +131,9 @@ def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
         if not readonly:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-    except sqlite3.DatabaseError as error:
+    # A damaged page of the schema (sqlite_master grows past the first page as stores add
+    # tables) can also come back as text that is not UTF-8.
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as error:
         conn.close()
         if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
             raise
