@@ -467,3 +467,65 @@ def test_a_rollback_by_a_confirmed_restore_comes_with_its_explanation(city, tmp_
     assert finding["kind"] == "rollback"
     assert "从备份“old.xyhcbak”恢复" in finding["message"]
     assert f"回退 {lost} 条" in finding["message"]
+
+
+def test_the_credit_office_on_a_database_server(city, tmp_path, pg_schema) -> None:
+    """The same import and report when the credit office's data are on PostgreSQL."""
+    from dataclasses import replace
+
+    from desktop_app.config import load_machine_config, save_machine_config
+    from desktop_app.models.office_db import OfficeDatabase
+
+    a = city.department("dept-a")
+    made = _work(a, (*DEBTORS[:3], NOT_LISTED[0]), ("applied", "not_applicable", "referred"))
+    _export(a, tmp_path / "a.p7m")
+    office = city.office
+    save_machine_config(
+        replace(load_machine_config(office.config), database_url=pg_schema), office.config
+    )
+    OfficeDatabase.connect(pg_schema, migrate=True).close()
+    with office.context() as ctx:
+        assert ctx.office.engine == "postgresql"
+        accounts.init_admin(ctx, "admin", PASSWORD, jurisdiction="柳州市", department="市发展改革委")
+        result = import_package(ctx, tmp_path / "a.p7m")
+        assert (result.new_versions, result.findings) == (4, [])
+        assert import_package(ctx, tmp_path / "a.p7m").already_imported
+        boss = office.user(ctx, "admin")
+        report = city_report.build_report(ctx, boss, date_from=WIDE[0], date_to=WIDE[1])
+        shown = city_report.imported_record(ctx, boss, made[0]["record_number"])
+        rows = city_report.imported_records(ctx, boss)
+        received = city_report.received_packages(ctx, boss)
+    assert shown["record"] == made[0]
+    assert (report["totals"]["checks"], report["totals"]["applied"]) == (4, 1)
+    assert (report["totals"]["not_applicable"], report["totals"]["referred"]) == (1, 1)
+    assert len(rows) == 4 and received["packages"][0]["new_versions"] == 4
+
+
+def test_a_credit_offices_office_db_moves_onto_a_server(city, tmp_path, pg_schema) -> None:
+    """`office migrate --from-sqlite`: the imported feedback moves with the rest."""
+    from dataclasses import replace
+
+    from desktop_app.config import load_machine_config, save_machine_config
+    from desktop_app.services.office import move_from_sqlite
+
+    for pc in city.departments[:2]:
+        _work(pc)
+        _export(pc, tmp_path / f"{pc.name}.p7m")
+        _import(city.office, tmp_path / f"{pc.name}.p7m")
+    with city.office.context() as ctx:
+        chen = city.office.user(ctx, "chen")
+        before = city_report.build_report(ctx, chen, date_from=WIDE[0], date_to=WIDE[1])
+    with city.office.environment():
+        move_from_sqlite(city.office.data_dir, pg_schema)
+    save_machine_config(
+        replace(load_machine_config(city.office.config), database_url=pg_schema),
+        city.office.config,
+    )
+    with city.office.context() as ctx:
+        assert ctx.office.engine == "postgresql"
+        chen = city.office.user(ctx, "chen")
+        after = city_report.build_report(ctx, chen, date_from=WIDE[0], date_to=WIDE[1])
+        assert len(ctx.office.feedback.packages()) == 2
+    for key in ("checks", "measures", "applied", "pending", "subjects_found"):
+        assert after["totals"][key] == before["totals"][key], key
+    assert after["by_department"] == before["by_department"]

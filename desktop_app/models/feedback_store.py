@@ -11,13 +11,13 @@ number their records independently. A newer version of a record supersedes the o
 the reports; both stay stored. Imported records are read-only: this store offers no way to
 change them, and the check records of the office's own clerks live in another aggregate.
 
-Plain SQL, the same on PostgreSQL: no AUTOINCREMENT, no SQLite-only functions.
+The same SQL runs on SQLite and on the office's PostgreSQL server (the rules of
+`desktop_app.models.db`); every table is append-only for the program's database role.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -56,7 +56,8 @@ MIGRATIONS: tuple[str, ...] = (
         origin TEXT NOT NULL,
         record_number TEXT NOT NULL,
         version INTEGER NOT NULL,
-        package_id TEXT NOT NULL REFERENCES feedback_packages (package_id),
+        package_id TEXT NOT NULL REFERENCES feedback_packages (package_id)
+            DEFERRABLE INITIALLY DEFERRED,
         jurisdiction TEXT NOT NULL,
         department TEXT NOT NULL,
         checked_at TEXT NOT NULL,
@@ -99,7 +100,7 @@ MIGRATIONS: tuple[str, ...] = (
         initiator TEXT,
         department TEXT NOT NULL,
         label TEXT,
-        text TEXT NOT NULL,
+        measure_text TEXT NOT NULL,
         basis TEXT NOT NULL,
         action TEXT,
         reason TEXT,
@@ -109,7 +110,8 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (origin, record_number, version, position)
     );
     CREATE TABLE feedback_findings (
-        package_id TEXT NOT NULL REFERENCES feedback_packages (package_id),
+        package_id TEXT NOT NULL REFERENCES feedback_packages (package_id)
+            DEFERRABLE INITIALLY DEFERRED,
         position INTEGER NOT NULL,
         origin TEXT NOT NULL,
         department TEXT NOT NULL,
@@ -121,6 +123,13 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 
+TABLES = (
+    "feedback_packages",
+    "feedback_records",
+    "feedback_hits",
+    "feedback_measures",
+    "feedback_findings",
+)
 PACKAGE_COLUMNS = (
     "package_id",
     "origin",
@@ -173,7 +182,7 @@ MEASURE_COLUMNS = (
     "initiator",
     "department",
     "label",
-    "text",
+    "measure_text",
     "basis",
     "action",
     "reason",
@@ -197,9 +206,9 @@ def _insert_sql(table: str, columns: Sequence[str]) -> str:
 class FeedbackStore:
     """Imported feedback packages and records; writes run inside the office transaction."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: db.Connection) -> None:
         self.conn = conn
-        db.migrate(conn, "feedback", MIGRATIONS)
+        db.migrate(conn, "feedback", MIGRATIONS, append_only=TABLES)
 
     def _require_transaction(self) -> None:
         if not self.conn.in_transaction:
@@ -358,16 +367,17 @@ class FeedbackStore:
         sql = f"SELECT count(*) FROM feedback_records r WHERE {' AND '.join(where)}"
         return int(self.conn.execute(sql, params).fetchone()[0])
 
-    def latest_summaries(self, *, date_from: str, date_to: str) -> Iterator[sqlite3.Row]:
+    def latest_summaries(self, *, date_from: str, date_to: str) -> Iterator[Any]:
         """What the reports count of each latest version checked in the period (streamed)."""
         where, params = self._period([_LATEST], date_from, date_to, None)
-        yield from self.conn.execute(
+        yield from db.stream(
+            self.conn,
             "SELECT r.origin, r.record_number, r.department, r.checked_on, r.status,"
             f" r.subject_key FROM feedback_records r WHERE {' AND '.join(where)}",
             params,
         )
 
-    def latest_hits(self, *, date_from: str, date_to: str) -> Iterator[sqlite3.Row]:
+    def latest_hits(self, *, date_from: str, date_to: str) -> Iterator[Any]:
         """The hits of the latest versions of the records checked in the period (streamed)."""
         where, params = self._period([_LATEST], date_from, date_to, None)
         sql = (
@@ -377,24 +387,24 @@ class FeedbackStore:
             " AND h.version = r.version"
             f" WHERE {' AND '.join(where)} ORDER BY r.origin, r.record_number, h.position"
         )
-        yield from self.conn.execute(sql, params)
+        yield from db.stream(self.conn, sql, params)
 
-    def latest_measures(self, *, date_from: str, date_to: str) -> Iterator[sqlite3.Row]:
+    def latest_measures(self, *, date_from: str, date_to: str) -> Iterator[Any]:
         """The measures of the latest versions of the records checked in the period, with
         their record's department, time and subject (streamed)."""
         where, params = self._period([_LATEST], date_from, date_to, None)
         sql = (
             "SELECT r.origin, r.record_number, r.version, r.department AS record_department,"
             " r.checked_at, r.checked_on, r.subject_name, r.subject_id, r.subject_key,"
-            " m.position, m.measure_id, m.category, m.initiator, m.department, m.label, m.text,"
-            " m.basis, m.action, m.reason, m.note, m.feedback_by, m.feedback_at"
+            " m.position, m.measure_id, m.category, m.initiator, m.department, m.label,"
+            " m.measure_text, m.basis, m.action, m.reason, m.note, m.feedback_by, m.feedback_at"
             " FROM feedback_records r JOIN feedback_measures m"
             " ON m.origin = r.origin AND m.record_number = r.record_number"
             " AND m.version = r.version"
             f" WHERE {' AND '.join(where)}"
             " ORDER BY r.checked_at, r.origin, r.record_number, m.position"
         )
-        yield from self.conn.execute(sql, params)
+        yield from db.stream(self.conn, sql, params)
 
     @staticmethod
     def _period(

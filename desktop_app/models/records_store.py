@@ -185,7 +185,8 @@ class RecordsStore:
         """`search`, one record at a time (a year of a department's records is gigabytes of
         Python objects at once)."""
         where, params = self._search_where(date_from, date_to, user_name, department, jurisdiction)
-        rows = self.conn.execute(
+        rows = db.stream(
+            self.conn,
             "SELECT r.body FROM records r JOIN records first"
             " ON first.record_number = r.record_number AND first.version = 1"
             " WHERE " + " AND ".join(where) + " ORDER BY first.created_at, r.record_number",

@@ -218,7 +218,7 @@ def build_report(
                 "subject_id": row["subject_id"],
                 "category": row["category"],
                 "measure_id": row["measure_id"],
-                "measure": f"{row['label'] or ''}{row['text']}",
+                "measure": f"{row['label'] or ''}{row['measure_text']}",
                 "basis": row["basis"],
                 "note": row["note"],
                 "feedback_by": row["feedback_by"],

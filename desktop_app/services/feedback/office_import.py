@@ -395,7 +395,7 @@ def _store_record(
             "initiator": measure.get("initiator"),
             "department": str(measure.get("department") or place[1]),
             "label": measure.get("label"),
-            "text": str(measure.get("text") or ""),
+            "measure_text": str(measure.get("text") or ""),
             "basis": str(measure.get("basis") or ""),
             "action": (measure.get("feedback") or {}).get("action"),
             "reason": (measure.get("feedback") or {}).get("reason"),
