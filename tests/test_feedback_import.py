@@ -486,7 +486,9 @@ def test_the_credit_office_on_a_database_server(city, tmp_path, pg_schema) -> No
     OfficeDatabase.connect(pg_schema, migrate=True).close()
     with office.context() as ctx:
         assert ctx.office.engine == "postgresql"
-        accounts.init_admin(ctx, "admin", PASSWORD, jurisdiction="柳州市", department="市发展改革委")
+        accounts.init_admin(
+            ctx, "admin", PASSWORD, jurisdiction="柳州市", department="市发展改革委"
+        )
         result = import_package(ctx, tmp_path / "a.p7m")
         assert (result.new_versions, result.findings) == (4, [])
         assert import_package(ctx, tmp_path / "a.p7m").already_imported
