@@ -27,6 +27,11 @@ from desktop_app.context import AppContext
 from desktop_app.errors import DatabaseAccessError
 from desktop_app.services import accounts, audit, records
 
+# The credit office's imported feedback (models.feedback_store): history, like the records.
+FEEDBACK_TABLES = (
+    "feedback_findings, feedback_hits, feedback_measures, feedback_packages, feedback_records"
+)
+
 
 @pytest.fixture(autouse=True)
 def _fast_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,7 +63,7 @@ def app_role(pg_server, pg_office, tmp_path, monkeypatch, capsys):
 
 def test_grants_give_append_only_records_and_audit_log(app_role) -> None:
     role, _, statements = app_role
-    history = "audit_log, batch_records, batches, records"
+    history = f"audit_log, batch_records, batches, {FEEDBACK_TABLES}, records"
     assert f"GRANT SELECT, INSERT ON {history} TO {role};" in statements
     assert f"REVOKE UPDATE, DELETE, TRUNCATE ON {history} FROM {role};" in statements
     assert (
@@ -178,7 +183,8 @@ def test_the_cli_prints_the_grants(pg_office, monkeypatch, capsys) -> None:
     out = capsys.readouterr().out
     assert out.splitlines()[1:3] == [
         "GRANT SELECT ON schema_version TO xyhc_app;",
-        "GRANT SELECT, INSERT ON audit_log, batch_records, batches, records TO xyhc_app;",
+        f"GRANT SELECT, INSERT ON audit_log, batch_records, batches, {FEEDBACK_TABLES}, records"
+        " TO xyhc_app;",
     ]
     assert main(["office", "grants", "Robert'); DROP TABLE users;--"]) == 2
     assert "角色名" in capsys.readouterr().err
