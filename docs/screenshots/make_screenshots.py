@@ -617,7 +617,8 @@ def feedback_shots(app) -> None:
     from desktop_app.services.records import signing
     from desktop_app.services.screening.check import run_check
 
-    # The import's summary would wait for a click.
+    # The import's summary would wait for a click (put back at the end: later shots need it).
+    shown = QMessageBox.information, QMessageBox.warning
     QMessageBox.information = QMessageBox.warning = lambda *args: None  # type: ignore[method-assign]
     department_config = os.environ["XYHC_CONFIG"]
     office = _pc("office", MachineConfig(jurisdiction="柳州市", office_kind="credit_office"))
@@ -723,6 +724,7 @@ def feedback_shots(app) -> None:
     window.close()
     launcher.close()
     os.environ["XYHC_CONFIG"] = department_config
+    QMessageBox.information, QMessageBox.warning = shown  # type: ignore[method-assign]
 
 
 def server_unreachable(app: QApplication) -> None:
