@@ -143,7 +143,7 @@ def test_the_credit_office_imports_reads_and_reports(
     window = opened(city.office, "admin").window
     view = window.office_view
     assert view is not None and window.tabs.tabText(window.tabs.count() - 1).startswith("信用办")
-    window.show_tab(window.tabs.indexOf(view))
+    window.tabs.setCurrentWidget(view)
     view.import_files([*packages, damaged, packages[0]])
     qtbot.waitUntil(lambda: view.import_results is not None, timeout=60000)
     kinds = [

@@ -604,7 +604,7 @@ def _pc(name: str, config: object) -> object:
 
 
 def feedback_shots(app) -> None:
-    """20–23: 审计 › 导出反馈包 at 市市场监管局; at the credit office the packages of three
+    """24–27: 审计 › 导出反馈包 at 市市场监管局; at the credit office the packages of three
     departments imported (a fourth, trusted, sent nothing), 联合惩戒动态 and the charts."""
     from PySide6.QtCore import QDate
     from PySide6.QtWidgets import QMessageBox
@@ -691,7 +691,7 @@ def feedback_shots(app) -> None:
     dialog.start()
     wait_until(lambda: dialog.result is not None, 60)
     dialog.move(QPoint(300, 160))
-    screen_shot("20_feedback_export")
+    screen_shot("24_feedback_export")
     dialog.accept()
     packages.insert(0, target)
     signing.export_certificate(launcher.ctx.data_dir, SCRATCH / "data.cer")
@@ -708,19 +708,19 @@ def feedback_shots(app) -> None:
     window.setGeometry(0, 0, *SIZE)
     window.activateWindow()
     view = window.office_view
-    window.show_tab(window.tabs.indexOf(view))
+    window.tabs.setCurrentWidget(view)
     view.import_files(packages)
     wait_until(lambda: view.import_results is not None, 60)
-    screen_shot("21_feedback_import")
+    screen_shot("25_feedback_import")
     view.tabs.setCurrentIndex(2)
     view.report_from.setDate(today.addDays(-7))
     view.report_to.setDate(today)
     view.report = None
     view.refresh_report()
     wait_until(lambda: view.report is not None and view.report_button.isEnabled(), 60)
-    screen_shot("22_feedback_report")
+    screen_shot("26_feedback_report")
     view.report_tabs.setCurrentIndex(3)
-    screen_shot("23_feedback_charts")
+    screen_shot("27_feedback_charts")
     window.close()
     launcher.close()
     os.environ["XYHC_CONFIG"] = department_config
