@@ -250,9 +250,57 @@ def city_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def city(city_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> City:
-    """A fresh copy of the city for one test."""
+def sqlite_city(city_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> City:
+    """A fresh copy of the city for one test, every PC's office data in its office.db."""
     monkeypatch.setattr(accounts, "SCRYPT", FAST_SCRYPT)
     root = tmp_path / "city"
     shutil.copytree(city_template, root)
     return City(root)
+
+
+@pytest.fixture
+def city(sqlite_city: City, office_engine: str, request: pytest.FixtureRequest) -> City:
+    """A fresh copy of the city for one test, run once with the credit office's data in its
+    office.db and once on a PostgreSQL server (`office_engine`): the office's office.db is
+    moved onto the server as `office migrate --from-sqlite` does. The departments keep
+    office.db (the tests alter it behind the program's back)."""
+    if office_engine == "postgresql":
+        put_on_server(sqlite_city.office, request.getfixturevalue("pg_schema"))
+    return sqlite_city
+
+
+def put_on_server(pc: Pc, url: str) -> None:
+    """Move `pc`'s office.db onto the (empty) server at `url` and name the server in its
+    machine configuration."""
+    from dataclasses import replace
+
+    from desktop_app.config import load_machine_config
+    from desktop_app.services.office import move_from_sqlite
+
+    with pc.environment():
+        move_from_sqlite(pc.data_dir, url)
+    save_machine_config(replace(load_machine_config(pc.config), database_url=url), pc.config)
+
+
+def office_digests(pc: Pc) -> dict[str, str]:
+    """SHA-256 of every table of `pc`'s office database, office.db or the server its machine
+    configuration names (rows in a fixed order), to prove that nothing was written."""
+    import hashlib
+
+    from desktop_app.config import load_machine_config
+    from desktop_app.models import db
+
+    url = load_machine_config(pc.config).database_url
+    if url is None:
+        from lists_support import table_digests
+
+        return table_digests(pc.data_dir / "office.db")
+    conn = db.connect_server(url)
+    try:
+        digests = {}
+        for table in db.table_names(conn):
+            rows = sorted(repr(row) for row in conn.execute(f"SELECT * FROM {table}").fetchall())
+            digests[table] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+        return digests
+    finally:
+        conn.close()

@@ -2,7 +2,8 @@
 export their feedback packages; the credit office imports them and reports; every figure of
 the report equals the sum computed from the departments' own records."""
 
-# The fixtures `city` and `city_template` come from feedback_support; tests take them by name.
+# The fixtures `city`, `sqlite_city` and `city_template` come from feedback_support; tests take
+# them by name.
 # ruff: noqa: F811
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from feedback_support import (
     TAX_VIOLATORS,
     city,  # noqa: F401 (fixture)
     city_template,  # noqa: F401 (fixture)
+    sqlite_city,  # noqa: F401 (fixture)
 )
 from openpyxl import load_workbook
 

@@ -2,7 +2,8 @@
 idempotent re-import, superseding versions, read-only records, and the departments' audit
 chains checked from one package to the next."""
 
-# The fixtures `city` and `city_template` come from feedback_support; tests take them by name.
+# The fixtures `city`, `sqlite_city` and `city_template` come from feedback_support; tests take
+# them by name.
 # ruff: noqa: F811
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from feedback_support import (
     export,
     feedback,
     import_package,
+    office_digests,
+    put_on_server,
+    sqlite_city,  # noqa: F401 (fixture)
 )
-from lists_support import table_digests
 
 from desktop_app.errors import PermissionDeniedError, RecordNotFoundError, UsageError
 from desktop_app.models.audit_store import GENESIS_HASH, entry_hash
@@ -56,7 +59,7 @@ def _import(pc: Pc, path):
 
 
 def _office_state(city) -> dict[str, str]:
-    return table_digests(city.office.data_dir / "office.db")
+    return office_digests(city.office)
 
 
 def _unchanged_import(city, path, expected: str | None = None):
@@ -469,26 +472,22 @@ def test_a_rollback_by_a_confirmed_restore_comes_with_its_explanation(city, tmp_
     assert f"回退 {lost} 条" in finding["message"]
 
 
-def test_the_credit_office_on_a_database_server(city, tmp_path, pg_schema) -> None:
-    """The same import and report when the credit office's data are on PostgreSQL."""
-    from dataclasses import replace
-
-    from desktop_app.config import load_machine_config, save_machine_config
-    from desktop_app.models.office_db import OfficeDatabase
-
+def test_a_department_on_a_database_server_exports_its_records(
+    sqlite_city, tmp_path, pg_schema
+) -> None:
+    """A department whose office data are on PostgreSQL exports the same package (its
+    records streamed from the server); the credit office imports and reports on it. (The
+    credit office on a server: every test that takes `city` runs on both engines.)"""
+    city = sqlite_city
     a = city.department("dept-a")
+    put_on_server(a, pg_schema)
     made = _work(a, (*DEBTORS[:3], NOT_LISTED[0]), ("applied", "not_applicable", "referred"))
-    _export(a, tmp_path / "a.p7m")
-    office = city.office
-    save_machine_config(
-        replace(load_machine_config(office.config), database_url=pg_schema), office.config
-    )
-    OfficeDatabase.connect(pg_schema, migrate=True).close()
-    with office.context() as ctx:
+    with a.context() as ctx:
         assert ctx.office.engine == "postgresql"
-        accounts.init_admin(
-            ctx, "admin", PASSWORD, jurisdiction="柳州市", department="市发展改革委"
-        )
+    exported = _export(a, tmp_path / "a.p7m")
+    assert exported["records"] == 4
+    office = city.office
+    with office.context() as ctx:
         result = import_package(ctx, tmp_path / "a.p7m")
         assert (result.new_versions, result.findings) == (4, [])
         assert import_package(ctx, tmp_path / "a.p7m").already_imported
@@ -503,13 +502,9 @@ def test_the_credit_office_on_a_database_server(city, tmp_path, pg_schema) -> No
     assert len(rows) == 4 and received["packages"][0]["new_versions"] == 4
 
 
-def test_a_credit_offices_office_db_moves_onto_a_server(city, tmp_path, pg_schema) -> None:
+def test_a_credit_offices_office_db_moves_onto_a_server(sqlite_city, tmp_path, pg_schema) -> None:
     """`office migrate --from-sqlite`: the imported feedback moves with the rest."""
-    from dataclasses import replace
-
-    from desktop_app.config import load_machine_config, save_machine_config
-    from desktop_app.services.office import move_from_sqlite
-
+    city = sqlite_city
     for pc in city.departments[:2]:
         _work(pc)
         _export(pc, tmp_path / f"{pc.name}.p7m")
@@ -517,12 +512,7 @@ def test_a_credit_offices_office_db_moves_onto_a_server(city, tmp_path, pg_schem
     with city.office.context() as ctx:
         chen = city.office.user(ctx, "chen")
         before = city_report.build_report(ctx, chen, date_from=WIDE[0], date_to=WIDE[1])
-    with city.office.environment():
-        move_from_sqlite(city.office.data_dir, pg_schema)
-    save_machine_config(
-        replace(load_machine_config(city.office.config), database_url=pg_schema),
-        city.office.config,
-    )
+    put_on_server(city.office, pg_schema)
     with city.office.context() as ctx:
         assert ctx.office.engine == "postgresql"
         chen = city.office.user(ctx, "chen")

@@ -1,7 +1,8 @@
 """The window's 结果反馈 screens: 审计 › 导出反馈包 at a department, and at the credit office the
 setup choice, the import of packages, the read-only records and the report with its export."""
 
-# The fixtures `city` and `city_template` come from feedback_support; tests take them by name.
+# The fixtures `city`, `sqlite_city` and `city_template` come from feedback_support; tests take
+# them by name.
 # ruff: noqa: F811
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from feedback_support import (
     city_template,  # noqa: F401 (fixture)
     export,
     feedback,
+    sqlite_city,  # noqa: F401 (fixture)
 )
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QMessageBox
