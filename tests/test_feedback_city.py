@@ -222,3 +222,64 @@ def test_three_departments_report_to_the_credit_office(city, tmp_path) -> None:
     # The office's encryption certificate, as departments receive it.
     code, out, _ = city.office.cli("feedback", "office-cert", "show")
     assert code == 0 and "RSA-3072" in out
+
+
+def test_median_days_overdue_and_late_feedback_follow_the_records_times(
+    city, tmp_path, monkeypatch
+) -> None:
+    """Checks made 40 days ago, feedback given 3, 10 and 20 days after the check, the other
+    measures still pending: the median is 10 days; with 15 days allowed one feedback is late
+    and every pending measure overdue; with 25 none is late; with 45 none is overdue."""
+    from feedback_support import WIDE, export, feedback, import_package
+
+    from desktop_app.services import audit
+    from desktop_app.services.feedback import city_report
+
+    real_now = audit.now
+    base = real_now() - timedelta(days=40)
+    clock: dict[str, object] = {"at": base}
+    monkeypatch.setattr(audit, "now", lambda: clock["at"] or real_now())
+    a = city.department("dept-a")
+    with a.context() as ctx:
+        zhang = a.user(ctx, "zhang")
+        first, second = (checked_at(ctx, zhang, query, base) for query in DEBTORS[:2])
+        clock["at"] = base + timedelta(days=3)
+        feedback(ctx, zhang, first, ["applied"])
+        clock["at"] = base + timedelta(days=10)
+        second = feedback(ctx, zhang, second, ["applied"])
+        clock["at"] = base + timedelta(days=20)
+        feedback(ctx, zhang, second, [None, "referred"])
+        clock["at"] = None
+        export(ctx, a.user(ctx, "wang"), tmp_path / "a.p7m")
+    measures = len(first["measures"]) + len(second["measures"])
+    assert measures > 3
+    with city.office.context() as ctx:
+        import_package(ctx, tmp_path / "a.p7m")
+        chen = city.office.user(ctx, "chen")
+
+        def report(days: int) -> dict:
+            return city_report.build_report(
+                ctx, chen, date_from=WIDE[0], date_to=WIDE[1], overdue_days=days
+            )
+
+        reports = {days: report(days) for days in (15, 25, 45)}
+    department = DEPARTMENTS["dept-a"]
+    for days, (late, overdue) in {15: (1, measures - 3), 25: (0, measures - 3), 45: (0, 0)}.items():
+        got = reports[days]
+        (row,) = [r for r in got["by_department"] if r["department"] == department]
+        assert row["median_days"] == 10.0
+        assert (got["totals"]["late"], got["totals"]["overdue"]) == (late, overdue), days
+        (performance,) = [r for r in got["performance"] if r["department"] == department]
+        assert (performance["late"], performance["overdue"]) == (late, overdue), days
+        assert performance["pending"] == measures - 3
+    assert reports[15]["totals"]["median_days"] == 10.0
+
+
+def checked_at(ctx, user, query: str, moment) -> dict:
+    """A stored check of `query` as if made at `moment` (the check's own clock is the
+    computer's; the record and its audit entry take `audit.now`, patched by the caller)."""
+    from desktop_app.services.screening.check import run_check
+
+    result = run_check(ctx.catalog, ctx.lists, query, user.jurisdiction, user.department, None)
+    result.checked_at = moment.isoformat(timespec="seconds")
+    return dict(records.record_check(ctx, user, result))
