@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.cli import add_json_flag, emit
+from desktop_app.cli.arguments import MAX_COUNT, MAX_VERSION, whole_number
 from desktop_app.cli.auth import add_user_options, login, read_password
 from desktop_app.context import AppContext
 from desktop_app.errors import AppError, UsageError
@@ -57,7 +58,7 @@ def register(subparsers: Any) -> None:
     report.add_argument("--xlsx", type=Path, metavar="OUT.xlsx", help="Excel 报告")
     report.add_argument(
         "--overdue-days",
-        type=int,
+        type=whole_number(1, 365),
         metavar="N",
         help="待反馈超过 N 天计为超期（默认按本机配置 feedback_overdue_days，未配置为 15）",
     )
@@ -69,14 +70,18 @@ def register(subparsers: Any) -> None:
     listing.add_argument("--from", dest="date_from", metavar="D1", help="开始日期")
     listing.add_argument("--to", dest="date_to", metavar="D2", help="结束日期（含）")
     listing.add_argument("--department", metavar="D", help="只列此部门")
-    listing.add_argument("--limit", type=int, default=200, metavar="N", help="最多列出 N 条")
+    listing.add_argument(
+        "--limit", type=whole_number(1, MAX_COUNT), default=200, metavar="N", help="最多列出 N 条"
+    )
     add_user_options(listing)
     add_json_flag(listing)
     listing.set_defaults(func=_records, read_only=True)
 
     show = commands.add_parser("show", help="（信用办）显示一条导入的核查记录及其来源和各版本")
     show.add_argument("record_number", metavar="NUMBER")
-    show.add_argument("--version", type=int, metavar="N", help="版本（默认最新）")
+    show.add_argument(
+        "--version", type=whole_number(1, MAX_VERSION), metavar="N", help="版本（默认最新）"
+    )
     show.add_argument("--origin", metavar="CHAIN", help="来源（记录编号在多台电脑重复时）")
     add_user_options(show)
     add_json_flag(show)
