@@ -1,7 +1,7 @@
 """A department's year in one feedback package: export, import at the credit office, the city
 report.
 
-    .venv/bin/python bench/bench_feedback.py [--records 100000] [--listed 0.3]
+    .venv/bin/python bench/bench_feedback.py [--records 100000] [--listed 0.3] [--postgresql]
 
 Builds, under bench/data/feedback/, a department PC with `--records` check records (a share
 `--listed` of them listed with five measures, feedback on most of those; the others not
@@ -134,11 +134,42 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--listed", type=float, default=0.3)
+    parser.add_argument(
+        "--postgresql",
+        action="store_true",
+        help="the credit office's data on a throw-away local PostgreSQL cluster"
+        " (tests/pg_cluster.py, fsync on, over its Unix socket) instead of office.db",
+    )
     args = parser.parse_args()
     accounts.SCRYPT = FAST_SCRYPT  # logins are not what is measured here
     shutil.rmtree(DATA, ignore_errors=True)
+    if not args.postgresql:
+        run(args, None)
+        return
+    import tempfile
 
-    office = pc("office", jurisdiction="柳州市", office_kind="credit_office")
+    import pg_cluster
+
+    cluster = Path(tempfile.mkdtemp(prefix="xyhc-bench-pg-"))  # handed to `postgres`
+    try:
+        url = pg_cluster.start(cluster, durable=True)
+        try:
+            run(args, url)
+        finally:
+            pg_cluster.stop(cluster)
+    finally:
+        shutil.rmtree(cluster, ignore_errors=True)
+
+
+def run(args: argparse.Namespace, database_url: str | None) -> None:
+    """Every phase, the credit office's data in office.db or at `database_url`."""
+    if database_url is not None:
+        from desktop_app.models.office_db import OfficeDatabase
+
+        OfficeDatabase.connect(database_url, migrate=True).close()
+    office = pc(
+        "office", jurisdiction="柳州市", office_kind="credit_office", database_url=database_url
+    )
     chief, _ = admin.first_start(
         office, jurisdiction="柳州市", department="市发展改革委", admin_name="admin",
         password=PASSWORD,
@@ -197,8 +228,11 @@ def main() -> None:
                 "report_measures": report["totals"]["measures"],
                 "pdf_kb": (DATA / "动态.pdf").stat().st_size // 1024,
                 "xlsx_kb": (DATA / "动态.xlsx").stat().st_size // 1024,
-                "office_db_mb": round(
-                    (DATA / "office" / "data" / "office.db").stat().st_size / 2**20, 1
+                "office": "postgresql" if database_url else "office.db",
+                "office_db_mb": (
+                    None
+                    if database_url
+                    else round((DATA / "office" / "data" / "office.db").stat().st_size / 2**20, 1)
                 ),
                 "phases": timer.phases,
                 "load_average_before_import": load_before,

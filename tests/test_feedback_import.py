@@ -521,3 +521,43 @@ def test_a_credit_offices_office_db_moves_onto_a_server(sqlite_city, tmp_path, p
     for key in ("checks", "measures", "applied", "pending", "subjects_found"):
         assert after["totals"][key] == before["totals"][key], key
     assert after["by_department"] == before["by_department"]
+
+
+def test_records_stored_a_few_at_a_time_are_counted_as_one_by_one(
+    city, tmp_path, monkeypatch
+) -> None:
+    """The import stores record versions in pieces (here of two): new, known and differing
+    versions are told apart across the pieces' edges as when stored one by one."""
+    from desktop_app.services.feedback import office_import
+
+    monkeypatch.setattr(office_import, "_PIECE", 2)
+    a = city.department("dept-a")
+    made = _work(a, (*DEBTORS[:4], NOT_LISTED[0]), (None,))
+    _export(a, tmp_path / "1.p7m")
+    first = _import(city.office, tmp_path / "1.p7m")
+    assert (first.new_versions, first.known_versions, first.findings) == (5, 0, [])
+    shutil.copytree(a.data_dir, tmp_path / "old-data")
+    with a.context() as ctx:
+        zhang = a.user(ctx, "zhang")
+        feedback(ctx, zhang, made[0], ["applied"])
+        feedback(ctx, zhang, made[3], ["referred"])
+    _export(a, tmp_path / "2.p7m")
+    second = _import(city.office, tmp_path / "2.p7m")
+    assert (second.new_versions, second.known_versions) == (2, 3)  # latest versions only
+    # Copied back and given other feedback: version 2 of the first record differs.
+    shutil.rmtree(a.data_dir)
+    shutil.copytree(tmp_path / "old-data", a.data_dir)
+    with a.context() as ctx:
+        feedback(ctx, a.user(ctx, "zhang"), made[0], ["not_applicable"])
+    _export(a, tmp_path / "3.p7m")
+    third = _import(city.office, tmp_path / "3.p7m")
+    assert (third.new_versions, third.known_versions) == (0, 4)
+    conflicts = [f for f in third.findings if f["kind"] == "record_conflict"]
+    assert len(conflicts) == 1 and made[0]["record_number"] in conflicts[0]["message"]
+    with city.office.context() as ctx:
+        chen = city.office.user(ctx, "chen")
+        report = city_report.build_report(ctx, chen, date_from=WIDE[0], date_to=WIDE[1])
+        kept = city_report.imported_record(ctx, chen, made[0]["record_number"])
+    assert kept["record"]["measures"][0]["feedback"]["action"] == "applied"
+    assert (report["totals"]["checks"], report["totals"]["applied"]) == (5, 1)
+    assert report["totals"]["referred"] == 1

@@ -190,6 +190,8 @@ MEASURE_COLUMNS = (
     "feedback_by",
     "feedback_at",
 )
+# Record numbers looked up per statement (`stored_hashes`).
+_LOOKUP_PIECE = 300
 FINDING_COLUMNS = ("package_id", "position", "origin", "department", "kind", "message", "found_at")
 
 # The latest version of each record: the one the reports count.
@@ -258,40 +260,60 @@ class FeedbackStore:
 
     # -- records -----------------------------------------------------------------------------
 
-    def stored_hash(self, origin: str, record_number: str, version: int) -> str | None:
-        row = self.conn.execute(
-            "SELECT record_hash FROM feedback_records"
-            " WHERE origin = ? AND record_number = ? AND version = ?",
-            (origin, record_number, version),
-        ).fetchone()
-        return row[0] if row else None
+    def stored_hashes(
+        self, origin: str, record_numbers: Iterable[str]
+    ) -> dict[tuple[str, int], str]:
+        """(record number, version) → record hash of every version already imported of
+        these records from `origin`, looked up a few hundred numbers at a time."""
+        numbers = sorted(set(record_numbers))
+        found: dict[tuple[str, int], str] = {}
+        for start in range(0, len(numbers), _LOOKUP_PIECE):
+            piece = numbers[start : start + _LOOKUP_PIECE]
+            marks = ", ".join("?" for _ in piece)
+            for number, version, record_hash in self.conn.execute(
+                "SELECT record_number, version, record_hash FROM feedback_records"
+                f" WHERE origin = ? AND record_number IN ({marks})",
+                (origin, *piece),
+            ).fetchall():
+                found[(number, int(version))] = record_hash
+        return found
 
-    def insert_record(
+    def insert_records(
         self,
-        record: Mapping[str, Any],
-        hits: Iterable[Mapping[str, Any]],
-        measures: Iterable[Mapping[str, Any]],
+        versions: Sequence[
+            tuple[Mapping[str, Any], Sequence[Mapping[str, Any]], Sequence[Mapping[str, Any]]]
+        ],
     ) -> None:
-        """Store one record version with its hits and measures (flattened for the reports)."""
+        """Store record versions, each `(record, hits, measures)` (hits and measures flattened
+        for the reports), with one `executemany` per table: on a server a few round trips
+        for the lot, not a few per record."""
         self._require_transaction()
-        key = (record["origin"], record["record_number"], record["version"])
-        self.conn.execute(
-            _insert_sql("feedback_records", RECORD_COLUMNS),
-            tuple(record[c] for c in RECORD_COLUMNS),
-        )
-        self.conn.executemany(
-            _insert_sql(
-                "feedback_hits", ("origin", "record_number", "version", "position", *HIT_COLUMNS)
-            ),
-            [(*key, i, *(hit[c] for c in HIT_COLUMNS)) for i, hit in enumerate(hits)],
-        )
-        self.conn.executemany(
-            _insert_sql(
-                "feedback_measures",
-                ("origin", "record_number", "version", "position", *MEASURE_COLUMNS),
-            ),
-            [(*key, i, *(m[c] for c in MEASURE_COLUMNS)) for i, m in enumerate(measures)],
-        )
+        records, hit_rows, measure_rows = [], [], []
+        for record, hits, measures in versions:
+            key = (record["origin"], record["record_number"], record["version"])
+            records.append(tuple(record[c] for c in RECORD_COLUMNS))
+            hit_rows += [(*key, i, *(hit[c] for c in HIT_COLUMNS)) for i, hit in enumerate(hits)]
+            measure_rows += [
+                (*key, i, *(m[c] for c in MEASURE_COLUMNS)) for i, m in enumerate(measures)
+            ]
+        if records:
+            self.conn.executemany(_insert_sql("feedback_records", RECORD_COLUMNS), records)
+        if hit_rows:
+            self.conn.executemany(
+                _insert_sql(
+                    "feedback_hits",
+                    ("origin", "record_number", "version", "position", *HIT_COLUMNS),
+                ),
+                hit_rows,
+            )
+        if measure_rows:
+            self.conn.executemany(
+                _insert_sql(
+                    "feedback_measures",
+                    ("origin", "record_number", "version", "position", *MEASURE_COLUMNS),
+                ),
+                measure_rows,
+            )
 
     def record(self, origin: str, record_number: str, version: int | None = None) -> Any:
         """One imported record version (the latest when `version` is None) as the department

@@ -276,16 +276,16 @@ def import_package_file(
         )
         conflicts: list[str] = []
         total = manifest["record_count"]
+        place = (jurisdiction, department)
+        piece: list[_Version] = []
         for index, item in enumerate(opened.records(), 1):
-            stored = _store_record(store, item, origin, manifest, (jurisdiction, department), index)
-            if stored is True:
-                result.new_versions += 1
-            elif stored is False:
-                result.known_versions += 1
-            else:
-                conflicts.append(stored)
+            piece.append(_prepare(item, origin, manifest, place, index))
+            if len(piece) == _PIECE:
+                conflicts += _store_piece(store, origin, place, piece, result)
+                piece = []
             if progress is not None and (index % 1000 == 0 or index == total):
                 progress(index, total)
+        conflicts += _store_piece(store, origin, place, piece, result)
         chain += [("record_conflict", message) for message in conflicts]
         findings = [
             {
@@ -339,16 +339,22 @@ def import_package_file(
     return result
 
 
-def _store_record(
-    store: Any,
+# Record versions stored per step: one look-up of what is already here and one insert per
+# table (on a server a statement per record was a round trip per record while the office
+# write lock is held).
+_PIECE = 200
+_Version = tuple[str, int, str, Mapping[str, Any], list[dict[str, Any]], list[dict[str, Any]]]
+
+
+def _prepare(
     item: Mapping[str, Any],
     origin: str,
     manifest: Mapping[str, Any],
     place: tuple[str, str],
     line: int,
-) -> bool | str:
-    """Store one line's record version: True (new), False (already here, the same) or the
-    message when a version with that number is here with other content."""
+) -> _Version:
+    """One line's record version checked against its hash and the package's department, as
+    `(number, version, hash, record row, hits, measures)`; a bad line refuses the package."""
     record = item["record"]
     try:
         number, version = record["record_number"], record["version"]
@@ -367,15 +373,6 @@ def _store_record(
         manifest["department"],
     ):
         raise _bad_record(line, f"核查记录 {number} 不属于{manifest['department']}")
-    stored = store.stored_hash(origin, number, version)
-    if stored == record["record_hash"]:
-        return False
-    if stored is not None:
-        return (
-            f"{place[1]}的核查记录 {number} 第 {version} 版与此前收到的不同（哈希 "
-            f"{stored[:12]}… → {record['record_hash'][:12]}…）：部门在导出后改动了已报送的记录"
-            "（或数据被回退后重新生成）。本机保留先收到的版本。"
-        )
     subject = item.get("subject") or {}
     keys = item.get("listing_keys") or {}
     hits = [
@@ -408,33 +405,64 @@ def _store_record(
     name = subject.get("name")
     subject_id = subject.get("id")
     checked_at = str(record.get("checked_at") or record["created_at"])
-    store.insert_record(
-        {
-            "origin": origin,
-            "record_number": number,
-            "version": version,
-            "package_id": manifest["package_id"],
-            "jurisdiction": place[0],
-            "department": place[1],
-            "checked_at": checked_at,
-            "checked_on": checked_at[:10],
-            "created_at": str(record.get("created_at") or checked_at),
-            "user_name": str((record.get("user") or {}).get("name") or ""),
-            "user_display": str((record.get("user") or {}).get("display_name") or ""),
-            "status": str(record.get("status") or ""),
-            "subject_type": record.get("subject_type"),
-            "subject_name": name,
-            "subject_id": subject_id,
-            "subject_key": subject_key(subject_id, name, number),
-            "hit_count": sum(1 for hit in hits if hit["role"] == "hit"),
-            "measure_count": len(measures),
-            "record_hash": record["record_hash"],
-            "body": body,
-        },
-        hits,
-        measures,
-    )
-    return True
+    row = {
+        "origin": origin,
+        "record_number": number,
+        "version": version,
+        "package_id": manifest["package_id"],
+        "jurisdiction": place[0],
+        "department": place[1],
+        "checked_at": checked_at,
+        "checked_on": checked_at[:10],
+        "created_at": str(record.get("created_at") or checked_at),
+        "user_name": str((record.get("user") or {}).get("name") or ""),
+        "user_display": str((record.get("user") or {}).get("display_name") or ""),
+        "status": str(record.get("status") or ""),
+        "subject_type": record.get("subject_type"),
+        "subject_name": name,
+        "subject_id": subject_id,
+        "subject_key": subject_key(subject_id, name, number),
+        "hit_count": sum(1 for hit in hits if hit["role"] == "hit"),
+        "measure_count": len(measures),
+        "record_hash": record["record_hash"],
+        "body": body,
+    }
+    return number, version, record["record_hash"], row, hits, measures
+
+
+def _store_piece(
+    store: Any,
+    origin: str,
+    place: tuple[str, str],
+    piece: Sequence[_Version],
+    result: ImportResult,
+) -> list[str]:
+    """Store the versions of `piece` not here yet, counting them (and those already here and
+    the same) in `result`; returns the messages of versions here with other content (the
+    version first received is kept)."""
+    if not piece:
+        return []
+    here = store.stored_hashes(origin, [version[0] for version in piece])
+    new: list[tuple[Any, Any, Any]] = []
+    known = 0
+    conflicts: list[str] = []
+    for number, version, record_hash, row, hits, measures in piece:
+        stored = here.get((number, version))
+        if stored == record_hash:
+            known += 1
+        elif stored is not None:
+            conflicts.append(
+                f"{place[1]}的核查记录 {number} 第 {version} 版与此前收到的不同（哈希 "
+                f"{stored[:12]}… → {record_hash[:12]}…）：部门在导出后改动了已报送的记录"
+                "（或数据被回退后重新生成）。本机保留先收到的版本。"
+            )
+        else:
+            new.append((row, hits, measures))
+            here[(number, version)] = record_hash  # the same version twice in one package
+    store.insert_records(new)
+    result.new_versions += len(new)
+    result.known_versions += known
+    return conflicts
 
 
 def _hash_of(body: str, record: Mapping[str, Any]) -> str:
