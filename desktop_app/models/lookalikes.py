@@ -14,12 +14,19 @@ differ by one stroke or one small component in the same place (己/已, 亳/毫,
 in several groups; a group is not a chain (童 looks like 重, not like everything 重 looks
 like). Characters of different sound that merely share a phonetic part (杨/汤) are here
 only where the shapes, not the sounds, are what a reader confuses.
+
+Besides the groups picked by hand, the pairs of `lookalikes_shape.py` are derived from shape
+data (stroke order and four-corner code of each GB2312 character, see
+bench/name_eval/make_lookalikes.py): one stroke more or less, or the same strokes put
+together differently (本/木, 亨/享, 廷/延, 睢/雎).
 """
 
 from __future__ import annotations
 
 import re
 from functools import cache
+
+from desktop_app.models.lookalikes_shape import PAIRS
 
 _GROUPS = (
     "己已巳",
@@ -272,12 +279,29 @@ _GROUPS = (
 
 
 @cache
-def _table() -> dict[str, str]:
+def _hand_table() -> dict[str, str]:
     table: dict[str, str] = {}
     for group in _GROUPS:
         for char in group:
             table[char] = table.get(char, "") + group.replace(char, "")
     return table
+
+
+@cache
+def _table() -> dict[str, str]:
+    """The hand-picked look-alikes of each character first, then the shape-derived ones."""
+    table = dict(_hand_table())
+    for a, b in PAIRS:
+        if b not in table.get(a, ""):
+            table[a] = table.get(a, "") + b
+            table[b] = table.get(b, "") + a
+    return table
+
+
+def picked_by_hand(a: str, b: str) -> bool:
+    """Whether two look-alike characters are in a hand-picked group (what readers are
+    known to confuse); the shape-derived pairs are weaker evidence and cost a little more."""
+    return b in _hand_table().get(a, "")
 
 
 def alike(a: str, b: str) -> bool:

@@ -53,11 +53,14 @@ from typing import Any
 from rapidfuzz.distance import Levenshtein
 
 from desktop_app.models import names, pinyin, regions, transliterations, typos
-from desktop_app.models.lookalikes import alike, joined
+from desktop_app.models.lookalikes import alike, joined, picked_by_hand
 
 DOT_COST = 1.0
 HOMOPHONE_COST = 7.5
 LOOKALIKE_COST = 10.0
+# A look-alike known only from shape data (lookalikes_shape.py): ranked behind the
+# hand-picked ones, so that 田自 still offers 田白 before 田目, 田申 …
+SHAPE_LOOKALIKE_COST = 12.0
 SWAP_COST = 10.0
 PARTS_SWAPPED_COST = 15.0  # a transcribed name's two parts the other way round
 DOUBLED_COST = 10.0
@@ -199,7 +202,8 @@ def _substitution(typed: str, listed: str) -> _Edit:
     if names.readings(typed) & names.readings(listed):
         return _Edit("homophone", typed, listed, HOMOPHONE_COST)
     if alike(typed, listed):
-        return _Edit("lookalike", typed, listed, LOOKALIKE_COST)
+        cost = LOOKALIKE_COST if picked_by_hand(typed, listed) else SHAPE_LOOKALIKE_COST
+        return _Edit("lookalike", typed, listed, cost)
     if pinyin.fuzzy_readings(typed) & pinyin.fuzzy_readings(listed):
         return _Edit("near", typed, listed, NEAR_HOMOPHONE_COST)
     return _Edit("other", typed, listed, OTHER_CHAR_COST)

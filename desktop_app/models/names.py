@@ -57,7 +57,7 @@ import opencc
 
 from desktop_app.models import pinyin, regions, transliterations, typos
 from desktop_app.models import text as text_rules
-from desktop_app.models.lookalikes import alternatives, joined
+from desktop_app.models.lookalikes import alternatives, joined, picked_by_hand
 
 # A score from `name_similarity.similarity` at or above this makes a "possible match": a
 # homophone (张伟/张玮: 92.5), a look-alike, a swap or a doubled character (90), a dialect
@@ -557,11 +557,16 @@ _QUERY_VARIANTS = 8
 
 
 def _variants(core: str) -> list[str]:
-    """Spellings of a query core with one character replaced by a look-alike (己 for 已)."""
-    found = []
+    """Spellings of a query core with one character replaced by a look-alike (己 for 已): the
+    hand-picked look-alikes of every position first, then the shape-derived ones, so that
+    one character with many shape-derived look-alikes (田: 由甲申 …) does not use up the
+    spellings of the others."""
+    picked, derived = [], []
     for position, char in enumerate(core[:KEY_WINDOW]):
-        found += [core[:position] + other + core[position + 1 :] for other in alternatives(char)]
-    return found[:_QUERY_VARIANTS]
+        for other in alternatives(char):
+            spelling = core[:position] + other + core[position + 1 :]
+            (picked if picked_by_hand(char, other) else derived).append(spelling)
+    return (picked + derived)[:_QUERY_VARIANTS]
 
 
 _DOUBLED_RE = re.compile(r"(.)\1+")

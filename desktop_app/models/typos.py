@@ -4,13 +4,15 @@ what lets a misspelt 有限公司 or 侯马市 still be read as one. Pure functi
 A slip is one of: a character dropped (有限司), one written twice (有限限公司), two adjacent
 characters swapped (限有公司, 城鹿区), or one replaced by a homophone or a look-alike
 (有线公司, 候马市). Replacing a character by an unrelated one is not a slip here: 有限公园
-is no legal form, 柳州市 and 梧州市 are two cities.
+is no legal form, 柳州市 and 梧州市 are two cities. Only the hand-picked look-alikes count
+(`lookalikes.picked_by_hand`): with the shape-derived ones a misspelt place would read as
+several places at once.
 """
 
 from __future__ import annotations
 
 from desktop_app.models import pinyin
-from desktop_app.models.lookalikes import alike
+from desktop_app.models.lookalikes import picked_by_hand
 
 DROPPED, DOUBLED, SWAPPED, HOMOPHONE, LOOKALIKE = (
     "dropped",
@@ -50,7 +52,7 @@ def slip(written: str, meant: str) -> str | None:
     typed, known = written[differing[0]], meant[differing[0]]
     if pinyin.readings(typed) & pinyin.readings(known):
         return HOMOPHONE
-    if alike(typed, known):
+    if picked_by_hand(typed, known):
         return LOOKALIKE
     return None
 
