@@ -86,15 +86,14 @@ def pairs() -> list[tuple[str, str]]:
                 if strokes > 2:
                     continue
                 corners = _corners(four[a], four[b])
-                if struct.get(a) != struct.get(b):
-                    # Built differently: only one stroke apart, at most one corner, and the
-                    # same first component (亨/享).
-                    if not (
-                        strokes == 1
-                        and _corners(four[a], four[b]) <= 1
-                        and component.get(a) == component.get(b)
-                    ):
-                        continue
+                # Built differently: only one stroke apart, at most one corner, and the
+                # same first component (亨/享).
+                if struct.get(a) != struct.get(b) and not (
+                    strokes == 1
+                    and _corners(four[a], four[b]) <= 1
+                    and component.get(a) == component.get(b)
+                ):
+                    continue
                 one_more = strokes == 1 and m == n + 1 and struct.get(a) == "0"
                 if (
                     (strokes == 0 and corners <= 2)

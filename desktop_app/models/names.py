@@ -170,7 +170,7 @@ class NameParts:
 _LEGAL_FORM = (
     r"(?:集团)?股份(?:有限)?公司|有限责任公司|集团有限公司|有限公司|集团公司|公司"
     r"|合伙企业\((?:有限|普通|特殊普通)合伙\)|\((?:有限|普通|特殊普通)合伙\)"
-    r"|(?:有限|普通|特殊普通)?合伙企业|个人独资企业|个体工商户"
+    r"|(?:有限|普通|特殊普通)?合伙企业|\((?:个人独资企业|个体工商户)\)|个人独资企业|个体工商户"
     r"|(?:农民)?专业合作(?:联)?社|(?:股份)?经济合作社|股份合作(?:社|公司|企业)|合作社"
 )
 # Branch words, those that name one only after a legal form (…有限公司五一路店), and the
@@ -383,7 +383,22 @@ def _misspelt_place(rest: str, start: int, previous: str) -> tuple[str, str] | N
 
 
 def _suffix(name: str) -> tuple[str | None, tuple[tuple[str, str, str], ...]]:
-    """(legal form with any branch, as read; the slips read through) at the end of `name`."""
+    """(legal form with any branch, as read; the slips read through) at the end of `name`.
+
+    A legal form whose first part is written twice (有限有限公司, 有限公司有限公司) is read
+    once, as a character typed twice is."""
+    suffix, corrections = _suffix_once(name)
+    if suffix is None or corrections:
+        return suffix, corrections
+    rest = name[: len(name) - len(suffix)]
+    for length in range(len(suffix), 1, -1):
+        doubled = suffix[:length]
+        if rest.endswith(doubled) and len(rest) - length >= 2:
+            return suffix, (("legal_form", doubled + suffix, suffix),)
+    return suffix, corrections
+
+
+def _suffix_once(name: str) -> tuple[str | None, tuple[tuple[str, str, str], ...]]:
     match = _SUFFIX_RE.search(name) if name[-1:] in _SUFFIX_LAST_CHARS else None
     if match and match.start() >= 2:
         suffix, form, branch = match.group(), match.group("form"), match.group("branch")
@@ -527,9 +542,38 @@ def pinyin_syllables(text: str, fuzzy: bool = False) -> list[str]:
 # --- fuzzy keys -----------------------------------------------------------------------
 
 
+_DIGIT_WORDS = "〇一二三四五六七八九"
+
+
+def _written_out(number: str) -> str:
+    """A number of up to three Arabic digits as it is written in Chinese: 24 → 二十四,
+    10 → 十, 105 → 一百零五; with a leading zero digit by digit (07 → 〇七)."""
+    if len(number) > 1 and number[0] == "0":
+        return "".join(_DIGIT_WORDS[int(d)] for d in number)
+    value = int(number)
+    if value < 10:
+        return _DIGIT_WORDS[value]
+    hundreds, tens, ones = value // 100, value // 10 % 10, value % 10
+    text = _DIGIT_WORDS[hundreds] + "百" if hundreds else ""
+    if tens:
+        text += ("" if tens == 1 and not hundreds else _DIGIT_WORDS[tens]) + "十"
+    elif hundreds and ones:
+        text += "零"
+    return text + (_DIGIT_WORDS[ones] if ones else "")
+
+
+def digits_written_out(core: str) -> str:
+    """`core` with its numbers of up to three Arabic digits written in Chinese numerals
+    (第24中学 → 第二十四中学): the similarity compares numbers by value, so the keys file
+    both writings together."""
+    if not any("0" <= char <= "9" for char in core):
+        return core
+    return re.sub(r"(?<![0-9])[0-9]{1,3}(?![0-9])", lambda m: _written_out(m.group()), core)
+
+
 @lru_cache(maxsize=1 << 16)
 def _keys(core: str, is_organization: bool) -> tuple[str, ...]:
-    window = core[:KEY_WINDOW]
+    window = digits_written_out(core)[:KEY_WINDOW]
     keys = {"d:" + window}
     if len(window) >= 3:
         first = 0 if is_organization else 1

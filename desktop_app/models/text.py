@@ -404,8 +404,12 @@ def clean_for_matching(text: str) -> str:
 # --- the middle dot of transcribed names --------------------------------------------------
 
 MIDDLE_DOT = "\u00b7"
-# Characters drawn like the middle dot (•, ・, ‧ …): always read as it.
-DOT_LOOKALIKES = "•‧・∙⋅●"
+# Characters drawn like the middle dot (•, ・, ‧ …): always read as it. The set is the
+# Unicode characters drawn as one dot at mid height: bullets and operators (• ∙ ⋅ ● ⦁), the
+# Katakana middle dot (・), the hyphenation point (‧), the Hangul araea that a Korean input
+# method gives for the dot (ㆍ U+318D, ᆞ U+119E), the Latin sinological dot (ꞏ), the word
+# separator and raised dots (⸱ ⸳), the Canadian syllabics and runic middle dots (ᐧ ᛫).
+DOT_LOOKALIKES = "•‧・∙⋅●⦁ㆍᆞꞏ⸱⸳ᐧ᛫"
 # What is typed for the middle dot between two parts of a transcribed name (古丽米拉·阿不都
 # 热合曼): a full stop, the ideographic full stop a Chinese input method gives for '.', and
 # hyphens and dashes (NFKC has made － into -).
