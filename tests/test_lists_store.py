@@ -29,7 +29,7 @@ def test_schema_is_versioned_and_in_wal_mode(store):
     conn = store.conn
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     version = conn.execute("SELECT version FROM schema_version WHERE aggregate = 'lists'")
-    assert version.fetchone()[0] == len(lists_store.MIGRATIONS) == 7
+    assert version.fetchone()[0] == len(lists_store.MIGRATIONS) == 8
     indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {
         "listings_record",

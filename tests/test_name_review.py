@@ -133,9 +133,9 @@ def test_polyphones_and_dots_meet_both_ways(listed, typed) -> None:
 
 
 def test_sound_keys_stay_few() -> None:
-    assert pinyin.sound_keys("张伟") == ["zangwei"]
+    assert pinyin.sound_keys("张伟") == ["zanwei"]
     assert pinyin.sound_keys("买买提·艾力") == ["maimaitiaili"]
-    assert pinyin.sound_keys("曾长") == ["cencang", "cenzang", "zencang", "zenzang"]
+    assert pinyin.sound_keys("曾长") == ["cencan", "cenzan", "zencan", "zenzan"]
     assert len(pinyin.sound_keys("长乐重行朝传参厦")) <= pinyin.MAX_SOUND_KEYS
 
 

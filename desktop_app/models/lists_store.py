@@ -244,6 +244,33 @@ MIGRATIONS: tuple[str, ...] = (
     ) c, json_each(fuzzy_keys_of(c.name)) k;
     CREATE INDEX fuzzy_keys_key ON fuzzy_keys (fuzzy_key)
     """,
+    # Name matching's third round (issue 13, the second blind set): the middle dot's
+    # look-alikes are all the Unicode dots drawn at mid height (ㆍ …), a legal form written
+    # twice (有限有限公司) and an (个体工商户) annotation are read as legal forms, and the
+    # near-miss index is built again (numbers in Arabic digits filed under their Chinese
+    # writing, r/l and an/ang merged in the sound keys).
+    """
+    UPDATE listings SET name_norm = normalize_name(name)
+    WHERE name GLOB '*[⦁ㆍᆞꞏ⸱⸳ᐧ᛫]*' AND name_norm <> normalize_name(name);
+    UPDATE listings SET legal_rep_norm = normalize_name(legal_rep_norm)
+    WHERE legal_rep_norm GLOB '*[⦁ㆍᆞꞏ⸱⸳ᐧ᛫]*'
+        AND legal_rep_norm <> normalize_name(legal_rep_norm);
+    UPDATE former_names SET name_norm = normalize_name(name), name_core = name_core_of(name)
+    WHERE name_core IS NOT name_core_of(name) OR name_norm <> normalize_name(name);
+    UPDATE listings SET name_core = NULLIF(name_core_of(name), name_norm)
+    WHERE (subject_type = 'organization' OR name_core IS NOT NULL OR length(name_norm) > 3)
+        AND COALESCE(name_core, name_norm) IS NOT name_core_of(name);
+    DROP INDEX fuzzy_keys_key;
+    DELETE FROM fuzzy_keys;
+    INSERT INTO fuzzy_keys (fuzzy_key, name_core)
+    SELECT k.value, c.core FROM (
+        SELECT COALESCE(name_core, name_norm) AS core, min(name) AS name FROM listings
+        GROUP BY COALESCE(name_core, name_norm)
+        UNION
+        SELECT name_core, min(name) FROM former_names GROUP BY name_core
+    ) c, json_each(fuzzy_keys_of(c.name)) k;
+    CREATE INDEX fuzzy_keys_key ON fuzzy_keys (fuzzy_key)
+    """,
 )
 
 # Separates a listing's former names in `listings.former_names`.

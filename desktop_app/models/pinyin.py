@@ -62,8 +62,8 @@ _COMMON_READINGS_TEXT = """
 _KEYED_POLYPHONES = 2
 MAX_SOUND_KEYS = 6
 
-_FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
-_FUZZY_FINALS = (("eng", "en"), ("ing", "in"))
+_FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"), ("r", "l"))
+_FUZZY_FINALS = (("eng", "en"), ("ing", "in"), ("ang", "an"))
 # hu- and f- merged as speakers in Fujian, Hunan, Guangdong and Guangxi merge them (湖/福,
 # 辉/飞, 华/发, 宏/丰), after the other merges (feng → fen).
 _HU_F = {
@@ -111,8 +111,8 @@ def _toneless(reading: str) -> str:
 
 
 def fuzzy_syllable(syllable: str) -> str:
-    """A toneless syllable with the fuzzy-pinyin merges (zh→z, ch→c, sh→s, n→l, eng→en,
-    ing→in, hu-→f-: hua→fa, hong→fen)."""
+    """A toneless syllable with the fuzzy-pinyin merges (zh→z, ch→c, sh→s, n→l, r→l,
+    eng→en, ing→in, ang→an, hu-→f-: hua→fa, hong→fen): 荣/隆, 润/伦, 帆/方."""
     for full, merged in _FUZZY_INITIALS:
         if syllable.startswith(full):
             syllable = merged + syllable[len(full) :]
