@@ -171,9 +171,7 @@ def test_migration_8_files_stored_names_by_the_new_rules(tmp_path) -> None:
     conn.close()
     store = ListStore.open(path)
     try:
-        cores = dict(
-            store.conn.execute("SELECT id, COALESCE(name_core, name_norm) FROM listings")
-        )
+        cores = dict(store.conn.execute("SELECT id, COALESCE(name_core, name_norm) FROM listings"))
         assert cores[1] == "煤都机电设备" and cores[2] == "玛依拉·吐尔逊"
         keys = {tuple(r) for r in store.conn.execute("SELECT fuzzy_key, name_core FROM fuzzy_keys")}
         assert ("d:第二十四中学", "第24中学") in keys

@@ -497,7 +497,9 @@ def test_watch_keys_filed_twice_are_filed_once_after_the_upgrade(request, tmp_pa
             "INSERT INTO watch_keys (match_key, subject_key) VALUES (?, ?)",
             [("name:王晨", "S1"), ("name:王晨", "S1"), ("core:王晨", "S1"), ("name:王晨", "S2")],
         )
-        assert db.migrate(conn, alerts_store.AGGREGATE, alerts_store.MIGRATIONS) == 2
+        assert db.migrate(conn, alerts_store.AGGREGATE, alerts_store.MIGRATIONS) == len(
+            alerts_store.MIGRATIONS
+        )
         store = alerts_store.AlertsStore(conn)
         assert store.subjects_by_keys(["name:王晨", "core:王晨"]) == {
             "name:王晨": {"S1", "S2"},
@@ -582,3 +584,77 @@ def test_the_check_s_other_ways_to_a_near_name_alert_like_checking_everything(
     finally:
         ctx.close()
         full.close()
+
+
+def test_a_watch_keyed_by_an_older_keying_alerts_like_checking_everything(
+    tmp_path, office_engine
+) -> None:
+    """Subjects watched before the name keying changed keep their old watch keys until a
+    re-check files them again from their stored query (`names.KEYING_VERSION`): the near
+    names the check finds now reach them as a re-check of every subject finds them."""
+    from desktop_app.models import names
+
+    person, company = "自然人", "企业法人"
+    first = [
+        row("韦小宝", resident_id("450102", "19850101", "001"), 信息唯一标识="R1",
+            标识自然人或企业法人=person),
+    ]  # fmt: skip
+    arriving = [
+        row("王己", resident_id("450102", "19800101", "005"), 信息唯一标识="R2",
+            标识自然人或企业法人=person),
+        row("柳州市华鼎精密模具有限公司", uscc_for(org_code("MA000003")), 信息唯一标识="R3",
+            标识自然人或企业法人=company),
+        row("大连市第二十四中学", uscc_for(org_code("MA000004")), 信息唯一标识="R4",
+            标识自然人或企业法人=company),
+    ]  # fmt: skip
+    queries = ("王已", "华鼎模具", "大连市第24中学")
+    ctx = empty_office(tmp_path / "a")
+    users = make_users(ctx)
+    _import(ctx, users["admin"], write_csv(tmp_path / "v1.csv", first), True)
+    full = _sqlite_twin(ctx, tmp_path / "b" / "data")
+    full_users = make_users(full)
+    try:
+        for query in queries:
+            result = run_check(ctx.catalog, ctx.lists, query, JURISDICTION, DEPARTMENT)
+            assert result.status == "not_listed" and not result.possible
+            records.record_check(ctx, users["zhang"], result)
+            records.record_check(full, full_users["zhang"], result)
+        rescreen.rescreen(ctx, users["admin"])  # watches the three subjects
+        alerts_store = ctx.office.alerts
+        with ctx.office.transaction():
+            # As an older release filed them: by name and core only, keying 0.
+            alerts_store.conn.execute(
+                "DELETE FROM watch_keys WHERE match_key NOT LIKE 'name:%'"
+                " AND match_key NOT LIKE 'core:%'"
+            )
+            alerts_store.conn.execute("UPDATE watched_subjects SET keying = 0")
+        assert alerts_store.stale_keyed_count(names.KEYING_VERSION) == len(queries)
+        path = write_csv(tmp_path / "v2.csv", first + arriving)
+        _import(ctx, users["admin"], path, True)
+        _import(full, full_users["admin"], path, False)
+        everything = rescreen.rescreen(full, full_users["admin"], full=True)
+        assert everything["kinds"]["new_possible"] == len(queries)
+        assert _alert_facts(ctx) == _alert_facts(full)
+        assert alerts_store.stale_keyed_count(names.KEYING_VERSION) == 0
+        assert alerts_store.subjects_by_keys(f"fuzzy:{key}" for key in names.lookup_keys("王已")), (
+            "the stale subject was not filed under today's keys"
+        )
+    finally:
+        ctx.close()
+        full.close()
+
+
+def test_rekeying_reports_progress_and_keys_every_stale_subject(office, monkeypatch) -> None:
+    from desktop_app.models import names
+
+    ctx, users = office
+    for query in ("王晨", "李华", "柳州市鑫源物流有限公司"):
+        _check(ctx, users["zhang"], query)
+    rescreen.rescreen(ctx, users["admin"])
+    with ctx.office.transaction():
+        ctx.office.alerts.conn.execute("UPDATE watched_subjects SET keying = 0")
+    monkeypatch.setattr(rescreen, "REKEY_CHUNK", 2)
+    seen: list[tuple[int, int]] = []
+    rescreen.rescreen(ctx, users["admin"], progress=lambda done, total: seen.append((done, total)))
+    assert (2, 3) in seen and (3, 3) in seen
+    assert ctx.office.alerts.stale_keyed_count(names.KEYING_VERSION) == 0

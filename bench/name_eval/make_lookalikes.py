@@ -68,9 +68,7 @@ def pairs() -> list[tuple[str, str]]:
     struct = _load("char_struct.dict")
     component = _load("char_component.dict")
     chars = [
-        c
-        for c in _gb2312()
-        if c in order and c in four and len(four[c]) >= 4 and c not in NUMERALS
+        c for c in _gb2312() if c in order and c in four and len(four[c]) >= 4 and c not in NUMERALS
     ]
     by_len: dict[int, list[str]] = defaultdict(list)
     for char in chars:
@@ -112,17 +110,12 @@ def main() -> None:
         "bench/name_eval/make_lookalikes.py (see there for the source and the rule); do not edit",
         'by hand, add hand-picked groups to lookalikes.py instead."""',
         "",
-        "PAIRS = (",
+        "PAIRS = tuple(",
+        "    (  # noqa: SIM905",
     ]
-    row = []
-    for a, b in found:
-        row.append(f'"{a}{b}"')
-        if len(row) == 10:
-            lines.append("    " + ", ".join(row) + ",")
-            row = []
-    if row:
-        lines.append("    " + ", ".join(row) + ",")
-    lines.append(")")
+    for start in range(0, len(found), 16):
+        lines.append('        "' + " ".join(a + b for a, b in found[start : start + 16]) + ' "')
+    lines += ["    ).split()", ")"]
     OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"{len(found)} pairs → {OUT}")
 

@@ -9,7 +9,9 @@ Tables:
   lists.db) and the next date on which one of its listings enters or leaves force (`due_on`).
 * `watch_keys`: the keys under which a changed listing can concern a subject (its ID key,
   its normalised name, name core and near-miss keys), so that a re-check after a list update
-  looks only at the subjects a change can touch.
+  looks only at the subjects a change can touch. `watched_subjects.keying` says by which
+  version of the name keying (`names.KEYING_VERSION`) they were made: a re-check files a
+  subject keyed by an older one again from its stored query before it matches.
 * `rescreen_runs`: every re-check run, with its counts.
 * `alerts`: what a re-check found changed for a subject (newly listed, no longer listed, a new
   possible match), with the earlier record and the new result, until a clerk closes it.
@@ -104,6 +106,12 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE watch_keys_filed RENAME TO watch_keys;
     CREATE INDEX watch_keys_subject ON watch_keys (subject_key)
     """,
+    # By which version of the name keying a subject's keys were made (0: before versions
+    # were kept): subjects keyed by an older one are keyed again at the next re-check.
+    """
+    ALTER TABLE watched_subjects ADD COLUMN keying INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX watched_keying ON watched_subjects (keying)
+    """,
 )
 
 OPEN, CLOSED = "open", "closed"
@@ -143,6 +151,7 @@ WATCH_COLUMNS = (
     "seen_version",
     "due_on",
     "updated_at",
+    "keying",
 )
 
 # Keys looked up per statement.
@@ -296,6 +305,34 @@ class AlertsStore:
                 (day, since),
             )
         ]
+
+    def stale_keyed(self, keying: int, limit: int) -> list[tuple[str, str, str | None]]:
+        """Up to `limit` watched subjects whose keys were made by a keying older than
+        `keying`: (subject key, query, name given with an ID)."""
+        return [
+            (r[0], r[1], r[2])
+            for r in self.conn.execute(
+                "SELECT subject_key, query, name FROM watched_subjects WHERE keying < ?"
+                " ORDER BY subject_key LIMIT ?",
+                (keying, limit),
+            )
+        ]
+
+    def stale_keyed_count(self, keying: int) -> int:
+        return self.conn.execute(
+            "SELECT count(*) FROM watched_subjects WHERE keying < ?", (keying,)
+        ).fetchone()[0]
+
+    def rekey(self, subject_key: str, keys: Iterable[str], keying: int) -> None:
+        """File a watched subject under `keys` (made by `keying`) instead of its old keys."""
+        self.conn.execute("DELETE FROM watch_keys WHERE subject_key = ?", (subject_key,))
+        self.conn.executemany(
+            "INSERT INTO watch_keys (match_key, subject_key) VALUES (?, ?)",
+            [(key, subject_key) for key in dict.fromkeys(keys)],
+        )
+        self.conn.execute(
+            "UPDATE watched_subjects SET keying = ? WHERE subject_key = ?", (keying, subject_key)
+        )
 
     def subjects_by_keys(self, keys: Iterable[str]) -> dict[str, set[str]]:
         """match key → subject keys filed under it, for the keys that have any."""

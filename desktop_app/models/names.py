@@ -65,6 +65,12 @@ from desktop_app.models.lookalikes import alternatives, joined, picked_by_hand
 # 70) is not, in short and long names alike (the costs do not depend on the length).
 POSSIBLE_MATCH_THRESHOLD = 80.0
 KEY_WINDOW = 12
+# The version of what a name is filed and looked up under (`normalize_name`, `name_parts`,
+# `fuzzy_keys`, `lookup_keys`, `prefix_keys`): raised with every change to them, so that
+# what was filed by an older version (the watch keys of re-checks) is filed again.
+# 1: issue 13's third round (dot look-alikes, doubled legal forms, numbers in digits, r/l,
+# an/ang, shape-derived look-alikes).
+KEYING_VERSION = 1
 
 _WHITESPACE_RE = re.compile(r"\s+")
 # After NFKC: （）［］｛｝ are already ASCII. Every other bracket pair becomes ( ), every middle

@@ -296,6 +296,7 @@ class _Run:
                     "seen_version": _seen_version(record, version_ids),
                     "due_on": due_of(record, self.today),
                     "updated_at": stamp,
+                    "keying": names.KEYING_VERSION,
                 },
                 match_keys(record),
             )
@@ -378,6 +379,34 @@ class _Run:
                 "result": data,
             },
         }
+
+
+# Watched subjects keyed again per transaction.
+REKEY_CHUNK = 1000
+
+
+def _rekey_stale(run: _Run, progress: Progress, cancel: Cancelled) -> int:
+    """File the subjects watched under an older name keying (`names.KEYING_VERSION`) under
+    today's keys, from the query stored with them, so that a changed listing reaches them by
+    every way the check has now; returns how many. Commits in pieces: a cancelled run keeps
+    what it keyed, the next run keys the rest."""
+    alerts = run.ctx.office.alerts
+    total = alerts.stale_keyed_count(names.KEYING_VERSION)
+    done = 0
+    while done < total:
+        if cancel():
+            raise BatchCancelledError("自动复查已取消；已更新的主体已保存，下次复查时继续。")
+        stale = alerts.stale_keyed(names.KEYING_VERSION, REKEY_CHUNK)
+        if not stale:
+            break
+        with run.ctx.office.transaction():
+            for key, query, name in stale:
+                kind = identifiers.parse_query(str(query)).kind.value
+                record = {"input_kind": kind, "query": query, "name": name}
+                alerts.rekey(key, match_keys(record), names.KEYING_VERSION)
+        done += len(stale)
+        progress(min(done, total), total)
+    return done
 
 
 def _near_miss_changed(store: Any, listing: Mapping[str, Any], query: str) -> bool:
@@ -598,6 +627,7 @@ def _rescreen(
         incremental = last is not None and last["synced_on"] and last["since"] <= start
         read = run.sync(start, last["synced_on"] if incremental else None)
     report(0, 0)
+    _rekey_stale(run, report, stop)
     # Which subjects to check again: by group of what they know.
     due = set(office.alerts.subjects_due(run.today, start))
     full_check: set[str] = set()
