@@ -13,7 +13,7 @@ what OCR or a hurried hand loses:
 - the same stroke sequence and a four-corner code that differs in at most two corners
   (睢/雎, 己/已: the same strokes put together differently), or
 - one stroke added, dropped or changed and at most one corner different (本/木, 亨/享,
-  祎/袆, 准/淮, 史/吏), or
+  准/淮, 史/吏), or
 - two strokes different but all four corners the same (廷/延, 浙/淅), or
 - built differently but one stroke apart, at most one corner different and with the same
   first component (亨/享), or
