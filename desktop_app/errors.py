@@ -68,16 +68,17 @@ class DamagedDatabaseError(DataError):
 
 
 class PermissionDeniedError(AppError):
-    """The acting user's role does not allow this action."""
+    """The acting user's role does not allow this action (exit status 7, like a refused
+    login: 3 is `check`'s "not conclusive", and a script must tell the two apart)."""
 
-    exit_code = 3
+    exit_code = 7
 
 
 class AuthenticationError(AppError):
     """A refused login: one message and kind whatever the reason (unknown name, wrong
     password, disabled or locked account), so that it never tells whether an account exists."""
 
-    exit_code = 3
+    exit_code = 7
 
 
 class ConfigError(DataError):

@@ -108,7 +108,7 @@ def test_backup_create_needs_an_administrator(cli: Cli, data: Path, tmp_path: Pa
         ),
     ):
         ran = run(cli, data, "backup", "create", str(out), *argv, stdin=stdin)
-        assert (ran.code, ran.err.strip()) == (3, message), argv
+        assert (ran.code, ran.err.strip()) == (7, message), argv
         assert not out.exists() and not out.parent.exists()
     # Only the clerk's login was recorded: no backup happened.
     assert actions(data) == [*before, "login"]
@@ -185,7 +185,7 @@ def test_a_backup_with_key_secrets_needs_the_password_twice(
     assert not out.exists()
 
     wrong = run(cli, data, *argv, stdin=f"{ADMIN}\nnot-the-password\n")
-    assert wrong.code == 3
+    assert wrong.code == 7
     assert wrong.err.strip() == (
         "错误：再次输入的密码不对，未能创建含签名密钥口令的备份。请重新运行命令，"
         "两次都输入用户 admin 的密码；连续 5 次输错密码，账户将锁定。"
@@ -235,7 +235,7 @@ def test_wrong_second_passwords_lock_the_account(cli: Cli, data: Path, tmp_path:
         "--password-stdin",
         stdin=ADMIN + "\n",
     )
-    assert locked.code == 3 and "账户已停用或已锁定" in locked.err
+    assert locked.code == 7 and "账户已停用或已锁定" in locked.err
     assert not (tmp_path / "k.xyhcbak").exists()
 
 
@@ -257,7 +257,7 @@ def test_backup_restore_needs_an_administrator(cli: Cli, data: Path, tmp_path: P
     )
     before = snapshot(data)
     ran = run(cli, data, "backup", "restore", str(out))
-    assert (ran.code, ran.err.strip()) == (3, NO_LOGIN)
+    assert (ran.code, ran.err.strip()) == (7, NO_LOGIN)
     clerk = run(
         cli,
         data,
@@ -269,7 +269,7 @@ def test_backup_restore_needs_an_administrator(cli: Cli, data: Path, tmp_path: P
         "--password-stdin",
         stdin=CLERK + "\n",
     )
-    assert (clerk.code, clerk.err.strip()) == (3, refused_for("zhang", "备份或恢复数据"))
+    assert (clerk.code, clerk.err.strip()) == (7, refused_for("zhang", "备份或恢复数据"))
     after = snapshot(data)
     assert {k for k in after if after[k] != before.get(k)} <= {"office.db"}  # the login only
     assert actions(data)[-1] == "login"
@@ -279,7 +279,7 @@ def test_backup_restore_needs_an_administrator(cli: Cli, data: Path, tmp_path: P
 def test_cert_export_needs_an_administrator(cli: Cli, data: Path, tmp_path: Path) -> None:
     out = tmp_path / "部门证书.pem"
     ran = run(cli, data, "cert", "export", str(out))
-    assert (ran.code, ran.err.strip()) == (3, NO_LOGIN)
+    assert (ran.code, ran.err.strip()) == (7, NO_LOGIN)
     clerk = run(
         cli,
         data,
@@ -291,7 +291,7 @@ def test_cert_export_needs_an_administrator(cli: Cli, data: Path, tmp_path: Path
         "--password-stdin",
         stdin=CLERK + "\n",
     )
-    assert (clerk.code, clerk.err.strip()) == (3, refused_for("zhang", "导出证书"))
+    assert (clerk.code, clerk.err.strip()) == (7, refused_for("zhang", "导出证书"))
     assert not out.exists()
 
     done = run(
@@ -329,12 +329,12 @@ def _hit_id(data: Path) -> int:
 def test_lists_show_needs_an_administrator_and_masks_ids(cli: Cli, data: Path) -> None:
     hit = str(_hit_id(data))
     ran = run(cli, data, "lists", "show", hit)
-    assert (ran.code, ran.err.strip(), ran.out) == (3, NO_LOGIN, "")
+    assert (ran.code, ran.err.strip(), ran.out) == (7, NO_LOGIN, "")
 
     clerk = run(
         cli, data, "lists", "show", hit, "--user", "zhang", "--password-stdin", stdin=CLERK + "\n"
     )
-    assert (clerk.code, clerk.err.strip()) == (3, refused_for("zhang", "查看名单记录"))
+    assert (clerk.code, clerk.err.strip()) == (7, refused_for("zhang", "查看名单记录"))
     assert PERSON not in clerk.out and PERSON_MASKED not in clerk.out
 
     admin = run(

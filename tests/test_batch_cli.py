@@ -186,7 +186,7 @@ def test_rescreen_and_alerts_through_the_cli(run, tmp_path) -> None:
     code, out, _ = run("alerts", "show", str(alert["alert_id"]), user="zhang")
     assert "新列入失信名单" in out and "新 命中" in out and "本部门应实施的措施" in out
     code, _, err = run("alerts", "list", "--all", user="zhang")
-    assert code == 3 and "无权" in err
+    assert code == 7 and "无权" in err
     code, out, err = run("alerts", "record", str(alert["alert_id"]), "--json", user="zhang")
     assert code == 0, err
     assert json.loads(out)["record"]["status"] == "listed"
@@ -200,7 +200,7 @@ def test_rescreen_and_alerts_through_the_cli(run, tmp_path) -> None:
     code, out, _ = run("records", "rescreen", "--full", user="admin")
     assert code == 0 and out.startswith("自动复查：") and "新提醒 0 条" in out
     code, _, err = run("records", "rescreen", user="zhang")
-    assert code == 3 and "运行自动复查" in err
+    assert code == 7 and "运行自动复查" in err
 
 
 def test_config_sets_the_rescreen_window(run, monkeypatch, tmp_path) -> None:

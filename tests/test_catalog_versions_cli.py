@@ -163,8 +163,8 @@ def test_only_an_administrator_imports_once_accounts_exist(cli, revised):
     add = ["users", "add", "zhang", "--role", "clerk", "--department", "市场监管局", *admin]
     assert cli(*add, stdin="admin-pass-1\nzhang-pass-1\n")[0] == 0
     args = ["catalog", "import", str(revised), "--jurisdiction", "柳州", "--effective", EFFECTIVE]
-    code, _, _err = cli(*args, "--user", "zhang", "--password-stdin", stdin="zhang-pass-1\n")
-    assert code == 3
+    code, _, err = cli(*args, "--user", "zhang", "--password-stdin", stdin="zhang-pass-1\n")
+    assert code == 7 and "无权" in err
     code, out, _ = cli(*args, *admin, "--json", stdin="admin-pass-1\n")
     assert code == 0 and json.loads(out)["version"]["importer"] == "admin"
     code, out, _ = cli("audit", "list", "--json", *admin, stdin="admin-pass-1\n")

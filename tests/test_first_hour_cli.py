@@ -78,6 +78,48 @@ def test_demo_lists_only_are_not_conclusive_and_a_real_list_is(cli: Cli, tmp_pat
     assert json.loads(wrong.out)["inconclusive_reason"] == "invalid_input"
 
 
+def test_a_hit_with_no_measures_for_the_department_says_so(cli: Cli, tmp_path: Path) -> None:
+    # README's Try it: 市委组织部 has no measure for 失信被执行人; the text output says 0, not
+    # nothing (a clerk reading 发现失信记录 must see that the department has none to apply).
+    data = str(tmp_path / "data")
+    demo = str(demo_dir() / "dishonest_debtors.csv")
+    assert (
+        cli.run("--data-dir", data, "lists", "import", demo, "--category", "失信被执行人").code == 0
+    )
+    place = ("--jurisdiction", "柳州", "--department", "市委组织部")
+    ran = cli.run("--data-dir", data, "check", PERSON, *place)
+    assert ran.code == 3 and ran.out.startswith("发现失信记录")
+    assert "本部门应实施的措施：0 项" in ran.out
+    listed = cli.run("--data-dir", data, "check", PERSON, *PLACE)
+    assert "本部门应实施的措施（5 项）" in listed.out and "0 项" not in listed.out
+
+
+def test_a_refused_login_is_never_the_inconclusive_exit_status(cli: Cli, tmp_path: Path) -> None:
+    # 3 means "not conclusive" to a script (`… || test $? -eq 3`): a missing or refused login
+    # and a role that may not act end with 7.
+    data = str(tmp_path / "data")
+    place = ("--jurisdiction", "柳州", "--department", "市场监管局", "--password-stdin")
+    init = cli.run(
+        "--data-dir", data, "users", "init-admin", "admin", *place, stdin="admin-pass-1\n"
+    )
+    assert init.code == 0
+    missing = cli.run("--data-dir", data, "check", PERSON, *PLACE)
+    assert missing.code == 7 and "此操作需要登录" in missing.err
+    wrong = cli.run(
+        "--data-dir",
+        data,
+        "check",
+        PERSON,
+        *PLACE,
+        "--user",
+        "admin",
+        "--password-stdin",
+        stdin="wrong-pass-1\n",
+    )
+    assert wrong.code == 7 and "用户名或密码错误" in wrong.err
+    assert "7  需要登录、登录失败或无权执行" in cli.run("check", "--help").out
+
+
 def test_check_help_documents_the_exit_status_and_the_marker(cli: Cli) -> None:
     ran = cli.run("check", "--help")
     assert ran.code == 0

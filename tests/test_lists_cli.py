@@ -187,9 +187,9 @@ def test_only_an_admin_imports_once_accounts_exist(tmp_path, capsys, monkeypatch
     demo = str(demo_dir() / "dishonest_debtors.csv")
     importing = ["lists", "import", demo, "--category", "失信被执行人"]
     code, _, err = run(*importing)
-    assert code == 3 and "需要登录" in err
+    assert code == 7 and "需要登录" in err
     code, _, err = run(*importing, "--user", "zhang", "--password-stdin", stdin="zhang-1234\n")
-    assert code == 3
+    assert code == 7
     assert json.loads(run("lists", "status", "--json")[1])["lists"] == []
     code, out, err = run(
         *importing, "--json", "--user", "admin", "--password-stdin", stdin="admin-pass-1\n"

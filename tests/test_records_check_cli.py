@@ -73,12 +73,12 @@ def test_check_records_and_prints_for_the_users_department(run, tmp_path) -> Non
 
 def test_check_without_a_user_once_accounts_exist(run) -> None:
     code, _, err = run("check", LISTED_PERSON)
-    assert code == 3 and "此操作需要登录" in err
+    assert code == 7 and "此操作需要登录" in err
 
 
 def test_a_clerk_cannot_check_for_another_department(run) -> None:
     code, _, err = run("check", LISTED_PERSON, "--department", "市税务局", user="zhang")
-    assert code == 3 and "不能以柳州市 市税务局的名义核查" in err
+    assert code == 7 and "不能以柳州市 市税务局的名义核查" in err
     code, out, _ = run("records", "list", "--json", user="zhang")
     assert json.loads(out) == []
 

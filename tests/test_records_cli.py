@@ -71,10 +71,10 @@ def test_list_and_show(run, setup) -> None:
 def test_other_clerks_are_refused(run, setup) -> None:
     number = setup[1]["record_number"]
     code, out, err = run("records", "show", number, "--json", user="li")
-    assert code == 3 and "无权查看其他用户的核查记录" in err
+    assert code == 7 and "无权查看其他用户的核查记录" in err
     assert json.loads(out)["kind"] == "PermissionDeniedError"
     code, _, err = run("records", "list", "--by", "zhang", user="li")
-    assert code == 3
+    assert code == 7
     code, out, _ = run("records", "list", "--by", "zhang", "--json", user="wang")
     assert [r["record_number"] for r in json.loads(out)] == [number]
 
@@ -173,7 +173,7 @@ def test_audit_commands(run, setup, tmp_path) -> None:
     assert code == 0, err
     assert json.loads(out)["ok"] is True
     code, _, err = run("audit", "verify", user="zhang")
-    assert code == 3 and "无权查看和校验审计日志" in err
+    assert code == 7 and "无权查看和校验审计日志" in err
     code, out, _ = run("audit", "list", "--action", "check", "--json", user="wang")
     assert [e["record_number"] for e in json.loads(out)] == [setup[1]["record_number"]]
     pdf, xlsx = tmp_path / "r.pdf", tmp_path / "r.xlsx"
@@ -184,7 +184,7 @@ def test_audit_commands(run, setup, tmp_path) -> None:
     assert "核查 1 次，命中 1 次，命中率 100.0%" in out
     assert pdf.read_bytes().startswith(b"%PDF") and xlsx.stat().st_size > 0
     code, _, err = run(*report, "--by", "wang", user="zhang")
-    assert code == 3 and "无权查看其他用户的核查记录" in err
+    assert code == 7 and "无权查看其他用户的核查记录" in err
     code, _, err = run(
         "audit", "report", "--from", day, "--to", "2000-01-01", "--pdf", str(pdf), user="wang"
     )

@@ -121,7 +121,7 @@ def test_once_accounts_exist_only_an_admin_may_change_the_certificate(
         stdin="s3cret-p12\n",
         monkeypatch=monkeypatch,
     )
-    assert code == 3
+    assert code == 7
     assert "需要登录" in capsys.readouterr().err
 
     clerk = User("li", "李科员", "clerk", "柳州市", "市市场监管局")
@@ -135,6 +135,6 @@ def test_once_accounts_exist_only_an_admin_may_change_the_certificate(
         "市市场监管局",
         monkeypatch=monkeypatch,
     )
-    assert code == 3
+    assert code == 7
     assert "无权导入证书" in capsys.readouterr().err
     assert signing.active_certificate(data_dir) is None

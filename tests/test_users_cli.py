@@ -113,7 +113,7 @@ def test_a_clerk_cannot_add_users(office_run) -> None:
         "users", "add", "li", "--role", "clerk", "--department", DEPARTMENT,
         "--user", "zhang", "--password-stdin", stdin="zhang-pass-1\nli-pass-123\n",
     )  # fmt: skip
-    assert code == 3 and "无权管理用户" in err
+    assert code == 7 and "无权管理用户" in err
     assert [u["name"] for u in _users(office_run)] == ["admin", "zhang"]
 
 
@@ -130,16 +130,16 @@ def test_lockout_and_unlock_through_the_cli(office_run) -> None:
         code, _, err = office_run(
             "records", "list", "--user", "zhang", "--password-stdin", stdin="bad-pass-1\n"
         )
-        assert code == 3 and "用户名或密码错误" in err
+        assert code == 7 and "用户名或密码错误" in err
     code, _, err = office_run(
         "records", "list", "--user", "zhang", "--password-stdin", stdin="bad-pass-1\n"
     )
-    assert code == 3 and "用户名或密码错误" in err
+    assert code == 7 and "用户名或密码错误" in err
     # Locked now: even the right password gets the same answer as a wrong one.
     code, _, err = office_run(
         "records", "list", "--user", "zhang", "--password-stdin", stdin="zhang-pass-1\n"
     )
-    assert code == 3 and "用户名或密码错误，或者账户已停用或已锁定" in err
+    assert code == 7 and "用户名或密码错误，或者账户已停用或已锁定" in err
     assert next(u for u in _users(office_run) if u["name"] == "zhang")["locked"] is True
     code, out, err = office_run(
         "users", "unlock", "zhang", "--user", "admin", "--password-stdin", stdin="admin-pass-1\n"
@@ -154,14 +154,14 @@ def test_lockout_and_unlock_through_the_cli(office_run) -> None:
 
 def test_commands_need_a_user_once_accounts_exist(run, office_run) -> None:
     code, _, err = office_run("audit", "verify")
-    assert code == 3 and "此操作需要登录：请加上 --user 用户名" in err
+    assert code == 7 and "此操作需要登录：请加上 --user 用户名" in err
 
 
 def test_before_any_account_audit_verify_runs_and_records_need_an_admin(run) -> None:
     code, out, _ = run("audit", "verify")
     assert code == 0 and "审计日志完好：0 条" in out
     code, _, err = run("records", "list")
-    assert code == 3 and "请先用 users init-admin 创建管理员账户" in err
+    assert code == 7 and "请先用 users init-admin 创建管理员账户" in err
 
 
 def test_passwords_are_prompted_without_echo(run, monkeypatch) -> None:
@@ -180,7 +180,7 @@ def test_passwd_changes_ones_own_password_with_the_old_one(office_run) -> None:
     code, _, err = office_run(
         "users", "passwd", "zhang", "--password-stdin", stdin="bad-pass-1\nnew-pass-12\n"
     )
-    assert code == 3 and "用户名或密码错误" in err
+    assert code == 7 and "用户名或密码错误" in err
     code, out, err = office_run(
         "users", "passwd", "zhang", "--password-stdin", stdin="zhang-pass-1\nnew-pass-12\n"
     )
@@ -188,7 +188,7 @@ def test_passwd_changes_ones_own_password_with_the_old_one(office_run) -> None:
     code, _, err = office_run(
         "records", "list", "--user", "zhang", "--password-stdin", stdin="zhang-pass-1\n"
     )
-    assert code == 3
+    assert code == 7
     code, _, err = office_run(
         "records", "list", "--user", "zhang", "--password-stdin", stdin="new-pass-12\n"
     )
@@ -200,7 +200,7 @@ def test_passwd_by_an_admin_resets_and_a_clerk_cannot(office_run) -> None:
         "users", "passwd", "admin", "--user", "zhang", "--password-stdin",
         stdin="zhang-pass-1\ntaken-over-1\n",
     )  # fmt: skip
-    assert code == 3 and "无权管理用户" in err
+    assert code == 7 and "无权管理用户" in err
     code, out, err = office_run(
         "users", "passwd", "zhang", "--user", "admin", "--password-stdin",
         stdin="admin-pass-1\nreset-pass-1\n",
@@ -228,7 +228,7 @@ def test_set_disable_and_enable_through_the_cli(office_run) -> None:
     code, _, err = office_run(
         "records", "list", "--user", "zhang", "--password-stdin", stdin="zhang-pass-1\n"
     )
-    assert code == 3 and "已停用" in err
+    assert code == 7 and "已停用" in err
     code, out, _ = office_run("users", "enable", "zhang", *admin, stdin="admin-pass-1\n")
     assert code == 0 and "已启用用户“zhang”" in out
     code, _, err = office_run("users", "disable", "admin", *admin, stdin="admin-pass-1\n")

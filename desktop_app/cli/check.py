@@ -32,7 +32,8 @@ EXIT_STATUS_HELP = """退出状态：
   3  结果不能作为依据：本机尚未导入任何失信名单，或只有程序自带的演示名单。
      --json 输出中 "conclusive" 为 false，"inconclusive_reason" 为 no_lists 或
      demo_lists_only（输入有误时为 invalid_input）。
-     （登录失败或无权限的退出状态也是 3，其 --json 输出是带 "kind" 的错误信息。）"""
+  6  办公数据库服务器连接不上，核查没有保存
+  7  需要登录、登录失败或无权执行（--json 输出是带 "kind" 的错误信息）"""
 
 
 def register(subparsers: Any) -> None:
@@ -157,6 +158,10 @@ def result_text(result: dict[str, Any]) -> str:
                 f"（{text_of(APPLIES_TO_TEXT, measure['applies_to'])}；"
                 f"依据：{measure['basis']}；针对名单记录 {tied}）"
             )
+    elif result["status"] == "listed":
+        lines.append(
+            "本部门应实施的措施：0 项（措施目录中本部门对命中名单的类别没有应实施的联合惩戒措施）"
+        )
     if result.get("record_number"):
         lines.append(f"核查记录编号：{result['record_number']}")
     if result.get("pdf"):
