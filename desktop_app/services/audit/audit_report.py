@@ -8,26 +8,28 @@ credit office) and/or an Excel workbook (openpyxl), and audits that it was made.
 
 from __future__ import annotations
 
-import hashlib
 import io
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop_app import APP_NAME, __version__
-from desktop_app.errors import InvalidInputError, UsageError
+from desktop_app.errors import InvalidInputError
 from desktop_app.models.labels import FEEDBACK_ACTION_TEXT, NO_FEEDBACK_TEXT, STATUS_TEXT
 from desktop_app.models.record_types import active_hits, masked_query, related_subjects
 from desktop_app.models.users_store import User
 from desktop_app.services import accounts, audit, records
-from desktop_app.services.audit.witness import Witness, current_witness
-from desktop_app.services.output import check_output_folder, write_output
+from desktop_app.services.audit.report_files import (
+    DATE_TIME,
+    local_datetime,
+    period_text,
+    table_sheet,
+    write_witnessed,
+)
+from desktop_app.services.audit.witness import Witness
 
 if TYPE_CHECKING:
-    from openpyxl.worksheet.worksheet import Worksheet
-
     from desktop_app.context import AppContext
 
 TITLE = "失信联合惩戒核查审计报告"
@@ -278,44 +280,24 @@ def write_report(
 ) -> dict[str, str]:
     """Write the report as PDF and/or Excel (each atomically) and audit it; returns the paths.
 
-    Both files carry the audit witness (`services.audit.witness`): the chain's position and
-    head hash just before the report's own entry."""
-    if pdf is None and xlsx is None:
-        raise UsageError("请至少指定一个输出文件：--pdf 报告.pdf 和/或 --xlsx 报告.xlsx。")
-    for path in (pdf, xlsx):
-        if path is not None:
-            check_output_folder(Path(path))
-    # The witness, the files and the audit entry in one transaction: the report entry is the
-    # one right after the head the report witnesses.
-    with ctx.office.transaction():
-        witness = current_witness(ctx)
-        witnessed = {**report, "audit_witness": witness.to_dict()}
-        outputs: list[tuple[str, Path, bytes]] = []
-        if pdf is not None:
-            outputs.append(("pdf", Path(pdf), render_report_pdf(witnessed)))
-        if xlsx is not None:
-            outputs.append(("xlsx", Path(xlsx), render_report_xlsx(witnessed)))
-        audit.log_event(
-            ctx,
-            user,
-            "report",
-            details={
-                "date_from": report["date_from"],
-                "date_to": report["date_to"],
-                "department": report["department"],
-                "user_filter": report["user_filter"],
-                "checks": report["totals"]["checks"],
-                "files": {kind: hashlib.sha256(data).hexdigest() for kind, _, data in outputs},
-                "witness_seq": witness.seq,
-            },
-        )
-        for _, path, data in outputs:
-            write_output(path, data)
-    return {kind: str(path) for kind, path, _ in outputs}
-
-
-def period_text(report: Mapping[str, Any]) -> str:
-    return f"{report['date_from']} 至 {report['date_to']}"
+    Both files carry the audit witness (see `report_files.write_witnessed`)."""
+    return write_witnessed(
+        ctx,
+        user,
+        report,
+        event="report",
+        details={
+            "date_from": report["date_from"],
+            "date_to": report["date_to"],
+            "department": report["department"],
+            "user_filter": report["user_filter"],
+            "checks": report["totals"]["checks"],
+        },
+        pdf=pdf,
+        xlsx=xlsx,
+        render_pdf=render_report_pdf,
+        render_xlsx=render_report_xlsx,
+    )
 
 
 def scope_text(report: Mapping[str, Any]) -> str:
@@ -329,21 +311,6 @@ def scope_text(report: Mapping[str, Any]) -> str:
     return "，".join(parts)
 
 
-def _local(value: str | None) -> datetime | None:
-    """An ISO time as a naive local datetime (what a spreadsheet cell can hold)."""
-    if not value:
-        return None
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone().replace(tzinfo=None)
-    return moment
-
-
-def local_time_text(value: str | None) -> str:
-    moment = _local(value)
-    return moment.strftime("%Y-%m-%d %H:%M") if moment else "—"
-
-
 # --------------------------------------------------------------------------------------- PDF
 
 
@@ -355,102 +322,6 @@ def render_report_pdf(report: Mapping[str, Any]) -> bytes:
 
 
 # ------------------------------------------------------------------------------------- Excel
-
-# Characters that make a spreadsheet treat text as a formula (or DDE call) when it starts one.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _set(sheet: Worksheet, row: int, column: int, value: Any, number_format: str | None = None):
-    """Write one cell; text that could be read as a formula is stored as plain text.
-
-    The text keeps its exact characters (an auditor must see what the list said), typed as a
-    string with Excel's quote prefix, so neither Excel nor WPS evaluates it, even on editing.
-    """
-    cell = sheet.cell(row=row, column=column, value=value)
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        cell.data_type = "s"
-        cell.quotePrefix = True
-    if number_format:
-        cell.number_format = number_format
-    return cell
-
-
-def _display_width(value: Any) -> int:
-    text = value.strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime) else str(value or "")
-    longest = max((line for line in text.splitlines()), key=len, default="")
-    # CJK characters take two columns in Excel's width unit.
-    return sum(2 if ord(char) > 0x2E80 else 1 for char in longest)
-
-
-def _table_sheet(
-    workbook: Any,
-    title: str,
-    columns: Sequence[tuple[str, str, str | None, int | None]],
-    rows: Iterable[Mapping[str, Any]],
-    header_text: str,
-) -> Worksheet:
-    """A sheet with a styled, frozen, filterable header row and one row per item.
-
-    `columns`: (header, key, number format, fixed width or None for fitted); dates are written
-    as real datetimes with a date format.
-    """
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
-
-    sheet = workbook.create_sheet(title)
-    thin = Side(style="thin", color="9A9A9A")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    for column, (header, _, _, _) in enumerate(columns, 1):
-        cell = _set(sheet, 1, column, header)
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="A4161A")
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.border = border
-    widths = [_display_width(header) for header, *_ in columns]
-    plain, wrapped = _cell_styles(workbook, border)
-    count = 0
-    for count, item in enumerate(rows, 1):
-        for column, (_, key, number_format, fixed) in enumerate(columns, 1):
-            value = item.get(key)
-            # A named style, set first: styling each cell anew costs ~0.3 ms a cell.
-            sheet.cell(row=count + 1, column=column).style = plain if fixed is None else wrapped
-            _set(sheet, count + 1, column, value, number_format)
-            if fixed is None:
-                widths[column - 1] = max(widths[column - 1], _display_width(value))
-    for column, (_, _, _, fixed) in enumerate(columns, 1):
-        width = fixed if fixed is not None else min(max(widths[column - 1] + 2, 8), 40)
-        sheet.column_dimensions[get_column_letter(column)].width = width
-    sheet.row_dimensions[1].height = 24
-    sheet.freeze_panes = "A2"
-    if count:
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
-    # Printing: landscape, fit to the page width, header row on every page, title on top.
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = "1:1"
-    sheet.oddHeader.center.text = header_text
-    sheet.oddFooter.center.text = "第 &P 页 / 共 &N 页"
-    return sheet
-
-
-def _cell_styles(workbook: Any, border: Any) -> tuple[str, str]:
-    """The named styles of body cells (thin grid, top-aligned; wrapped for fixed-width
-    columns), added to `workbook` once."""
-    from openpyxl.styles import Alignment, NamedStyle
-
-    names = ("xyhc-cell", "xyhc-cell-wrapped")
-    for name, wrap in zip(names, (False, True), strict=True):
-        if name not in workbook.named_styles:
-            workbook.add_named_style(
-                NamedStyle(name, border=border, alignment=Alignment(vertical="top", wrap_text=wrap))
-            )
-    return names
-
-
-_DATE_TIME = "yyyy-mm-dd hh:mm"
 
 
 def render_report_xlsx(report: Mapping[str, Any]) -> bytes:
@@ -480,14 +351,14 @@ def render_report_xlsx(report: Mapping[str, Any]) -> bytes:
             for state in FEEDBACK_STATES
         ),
         {"item": "制表人", "value": report["generated_by"]["display_name"]},
-        {"item": "制表时间", "value": _local(report["generated_at"]), "format": _DATE_TIME},
+        {"item": "制表时间", "value": local_datetime(report["generated_at"]), "format": DATE_TIME},
         *(
             [{"item": "审计见证", "value": Witness.from_dict(report["audit_witness"]).to_text()}]
             if report.get("audit_witness")
             else []
         ),
     ]
-    sheet = _table_sheet(
+    sheet = table_sheet(
         workbook,
         "汇总",
         [("项目", "item", None, None), ("数值", "value", None, 36)],
@@ -498,7 +369,7 @@ def render_report_xlsx(report: Mapping[str, Any]) -> bytes:
         if item.get("format"):
             sheet.cell(row=row, column=2).number_format = item["format"]
     counts = [(state_text(state), state_key(state), None, None) for state in FEEDBACK_STATES]
-    _table_sheet(
+    table_sheet(
         workbook,
         "按对象统计",
         [
@@ -510,7 +381,7 @@ def render_report_xlsx(report: Mapping[str, Any]) -> bytes:
         report["by_category"],
         f"按联合惩戒对象统计（{period}）",
     )
-    _table_sheet(
+    table_sheet(
         workbook,
         "按措施统计",
         [
@@ -526,14 +397,14 @@ def render_report_xlsx(report: Mapping[str, Any]) -> bytes:
         report["by_measure"],
         f"按措施统计（{period}）",
     )
-    checks = [{**c, "checked_at": _local(c["checked_at"])} for c in report["checks"]]
-    _table_sheet(
+    checks = [{**c, "checked_at": local_datetime(c["checked_at"])} for c in report["checks"]]
+    table_sheet(
         workbook,
         "核查清单",
         [
             ("记录编号", "record_number", None, None),
             ("版本", "version", None, None),
-            ("核查时间", "checked_at", _DATE_TIME, None),
+            ("核查时间", "checked_at", DATE_TIME, None),
             ("核查人", "display_name", None, None),
             ("部门", "department", None, None),
             ("查询内容", "query", None, None),
@@ -551,18 +422,18 @@ def render_report_xlsx(report: Mapping[str, Any]) -> bytes:
     rows = [
         {
             **r,
-            "checked_at": _local(r["checked_at"]),
-            "at": _local(r["at"]),
+            "checked_at": local_datetime(r["checked_at"]),
+            "at": local_datetime(r["at"]),
             "reason_note": "；".join(x for x in (r["reason"], r["note"]) if x),
         }
         for r in report["feedback"]
     ]
-    _table_sheet(
+    table_sheet(
         workbook,
         "结果反馈表",
         [
             ("记录编号", "record_number", None, None),
-            ("核查时间", "checked_at", _DATE_TIME, None),
+            ("核查时间", "checked_at", DATE_TIME, None),
             ("主体名称", "subject", None, None),
             ("证件号码", "id", None, None),
             ("联合惩戒对象", "category", None, 24),
@@ -571,7 +442,7 @@ def render_report_xlsx(report: Mapping[str, Any]) -> bytes:
             ("实施结果", "action_text", None, None),
             ("理由/备注", "reason_note", None, 30),
             ("反馈人", "by_name", None, None),
-            ("反馈时间", "at", _DATE_TIME, None),
+            ("反馈时间", "at", DATE_TIME, None),
         ],
         rows,
         f"{FEEDBACK_TITLE}　报送单位：{report['unit']}　统计期间：{period}",

@@ -38,12 +38,11 @@ from desktop_app.services.audit.audit_report import (
     FEEDBACK_STATES,
     FEEDBACK_TITLE,
     TITLE,
-    local_time_text,
-    period_text,
     scope_text,
     state_key,
     state_text,
 )
+from desktop_app.services.audit.report_files import local_time_text, period_text
 from desktop_app.services.audit.witness import Witness
 from desktop_app.services.pdf_common import (
     COMPACT_PADDING,

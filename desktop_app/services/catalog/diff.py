@@ -223,7 +223,7 @@ def diff_xlsx(diff: dict[str, Any]) -> bytes:
 
     from openpyxl import Workbook
 
-    from desktop_app.services.audit.audit_report import _set, _table_sheet
+    from desktop_app.services.audit.report_files import set_cell, table_sheet
 
     workbook = Workbook()
     overview = workbook.active
@@ -241,8 +241,8 @@ def diff_xlsx(diff: dict[str, Any]) -> bytes:
         ("未变", diff["summary"]["unchanged"]),
     ]
     for index, (label, value) in enumerate(rows, 1):
-        _set(overview, index, 1, label)
-        _set(overview, index, 2, value)
+        set_cell(overview, index, 1, label)
+        set_cell(overview, index, 2, value)
     overview.column_dimensions["A"].width = 14
     overview.column_dimensions["B"].width = 60
 
@@ -287,7 +287,7 @@ def diff_xlsx(diff: dict[str, Any]) -> bytes:
         ("原编号", "old_id", None, None),
         ("新编号", "new_id", None, None),
     ]
-    _table_sheet(
+    table_sheet(
         workbook,
         "变化",
         columns,

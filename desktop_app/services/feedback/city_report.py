@@ -23,7 +23,6 @@ read-only views of what was imported (CLI and window).
 
 from __future__ import annotations
 
-import hashlib
 import io
 import statistics
 from collections import defaultdict
@@ -37,12 +36,18 @@ from desktop_app.errors import InvalidInputError, RecordNotFoundError, UsageErro
 from desktop_app.models.labels import FEEDBACK_ACTION_TEXT, NO_FEEDBACK_TEXT, STATUS_TEXT
 from desktop_app.models.users_store import User
 from desktop_app.services import accounts, audit, records
+from desktop_app.services.audit.report_files import (
+    DATE_TIME,
+    local_datetime,
+    period_text,
+    stream_sheet,
+    write_witnessed,
+)
 from desktop_app.services.feedback.office_import import (
     FINDING_TEXT,
     office_jurisdiction,
     require_credit_office,
 )
-from desktop_app.services.output import check_output_folder, write_output
 
 if TYPE_CHECKING:
     from desktop_app.context import AppContext
@@ -470,42 +475,27 @@ def write_report(
     xlsx: Path | None = None,
 ) -> dict[str, str]:
     """Write the report as PDF and/or Excel with this office's audit witness, and audit it."""
-    from desktop_app.services.audit.witness import current_witness
-
-    if pdf is None and xlsx is None:
-        raise UsageError("请至少指定一个输出文件：--pdf 报告.pdf 和/或 --xlsx 报告.xlsx。")
-    for path in (pdf, xlsx):
-        if path is not None:
-            check_output_folder(Path(path))
-    with ctx.office.transaction():
-        witness = current_witness(ctx)
-        witnessed = {**report, "audit_witness": witness.to_dict()}
-        outputs: list[tuple[str, Path, bytes]] = []
-        if pdf is not None:
-            from desktop_app.services.feedback import city_report_pdf
-
-            outputs.append(("pdf", Path(pdf), city_report_pdf.render(witnessed)))
-        if xlsx is not None:
-            outputs.append(("xlsx", Path(xlsx), render_xlsx(witnessed)))
-        audit.log_event(
-            ctx,
-            user,
-            "feedback_report",
-            details={
-                "date_from": report["date_from"],
-                "date_to": report["date_to"],
-                "checks": report["totals"]["checks"],
-                "files": {kind: hashlib.sha256(data).hexdigest() for kind, _, data in outputs},
-                "witness_seq": witness.seq,
-            },
-        )
-        for _, path, data in outputs:
-            write_output(path, data)
-    return {kind: str(path) for kind, path, _ in outputs}
+    return write_witnessed(
+        ctx,
+        user,
+        report,
+        event="feedback_report",
+        details={
+            "date_from": report["date_from"],
+            "date_to": report["date_to"],
+            "checks": report["totals"]["checks"],
+        },
+        pdf=pdf,
+        xlsx=xlsx,
+        render_pdf=_render_pdf,
+        render_xlsx=render_xlsx,
+    )
 
 
-def period_text(report: Mapping[str, Any]) -> str:
-    return f"{report['date_from']} 至 {report['date_to']}"
+def _render_pdf(report: Mapping[str, Any]) -> bytes:
+    from desktop_app.services.feedback import city_report_pdf
+
+    return city_report_pdf.render(report)
 
 
 _STATE_COLUMNS = tuple((state_text(None if s == "pending" else s), s, None, None) for s in STATES)
@@ -524,7 +514,6 @@ def render_xlsx(report: Mapping[str, Any]) -> bytes:
     of cell objects (gigabytes)."""
     from openpyxl import Workbook
 
-    from desktop_app.services.audit.audit_report import _DATE_TIME, _local
     from desktop_app.services.audit.witness import Witness
 
     workbook = Workbook(write_only=True)
@@ -545,16 +534,16 @@ def render_xlsx(report: Mapping[str, Any]) -> bytes:
         (f"待反馈超过 {report['overdue_days']} 天（项次）", totals["overdue"]),
         (f"反馈晚于 {report['overdue_days']} 天（项次）", totals["late"]),
         ("制表人", report["generated_by"]["display_name"]),
-        ("制表时间", _local(report["generated_at"])),
+        ("制表时间", local_datetime(report["generated_at"])),
     ]
     if report.get("audit_witness"):
         summary.append(("审计见证", Witness.from_dict(report["audit_witness"]).to_text()))
-    _stream_sheet(
+    stream_sheet(
         workbook,
         "汇总",
         [("项目", "item", None, None), ("数值", "value", None, 40)],
         [
-            {"item": item, "value": value, "format": _DATE_TIME}
+            {"item": item, "value": value, "format": DATE_TIME}
             if isinstance(value, datetime)
             else {"item": item, "value": value}
             for item, value in summary
@@ -562,7 +551,7 @@ def render_xlsx(report: Mapping[str, Any]) -> bytes:
         f"{TITLE}（{period}）",
     )
     counts = [*_STATE_COLUMNS]
-    _stream_sheet(
+    stream_sheet(
         workbook,
         "联合惩戒动态",
         [
@@ -580,7 +569,7 @@ def render_xlsx(report: Mapping[str, Any]) -> bytes:
         ],
         f"{TITLE}：按部门和联合惩戒对象（{period}）",
     )
-    _stream_sheet(
+    stream_sheet(
         workbook,
         "按对象类别",
         [
@@ -594,7 +583,7 @@ def render_xlsx(report: Mapping[str, Any]) -> bytes:
         report["by_category"],
         f"按联合惩戒对象（{period}）",
     )
-    _stream_sheet(
+    stream_sheet(
         workbook,
         "按发起部门",
         [
@@ -610,14 +599,14 @@ def render_xlsx(report: Mapping[str, Any]) -> bytes:
         ],
         f"发起部门：各实施部门的实施情况（{period}）",
     )
-    _stream_sheet(
+    stream_sheet(
         workbook,
         "已实施措施明细",
         [
             ("发起部门", "initiator", None, 24),
             ("实施部门", "department", None, 20),
             ("记录编号", "record_number", None, 34),
-            ("核查时间", "checked_at", _DATE_TIME, 17),
+            ("核查时间", "checked_at", DATE_TIME, 17),
             ("主体名称", "subject", None, 20),
             ("证件号码", "subject_id", None, 21),
             ("联合惩戒对象", "category", None, 24),
@@ -625,20 +614,20 @@ def render_xlsx(report: Mapping[str, Any]) -> bytes:
             ("实施依据", "basis", None, 36),
             ("备注", "note", None, 30),
             ("反馈人", "feedback_by", None, 12),
-            ("实施时间", "feedback_at", _DATE_TIME, 17),
+            ("实施时间", "feedback_at", DATE_TIME, 17),
         ],
         (
             {
                 **row,
-                "checked_at": _local(row["checked_at"]),
-                "feedback_at": _local(row["feedback_at"]),
+                "checked_at": local_datetime(row["checked_at"]),
+                "feedback_at": local_datetime(row["feedback_at"]),
             }
             for row in report["applied_measures"]
         ),
         f"发起部门：对其联合惩戒对象已实施的措施（{period}）",
         fitted=False,
     )
-    _stream_sheet(
+    stream_sheet(
         workbook,
         "绩效考核",
         [
@@ -656,7 +645,7 @@ def render_xlsx(report: Mapping[str, Any]) -> bytes:
         ({**row, "last_package_text": last_package_text(row)} for row in report["performance"]),
         f"绩效考核：结果反馈情况（{period}）",
     )
-    _stream_sheet(
+    stream_sheet(
         workbook,
         "按月",
         [
@@ -669,17 +658,17 @@ def render_xlsx(report: Mapping[str, Any]) -> bytes:
         report["by_month"],
         f"按月统计（{period}）",
     )
-    _stream_sheet(
+    stream_sheet(
         workbook,
         "审计链异常",
         [
-            ("发现时间", "found_at", _DATE_TIME, None),
+            ("发现时间", "found_at", DATE_TIME, None),
             ("部门", "department", None, None),
             ("类型", "kind_text", None, None),
             ("反馈包", "sequence", None, None),
             ("说明", "message", None, 90),
         ],
-        ({**f, "found_at": _local(f["found_at"])} for f in report["findings"]),
+        ({**f, "found_at": local_datetime(f["found_at"])} for f in report["findings"]),
         "各部门审计链核对中发现的问题",
     )
     workbook.properties.title = f"{report['jurisdiction']}{TITLE}"
@@ -687,98 +676,6 @@ def render_xlsx(report: Mapping[str, Any]) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
-
-
-def _stream_sheet(
-    workbook: Any,
-    title: str,
-    columns: Sequence[tuple[str, str, str | None, int | None]],
-    rows: Iterable[Mapping[str, Any]],
-    header_text: str,
-    *,
-    fitted: bool = True,
-) -> None:
-    """A sheet of a write-only workbook in the style of the audit report's tables: a red,
-    frozen, filterable header row, then one row per item. `columns` as for the audit
-    report's `_table_sheet`; `fitted`: the rows are few, fit the unfixed columns to them and
-    draw the grid (otherwise every width must be fixed and cells stay plain, for speed).
-    An item's `format` key overrides the number format of its row."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
-    from openpyxl.utils import get_column_letter
-
-    from desktop_app.services.audit.audit_report import _FORMULA_START, _display_width
-
-    if "xyhc-head" not in workbook.named_styles:
-        thin = Side(style="thin", color="9A9A9A")
-        border = Border(left=thin, right=thin, top=thin, bottom=thin)
-        for style in (
-            NamedStyle(
-                "xyhc-head",
-                font=Font(bold=True, color="FFFFFF"),
-                fill=PatternFill("solid", fgColor="A4161A"),
-                alignment=Alignment(horizontal="center", vertical="center", wrap_text=True),
-                border=border,
-            ),
-            NamedStyle("xyhc-cell", border=border, alignment=Alignment(vertical="top")),
-            NamedStyle(
-                "xyhc-cell-wrapped",
-                border=border,
-                alignment=Alignment(vertical="top", wrap_text=True),
-            ),
-        ):
-            workbook.add_named_style(style)
-    sheet = workbook.create_sheet(title)
-    items = list(rows) if fitted else rows
-    widths = [_display_width(header) for header, *_ in columns]
-    for item in items if fitted else ():
-        for index, (_, key, _, fixed) in enumerate(columns):
-            if fixed is None:
-                widths[index] = max(widths[index], _display_width(item.get(key)))
-    for index, (_, _, _, fixed) in enumerate(columns):
-        width = fixed if fixed is not None else min(max(widths[index] + 2, 8), 40)
-        sheet.column_dimensions[get_column_letter(index + 1)].width = width
-    sheet.freeze_panes = "A2"
-    header = []
-    for name, *_ in columns:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.style = "xyhc-head"
-        header.append(cell)
-    sheet.row_dimensions[1].height = 24
-    sheet.append(header)
-    count = 0
-    for item in items:
-        count += 1
-        row: list[Any] = []
-        for _, key, number_format, fixed in columns:
-            value = item.get(key)
-            number_format = item.get("format") or number_format
-            risky = isinstance(value, str) and value.startswith(_FORMULA_START)
-            if not (fitted or number_format or risky):
-                row.append(value)
-                continue
-            cell = WriteOnlyCell(sheet, value=value)
-            if fitted:
-                cell.style = "xyhc-cell" if fixed is None else "xyhc-cell-wrapped"
-            if number_format and not isinstance(value, str):
-                cell.number_format = number_format
-            if risky:
-                # Text that a spreadsheet would run as a formula stays text (as in the audit
-                # report's tables).
-                cell.data_type = "s"
-                cell.quotePrefix = True
-            row.append(cell)
-        sheet.append(row)
-    if count:
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = 9  # A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = "1:1"
-    sheet.oddHeader.center.text = header_text
-    sheet.oddFooter.center.text = "第 &P 页 / 共 &N 页"
 
 
 def last_package_text(row: Mapping[str, Any]) -> str:

@@ -28,7 +28,7 @@ from reportlab.platypus import (
 )
 
 from desktop_app import APP_NAME, __version__
-from desktop_app.services.audit.audit_report import local_time_text
+from desktop_app.services.audit.report_files import local_time_text, period_text
 from desktop_app.services.audit.report_pdf import (
     GAP,
     MARGIN,
@@ -44,7 +44,6 @@ from desktop_app.services.feedback.city_report import (
     STATES,
     TITLE,
     last_package_text,
-    period_text,
     shown_id,
     state_text,
 )
