@@ -4,42 +4,45 @@ Sections: the figures of the period, two charts (measures and their feedback by 
 checks and feedback by month), 联合惩戒动态 per department and category of subject, what
 each initiating department's subjects brought by implementing department (with the applied
 measures listed; the workbook lists every measure), 绩效考核, and the audit-chain problems the
-imports found. Palette, fonts, tables and chart labels are those of `audit.report_pdf`.
+imports found. Palette, fonts, tables and chart parts are those of the audit report
+(`audit.report_layout`).
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
-from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
-from reportlab.graphics.shapes import Drawing, Rect
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.platypus import (
-    BaseDocTemplate,
     Flowable,
-    Frame,
-    PageTemplate,
     Spacer,
     Table,
 )
 
-from desktop_app import APP_NAME, __version__
+from desktop_app import APP_NAME
 from desktop_app.services.audit.report_files import local_time_text, period_text
-from desktop_app.services.audit.report_pdf import (
+from desktop_app.services.audit.report_layout import (
     GAP,
     MARGIN,
     STATE_COLORS,
-    _label,
-    _p,
-    _shorten,
-    _styles,
-    _table,
+    build,
+    document,
+    figures,
+    heading,
+    label,
+    legend,
+    made_by,
+    p,
+    page_template,
+    stacked_bars,
+    table,
+    witness_line,
 )
-from desktop_app.services.audit.witness import Witness
 from desktop_app.services.feedback.city_report import (
     STATES,
     TITLE,
@@ -48,26 +51,15 @@ from desktop_app.services.feedback.city_report import (
     state_text,
 )
 from desktop_app.services.pdf_common import (
-    RULE,
-    NumberedCanvas,
     PageFrame,
     PdfBytes,
-    section,
-    table_style,
 )
-from desktop_app.services.pdf_text import CJK_FONT, LATIN_FONT, register_fonts
+from desktop_app.services.pdf_text import LATIN_FONT, register_fonts
 
-TOP = 22 * mm
-BOTTOM = 18 * mm
 # Departments in the chart (the tables list them all), applied measures listed per initiator.
 CHART_DEPARTMENTS = 14
 APPLIED_ROWS_SHOWN = 300
 CHECKS_COLOR = colors.HexColor("#37474F")
-
-
-def _section(title: str, keep: float = 35 * mm) -> list[Flowable]:
-    """A section heading kept with at least `keep` of what follows."""
-    return section(title, _styles()["section"], keep=keep)
 
 
 def _state_header(state: str) -> str:
@@ -88,32 +80,7 @@ def _figures(report: Mapping[str, Any], width: float) -> Table:
         ("反馈完成率", totals["completeness_text"]),
         ("反馈中位天数", _days(totals["median_days"])),
     ]
-    table = Table(
-        [
-            [_p(value, "figure") for _, value in cells],
-            [_p(name, "figure_label") for name, _ in cells],
-        ],
-        colWidths=[width / len(cells)] * len(cells),
-    )
-    table.setStyle(
-        table_style(
-            [
-                ("BOX", (0, 0), (-1, -1), 0.6, RULE),
-                ("LINEAFTER", (0, 0), (-2, -1), 0.4, RULE),
-                ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#FAF8F5")),
-                ("TOPPADDING", (0, 0), (-1, 0), 8),
-                ("BOTTOMPADDING", (0, -1), (-1, -1), 7),
-            ]
-        )
-    )
-    return table
-
-
-def _legend(drawing: Drawing, x: float, y: float, items: Sequence[tuple[str, Any]]) -> None:
-    for label, color in items:
-        drawing.add(Rect(x, y, 7, 7, fillColor=color, strokeColor=None))
-        drawing.add(_label(x + 10, y + 1, label, 7.5))
-        x += 24 * mm
+    return figures(cells, width)
 
 
 def _department_chart(report: Mapping[str, Any], width: float) -> Drawing:
@@ -123,32 +90,27 @@ def _department_chart(report: Mapping[str, Any], width: float) -> Drawing:
     height = max(40 * mm, len(rows) * 8 * mm + 30 * mm)
     drawing = Drawing(width, height)
     drawing.initialFontName = LATIN_FONT
-    drawing.add(_label(0, height - 10, "各部门应实施措施及结果反馈（项次）", 9))
+    drawing.add(label(0, height - 10, "各部门应实施措施及结果反馈（项次）", 9))
     if not rows:
-        drawing.add(_label(0, height / 2, "本期没有应实施的措施。", 9))
+        drawing.add(label(0, height / 2, "本期没有应实施的措施。", 9))
         return drawing
-    chart = HorizontalBarChart()
-    chart.x, chart.y = 48 * mm, 14 * mm
-    chart.width, chart.height = width - chart.x - 8 * mm, height - 30 * mm
-    ordered = list(reversed(rows))
-    chart.data = [[row[state] for row in ordered] for state in STATES]
-    chart.categoryAxis.style = "stacked"
-    chart.categoryAxis.visibleLabels = False
-    chart.valueAxis.valueMin = 0
-    chart.valueAxis.forceZero = True
-    chart.valueAxis.labels.fontName = LATIN_FONT
-    chart.valueAxis.labels.fontSize = 7
-    chart.barSpacing = 2
-    chart.groupSpacing = 5
-    for index, state in enumerate(STATES):
-        chart.bars[index].fillColor = STATE_COLORS[state]
-        chart.bars[index].strokeColor = None
-    drawing.add(chart)
-    step = chart.height / len(ordered)
-    for index, row in enumerate(ordered):
-        y = chart.y + step * index + step / 2 - 3
-        drawing.add(_label(chart.x - 3, y, _shorten(row["department"], 14), 7, "end"))
-    _legend(drawing, chart.x, 2 * mm, [(_state_header(s), STATE_COLORS[s]) for s in STATES])
+    chart = stacked_bars(
+        drawing,
+        rows,
+        "department",
+        x=48 * mm,
+        y=14 * mm,
+        width=width - 56 * mm,
+        height=height - 30 * mm,
+        group_spacing=5,
+    )
+    legend(
+        drawing,
+        chart.x,
+        2 * mm,
+        [(_state_header(s), STATE_COLORS[s]) for s in STATES],
+        step=24 * mm,
+    )
     return drawing
 
 
@@ -158,9 +120,9 @@ def _month_chart(report: Mapping[str, Any], width: float) -> Drawing:
     height = 62 * mm
     drawing = Drawing(width, height)
     drawing.initialFontName = LATIN_FONT
-    drawing.add(_label(0, height - 10, "按月：核查次数与应实施措施的反馈（次、项次）", 9))
+    drawing.add(label(0, height - 10, "按月：核查次数与应实施措施的反馈（次、项次）", 9))
     if not months:
-        drawing.add(_label(0, height / 2, "本期没有核查。", 9))
+        drawing.add(label(0, height / 2, "本期没有核查。", 9))
         return drawing
     checks = VerticalBarChart()
     checks.x, checks.y = 14 * mm, 16 * mm
@@ -189,8 +151,14 @@ def _month_chart(report: Mapping[str, Any], width: float) -> Drawing:
             chart.bars[index].strokeColor = None
         drawing.add(chart)
     found = STATE_COLORS["referred"]
-    _legend(drawing, checks.x, 2 * mm, [("核查", CHECKS_COLOR), ("发现失信", found)])
-    _legend(drawing, measures.x, 2 * mm, [(_state_header(s), STATE_COLORS[s]) for s in STATES])
+    legend(drawing, checks.x, 2 * mm, [("核查", CHECKS_COLOR), ("发现失信", found)], step=24 * mm)
+    legend(
+        drawing,
+        measures.x,
+        2 * mm,
+        [(_state_header(s), STATE_COLORS[s]) for s in STATES],
+        step=24 * mm,
+    )
     return drawing
 
 
@@ -240,8 +208,8 @@ def _dynamics(report: Mapping[str, Any], width: float) -> list[Flowable]:
         "反馈中位天数",
     ]
     if not rows:
-        return [_p("本期没有报送的核查记录。", "small")]
-    return [_table(header, rows, widths, numeric=range(2, 10))]
+        return [p("本期没有报送的核查记录。", "small")]
+    return [table(header, rows, widths, numeric=range(2, 10))]
 
 
 NOT_REPORTED_SHORT = "未报送"
@@ -250,14 +218,14 @@ NOT_REPORTED_SHORT = "未报送"
 def _initiators(report: Mapping[str, Any], width: float) -> list[Flowable]:
     story: list[Flowable] = []
     if not report["by_initiator"]:
-        return [_p("本期没有应实施的措施。", "small")]
+        return [p("本期没有应实施的措施。", "small")]
     applied: dict[str, list[Mapping[str, Any]]] = {}
     for row in report["applied_measures"]:
         applied.setdefault(row["initiator"], []).append(row)
     number = 18 * mm
     for item in report["by_initiator"]:
         story.append(
-            _p(
+            p(
                 f"{item['initiator']}：措施 {item['measures']} 项次，已实施 {item['applied']}，"
                 f"不适用 {item['not_applicable']}，已移送 {item['referred']}，"
                 f"待反馈 {item['pending']}",
@@ -265,7 +233,7 @@ def _initiators(report: Mapping[str, Any], width: float) -> list[Flowable]:
             )
         )
         story.append(
-            _table(
+            table(
                 ["实施部门", "措施（项次）", *(_state_header(s) for s in STATES)],
                 [
                     [row["department"], row["measures"], *_state_cells(row)]
@@ -280,7 +248,7 @@ def _initiators(report: Mapping[str, Any], width: float) -> list[Flowable]:
             shown = rows[:APPLIED_ROWS_SHOWN]
             story.append(Spacer(1, 2 * mm))
             story.append(
-                _table(
+                table(
                     ["实施部门", "核查日期", "主体", "证件号码", "已实施的措施", "反馈日期"],
                     [
                         [
@@ -298,7 +266,7 @@ def _initiators(report: Mapping[str, Any], width: float) -> list[Flowable]:
             )
             if len(rows) > len(shown):
                 story.append(
-                    _p(
+                    p(
                         f"（另有 {len(rows) - len(shown)} 项已实施的措施，完整清单见 Excel "
                         "报告的“已实施措施明细”。）",
                         "small",
@@ -327,20 +295,20 @@ def _performance(report: Mapping[str, Any], width: float) -> list[Flowable]:
     ]
     if not rows:
         return [
-            _p(
+            p(
                 "本机尚未信任任何部门的证书，也没有导入过反馈包（config trust-department）。",
                 "small",
             )
         ]
     number = 17 * mm
     return [
-        _p(
+        p(
             f"反馈完成率 = 已反馈的措施 ÷ 应实施的措施；超期 = 至 {report['as_of']} 仍待反馈且距"
             f"核查已超过 {days} 天；逾期反馈 = 反馈晚于核查 {days} 天以上。",
             "small",
         ),
         Spacer(1, 2 * mm),
-        _table(
+        table(
             [
                 "部门",
                 "报送情况",
@@ -362,9 +330,9 @@ def _performance(report: Mapping[str, Any], width: float) -> list[Flowable]:
 
 def _findings(report: Mapping[str, Any], width: float) -> list[Flowable]:
     if not report["findings"]:
-        return [_p("各部门相继报送的反馈包之间，审计链均只增未改。", "small")]
+        return [p("各部门相继报送的反馈包之间，审计链均只增未改。", "small")]
     return [
-        _table(
+        table(
             ["发现时间", "部门", "类型", "说明"],
             [
                 [local_time_text(f["found_at"]), f["department"], f["kind_text"], f["message"]]
@@ -377,29 +345,20 @@ def _findings(report: Mapping[str, Any], width: float) -> list[Flowable]:
 
 def _story(report: Mapping[str, Any], width: float) -> list[Flowable]:
     totals = report["totals"]
-    generated = report["generated_by"]
-    witness = Witness.from_dict(report["audit_witness"]) if report.get("audit_witness") else None
     story: list[Flowable] = [
-        _p(f"{report['jurisdiction']}{TITLE}", "title"),
-        _p(
+        p(f"{report['jurisdiction']}{TITLE}", "title"),
+        p(
             f"统计期间：{period_text(report)}{GAP}数据来源：各部门报送的反馈包"
             f"（{totals['departments_reporting']}/{totals['departments']} 个部门本期已报送）",
             "subtitle",
         ),
-        _p(
-            f"制表人：{generated['display_name']}（{generated['name']}）{GAP}"
-            f"制表时间：{local_time_text(report['generated_at'])}",
-            "subtitle",
-        ),
-    ]
-    if witness is not None:
-        story.append(_p(f"审计见证：{witness.visible_text()}", "witness"))
-    story += [
+        made_by(report),
+        *witness_line(report),
         Spacer(1, 5 * mm),
-        *_section("一、总体情况"),
+        *heading("一、总体情况"),
         _figures(report, width),
         Spacer(1, 3 * mm),
-        _p(
+        p(
             f"本期各部门共核查 {totals['checks']} 次，发现失信记录 {totals['listed']} 次，"
             f"涉及失信主体 {totals['subjects_found']} 个；应实施联合惩戒措施 "
             f"{totals['measures']} 项次："
@@ -409,17 +368,17 @@ def _story(report: Mapping[str, Any], width: float) -> list[Flowable]:
             f"{totals['overdue']} 项次。",
             "body",
         ),
-        *_section("二、图表", keep=60 * mm),
+        *heading("二、图表", keep=60 * mm),
         _department_chart(report, width),
         Spacer(1, 4 * mm),
         _month_chart(report, width),
-        *_section("三、联合惩戒动态（按部门、联合惩戒对象）"),
+        *heading("三、联合惩戒动态（按部门、联合惩戒对象）"),
         *_dynamics(report, width),
-        *_section("四、发起部门：各实施部门的实施情况"),
+        *heading("四、发起部门：各实施部门的实施情况"),
         *_initiators(report, width),
-        *_section("五、绩效考核：结果反馈情况"),
+        *heading("五、绩效考核：结果反馈情况"),
         *_performance(report, width),
-        *_section("六、审计链核对"),
+        *heading("六、审计链核对"),
         *_findings(report, width),
     ]
     return story
@@ -428,41 +387,22 @@ def _story(report: Mapping[str, Any], width: float) -> list[Flowable]:
 def render(report: Mapping[str, Any]) -> bytes:
     """The report PDF (bytes), A4 landscape."""
     register_fonts()
-    page_width, page_height = landscape(A4)
+    page_width = landscape(A4)[0]
     out = PdfBytes()
     title = f"{report['jurisdiction']}{TITLE}"
-    doc = BaseDocTemplate(
+    doc = document(
         out,
-        pagesize=landscape(A4),
+        landscape(A4),
         title=f"{title}（{period_text(report)}）",
         author=report["jurisdiction"],
         subject=title,
-        creator=f"{APP_NAME} {__version__}",
-        initialFontName=CJK_FONT,
     )
-    doc.addPageTemplates(
-        [
-            PageTemplate(
-                id="landscape",
-                pagesize=landscape(A4),
-                frames=[Frame(MARGIN, BOTTOM, page_width - 2 * MARGIN, page_height - TOP - BOTTOM)],
-            )
-        ]
-    )
-    witness = Witness.from_dict(report["audit_witness"]) if report.get("audit_witness") else None
+    doc.addPageTemplates([page_template("landscape", landscape(A4))])
     frame = PageFrame(
         top_left=f"{APP_NAME} · {title}",
         top_right=f"统计期间 {period_text(report)}",
         bottom_left=f"制表时间 {local_time_text(report['generated_at'])}",
         bottom_right=report["jurisdiction"],
     )
-    doc.build(
-        _story(report, page_width - 2 * MARGIN - 12),
-        canvasmaker=functools.partial(
-            NumberedCanvas,
-            frame=frame,
-            margin=MARGIN,
-            info_keys=witness.pdf_info() if witness else None,
-        ),
-    )
+    build(doc, _story(report, page_width - 2 * MARGIN - 12), frame, report)
     return out.getvalue()
