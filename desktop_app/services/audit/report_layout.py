@@ -23,7 +23,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Table
 
 from desktop_app import APP_NAME, __version__
-from desktop_app.services.audit.report_files import local_time_text
+from desktop_app.services.audit.report_files import local_time_text, period_text
 from desktop_app.services.audit.witness import Witness
 from desktop_app.services.pdf_common import (
     COMPACT_PADDING,
@@ -252,10 +252,22 @@ def document(
 
 
 def build(
-    doc: BaseDocTemplate, story: list[Flowable], frame: PageFrame, report: Mapping[str, Any]
+    doc: BaseDocTemplate,
+    story: list[Flowable],
+    report: Mapping[str, Any],
+    *,
+    title: str,
+    unit: str,
 ) -> None:
-    """Lay out `story` with the running header and footer of `frame` and page numbers; the
-    report's audit witness also goes into the document information."""
+    """Lay out `story` with page numbers and a running header (the app and `title`, the
+    period) and footer (when it was made, `unit`); the report's audit witness also goes into
+    the document information."""
+    frame = PageFrame(
+        top_left=f"{APP_NAME} · {title}",
+        top_right=f"统计期间 {period_text(report)}",
+        bottom_left=f"制表时间 {local_time_text(report['generated_at'])}",
+        bottom_right=unit,
+    )
     witness = witness_of(report)
     doc.build(
         story,

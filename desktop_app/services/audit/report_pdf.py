@@ -25,7 +25,6 @@ from reportlab.platypus import (
     Table,
 )
 
-from desktop_app import APP_NAME
 from desktop_app.services.audit.audit_report import (
     FEEDBACK_STATES,
     FEEDBACK_TITLE,
@@ -56,7 +55,6 @@ from desktop_app.services.pdf_common import (
     HEADER_FILL,
     RED,
     RULE,
-    PageFrame,
     PdfBytes,
     table_style,
 )
@@ -381,11 +379,5 @@ def render(report: Mapping[str, Any]) -> bytes:
     story = _summary_story(report, portrait_width - 2 * MARGIN - 12)
     story += [NextPageTemplate("landscape"), PageBreak()]
     story += _feedback_story(report, landscape_width - 2 * MARGIN - 12)
-    frame = PageFrame(
-        top_left=f"{APP_NAME} · {TITLE}",
-        top_right=f"统计期间 {period_text(report)}",
-        bottom_left=f"制表时间 {local_time_text(report['generated_at'])}",
-        bottom_right=report["unit"],
-    )
-    build(doc, story, frame, report)
+    build(doc, story, report, title=TITLE, unit=report["unit"])
     return out.getvalue()

@@ -24,7 +24,6 @@ from reportlab.platypus import (
     Table,
 )
 
-from desktop_app import APP_NAME
 from desktop_app.services.audit.report_files import local_time_text, period_text
 from desktop_app.services.audit.report_layout import (
     GAP,
@@ -51,7 +50,6 @@ from desktop_app.services.feedback.city_report import (
     state_text,
 )
 from desktop_app.services.pdf_common import (
-    PageFrame,
     PdfBytes,
 )
 from desktop_app.services.pdf_text import LATIN_FONT, register_fonts
@@ -398,11 +396,6 @@ def render(report: Mapping[str, Any]) -> bytes:
         subject=title,
     )
     doc.addPageTemplates([page_template("landscape", landscape(A4))])
-    frame = PageFrame(
-        top_left=f"{APP_NAME} · {title}",
-        top_right=f"统计期间 {period_text(report)}",
-        bottom_left=f"制表时间 {local_time_text(report['generated_at'])}",
-        bottom_right=report["jurisdiction"],
-    )
-    build(doc, _story(report, page_width - 2 * MARGIN - 12), frame, report)
+    story = _story(report, page_width - 2 * MARGIN - 12)
+    build(doc, story, report, title=title, unit=report["jurisdiction"])
     return out.getvalue()
