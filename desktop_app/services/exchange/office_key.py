@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import secrets
 import shutil
 from dataclasses import dataclass
@@ -157,47 +156,13 @@ def load_keys(data_dir: Path) -> list[OfficeKey]:
 def generate(data_dir: Path, name: str) -> OfficeKey:
     """Create a new RSA encryption key and self-signed certificate (CN = `name`) and make it
     the one departments encrypt to; earlier keys stay, to open packages made for them."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
 
     if not name.strip():
         raise SigningKeyError("生成信用办加密证书需要单位名称，例如“柳州市信用办”。")
     key = rsa.generate_private_key(65537, KEY_BITS)
-    subject = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, name.strip()),
-            x509.NameAttribute(NameOID.COMMON_NAME, f"{name.strip()} 反馈包加密证书"),
-        ]
-    )
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1))
-        .not_valid_after(now.replace(year=now.year + CERTIFICATE_YEARS))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=True,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
+    certificate = signing.self_signed_certificate(
+        key, name.strip(), f"{name.strip()} 反馈包加密证书", encryption=True
     )
     return _install(data_dir, key, certificate, {"source": "generated", "name": name.strip()})
 
@@ -207,22 +172,8 @@ def import_pkcs12(data_dir: Path, path: Path, password: str | None) -> OfficeKey
     departments encrypt to. Refused when it is not RSA or its usage excludes encryption."""
     from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.hazmat.primitives.serialization import pkcs12
 
-    try:
-        data = Path(path).read_bytes()
-    except OSError as error:
-        raise CertificateImportError(f"无法读取证书文件“{path}”：{error.strerror}。") from error
-    try:
-        key, certificate, _ = pkcs12.load_key_and_certificates(
-            data, password.encode("utf-8") if password else None
-        )
-    except (ValueError, TypeError) as error:
-        raise CertificateImportError(
-            "无法打开证书文件：密码错误，或文件不是 PKCS#12（.p12/.pfx）格式。"
-        ) from error
-    if key is None or certificate is None:
-        raise CertificateImportError("证书文件中没有私钥或证书，请索取包含私钥的 PKCS#12 文件。")
+    key, certificate, _ = signing.read_pkcs12(Path(path), password)
     if not isinstance(key, rsa.RSAPrivateKey):
         raise CertificateImportError(
             "反馈包只能加密给 RSA 证书（CMS 标准工具的要求）：请向发证机构索取 RSA 加密证书。"
@@ -261,38 +212,15 @@ def export_certificate(data_dir: Path, out: Path) -> Path:
 def _install(
     data_dir: Path, key: RSAPrivateKey, certificate: x509.Certificate, info: dict[str, Any]
 ) -> OfficeKey:
-    from cryptography.hazmat.primitives import serialization
-
     key_id = f"{dt.datetime.now(dt.UTC):%Y%m%d%H%M%S}-{secrets.token_hex(4)}"
     folder = _folder(data_dir, key_id)
     secret_file = _secret_file(key_id)
     try:
-        folder.mkdir(parents=True, exist_ok=False)
-        secret_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        secret = secrets.token_urlsafe(32).encode("ascii")
-        _write_private(secret_file, secret + b"\n")
-        _write_private(
-            folder / "key.pem",
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.BestAvailableEncryption(secret),
-            ),
-        )
-        (folder / "cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-        info = {
-            **info,
-            "purpose": "feedback_encryption",
-            "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "fingerprint_sha256": signing.certificate_fingerprint(certificate),
-        }
-        (folder / "info.json").write_text(
-            json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8"
+        signing.write_key_files(
+            folder, secret_file, key, [certificate], {**info, "purpose": "feedback_encryption"}
         )
         active = signing.keys_dir(data_dir) / ACTIVE_FILE
-        temporary = active.with_name(active.name + ".tmp")
-        temporary.write_text(json.dumps({"key_id": key_id}), encoding="utf-8")
-        os.replace(temporary, active)
+        signing.write_atomic(active, json.dumps({"key_id": key_id}).encode())
     except OSError as error:
         shutil.rmtree(folder, ignore_errors=True)
         secret_file.unlink(missing_ok=True)
@@ -300,10 +228,3 @@ def _install(
             f"无法保存信用办加密证书（{error.strerror or error}）。请检查数据目录是否可写。"
         ) from error
     return OfficeKey(key_id, certificate, key, True)
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """A new file readable by this account only (never overwriting one)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)

@@ -231,23 +231,54 @@ def generate_department_identity(
     An identity that was active before keeps its certificate (records it signed still verify)
     but loses its private key.
     """
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
 
     if not jurisdiction.strip() or not department.strip():
         raise SigningKeyError("创建签名证书需要地区和部门名称，请先在设置中填写本机的地区和部门。")
     private_key = ec.generate_private_key(ec.SECP256R1())
+    certificate = self_signed_certificate(private_key, jurisdiction, department)
+    info = {"source": "generated", "jurisdiction": jurisdiction, "department": department}
+    return _install_identity(data_dir, private_key, certificate, [], info)
+
+
+def import_pkcs12(data_dir: Path, p12_path: Path, password: str | bytes | None) -> SigningIdentity:
+    """Make the department's real certificate (a PKCS#12 file from IT) the active identity.
+
+    Refused with `CertificateImportError` (and nothing changed) when the file cannot be opened
+    with the password, holds no key or certificate, the key does not belong to the
+    certificate, the certificate is not valid today, or its key usage does not allow signing.
+    """
+    path = Path(p12_path)
+    private_key, certificate, extra = read_pkcs12(path, password)
+    _check_importable(private_key, certificate)
+    info = {
+        "source": "imported",
+        "jurisdiction": _name_attribute(certificate, "ORGANIZATION_NAME"),
+        "department": _name_attribute(certificate, "COMMON_NAME"),
+        "file": path.name,
+    }
+    return _install_identity(data_dir, private_key, certificate, extra, info)
+
+
+def self_signed_certificate(
+    private_key: Any, organization: str, common_name: str, *, encryption: bool = False
+) -> x509.Certificate:
+    """A self-signed certificate (C = CN, O = `organization`, CN = `common_name`) valid for
+    `CERTIFICATE_YEARS`, whose key may sign (digitalSignature, nonRepudiation) or, with
+    `encryption`, only encrypt keys (keyEncipherment, as CMS recipients need)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import NameOID
+
     name = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, jurisdiction),
-            x509.NameAttribute(NameOID.COMMON_NAME, department),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
         ]
     )
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    certificate = (
+    return (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
@@ -259,9 +290,9 @@ def generate_department_identity(
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,
-                key_encipherment=False,
+                digital_signature=not encryption,
+                content_commitment=not encryption,
+                key_encipherment=encryption,
                 data_encipherment=False,
                 key_agreement=False,
                 key_cert_sign=False,
@@ -276,20 +307,13 @@ def generate_department_identity(
         )
         .sign(private_key, hashes.SHA256())
     )
-    info = {"source": "generated", "jurisdiction": jurisdiction, "department": department}
-    return _install_identity(data_dir, private_key, certificate, [], info)
 
 
-def import_pkcs12(data_dir: Path, p12_path: Path, password: str | bytes | None) -> SigningIdentity:
-    """Make the department's real certificate (a PKCS#12 file from IT) the active identity.
-
-    Refused with `CertificateImportError` (and nothing changed) when the file cannot be opened
-    with the password, holds no key or certificate, the key does not belong to the
-    certificate, the certificate is not valid today, or its key usage does not allow signing.
-    """
+def read_pkcs12(path: Path, password: str | bytes | None) -> tuple[Any, x509.Certificate, list]:
+    """The private key, certificate and further certificates of a PKCS#12 file; refused with
+    `CertificateImportError` when it cannot be read or opened, or lacks the key or certificate."""
     from cryptography.hazmat.primitives.serialization import pkcs12
 
-    path = Path(p12_path)
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -310,14 +334,7 @@ def import_pkcs12(data_dir: Path, p12_path: Path, password: str | bytes | None) 
             "证书文件中没有私钥或证书。请向发证机构索取包含私钥的 PKCS#12（.p12/.pfx）文件。",
             path=str(path),
         )
-    _check_importable(private_key, certificate)
-    info = {
-        "source": "imported",
-        "jurisdiction": _name_attribute(certificate, "ORGANIZATION_NAME"),
-        "department": _name_attribute(certificate, "COMMON_NAME"),
-        "file": path.name,
-    }
-    return _install_identity(data_dir, private_key, certificate, list(extra), info)
+    return private_key, certificate, list(extra)
 
 
 def export_certificate(data_dir: Path, out_path: Path) -> Path:
@@ -696,41 +713,18 @@ def _install_identity(
     info: dict[str, Any],
 ) -> SigningIdentity:
     """Write a new identity's files, then switch `active.json` to it in one atomic step."""
-    from cryptography.hazmat.primitives import serialization
 
     key_id = f"{dt.datetime.now(dt.UTC):%Y%m%d}-{secrets.token_hex(4)}"
     folder = _identity_dir(data_dir, key_id)
-    secret_root = secret_dir()
+    secret_file = secret_dir() / f"{key_id}.secret"
     try:
-        folder.mkdir(parents=True, exist_ok=False)
-        secret_root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        secret = secrets.token_urlsafe(32).encode("ascii")
-        _write_private(secret_root / f"{key_id}.secret", secret + b"\n")
-        _write_private(
-            folder / "key.pem",
-            private_key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.BestAvailableEncryption(secret),
-            ),
-        )
-        (folder / "cert.pem").write_bytes(
-            b"".join(c.public_bytes(serialization.Encoding.PEM) for c in [certificate, *chain])
-        )
-        info = {
-            **info,
-            "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "fingerprint_sha256": certificate_fingerprint(certificate),
-        }
-        (folder / "info.json").write_text(
-            json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8"
-        )
+        write_key_files(folder, secret_file, private_key, [certificate, *chain], info)
         previous = _active_key_id(data_dir)
-        _write_atomic(keys_dir(data_dir) / _ACTIVE_FILE, json.dumps({"key_id": key_id}).encode())
+        write_atomic(keys_dir(data_dir) / _ACTIVE_FILE, json.dumps({"key_id": key_id}).encode())
     except OSError as error:
         # Leave no half-written identity behind: its certificate would count as trusted.
         shutil.rmtree(folder, ignore_errors=True)
-        (secret_root / f"{key_id}.secret").unlink(missing_ok=True)
+        secret_file.unlink(missing_ok=True)
         raise SigningKeyError(
             f"无法保存签名证书（{error.strerror or error}：{error.filename}）。"
             "请检查数据目录是否可写、磁盘是否已满。"
@@ -807,14 +801,52 @@ def _read_certificates(path: Path) -> list[x509.Certificate]:
         return []
 
 
-def _write_private(path: Path, data: bytes) -> None:
+def write_key_files(
+    folder: Path,
+    secret_file: Path,
+    private_key: Any,
+    certificates: list[x509.Certificate],
+    info: dict[str, Any],
+) -> None:
+    """A key's files: `folder` (new) with `key.pem` (PKCS#8, encrypted with a new random
+    secret, written to `secret_file` readable by this account only), `cert.pem` (the
+    certificate, then its chain) and `info.json` (`info`, when, the fingerprint). An OSError
+    propagates: the caller removes what was written."""
+    from cryptography.hazmat.primitives import serialization
+
+    folder.mkdir(parents=True, exist_ok=False)
+    secret_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    secret = secrets.token_urlsafe(32).encode("ascii")
+    write_private(secret_file, secret + b"\n")
+    write_private(
+        folder / "key.pem",
+        private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(secret),
+        ),
+    )
+    (folder / "cert.pem").write_bytes(
+        b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certificates)
+    )
+    info = {
+        **info,
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "fingerprint_sha256": certificate_fingerprint(certificates[0]),
+    }
+    (folder / "info.json").write_text(
+        json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+
+
+def write_private(path: Path, data: bytes) -> None:
     """Create a file readable by this account only; never overwrite an existing one."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes) -> None:
     temporary = path.with_name(path.name + ".tmp")
     temporary.write_bytes(data)
     os.replace(temporary, path)
