@@ -16,8 +16,10 @@ from asn1crypto import cms, core
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.ciphers import algorithms
 from cryptography.hazmat.primitives.serialization import pkcs7
+from signing_helpers import make_p12
 
 from desktop_app.config import TrustedDepartment
+from desktop_app.errors import CertificateImportError
 from desktop_app.services.exchange import feedback_package as fp
 from desktop_app.services.exchange import office_key
 from desktop_app.services.records import signing
@@ -208,6 +210,30 @@ def test_a_package_for_another_office_is_the_wrong_recipient(parties, tmp_path) 
     assert "别的信用办" in refused.value.message
     # The office's older keys still open what was sealed for them.
     assert fp.open_package(sealed, [parties.office, other], parties.trusted).manifest
+
+
+def test_an_office_key_from_a_pkcs12_file_opens_what_is_sealed_for_it(parties, tmp_path) -> None:
+    """A CA's RSA encryption certificate becomes the active key; a signing-only certificate,
+    a wrong password or a missing file is refused and changes nothing."""
+    data = tmp_path / "office"
+    before = office_key.generate(data, "柳州市信用办").key_id
+    make_p12(tmp_path / "sign.p12", b"pw")
+    for path, password, phrase in (
+        (tmp_path / "sign.p12", "pw", "keyEncipherment"),
+        (tmp_path / "sign.p12", "wrong", "密码错误"),
+        (tmp_path / "none.p12", "pw", "无法读取证书文件"),
+    ):
+        with pytest.raises(CertificateImportError, match=phrase):
+            office_key.import_pkcs12(data, path, password)
+        assert office_key.active_key_id(data) == before
+    make_p12(
+        tmp_path / "enc.p12", b"pw", usage={"digital_signature": False, "key_encipherment": True}
+    )
+    imported = office_key.import_pkcs12(data, tmp_path / "enc.p12", "pw")
+    assert office_key.active_key_id(data) == imported.key_id
+    assert [key.key_id for key in office_key.load_keys(data)] == [imported.key_id, before]
+    sealed = fp.seal(parties.content, parties.department, imported.certificate)
+    assert fp.open_package(sealed, office_key.load_keys(data), parties.trusted).manifest
 
 
 def test_records_that_do_not_match_the_manifest_are_refused(parties) -> None:
