@@ -242,3 +242,65 @@ def test_small_memos_give_the_same_rows(catalog, tmp_path, monkeypatch):
         store.close()
     assert results[0] == results[1]
     assert len(results[0][0]) == 300 - len(results[0][1][0])
+
+
+def updated_both_ways(catalog, tmp_path, monkeypatch, first, second, chunk_rows=47):
+    """Import `first`, then `second` over it: in this process, then with worker processes,
+    then the first file in one way and the second in the other. The reports of the
+    second imports."""
+    monkeypatch.setattr(session, "CHUNK_ROWS", chunk_rows)
+    reports = []
+    for one, other in ((10**9, 10**9), (1, 1), (10**9, 1), (1, 10**9)):
+        store = ListStore.open(tmp_path / f"{second.stem}-{one}-{other}.db")
+        for path, parallel_from in ((first, one), (second, other)):
+            monkeypatch.setattr(worker_pool, "PARALLEL_MIN_ROWS", parallel_from)
+            report = session.import_list(store, path, "失信被执行人", catalog=catalog, today=TODAY)
+        reports.append(report)
+        store.close()
+    return reports
+
+
+@pytest.mark.parametrize(
+    ("encoding", "newline"),
+    [
+        ("utf-8", "\r\n"),
+        ("utf-8-sig", "\n"),
+        ("gb18030", "\r\n"),
+        ("gb18030", "\r"),
+        ("utf-16", "\n"),
+    ],
+)
+def test_unchanged_lines_are_recognised_in_any_encoding_by_either_reading(
+    catalog, tmp_path, monkeypatch, encoding, newline
+):
+    lines = [line(i) for i in range(300)]
+    for i in range(60, 300, 7):  # quoted cells with line breaks, CR LF and CR
+        lines[i] = line(i, basis='"第一行\r\n第二行\r第三行,""引号""\n第四行"')
+    lines.insert(100, "")  # a blank line
+    header = ",".join(FIELDS)
+    first = tmp_path / f"v1-{encoding}.csv"
+    first.write_bytes(newline.join([header, *lines, ""]).encode(encoding))
+    lines[10] = line(10, basis="改过的文号")  # changed
+    lines[67] = line(67, basis='"改过的\n文号"')  # changed, a cell over two lines
+    del lines[200]  # gone
+    lines.append(line(900))  # new
+    second = tmp_path / f"v2-{encoding}.csv"
+    second.write_bytes(newline.join([header, *lines, ""]).encode(encoding))
+    for report in updated_both_ways(catalog, tmp_path, monkeypatch, first, second):
+        assert (report.added, report.updated, report.revoked) == (1, 2, 1)
+        # Every unchanged row recognised from the hash of its text, none built again.
+        assert (report.unchanged, report.refreshed) == (297, 0)
+
+
+def test_a_line_inside_a_cell_is_never_taken_for_the_record_it_repeats(
+    catalog, tmp_path, monkeypatch
+):
+    lines = [line(i) for i in range(200)]
+    first = write_lines(tmp_path / "v1.csv", lines)
+    # Record 120 is gone; its very text is now the second line of a cell of a new record.
+    repeated = lines[120]
+    lines[120] = line(950, basis=f'"说明：\r\n{repeated}\r\n（完）"')
+    second = write_lines(tmp_path / "v2.csv", lines)
+    for report in updated_both_ways(catalog, tmp_path, monkeypatch, first, second, 40):
+        assert (report.added, report.revoked, report.unchanged) == (1, 1, 199)
+        assert report.samples["revoked"][0]["row"] == 122

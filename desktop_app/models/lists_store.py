@@ -35,6 +35,8 @@ import itertools
 import json
 import operator
 import sqlite3
+import tempfile
+from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -678,6 +680,7 @@ class ListStore:
         threads = self.conn.execute("PRAGMA threads").fetchone()[0]
         self.conn.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
         self.conn.execute("BEGIN IMMEDIATE")
+        session: ImportSession | None = None
         try:
             session = ImportSession(
                 self,
@@ -698,6 +701,8 @@ class ListStore:
             self.conn.rollback()
             raise
         finally:
+            if session is not None:
+                session.close()
             for table in _TEMP_TABLES:
                 self.conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
             self.conn.execute(f"PRAGMA cache_size = {cache_size}")
@@ -1051,9 +1056,63 @@ def _by_raw_hash(
     return found
 
 
-# Temporary tables of an import: built rows, rows recognised as unchanged (listing id and
-# the row number of its first occurrence, later occurrences as text), listings left out.
-_TEMP_TABLES = ("import_rows", "seen", "absent")
+# Temporary tables of an import: built rows, listings left out.
+_TEMP_TABLES = ("import_rows", "absent")
+
+
+class _SeenListings:
+    """The listings an import recognised as unchanged from their raw hash: one byte per
+    listing id of the database (10 MB for 10 million listings, whatever the file's size),
+    the few listings recognised more than once, and a log of every (listing, row) on disk,
+    read only to find where a repeated listing was first recognised."""
+
+    def __init__(self, top_id: int) -> None:
+        self.marks = bytearray(top_id + 1)
+        self.count = 0
+        self.repeats: list[tuple[int, int]] = []  # (listing id, a later row)
+        self.first: list[tuple[int, int]] = []  # the first (listing id, row), for samples
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+
+    def add(self, ids: array[int], rows: array[int], row_offset: int) -> None:
+        marks, before = self.marks, len(self.repeats)
+        repeats = self.repeats
+        for index, listing_id in enumerate(ids):
+            if marks[listing_id]:
+                repeats.append((listing_id, rows[index] + row_offset))
+            else:
+                marks[listing_id] = 1
+        self.count += len(ids) - (len(repeats) - before)
+        if len(self.first) < SAMPLE_SIZE:
+            self.first += [(i, r + row_offset) for i, r in zip(ids, rows, strict=True)][
+                :SAMPLE_SIZE
+            ]
+        self._log.write(array("q", (row_offset, len(ids))).tobytes())
+        self._log.write(ids.tobytes())
+        self._log.write(rows.tobytes())
+
+    def unmark(self, listing_id: int) -> None:
+        if self.marks[listing_id]:
+            self.marks[listing_id] = 0
+            self.count -= 1
+
+    def first_rows(self, wanted: set[int]) -> dict[int, int]:
+        """The row that first recognised each listing of `wanted` (from the log)."""
+        found: dict[int, int] = {}
+        log = self._log
+        log.seek(0)
+        while header := log.read(16):
+            offset, count = array("q", header)
+            ids, rows = array("q"), array("q")
+            ids.frombytes(log.read(8 * count))
+            rows.frombytes(log.read(8 * count))
+            for listing_id, row in zip(ids, rows, strict=True):
+                if listing_id in wanted and listing_id not in found:
+                    found[listing_id] = row + offset
+        log.seek(0, 2)
+        return found
+
+    def close(self) -> None:
+        self._log.close()
 
 
 class ImportSession:
@@ -1070,7 +1129,10 @@ class ImportSession:
     intent.
 
     Rows recognised as unchanged from their raw hash (`known_raw_hashes`) are not built at
-    all: `add_seen` records only which listing they are, so an update costs what changed.
+    all: `add_seen` marks only which listing they are (a byte per listing, see
+    `_SeenListings`), so an update costs what changed, and the listings a full import
+    revokes by absence are those in force that no row marked or matched, found by one
+    statement.
     """
 
     def __init__(
@@ -1115,6 +1177,7 @@ class ImportSession:
         self._dropped_indexes: list[str] = []
         self._insert_sql = ""
         self._plan: ImportCounts | None = None
+        self._seen: _SeenListings | None = None
 
     @property
     def recognises_raw_rows(self) -> bool:
@@ -1158,11 +1221,10 @@ class ImportSession:
                 + ", ".join(ROW_COLUMNS)
                 + ", listing_id INTEGER, change TEXT)"
             )
-            conn.execute(
-                "CREATE TEMP TABLE seen (listing_id INTEGER PRIMARY KEY,"
-                " source_row INTEGER NOT NULL, later_rows TEXT)"
-            )
             conn.execute("CREATE TEMP TABLE absent (listing_id INTEGER PRIMARY KEY)")
+            if self.has_listings:
+                top = conn.execute("SELECT max(id) FROM listings").fetchone()[0]
+                self._seen = _SeenListings(top)
             self._insert_sql = (
                 f"INSERT INTO temp.import_rows ({', '.join(ROW_COLUMNS)}) VALUES ({_ROW_VALUES})"
             )
@@ -1210,18 +1272,20 @@ class ImportSession:
         assert self.list_id is not None
         return _by_raw_hash(self.conn, self.list_id, hashes)
 
-    def add_seen(self, seen: Sequence[tuple[int, int]], row_offset: int = 0) -> None:
-        """Record rows recognised as unchanged: (listing id, row number), in file order.
+    def add_seen(self, ids: array[int], rows: array[int], row_offset: int = 0) -> None:
+        """Record rows recognised as unchanged: the listing ids and row numbers (plus
+        `row_offset`), in file order.
 
         A listing recognised again keeps its first row; the later ones are reported as
         duplicates by `plan`.
         """
-        self.conn.executemany(
-            "INSERT INTO temp.seen (listing_id, source_row) VALUES (?, ? + ?)"
-            " ON CONFLICT (listing_id) DO UPDATE SET later_rows ="
-            " COALESCE(later_rows || ' ', '') || excluded.source_row",
-            [(listing_id, row, row_offset) for listing_id, row in seen],
-        )
+        assert self._seen is not None, "rows are recognised only in a list with listings"
+        self._seen.add(ids, rows, row_offset)
+
+    def close(self) -> None:
+        """Let go of what the session holds outside the database."""
+        if self._seen is not None:
+            self._seen.close()
 
     def add(
         self,
@@ -1418,7 +1482,8 @@ class ImportSession:
                 counts.unchanged += number
                 if change == "refresh":
                     counts.refreshed = number
-        counts.unchanged += conn.execute("SELECT count(*) FROM temp.seen").fetchone()[0]
+        seen = self._seen
+        counts.unchanged += seen.count if seen is not None else 0
         # Changed rows: revoked when a listing in force gets a revocation date by today.
         now_revoked = (
             "(l.revoked_on IS NULL OR l.revoked_on > ?1)"
@@ -1440,13 +1505,16 @@ class ImportSession:
             if self.mode == FULL:
                 # Revocation by absence, one set operation: listings not yet revoked that no
                 # row of the file recognised or matched.
+                # (A listing's byte in the marks, `substr` of a blob, is 0 unless a row
+                # recognised it.)
+                marks = seen.marks if seen is not None else b""
                 conn.execute(
                     "INSERT INTO temp.absent (listing_id) SELECT l.id FROM listings l"
                     " WHERE l.list_id = ? AND (l.revoked_on IS NULL OR l.revoked_on > ?)"
-                    " AND NOT EXISTS (SELECT 1 FROM temp.seen s WHERE s.listing_id = l.id)"
+                    " AND substr(?, l.id + 1, 1) IS NOT ?"
                     " AND NOT EXISTS (SELECT 1 FROM temp.import_rows s"
                     " WHERE s.listing_id = l.id)",
-                    (self.list_id, today),
+                    (self.list_id, today, marks, b"\x01"),
                 )
                 counts.revoked_absent = conn.execute("SELECT count(*) FROM temp.absent").fetchone()[
                     0
@@ -1469,10 +1537,7 @@ class ImportSession:
                 "SELECT l.source_row AS row, l.name, l.id_kind, l.id_value FROM temp.absent a"
                 " JOIN listings l ON l.id = a.listing_id ORDER BY l.id"
             ),
-            "unchanged": self._sample(
-                "SELECT s.source_row AS row, l.name, l.id_kind, l.id_value FROM temp.seen s"
-                " JOIN listings l ON l.id = s.listing_id ORDER BY s.source_row"
-            )
+            "unchanged": self._seen_sample()
             or self._sample(
                 f"{staged} WHERE s.change IN ('unchanged', 'refresh') ORDER BY s.source_row"
             ),
@@ -1482,27 +1547,62 @@ class ImportSession:
     def _seen_duplicates(self) -> list[tuple[int, int]]:
         """(row, first row) of rows that name a listing an earlier row named: a row
         recognised again, or a recognised row and a built row with the same key. The first
-        row of each listing stays; the others leave the staged tables."""
+        row of each listing stays; the others leave the staged rows and the marks."""
+        seen = self._seen
+        if seen is None:
+            return []
         conn = self.conn
-        result = []
-        for later, first in conn.execute(
-            "SELECT later_rows, source_row FROM temp.seen WHERE later_rows IS NOT NULL"
-        ).fetchall():
-            result += [(int(row), first) for row in later.split()]
-        crossing = conn.execute(
-            "SELECT r.rowid, r.source_row, s.listing_id, s.source_row, s.later_rows"
-            " FROM temp.import_rows r JOIN temp.seen s ON s.listing_id = r.listing_id"
-        ).fetchall()
-        for rowid, built_row, listing_id, seen_row, later in crossing:
+        marks = seen.marks
+        crossing = [
+            (rowid, built_row, listing_id)
+            for rowid, built_row, listing_id in conn.execute(
+                "SELECT rowid, source_row, listing_id FROM temp.import_rows"
+                " WHERE listing_id IS NOT NULL"
+            )
+            if listing_id < len(marks) and marks[listing_id]
+        ]
+        if not seen.repeats and not crossing:
+            return []
+        first = seen.first_rows({i for i, _row in seen.repeats} | {c[2] for c in crossing})
+        result = [(row, first[listing_id]) for listing_id, row in seen.repeats]
+        for rowid, built_row, listing_id in crossing:
+            seen_row = first[listing_id]
             if seen_row < built_row:
                 conn.execute("DELETE FROM temp.import_rows WHERE rowid = ?", (rowid,))
                 result.append((built_row, seen_row))
             else:
-                conn.execute("DELETE FROM temp.seen WHERE listing_id = ?", (listing_id,))
-                later_rows = [int(row) for row in (later or "").split()]
+                seen.unmark(listing_id)
+                later_rows = [row for i, row in seen.repeats if i == listing_id]
                 result = [pair for pair in result if pair[1] != seen_row]
                 result += [(row, built_row) for row in (seen_row, *later_rows)]
         return result
+
+    def _seen_sample(self) -> list[dict[str, Any]]:
+        """The first listings recognised as unchanged (`SAMPLE_SIZE` at most)."""
+        seen = self._seen
+        if seen is None:
+            return []
+        rows: dict[int, int] = {}
+        for listing_id, row in seen.first:
+            if seen.marks[listing_id]:
+                rows.setdefault(listing_id, row)
+        if not rows:
+            return []
+        marks = ", ".join("?" * len(rows))
+        found = self.conn.execute(
+            f"SELECT id, name, id_kind, id_value FROM listings WHERE id IN ({marks})",
+            list(rows),
+        ).fetchall()
+        sample = [
+            {
+                "row": rows[r["id"]],
+                "name": r["name"],
+                "id_kind": r["id_kind"],
+                "id_value": r["id_value"],
+            }
+            for r in found
+        ]
+        return sorted(sample, key=operator.itemgetter("row"))[:SAMPLE_SIZE]
 
     def _sample(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         rows = self.conn.execute(f"{sql} LIMIT {SAMPLE_SIZE}", params).fetchall()

@@ -118,16 +118,23 @@ class CsvFile:
         self._records: Iterator[list[str]] = iter(())
         self._rows_read = 0
         self._complete = False
+        # The lines the csv module took for the record being read, and how many it took.
+        self._lines: list[str] = []
+        self._lines_read = 0
+        self._digest: str | None = None
+        self.texts: list[str] = []
 
     def sheets(self) -> Iterator[Sheet]:
         yield Sheet(None, self.read, self.estimated_rows)
 
     def read(self, count: int) -> list[list[str]]:
-        """The cells of the next `count` records (fewer at the end of the file).
+        """The cells of the next `count` records (fewer at the end of the file); `texts`
+        then holds the text of each (`record_text`).
 
         Records are taken from the csv module a block at a time; an error names the row
         where it occurred, and a row with too many columns is refused before any later one.
         """
+        self.texts = []
         if self._complete:
             return []
         if self._reader is None:
@@ -136,11 +143,17 @@ class CsvFile:
             self._text = io.TextIOWrapper(
                 io.BufferedReader(self._reader, 1 << 20), encoding=self.codec, newline=""
             )
-            self._records = csv.reader(self._text, delimiter=self.delimiter)
+            self._records = csv.reader(self._taken_lines(self._text), delimiter=self.delimiter)
         rows: list[list[str]] = []
+        texts = self.texts
+        lines = self._lines
         previous_limit = csv.field_size_limit(MAX_CELL_CHARS)
         try:
-            rows.extend(itertools.islice(self._records, count))
+            # The csv module reads no line beyond the record it returns.
+            for cells in itertools.islice(self._records, count):
+                rows.append(cells)
+                texts.append(record_text("".join(lines)))
+                lines.clear()
         except (csv.Error, UnicodeDecodeError) as error:
             self._check_columns(rows)
             self._close()
@@ -163,18 +176,59 @@ class CsvFile:
             self._close()
         return rows
 
-    def blocks(self, lines: int) -> Iterator[tuple[str, bool]]:
-        """The rest of the file as text blocks of about `lines` lines: (text, is the last).
+    def _taken_lines(self, text: io.TextIOWrapper) -> Iterator[str]:
+        """The file's lines as the csv module takes them, kept until its record is read."""
+        lines = self._lines
+        for line in text:
+            self._lines_read += 1
+            lines.append(line)
+            yield line
 
-        For worker processes that parse the records themselves (`workers.build_text_block`),
+    def blocks(self, lines: int) -> Iterator[tuple[bytes, bool]]:
+        """The rest of the file as blocks of about `lines` lines: (UTF-8 or GB18030 bytes as
+        `block_codec` says, is the last).
+
+        For worker processes that parse the records themselves (`workers.build_block`),
         after `read` has taken the first records. Lines are as the csv module sees them
         (ending in LF, CR LF or CR). A block ends after a line that leaves an even number
         of quote characters in it, so a quoted cell that spans lines stays in one block as
         long as the file quotes in the usual way; after `8 × lines` lines it ends anyway.
-        Raises `StartOver` on anything `read` would report as an error.
+        A UTF-8 or GB18030 file goes as it is (its lines end in the same bytes whatever the
+        characters); a UTF-16 file is decoded here and goes as UTF-8. Raises `StartOver` on
+        anything `read` would report as an error.
         """
         if self._complete or self._text is None:
             return
+        if self.codec.startswith("utf-16"):
+            yield from self._text_blocks(lines)
+            return
+        # Take the file again as bytes from the end of the records read (hashed again
+        # from its start): the text reader has read ahead.
+        self._close()
+        try:
+            with open(self.path, "rb") as handle:
+                reader = _ByteLines(handle)
+                reader.skip_lines(self._lines_read)
+                while True:
+                    block, last = reader.take(lines)
+                    if last:
+                        self._complete = True
+                        self._digest = reader.sha256.hexdigest()
+                    if block:
+                        yield block, last
+                    if last:
+                        return
+        except ListFileError:
+            raise StartOver from None
+
+    @property
+    def block_codec(self) -> str:
+        """The encoding of the bytes `blocks` gives."""
+        return "gb18030" if self.codec == "gb18030" else "utf-8"
+
+    def _text_blocks(self, lines: int) -> Iterator[tuple[bytes, bool]]:
+        """`blocks` of a file decoded here (UTF-16)."""
+        assert self._text is not None
         text = self._text
         try:
             while True:
@@ -192,7 +246,7 @@ class CsvFile:
                     self._complete = True
                     self._close()
                 if block:
-                    yield "".join(block), last
+                    yield "".join(block).encode("utf-8", "surrogatepass"), last
                 if last:
                     return
         except (ListFileError, UnicodeDecodeError):
@@ -213,7 +267,120 @@ class CsvFile:
         """The file's SHA-256, hashed while the rows were read (all of them first)."""
         if self._reader is None or not self._complete:
             raise RuntimeError("read every row first")
-        return self._reader.sha256.hexdigest()
+        return self._digest or self._reader.sha256.hexdigest()
+
+
+def record_text(lines: str) -> str:
+    """The text of a record from the lines it takes: without the line break that ends it
+    (a line's text holds no line break before its end)."""
+    return lines.rstrip("\r\n")
+
+
+# Bytes read at a time when a file is cut into blocks, and the most one block may hold
+# (far beyond a list's rows: a longer one is read record by record, which reports it).
+_READ_BYTES = 1 << 22
+_MAX_BLOCK_BYTES = 1 << 28
+
+
+class _ByteLines:
+    """The bytes of an ASCII-compatible file (UTF-8, GB18030) taken a number of lines at a
+    time, hashed and checked for NUL bytes as they are read.
+
+    Lines end as the csv module sees them: LF, CR LF or a CR alone, bytes that no character
+    of these encodings holds. Blocks are cut after an LF, which always ends a line; a file
+    whose lines end in CR alone is cut after those (a CR alone inside a block is a line
+    break all the same to whoever reads the block).
+    """
+
+    def __init__(self, handle: io.BufferedReader) -> None:
+        self.handle = handle
+        self.sha256 = hashlib.sha256()
+        self.buffer = b""
+        self.at = 0
+        self.eof = False
+        self.cr_only = False
+
+    def _fill(self) -> None:
+        """Read more of the file (`eof` at its end)."""
+        chunk = self.handle.read(_READ_BYTES)
+        if not chunk:
+            self.eof = True
+            return
+        if b"\x00" in chunk:
+            raise _nul_bytes()
+        self.sha256.update(chunk)
+        self.buffer = self.buffer[self.at :] + chunk
+        self.at = 0
+        self.cr_only = b"\n" not in self.buffer and b"\r" in self.buffer
+
+    def _line_end(self, start: int, exact: bool) -> int:
+        """Where the line starting at `start` ends (after its line break), -1 when the
+        buffer does not hold all of it yet; `exact`: a CR alone ends it too."""
+        buffer = self.buffer
+        lf = buffer.find(b"\n", start)
+        if exact:
+            cr = buffer.find(b"\r", start, len(buffer) if lf < 0 else lf)
+            if cr >= 0:
+                if cr + 1 < len(buffer):
+                    return cr + 2 if cr + 1 == lf else cr + 1
+                return cr + 1 if self.eof else -1
+        if lf >= 0:
+            return lf + 1
+        return len(buffer) if self.eof and start < len(buffer) else -1
+
+    def _next_line(self, offset: int, exact: bool) -> int:
+        """Where the line starting `offset` bytes into what is not yet taken ends (as such an
+        offset), reading on as needed; `offset` itself at the end of the file."""
+        while True:
+            end = self._line_end(self.at + offset, exact)
+            if end >= 0:
+                return end - self.at
+            if self.eof:
+                return offset
+            if len(self.buffer) - self.at > _MAX_BLOCK_BYTES:
+                raise ListFileError("block too long")  # read record by record instead
+            self._fill()
+
+    def skip_lines(self, count: int) -> None:
+        """Pass over the next `count` lines, as the csv module counts them (hashing them)."""
+        for _ in range(count):
+            self.at += self._next_line(0, exact=True)
+
+    def take(self, lines: int) -> tuple[bytes, bool]:
+        """The next `lines` lines, more while they leave an odd number of quote characters
+        (up to `8 × lines`); and whether they are the file's last."""
+        offset = taken = 0
+        last = False
+        while taken < lines:
+            if not self.cr_only:  # the usual: lines end in LF, found in a tight loop
+                find, position = self.buffer.find, self.at + offset
+                while taken < lines:
+                    lf = find(b"\n", position)
+                    if lf < 0:
+                        break
+                    position = lf + 1
+                    taken += 1
+                offset = position - self.at
+                if taken == lines:
+                    break
+            end = self._next_line(offset, self.cr_only)
+            if end == offset:
+                last = True
+                break
+            offset, taken = end, taken + 1
+        odd = not last and self.buffer.count(b'"', self.at, self.at + offset) % 2 == 1
+        while odd and taken < 8 * lines:
+            end = self._next_line(offset, self.cr_only)
+            if end == offset:
+                last = True
+                break
+            odd = odd != (self.buffer.count(b'"', self.at + offset, self.at + end) % 2 == 1)
+            offset, taken = end, taken + 1
+        if not last and self._next_line(offset, self.cr_only) == offset:
+            last = True  # nothing after these lines
+        block = self.buffer[self.at : self.at + offset]
+        self.at += offset
+        return block, last
 
 
 def _csv_error(row_no: int, error: csv.Error) -> ListFileError:

@@ -11,6 +11,7 @@ import hashlib
 import json
 import operator
 import re
+from array import array
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -315,8 +316,9 @@ class RowBuilder:
 class ChunkResult:
     """What processing one chunk of rows gave (picklable, for worker processes).
 
-    `seen` holds (listing id, row) of the rows recognised from their raw hash as a listing
-    the list already has, unchanged: they are not built. `rejections` are (row, reason,
+    `seen_ids` and `seen_rows` hold the listing and the row number of each row recognised
+    from its raw hash as a listing the list already has, unchanged: they are not built
+    (arrays: millions of them cross between processes). `rejections` are (row, reason,
     the row's cells as text). `fuzzy` holds the `fuzzy_keys` rows (key, name core) of the
     cores new to the processor; `not_in_force` counts the built rows not in force on the
     import's date.
@@ -328,7 +330,8 @@ class ChunkResult:
     formula_rows: list[int]
     read: int
     not_in_force: int
-    seen: list[tuple[int, int]] = field(default_factory=list)
+    seen_ids: array[int] = field(default_factory=lambda: array("q"))
+    seen_rows: array[int] = field(default_factory=lambda: array("q"))
 
 
 class ChunkProcessor:
@@ -338,7 +341,9 @@ class ChunkProcessor:
     files; each instance keeps its own bounded set of name cores already keyed. With a
     `lookup` (raw hash → listing id of the list being updated, see
     `ListStore.RawRowLookup`), rows whose raw hash the list knows are recognised as
-    unchanged before any work on their identifiers, names or dates.
+    unchanged before any work on their identifiers, names or dates. The rows of a CSV file
+    (`delimiter` given) are known by the hash of their text (`record_hash`), those of a
+    workbook by the hash of their cells (`raw_row_hash`).
     """
 
     def __init__(
@@ -348,6 +353,7 @@ class ChunkProcessor:
         text_cells: bool,
         today: str,
         lookup: Callable[[Sequence[bytes]], Mapping[bytes, int]] | None = None,
+        delimiter: str | None = None,
     ) -> None:
         self.builder = RowBuilder(columns, layout_names, text_cells)
         self.header_keys = [header_key(c) for c in columns.header_cells]
@@ -356,8 +362,14 @@ class ChunkProcessor:
         self.text_cells = text_cells
         self.today = today
         self.lookup = lookup
-        self.raw_prefix = raw_hash_prefix(columns, layout_names)
+        self.delimiter = delimiter
+        self.raw_prefix = raw_hash_prefix(columns, layout_names, delimiter)
         self.seen_cores: set[str] = set()
+
+    def text_hashes(self, texts: Sequence[str]) -> list[bytes]:
+        """`record_hash` of CSV records' texts (see `formats.record_text`)."""
+        prefix = self.raw_prefix
+        return [record_hash(prefix, t.encode("utf-8", "surrogatepass")) for t in texts]
 
     def _is_blank_or_header(self, cells: list[Any]) -> bool:
         """True for a blank row, and for the header repeated on every printed page."""
@@ -369,13 +381,16 @@ class ChunkProcessor:
             and [header_key(c) for c in cells[: len(self.header_keys)]] == self.header_keys
         )
 
-    def process(self, first_row: int, chunk: list[list[Any]]) -> ChunkResult:
-        """Build the rows of `chunk`, whose first row is row number `first_row`."""
+    def process(
+        self, first_row: int, chunk: list[list[Any]], raw_hashes: Sequence[bytes] | None = None
+    ) -> ChunkResult:
+        """Build the rows of `chunk`, whose first row is row number `first_row`; a CSV
+        file's rows come with their `raw_hashes` (of their texts)."""
         rows: list[tuple[Any, ...]] = []
         fuzzy: list[tuple[str, str]] = []
         rejections: list[tuple[int, str, list[str]]] = []
         formula_rows: list[int] = []
-        seen_rows: list[tuple[int, int]] = []
+        seen_ids, seen_rows = array("q"), array("q")
         not_in_force = 0
         build, seen, today = self.builder.build, self.seen_cores, self.today
         self.builder.today = datetime.date.today()
@@ -391,13 +406,19 @@ class ChunkProcessor:
                 and (len(cells) <= name_at or cells[name_at].strip() != name_header)
             ) and self._is_blank_or_header(cells):
                 continue
-            data.append((row_no, cells, raw_row_hash(prefix, cells, text_cells)))
+            raw_hash = (
+                raw_row_hash(prefix, cells, text_cells)
+                if raw_hashes is None
+                else raw_hashes[row_no - first_row]
+            )
+            data.append((row_no, cells, raw_hash))
         known = self.lookup([d[2] for d in data]) if self.lookup is not None and data else {}
         for row_no, cells, raw_hash in data:
             if known:
                 listing_id = known.get(raw_hash)
                 if listing_id is not None:
-                    seen_rows.append((listing_id, row_no))
+                    seen_ids.append(listing_id)
+                    seen_rows.append(row_no)
                     continue
             shown = [c if c.__class__ is str else cell_text(c) for c in cells]
             row, reason, formula = build(row_no, cells, raw_hash)
@@ -416,7 +437,7 @@ class ChunkProcessor:
                 seen.add(core)
                 fuzzy += [(key, core) for key in names.fuzzy_keys(row[1])]
         return ChunkResult(
-            rows, fuzzy, rejections, formula_rows, len(data), not_in_force, seen_rows
+            rows, fuzzy, rejections, formula_rows, len(data), not_in_force, seen_ids, seen_rows
         )
 
 
@@ -502,15 +523,26 @@ def row_rules() -> str:
     return f"{ROW_RULES_VERSION}:{digest.hexdigest()}"
 
 
-def raw_hash_prefix(columns: Columns, layout_names: Sequence[str]) -> Any:
+def raw_hash_prefix(
+    columns: Columns, layout_names: Sequence[str], delimiter: str | None = None
+) -> Any:
     """The hash state every raw row hash of a file starts from: the row rules, the layout
-    and where the file has each field, so that a row only ever meets a listing built from
-    the same cells, in the same place, by the same rules."""
-    head = json.dumps(
-        [row_rules(), list(layout_names), sorted(columns.positions.items())],
-        ensure_ascii=False,
-    )
-    return hashlib.blake2b(head.encode(), digest_size=16)
+    and where the file has each field (and for the text of a CSV record, its delimiter), so
+    that a row only ever meets a listing built from the same cells, in the same place, by
+    the same rules."""
+    head: list[Any] = [row_rules(), list(layout_names), sorted(columns.positions.items())]
+    if delimiter is not None:
+        head.append(["csv record", delimiter])
+    return hashlib.blake2b(json.dumps(head, ensure_ascii=False).encode(), digest_size=16)
+
+
+def record_hash(prefix: Any, record: bytes) -> bytes:
+    """The raw hash of a CSV record (16 bytes): its text as UTF-8, without the line break
+    that ends it, continuing `raw_hash_prefix`. The same text always has the same cells,
+    so an unchanged line of a file is recognised without being parsed."""
+    digest = prefix.copy()
+    digest.update(record)
+    return digest.digest()
 
 
 def raw_row_hash(prefix: Any, cells: Sequence[Any], text_cells: bool) -> bytes:

@@ -232,34 +232,38 @@ def _import_list(
         session.start(expected_rows=total, today=today_iso, staged=options.dry_run)
         if FIELD_ID not in columns.positions:
             report.warnings.append("文件中没有证件号码列，这些名单只能按名称核查。")
-        is_csv = isinstance(source, CsvFile)
+        csv_file = source if isinstance(source, CsvFile) else None
+        head_texts = csv_file.texts if csv_file is not None else None
         recognise = session.recognises_raw_rows
         processor = ChunkProcessor(
             columns,
             layout_names,
-            text_cells=is_csv,
+            text_cells=csv_file is not None,
             today=today_iso,
             lookup=session.known_raw_hashes if recognise else None,
+            delimiter=csv_file.delimiter if csv_file is not None else None,
         )
-        count = workers.worker_count(total) if workers_allowed and is_csv else 0
+        count = workers.worker_count(total) if workers_allowed and csv_file else 0
         if count:
-            assert isinstance(source, CsvFile)
+            assert csv_file is not None and head_texts is not None
             assert session.list_id is not None or not recognise
             results = workers.built_by_workers(
                 processor,
-                source,
+                csv_file,
                 head,
+                head_texts,
                 columns.header_row,
                 count,
                 CHUNK_ROWS,
                 (store.path, session.list_id) if recognise else None,  # type: ignore[arg-type]
             )
         else:
-            results = workers.built_here(processor, _chunks(sheet, head, columns.header_row))
+            chunks = _chunks(sheet, head, columns.header_row, csv_file, head_texts)
+            results = workers.built_here(processor, chunks)
         for result, offset in results:
             session.add(result.rows, result.fuzzy, result.not_in_force, offset)
-            if result.seen:
-                session.add_seen(result.seen, offset)
+            if result.seen_ids:
+                session.add_seen(result.seen_ids, result.seen_rows, offset)
             report.rows_read += result.read
             for row, reason, cells in result.rejections:
                 report.reject(row + offset, reason, cells)
@@ -418,14 +422,23 @@ def _cells_of_rows(path: Path, sheet_name: str | None, wanted: set[int]) -> dict
 
 
 def _chunks(
-    sheet: Sheet, head: list[list[Any]], header_row: int
-) -> Iterator[tuple[int, list[list[Any]]]]:
-    """(first row number, cells of `CHUNK_ROWS` rows) after the header, to the sheet's end."""
+    sheet: Sheet,
+    head: list[list[Any]],
+    header_row: int,
+    csv_file: CsvFile | None,
+    head_texts: list[str] | None,
+) -> Iterator[tuple[int, list[list[Any]], list[str] | None]]:
+    """(first row number, cells of `CHUNK_ROWS` rows, the texts of a CSV file's records)
+    after the header, to the sheet's end."""
     first_row, rows = header_row + 1, head[header_row:]
+    texts = head_texts[header_row:] if csv_file is not None and head_texts is not None else None
     while True:
         if len(rows) < CHUNK_ROWS:
             rows += sheet.read(CHUNK_ROWS - len(rows))
+            if texts is not None and csv_file is not None:
+                texts += csv_file.texts
         if not rows:
             return
-        yield first_row, rows
+        yield first_row, rows, texts
         first_row, rows = first_row + len(rows), []
+        texts = [] if texts is not None else None

@@ -1,10 +1,12 @@
 """Worker processes that build the rows of a large CSV file.
 
 Reading, parsing and building a row cost several times what storing it does, so a large CSV
-file goes to worker processes in text blocks: the importing process only decodes the file
-(hashing it and refusing NUL bytes on the way) and writes the database. A block ends where
-quotes pair up, and a sentinel line proves it ended where a record ends; anything unusual
-makes the import start over record by record in one process (`formats.StartOver`).
+file goes to worker processes in blocks of lines: the importing process only cuts the file's
+bytes into blocks (hashing it and refusing NUL bytes on the way) and writes the database. A
+block ends where quotes pair up, and a sentinel line proves it ended where a record ends;
+anything unusual makes the import start over record by record in one process
+(`formats.StartOver`). In an update, the workers recognise the lines the list has unchanged
+from their hash before parsing them (`build_lines`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from array import array
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -26,7 +29,7 @@ from desktop_app.models.lists_store import RawRowLookup
 from desktop_app.services.lists.formats import CsvFile, StartOver
 from desktop_app.services.lists.header import Columns
 from desktop_app.services.lists.limits import MAX_CELL_CHARS, MAX_COLUMNS
-from desktop_app.services.lists.rows import ChunkProcessor, ChunkResult
+from desktop_app.services.lists.rows import ChunkProcessor, ChunkResult, record_hash
 
 # Files estimated at this many rows or more are built by worker processes (CSV only).
 PARALLEL_MIN_ROWS = 50_000
@@ -43,17 +46,18 @@ _SENTINEL = "\x00end of block\x00"
 _SENTINEL_LINE = _SENTINEL + "\n"
 
 
-class _TextBlockResult(NamedTuple):
-    """A worker's result for one text block: None when the block must be read again
-    record by record (see `StartOver`), else the result (rows numbered from 1 within the
-    block) and how many records the block held."""
+class _BlockResult(NamedTuple):
+    """A worker's result for one block: None when the block must be read again record by
+    record (see `StartOver`), else the result (rows numbered from 1 within the block) and
+    how many records the block held."""
 
     result: ChunkResult | None
     records: int
 
 
 _worker: ChunkProcessor | None = None
-_worker_delimiter = ","
+_lookup: RawRowLookup | None = None
+_codec = "utf-8"
 
 
 def _start_worker(
@@ -61,13 +65,16 @@ def _start_worker(
     layout_names: Sequence[str],
     today: str,
     delimiter: str,
+    codec: str,
     known_rows: tuple[Path, int] | None,
 ) -> None:
-    global _worker, _worker_delimiter
+    global _worker, _lookup, _codec
+    _worker = ChunkProcessor(
+        columns, layout_names, text_cells=True, today=today, delimiter=delimiter
+    )
     # The list's raw hashes, read on a connection of the worker's own (`RawRowLookup`).
-    lookup = RawRowLookup(*known_rows) if known_rows is not None else None
-    _worker = ChunkProcessor(columns, layout_names, text_cells=True, today=today, lookup=lookup)
-    _worker_delimiter = delimiter
+    _lookup = RawRowLookup(*known_rows) if known_rows is not None else None
+    _codec = codec
     csv.field_size_limit(MAX_CELL_CHARS)
     # Millions of short-lived objects and no reference cycles (see import_list).
     gc.disable()
@@ -83,21 +90,113 @@ def _exit_with(parent: Any) -> None:
     os._exit(1)
 
 
-def build_text_block(block: str, last: bool) -> _TextBlockResult:
-    """Parse and build one text block of the file (in a worker process)."""
+def build_block(block: bytes, last: bool) -> _BlockResult:
+    """Parse and build one block of the file (in a worker process)."""
     assert _worker is not None
-    text = block if last else block + _SENTINEL_LINE
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_worker_delimiter))
-    except csv.Error:
-        return _TextBlockResult(None, 0)
-    # The sentinel parsed on its own: the block ended where a record ends, so its records
-    # are those the csv module reads from the whole file.
-    if not last and (not rows or rows.pop() != [_SENTINEL]):
-        return _TextBlockResult(None, 0)
-    if rows and max(map(len, rows)) > MAX_COLUMNS:
-        return _TextBlockResult(None, 0)
-    return _TextBlockResult(_worker.process(1, rows), len(rows))
+        return build_lines(_worker, _lookup, _codec, block, last)
+    except (csv.Error, UnicodeDecodeError):
+        return _BlockResult(None, 0)
+
+
+def build_lines(
+    processor: ChunkProcessor,
+    lookup: Callable[[Sequence[bytes]], Mapping[bytes, int]] | None,
+    codec: str,
+    block: bytes,
+    last: bool,
+) -> _BlockResult:
+    """The records of a block of lines: those the list has unchanged recognised from
+    the hash of their text before they are parsed (`lookup`: raw hash → listing id), the
+    others parsed by the csv module and built. Raises csv.Error or UnicodeDecodeError
+    where the block cannot be read so.
+
+    Every line is hashed as if it were a whole record. A line whose hash the list knows is
+    such a record: its text was one whole record when the list was imported, and the same
+    text read from a record's start is the same record. Lines are consulted only where a
+    record starts (the block's start, which the blocks before vouch for, and the end of
+    each record read), so a line inside a cell that spans lines is never taken for one.
+    """
+    if codec == "utf-8":
+        raw_lines = block.splitlines(keepends=True)
+        texts: list[str] | None = None
+    else:  # GB18030: lines end in the same bytes; hashes are of the text as UTF-8
+        texts = list(io.StringIO(block.decode(codec), newline=""))
+        raw_lines = [t.encode("utf-8") for t in texts]
+    prefix = processor.raw_prefix
+    hashes = [record_hash(prefix, line.rstrip(b"\r\n")) for line in raw_lines]
+    known = lookup(hashes) if lookup is not None else {}
+    count = len(raw_lines)
+    at = 0  # the next line the csv module takes
+
+    def lines() -> Iterator[str]:
+        nonlocal at
+        while at < count:
+            at += 1
+            yield raw_lines[at - 1].decode("utf-8") if texts is None else texts[at - 1]
+        if not last:
+            at += 1
+            yield _SENTINEL_LINE
+
+    records = csv.reader(lines(), delimiter=processor.delimiter or ",")
+    seen_ids, seen_rows = array("q"), array("q")
+    built: list[list[str]] = []
+    built_rows: list[int] = []
+    built_hashes: list[bytes] = []
+    record = 0
+    while at < count:
+        record += 1
+        listing_id = known.get(hashes[at]) if known else None
+        if listing_id is not None:
+            seen_ids.append(listing_id)
+            seen_rows.append(record)
+            at += 1
+            continue
+        first = at
+        cells = next(records)
+        if at > count:  # the block ended inside this record: the sentinel was taken in
+            return _BlockResult(None, 0)
+        if len(cells) > MAX_COLUMNS:
+            return _BlockResult(None, 0)
+        built.append(cells)
+        built_rows.append(record)
+        built_hashes.append(
+            hashes[first]
+            if at == first + 1
+            else record_hash(prefix, b"".join(raw_lines[first:at]).rstrip(b"\r\n"))
+        )
+    if not last and next(records) != [_SENTINEL]:
+        return _BlockResult(None, 0)
+    result = _built_rows(processor, built, built_rows, built_hashes)
+    result.read += len(seen_ids)
+    result.seen_ids, result.seen_rows = seen_ids, seen_rows
+    return _BlockResult(result, record)
+
+
+def _built_rows(
+    processor: ChunkProcessor,
+    rows: list[list[str]],
+    row_numbers: list[int],
+    hashes: list[bytes],
+) -> ChunkResult:
+    """`processor.process` of rows that need not follow each other, numbered as given."""
+    if not rows:
+        return processor.process(1, [])
+    if row_numbers[-1] - row_numbers[0] == len(rows) - 1:  # consecutive (a first import)
+        return processor.process(row_numbers[0], rows, hashes)
+    parts = [
+        processor.process(number, [cells], [raw_hash])
+        for number, cells, raw_hash in zip(row_numbers, rows, hashes, strict=True)
+    ]
+    result = parts[0]
+    for part in parts[1:]:
+        result.rows += part.rows
+        result.fuzzy += part.fuzzy
+        result.rejections += part.rejections
+        result.formula_rows += part.formula_rows
+        result.read += part.read
+        result.not_in_force += part.not_in_force
+    return result
 
 
 def worker_count(estimated_rows: int) -> int:
@@ -113,17 +212,21 @@ def worker_count(estimated_rows: int) -> int:
 
 
 def built_here(
-    processor: ChunkProcessor, chunks: Iterator[tuple[int, list[list[Any]]]]
+    processor: ChunkProcessor,
+    chunks: Iterator[tuple[int, list[list[Any]], list[str] | None]],
 ) -> Iterator[tuple[ChunkResult, int]]:
-    """(result, row offset 0) of each chunk, built in this process."""
-    for first_row, rows in chunks:
-        yield processor.process(first_row, rows), 0
+    """(result, row offset 0) of each chunk (first row, rows, the CSV records' texts),
+    built in this process."""
+    for first_row, rows, texts in chunks:
+        hashes = processor.text_hashes(texts) if texts is not None else None
+        yield processor.process(first_row, rows, hashes), 0
 
 
 def built_by_workers(
     processor: ChunkProcessor,
     source: CsvFile,
     head: list[list[Any]],
+    head_texts: list[str],
     header_row: int,
     workers: int,
     block_lines: int,
@@ -131,18 +234,19 @@ def built_by_workers(
 ) -> Iterator[tuple[ChunkResult, int]]:
     """(result, row offset) of the rows after the header, in file order, built by workers.
 
-    The file goes to `workers` processes in text blocks of `block_lines` lines. With
-    `known_rows` (lists.db, list id) the workers recognise the rows that list already has
-    unchanged (see `ChunkProcessor`). A worker
-    numbers its block's rows from 1; the offset gives their row numbers in the file, known
-    once the blocks before have been parsed. At most a few blocks per worker are in flight,
-    so memory stays flat whatever the file's size. Raises `StartOver` when a block cannot be
-    read this way.
+    `head` holds the records read to find the header (`head_texts` their texts); the rest
+    of the file goes to `workers` processes in blocks of `block_lines` lines (see
+    `build_lines`). With `known_rows` (lists.db, list id) the workers recognise the rows
+    that list already has unchanged. A worker numbers its block's rows from 1; the offset
+    gives their row numbers in the file, known once the blocks before have been parsed. At
+    most a few blocks per worker are in flight, so memory stays flat whatever the file's
+    size. Raises `StartOver` when a block cannot be read this way.
     """
     first_row = header_row + 1
     rest = head[header_row:]
     if rest:
-        yield processor.process(first_row, rest), 0
+        hashes = processor.text_hashes(head_texts[header_row:])
+        yield processor.process(first_row, rest, hashes), 0
         first_row += len(rest)
     builder = processor.builder
     context = multiprocessing.get_context("spawn")  # safe beside Qt threads; as on Windows
@@ -155,12 +259,11 @@ def built_by_workers(
             builder.layout_names,
             processor.today,
             source.delimiter,
+            source.block_codec,
             known_rows,
         ),
     ) as pool:
-        pending: collections.deque[concurrent.futures.Future[_TextBlockResult]] = (
-            collections.deque()
-        )
+        pending: collections.deque[concurrent.futures.Future[_BlockResult]] = collections.deque()
 
         def next_result() -> tuple[ChunkResult, int]:
             nonlocal first_row
@@ -172,7 +275,7 @@ def built_by_workers(
 
         try:
             for block, last in source.blocks(block_lines):
-                pending.append(pool.submit(build_text_block, block, last))
+                pending.append(pool.submit(build_block, block, last))
                 if len(pending) >= 3 * workers:
                     yield next_result()
             while pending:
