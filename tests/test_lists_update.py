@@ -17,14 +17,23 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from lists_support import numbered_rows, resident_id, row, table_digests, write_csv, write_xlsx
+from lists_support import (
+    numbered_rows,
+    org_code,
+    resident_id,
+    row,
+    table_digests,
+    uscc_for,
+    write_csv,
+    write_xlsx,
+)
 
 from desktop_app import paths
 from desktop_app.cli import main
 from desktop_app.errors import ImportRefusedError
 from desktop_app.models import names
 from desktop_app.models.catalog import Catalog
-from desktop_app.models.lists_store import ListStore
+from desktop_app.models.lists_store import ROW_COLUMNS, ListStore
 from desktop_app.services.lists import rows as row_building
 from desktop_app.services.lists import session as import_session
 from desktop_app.services.lists.session import import_list
@@ -352,6 +361,53 @@ def test_only_new_and_changed_rows_are_built(populated, catalog, tmp_path, monke
     assert (status["listings"], status["active"]) == (POPULATION + 3, POPULATION - 2)
 
 
+def test_an_update_stores_what_a_first_import_of_the_file_stores(populated, catalog, tmp_path):
+    # The update writes only the columns that differ (so that an index is rewritten only
+    # where its entry changes) and counts the listings in force from what changed.
+    store, _ = populated
+    rows = numbered_rows(POPULATION)
+    rows[3]["失信被执行人姓名/名称"] = "测试改名"  # name: name_norm, fuzzy keys
+    rows[5]["身份证号码/组织机构代码"] = resident_id("450102", "19700101", "555")  # id_key
+    rows[8]["撤销时间"] = "2024-01-01"  # revoked by its date
+    rows[9]["发布时间"] = "2030-01-01"  # no longer in force: listed in the future
+    rows[12]["执行法院"] = "柳州市中级人民法院"  # a column no index holds
+    rows[14] = row(  # a person's listing becomes an organisation's
+        "柳州市改制贸易有限公司",
+        uscc_for(org_code("MA5L7K2Q")),
+        信息唯一标识="K14",
+        企业法定代表人姓名="测试00014",
+    )
+    del rows[20]  # revoked by absence
+    rows += numbered_rows(2, start=7000, 发布时间="2031-01-01")  # added, not yet in force
+    path = write_csv(tmp_path / "v2.csv", rows)
+    report = run(store, catalog, path)
+    assert (report.added, report.updated, report.revoked) == (2, 5, 2)
+    fresh = ListStore.open(tmp_path / "fresh.db")
+    run(fresh, catalog, path)
+    columns = [c for c in ROW_COLUMNS if c not in ("source_row", "raw_hash")]
+
+    def stored(target, where=""):
+        return {
+            r[0]: tuple(r)
+            for r in target.conn.execute(
+                f"SELECT {', '.join(columns)} FROM listings {where}"
+            ).fetchall()
+        }
+
+    assert stored(store, "WHERE record_key != 'K20'") == stored(fresh)
+    assert store.find_by_name(names.normalize_name("测试改名"), "2024-06-01", 5)
+    assert "测试改名" in store.fuzzy_cores("测试改命", names.name_parts("测试改命").core)
+    for target in (store, fresh):
+        [status] = target.status()
+        scanned = target.conn.execute(
+            "SELECT count(*), sum((revoked_on IS NULL OR revoked_on > '2024-06-01')"
+            " AND (listed_on IS NULL OR listed_on <= '2024-06-01')) FROM listings"
+        ).fetchone()
+        assert (status["listings"], status["active"]) == tuple(scanned)
+    assert (status["listings"], status["active"]) == (POPULATION + 1, POPULATION - 3)
+    fresh.close()
+
+
 def test_a_changed_row_and_an_unchanged_row_with_the_same_key(populated, catalog, tmp_path):
     store, _ = populated
     rows = numbered_rows(POPULATION)
@@ -421,7 +477,7 @@ KILLED_UPDATE = """
 import os, signal, sys
 from pathlib import Path
 from desktop_app.models import lists_store
-from desktop_app.models.lists_store import ListStore
+from desktop_app.models.lists_store import ROW_COLUMNS, ListStore
 from desktop_app.services.lists import workers
 from desktop_app.services.lists.session import import_list
 

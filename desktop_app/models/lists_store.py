@@ -332,6 +332,21 @@ DERIVED_COLUMNS = (
     "former_names",
 )
 
+# Columns of `listings` that its indexes hold (besides `list_id` and `record_key`, which an
+# update never changes), grouped by the indexes they are in: an UPDATE that sets a column
+# rewrites its indexes' entries even when the value stays the same, so an import sets each
+# group only for the listings where it differs (at 10 million listings, rewriting every
+# index of every changed listing costs more than the rest of the update).
+_INDEXED_GROUPS = (
+    ("id_key",),
+    ("name_norm",),
+    ("revoked_on", "listed_on"),
+    ("name_core",),
+    ("legal_rep_norm",),
+    ("raw_hash",),
+)
+_INDEXED_COLUMNS = frozenset(itertools.chain.from_iterable(_INDEXED_GROUPS))
+
 # Columns that a listing dict returned by the lookups carries.
 LISTING_SELECT = (
     "SELECT l.id, l.list_id, li.name AS list, li.category, l.record_key, l.name, l.name_norm,"
@@ -1675,6 +1690,26 @@ class ImportSession:
 
     def _apply_merge(self, counts: ImportCounts) -> None:
         conn, today = self.conn, self.today
+        # The counts after this version, from what changes (a count over a national list
+        # takes seconds): listings in force gained or lost by the rows and by absence.
+        in_force_new, in_force_old = (
+            f"CASE WHEN ({table}.revoked_on IS NULL OR {table}.revoked_on > ?1)"
+            f" AND ({table}.listed_on IS NULL OR {table}.listed_on <= ?1) THEN 1 ELSE 0 END"
+            for table in ("s", "l")
+        )
+        gained = conn.execute(
+            f"SELECT COALESCE(sum(CASE s.change WHEN 'added' THEN {in_force_new}"
+            f" WHEN 'changed' THEN {in_force_new} - {in_force_old} ELSE 0 END), 0)"
+            " FROM temp.import_rows s LEFT JOIN listings l ON l.id = s.listing_id",
+            (today,),
+        ).fetchone()[0]
+        lost = conn.execute(
+            f"SELECT count(*) FROM temp.absent a JOIN listings l ON l.id = a.listing_id"
+            f" WHERE {_IN_FORCE}",
+            (today, today),
+        ).fetchone()[0]
+        counts.listings = counts.listings_before + counts.added
+        counts.in_force = counts.in_force_before + gained - lost
         # History first: the previous state of every listing this version changes or revokes.
         changed_sql = (
             "SELECT l.*, s.revoked_on AS new_revoked_on FROM listings l"
@@ -1704,21 +1739,16 @@ class ImportSession:
             " WHERE id IN (SELECT listing_id FROM temp.absent)",
             (today, self.version_id),
         )
-        assignments = ", ".join(
-            f"{column} = s.{column}" for column in ROW_COLUMNS if column != "record_key"
-        )
-        conn.execute(
-            f"UPDATE listings SET {assignments}, changed_version_id = ?,"
-            " revoked_version_id = CASE WHEN s.revoked_on IS NULL THEN NULL"
-            " WHEN listings.revoked_on IS NULL THEN ? ELSE listings.revoked_version_id END"
-            " FROM temp.import_rows s WHERE s.listing_id = listings.id AND s.change = 'changed'",
+        # (`revoked_version_id` is set from the revocation date the listing had before.)
+        self._update_staged(
+            "changed",
+            [column for column in ROW_COLUMNS if column != "record_key"],
+            "changed_version_id = ?, revoked_version_id = CASE WHEN s.revoked_on IS NULL"
+            " THEN NULL WHEN listings.revoked_on IS NULL THEN ?"
+            " ELSE listings.revoked_version_id END",
             (self.version_id, self.version_id),
         )
-        derived = ", ".join(f"{column} = s.{column}" for column in DERIVED_COLUMNS)
-        conn.execute(
-            f"UPDATE listings SET {derived} FROM temp.import_rows s"
-            " WHERE s.listing_id = listings.id AND s.change = 'refresh'"
-        )
+        self._update_staged("refresh", DERIVED_COLUMNS)
         conn.execute(
             f"INSERT INTO listings ({', '.join(ROW_COLUMNS)}, list_id, added_version_id,"
             f" revoked_version_id) SELECT {', '.join(ROW_COLUMNS)}, ?, ?,"
@@ -1739,11 +1769,41 @@ class ImportSession:
                 (self.list_id,),
             ).fetchall()
         )
-        counts.listings, counts.in_force = conn.execute(
-            f"SELECT count(*), COALESCE(sum(CASE WHEN {_IN_FORCE} THEN 1 ELSE 0 END), 0)"
-            " FROM listings l WHERE l.list_id = ?",
-            (today, today, self.list_id),
+
+    def _update_staged(
+        self,
+        change: str,
+        columns: Sequence[str],
+        extra: str = "",
+        params: Sequence[Any] = (),
+    ) -> None:
+        """Copy `columns` of the staged rows of kind `change` into their listings: the
+        columns no index holds in one statement (with the `extra` assignments and their
+        `params`), each group of indexed columns only where it differs."""
+        staged = " FROM temp.import_rows s WHERE s.listing_id = listings.id AND s.change = ?"
+        plain = [f"{column} = s.{column}" for column in columns if column not in _INDEXED_COLUMNS]
+        if extra:
+            plain.append(extra)
+        if plain:
+            self.conn.execute(f"UPDATE listings SET {', '.join(plain)}{staged}", (*params, change))
+        groups = [[c for c in group if c in columns] for group in _INDEXED_GROUPS]
+        groups = [group for group in groups if group]
+        differs = [" OR ".join(f"{{t}}.{c} IS NOT s.{c}" for c in group) for group in groups]
+        numbers = self.conn.execute(
+            "SELECT "
+            + ", ".join(f"COALESCE(sum({d.format(t='l')}), 0)" for d in differs)
+            + " FROM temp.import_rows s JOIN listings l ON l.id = s.listing_id"
+            " WHERE s.change = ?",
+            (change,),
         ).fetchone()
+        for group, condition, number in zip(groups, differs, numbers, strict=True):
+            if number:
+                assignments = ", ".join(f"{column} = s.{column}" for column in group)
+                self.conn.execute(
+                    f"UPDATE listings SET {assignments}{staged}"
+                    f" AND ({condition.format(t='listings')})",
+                    (change,),
+                )
 
     def _file_former_names(self, listings: Iterable[tuple[int, str]]) -> None:
         """File each (listing id, former names as stored) under the normalised names and
@@ -1765,24 +1825,19 @@ class ImportSession:
         )
 
     def _new_cores(self) -> list[tuple[str, str]]:
-        """(core, a name) of added, changed or refreshed rows whose core no stored listing
-        has yet."""
-        # Refreshed rows too: new row rules may give a listing another core.
-        cores = self.conn.execute(
-            "SELECT COALESCE(name_core, name_norm), min(name) FROM temp.import_rows"
-            " WHERE change IN ('added', 'changed', 'refresh')"
-            " GROUP BY COALESCE(name_core, name_norm)"
+        """(core, a name) of added rows, and of changed or refreshed rows whose core
+        changed, that no stored listing has yet (new row rules may give a listing another
+        core)."""
+        core = "COALESCE(s.name_core, s.name_norm)"
+        return self.conn.execute(
+            f"SELECT c.core, c.name FROM (SELECT {core} AS core, min(s.name) AS name"
+            " FROM temp.import_rows s LEFT JOIN listings l ON l.id = s.listing_id"
+            " WHERE s.change = 'added' OR (s.change IN ('changed', 'refresh')"
+            f" AND COALESCE(l.name_core, l.name_norm) IS NOT {core}) GROUP BY {core}) c"
+            " WHERE NOT EXISTS (SELECT 1 FROM listings WHERE name_core = c.core)"
+            " AND NOT EXISTS (SELECT 1 FROM listings WHERE name_norm = c.core"
+            " AND name_core IS NULL)"
         ).fetchall()
-        return [
-            (core, name)
-            for core, name in cores
-            if self.conn.execute(
-                "SELECT EXISTS (SELECT 1 FROM listings WHERE name_core = ?)"
-                " OR EXISTS (SELECT 1 FROM listings WHERE name_norm = ? AND name_core IS NULL)",
-                (core, core),
-            ).fetchone()[0]
-            == 0
-        ]
 
     def _batches(self, sql: str, params: Sequence[Any]) -> Iterator[list[sqlite3.Row]]:
         cursor = self.conn.execute(sql, params)
