@@ -1098,9 +1098,8 @@ class _SeenListings:
                 marks[listing_id] = 1
         self.count += len(ids) - (len(repeats) - before)
         if len(self.first) < SAMPLE_SIZE:
-            self.first += [(i, r + row_offset) for i, r in zip(ids, rows, strict=True)][
-                :SAMPLE_SIZE
-            ]
+            pairs = zip(ids, (row + row_offset for row in rows), strict=True)
+            self.first += itertools.islice(pairs, SAMPLE_SIZE)
         self._log.write(array("q", (row_offset, len(ids))).tobytes())
         self._log.write(ids.tobytes())
         self._log.write(rows.tobytes())

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import datetime
 import gc
-import hashlib
 import json
 import time
 import uuid
@@ -49,7 +48,14 @@ from desktop_app.models.lists_store import FIELD_ID, FULL, INCREMENTAL, ListStor
 from desktop_app.services.lists import guards, workers
 from desktop_app.services.lists.cells import cell_text
 from desktop_app.services.lists.demo_mark import DEMO_LIST_MARK, demo_list_name
-from desktop_app.services.lists.formats import CsvFile, Sheet, StartOver, XlsxFile, open_list_file
+from desktop_app.services.lists.formats import (
+    CsvFile,
+    Sheet,
+    StartOver,
+    XlsxFile,
+    file_sha256,
+    open_list_file,
+)
 from desktop_app.services.lists.header import pick_sheet, resolve_mapping, standard_field_names
 from desktop_app.services.lists.report import ImportReport, RejectedRows
 from desktop_app.services.lists.rows import ChunkProcessor, row_rules
@@ -367,8 +373,7 @@ def _same_as_current(
     )
     if not same_reading:
         return False
-    with open(path, "rb") as handle:
-        sha256 = hashlib.file_digest(handle, "sha256").hexdigest()
+    sha256 = file_sha256(path)
     if sha256 != latest["sha256"]:
         return False
     report.sha256 = sha256
