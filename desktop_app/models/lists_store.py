@@ -1045,6 +1045,7 @@ class RawRowLookup:
 
     def __init__(self, path: Path, list_id: int) -> None:
         self.conn = db.connect(path, readonly=True)
+        self.conn.row_factory = None  # plain tuples: millions of (hash, id) pairs
         self.list_id = list_id
 
     def __call__(self, hashes: Sequence[bytes]) -> dict[bytes, int]:
