@@ -6,10 +6,11 @@ computed them."""
 from __future__ import annotations
 
 import datetime
+import os
 import random
 
 import pytest
-from lists_support import FIELDS, org_code, resident_id, row, uscc_for, write_csv
+from lists_support import FIELDS, numbered_rows, org_code, resident_id, row, uscc_for, write_csv
 from stdnum.cn import uscc
 
 from desktop_app import paths
@@ -17,7 +18,7 @@ from desktop_app.errors import ListFileError
 from desktop_app.models import identifiers
 from desktop_app.models.catalog import Catalog
 from desktop_app.models.identifiers import classify_id_cell, normalize_id_cell
-from desktop_app.models.lists_store import ListStore
+from desktop_app.models.lists_store import ListStore, RawRowLookup
 from desktop_app.services.lists import rows as row_building
 from desktop_app.services.lists import session
 from desktop_app.services.lists import workers as worker_pool
@@ -304,3 +305,55 @@ def test_a_line_inside_a_cell_is_never_taken_for_the_record_it_repeats(
     for report in updated_both_ways(catalog, tmp_path, monkeypatch, first, second, 40):
         assert (report.added, report.revoked, report.unchanged) == (1, 1, 199)
         assert report.samples["revoked"][0]["row"] == 122
+
+
+def test_the_raw_hash_lookup_finds_what_the_index_finds_in_any_order(catalog, tmp_path):
+    # The same file imported as two lists: every raw hash is in both. List B is updated
+    # with new rows, so that its listings interleave with list A's in the table.
+    path = write_csv(tmp_path / "v1.csv", numbered_rows(300))
+    db_path = tmp_path / "lists.db"
+    store = ListStore.open(db_path)
+    for name in ("A", "B"):
+        session.import_list(store, path, "失信被执行人", list_name=name, catalog=catalog)
+    more = write_csv(tmp_path / "v2.csv", numbered_rows(300) + numbered_rows(100, start=900))
+    session.import_list(store, more, "失信被执行人", list_name="A", catalog=catalog)
+    [list_a] = store.conn.execute("SELECT id FROM lists WHERE name = 'A'").fetchone()
+    rows = store.conn.execute(
+        "SELECT raw_hash, id FROM listings WHERE list_id = ? ORDER BY id", (list_a,)
+    ).fetchall()
+    store.close()
+    expected = dict(rows)
+    stored = [r[0] for r in rows]
+    unknown = [bytes([n]) * 16 for n in range(40)]
+    rng = random.Random(4)
+    shuffled = stored[:]
+    rng.shuffle(shuffled)
+    moved = stored[:150] + stored[250:350] + stored[150:250] + stored[350:]
+    mixed = [h for pair in zip(stored[50:250], unknown * 5, strict=True) for h in pair]
+    lookup = RawRowLookup(db_path, list_a)
+    for hashes in (stored, stored[:100], stored[290:], shuffled, moved, mixed, stored[::-1]):
+        found = lookup(hashes)
+        assert {h: found[h] for h in hashes if h in found} == {
+            h: expected[h] for h in hashes if h in expected
+        }
+    lookup.close()
+
+
+def test_a_file_changed_while_workers_read_it_is_refused(catalog, tmp_path, monkeypatch):
+    # Workers read their blocks from the file themselves: a file that changes meanwhile
+    # (still being copied or saved) is refused, with nothing written.
+    path = write_lines(tmp_path / "moving.csv", [line(i) for i in range(2000)])
+    monkeypatch.setattr(session, "CHUNK_ROWS", 50)
+    monkeypatch.setattr(worker_pool, "PARALLEL_MIN_ROWS", 1)
+
+    def touch(done: int, total: int) -> None:
+        if done == 99:  # the first block is built: workers are reading the file
+            os.utime(path, ns=(0, path.stat().st_mtime_ns + 10**9))
+
+    store = ListStore.open(tmp_path / "lists.db")
+    with pytest.raises(ListFileError, match="在导入过程中被改动了"):
+        session.import_list(
+            store, path, "失信被执行人", catalog=catalog, today=TODAY, progress=touch
+        )
+    assert store.conn.execute("SELECT count(*) FROM listings").fetchone()[0] == 0
+    store.close()

@@ -11,6 +11,7 @@ import functools
 import hashlib
 import io
 import itertools
+import os
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -109,6 +110,7 @@ class CsvFile:
         self.path = path
         with open(path, "rb") as handle:
             sample = handle.read(65536)
+            self.identity = file_identity(os.fstat(handle.fileno()))
         self.codec, self.encoding_label = _csv_encoding(sample)
         head = codecs.getincrementaldecoder(self.codec)(errors="replace").decode(sample)
         self.delimiter = _csv_delimiter(head.lstrip("\ufeff"))
@@ -186,18 +188,19 @@ class CsvFile:
             lines.append(line)
             yield line
 
-    def blocks(self, lines: int) -> Iterator[tuple[bytes, bool]]:
-        """The rest of the file as blocks of about `lines` lines: (UTF-8 or GB18030 bytes as
-        `block_codec` says, is the last).
+    def blocks(self, lines: int) -> Iterator[tuple[Block, bool]]:
+        """The rest of the file as blocks of about `lines` lines: (block, is the last).
 
         For worker processes that parse the records themselves (`workers.build_block`),
         after `read` has taken the first records. Lines are as the csv module sees them
         (ending in LF, CR LF or CR). A block ends after a line that leaves an even number
         of quote characters in it, so a quoted cell that spans lines stays in one block as
         long as the file quotes in the usual way; after `8 × lines` lines it ends anyway.
-        A UTF-8 or GB18030 file goes as it is (its lines end in the same bytes whatever the
-        characters); a UTF-16 file is decoded here and goes as UTF-8. Raises `StartOver` on
-        anything `read` would report as an error.
+        A UTF-8 or GB18030 file (its lines end in the same bytes whatever the characters)
+        is cut here and each block given as (offset, length) of the file's bytes, read by
+        the worker itself, in the encoding `block_codec` names; a UTF-16 file is decoded
+        here and each block given as UTF-8 bytes. Raises `StartOver` on anything `read`
+        would report as an error, ListFileError when the file changes meanwhile.
         """
         if self._complete or self._text is None:
             return
@@ -207,28 +210,36 @@ class CsvFile:
         # Take the file again as bytes from the end of the records read (hashed again
         # from its start): the text reader has read ahead.
         self._close()
-        try:
-            with open(self.path, "rb") as handle:
-                reader = _ByteLines(handle)
-                reader.skip_lines(self._lines_read)
-                while True:
-                    block, last = reader.take(lines)
-                    if last:
-                        self._complete = True
-                        self._digest = reader.sha256.hexdigest()
-                    if block:
-                        yield block, last
-                    if last:
-                        return
-        except ListFileError:
-            raise StartOver from None
+        with open(self.path, "rb") as handle:
+            if file_identity(os.fstat(handle.fileno())) != self.identity:
+                raise StartOver
+            reader = _ByteLines(handle)
+            last = False
+            while not last:
+                try:
+                    if reader.lines_skipped < self._lines_read:
+                        reader.skip_lines(self._lines_read)
+                    offset, length, last = reader.take(lines)
+                except ListFileError:  # a NUL byte, a block too long: reported by `read`
+                    raise StartOver from None
+                if last:
+                    # Workers read the blocks themselves: the file must not have changed.
+                    if file_identity(os.stat(self.path)) != self.identity:
+                        raise ListFileError(
+                            f"文件“{self.path.name}”在导入过程中被改动了（大小或修改时间已变），"
+                            "名单未作任何更改。请等文件复制或保存完成后重新导入。"
+                        )
+                    self._complete = True
+                    self._digest = reader.sha256.hexdigest()
+                if length:
+                    yield (offset, length), last
 
     @property
     def block_codec(self) -> str:
         """The encoding of the bytes `blocks` gives."""
         return "gb18030" if self.codec == "gb18030" else "utf-8"
 
-    def _text_blocks(self, lines: int) -> Iterator[tuple[bytes, bool]]:
+    def _text_blocks(self, lines: int) -> Iterator[tuple[Block, bool]]:
         """`blocks` of a file decoded here (UTF-16)."""
         assert self._text is not None
         text = self._text
@@ -301,6 +312,9 @@ class _ByteLines:
         self.at = 0
         self.eof = False
         self.cr_only = False
+        self.line_bytes = 256  # the usual length of a line so far
+        self.taken = 0  # bytes of the file before `at`
+        self.lines_skipped = 0
 
     def _fill(self) -> None:
         """Read more of the file (`eof` at its end)."""
@@ -346,16 +360,32 @@ class _ByteLines:
     def skip_lines(self, count: int) -> None:
         """Pass over the next `count` lines, as the csv module counts them (hashing them)."""
         for _ in range(count):
-            self.at += self._next_line(0, exact=True)
+            length = self._next_line(0, exact=True)
+            self.at += length
+            self.taken += length
+        self.lines_skipped += count
 
-    def take(self, lines: int) -> tuple[bytes, bool]:
+    def take(self, lines: int) -> tuple[int, int, bool]:
         """The next `lines` lines, more while they leave an odd number of quote characters
-        (up to `8 × lines`); and whether they are the file's last."""
+        (up to `8 × lines`): (their offset in the file, their length, whether they are the
+        file's last)."""
         offset = taken = 0
         last = False
         while taken < lines:
-            if not self.cr_only:  # the usual: lines end in LF, found in a tight loop
-                find, position = self.buffer.find, self.at + offset
+            if not self.cr_only:  # the usual: lines end in LF, found with few calls
+                buffer, position = self.buffer, self.at + offset
+                # LFs counted up to where `lines` lines of the usual length would end,
+                # then the few missing ones found, or the extra ones stepped back over.
+                guess = position + (lines - taken) * self.line_bytes
+                if guess < len(buffer):
+                    found = buffer.count(b"\n", position, guess)
+                    if found >= lines - taken:
+                        for _ in range(found - (lines - taken) + 1):
+                            guess = buffer.rfind(b"\n", position, guess)
+                        position, taken = guess + 1, lines
+                    else:
+                        position, taken = guess, taken + found
+                find = buffer.find
                 while taken < lines:
                     lf = find(b"\n", position)
                     if lf < 0:
@@ -380,9 +410,22 @@ class _ByteLines:
             offset, taken = end, taken + 1
         if not last and self._next_line(offset, self.cr_only) == offset:
             last = True  # nothing after these lines
-        block = self.buffer[self.at : self.at + offset]
+        start = self.taken
         self.at += offset
-        return block, last
+        self.taken += offset
+        if taken:
+            self.line_bytes = max(1, offset // taken)
+        return start, offset, last
+
+
+# A block of a CSV file for a worker: its bytes, or (offset, length) of the file's bytes.
+Block = bytes | tuple[int, int]
+
+
+def file_identity(status: os.stat_result) -> tuple[int, int, int, int]:
+    """What tells whether a file is still the one first read (device, inode, size, time
+    of its last change)."""
+    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
 
 
 def _csv_error(row_no: int, error: csv.Error) -> ListFileError:

@@ -545,6 +545,18 @@ def record_hash(prefix: Any, record: bytes) -> bytes:
     return digest.digest()
 
 
+def line_hashes(prefix: Any, lines: Sequence[bytes]) -> list[bytes]:
+    """`record_hash` of each line (as UTF-8, with or without its line break) taken as a
+    whole record (one loop: it runs for every line of a national list)."""
+    hashes = []
+    start = prefix.copy
+    for line in lines:
+        digest = start()
+        digest.update(line.rstrip(b"\r\n"))
+        hashes.append(digest.digest())
+    return hashes
+
+
 def raw_row_hash(prefix: Any, cells: Sequence[Any], text_cells: bool) -> bytes:
     """The hash of a row's cells as read (16 bytes), continuing `raw_hash_prefix`."""
     digest = prefix.copy()

@@ -23,13 +23,18 @@ import threading
 from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 from desktop_app.models.lists_store import RawRowLookup
-from desktop_app.services.lists.formats import CsvFile, StartOver
+from desktop_app.services.lists.formats import Block, CsvFile, StartOver, file_identity
 from desktop_app.services.lists.header import Columns
 from desktop_app.services.lists.limits import MAX_CELL_CHARS, MAX_COLUMNS
-from desktop_app.services.lists.rows import ChunkProcessor, ChunkResult, record_hash
+from desktop_app.services.lists.rows import (
+    ChunkProcessor,
+    ChunkResult,
+    line_hashes,
+    record_hash,
+)
 
 # Files estimated at this many rows or more are built by worker processes (CSV only).
 PARALLEL_MIN_ROWS = 50_000
@@ -58,6 +63,7 @@ class _BlockResult(NamedTuple):
 _worker: ChunkProcessor | None = None
 _lookup: RawRowLookup | None = None
 _codec = "utf-8"
+_file: BinaryIO | None = None
 
 
 def _start_worker(
@@ -66,15 +72,22 @@ def _start_worker(
     today: str,
     delimiter: str,
     codec: str,
+    source: tuple[Path, tuple[int, int, int, int]],
     known_rows: tuple[Path, int] | None,
 ) -> None:
-    global _worker, _lookup, _codec
+    global _worker, _lookup, _codec, _file
     _worker = ChunkProcessor(
         columns, layout_names, text_cells=True, today=today, delimiter=delimiter
     )
     # The list's raw hashes, read on a connection of the worker's own (`RawRowLookup`).
     _lookup = RawRowLookup(*known_rows) if known_rows is not None else None
     _codec = codec
+    # The file, read here block by block: the very file the importing process reads.
+    path, identity = source
+    _file = open(path, "rb")  # noqa: SIM115 - open for the worker's life
+    if file_identity(os.fstat(_file.fileno())) != identity:
+        _file.close()
+        _file = None
     csv.field_size_limit(MAX_CELL_CHARS)
     # Millions of short-lived objects and no reference cycles (see import_list).
     gc.disable()
@@ -90,9 +103,18 @@ def _exit_with(parent: Any) -> None:
     os._exit(1)
 
 
-def build_block(block: bytes, last: bool) -> _BlockResult:
-    """Parse and build one block of the file (in a worker process)."""
+def build_block(block: Block, last: bool) -> _BlockResult:
+    """Parse and build one block of the file (in a worker process): its bytes, or where
+    they are in the file."""
     assert _worker is not None
+    if isinstance(block, tuple):
+        if _file is None:
+            return _BlockResult(None, 0)
+        offset, length = block
+        _file.seek(offset)
+        block = _file.read(length)
+        if len(block) != length:
+            return _BlockResult(None, 0)
     try:
         return build_lines(_worker, _lookup, _codec, block, last)
     except (csv.Error, UnicodeDecodeError):
@@ -124,7 +146,7 @@ def build_lines(
         texts = list(io.StringIO(block.decode(codec), newline=""))
         raw_lines = [t.encode("utf-8") for t in texts]
     prefix = processor.raw_prefix
-    hashes = [record_hash(prefix, line.rstrip(b"\r\n")) for line in raw_lines]
+    hashes = line_hashes(prefix, raw_lines)
     known = lookup(hashes) if lookup is not None else {}
     count = len(raw_lines)
     at = 0  # the next line the csv module takes
@@ -260,6 +282,7 @@ def built_by_workers(
             processor.today,
             source.delimiter,
             source.block_codec,
+            (source.path, source.identity),
             known_rows,
         ),
     ) as pool:
