@@ -1079,15 +1079,20 @@ class RawRowLookup:
             return {}
         step = count // ORDERED_LOOKUP_SAMPLE
         sample = [*hashes[::step], hashes[-1]]
-        ids = sorted(_by_raw_hash(self.conn, self.list_id, sample).values())
+        sampled = _by_raw_hash(self.conn, self.list_id, sample)
+        ids = sorted(sampled.values())
         if len(ids) * 2 < len(sample) or ids[-1] - ids[0] > 3 * count:
             return {}
-        margin = step + step // 2  # lines before the first, after the last found
+        # Room for the lines before the first and after the last found, unless the block's
+        # first and last lines are among them.
+        margin = step + step // 2
+        low = ids[0] - (0 if hashes[0] in sampled else margin)
+        high = ids[-1] + (0 if hashes[-1] in sampled else margin)
         return dict(
             self.conn.execute(
                 "SELECT raw_hash, id FROM listings WHERE id BETWEEN ? AND ?"
                 " AND +list_id = ? AND raw_hash IS NOT NULL",  # (+: by rowid, not an index)
-                (ids[0] - margin, ids[-1] + margin, self.list_id),
+                (low, high, self.list_id),
             ).fetchall()
         )
 
@@ -1593,7 +1598,7 @@ class ImportSession:
             )
             + self._sample(
                 "SELECT l.source_row AS row, l.name, l.id_kind, l.id_value FROM temp.absent a"
-                " JOIN listings l ON l.id = a.listing_id ORDER BY l.id"
+                " JOIN listings l ON l.id = a.listing_id ORDER BY a.listing_id"
             ),
             "unchanged": self._seen_sample()
             or self._sample(
@@ -1800,10 +1805,12 @@ class ImportSession:
             "DELETE FROM former_names WHERE listing_id IN (SELECT listing_id FROM"
             " temp.import_rows WHERE change IN ('changed', 'refresh'))"
         )
+        # (Driven by the staged rows: a join could scan the list's index of record keys.)
         self._file_former_names(
             conn.execute(
-                "SELECT l.id, s.former_names FROM temp.import_rows s JOIN listings l"
-                " ON l.list_id = ? AND l.record_key = s.record_key"
+                "SELECT COALESCE(s.listing_id, (SELECT l.id FROM listings l"
+                " WHERE l.list_id = ? AND l.record_key = s.record_key)), s.former_names"
+                " FROM temp.import_rows s"
                 " WHERE s.change IN ('added', 'changed', 'refresh') AND s.former_names IS NOT NULL",
                 (self.list_id,),
             ).fetchall()
