@@ -339,15 +339,20 @@ def test_the_raw_hash_lookup_finds_what_the_index_finds_in_any_order(catalog, tm
     lookup.close()
 
 
-def test_a_file_changed_while_workers_read_it_is_refused(catalog, tmp_path, monkeypatch):
+@pytest.mark.parametrize("changed_after", [49, 99])
+def test_a_file_changed_while_workers_read_it_is_refused(
+    catalog, tmp_path, monkeypatch, changed_after
+):
     # Workers read their blocks from the file themselves: a file that changes meanwhile
-    # (still being copied or saved) is refused, with nothing written.
+    # (still being copied or saved) is refused, with nothing written. After row 49 (the
+    # rows read to find the header) no worker has opened the file yet: each finds it
+    # changed; after row 99 the first block is built and workers are reading it.
     path = write_lines(tmp_path / "moving.csv", [line(i) for i in range(2000)])
     monkeypatch.setattr(session, "CHUNK_ROWS", 50)
     monkeypatch.setattr(worker_pool, "PARALLEL_MIN_ROWS", 1)
 
     def touch(done: int, total: int) -> None:
-        if done == 99:  # the first block is built: workers are reading the file
+        if done == changed_after:
             os.utime(path, ns=(0, path.stat().st_mtime_ns + 10**9))
 
     store = ListStore.open(tmp_path / "lists.db")

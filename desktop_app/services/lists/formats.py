@@ -35,6 +35,14 @@ class StartOver(Exception):
     again and reads the file record by record."""
 
 
+def file_changed(path: Path) -> ListFileError:
+    """The error of a file that changed while its import read it."""
+    return ListFileError(
+        f"文件“{path.name}”在导入过程中被改动了（大小或修改时间已变），"
+        "名单未作任何更改。请等文件复制或保存完成后重新导入。"
+    )
+
+
 def _nul_bytes() -> ListFileError:
     return ListFileError(
         "文件中含有空字符（NUL），不是正常的文本文件，可能已损坏或被改了扩展名。"
@@ -212,7 +220,7 @@ class CsvFile:
         self._close()
         with open(self.path, "rb") as handle:
             if file_identity(os.fstat(handle.fileno())) != self.identity:
-                raise StartOver
+                raise file_changed(self.path)
             reader = _ByteLines(handle)
             last = False
             while not last:
@@ -225,10 +233,7 @@ class CsvFile:
                 if last:
                     # Workers read the blocks themselves: the file must not have changed.
                     if file_identity(os.stat(self.path)) != self.identity:
-                        raise ListFileError(
-                            f"文件“{self.path.name}”在导入过程中被改动了（大小或修改时间已变），"
-                            "名单未作任何更改。请等文件复制或保存完成后重新导入。"
-                        )
+                        raise file_changed(self.path)
                     self._complete = True
                     self._digest = reader.sha256.hexdigest()
                 if length:

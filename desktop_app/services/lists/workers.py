@@ -26,7 +26,13 @@ from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
 from desktop_app.models.lists_store import RawRowLookup
-from desktop_app.services.lists.formats import Block, CsvFile, StartOver, file_identity
+from desktop_app.services.lists.formats import (
+    Block,
+    CsvFile,
+    StartOver,
+    file_changed,
+    file_identity,
+)
 from desktop_app.services.lists.header import Columns
 from desktop_app.services.lists.limits import MAX_CELL_CHARS, MAX_COLUMNS
 from desktop_app.services.lists.rows import (
@@ -49,12 +55,14 @@ FROZEN_WORKERS = False
 # makes the sentinel part of that cell, after at least the line break.)
 _SENTINEL = "\x00end of block\x00"
 _SENTINEL_LINE = _SENTINEL + "\n"
+FILE_CHANGED = -1
 
 
 class _BlockResult(NamedTuple):
     """A worker's result for one block: None when the block must be read again record by
     record (see `StartOver`), else the result (rows numbered from 1 within the block) and
-    how many records the block held."""
+    how many records the block held (`FILE_CHANGED` with None: the worker found the file
+    changed since the import started reading it)."""
 
     result: ChunkResult | None
     records: int
@@ -109,12 +117,12 @@ def build_block(block: Block, last: bool) -> _BlockResult:
     assert _worker is not None
     if isinstance(block, tuple):
         if _file is None:
-            return _BlockResult(None, 0)
+            return _BlockResult(None, FILE_CHANGED)
         offset, length = block
         _file.seek(offset)
         block = _file.read(length)
         if len(block) != length:
-            return _BlockResult(None, 0)
+            return _BlockResult(None, FILE_CHANGED)
     try:
         return build_lines(_worker, _lookup, _codec, block, last)
     except (csv.Error, UnicodeDecodeError):
@@ -291,6 +299,8 @@ def built_by_workers(
         def next_result() -> tuple[ChunkResult, int]:
             nonlocal first_row
             built, records = pending.popleft().result()
+            if records == FILE_CHANGED:
+                raise file_changed(source.path)
             if built is None:
                 raise StartOver
             offset, first_row = first_row - 1, first_row + records
