@@ -27,7 +27,8 @@ PERSON = "450202198501019919"
 PLACE = ["--jurisdiction", "柳州", "--department", "市场监管局"]
 HUGE = "1" + "0" * 30
 # Exit statuses the program gives on purpose (see desktop_app/errors.py and cli/__init__.py).
-EXIT_STATUSES = {0, 1, 2, 3, 4, 5, 6, 130, 141}
+# 7: a missing or refused login, or an action the role does not allow (errors.py).
+EXIT_STATUSES = {0, 1, 2, 3, 4, 5, 6, 7, 130, 141}
 
 
 def _actions(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> Iterator[tuple]:
