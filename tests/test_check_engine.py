@@ -147,6 +147,21 @@ def test_measures_follow_the_subject_type(catalog, store):
     assert len(organization) == len(person) - 1
 
 
+def test_a_results_measures_are_its_own(catalog, store):
+    # The measures are looked up once per process: what a caller does to one result's
+    # (a record, a confirmation) must not show in the next check's.
+    expected = catalog.measures(J, D, "失信被执行人", subject_type="person")
+    first = run_check(catalog, store, ZHANG_WEI, J, D, as_of=AS_OF)
+    for measure in first.measures:
+        measure["source"]["lines"].append(-1)
+        measure["departments"].clear()
+        measure["as_written"]["text"] = "改过"
+        measure["text"] = "改过"
+    again = run_check(catalog, store, ZHANG_WEI, J, D, as_of=AS_OF)
+    tie = ("hit_id", "hit_ids")
+    assert [{k: v for k, v in m.items() if k not in tie} for m in again.measures] == expected
+
+
 def test_a_wrong_check_digit_is_an_error_and_nothing_is_searched(catalog):
     class NoSearch:
         def data_versions(self):

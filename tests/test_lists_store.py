@@ -6,7 +6,7 @@ import pytest
 from lists_support import resident_id, row, write_csv
 
 from desktop_app import paths
-from desktop_app.models import db, lists_store, names
+from desktop_app.models import db, identifiers, lists_store, names
 from desktop_app.models.catalog import Catalog
 from desktop_app.models.lists_store import (
     _BY_NAME_ORDER,
@@ -185,3 +185,52 @@ def test_the_cli_says_it_is_upgrading_an_older_lists_database(tmp_path, capsys):
     assert ctx.lists.is_empty()
     assert capsys.readouterr().err == ""
     ctx.close()
+
+
+def test_masked_listings_of_an_id_and_name_are_found_on_the_id_index(store, tmp_path):
+    full = resident_id("450205", "19870315", "991")
+    other = resident_id("450205", "19870315", "992")
+    # Masks of `full` that leave 4 or more characters visible (region and tail, birth date,
+    # tail alone, a visible middle), an ID whose visible characters differ, the same masks
+    # under another name, and listings of the name with a full ID (a common name has tens of
+    # thousands of them).
+    masks = [
+        full[:6] + "*" * 8 + full[14:],
+        full[:4] + "*" * 10 + full[14:],
+        full[:14] + "****",
+        full[:10] + "*" * 8,
+        "*" * 14 + full[14:],
+        full[:2] + "*" * 14 + full[16:],
+        full[:6] + "*" * 4 + full[10:14] + "****",
+    ]
+    rows = [
+        *[row("李娜", mask, 信息唯一标识=f"M{i}") for i, mask in enumerate(masks)],
+        row("李娜", other[:6] + "*" * 8 + other[14:], 信息唯一标识="X1"),
+        row("李 娜", full[:6] + "*" * 8 + full[14:], 信息唯一标识="R1", 撤销时间="2020-01-01"),
+        *[row("王芳", mask, 信息唯一标识=f"W{i}") for i, mask in enumerate(masks)],
+        *[
+            row("李娜", resident_id("450102", "19800101", f"{i:03d}"), 信息唯一标识=f"F{i}")
+            for i in range(40)
+        ],
+    ]
+    catalog = Catalog.open(paths.catalog_path())
+    import_list(store, write_csv(tmp_path / "list.csv", rows), "失信被执行人", catalog=catalog)
+    catalog.close()
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    found = store.find_masked("李娜", full)
+    store.conn.set_trace_callback(None)
+    matching = [x for x in found if identifiers.masked_matches(x["id_value"], full)]
+    assert sorted(x["id_value"] for x in matching) == sorted([*masks, masks[0]])
+    assert {x["name_norm"] for x in found} == {"李娜"}
+    # Those in force first (the revoked one last), as the name's pages are ordered.
+    assert [x["revoked_on"] for x in found][-1] == "2020-01-01"
+    assert store.find_masked("李娜", resident_id("450103", "19700101", "456")) == []
+    # Never through the name index: it would read every listing of the name.
+    for sql in statements:
+        plan = " / ".join(r[3] for r in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        assert "listings_name_norm" not in plan and "SCAN" not in plan, (sql, plan)
+    assert any(
+        "listings_id_key" in " ".join(r[3] for r in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        for sql in statements
+    )
