@@ -60,12 +60,15 @@ def draw_queries(root: Path, db: Path, count: int, seed: int) -> dict[str, list[
 def child(root: Path, db: Path, queries_path: Path) -> None:
     sys.path.insert(0, str(root))
     from desktop_app import paths
+    from desktop_app.models import db as sqlite_db
     from desktop_app.models.catalog import Catalog
     from desktop_app.models.lists_store import ListStore
     from desktop_app.services.screening.check import run_check
 
     queries = json.loads(queries_path.read_text(encoding="utf-8"))
-    store, catalog = ListStore.open(db), Catalog.open(paths.catalog_path())
+    # Read only: the benchmark's lists.db may be shared (never migrated or written here).
+    store = ListStore(sqlite_db.connect(db, readonly=True))
+    catalog = Catalog.open(paths.catalog_path())
     run_check(catalog, store, "张伟", "柳州市", "市财政局")  # first-use costs out of the way
     result: dict[str, Any] = {}
     for kind, items in queries.items():
