@@ -450,3 +450,24 @@ def test_a_name_pasted_with_the_id_in_one_field_is_checked_together(catalog, sto
     assert other["name"] == "王五"
     refused = check(catalog, store, f"张伟 {ZHANG_WEI} {LI_NA}")
     assert refused["status"] == "invalid_input" and "输入中有 2 个号码" in refused["error"]
+
+
+def test_an_id_with_a_common_name_offers_every_same_name_listing_without_an_id(catalog, tmp_path):
+    # 150 listings of 刘伟 with an ID published first, one without an ID published later: an
+    # ID on no list checked with the name 刘伟 must offer the one no ID can rule out (it came
+    # after the first 100 rows of the name, where the check used to stop looking).
+    debtors = [
+        *[
+            row("刘伟", resident_id("450102", "19800101", f"{i:03d}"), 信息唯一标识=f"F{i}")
+            for i in range(150)
+        ],
+        row("刘伟", "", 信息唯一标识="N1", 发布时间="2021-06-01"),
+    ]
+    opened = ListStore.open(tmp_path / "lists.db")
+    import_list(opened, write_csv(tmp_path / "d.csv", debtors), "失信被执行人", catalog=catalog)
+    try:
+        result = check(catalog, opened, resident_id("450103", "19900101", "123"), name="刘伟")
+    finally:
+        opened.close()
+    assert result["status"] == "possible_match" and result["hits"] == []
+    assert [(p["name"], p["id_kind"]) for p in result["possible"]] == [("刘伟", "empty")]

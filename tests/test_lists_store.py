@@ -29,7 +29,7 @@ def test_schema_is_versioned_and_in_wal_mode(store):
     conn = store.conn
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     version = conn.execute("SELECT version FROM schema_version WHERE aggregate = 'lists'")
-    assert version.fetchone()[0] == len(lists_store.MIGRATIONS) == 8
+    assert version.fetchone()[0] == len(lists_store.MIGRATIONS) == 9
     indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {
         "listings_record",
@@ -234,3 +234,40 @@ def test_masked_listings_of_an_id_and_name_are_found_on_the_id_index(store, tmp_
         "listings_id_key" in " ".join(r[3] for r in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
         for sql in statements
     )
+
+
+def test_same_name_listings_without_an_id_are_all_found_however_common_the_name(store, tmp_path):
+    # A common name: 150 listings with an ID published first, then two without one (one in
+    # force, one revoked). An ID checked with this name must see both: no ID rules them out.
+    # On the name index they came after the first 100 rows of the name and were never seen.
+    rows = [
+        *[
+            row("刘伟", resident_id("450102", "19800101", f"{i:03d}"), 信息唯一标识=f"F{i}")
+            for i in range(150)
+        ],
+        row("刘伟", "", 信息唯一标识="N1", listed_on="2021-06-01"),
+        row("刘 伟", "", 信息唯一标识="N2", listed_on="2021-07-01", 撤销时间="2022-01-01"),
+        row("刘伟伟", "", 信息唯一标识="N3", listed_on="2021-06-01"),
+    ]
+    catalog = Catalog.open(paths.catalog_path())
+    import_list(store, write_csv(tmp_path / "list.csv", rows), "失信被执行人", catalog=catalog)
+    catalog.close()
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    found = store.find_by_name_without_id("刘伟", "2023-01-01", 100)
+    store.conn.set_trace_callback(None)
+    assert [(x["record_key"], x["revoked_on"]) for x in found] == [
+        ("N1", None),
+        ("N2", "2022-01-01"),
+    ]
+    assert {x["id_kind"] for x in found} == {"empty"}
+    assert [x["record_key"] for x in store.find_by_name_without_id("刘伟", "2023-01-01", 1)] == [
+        "N1"
+    ]
+    # Read on their own index: the name's listings with an ID are never read.
+    plans = [
+        " / ".join(r[3] for r in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        for sql in statements
+        if "INDEXED BY" in sql
+    ]
+    assert plans and all("listings_name_no_id" in plan for plan in plans), plans

@@ -273,6 +273,14 @@ MIGRATIONS: tuple[str, ...] = (
     ) c, json_each(fuzzy_keys_of(c.name)) k;
     CREATE INDEX fuzzy_keys_key ON fuzzy_keys (fuzzy_key)
     """,
+    # Listings without an identifier, by name: an ID checked with its name must see every
+    # same-name listing that no ID can rule out, not only those among the first rows of a
+    # common name (the name index holds tens of thousands of rows for such a name, nearly
+    # all with an ID).
+    """
+    CREATE INDEX IF NOT EXISTS listings_name_no_id ON listings (name_norm, revoked_on, listed_on)
+    WHERE id_kind = 'empty'
+    """,
 )
 
 # Separates a listing's former names in `listings.former_names`.
@@ -828,6 +836,31 @@ class ListStore:
             found += self._listings(
                 f"l.name_norm = ? AND NOT ({_IN_FORCE})", params, limit - len(found), _BY_NAME_ORDER
             )
+        return found
+
+    def find_by_name_without_id(
+        self, name_norm: str, as_of: str, limit: int
+    ) -> list[dict[str, Any]]:
+        """Up to `limit` listings with exactly this normalised name and no identifier, those
+        in force first: the listings an ID cannot rule out. On their own index, so that a
+        common name's listings with an ID are never read (nor crowd these out of a limit)."""
+        found: list[dict[str, Any]] = []
+        for state in (_IN_FORCE, f"NOT ({_IN_FORCE})"):
+            ids = [
+                row[0]
+                for row in self.conn.execute(
+                    "SELECT l.id FROM listings l INDEXED BY listings_name_no_id"
+                    f" WHERE l.name_norm = ? AND l.id_kind = 'empty' AND {state}"
+                    f" ORDER BY {_BY_NAME_ORDER} LIMIT {int(limit - len(found))}",
+                    (name_norm, as_of, as_of),
+                )
+            ]
+            if ids:
+                found += self._listings(
+                    f"l.id IN ({', '.join('?' for _ in ids)})", ids, None, _BY_NAME_ORDER
+                )
+            if len(found) >= limit:
+                break
         return found
 
     def find_by_former_name(self, name_norm: str, limit: int) -> list[dict[str, Any]]:

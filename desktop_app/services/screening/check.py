@@ -394,12 +394,11 @@ def _check_id(
         for listing in store.find_masked(given_norm, value):
             if identifiers.masked_matches(listing["id_value"], value):
                 hits.append(checker.hit(listing, "masked_id", as_of))
-        for listing in store.find_by_name(given_norm, as_of, limit):
-            if listing["id_kind"] == "empty":
-                entry = checker.entry(listing, as_of)
-                entry.update(score=100.0, reason=NO_ID_NOTE)
-                entry["matched_parts"] = similarity(given_name, listing["name"]).parts_json()
-                possible.append(entry)
+        for listing in store.find_by_name_without_id(given_norm, as_of, limit):
+            entry = checker.entry(listing, as_of)
+            entry.update(score=100.0, reason=NO_ID_NOTE)
+            entry["matched_parts"] = similarity(given_name, listing["name"]).parts_json()
+            possible.append(entry)
         # Near misses of the name among listings without an ID: the ID cannot tell them apart.
         seen = {entry["hit_id"] for entry in possible} | {hit["hit_id"] for hit in hits}
         near, _related, _count, _truncated = _possible_matches(
