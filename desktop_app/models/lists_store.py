@@ -48,6 +48,25 @@ from desktop_app.models import db, identifiers, names
 
 AGGREGATE = "lists"
 
+# The listings' name cores read again under the current rules, and the near-miss index
+# (fuzzy keys of every core, former names' included) built again: the end of each migration
+# that changes how names are read.
+_CORES_AND_NEAR_MISS_INDEX_AGAIN = """
+    UPDATE listings SET name_core = NULLIF(name_core_of(name), name_norm)
+    WHERE (subject_type = 'organization' OR name_core IS NOT NULL OR length(name_norm) > 3)
+        AND COALESCE(name_core, name_norm) IS NOT name_core_of(name);
+    DROP INDEX fuzzy_keys_key;
+    DELETE FROM fuzzy_keys;
+    INSERT INTO fuzzy_keys (fuzzy_key, name_core)
+    SELECT k.value, c.core FROM (
+        SELECT COALESCE(name_core, name_norm) AS core, min(name) AS name FROM listings
+        GROUP BY COALESCE(name_core, name_norm)
+        UNION
+        SELECT name_core, min(name) FROM former_names GROUP BY name_core
+    ) c, json_each(fuzzy_keys_of(c.name)) k;
+    CREATE INDEX fuzzy_keys_key ON fuzzy_keys (fuzzy_key)
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE lists (
@@ -232,20 +251,8 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE former_names ADD COLUMN name_core TEXT;
     UPDATE former_names SET name_core = name_core_of(name);
     CREATE INDEX former_names_core ON former_names (name_core);
-    UPDATE listings SET name_core = NULLIF(name_core_of(name), name_norm)
-    WHERE (subject_type = 'organization' OR name_core IS NOT NULL OR length(name_norm) > 3)
-        AND COALESCE(name_core, name_norm) IS NOT name_core_of(name);
-    DROP INDEX fuzzy_keys_key;
-    DELETE FROM fuzzy_keys;
-    INSERT INTO fuzzy_keys (fuzzy_key, name_core)
-    SELECT k.value, c.core FROM (
-        SELECT COALESCE(name_core, name_norm) AS core, min(name) AS name FROM listings
-        GROUP BY COALESCE(name_core, name_norm)
-        UNION
-        SELECT name_core, min(name) FROM former_names GROUP BY name_core
-    ) c, json_each(fuzzy_keys_of(c.name)) k;
-    CREATE INDEX fuzzy_keys_key ON fuzzy_keys (fuzzy_key)
-    """,
+"""
+    + _CORES_AND_NEAR_MISS_INDEX_AGAIN,
     # Name matching's third round (issue 13, the second blind set): the middle dot's
     # look-alikes are all the Unicode dots drawn at mid height (ㆍ …), a legal form written
     # twice (有限有限公司) and an (个体工商户) annotation are read as legal forms, and the
@@ -259,20 +266,8 @@ MIGRATIONS: tuple[str, ...] = (
         AND legal_rep_norm <> normalize_name(legal_rep_norm);
     UPDATE former_names SET name_norm = normalize_name(name), name_core = name_core_of(name)
     WHERE name_core IS NOT name_core_of(name) OR name_norm <> normalize_name(name);
-    UPDATE listings SET name_core = NULLIF(name_core_of(name), name_norm)
-    WHERE (subject_type = 'organization' OR name_core IS NOT NULL OR length(name_norm) > 3)
-        AND COALESCE(name_core, name_norm) IS NOT name_core_of(name);
-    DROP INDEX fuzzy_keys_key;
-    DELETE FROM fuzzy_keys;
-    INSERT INTO fuzzy_keys (fuzzy_key, name_core)
-    SELECT k.value, c.core FROM (
-        SELECT COALESCE(name_core, name_norm) AS core, min(name) AS name FROM listings
-        GROUP BY COALESCE(name_core, name_norm)
-        UNION
-        SELECT name_core, min(name) FROM former_names GROUP BY name_core
-    ) c, json_each(fuzzy_keys_of(c.name)) k;
-    CREATE INDEX fuzzy_keys_key ON fuzzy_keys (fuzzy_key)
-    """,
+"""
+    + _CORES_AND_NEAR_MISS_INDEX_AGAIN,
     # Listings without an identifier, by name: an ID checked with its name must see every
     # same-name listing that no ID can rule out, not only those among the first rows of a
     # common name (the name index holds tens of thousands of rows for such a name, nearly
