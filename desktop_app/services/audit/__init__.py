@@ -438,38 +438,63 @@ def record_trail(ctx: AppContext, record_number: str, record_hash: str) -> dict[
     still hashes to it, `in_audit` whether a check/feedback entry registered it, and
     `printed` the audit entries (seq, at, user) that printed that version.
     """
-    office = ctx.office
-    trail = office.audit.for_record(record_number)
+    return document_trail(
+        ctx,
+        record_number,
+        record_hash,
+        noun="核查记录",
+        store=ctx.office.records,
+        hash_field="record_hash",
+        hash_of=canonical_record_hash,
+        actions=RECORD_VERSION_ACTIONS,
+        print_action="print",
+    )
+
+
+def document_trail(
+    ctx: AppContext,
+    number: str,
+    doc_hash: str,
+    *,
+    noun: str,
+    store: Any,
+    hash_field: str,
+    hash_of: Any,
+    actions: Iterable[str],
+    print_action: str,
+) -> dict[str, Any]:
+    """`record_trail` for any versioned document the audit trail registers by number and
+    hash (a check record, a batch record): `store` gives `versions(number)` (summaries with
+    `hash_field`) and `get(number, version)`, `hash_of` hashes a stored body, `actions` are
+    the entries that register a version and `print_action` the one that prints it."""
+    trail = ctx.office.audit.for_record(number)
     problems: list[str] = []
-    registered = [
-        e for e in trail if e.action in RECORD_VERSION_ACTIONS and e.record_hash == record_hash
-    ]
+    registered = [e for e in trail if e.action in set(actions) and e.record_hash == doc_hash]
     version = registered[0].details.get("version") if registered else None
     if any(entry_hash(e.content()) != e.entry_hash for e in registered):
         problems.append(
-            f"审计日志中登记核查记录 {record_number} 的条目被改动（运行 audit verify 查看详情）。"
+            f"审计日志中登记{noun} {number} 的条目被改动（运行 audit verify 查看详情）。"
         )
-    stored = [v for v in office.records.versions(record_number) if v["record_hash"] == record_hash]
-    if not trail and not office.records.versions(record_number):
-        problems.append(f"本机的审计日志中没有核查记录编号 {record_number}。")
+    versions = store.versions(number)
+    stored = [v for v in versions if v[hash_field] == doc_hash]
+    if not trail and not versions:
+        problems.append(f"本机的审计日志中没有{noun}编号 {number}。")
     elif not registered:
         problems.append(
-            f"核查记录 {record_number} 在审计日志中没有哈希为 {record_hash[:16]}… 的版本："
+            f"{noun} {number} 在审计日志中没有哈希为 {doc_hash[:16]}… 的版本："
             "文件中的记录内容与登记的不符。"
         )
     in_store = False
     if stored:
-        body = office.records.get(record_number, stored[0]["version"])
-        in_store = body is not None and canonical_record_hash(body) == record_hash
+        body = store.get(number, stored[0]["version"])
+        in_store = body is not None and hash_of(body) == doc_hash
         version = version if version is not None else stored[0]["version"]
     if registered and not in_store:
-        problems.append(
-            f"核查记录 {record_number} 第 {version} 版在数据库中缺失或被改动，与审计日志不符。"
-        )
+        problems.append(f"{noun} {number} 第 {version} 版在数据库中缺失或被改动，与审计日志不符。")
     printed = [
         {"seq": e.seq, "at": e.at, "user": e.user_name}
         for e in trail
-        if e.action == "print" and e.record_hash == record_hash
+        if e.action == print_action and e.record_hash == doc_hash
     ]
     return {
         "known": bool(registered),

@@ -588,50 +588,21 @@ def batch_trail(ctx: AppContext, batch_number: str, batch_hash: str) -> dict[str
     """Does this office's audit trail know the batch number with this hash? Like
     `audit.record_trail` for check records: `{"known", "version", "in_store", "in_audit",
     "printed", "problems"}`."""
-    from desktop_app.models.audit_store import entry_hash
+    from desktop_app.services.audit import document_trail
     from desktop_app.services.screening.batch import BATCH_ACTIONS
     from desktop_app.services.screening.batch import batch_hash as hash_of
 
-    office = ctx.office
-    trail = office.audit.for_record(batch_number)
-    problems: list[str] = []
-    registered = [e for e in trail if e.action in BATCH_ACTIONS and e.record_hash == batch_hash]
-    version = registered[0].details.get("version") if registered else None
-    if any(entry_hash(e.content()) != e.entry_hash for e in registered):
-        problems.append(
-            f"审计日志中登记批量核查记录 {batch_number} 的条目被改动"
-            "（运行 audit verify 查看详情）。"
-        )
-    stored = [v for v in office.batches.versions(batch_number) if v["batch_hash"] == batch_hash]
-    if not trail and not office.batches.versions(batch_number):
-        problems.append(f"本机的审计日志中没有批量核查记录编号 {batch_number}。")
-    elif not registered:
-        problems.append(
-            f"批量核查记录 {batch_number} 在审计日志中没有哈希为 {batch_hash[:16]}… 的版本："
-            "文件中的记录内容与登记的不符。"
-        )
-    in_store = False
-    if stored:
-        body = office.batches.get(batch_number, stored[0]["version"])
-        in_store = body is not None and hash_of(body) == batch_hash
-        version = version if version is not None else stored[0]["version"]
-    if registered and not in_store:
-        problems.append(
-            f"批量核查记录 {batch_number} 第 {version} 版在数据库中缺失或被改动，与审计日志不符。"
-        )
-    printed = [
-        {"seq": e.seq, "at": e.at, "user": e.user_name}
-        for e in trail
-        if e.action == "batch_print" and e.record_hash == batch_hash
-    ]
-    return {
-        "known": bool(registered),
-        "version": version,
-        "in_store": in_store,
-        "in_audit": bool(registered),
-        "printed": printed,
-        "problems": problems,
-    }
+    return document_trail(
+        ctx,
+        batch_number,
+        batch_hash,
+        noun="批量核查记录",
+        store=ctx.office.batches,
+        hash_field="batch_hash",
+        hash_of=hash_of,
+        actions=BATCH_ACTIONS,
+        print_action="batch_print",
+    )
 
 
 def compare_with_batch(
