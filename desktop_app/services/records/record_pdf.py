@@ -345,16 +345,31 @@ def _title_block(
     ]
     if record.get("as_of"):
         pairs.append(("核查基准日", _date(record["as_of"]), "", ""))
+    witness = signer.witness if signer else None
+    return head_block(
+        TITLE,
+        record,
+        [("记录编号", record["record_number"]), *pairs],
+        qr_payload(record, witness),
+        "扫码核对记录编号与哈希",
+        styles,
+    )
+
+
+def head_block(
+    title: str,
+    document: dict[str, Any],
+    pairs: list[tuple[str, ...]],
+    qr_text: str,
+    qr_caption: str,
+    styles: dict[str, Any],
+) -> list[Flowable]:
+    """The head of a signed record's first page: title, office, red rule, the record's
+    facts beside its QR code (a check record's and a batch record's alike)."""
     qr_size = 30 * mm
     qr_column = qr_size + 5 * mm
-    info = _pairs_table(
-        [("记录编号", record["record_number"]), *pairs], styles, BODY_WIDTH - qr_column
-    )
-    witness = signer.witness if signer else None
-    qr = [
-        _QrCode(qr_payload(record, witness), qr_size),
-        _p("扫码核对记录编号与哈希", styles["small"]),
-    ]
+    info = _pairs_table(pairs, styles, BODY_WIDTH - qr_column)
+    qr = [_QrCode(qr_text, qr_size), _p(qr_caption, styles["small"])]
     top = Table([[info, qr]], colWidths=[BODY_WIDTH - qr_column, qr_column])
     top.setStyle(
         table_style(
@@ -378,9 +393,9 @@ def _title_block(
         )
     )
     return [
-        _p(TITLE, styles["title"]),
+        _p(title, styles["title"]),
         Spacer(1, 1 * mm),
-        _p(office_name(record), styles["subtitle"]),
+        _p(office_name(document), styles["subtitle"]),
         Spacer(1, 3 * mm),
         rule,
         Spacer(1, 4 * mm),

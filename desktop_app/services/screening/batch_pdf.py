@@ -43,7 +43,6 @@ from desktop_app.services.pdf_common import (
     HEADER_FILL,
     INK,
     LABEL_FILL,
-    RED,
     RULE,
     NumberedCanvas,
     PageFrame,
@@ -347,42 +346,10 @@ def _title_block(batch: dict[str, Any], signer: Any, styles: dict[str, Any]) -> 
         ("核查文件", batch["file"]["name"]),
         ("文件指纹", f"SHA-256 {sha[:32]} {sha[32:]}"),
     ]
-    qr_size = 30 * mm
-    qr_column = qr_size + 5 * mm
-    info = record_pdf._pairs_table(pairs, styles, BODY_WIDTH - qr_column)
     witness = signer.witness if signer else None
-    qr = [
-        record_pdf._QrCode(qr_payload(batch, witness), qr_size),
-        paragraph("扫码核对编号与哈希", styles["small"]),
-    ]
-    top = Table([[info, qr]], colWidths=[BODY_WIDTH - qr_column, qr_column])
-    top.setStyle(
-        table_style(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("ALIGN", (1, 0), (1, 0), "CENTER"),
-                ("LEFTPADDING", (0, 0), (0, 0), 0),
-                ("RIGHTPADDING", (1, 0), (1, 0), 0),
-                ("TOPPADDING", (0, 0), (-1, -1), 0),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
+    return record_pdf.head_block(
+        TITLE, batch, pairs, qr_payload(batch, witness), "扫码核对编号与哈希", styles
     )
-    rule = Table([[""]], colWidths=[BODY_WIDTH], rowHeights=[2.4])
-    rule.setStyle(
-        table_style(
-            [("LINEABOVE", (0, 0), (-1, 0), 1.6, RED), ("LINEBELOW", (0, 0), (-1, 0), 0.5, RED)]
-        )
-    )
-    return [
-        paragraph(TITLE, styles["title"]),
-        Spacer(1, 1 * mm),
-        paragraph(record_pdf.office_name(batch), styles["subtitle"]),
-        Spacer(1, 3 * mm),
-        rule,
-        Spacer(1, 4 * mm),
-        top,
-    ]
 
 
 def _summary_section(batch: dict[str, Any], styles: dict[str, Any]) -> list[Flowable]:
