@@ -149,27 +149,13 @@ class BatchesStore:
 
     def get(self, batch_number: str, version: int | None = None) -> dict[str, Any] | None:
         """One version of a batch record (the latest when `version` is None)."""
-        if version is None:
-            row = self.conn.execute(
-                "SELECT body FROM batches WHERE batch_number = ? ORDER BY version DESC LIMIT 1",
-                (batch_number,),
-            ).fetchone()
-        else:
-            row = self.conn.execute(
-                "SELECT body FROM batches WHERE batch_number = ? AND version = ?",
-                (batch_number, version),
-            ).fetchone()
-        return json.loads(row[0]) if row else None
+        return db.versioned_body(self.conn, "batches", "batch_number", batch_number, version)
 
     def versions(self, batch_number: str) -> list[dict[str, Any]]:
         """Summary of every version of a batch record, oldest first."""
-        rows = self.conn.execute(
-            "SELECT batch_number, version, "
-            + ", ".join(SUMMARY_FIELDS)
-            + " FROM batches WHERE batch_number = ? ORDER BY version",
-            (batch_number,),
-        ).fetchall()
-        return [dict(r) for r in rows]
+        return db.version_summaries(
+            self.conn, "batches", "batch_number", batch_number, SUMMARY_FIELDS
+        )
 
     def search(
         self,

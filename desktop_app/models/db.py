@@ -53,6 +53,7 @@ office tests' `office_engine` fixture):
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -101,6 +102,36 @@ def stream(conn: Connection, sql: str, params: Sequence[Any] = ()) -> Iterator[A
         yield from conn.stream(sql, params)  # type: ignore[union-attr]
     else:
         yield from conn.execute(sql, params)
+
+
+def versioned_body(
+    conn: Connection, table: str, key_column: str, key: str, version: int | None
+) -> dict[str, Any] | None:
+    """The JSON `body` of one version of a versioned document (the latest when `version` is
+    None) in a table keyed by (`key_column`, version): check records, batch records.
+    `table` and `key_column` are the storage module's own names, never user input."""
+    if version is None:
+        row = conn.execute(
+            f"SELECT body FROM {table} WHERE {key_column} = ? ORDER BY version DESC LIMIT 1",
+            (key,),
+        ).fetchone()
+    else:
+        row = conn.execute(
+            f"SELECT body FROM {table} WHERE {key_column} = ? AND version = ?", (key, version)
+        ).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def version_summaries(
+    conn: Connection, table: str, key_column: str, key: str, fields: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The summary columns `fields` of every version of a versioned document, oldest first."""
+    rows = conn.execute(
+        f"SELECT {key_column}, version, {', '.join(fields)} FROM {table}"
+        f" WHERE {key_column} = ? ORDER BY version",
+        (key,),
+    ).fetchall()
+    return [dict(r) for r in rows]
 
 
 def table_names(conn: Connection) -> list[str]:

@@ -130,27 +130,13 @@ class RecordsStore:
 
     def get(self, record_number: str, version: int | None = None) -> dict[str, Any] | None:
         """One version of a record (the latest when `version` is None), as its dict."""
-        if version is None:
-            row = self.conn.execute(
-                "SELECT body FROM records WHERE record_number = ? ORDER BY version DESC LIMIT 1",
-                (record_number,),
-            ).fetchone()
-        else:
-            row = self.conn.execute(
-                "SELECT body FROM records WHERE record_number = ? AND version = ?",
-                (record_number, version),
-            ).fetchone()
-        return json.loads(row[0]) if row else None
+        return db.versioned_body(self.conn, "records", "record_number", record_number, version)
 
     def versions(self, record_number: str) -> list[dict[str, Any]]:
         """Summary of every version of a record, oldest first."""
-        rows = self.conn.execute(
-            "SELECT record_number, version, "
-            + ", ".join(SUMMARY_FIELDS)
-            + " FROM records WHERE record_number = ? ORDER BY version",
-            (record_number,),
-        ).fetchall()
-        return [dict(r) for r in rows]
+        return db.version_summaries(
+            self.conn, "records", "record_number", record_number, SUMMARY_FIELDS
+        )
 
     def search(
         self,
