@@ -465,3 +465,35 @@ def test_two_identifiers_with_names_are_listed() -> None:
     parsed = parse_query(f"张三 李四 {VALID_ID} {VALID_ID}")
     assert parsed.kind is InputKind.RESIDENT_ID
     assert f"输入中有 2 个号码：{VALID_ID}、{VALID_ID}。" in parsed.error
+
+
+@pytest.mark.parametrize(
+    "typed, name, note",
+    [
+        ("韦小宝（男）", "韦小宝", "（男）"),
+        ("韦小宝(女)", "韦小宝", "（女）"),
+        ("张伟 （曾用名）", "张伟", "（曾用名）"),
+        ("李娜（原名：李小娜）", "李娜", "（原名:李小娜）"),
+        ("欧阳小宝（）", "欧阳小宝", "括号"),
+    ],
+)
+def test_a_persons_name_with_a_bracketed_note_is_refused(typed, name, note) -> None:
+    # Searched as written, 韦小宝（男） is no listed name and nothing is near enough to offer:
+    # a listed person would be answered 未发现.
+    parsed = parse_query(typed)
+    assert parsed.kind is InputKind.NAME
+    assert parsed.error.startswith(f"姓名“{name}”后面的{note}不是姓名的一部分")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "华信（柳州）汽车零部件有限公司",
+        "张三（个体工商户）",
+        "柳州市鑫源贸易有限公司（柳南分公司）",
+        "韦小宝",
+    ],
+)
+def test_brackets_that_belong_to_a_name_are_searched(typed) -> None:
+    parsed = parse_query(typed)
+    assert parsed.kind is InputKind.NAME and parsed.error is None

@@ -134,3 +134,13 @@ def test_rejecting_a_possible_match_makes_a_corrected_version(run) -> None:
     assert f"已排除（编号 {hit_id}，zhang" in out
     code, out, _ = run("audit", "verify", "--json", user="admin")
     assert json.loads(out)["ok"] is True
+
+
+def test_a_name_with_a_bracketed_note_is_refused_and_not_recorded(run) -> None:
+    code, out, err = run("check", "韦小宝（男）", "--json", user="zhang")
+    assert code == 2
+    result = json.loads(out)
+    assert result["status"] == "invalid_input" and "record_number" not in result
+    assert "后面的（男）不是姓名的一部分" in result["error"]
+    code, out, _ = run("records", "list", "--json", user="zhang")
+    assert json.loads(out) == []

@@ -472,8 +472,31 @@ def _parse_clean(text: str) -> ParsedQuery:
     elif len(names.normalize_name(display)) < 2:
         error = "名称至少输入两个字。请输入完整的姓名或单位名称。"
     else:
-        error = None
+        error = _annotated_person(display)
     return ParsedQuery(text, InputKind.NAME, display, error, None, False, notes=notes)
+
+
+# A person's name followed by a bracketed note (韦小宝（男）, 张伟(曾用名), 李娜（原名：李小娜）):
+# searched as written it is no listed name, and nothing near enough to offer.
+_ANNOTATED_NAME_RE = re.compile(r"^(?P<name>[^()（）]+?)\s*[（(]\s*(?P<note>[^()（）]*?)\s*[）)]$")
+# Notes that are part of a listed name: a sole trader's or a one-person business's form.
+_NAME_FORMS_IN_BRACKETS = ("个体工商户", "个人独资企业")
+
+
+def _annotated_person(display: str) -> str | None:
+    """The refusal of a person's name with a bracketed note after it, else None: the note is
+    not part of the name, and the name with it would answer 未发现 for a listed person."""
+    match = _ANNOTATED_NAME_RE.match(display)
+    if match is None or match["note"] in _NAME_FORMS_IN_BRACKETS:
+        return None
+    person = names.normalize_name(match["name"])
+    if not names.looks_like_person(person):
+        return None
+    note = f"（{match['note']}）" if match["note"] else "括号"
+    return (
+        f"姓名“{match['name'].strip()}”后面的{note}不是姓名的一部分，带着它核查会查不到名单上的人。"
+        "请只输入姓名核查；曾用名、别名请另行输入核查。"
+    )
 
 
 def _id_shaped(cleaned: str) -> bool:
