@@ -137,7 +137,7 @@ def test_rejecting_a_possible_match_makes_a_corrected_version(run) -> None:
 
 
 def test_a_name_with_a_bracketed_note_is_refused_and_not_recorded(run) -> None:
-    code, out, err = run("check", "韦小宝（男）", "--json", user="zhang")
+    code, out, _err = run("check", "韦小宝（男）", "--json", user="zhang")
     assert code == 2
     result = json.loads(out)
     assert result["status"] == "invalid_input" and "record_number" not in result
