@@ -497,3 +497,24 @@ def test_a_persons_name_with_a_bracketed_note_is_refused(typed, name, note) -> N
 def test_brackets_that_belong_to_a_name_are_searched(typed) -> None:
     parsed = parse_query(typed)
     assert parsed.kind is InputKind.NAME and parsed.error is None
+
+
+def test_a_full_id_looks_up_one_key_for_each_shape_of_mask_a_list_has() -> None:
+    from desktop_app.models.identifiers import (
+        masked_key_shape,
+        masked_lookup_key,
+        masked_lookup_keys,
+    )
+
+    for start in range(len(VALID_ID)):
+        for end in range(start + 1, len(VALID_ID) + 1):
+            masked = VALID_ID[:start] + "*" * (end - start) + VALID_ID[end:]
+            if len(VALID_ID) - (end - start) < 4:
+                continue
+            key = masked_lookup_key(masked)
+            assert key is not None
+            shape = masked_key_shape(key)
+            assert masked_lookup_keys(VALID_ID, {shape}) == [key], masked
+    assert masked_key_shape("*18~4501|1234") == "18~4|4"
+    assert masked_key_shape("*15~|") == "15~0|0"
+    assert masked_lookup_keys(VALID_ID, {"15~4|4"}) == []

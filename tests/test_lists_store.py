@@ -29,7 +29,7 @@ def test_schema_is_versioned_and_in_wal_mode(store):
     conn = store.conn
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     version = conn.execute("SELECT version FROM schema_version WHERE aggregate = 'lists'")
-    assert version.fetchone()[0] == len(lists_store.MIGRATIONS) == 9
+    assert version.fetchone()[0] == len(lists_store.MIGRATIONS) == 10
     indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {
         "listings_record",
@@ -229,9 +229,13 @@ def test_masked_listings_of_an_id_and_name_are_found_on_the_id_index(store, tmp_
     # Never through the name index: it would read every listing of the name.
     for sql in statements:
         plan = " / ".join(r[3] for r in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
-        assert "listings_name_norm" not in plan and "SCAN" not in plan, (sql, plan)
+        if sql != "SELECT shape FROM masked_shapes":  # a few rows, one page
+            assert "listings_name_norm" not in plan and "SCAN" not in plan, (sql, plan)
+    # On the index of masked IDs' keys, covering what is compared: no listing's row is read
+    # but those of the name.
     assert any(
-        "listings_id_key" in " ".join(r[3] for r in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        "COVERING INDEX listings_masked_id"
+        in " ".join(r[3] for r in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
         for sql in statements
     )
 
@@ -271,3 +275,80 @@ def test_same_name_listings_without_an_id_are_all_found_however_common_the_name(
         if "INDEXED BY" in sql
     ]
     assert plans and all("listings_name_no_id" in plan for plan in plans), plans
+
+
+def _shapes_of_keys(store: ListStore) -> set[str]:
+    keys = store.conn.execute("SELECT id_key FROM listings WHERE id_key LIKE '*%'").fetchall()
+    return {identifiers.masked_key_shape(k[0]) for k in keys}
+
+
+def test_a_full_id_is_looked_up_under_the_masked_shapes_the_list_has(store, tmp_path):
+    full, zhao = resident_id("450205", "19870315", "991"), resident_id("450102", "19800101", "001")
+    first = [
+        row("李娜", full[:4] + "*" * 10 + full[14:], 信息唯一标识="A"),  # 18~4|4
+        row("王芳", full[:14] + "****", 信息唯一标识="B"),  # 18~8|0
+        row("赵强", zhao, 信息唯一标识="C"),
+    ]
+    catalog = Catalog.open(paths.catalog_path())
+    import_list(store, write_csv(tmp_path / "v1.csv", first), "失信被执行人", catalog=catalog)
+    assert store.masked_shapes() == {"18~4|4", "18~8|0"} == _shapes_of_keys(store)
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    assert len(store.masked_like(full)) == 2
+    store.conn.set_trace_callback(None)
+    [lookup] = [s for s in statements if "id_key IN" in s]
+    assert lookup.count("'*18~") == 2, lookup  # one key per shape, not 25
+    # An update that masks a listed full ID another way (the merge rewrites its key), and
+    # a new listing of a third shape: both shapes are known at once.
+    second = [
+        *first[:2],
+        row("赵强", zhao[:3] + "*" * 11 + zhao[14:], 信息唯一标识="C"),  # 18~3|4
+        row("孙丽", "******1987****991X", 信息唯一标识="D"),  # 18~0|4
+    ]
+    import_list(store, write_csv(tmp_path / "v2.csv", second), "失信被执行人", catalog=catalog)
+    catalog.close()
+    assert store.masked_shapes() == {"18~4|4", "18~8|0", "18~3|4", "18~0|4"}
+    assert store.masked_shapes() == _shapes_of_keys(store)
+    assert [x["id_value"] for x in store.masked_like(zhao)] == [zhao[:3] + "*" * 11 + zhao[14:]]
+    # Whatever writes a row (here plain SQL, as a repair tool would), its shape is kept.
+    store.conn.execute(
+        "UPDATE listings SET id_value = '45****************', id_key = ? WHERE record_key = 'B'",
+        (identifiers.masked_lookup_key("45****************"),),
+    )
+    store.conn.commit()
+    assert "18~2|0" in store.masked_shapes()
+    # A list without masked IDs looks up none.
+    assert identifiers.masked_lookup_keys(full, frozenset()) == []
+
+
+def test_version_9_database_learns_the_shapes_of_its_masked_ids(tmp_path):
+    # A database as version 9 left it: the store's schema without the shapes.
+    ListStore.open(tmp_path / "lists.db").close()
+    conn = db.connect(tmp_path / "lists.db")
+    conn.executescript(
+        "DROP TRIGGER listings_masked_shape_added; DROP TRIGGER listings_masked_shape_changed;"
+        " DROP TABLE masked_shapes; DROP INDEX listings_masked_id;"
+        " UPDATE schema_version SET version = 9"
+        " WHERE aggregate = 'lists';"
+    )
+    conn.execute("INSERT INTO lists (id, name, category, created_at) VALUES (1, '甲', '乙', 'x')")
+    conn.execute(
+        "INSERT INTO list_versions (id, list_id, version_no, file_name, sha256, imported_at,"
+        " field_names) VALUES (1, 1, 1, 'a.csv', 'h', 'x', '[]')"
+    )
+    for number, masked in enumerate(
+        ("4502**********1234", "450205198703****", "45020519870315****")
+    ):
+        conn.execute(
+            "INSERT INTO listings (list_id, record_key, name, name_norm, subject_type, id_kind,"
+            " id_value, id_key, source_row, row_hash, formula_flag, fields, added_version_id)"
+            " VALUES (1, ?, '李娜', '李娜', 'person', 'masked_resident_id', ?, ?, 2, 0, 0, '', 1)",
+            (f"k{number}", masked, identifiers.masked_lookup_key(masked)),
+        )
+    conn.commit()
+    conn.close()
+    store = ListStore.open(tmp_path / "lists.db")
+    assert store.masked_shapes() == {"18~4|4", "16~8|0", "18~8|0"}
+    found = store.masked_like("450205198703151234")
+    assert sorted(x["id_value"] for x in found) == ["4502**********1234", "45020519870315****"]
+    store.close()

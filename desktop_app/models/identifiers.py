@@ -16,6 +16,7 @@ import dataclasses
 import datetime
 import math
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -796,14 +797,27 @@ def masked_lookup_key(masked_value: str) -> str | None:
     return f"{MASKED_KEY_MARK}{len(masked_value)}~{prefix[:before]}|{shown_after}"
 
 
-def masked_lookup_keys(full_id: str) -> list[str]:
+def masked_key_shape(key: str) -> str:
+    """The shape of a masked ID's key: its length and how many characters it keeps before
+    and after the mask (`*18~4501|1234` → `18~4|4`). `lists_store.MASKED_SHAPE_SQL` computes
+    the same in SQL."""
+    length, shown = key[1:].split("~", 1)
+    before, after = shown.split("|", 1)
+    return f"{length}~{len(before)}|{len(after)}"
+
+
+def masked_lookup_keys(full_id: str, shapes: Collection[str] | None = None) -> list[str]:
     """Every key under which a masked form of `full_id` with at least 4 visible characters
     can be filed (see `masked_lookup_key`); what they find still goes through
-    `masked_matches`."""
+    `masked_matches`. Given the `shapes` (`masked_key_shape`) that the list's masked IDs
+    have, only keys of those shapes: a list masks its IDs one or two ways, and each key is a
+    read of the ID index (25 of them for an 18-character ID otherwise)."""
     value, length = full_id.upper(), len(full_id)
     keys = []
     for after in range(_MASKED_KEY_AFTER + 1):
         for before in range(_MASKED_KEY_SHOWN - after + 1):
+            if shapes is not None and f"{length}~{before}|{after}" not in shapes:
+                continue
             if 4 <= before + after < length:
                 shown_after = value[length - after :] if after else ""
                 keys.append(f"{MASKED_KEY_MARK}{length}~{value[:before]}|{shown_after}")

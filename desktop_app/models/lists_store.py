@@ -21,7 +21,9 @@ index small. `id_key` is the identifier lookup key: the resident ID, or the 9-ch
 organisation code of a USCC or an organisation code, so one index answers a USCC query with
 listings stored under its embedded organisation code and the reverse; a masked identifier is
 filed under a key of its visible characters (`identifiers.masked_lookup_key`, starting with
-`*`, which no full identifier does).
+`*`, which no full identifier does). `masked_shapes` holds the shapes of those keys
+(`identifiers.masked_key_shape`), kept by triggers on `listings` whatever path writes a row,
+so a full ID is looked up only under keys of the shapes the list has.
 
 All SQL of this aggregate lives here, in statements PostgreSQL would accept too, except for
 the bulk-load index handling (`sqlite_master`), which is SQLite's way of doing what
@@ -66,6 +68,20 @@ _CORES_AND_NEAR_MISS_INDEX_AGAIN = """
     ) c, json_each(fuzzy_keys_of(c.name)) k;
     CREATE INDEX fuzzy_keys_key ON fuzzy_keys (fuzzy_key)
 """
+
+# `identifiers.masked_key_shape` of the masked ID key `{key}`, in SQL (`*18~4501|1234` →
+# `18~4|4`).
+MASKED_SHAPE_SQL = (
+    "substr({key}, 2, instr({key}, '~') - 2) || '~'"
+    " || (instr({key}, '|') - instr({key}, '~') - 1) || '|'"
+    " || (length({key}) - instr({key}, '|'))"
+)
+
+_NEW_SHAPE = MASKED_SHAPE_SQL.format(key="NEW.id_key")
+# Masked IDs' keys (they start with `*`; the character after it is `+`), written as the
+# condition of the index on them and, the same words, in every query meant to use it.
+_MASKED_ONLY = f"WHERE id_key >= '{identifiers.MASKED_KEY_MARK}' AND id_key < '+'"
+_AND_MASKED = _MASKED_ONLY.replace("WHERE", "AND", 1)
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -275,6 +291,31 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX IF NOT EXISTS listings_name_no_id ON listings (name_norm, revoked_on, listed_on)
     WHERE id_kind = 'empty'
+    """,
+    # The shapes of the masked IDs' keys (length, characters kept before and after the
+    # mask): a full ID is looked up under keys of those shapes only, one or two reads of the
+    # ID index instead of 25 (the cost of a listed ID's check on a cold disk). Kept by
+    # triggers, so no import path, migration or later tool can file a masked ID whose shape
+    # is missing; a shape is never removed (a key of a shape no listing has finds nothing).
+    # And the masked listings' keys with what a full ID's check reads of them, so that the
+    # other subjects filed under the same visible characters cost no read of their rows.
+    f"""
+    CREATE INDEX listings_masked_id
+        ON listings (id_key, id_value, name_norm, listed_on, revoked_on) {_MASKED_ONLY};
+    CREATE TABLE masked_shapes (shape TEXT PRIMARY KEY);
+    CREATE TRIGGER listings_masked_shape_added AFTER INSERT ON listings
+    WHEN substr(NEW.id_key, 1, 1) = '{identifiers.MASKED_KEY_MARK}'
+    BEGIN
+        INSERT OR IGNORE INTO masked_shapes (shape) VALUES ({_NEW_SHAPE});
+    END;
+    CREATE TRIGGER listings_masked_shape_changed AFTER UPDATE OF id_key ON listings
+    WHEN substr(NEW.id_key, 1, 1) = '{identifiers.MASKED_KEY_MARK}'
+    BEGIN
+        INSERT OR IGNORE INTO masked_shapes (shape) VALUES ({_NEW_SHAPE});
+    END;
+    INSERT OR IGNORE INTO masked_shapes (shape)
+        SELECT DISTINCT {MASKED_SHAPE_SQL.format(key="id_key")} FROM listings
+        WHERE id_key >= '{identifiers.MASKED_KEY_MARK}' AND id_key < '+'
     """,
 )
 
@@ -915,15 +956,21 @@ class ListStore:
             params += (core,)
         return self.conn.execute(sql, params).fetchone()[0]
 
+    def masked_shapes(self) -> frozenset[str]:
+        """The shapes of the keys the list's masked IDs are filed under (see module doc)."""
+        return frozenset(r[0] for r in self.conn.execute("SELECT shape FROM masked_shapes"))
+
     def masked_like(self, full_id: str, limit: int = 5000) -> list[dict[str, Any]]:
         """(`id_value`, `listed_on`, `revoked_on`) of listings with a masked ID filed under a
         key `full_id` could have (their visible characters may still differ: see
         `identifiers.masked_matches`)."""
-        keys = identifiers.masked_lookup_keys(full_id)
+        keys = identifiers.masked_lookup_keys(full_id, self.masked_shapes())
+        if not keys:
+            return []
         marks = ", ".join("?" for _ in keys)
         rows = self.conn.execute(
             "SELECT id_value, listed_on, revoked_on FROM listings"
-            f" WHERE id_key IN ({marks}) LIMIT {int(limit)}",
+            f" WHERE id_key IN ({marks}) {_AND_MASKED} LIMIT {int(limit)}",
             keys,
         ).fetchall()
         return [dict(r) for r in rows]
@@ -937,12 +984,13 @@ class ListStore:
         on the name index, a common name's tens of thousands of listings would each be read
         to find its masked ones (0.5–1 s at 10 M listings when they are read from disk).
         """
-        keys = identifiers.masked_lookup_keys(full_id)
+        keys = identifiers.masked_lookup_keys(full_id, self.masked_shapes())
         if not keys:
             return []
         marks = ", ".join("?" for _ in keys)
         rows = self.conn.execute(
-            f"SELECT id, name_norm, revoked_on, listed_on FROM listings WHERE id_key IN ({marks})",
+            "SELECT id, name_norm, revoked_on, listed_on FROM listings"
+            f" WHERE id_key IN ({marks}) {_AND_MASKED}",
             keys,
         ).fetchall()
         # The name is compared here, not in SQL: given the name too, SQLite takes the name
