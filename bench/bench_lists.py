@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_lists.py [--rows 10000000] [--csv bench/data/big_list.csv]
         [--db bench/data/bench_lists.db] [--queries 500] [--skip-import] [--reimport]
-        [--xlsx-rows N]
+        [--xlsx-rows N] [--drop-caches]
 
 The list comes from `bench/make_big_list.py` (synthetic, 22-field layout, UTF-8 CSV); with
 `--rows` smaller than the file, the first rows are copied to `bench/data/big_list_<rows>.csv`.
@@ -17,7 +17,10 @@ Steps:
    homophone or dropped (fuzzy; `fuzzy_recall`: how often the listed name is then among the
    possible matches), p50/p95 in ms (wall clock) — each query a full check as the CLI runs
    it, measures, data versions and the office's remembered exclusions (10,000 in
-   `bench/data/bench_office.db`) included;
+   `bench/data/bench_office.db`) included; with `--drop-caches` (Linux, as root), the
+   page cache is emptied after the queries are chosen and before they run, so they read
+   the database from disk as on a PC that has not read it since it started (choosing the
+   queries reads their listings' pages);
 4. the database's size;
 5. with `--reimport`: the same file imported again (the staged merge of an update: every
    row compared, nothing changed);
@@ -249,7 +252,13 @@ def typo(name: str, rng: random.Random, homophones: dict[str, list[str]]) -> str
     return None
 
 
-def checks(db_path: Path, count: int, seed: int) -> dict[str, Any]:
+def drop_page_cache() -> None:
+    """Write dirty pages and empty the page cache (Linux, root only)."""
+    os.sync()
+    Path("/proc/sys/vm/drop_caches").write_text("3\n")
+
+
+def checks(db_path: Path, count: int, seed: int, cold: bool = False) -> dict[str, Any]:
     rng = random.Random(seed)
     store = ListStore.open(db_path)
     catalog = Catalog.open(paths.catalog_path())
@@ -322,6 +331,8 @@ def checks(db_path: Path, count: int, seed: int) -> dict[str, Any]:
                 excluded_at="2026-01-01T00:00:00+08:00",
             )
     excluded = office.exclusions
+    if cold:
+        drop_page_cache()
     results = {
         "resident_id_listed": timed(catalog, store, [(q, None) for q in listed_ids], excluded),
         "resident_id_not_listed": timed(catalog, store, [(q, None) for q in unlisted], excluded),
@@ -358,6 +369,11 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--skip-import", action="store_true", help="reuse --db as it is")
     parser.add_argument(
+        "--drop-caches",
+        action="store_true",
+        help="empty the page cache before the checks run (Linux, as root)",
+    )
+    parser.add_argument(
         "--xlsx-rows", type=int, default=0, help="also time .xlsx readers on this many rows"
     )
     parser.add_argument(
@@ -390,7 +406,7 @@ def main() -> int:
         results["xlsx"] = xlsx_readers(args.csv, args.xlsx_rows)
         print(json.dumps(results["xlsx"]), flush=True)
     results["db_mb"] = round(args.db.stat().st_size / 1e6)
-    results["checks"] = checks(args.db, args.queries, args.seed)
+    results["checks"] = checks(args.db, args.queries, args.seed, args.drop_caches)
     results["load_after"] = os.getloadavg()
     OUT.mkdir(exist_ok=True)
     (OUT / "bench_lists.json").write_text(

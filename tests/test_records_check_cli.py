@@ -144,3 +144,20 @@ def test_a_name_with_a_bracketed_note_is_refused_and_not_recorded(run) -> None:
     assert "后面的（男）不是姓名的一部分" in result["error"]
     code, out, _ = run("records", "list", "--json", user="zhang")
     assert json.loads(out) == []
+
+
+@pytest.mark.parametrize("typed", ["韦小宝 男", "韦小宝等", "被执行人韦小宝", "韦小宝、张三"])
+def test_a_name_with_added_words_or_a_second_name_is_refused_not_answered(run, typed) -> None:
+    # Each was answered 未发现 for 韦小宝, who is on the demo list.
+    code, out, _err = run("check", typed, "--json", user="zhang")
+    assert code == 2
+    result = json.loads(out)
+    assert result["status"] == "invalid_input" and "record_number" not in result
+    code, out, _ = run("records", "list", "--json", user="zhang")
+    assert json.loads(out) == []
+
+
+def test_a_labelled_name_is_checked_without_its_label(run) -> None:
+    code, out, err = run("check", "姓名：韦小宝", "--json", user="zhang")
+    assert code == 0, err
+    assert json.loads(out)["status"] == "listed"

@@ -467,14 +467,102 @@ def _parse_clean(text: str) -> ParsedQuery:
         display = names.clean_display(text)
         return ParsedQuery(text, InputKind.NAME, display, _NOT_ONE_SUBJECT, None, False)
     display = names.clean_display(text).strip(_AROUND_NAME_QUERY)
+    unlabelled = _NAME_LABEL_RE.sub("", display, count=1).strip(_AROUND_NAME_QUERY)
+    if unlabelled:
+        display = unlabelled
     _mapped, notes = text_rules.map_name_lookalikes(display)
     if not display:
         error = "请输入身份证号码、统一社会信用代码、组织机构代码或名称。"
     elif len(names.normalize_name(display)) < 2:
         error = "名称至少输入两个字。请输入完整的姓名或单位名称。"
     else:
-        error = _annotated_person(display)
+        error = _annotated_person(display) or _not_one_name(display)
     return ParsedQuery(text, InputKind.NAME, display, error, None, False, notes=notes)
+
+
+# A label pasted before a name (姓名：, 被执行人名称：), taken off as it is before an ID.
+_NAME_LABEL_RE = re.compile(
+    r"^(?:(?:失信)?被执行人|当事人|法定代表人|负责人|查询对象|主体|单位|企业)?(?:姓名|名称)?\s*[:：]\s*"
+)
+# Words written with a name that are not part of it. After a gap, a person's sex, nation or
+# form of address, or 等 (and others); before it, a role in the case, with or without a gap
+# (被执行人韦小宝). Joined after a name, only the words no given name ends with (a given name
+# may end with 男: 李胜男).
+_NOTE_AFTER_GAP = frozenset({"男", "女", "男性", "女性", "先生", "女士", "同志", "等", "等人"})
+_NATION_RE = re.compile(r"^[\u4e00-\u9fff]{1,4}族$")
+_NOTE_JOINED_AFTER = ("等人", "先生", "女士", "同志", "等")
+_ROLES_BEFORE = (
+    "失信被执行人",
+    "被执行人",
+    "被申请人",
+    "申请人",
+    "当事人",
+    "法定代表人",
+    "实际控制人",
+    "负责人",
+    "经营者",
+    "投资人",
+)
+# What apart parts of a name query: cell and list separators, and spaces (a name may have
+# spaces: 王 振邦, 天津市 滨海新区 鑫达物流有限公司).
+_NAME_SEPARATORS_RE = re.compile(r"[\t\n,;|/\\、]+")
+
+
+def _complete_subject(part: str) -> bool:
+    """Whether a part of a name query is a whole name by itself: a person's (a surname and a
+    given name) or an organisation's with its region and legal form."""
+    norm = names.normalize_name(part)
+    if names.looks_like_person(norm):
+        return True
+    parts = names.name_parts(part)
+    return parts.is_organization and None not in (parts.region, parts.suffix)
+
+
+def _is_note(word: str) -> bool:
+    return word in _NOTE_AFTER_GAP or _NATION_RE.match(word) is not None
+
+
+def _not_one_name(display: str) -> str | None:
+    """The refusal of a name query that is not one name as written, else None: several
+    names (韦小宝、张三; 韦小宝 张三; two organisations), or a name with words that are not
+    part of it (韦小宝 男, 韦小宝，男，汉族, 被执行人韦小宝, 韦小宝等). Searched as written, each
+    answers 未发现 for a listed subject."""
+    cells = [c.strip() for c in _NAME_SEPARATORS_RE.split(display) if c.strip()]
+    words = [w for cell in cells for w in cell.split()]
+    if len(cells) > 1 or len(words) > 1:
+        notes = [w for w in words[1:] if _is_note(w)]
+        role = words[0] if words[0] in _ROLES_BEFORE else None
+        kept = [w for w in words[1 if role else 0 :] if not _is_note(w)]
+        if (notes or role) and kept:
+            name = " ".join(kept) if len(cells) == 1 else kept[0]
+            return _note_message(display, [role] if role else notes, name)
+        # Apart by a separator, or by spaces between whole names only (a space inside one
+        # name, 王 振邦, 苏州 市信联投资有限公司, leaves a part that is no whole name).
+        shown = cells if len(cells) > 1 else words
+        if len(cells) > 1 or all(map(_complete_subject, words)):
+            return (
+                "输入的内容像是多个主体（" + "、".join(f"“{p}”" for p in shown) + "），"
+                "无法分辨要核查哪一个。每次请只输入一个姓名或名称；多个主体请分别核查，或用批量核查。"
+            )
+    norm = display.replace(" ", "")
+    for role in _ROLES_BEFORE:
+        rest = norm[len(role) :]
+        if norm.startswith(role) and len(rest) >= 2:
+            return _note_message(display, [role], rest)
+    for word in _NOTE_JOINED_AFTER:
+        rest = norm[: -len(word)]
+        if norm.endswith(word) and len(rest) >= 2 and _complete_subject(rest):
+            return _note_message(display, [word], rest)
+    return None
+
+
+def _note_message(display: str, notes: list[str], name: str) -> str:
+    written = "、".join(f"“{n}”" for n in notes)
+    others = "其他主体请分别核查。" if any(n.startswith("等") for n in notes) else ""
+    return (
+        f"“{display}”中的{written}不是姓名或名称的一部分，带着它核查会查不到名单上的主体。"
+        f"请只输入“{name}”核查。{others}"
+    )
 
 
 # A person's name followed by a bracketed note (韦小宝（男）, 张伟(曾用名), 李娜（原名：李小娜）):
