@@ -164,8 +164,16 @@ def test_a_former_name_finds_the_listing_and_says_so(catalog, store) -> None:
     assert _check(catalog, store, "柳州市新华贸易有限公司").hits[0]["match"] == "name_exact"
 
 
-def test_a_branch_is_shown_as_related(catalog, store) -> None:
-    result = _check(catalog, store, "柳州市鑫源贸易有限公司柳南分公司")
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "柳州市鑫源贸易有限公司柳南分公司",
+        "柳州市鑫源贸易有限公司（柳南分公司）",  # the branch written in brackets
+        "柳州市鑫源贸易有限公司(分公司)",  # a branch not named: related all the same
+    ],
+)
+def test_a_branch_is_shown_as_related(catalog, store, typed) -> None:
+    result = _check(catalog, store, typed)
     assert result.status == "not_listed" and result.possible == []
     [related] = result.hits
     assert related["match"] == "branch" and related["name"] == "柳州市鑫源贸易有限公司"

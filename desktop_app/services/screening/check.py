@@ -24,6 +24,7 @@ import copy
 import datetime
 import heapq
 import pickle
+import re
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -463,6 +464,17 @@ def _check_name(checker: _Checker, result: CheckResult, query: str, as_of: str, 
     possible, branches, count, truncated = _possible_matches(
         checker, query, name_norm, parts.core, as_of, former_hits
     )
+    # A branch written in brackets after its organisation's name (…有限公司（柳南分公司）,
+    # …有限公司（分公司）): the head office and its other branches are related as they are
+    # to the branch written without them.
+    unbracketed = _BRACKETED_BRANCH_RE.fullmatch(name_norm)
+    if unbracketed:
+        written = unbracketed["head"] + unbracketed["branch"]
+        _near, more, _count, _truncated = _possible_matches(
+            checker, written, written, names.name_parts(written).core, as_of
+        )
+        found = {hit["hit_id"] for hit in branches}
+        branches += [hit for hit in more if hit["hit_id"] not in found]
     seen = {hit["hit_id"] for hit in hits}
     hits += [hit for hit in branches if hit["hit_id"] not in seen]
     result.related_count += sum(1 for hit in branches if hit["hit_id"] not in seen)
@@ -473,6 +485,11 @@ def _check_name(checker: _Checker, result: CheckResult, query: str, as_of: str, 
     result.status = _status(hits, active, possible)
     result.status_text = STATUS_TEXT[result.status]
     result.advice = _shared_name_advice(result, query, active)
+
+
+_BRACKETED_BRANCH_RE = re.compile(
+    rf"(?P<head>.{{2,}}?[司业社])\((?P<branch>.{{0,10}}?{names.BRANCH_ANY})\)"
+)
 
 
 def _shared_name_advice(result: CheckResult, query: str, active: int) -> str | None:
