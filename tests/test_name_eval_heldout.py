@@ -1,4 +1,4 @@
-"""The blind held-out name set (bench/name_eval/heldout.csv) and `evaluate.py --pairs`.
+"""The blind held-out name sets (bench/name_eval/heldout*.csv) and `evaluate.py --pairs`.
 
 The held-out set is evaluated on demand, never pinned by the baseline: these tests only check
 that it stays in the evaluator's format, stays out of the baseline, and that `--pairs` runs
@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench" / "name_
 
 import evaluate
 
-HELDOUT = evaluate.HERE / "heldout.csv"
+HELDOUT_SETS = sorted(evaluate.HERE.glob("heldout*.csv"))
 HEADER = ["pair_id", "subject", "pattern", "tier", "expected", "listed", "former", "query"]
 
 
@@ -44,8 +44,13 @@ def _pair(pair_id: str, tier: str, expected: str, listed: str, query: str, note:
     }
 
 
-def test_the_held_out_set_has_the_evaluator_s_columns_and_a_note_per_pair() -> None:
-    with open(HELDOUT, encoding="utf-8", newline="") as handle:
+def test_there_are_three_held_out_sets() -> None:
+    assert [p.name for p in HELDOUT_SETS] == ["heldout.csv", "heldout2.csv", "heldout3.csv"]
+
+
+@pytest.mark.parametrize("held_out", HELDOUT_SETS, ids=lambda p: p.name)
+def test_the_held_out_set_has_the_evaluator_s_columns_and_a_note_per_pair(held_out) -> None:
+    with open(held_out, encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
         assert reader.fieldnames == [*HEADER, "note"]
         pairs = list(reader)
@@ -59,8 +64,9 @@ def test_the_held_out_set_has_the_evaluator_s_columns_and_a_note_per_pair() -> N
     assert len({p["pair_id"] for p in pairs}) == len(pairs)
 
 
-def test_the_held_out_set_stays_out_of_the_baseline() -> None:
-    held_out = {p["pair_id"] for p in evaluate.read_pairs(HELDOUT)}
+@pytest.mark.parametrize("held_out_set", HELDOUT_SETS, ids=lambda p: p.name)
+def test_the_held_out_set_stays_out_of_the_baseline(held_out_set) -> None:
+    held_out = {p["pair_id"] for p in evaluate.read_pairs(held_out_set)}
     assert not held_out & set(evaluate.read_baseline())
     assert not held_out & {p["pair_id"] for p in evaluate.read_pairs()}
 
