@@ -222,6 +222,19 @@ def test_masked_ids_match_only_together_with_the_name(catalog, store):
     assert check(catalog, store, other, name="李娜")["status"] == "not_listed"
 
 
+@pytest.mark.parametrize("given", ["李娜 女", "李娜等", "被执行人李娜", "李娜、王五"])
+def test_a_name_given_with_an_id_that_is_not_one_name_is_refused(catalog, store, given):
+    # With 女 or 等 added, the masked listing of 李娜 is not matched by name: the check
+    # would answer 未发现 for her. Refused as the same text typed alone is, in the name field
+    # and pasted with the ID in one field.
+    pasted = [] if "、" in given else [check(catalog, store, f"{given} {LI_NA}")]
+    for result in [check(catalog, store, LI_NA, name=given), *pasted]:
+        assert result["status"] == "invalid_input" and "李娜" in result["error"]
+    # Cells copied from a table row with the ID: the first with Chinese is the name.
+    assert check(catalog, store, f"李娜、王五 {LI_NA}")["status"] == "listed"
+    assert check(catalog, store, LI_NA, name="姓名：李娜")["status"] == "listed"
+
+
 def test_an_id_without_a_name_warns_of_masked_listings_it_may_be(catalog, store):
     alone = check(catalog, store, LI_NA)
     assert (alone["status"], direct(alone)) == ("not_listed", [])

@@ -441,7 +441,9 @@ def _parse_clean(text: str) -> ParsedQuery:
         if not identifier:
             display = names.clean_display(text)
             return ParsedQuery(text, InputKind.NAME, display, _NOT_ONE_SUBJECT, None, False)
-        return dataclasses.replace(_parse_clean(identifier), raw=text, name=name)
+        parsed = _parse_clean(identifier)
+        name, name_error = check_name_text(name) if name else (name, None)
+        return dataclasses.replace(parsed, raw=text, name=name, error=parsed.error or name_error)
     cleaned = clean_id_text(text)
     digits = _digit_count(cleaned)
     if digits >= 5 and any(char in _MASK_CHARS for char in cleaned):
@@ -466,18 +468,22 @@ def _parse_clean(text: str) -> ParsedQuery:
     if has_cjk and digits >= _MIXED_DIGITS:
         display = names.clean_display(text)
         return ParsedQuery(text, InputKind.NAME, display, _NOT_ONE_SUBJECT, None, False)
-    display = names.clean_display(text).strip(_AROUND_NAME_QUERY)
-    unlabelled = _NAME_LABEL_RE.sub("", display, count=1).strip(_AROUND_NAME_QUERY)
-    if unlabelled:
-        display = unlabelled
+    display, error = check_name_text(names.clean_display(text).strip(_AROUND_NAME_QUERY))
     _mapped, notes = text_rules.map_name_lookalikes(display)
     if not display:
         error = "请输入身份证号码、统一社会信用代码、组织机构代码或名称。"
     elif len(names.normalize_name(display)) < 2:
         error = "名称至少输入两个字。请输入完整的姓名或单位名称。"
-    else:
-        error = _annotated_person(display) or _not_one_name(display)
     return ParsedQuery(text, InputKind.NAME, display, error, None, False, notes=notes)
+
+
+def check_name_text(display: str) -> tuple[str, str | None]:
+    """A name as typed (alone, with an ID, or in a name field of its own): without a label
+    before it (姓名：), and the refusal of what is not one name as written, else None."""
+    display = _NAME_LABEL_RE.sub("", display, count=1).strip(_AROUND_NAME_QUERY) or display
+    if len(names.normalize_name(display)) < 2:
+        return display, None
+    return display, _annotated_person(display) or _not_one_name(display)
 
 
 # A label pasted before a name (姓名：, 被执行人名称：), taken off as it is before an ID.
@@ -508,14 +514,20 @@ _ROLES_BEFORE = (
 _NAME_SEPARATORS_RE = re.compile(r"[\t\n,;|/\\、]+")
 
 
+_CJK_ONLY_RE = re.compile(r"[\u4e00-\u9fff]+")
+
+
 def _complete_subject(part: str) -> bool:
     """Whether a part of a name query is a whole name by itself: a person's (a surname and a
     given name) or an organisation's with its region and legal form."""
     norm = names.normalize_name(part)
     if names.looks_like_person(norm):
-        return True
+        return _CJK_ONLY_RE.fullmatch(norm) is not None
+    if norm.count("(") != norm.count(")"):  # a name cut inside its brackets
+        return False
     parts = names.name_parts(part)
-    return parts.is_organization and None not in (parts.region, parts.suffix)
+    region, suffix = parts.region, parts.suffix
+    return bool(parts.is_organization and region and suffix and norm.startswith(region))
 
 
 def _is_note(word: str) -> bool:

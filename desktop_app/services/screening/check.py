@@ -270,9 +270,10 @@ def run_check(
     if name:
         cleaned_name = text_rules.clean(name)
         notes += [note.to_json("name") for note in cleaned_name.notes]
-        given_name = names.clean_display(cleaned_name.text)
+        given_name, name_error = identifiers.check_name_text(names.clean_display(cleaned_name.text))
         if cleaned_name.undecodable and error is None:
             error = NAME_UNDECODABLE
+        error = error or name_error
     lists = store.data_versions()
     result = CheckResult(
         query=query,
