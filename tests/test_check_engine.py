@@ -235,10 +235,20 @@ def test_a_name_given_with_an_id_that_is_not_one_name_is_refused(catalog, store,
     assert check(catalog, store, LI_NA, name="姓名：李娜")["status"] == "listed"
 
 
-def test_an_id_without_a_name_warns_of_masked_listings_it_may_be(catalog, store):
+def test_an_id_without_a_name_offers_the_masked_listings_it_may_be(catalog, store):
+    # Never 未发现 beside a masked listing whose visible characters are the ID's: it is
+    # offered with its name, and the clerk is told to check again with the name.
     alone = check(catalog, store, LI_NA)
-    assert (alone["status"], direct(alone)) == ("not_listed", [])
+    assert (alone["status"], direct(alone)) == ("possible_match", [])
+    [offered] = alone["possible"]
+    assert offered["name"] == "李娜" and offered["id"] == LI_NA[:6] + "*" * 8 + LI_NA[14:]
+    assert "可见部分与所查号码一致" in offered["reason"] and "李娜" in offered["reason"]
     assert MASKED_ONLY_WARNING.format(count=1) in alone["warnings"]
+    # With a slip in the name it is offered too; with another name it is not.
+    slip = check(catalog, store, LI_NA, name="李哪")
+    assert slip["status"] == "possible_match"
+    assert [p["name"] for p in slip["possible"]] == ["李娜"]
+    assert "姓名/名称相近" in slip["possible"][0]["reason"]
     # With the name the masked listing is a hit and the warning is gone; an ID whose visible
     # characters differ, or one without any masked listing near it, has no such warning.
     assert not check(catalog, store, LI_NA, name="李娜")["warnings"]

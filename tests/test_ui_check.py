@@ -90,8 +90,12 @@ def test_a_name_and_id_pasted_together_are_checked_together(
     # The masked ID of 令狐冲 matches only with his name: pasted with it, it does.
     masked = check(qtbot, view, "令狐冲 450205198703159919")
     assert [h["match"] for h in masked["hits"]][:1] == ["masked_id"]
+    # Alone, it is offered with his name (never 未发现 beside it), and the clerk is told
+    # to check again with the name.
     alone = check(qtbot, view, "450205198703159919")
-    assert alone["status"] == "not_listed"
+    assert alone["status"] == "possible_match"
+    assert [p["name"] for p in alone["possible"]] == ["令狐冲"]
+    assert view.banner.status == "possible_match"
     assert "证件号码被遮蔽" in view.banner.detail.text()
 
 

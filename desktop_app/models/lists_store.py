@@ -961,19 +961,26 @@ class ListStore:
         return frozenset(r[0] for r in self.conn.execute("SELECT shape FROM masked_shapes"))
 
     def masked_like(self, full_id: str, limit: int = 5000) -> list[dict[str, Any]]:
-        """(`id_value`, `listed_on`, `revoked_on`) of listings with a masked ID filed under a
-        key `full_id` could have (their visible characters may still differ: see
-        `identifiers.masked_matches`)."""
+        """(`id`, `id_value`, `name_norm`, `listed_on`, `revoked_on`) of listings with a
+        masked ID filed under a key `full_id` could have (their visible characters may still
+        differ: see `identifiers.masked_matches`), read from the index of masked IDs alone."""
         keys = identifiers.masked_lookup_keys(full_id, self.masked_shapes())
         if not keys:
             return []
         marks = ", ".join("?" for _ in keys)
         rows = self.conn.execute(
-            "SELECT id_value, listed_on, revoked_on FROM listings"
+            "SELECT id, id_value, name_norm, listed_on, revoked_on FROM listings"
             f" WHERE id_key IN ({marks}) {_AND_MASKED} LIMIT {int(limit)}",
             keys,
         ).fetchall()
         return [dict(r) for r in rows]
+
+    def listings_by_id(self, listing_ids: Sequence[int]) -> list[dict[str, Any]]:
+        """The listings with these ids, in force first (as names order them)."""
+        if not listing_ids:
+            return []
+        marks = ", ".join("?" for _ in listing_ids)
+        return self._listings(f"l.id IN ({marks})", list(listing_ids), None, _BY_NAME_ORDER)
 
     def find_masked(self, name_norm: str, full_id: str, limit: int = 2000) -> list[dict[str, Any]]:
         """Up to `limit` listings with exactly this normalised name and a masked ID filed

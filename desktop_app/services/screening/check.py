@@ -46,6 +46,13 @@ from desktop_app.services.lists.demo_mark import DEMO_LIST_MARK
 NO_MEASURES_NOTE = "本地区目录中没有该类对象的惩戒措施"
 RELATED_NOTE = "该人员是此失信单位的企业法定代表人（按姓名比对，请核实是否同一人）"
 NO_ID_NOTE = "名称相同，但名单中没有证件号码，请核实是否同一主体"
+MASKED_ID_NOTE = (
+    "名单上的证件号码被遮蔽，可见部分与所查号码一致；"
+    "名单上的姓名/名称为“{name}”，请核对是否同一主体"
+)
+MASKED_NEAR_NOTE = "名单上的证件号码被遮蔽，可见部分与所查号码一致，姓名/名称相近"
+# Masked listings offered for one ID at most (their visible characters are all the ID's).
+MASKED_OFFERED = 20
 FORMER_NAME_NOTE = "“{former}”是名单记录的曾用名，现名为“{name}”"
 FORMER_NEAR_NOTE = "与名单记录的曾用名“{former}”相近：{reason}"
 BRANCH_NOTE = "名称只差分支机构：分公司与总公司不是同一主体，请核实两者的关系"
@@ -383,19 +390,45 @@ def _check_id(
                 note = NAME_DIFFERS_NOTE.format(listed=listing["name"], given=given_name)
         hits.append(checker.hit(listing, match, as_of, note=note))
     possible: list[dict[str, Any]] = []
-    if not given_norm and kind is not InputKind.ORG_CODE:
-        masked = sum(
-            1
+    masked = (
+        [
+            listing
             for listing in store.masked_like(value)
             if identifiers.masked_matches(listing["id_value"], value) and is_active(listing, as_of)
-        )
-        if masked:
-            result.warnings.append(MASKED_ONLY_WARNING.format(count=masked))
+        ]
+        if kind is not InputKind.ORG_CODE
+        else []
+    )
+    if not given_norm and masked:
+        # A masked ID whose visible characters are the ID's may be the subject: only the
+        # name can tell. Offered with its name (never 未发现 beside it), the clerk told to
+        # check again with the name.
+        result.warnings.append(MASKED_ONLY_WARNING.format(count=len(masked)))
+        for listing in store.listings_by_id([m["id"] for m in masked[:MASKED_OFFERED]]):
+            entry = checker.entry(listing, as_of)
+            entry.update(score=100.0, reason=MASKED_ID_NOTE.format(name=listing["name"]))
+            possible.append(entry)
     if given_norm:
         assert given_name is not None
         for listing in store.find_masked(given_norm, value):
             if identifiers.masked_matches(listing["id_value"], value):
                 hits.append(checker.hit(listing, "masked_id", as_of))
+        # A masked ID with a name near the given one (a slip in either): offered.
+        near_masked = [
+            m["id"]
+            for m in masked
+            if m["name_norm"] != given_norm
+            and similarity(given_name, m["name_norm"], explain=False).score
+            >= names.POSSIBLE_MATCH_THRESHOLD
+        ]
+        for listing in store.listings_by_id(near_masked[:MASKED_OFFERED]):
+            alike = similarity(given_name, listing["name"])
+            entry = checker.entry(listing, as_of)
+            entry.update(
+                score=alike.score, reason=f"{MASKED_NEAR_NOTE}；{alike.reason}".rstrip("；")
+            )
+            entry["matched_parts"] = alike.parts_json()
+            possible.append(entry)
         for listing in store.find_by_name_without_id(given_norm, as_of, limit):
             entry = checker.entry(listing, as_of)
             entry.update(score=100.0, reason=NO_ID_NOTE)
