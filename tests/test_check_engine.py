@@ -494,3 +494,11 @@ def test_an_id_with_a_common_name_offers_every_same_name_listing_without_an_id(c
         opened.close()
     assert result["status"] == "possible_match" and result["hits"] == []
     assert [(p["name"], p["id_kind"]) for p in result["possible"]] == [("刘伟", "empty")]
+
+
+@pytest.mark.parametrize("query", ["暂无", "同上", "NULL", "王五"])
+def test_a_name_given_beside_a_query_that_is_no_id_is_refused(catalog, store, query):
+    # Checked as a name, the query would answer 未发现 and the given name go unchecked.
+    result = check(catalog, store, query, name="李娜")
+    assert result["status"] == "invalid_input"
+    assert "不是证件号码" in result["error"] and "李娜" in result["error"]

@@ -46,6 +46,10 @@ from desktop_app.services.lists.demo_mark import DEMO_LIST_MARK
 NO_MEASURES_NOTE = "本地区目录中没有该类对象的惩戒措施"
 RELATED_NOTE = "该人员是此失信单位的企业法定代表人（按姓名比对，请核实是否同一人）"
 NO_ID_NOTE = "名称相同，但名单中没有证件号码，请核实是否同一主体"
+NOT_AN_ID_BESIDE_NAME = (
+    "“{query}”不是证件号码。另填了姓名/名称“{name}”时，号码一栏请填写证件号码；"
+    "没有号码时请只按姓名/名称核查。"
+)
 MASKED_ID_NOTE = (
     "名单上的证件号码被遮蔽，可见部分与所查号码一致；"
     "名单上的姓名/名称为“{name}”，请核对是否同一主体"
@@ -300,6 +304,10 @@ def run_check(
     )
     if error is None and given_name is not None and len(names.normalize_name(given_name)) < 2:
         error = "姓名/名称至少输入两个字。请输入完整的姓名或单位名称。"
+    if error is None and name and parsed.kind is InputKind.NAME:
+        # A name given beside a query that is no ID (暂无, 同上, another name): checking the
+        # query as a name would leave the given name unchecked.
+        error = NOT_AN_ID_BESIDE_NAME.format(query=parsed.value or query, name=given_name)
     if error is not None:
         result.status, result.status_text = "invalid_input", STATUS_TEXT["invalid_input"]
         result.error, result.conclusive = error, False
