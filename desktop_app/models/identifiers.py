@@ -468,7 +468,9 @@ def _parse_clean(text: str) -> ParsedQuery:
     if has_cjk and digits >= _MIXED_DIGITS:
         display = names.clean_display(text)
         return ParsedQuery(text, InputKind.NAME, display, _NOT_ONE_SUBJECT, None, False)
-    display, error = check_name_text(names.clean_display(text).strip(_AROUND_NAME_QUERY))
+    # Lines and tab-separated cells stay apart (the display turns them into spaces).
+    cells = "、".join(line for line in _LINES_RE.split(text) if line.strip())
+    display, error = check_name_text(names.clean_display(cells).strip(_AROUND_NAME_QUERY))
     _mapped, notes = text_rules.map_name_lookalikes(display)
     if not display:
         error = "请输入身份证号码、统一社会信用代码、组织机构代码或名称。"
@@ -481,22 +483,136 @@ def check_name_text(display: str) -> tuple[str, str | None]:
     """A name as typed (alone, with an ID, or in a name field of its own): without a label
     before it (姓名：), and the refusal of what is not one name as written, else None."""
     display = _NAME_LABEL_RE.sub("", display, count=1).strip(_AROUND_NAME_QUERY) or display
+    display = _unwrapped(display)
     if len(names.normalize_name(display)) < 2:
         return display, None
-    return display, _annotated_person(display) or _not_one_name(display)
+    if len(display) > _NAME_MAX_LEN:
+        return display, (
+            f"输入的名称有 {len(display)} 个字符，比任何姓名或单位名称都长，可能粘贴了多余的内容。"
+            "请只输入一个姓名或名称。"
+        )
+    return display, (
+        _unpaired_brackets(display)
+        or _annotated_person(display)
+        or _annotated_organization(display)
+        or _not_one_name(display)
+        or _strange_characters(display)
+    )
+
+
+_LINES_RE = re.compile(r"[\r\n\t]+")
+_NAME_MAX_LEN = 100
+# Brackets of every style a name may be written or annotated with, openings and closings.
+_OPENINGS, _CLOSINGS = "([【〔〈<《「『", ")]】〕〉>》」』"
+_CLOSING_OF = dict(zip(_OPENINGS, _CLOSINGS, strict=True))
+
+
+def _unwrapped(display: str) -> str:
+    """A name wrapped whole in brackets or book-title marks (《韦小宝》, 【柳州市…有限公司】)
+    without them."""
+    first, last, inside = display[:1], display[-1:], display[1:-1]
+    if _CLOSING_OF.get(first) == last and not any(c in inside for c in _OPENINGS + _CLOSINGS):
+        return inside.strip()
+    return display
+
+
+def _unpaired_brackets(display: str) -> str | None:
+    opened = sum(display.count(c) for c in _OPENINGS)
+    if opened == sum(display.count(c) for c in _CLOSINGS):
+        return None
+    return (
+        f"“{display}”中的括号不成对，可能少输入或多粘贴了内容。"
+        "请只输入完整的姓名或名称（括号成对）后重新核查。"
+    )
+
+
+# Notes in brackets after an organisation's name that are not part of it: a stamp, or a
+# label with its value (（法定代表人：韦小宝）, （原名：…）).
+_ORG_NOTE_RE = re.compile(
+    r"^(?P<name>.+?)\s*[(\[【〔〈<《「『]\s*(?P<note>(?:已)?(?:盖章|公章|签章|签字|印章|章)"
+    r"|[^()]{1,12}[:：][^()]*)\s*[)\]】〕〉>》」』]$"
+)
+
+
+def _annotated_organization(display: str) -> str | None:
+    match = _ORG_NOTE_RE.match(display)
+    if match is None or not names.name_parts(match["name"]).is_organization:
+        return None
+    return _note_message(display, [f"（{match['note']}）"], match["name"].strip())
+
+
+# A number before a name, as in a numbered list (1.韦小宝, （1）韦小宝, 1、, ①).
+_NUMBERING_RE = re.compile(r"^(?:\d{1,3}\s*[.、)]|\(\d{1,3}\))\s*(?=\D)")
+# Characters of a person's name besides Chinese ones: middle dots (and what looks like
+# one), spaces, Latin letters (a foreigner's name). An organisation's name may also have
+# digits, brackets, quotes and a few signs (3D科技, A&B, “好又多”, 1+1).
+_PERSON_EXTRA = frozenset(" ·" + text_rules.DOT_LOOKALIKES + text_rules.MIDDLE_DOT_STAND_INS)
+_ORGANIZATION_EXTRA = frozenset(_PERSON_EXTRA | set(_OPENINGS + _CLOSINGS) | set("-&.'+\"“”‘’/_,"))
+
+
+def _strange_characters(display: str) -> str | None:
+    """The refusal of a name with characters no name has (★, emoji, #, a digit in a
+    person's name, a list's numbering before it), else None."""
+    numbering = _NUMBERING_RE.match(display)
+    if numbering:
+        return (
+            f"“{display}”开头的“{numbering.group().strip()}”像是序号，不是名称的一部分。"
+            f"请只输入“{display[numbering.end() :]}”核查。"
+        )
+    person = not names.name_parts(display).is_organization
+    allowed = _PERSON_EXTRA if person else _ORGANIZATION_EXTRA
+    odd = [
+        c
+        for c in dict.fromkeys(display)
+        if not (
+            _is_name_char(c)
+            or (c.isascii() and c.isalpha())
+            or (c.isdigit() and c.isascii() and not person)
+            or c in allowed
+        )
+    ]
+    if not odd:
+        return None
+    shown = "、".join(f"“{c}”" for c in odd[:5])
+    what = "姓名" if person else "名称"
+    return (
+        f"{what}“{display}”中有不属于{what}的字符（{shown}），带着它们核查会查不到名单上的主体。"
+        f"请去掉后重新输入。"
+    )
+
+
+def _is_name_char(char: str) -> bool:
+    """A Chinese character (the unified ideographs and their extensions)."""
+    return (
+        "\u3400" <= char <= "\u9fff"
+        or "\uf900" <= char <= "\ufaff"
+        or "\U00020000" <= char <= "\U0003134f"
+    )
 
 
 # A label pasted before a name (姓名：, 被执行人名称：), taken off as it is before an ID.
-_NAME_LABEL_RE = re.compile(
-    r"^(?:(?:失信)?被执行人|当事人|法定代表人|负责人|查询对象|主体|单位|企业)?(?:姓名|名称)?\s*[:：]\s*"
-)
+_NAME_LABEL_RE = re.compile(r"^[\u4e00-\u9fff]{0,8}\s*[:：]\s*")
 # Words written with a name that are not part of it. After a gap, a person's sex, nation or
 # form of address, or 等 (and others); before it, a role in the case, with or without a gap
 # (被执行人韦小宝). Joined after a name, only the words no given name ends with (a given name
 # may end with 男: 李胜男).
 _NOTE_AFTER_GAP = frozenset({"男", "女", "男性", "女性", "先生", "女士", "同志", "等", "等人"})
 _NATION_RE = re.compile(r"^[\u4e00-\u9fff]{1,4}族$")
-_NOTE_JOINED_AFTER = ("等人", "先生", "女士", "同志", "等")
+_NOTE_JOINED_AFTER = (
+    "等人",
+    "先生",
+    "女士",
+    "同志",
+    "本人",
+    "夫妇",
+    "老板",
+    "全家",
+    "一家",
+    "们",
+    "等",
+)
+# 等3家, 等五人: others left out.
+_OTHERS_AFTER_RE = re.compile(r"等[\d一二三四五六七八九十两几多]+[家人户个名位]$")
 _ROLES_BEFORE = (
     "失信被执行人",
     "被执行人",
@@ -508,6 +624,15 @@ _ROLES_BEFORE = (
     "负责人",
     "经营者",
     "投资人",
+    "借款人",
+    "担保人",
+    "供应商",
+    "投标人",
+    "中标人",
+    "户主",
+    "法人",
+    "姓名",
+    "名称",
 )
 # What apart parts of a name query: cell and list separators, and spaces (a name may have
 # spaces: 王 振邦, 天津市 滨海新区 鑫达物流有限公司).
@@ -530,6 +655,20 @@ def _complete_subject(part: str) -> bool:
     return bool(parts.is_organization and region and suffix and norm.startswith(region))
 
 
+_DOT_SPLIT_RE = re.compile(
+    "[" + re.escape("·" + text_rules.DOT_LOOKALIKES + text_rules.MIDDLE_DOT_STAND_INS) + "]"
+)
+
+
+def _whole_name(text: str) -> bool:
+    """A whole name, or Chinese characters only that are no organisation's (a person's name
+    with a surname the list of common ones lacks: 令狐冲, 那日苏)."""
+    if _complete_subject(text):
+        return True
+    norm = names.normalize_name(text)
+    return bool(_CJK_ONLY_RE.fullmatch(norm)) and not names.name_parts(norm).is_organization
+
+
 def _is_note(word: str) -> bool:
     return word in _NOTE_AFTER_GAP or _NATION_RE.match(word) is not None
 
@@ -541,6 +680,9 @@ def _not_one_name(display: str) -> str | None:
     answers 未发现 for a listed subject."""
     cells = [c.strip() for c in _NAME_SEPARATORS_RE.split(display) if c.strip()]
     words = [w for cell in cells for w in cell.split()]
+    dotted = _DOT_SPLIT_RE.split(display.strip())
+    if len(words) == 1 and len(dotted) > 1 and all(map(_is_note, dotted[1:])):
+        return _note_message(display, dotted[1:], dotted[0])
     if len(cells) > 1 or len(words) > 1:
         notes = [w for w in words[1:] if _is_note(w)]
         role = words[0] if words[0] in _ROLES_BEFORE else None
@@ -561,9 +703,12 @@ def _not_one_name(display: str) -> str | None:
         rest = norm[len(role) :]
         if norm.startswith(role) and len(rest) >= 2:
             return _note_message(display, [role], rest)
+    others = _OTHERS_AFTER_RE.search(norm)
+    if others and len(norm[: others.start()]) >= 2:
+        return _note_message(display, [others.group()], norm[: others.start()])
     for word in _NOTE_JOINED_AFTER:
         rest = norm[: -len(word)]
-        if norm.endswith(word) and len(rest) >= 2 and _complete_subject(rest):
+        if norm.endswith(word) and len(rest) >= 2 and _whole_name(rest):
             return _note_message(display, [word], rest)
     return None
 
@@ -579,7 +724,10 @@ def _note_message(display: str, notes: list[str], name: str) -> str:
 
 # A person's name followed by a bracketed note (韦小宝（男）, 张伟(曾用名), 李娜（原名：李小娜）):
 # searched as written it is no listed name, and nothing near enough to offer.
-_ANNOTATED_NAME_RE = re.compile(r"^(?P<name>[^()（）]+?)\s*[（(]\s*(?P<note>[^()（）]*?)\s*[）)]$")
+_ANNOTATED_NAME_RE = re.compile(
+    r"^(?P<name>[^()（）\[\]【】〔〕〈〉<>《》「」『』]+?)\s*[（(\[【〔〈<《「『]\s*"
+    r"(?P<note>[^()（）\[\]【】〔〕〈〉<>《》「」『』]*?)\s*[）)\]】〕〉>》」』]$"
+)
 # Notes that are part of a listed name: a sole trader's or a one-person business's form.
 _NAME_FORMS_IN_BRACKETS = ("个体工商户", "个人独资企业")
 
@@ -591,7 +739,7 @@ def _annotated_person(display: str) -> str | None:
     if match is None or match["note"] in _NAME_FORMS_IN_BRACKETS:
         return None
     person = names.normalize_name(match["name"])
-    if not names.looks_like_person(person):
+    if len(person) < 2 or names.name_parts(match["name"]).is_organization:
         return None
     note = f"（{match['note']}）" if match["note"] else "括号"
     return (

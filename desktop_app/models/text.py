@@ -415,6 +415,8 @@ DOT_LOOKALIKES = "•‧・∙⋅●⦁ㆍᆞꞏ⸱⸳ᐧ᛫"
 # hyphens and dashes (NFKC has made － into -).
 _STOPS = ".。"
 _HYPHENS = "-‐‒–—―"
+# What a middle dot is typed as by mistake between two Chinese characters (`middle_dots`).
+MIDDLE_DOT_STAND_INS = _STOPS + _HYPHENS
 _BETWEEN_CJK = "(?<=[\u3400-\u9fff]){}(?=[\u3400-\u9fff])"
 _STOP_RE = re.compile(_BETWEEN_CJK.format(f"[{re.escape(_STOPS)}]"))
 _STOP_OR_HYPHEN_RE = re.compile(_BETWEEN_CJK.format(f"[{re.escape(_STOPS + _HYPHENS)}]"))
