@@ -502,3 +502,17 @@ def test_a_name_given_beside_a_query_that_is_no_id_is_refused(catalog, store, qu
     result = check(catalog, store, query, name="李娜")
     assert result["status"] == "invalid_input"
     assert "不是证件号码" in result["error"] and "李娜" in result["error"]
+
+
+def test_an_id_ending_with_000_may_be_one_excel_cut_short(catalog, store):
+    # Excel keeps 15 significant digits: 450202198001013456 in a number cell becomes
+    # 450202198001013000. With a wrong check digit it is refused without a digit to
+    # "correct" it to (that would be yet another person); with a right one (1 in 11) it is
+    # checked, but not found is no conclusion.
+    refused = check(catalog, store, "450202198001012000")
+    assert refused["status"] == "invalid_input" and "末三位是000" in refused["error"]
+    assert identifiers.parse_query("450202198001012000").expected_check_digit is None
+    valid = check(catalog, store, "450202198001013000")
+    assert valid["status"] == "not_listed"
+    assert (valid["conclusive"], valid["inconclusive_reason"]) == (False, "id_may_be_truncated")
+    assert any("丢失了末三位" in w for w in valid["warnings"])

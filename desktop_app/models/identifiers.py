@@ -133,6 +133,19 @@ def _length_message(length: int) -> str:
     )
 
 
+# Excel keeps 15 significant digits of a number: an 18-digit ID stored in a number cell
+# ends with 000 (its last three digits lost).
+TRUNCATED_ID_MESSAGE = (
+    "身份证号码的末三位是000，很可能是在Excel中按数字存储而丢失了末三位（Excel只保留15位"
+    "有效数字），不是原来的号码。请从原件或设为文本格式的单元格重新复制完整的号码。"
+)
+
+
+def may_be_truncated(id18: str) -> bool:
+    """Whether an 18-character resident ID looks like one Excel stored as a number."""
+    return len(id18) == 18 and id18.endswith("000")
+
+
 def resident_id_error(id18: str, today: datetime.date | None = None) -> str | None:
     """Why an 18-character resident ID (as cleaned by `clean_id_text`) is invalid, or None.
 
@@ -146,6 +159,8 @@ def resident_id_error(id18: str, today: datetime.date | None = None) -> str | No
         return f"身份证号码格式不对：前17位应为数字，第18位为数字或X。{_RETRY}"
     expected = ric.calc_check_digit(id18)
     if id18[17] != expected:
+        if may_be_truncated(id18):
+            return TRUNCATED_ID_MESSAGE
         return _check_char_message("身份证号码", 18, expected, id18[17])
     birth = id18[6:14]
     try:
@@ -246,6 +261,8 @@ def _is_resident_id_shape(text: str) -> bool:
 
 
 def _expected_check(kind: InputKind, value: str) -> str | None:
+    if kind is InputKind.RESIDENT_ID and may_be_truncated(value):
+        return None  # no check digit to suggest: the digits before it are lost too
     if kind is InputKind.RESIDENT_ID and _is_resident_id_shape(value):
         expected = ric.calc_check_digit(value)
     elif kind is InputKind.USCC and _USCC_RE.match(value):

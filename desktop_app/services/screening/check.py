@@ -46,6 +46,10 @@ from desktop_app.services.lists.demo_mark import DEMO_LIST_MARK
 NO_MEASURES_NOTE = "本地区目录中没有该类对象的惩戒措施"
 RELATED_NOTE = "该人员是此失信单位的企业法定代表人（按姓名比对，请核实是否同一人）"
 NO_ID_NOTE = "名称相同，但名单中没有证件号码，请核实是否同一主体"
+TRUNCATED_ID_WARNING = (
+    "号码末三位是000：如果它来自Excel表格，可能已按数字存储而丢失了末三位（Excel只保留15位"
+    "有效数字），查的就不是原来的号码。请与原件核对完整号码；未发现失信记录的结论不能作为依据。"
+)
 NOT_AN_ID_BESIDE_NAME = (
     "“{query}”不是证件号码。另填了姓名/名称“{name}”时，号码一栏请填写证件号码；"
     "没有号码时请只按姓名/名称核查。"
@@ -326,6 +330,11 @@ def run_check(
             _apply_exclusions(
                 result, exclusions.excluded_for(subject_key(parsed.kind, parsed.value))
             )
+    if parsed.kind is InputKind.RESIDENT_ID and identifiers.may_be_truncated(parsed.value):
+        # A valid ID ending with 000 may be another one Excel cut short: never a plain 未发现.
+        result.warnings.append(TRUNCATED_ID_WARNING)
+        if result.status == "not_listed" and result.conclusive:
+            result.conclusive, result.inconclusive_reason = False, "id_may_be_truncated"
     _add_measures(checker, result)
     return result
 
