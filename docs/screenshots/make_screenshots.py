@@ -429,6 +429,14 @@ def main() -> int:
     check(view, f"{LISTED_ID}，450203199005209933")
     screen_shot("21_several_numbers")
 
+    # An ID typed alone that a masked listing may be: offered with the listing's name.
+    check(view, "450205198703159919")
+    screen_shot("28_masked_id_alone")
+
+    # A name with a word that is not part of it: refused, saying what to type.
+    check(view, "被执行人韦小宝")
+    screen_shot("29_name_with_a_role")
+
     check(view, "黄荣")
     screen_shot("06_possible_match")
 
