@@ -300,15 +300,15 @@ MIGRATIONS: tuple[str, ...] = (
     # And the masked listings' keys with what a full ID's check reads of them, so that the
     # other subjects filed under the same visible characters cost no read of their rows.
     f"""
-    CREATE INDEX listings_masked_id
+    CREATE INDEX IF NOT EXISTS listings_masked_id
         ON listings (id_key, id_value, name_norm, listed_on, revoked_on) {_MASKED_ONLY};
-    CREATE TABLE masked_shapes (shape TEXT PRIMARY KEY);
-    CREATE TRIGGER listings_masked_shape_added AFTER INSERT ON listings
+    CREATE TABLE IF NOT EXISTS masked_shapes (shape TEXT PRIMARY KEY);
+    CREATE TRIGGER IF NOT EXISTS listings_masked_shape_added AFTER INSERT ON listings
     WHEN substr(NEW.id_key, 1, 1) = '{identifiers.MASKED_KEY_MARK}'
     BEGIN
         INSERT OR IGNORE INTO masked_shapes (shape) VALUES ({_NEW_SHAPE});
     END;
-    CREATE TRIGGER listings_masked_shape_changed AFTER UPDATE OF id_key ON listings
+    CREATE TRIGGER IF NOT EXISTS listings_masked_shape_changed AFTER UPDATE OF id_key ON listings
     WHEN substr(NEW.id_key, 1, 1) = '{identifiers.MASKED_KEY_MARK}'
     BEGIN
         INSERT OR IGNORE INTO masked_shapes (shape) VALUES ({_NEW_SHAPE});
