@@ -275,6 +275,32 @@ _GROUPS = (
     "徒徙",
     "梁粱",
     "蓝篮",
+    # Surnames and given-name characters that a reader takes for a character with one
+    # component changed in the same place (a radical 木/礻/扌, 衤/讠/礻, 犭/子, 阝's other
+    # side, a top 覀/毋, 艹/宀, 氵/冫): the confusions that name lists, household-register
+    # transcriptions and OCR of scanned lists show again and again. The shape-derived table
+    # does not find them (more than a stroke apart), and a surname confused there costs the
+    # whole name: a person is not found under a misread surname by any other key.
+    "贾贯",
+    "杜社",
+    "蔡察",
+    "郁都",
+    "狐孤",
+    "枸拘",
+    "羌差",
+    "褚诸",
+    "祎袆",
+    "沪泸",
+    "晶品",
+    "祁祈",
+    "郜部",
+    "寇冠",
+    "辛幸",
+    "邵绍",
+    "闵闽",
+    "晏宴",
+    "谌湛",
+    "庞宠",
 )
 
 

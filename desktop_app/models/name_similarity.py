@@ -12,6 +12,7 @@ that makes another name costs enough to fall under the threshold by itself.
 | a middle dot missing or extra (阿卜杜拉买买提 / 阿卜杜拉·买买提) | 1 |
 | the same trade words of one family (饰品店 / 饰品商行, 文化传媒 / 文化传播) | 3 |
 | the trade in fewer words (漓江源旅游 / 漓江源旅游开发, 华鼎模具 / 华鼎精密模具) | 5 |
+| the trade in near-synonymous words (建筑工程 / 建设工程, 物业管理 / 物业服务) | 10 |
 | a homophone (张伟/张玮, 常兴/长兴: a common reading of each character is the same) | 7.5 |
 | a transcribed name spelt another way (多吉/多杰, 索朗/索南: `transliterations`) | 7.5 |
 | a look-alike from OCR or handwriting (己/已/巳, 亳/毫, 冉/再 …: `lookalikes`) | 10 |
@@ -67,6 +68,10 @@ DOUBLED_COST = 10.0
 INDUSTRY_MISSING_COST = 10.0
 INDUSTRY_SHORTENED_COST = 5.0
 INDUSTRY_WRITING_COST = 3.0
+# Trade words of one synonym group (`names.trade_sense`: 建筑工程 / 建设工程, 物业管理 /
+# 物业服务): the same region, brand and legal form stay a possible match (90), another brand
+# with them does not (30 + 10).
+INDUSTRY_SYNONYM_COST = 10.0
 LONG_INDEL_COST = 15.0
 NEAR_HOMOPHONE_COST = 20.0
 SHORT_INDEL_COST = 25.0
@@ -747,7 +752,50 @@ def _organisation_core(
             if brand_cost + industry_cost < cost:
                 reason = note if brand_reason == "名称主体相同" else f"{brand_reason}；{note}"
                 return brand_cost + industry_cost, reason, parts
+    if (
+        cost > INDUSTRY_SYNONYM_COST
+        and q_industry != c_industry
+        and names.has_trade_synonym(query_core)
+        and names.has_trade_synonym(c.core)
+    ):
+        synonym = _synonym_trade(query_core, c.core, explain)
+        if synonym is not None and synonym[0] < cost:
+            cost, reason, parts = synonym
     return cost, reason, parts
+
+
+def _synonym_trade(
+    query: str, listed: str, explain: bool
+) -> tuple[float, str, list[PartMatch]] | None:
+    """(cost, reason, brand and industry parts) of two cores whose trades are written in
+    near-synonymous words (`names.trade_sense`: 宏建建设工程 / 宏建建筑工程, 众力劳务服务 /
+    众力劳务派遣), the brands compared as usual; None when the trades differ in sense (also
+    when one names fewer of them) or are not there."""
+    q_brand, q_sense = names.trade_sense(query)
+    c_brand, c_sense = names.trade_sense(listed)
+    if not q_brand or not c_brand or not q_sense or not c_sense:
+        return None
+    q_trade, c_trade = query[len(q_brand) :], listed[len(c_brand) :]
+    if q_trade == c_trade or q_sense != c_sense:
+        # Only the same trade in other words: with words left out too (汽车销售 / 贸易) the
+        # trade is another one.
+        return None
+    industry_cost = INDUSTRY_SYNONYM_COST
+    note = f"行业用词相近（“{q_trade}”/名单中为“{c_trade}”）"
+    if explain:
+        brand_cost, brand_reason = describe_core(q_brand, c_brand)
+    else:
+        brand_cost, brand_reason = core_cost(q_brand, c_brand), ""
+    reason = note if brand_reason == "名称主体相同" else f"{brand_reason}；{note}"
+    parts = []
+    if explain:
+        brand_part = _part("brand", q_brand, c_brand)
+        written = f"近义词：“{q_trade}”/名单中为“{c_trade}”"
+        parts = [
+            *([brand_part] if brand_part else []),
+            PartMatch("industry", q_trade, c_trade, "similar", written),
+        ]
+    return brand_cost + industry_cost, reason, parts
 
 
 def _industry_difference(query: str, listed: str) -> tuple[float, str] | None:
@@ -776,11 +824,21 @@ def core_bound(query: str) -> Callable[[str], float]:
     only cost). What ranks hundreds of candidate cores before any listing is read."""
     q = names.name_parts(query)
     if q.is_organization or names.brand_query(query):
+        # A county written short after the region (广西百色田阳…) is compared without it, and a
+        # county in the region as a list may write it short (田阳壮乡… for 百色市田阳区壮乡…).
+        county = names.county_reading(q)
+        readings = [q.core, *([county.core] if county else [])]
+        short = names.county_written_short(q)
+        county_prefix = short[: len(short) - len(q.core)] if short else None
 
         def bound(candidate_core: str) -> float:
             # Never more than the cores' edits (read as a person's name would be).
             listed = names.NameParts(None, candidate_core, None, True)
-            return max(0.0, 100.0 - _organisation_core(q, listed, q.core, explain=False)[0])
+            cores = readings
+            if county_prefix and candidate_core.startswith(county_prefix):
+                cores = [*readings, county_prefix + q.core]
+            cost = min(_organisation_core(q, listed, core, explain=False)[0] for core in cores)
+            return max(0.0, 100.0 - cost)
 
         return bound
     return lambda candidate_core: max(0.0, 100.0 - core_cost(q.core, candidate_core))
@@ -803,6 +861,13 @@ def similarity(query: str, candidate: str, *, explain: bool = True) -> Similarit
     as_brand = not q.is_organization and c.is_organization and names.brand_query(query)
     if c.is_organization and (q.is_organization or as_brand):
         cost, notes, parts, branch = _organisations(q, c, explain)
+        # A county written short after its region (广西百色田阳 / 百色市田阳区) read as one.
+        q_county, c_county = names.county_reading(q, c.region), names.county_reading(c, q.region)
+        for q_read, c_read in ((q_county, c), (q, c_county)):
+            if q_read is not None and c_read is not None:
+                other = _organisations(q_read, c_read, explain)
+                if other[0] < cost:
+                    cost, notes, parts, branch = other
         if as_brand and names.person_likeness(q.core):
             cost += AMBIGUOUS_BRAND_COST
             notes.append("输入的也可能是人名")
@@ -868,7 +933,8 @@ def _persons(
     org = q if q.is_organization else c
     # A transcribed name without its middle dot is long enough to read as a company's.
     dotted = "·" in q.core + c.core and not org.suffix and not org.region
-    if q.is_organization != c.is_organization and not dotted:
+    # So is a six-character Mongolian name (乌日根毕力格): an organisation's by length only.
+    if q.is_organization != c.is_organization and not dotted and not names.long_personal_name(org):
         cost += KIND_PENALTY
         notes.append("一方像个人姓名、一方像单位名称")
     return cost, notes, parts, False

@@ -69,8 +69,11 @@ KEY_WINDOW = 12
 # `fuzzy_keys`, `lookup_keys`, `prefix_keys`): raised with every change to them, so that
 # what was filed by an older version (the watch keys of re-checks) is filed again.
 # 1: issue 13's third round (dot look-alikes, doubled legal forms, numbers in digits, r/l,
-# an/ang, shape-derived look-alikes).
-KEYING_VERSION = 1
+# an/ang, shape-derived look-alikes). 2: the fourth round (a query also looked up with its
+# trade words' synonyms, a county written short or in full, more hand-picked look-alikes);
+# what lists.db files (`fuzzy_keys`, `name_parts`) is unchanged, only watched subjects'
+# keys are made again.
+KEYING_VERSION = 2
 
 _WHITESPACE_RE = re.compile(r"\s+")
 # After NFKC: （）［］｛｝ are already ASCII. Every other bracket pair becomes ( ), every middle
@@ -270,20 +273,74 @@ _TRADE_FAMILIES = (
 _TRADE_FAMILY = {word: family.split()[0] for family in _TRADE_FAMILIES for word in family.split()}
 _INDUSTRY_LENGTHS = tuple(sorted({len(w) for w in INDUSTRY_WORDS}, reverse=True))
 
+# Trade words that name nearly the same trade (近义行业用语): companies register one and
+# clerks, lists and the companies themselves write the other (建筑工程 / 建设工程, 装饰 / 装修,
+# 农业开发 / 农业发展, 建材 / 建筑材料, 医药 / 药业, 物业管理 / 物业服务, 劳务派遣 / 劳务服务,
+# 汽车销售 / 汽车贸易 / 汽车销售服务, 餐饮 / 饮食服务). Unlike a family (`_TRADE_FAMILIES`) the
+# words do not say quite the same thing, so a name written with the other word is a possible
+# match at a cost (`name_similarity.INDUSTRY_SYNONYM_COST`), never the same name. Written by
+# hand from the pairs of trade words that registered company names use for one trade; a
+# word or phrase may stand in one group only. Phrases here (劳务派遣, 饮食服务) are read as
+# one trade word when names are compared, not when they are split (`split_core`).
+_TRADE_SYNONYMS = (
+    "建设 建筑 建工",
+    "装饰 装修 装潢",
+    "开发 发展",
+    "建材 建筑材料",
+    "医药 药业 制药",
+    "管理 服务",
+    "劳务派遣 劳务服务",
+    "贸易 商贸 销售 销售服务",
+    "餐饮 饮食 饮食服务",
+    "房地产 房产 地产 置业",
+    "电商 电子商务",
+    "汽配 汽车配件",
+    "咨询 顾问",
+    "保洁 清洁",
+    "店 馆",
+)
+_SYNONYM_OF = {word: group.split()[0] for group in _TRADE_SYNONYMS for word in group.split()}
+_SYNONYM_GROUP = {word: tuple(group.split()) for group in _TRADE_SYNONYMS for word in group.split()}
+_SENSE_WORDS = INDUSTRY_WORDS | frozenset(_SYNONYM_OF)
+# Any word that `trade_sense` may read as a synonym's (the groups' words and the words of
+# the families they hold): a core without one has no synonym to read.
+_SYNONYM_RE = re.compile(
+    "|".join(
+        sorted(
+            {*_SYNONYM_OF, *(w for w, head in _TRADE_FAMILY.items() if head in _SYNONYM_OF)},
+            key=len,
+            reverse=True,
+        )
+    )
+)
+
+
+def has_trade_synonym(core: str) -> bool:
+    """Whether a core holds a trade word of a synonym group (`_TRADE_SYNONYMS`)."""
+    return _SYNONYM_RE.search(core) is not None
+
+
+_SENSE_LENGTHS = tuple(sorted({len(w) for w in _SENSE_WORDS}, reverse=True))
+
 
 @lru_cache(maxsize=1 << 16)
 def _trade_words(text: str) -> tuple[str, ...]:
     """The trade words that make up the longest end of `text` made only of them, in order
     (永兴五金加工厂 → 五金, 加工, 厂: not 工厂, which would leave 加 to the brand). Where two
     segmentations cover as much, the one with fewer words."""
+    return _segment(text, INDUSTRY_WORDS, _INDUSTRY_LENGTHS)
+
+
+def _segment(text: str, vocabulary: frozenset[str], lengths: tuple[int, ...]) -> tuple[str, ...]:
+    """The words of `vocabulary` that make up the longest end of `text` (see `_trade_words`)."""
     # best[i]: the fewest words that make up text[i:], None when it cannot be made up.
     best: list[tuple[str, ...] | None] = [None] * (len(text) + 1)
     best[len(text)] = ()
     start = len(text)
     for i in range(len(text) - 1, -1, -1):
-        for length in _INDUSTRY_LENGTHS:
+        for length in lengths:
             rest = best[i + length] if i + length <= len(text) else None
-            if rest is not None and text[i : i + length] in INDUSTRY_WORDS:
+            if rest is not None and text[i : i + length] in vocabulary:
                 found = (text[i : i + length], *rest)
                 if best[i] is None or len(found) < len(best[i] or ()):
                     best[i] = found
@@ -308,6 +365,39 @@ def split_core(core: str) -> tuple[str, str]:
     return core[: len(core) - length], core[len(core) - length :]
 
 
+@lru_cache(maxsize=1 << 16)
+def trade_sense(core: str) -> tuple[str, tuple[str, ...]]:
+    """(brand, trade) of an organisation's core with its trade words read for their sense:
+    each word as its family's first (`industry_words`), then as its synonym group's first
+    (`_TRADE_SYNONYMS`), and the phrases of the groups as one word (劳务派遣, 饮食服务):
+    宏建建筑工程 and 宏建建设工程 both give (宏建, (建设, 工程)), 众力劳务服务 gives
+    (众力, (劳务派遣,))."""
+    words = _segment(core, _SENSE_WORDS, _SENSE_LENGTHS)
+    brand = core[: len(core) - sum(map(len, words))]
+    sense = []
+    for word in words:
+        word = _TRADE_FAMILY.get(word, word)
+        sense.append(_SYNONYM_OF.get(word, word))
+    return brand, tuple(sense)
+
+
+def synonym_spellings(core: str, limit: int = 6) -> list[str]:
+    """A core with one trade word written as each of its synonyms (`_TRADE_SYNONYMS`):
+    宏建建设工程 → 宏建建筑工程, 宏建建工工程. What a query is also looked up under, so that
+    a listing registered with the other word is found by its own keys."""
+    words = _segment(core, _SENSE_WORDS, _SENSE_LENGTHS)
+    brand = core[: len(core) - sum(map(len, words))]
+    if not brand:
+        return []
+    found: list[str] = []
+    for position, word in enumerate(words):
+        for other in _SYNONYM_GROUP.get(word, ()):
+            if other != word:
+                spelt = (*words[:position], other, *words[position + 1 :])
+                found.append(brand + "".join(spelt))
+    return found[:limit]
+
+
 # Trade words that are also common given names (欧阳建设, 司马文化): no sign of a company alone.
 _GIVEN_NAME_TRADES = frozenset("建设 发展 文化 信息 技术 设计 服务 管理 开发 健康 生态".split())  # noqa: SIM905
 
@@ -329,6 +419,24 @@ def _is_organization(name: str, suffix: str | None) -> bool:
     if len(bare) >= 3 and bare[1] == "记" and bare[0] in _SURNAMES:  # 李记螺蛳粉: a shop
         return True
     return len(bare) > _PERSON_MAX_LEN or (len(bare) >= 4 and bare[-1] in _ORG_LAST_CHARS)
+
+
+def long_personal_name(parts: NameParts) -> bool:
+    """Whether an organisation's name is one only by its length: six to eight Chinese
+    characters without a region, legal form, trade word or word of organisations, as a
+    Mongolian or Tibetan person's name written without a dot is (乌日根毕力格)."""
+    core = parts.core
+    return (
+        parts.is_organization
+        and not parts.region
+        and not parts.suffix
+        and _PERSON_MAX_LEN < len(core) <= 8
+        and not core.isascii()
+        and "(" not in core
+        and core[-1] not in _ORG_LAST_CHARS
+        and not split_core(core)[1]
+        and not _ORG_WORDS_RE.search(core)
+    )
 
 
 # "中国" is a region only in brackets (华为(中国)…); leading, it is part of the name (中国石化).
@@ -500,6 +608,77 @@ def name_parts(text: str) -> NameParts:
     return NameParts(region, rest, suffix, True, corrections)
 
 
+@cache
+def _short_counties() -> dict[str, dict[str, tuple[str, ...]]]:
+    """First character → short form → full name of the counties, districts and county-level
+    cities as names write them after their prefecture without 县/区/市/旗 (田阳 for 田阳区,
+    綦江 for 綦江区, 祥云 for 祥云县); short forms that are ordinary words at the start of a
+    company's name (`regions.short_place_names`' exceptions) are left out."""
+    found: dict[str, dict[str, tuple[str, ...]]] = {}
+    ambiguous = regions.AMBIGUOUS_SHORT_NAMES
+    codes = regions.place_codes()
+    for place in sorted(regions.place_names()):
+        if (
+            len(place) >= 3
+            and place[-1] in "县区市旗"
+            and place[:-1] not in ambiguous
+            and any(len(code) == 6 for code in codes.get(place, ()))
+        ):
+            by_short = found.setdefault(place[0], {})
+            by_short[place[:-1]] = (*by_short.get(place[:-1], ()), place)
+    return found
+
+
+@lru_cache(maxsize=1 << 12)
+def _last_place(region: str) -> str | None:
+    """The last known place of a region (广西百色 → 百色, 重庆市綦江区 → 綦江区)."""
+    bare = region.strip("()")
+    end, last, _slips = _leading_places(bare + "名称")
+    return bare[last:end] if end == len(bare) else None
+
+
+def county_reading(parts: NameParts, other_region: str | None = None) -> NameParts | None:
+    """An organisation's name read with a county written short after its region (广西百色
+    田阳壮乡芒果种植: 田阳区 of 百色, 重庆綦江东溪古镇旅游开发: 綦江区 of 重庆, 云南大理祥云
+    云岭建材: 祥云县 of 大理) as a region: the county moved from the core to the region; None
+    when the core does not start with a county of the region, or what follows has no brand
+    (柳州市柳城食品: 柳城 is the brand). Of a county's names (田阳县, now 田阳区) the one
+    `other_region` writes, else the first."""
+    if not parts.is_organization or not parts.region or len(parts.core) < 5:
+        return None
+    counties = _short_counties().get(parts.core[0], {})
+    if parts.core[:2] not in counties and parts.core[:3] not in counties:
+        return None  # most names: no county starts the core
+    outer = _last_place(parts.region)
+    if outer is None:
+        return None
+    for length in (3, 2):
+        rest = parts.core[length:]
+        fulls = [f for f in counties.get(parts.core[:length], ()) if regions.contains(outer, f)]
+        if not fulls or len(rest) < 3:
+            continue
+        written = [f for f in fulls if other_region and f in other_region]
+        full = (written or fulls)[0]
+        if len(split_core(rest)[0]) >= 2:
+            region = parts.region + full
+            return NameParts(region, rest, parts.suffix, True, parts.corrections)
+    return None
+
+
+def county_written_short(parts: NameParts) -> str | None:
+    """The core of an organisation whose region ends with a county, with the county written
+    short before it (百色市田阳区 + 壮乡芒果种植 → 田阳壮乡芒果种植): how a list that writes
+    the region short files it. None for other names."""
+    if not parts.is_organization or not parts.region:
+        return None
+    last = _last_place(parts.region)
+    if last is None or len(last) < 3 or last[-1] not in "县区市旗":
+        return None
+    if last not in _short_counties().get(last[0], {}).get(last[:-1], ()):
+        return None
+    return last[:-1] + parts.core
+
+
 _SCHOOL_SHORT_RE = re.compile("(.{2,}?)第?([一二三四五六七八九十]{1,3})([中小])")
 
 
@@ -648,6 +827,20 @@ def lookup_keys(text: str) -> list[str]:
         variants.append(f"{father}·{given}")  # the parts in the other order
     if joined(core) != core:
         variants.append(joined(core))  # 陶吉吉 for 陶喆
+    county = county_reading(parts)
+    if county is not None:  # 广西百色田阳壮乡芒果种植: filed as 壮乡芒果种植 under 田阳区
+        variants.append(county.core)
+    short = county_written_short(parts)
+    if short is not None:  # 百色市田阳区壮乡芒果种植: filed as 田阳壮乡芒果种植 under 百色
+        keys["d:" + digits_written_out(short)[:KEY_WINDOW]] = None
+    if parts.is_organization:
+        # The trade written with a near-synonym (建设工程 for 建筑工程): looked up as a whole.
+        keys.update(
+            dict.fromkeys(
+                "d:" + digits_written_out(spelling)[:KEY_WINDOW]
+                for spelling in synonym_spellings(core)
+            )
+        )
     for variant in variants:
         keys.update(dict.fromkeys(_keys(variant, parts.is_organization)))
     return list(keys)

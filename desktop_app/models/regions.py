@@ -140,7 +140,7 @@ def short_place_names() -> frozenset[str]:
             ):
                 shorts.add(area.name[:-1])
     shorts.update(autonomous_short_names())
-    return frozenset(shorts - _AMBIGUOUS_SHORT_NAMES)
+    return frozenset(shorts - AMBIGUOUS_SHORT_NAMES)
 
 
 @cache
@@ -208,7 +208,7 @@ def autonomous_short_names() -> dict[str, str]:
 
 
 # City and prefecture short forms that are also common words at the start of company names.
-_AMBIGUOUS_SHORT_NAMES = frozenset(
+AMBIGUOUS_SHORT_NAMES = frozenset(
     "中山 大同 安康 白银 长安 太平 朝阳 东方 合作 新星 同仁 江山 明光 长乐 永安 龙泉 安宁 "  # noqa: SIM905
     "高明 新民 天长 永康 大安 乐平 白杨 华亭 北安 开平 海西 海北 红河 玉树 黄南 文山".split()
 )
