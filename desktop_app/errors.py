@@ -245,5 +245,34 @@ class BatchCancelledError(AppError):
     exit_code = 130
 
 
+class BatchSheetChoiceError(UsageError):
+    """A workbook with subjects on more than one sheet: the clerk names the sheet to check
+    (`--sheet`, the window's sheet picker), none is picked for them. `sheets`: the names."""
+
+    def __init__(self, message: str, sheets: list[str]) -> None:
+        super().__init__(message, sheets=sheets)
+        self.sheets = sheets
+
+
+class BatchColumnChoiceError(UsageError):
+    """A file with more than one column that could hold the subject's name: the clerk names
+    it (`--name-column`, the window's column picker). `columns`: the candidate headings;
+    `header_cells` and `ids`: the header row and the ID columns found, for the picker."""
+
+    def __init__(
+        self,
+        message: str,
+        columns: list[str],
+        header_cells: list[str],
+        ids: list[str],
+        sheet: str | None,
+    ) -> None:
+        super().__init__(message, columns=columns, header_cells=header_cells, ids=ids, sheet=sheet)
+        self.columns = columns
+        self.header_cells = header_cells
+        self.ids = ids
+        self.sheet = sheet
+
+
 class AlertClosedError(UsageError):
     """An alert that is already closed (handled meanwhile, perhaps by a colleague)."""

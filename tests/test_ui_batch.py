@@ -215,3 +215,57 @@ def test_an_update_that_lists_a_subject_raises_an_alert_turned_into_a_record(
         audit.entries(ctx, action="alert_record")[-1]["details"]["new_record"]
         == (record["record_number"])
     )
+
+
+def test_the_window_asks_for_the_sheet_and_the_name_column(
+    qtbot: QtBot,
+    office,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Two sheets of subjects, and two columns that could be the name: the window picks
+    neither, it asks, and checks what the clerk chose."""
+    import openpyxl
+
+    path = tmp_path / "两批.xlsx"
+    workbook = openpyxl.Workbook()
+    first = workbook.active
+    first.title = "第一批"
+    for cells in (["单位名称", "姓名", "身份证号码"], ["某中学", *MASKED_PERSON]):
+        first.append(cells)
+    second = workbook.create_sheet("第二批")
+    for cells in (["姓名", "身份证号码"], ["张三", valid_id(2)]):
+        second.append(cells)
+    workbook.save(path)
+    window = office.open(qtbot, "zhang")
+    view = _batch_tab(qtbot, window)
+    view.file.clear()
+    type_text(qtbot, view.file, str(path))
+    qtbot.keyClick(view.file, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "请选择要核查的工作表" in view.columns_text.text(), timeout=30000)
+    assert view.source is None and not view.run_button.isEnabled()
+    assert view.sheet.isVisible()
+    assert [view.sheet.itemText(i) for i in range(view.sheet.count())] == [
+        "（请选择）",
+        "第一批",
+        "第二批",
+    ]
+    view.sheet.setCurrentIndex(view.sheet.findData("第一批"))
+    view.sheet.activated.emit(view.sheet.currentIndex())
+    qtbot.waitUntil(lambda: "请选择名称列" in view.columns_text.text(), timeout=30000)
+    assert "“单位名称”、“姓名”" in view.columns_text.text()
+    assert view.name_column.currentText() == "（请选择）"
+    assert view.id_column.currentText() == "身份证号码"
+    assert not view.run_button.isEnabled()
+    view.name_column.setCurrentIndex(view.name_column.findData("姓名"))
+    view.name_column.activated.emit(view.name_column.currentIndex())
+    qtbot.waitUntil(lambda: view.source is not None, timeout=30000)
+    assert view.source.columns.sheet == "第一批"
+    assert (view.source.rows[0].query, view.source.rows[0].name) == (
+        MASKED_PERSON[1],
+        MASKED_PERSON[0],
+    )
+    assert view.run_button.isEnabled()
+    qtbot.keyClick(view.file, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: view.task is None and view.batch is not None, timeout=60000)
+    assert view.batch["file"]["sheet"] == "第一批"
+    assert view.batch["rows"][0]["status"] == "listed"

@@ -41,6 +41,11 @@ def add_batch_options(parser: argparse.ArgumentParser) -> None:
         "--name-column", metavar="列名", help="批量核查：名称所在的列（不按表头自动识别时）"
     )
     parser.add_argument(
+        "--sheet",
+        metavar="工作表",
+        help="批量核查：要核查的工作表名称（工作簿中有几张工作表都列有核查对象时必须指定）",
+    )
+    parser.add_argument(
         "--id-column",
         action="append",
         default=[],
@@ -84,7 +89,7 @@ def run_batch_command(args: argparse.Namespace, ctx: AppContext) -> int:
         raise UsageError(
             "请用 --jurisdiction 和 --department 指定地区和实施部门（或由信息科在本机配置中设置）。"
         )
-    mapping = BatchMapping(args.name_column, tuple(args.id_column))
+    mapping = BatchMapping(args.name_column, tuple(args.id_column), sheet=args.sheet)
     progress = _progress_printer(args)
     batch = batch_service.run_batch(
         ctx, user, args.batch, jurisdiction, department, mapping=mapping, progress=progress
@@ -117,6 +122,11 @@ def batch_text(batch: dict[str, Any]) -> str:
         f"无法核查 {counts['invalid']} 行。",
     ]
     lines += [f"注意：{warning}" for warning in batch.get("warnings") or []]
+    for other in batch["file"].get("other_sheets") or []:
+        lines.append(
+            f"只核查了工作表“{batch['file'].get('sheet')}”；工作表“{other['sheet']}”"
+            f"{other['reason']}。"
+        )
     if counts["pending"]:
         lines.append(
             f"尚有 {counts['pending']} 条疑似匹配待复核（records confirm / records reject），"
@@ -137,6 +147,13 @@ def batch_text(batch: dict[str, Any]) -> str:
             )
         elif row["status"] == "invalid_input":
             lines.append(f"第 {row['row']} 行 无法核查：{row['error']}")
+        elif row.get("related"):
+            lines.append(
+                f"第 {row['row']} 行 {subject}：{row['status_text']}｜"
+                f"{batch_service.related_text(row)}｜{number}"
+            )
+        if row.get("input_note"):
+            lines.append(f"第 {row['row']} 行 说明：{row['input_note']}")
     for key, words in (("xlsx", "结果表"), ("pdf", "批量核查记录 PDF")):
         if batch.get(key):
             lines.append(f"{words}：{batch[key]}")

@@ -77,8 +77,10 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     if not args.query:
         # As argparse says it for a missing argument (QUERY is optional only for --batch).
         args.check_parser.error(argparse._("the following arguments are required: %s") % "QUERY")
-    if args.xlsx is not None or args.name_column or args.id_column:
-        raise UsageError("--xlsx、--name-column 和 --id-column 只用于批量核查（--batch FILE）。")
+    if args.xlsx is not None or args.name_column or args.id_column or args.sheet:
+        raise UsageError(
+            "--xlsx、--sheet、--name-column 和 --id-column 只用于批量核查（--batch FILE）。"
+        )
     # Once accounts exist a check is made by a logged-in user, for their own department.
     user = login(args, ctx, required=False)
     jurisdiction = args.jurisdiction or (user and user.jurisdiction) or ctx.config.jurisdiction

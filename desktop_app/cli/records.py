@@ -16,8 +16,8 @@ from desktop_app.cli.arguments import MAX_VERSION, whole_number
 from desktop_app.cli.auth import add_user_options, login
 from desktop_app.context import AppContext
 from desktop_app.errors import AuthenticationError
-from desktop_app.models.labels import feedback_action
-from desktop_app.models.record_types import CheckResult, feedback_text, masked_query
+from desktop_app.models.labels import RELATED_MATCH_TEXT, feedback_action
+from desktop_app.models.record_types import CheckResult, feedback_text, hit_role, masked_query
 from desktop_app.models.users_store import User
 from desktop_app.services import records
 
@@ -156,8 +156,15 @@ def record_text(record: dict[str, Any]) -> str:
     ]
     for hit in record["hits"]:
         state = "有效" if hit.get("active") else "已撤销/已过期"
+        role = hit_role(hit)
+        if role == "related":
+            # Never the subject checked: a listed head office or branch, or an organisation
+            # whose legal representative has the person's name.
+            label = f"相关（{RELATED_MATCH_TEXT.get(hit.get('match') or '', '不是同一主体')}）"
+        else:
+            label = "命中" if role == "hit" else "历史记录（不计为命中）"
         lines.append(
-            f"  命中：{hit['name']} {hit.get('id') or ''}｜{hit['category']}｜{hit['list']}｜"
+            f"  {label}：{hit['name']} {hit.get('id') or ''}｜{hit['category']}｜{hit['list']}｜"
             f"列入 {hit.get('listed_on') or '—'}｜{state}"
         )
     for possible in record.get("possible", []):

@@ -38,6 +38,13 @@ MATCH_TEXT: dict[str, str] = {
     "former_name": "曾用名一致",
 }
 
+# Why a related subject is shown beside the one checked (a related hit's `match`): never
+# the same subject, never counted as a hit.
+RELATED_MATCH_TEXT: dict[str, str] = {
+    "branch": "总公司/分支机构在名单上，不是同一主体",
+    "related": "该人员与名单上单位的企业法定代表人同名，请核实是否同一人",
+}
+
 # What a row of a result's hits is to the clerk (see `record_types.hit_role`).
 HIT_ROLE_TEXT: dict[str, str] = {
     "hit": "命中",

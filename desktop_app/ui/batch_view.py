@@ -39,7 +39,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.context import AppContext
-from desktop_app.errors import AppError, BatchCancelledError
+from desktop_app.errors import (
+    AppError,
+    BatchCancelledError,
+    BatchColumnChoiceError,
+    BatchSheetChoiceError,
+)
 from desktop_app.ui.check_view import Session
 from desktop_app.ui.result_widgets import PossiblePanel
 from desktop_app.ui.widgets import CopyableTableView, error_text, hint, section_title, show_error
@@ -177,6 +182,8 @@ class BatchView(QWidget):
         self.task: Task | None = None
         self.printed: dict[str, Any] | None = None
         self.preview: Any = None
+        # The file the sheet and column pickers were filled for (None: detect afresh).
+        self.pickers_for: Path | None = None
         self._build()
         self._show_state()
 
@@ -200,12 +207,20 @@ class BatchView(QWidget):
         top.addWidget(QLabel("以前的批量核查："))
         top.addWidget(self.earlier)
 
+        self.sheet = QComboBox()
+        self.sheet.setMinimumWidth(140)
+        self.sheet.setToolTip("工作簿中要核查的工作表（一次核查一张）")
+        self.sheet.activated.connect(lambda _: self.read_sheet())
+        self.sheet_label = QLabel("工作表：")
+        self.sheet.hide()  # shown for a workbook with more than one sheet
+        self.sheet_label.hide()
         self.name_column = QComboBox()
         self.id_column = QComboBox()
         for combo in (self.name_column, self.id_column):
             combo.setMinimumWidth(180)
             combo.activated.connect(lambda _: self.read_file())
         self.columns_text = hint("")
+        self.columns_text.setWordWrap(True)
         self.preview_model = _PlainModel()
         self.preview_table = CopyableTableView()
         self.preview_table.setModel(self.preview_model)
@@ -217,6 +232,8 @@ class BatchView(QWidget):
         self.progress = QProgressBar()
         self.progress.setMinimumWidth(280)
         columns = QHBoxLayout()
+        columns.addWidget(self.sheet_label)
+        columns.addWidget(self.sheet)
         columns.addWidget(QLabel("名称列："))
         columns.addWidget(self.name_column)
         columns.addWidget(QLabel("证件号码列："))
@@ -307,18 +324,25 @@ class BatchView(QWidget):
             self.file.setText(target)
             self.read_file(detect=True)
 
-    def _mapping(self, detect: bool) -> Any:
+    def _mapping(self, detect: bool, columns: bool = True) -> Any:
+        """What the pickers say: the sheet, and the columns (all of them: a role set to
+        （无） is not used), or None to detect everything."""
         from desktop_app.services.screening.batch_file import BatchMapping
 
         if detect:
             return None
-        name = self.name_column.currentData()
-        ident = self.id_column.currentData()
+        sheet = self.sheet.currentData() if self.sheet.count() else None
+        name = self.name_column.currentData() if columns else None
+        ident = self.id_column.currentData() if columns else None
         if name is None and ident is None:
-            return None
-        return BatchMapping(name, () if ident is None else (ident,))
+            return BatchMapping(sheet=sheet) if sheet is not None else None
+        return BatchMapping(name, () if ident is None else (ident,), sheet=sheet, complete=True)
 
-    def read_file(self, detect: bool = False) -> None:
+    def read_sheet(self) -> None:
+        """Read the sheet chosen in the picker, its columns detected afresh."""
+        self.read_file(columns=False)
+
+    def read_file(self, detect: bool = False, columns: bool = True) -> None:
         """Read the chosen file on a worker and show its columns and first rows."""
         from desktop_app.services.screening.batch_file import read_batch_file
 
@@ -326,7 +350,10 @@ class BatchView(QWidget):
         if not text or self.task is not None:
             return
         path = Path(text)
-        mapping = self._mapping(detect or self.source is None or self.source.path != path)
+        detect = detect or self.pickers_for != path
+        if detect:
+            self.sheet.clear()
+        mapping = self._mapping(detect, columns)
 
         def job(ctx: AppContext, progress: Any, cancelled: Any) -> Any:
             return read_batch_file(path, mapping)
@@ -338,17 +365,21 @@ class BatchView(QWidget):
     def _file_read(self, source: Any) -> None:
         self.task = None
         self.source = source
+        self.pickers_for = source.path
         self.batch = None
         self.printed = None
         preview = source.preview(PREVIEW_ROWS)
         columns = preview["columns"]
+        sheets = [columns["sheet"], *(o["sheet"] for o in source.other_sheets)]
+        self._fill_sheets(sheets if columns["sheet"] else [], columns["sheet"])
         self._fill_columns(self.name_column, columns["header_cells"], columns["name"])
         self._fill_columns(
             self.id_column, columns["header_cells"], columns["ids"][0] if columns["ids"] else None
         )
         empty = f"，跳过 {source.skipped_empty} 个空行" if source.skipped_empty else ""
+        others = "".join(f"工作表“{o['sheet']}”{o['reason']}。" for o in source.other_sheets)
         self.columns_text.setText(
-            f"{preview['columns_text']}；共 {len(source.rows):,} 行要核查{empty}。"
+            f"{preview['columns_text']}；共 {len(source.rows):,} 行要核查{empty}。{others}"
         )
         self.columns_text.setToolTip(f"SHA-256 {source.sha256}")
         headings = ["行号", *columns["header_cells"]]
@@ -360,18 +391,59 @@ class BatchView(QWidget):
         self._show_state()
 
     @staticmethod
-    def _fill_columns(combo: QComboBox, headings: list[str], chosen: str | None) -> None:
+    def _fill_columns(
+        combo: QComboBox, headings: list[str], chosen: str | None, ask: bool = False
+    ) -> None:
         combo.clear()
-        combo.addItem("（无）", None)
+        combo.addItem("（请选择）" if ask else "（无）", None)
         for heading in headings:
             if heading:
                 combo.addItem(heading, heading)
         index = combo.findData(chosen) if chosen else 0
         combo.setCurrentIndex(max(index, 0))
 
-    def _file_failed(self, error: BaseException) -> None:
+    def _fill_sheets(self, sheets: list[str], chosen: str | None) -> None:
+        self.sheet.clear()
+        if chosen is None:
+            self.sheet.addItem("（请选择）", None)
+        for name in sheets:
+            self.sheet.addItem(name, name)
+        self.sheet.setCurrentIndex(max(self.sheet.findData(chosen), 0) if chosen else 0)
+        shown = len(sheets) > 1
+        self.sheet.setVisible(shown)
+        self.sheet_label.setVisible(shown)
+
+    def _ask(self, error: AppError, text: str) -> None:
+        """A choice the clerk must make before the file can be checked: the message in view,
+        the pickers ready, nothing to run until they choose."""
         self.task = None
         self.source = None
+        self.pickers_for = Path(self.file.text().strip())
+        self.columns_text.setText(f"<b style='color:#a05a00'>{text}</b>{error.message}")
+        self.preview_model.set_rows([], [])
+        self._show_state()
+
+    def _file_failed(self, error: BaseException) -> None:
+        if isinstance(error, BatchSheetChoiceError):
+            self._fill_sheets(error.sheets, None)
+            self.name_column.clear()
+            self.id_column.clear()
+            self._ask(error, "请选择要核查的工作表：")
+            self.sheet.setFocus()
+            return
+        if isinstance(error, BatchColumnChoiceError):
+            self._fill_columns(self.name_column, error.header_cells, None, ask=True)
+            self._fill_columns(
+                self.id_column, error.header_cells, error.ids[0] if error.ids else None
+            )
+            if error.sheet and self.sheet.findData(error.sheet) < 0:
+                self._fill_sheets([error.sheet], error.sheet)
+            self._ask(error, "请选择名称列：")
+            self.name_column.setFocus()
+            return
+        self.task = None
+        self.source = None
+        self.pickers_for = None
         self.columns_text.setText("")
         self.preview_model.set_rows([], [])
         self._show_state()
@@ -538,7 +610,9 @@ class BatchView(QWidget):
         except AppError as error:
             show_error(self, error)
             return
-        self.rows_model.replace_row(position, row_summary(record, row["row"], row["cells"]))
+        self.rows_model.replace_row(
+            position, row_summary(record, row["row"], row["cells"], row.get("input_note"))
+        )
         self.printed = None
         self._update_summary()
         self._row_selected()

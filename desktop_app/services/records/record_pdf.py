@@ -38,6 +38,7 @@ from desktop_app.models.labels import (
     HIT_ROLE_TEXT,
     INPUT_KIND_TEXT,
     MATCH_TEXT,
+    RELATED_MATCH_TEXT,
     SUBJECT_TYPE_TEXT,
     text_of,
 )
@@ -459,11 +460,17 @@ def _verdict(record: dict[str, Any]) -> tuple[str, list[str]]:
     if status == "invalid_input":
         return "输入的信息有误，未进行核查。", [record.get("error") or ""]
     roles = [hit_role(hit) for hit in record.get("hits") or []]
+    related = [hit.get("match") for hit in record.get("hits") or [] if hit_role(hit) == "related"]
     notes = []
-    if roles.count("related"):
+    if related.count("branch"):
         notes.append(
-            f"另有 {roles.count('related')} 个关联主体（该人员与其企业法定代表人同名），"
+            f"另有 {related.count('branch')} 个相关主体（{RELATED_MATCH_TEXT['branch']}），"
             "列于下表供核实，不计为命中。"
+        )
+    if len(related) - related.count("branch"):
+        notes.append(
+            f"另有 {len(related) - related.count('branch')} 个关联主体"
+            "（该人员与其企业法定代表人同名），列于下表供核实，不计为命中。"
         )
     if roles.count("history"):
         notes.append(

@@ -33,8 +33,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 from desktop_app.errors import BatchCancelledError, RecordNotFoundError, not_stored_says
 from desktop_app.models.batches_store import NUMBER_MARK
-from desktop_app.models.labels import STATUS_TEXT
-from desktop_app.models.record_types import active_hits, masked_query
+from desktop_app.models.labels import RELATED_MATCH_TEXT, STATUS_TEXT
+from desktop_app.models.record_types import active_hits, masked_query, related_subjects
 from desktop_app.models.users_store import User
 from desktop_app.services import accounts, audit
 from desktop_app.services.screening.batch_file import BatchFile, BatchMapping, read_batch_file
@@ -48,6 +48,9 @@ Cancelled = Callable[[], bool]
 
 # Possible matches named per row in the summaries (the record has them all).
 POSSIBLE_NAMED = 3
+# Related subjects (a listed head office, an organisation the person represents) named per
+# row in the summaries.
+RELATED_NAMED = 3
 # Rows stored between two looks at the cancel button (and stored together).
 CANCEL_EVERY = 50
 BATCH_ACTIONS = ("batch_check", "batch_update")
@@ -74,9 +77,47 @@ def _subject_id(result: Mapping[str, Any]) -> str | None:
     return masked_query(result) or None
 
 
-def row_summary(result: Mapping[str, Any], row: int, cells: list[str]) -> dict[str, Any]:
+def related_entries(result: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The related subjects of a check (a listed head office or branch, an organisation whose
+    legal representative has the person's name) as a batch row keeps them: never the same
+    subject, never a hit."""
+    return [
+        {
+            "name": hit.get("name"),
+            "list": hit.get("list"),
+            "match": hit.get("match"),
+            "active": bool(hit.get("active")),
+        }
+        for hit in related_subjects(result)[:RELATED_NAMED]
+    ]
+
+
+def related_text(row: Mapping[str, Any]) -> str:
+    """A row's related subjects in words: 相关（总公司/分支机构在名单上，不是同一主体）：
+    昆山市恒达机械有限公司（柳州市失信被执行人名单）. Empty when it has none."""
+    groups: dict[str, list[str]] = {}
+    for entry in row.get("related") or []:
+        state = "" if entry.get("active") else "，已撤销"
+        groups.setdefault(str(entry.get("match")), []).append(
+            f"{entry.get('name')}（{entry.get('list')}{state}）"
+        )
+    parts = [
+        f"相关（{RELATED_MATCH_TEXT.get(match, '关联主体，不是同一主体')}）：{'、'.join(names)}"
+        for match, names in groups.items()
+    ]
+    more = (row.get("related_count") or 0) - len(row.get("related") or [])
+    if parts and more > 0:
+        parts[-1] += f" 等 {row['related_count']} 个"
+    return "；".join(parts)
+
+
+def row_summary(
+    result: Mapping[str, Any], row: int, cells: list[str], input_note: str | None = None
+) -> dict[str, Any]:
     """What a batch record keeps of one row's check (or record): the result in a few words,
-    the lists of its hits in force, the measures' ids, the possible matches named."""
+    the lists of its hits in force, the measures' ids, the possible matches named, the
+    related subjects (never hits) and `input_note`, how the row was read (an ID cell that
+    held no ID: checked by name)."""
     hits = active_hits(result)
     possible = result.get("possible") or []
     named = [f"{p['name']}（{p['score']:.0f}：{p['reason']}）" for p in possible[:POSSIBLE_NAMED]]
@@ -108,6 +149,9 @@ def row_summary(result: Mapping[str, Any], row: int, cells: list[str]) -> dict[s
         "conclusive": bool(result.get("conclusive", True)),
         "record_number": result.get("record_number"),
         "record_version": result.get("version"),
+        "related": related_entries(result),
+        "related_count": len(related_subjects(result)),
+        "input_note": input_note,
     }
 
 
@@ -145,6 +189,9 @@ def invalid_row(
         "conclusive": False,
         "record_number": None,
         "record_version": None,
+        "related": [],
+        "related_count": 0,
+        "input_note": None,
     }
 
 
@@ -272,7 +319,7 @@ def run_batch(
                         for measure in result.measures:
                             measures.setdefault(measure["id"], _measure_entry(measure))
                         # The summary only reads the result: no copy of it is needed.
-                        rows.append(row_summary(vars(result), item.row, item.cells))
+                        rows.append(row_summary(vars(result), item.row, item.cells, item.note))
                         pickle.dump((len(rows) - 1, result), spool, pickle.HIGHEST_PROTOCOL)
                         stored_results += 1
                 report(done, total)
@@ -294,6 +341,7 @@ def run_batch(
                 "size": source.size,
                 "encoding": source.encoding,
                 "sheet": source.columns.sheet,
+                "other_sheets": list(source.other_sheets),
             },
             "columns": source.columns.to_json(),
             "counts": counts_of(rows, source.skipped_empty),
@@ -484,7 +532,9 @@ def batch_state(ctx: AppContext, user: User, batch_number: str) -> dict[str, Any
         version, _status = latest[number]
         if version != row["record_version"]:
             record = ctx.office.records.get(number, version)
-            state["rows"][position] = row_summary(record, row["row"], row["cells"])
+            state["rows"][position] = row_summary(
+                record, row["row"], row["cells"], row.get("input_note")
+            )
             for measure in record["measures"]:
                 state["measures"].setdefault(measure["id"], _measure_entry(measure))
             changed = True

@@ -383,6 +383,14 @@ def _summary_section(batch: dict[str, Any], styles: dict[str, Any]) -> list[Flow
                 styles["body"],
             )
         )
+    for other in batch["file"].get("other_sheets") or []:
+        out.append(
+            paragraph(
+                f"只核查了工作表“{batch['file'].get('sheet')}”；工作表“{other['sheet']}”"
+                f"{other['reason']}。",
+                styles["small"],
+            )
+        )
     if counts.get("skipped_empty"):
         out.append(paragraph(f"文件中的 {counts['skipped_empty']} 个空行已跳过。", styles["small"]))
     for warning in batch.get("warnings") or []:
@@ -506,6 +514,8 @@ def _measures_section(
 
 
 def _others_section(batch: dict[str, Any], styles: dict[str, Any]) -> list[Flowable]:
+    from desktop_app.services.screening.batch import related_text
+
     rows = [row for row in batch["rows"] if row["status"] in ("not_listed", "invalid_input")]
     out = _section(SECTIONS[4], styles)
     if not rows:
@@ -517,6 +527,10 @@ def _others_section(batch: dict[str, Any], styles: dict[str, Any]) -> list[Flowa
             result = f"无法核查：{row.get('error') or ''}"
         else:
             result = row["status_text"]
+            if row.get("related"):
+                result += f"\n{related_text(row)}"
+            if row.get("input_note"):
+                result += f"\n{row['input_note']}"
         table_rows.append(
             [str(row["row"]), _subject_cell(row), kind, result, row.get("record_number") or "—"]
         )

@@ -3,8 +3,9 @@ WPS.
 
 Sheet 核查结果: one row per input row, in input order: the input cells under the file's own
 headings, then 结果, 命中名单, 应实施措施数, 记录编号, 疑似匹配 and 说明 (why a row was not
-checked, the warnings). Sheet 说明: the batch record's number, the file, its SHA-256 and the
-counts, with how many possible matches still wait for review. Every cell is written as text
+checked, how it was read, the related subjects that are not hits, the warnings). Sheet 说明:
+the batch record's number, the file, its SHA-256, the sheets not read and the counts, with
+how many possible matches still wait for review. Every cell is written as text
 (a number-like ID stays exactly as typed), never as a formula: a cell that a spreadsheet would
 run as one also gets Excel's quote prefix. The file is written whole or not at all.
 """
@@ -30,7 +31,11 @@ def result_cells(row: Mapping[str, Any]) -> list[str | int]:
     words = row["status_text"]
     if status == "possible_match":
         words = f"{words}（待复核）"
+    from desktop_app.services.screening.batch import related_text
+
     notes = [row["error"]] if row.get("error") else []
+    notes += [row["input_note"]] if row.get("input_note") else []
+    notes += [related_text(row)] if row.get("related") else []
     notes += row.get("notes") or []
     lists = "；".join(row.get("lists") or [])
     if row.get("listed_names") and status == "listed":
@@ -62,6 +67,15 @@ def about_rows(batch: Mapping[str, Any]) -> list[tuple[str, Any]]:
         ("核查人", user.get("display_name") or "—"),
         ("核查时间", str(batch.get("checked_at") or "").replace("T", " ")),
         ("文件", batch["file"]["name"]),
+        *(
+            (("工作表", batch["file"]["sheet"]),)
+            if batch["file"].get("other_sheets") and batch["file"].get("sheet")
+            else ()
+        ),
+        *(
+            ("未核查的工作表", f"“{other['sheet']}”：{other['reason']}")
+            for other in batch["file"].get("other_sheets") or []
+        ),
         ("文件 SHA-256", batch["file"]["sha256"]),
         ("行数", counts["rows"]),
         ("已核查", counts["checked"]),
