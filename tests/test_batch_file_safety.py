@@ -88,11 +88,13 @@ def test_an_id_stored_as_a_number_is_refused_with_what_to_do(office, tmp_path) -
         assert row.query is None
         assert "保存成了数字" in row.problem and "文本格式" in row.problem
         assert "15 位有效数字" in row.problem
-    assert "320822198403040000" in first.problem
+    assert "320822********0000" in first.problem  # personal: masked as every output
+    assert (first.name, second.name) == ("刘涛", "韦小宝")  # the row is named by its name
     assert old.problem is None and old.query == "450202850101991"
     result = batch.run_batch(ctx, users["zhang"], path, JURISDICTION, DEPARTMENT)
     assert result["counts"]["invalid"] == 2 and result["counts"]["not_listed"] <= 1
     assert [row["status"] for row in result["rows"][:2]] == ["invalid_input"] * 2
+    assert result["rows"][0]["name"] == "刘涛" and result["rows"][0]["id"] is None
 
 
 @pytest.mark.parametrize(

@@ -299,7 +299,9 @@ def run_batch(
                 if stop():
                     raise BatchCancelledError("批量核查已取消，没有保存任何核查记录。")
                 if item.problem is not None or item.query is None:
-                    rows.append(invalid_row(item.row, item.cells, item.problem or ""))
+                    rows.append(
+                        invalid_row(item.row, item.cells, item.problem or "", name=item.name)
+                    )
                 else:
                     result = next(checked, None)
                     if result is None:  # the workers stopped: cancelled

@@ -353,6 +353,15 @@ def _formula_problem(text: str, what: str) -> str | None:
     return None
 
 
+def _shown_number(text: str) -> str:
+    """A number-like ID cell as a message quotes it: personal, so masked as every output
+    masks a resident ID (the first 6 and the last 4 characters kept)."""
+    cleaned = clean_text(text).strip()
+    if len(cleaned) <= 10:
+        return quoted(cleaned)
+    return quoted(cleaned[:6] + "*" * (len(cleaned) - 10) + cleaned[-4:])
+
+
 def _number_problem(raw: object, text: str) -> str | None:
     """Why an ID cell cannot be an ID as a spreadsheet kept it: a number of 16 digits or
     more (its last digits lost), or text that a spreadsheet wrote for such a number
@@ -361,13 +370,14 @@ def _number_problem(raw: object, text: str) -> str | None:
         if raw != raw or abs(raw) == float("inf"):  # NaN or infinite: no ID either
             return NUMBER_ID_PROBLEM.format(cell=quoted(text))
         if len(str(int(abs(raw)))) > EXACT_NUMBER_DIGITS:
-            return NUMBER_ID_PROBLEM.format(cell=quoted(text))
+            return NUMBER_ID_PROBLEM.format(cell=_shown_number(text))
         return None
     cleaned = clean_text(text).strip()
     if _NUMBER_TEXT_RE.match(cleaned):
-        return NUMBER_TEXT_PROBLEM.format(cell=quoted(text))
+        shown = quoted(cleaned) if "e" in cleaned.lower() else _shown_number(cleaned)
+        return NUMBER_TEXT_PROBLEM.format(cell=shown)
     if _ZEROED_ID_RE.match(cleaned):
-        return ZEROED_ID_PROBLEM.format(cell=quoted(text))
+        return ZEROED_ID_PROBLEM.format(cell=_shown_number(cleaned))
     return None
 
 
@@ -408,7 +418,8 @@ def subject_of(
     if id_text:
         problem = _number_problem(id_raw, id_text)
         if problem:
-            return None, None, problem, None
+            # The name names the row in the outputs (not the number, which is personal).
+            return None, name or None, problem, None
         return id_text, name or None, None, None
     filler = "、".join(quoted(text) for text in fillers)
     if name:

@@ -429,6 +429,8 @@ def _listed_section(
             lists += "\n" + "、".join(row["categories"])
         if row.get("listed_names") and row.get("name") not in row["listed_names"]:
             lists += "\n名单上为：" + "、".join(row["listed_names"])
+        if row.get("input_note"):
+            lists += f"\n{row['input_note']}"
         shown = [numbers[m] for m in row["measures"] if m in numbers]
         measures = f"{len(shown)} 项：" + _number_ranges(shown) if shown else "本部门无对应措施"
         table_rows.append(
