@@ -97,7 +97,7 @@ def bidder_rows(count: int = 200) -> list[list[str]]:
         ["4", HOMOPHONE, "", ""],
     ]
     for number in range(5, count + 1):
-        rows.append([str(number), f"投标人{number:03d}", valid_id(number), ""])
+        rows.append([str(number), f"柳州市投标{number:03d}有限公司", valid_id(number), ""])
     return rows
 
 

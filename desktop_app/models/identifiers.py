@@ -718,7 +718,7 @@ def _not_one_name(display: str) -> str | None:
     norm = display.replace(" ", "")
     for role in _ROLES_BEFORE:
         rest = norm[len(role) :]
-        if norm.startswith(role) and len(rest) >= 2:
+        if norm.startswith(role) and len(rest) >= 2 and _whole_name(rest):
             return _note_message(display, [role], rest)
     others = _OTHERS_AFTER_RE.search(norm)
     if others and len(norm[: others.start()]) >= 2:
