@@ -47,6 +47,7 @@ CASES: tuple[tuple[str, str, str, str | None], ...] = (
     ("org_code_listed", "office", "MAQGJUTF1", None),
     ("masked_with_name", "office", "450205198703159919", "令狐冲"),
     ("masked_id_alone", "office", "450205198703159919", None),
+    ("id_ending_with_000", "office", "450202198001013000", None),
     ("name_differs", "office", "450202198501019919", "韦大宝"),
     ("revoked_history", "office", "450203199005209933", None),
     ("name_and_id_pasted", "office", "韦小宝\t450202198501019919", None),

@@ -29,7 +29,14 @@ def test_the_cases_cover_every_kind_of_result(golden) -> None:
     statuses = {item["status"] for item in golden.values()}
     assert statuses == {"listed", "not_listed", "possible_match", "invalid_input"}
     reasons = {item["inconclusive_reason"] for item in golden.values()}
-    assert reasons == {None, "invalid_input", "demo_lists_only", "no_lists"}
+    assert reasons == {
+        None,
+        "invalid_input",
+        "demo_lists_only",
+        "no_lists",
+        "masked_ids_need_name",
+        "id_may_be_truncated",
+    }
     matches = {hit["match"] for item in golden.values() for hit in item["hits"]}
     assert {"exact_id", "name_exact", "org_code", "masked_id", "related"} <= matches
     assert any(not hit["active"] for item in golden.values() for hit in item["hits"])

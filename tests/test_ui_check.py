@@ -90,13 +90,12 @@ def test_a_name_and_id_pasted_together_are_checked_together(
     # The masked ID of 令狐冲 matches only with his name: pasted with it, it does.
     masked = check(qtbot, view, "令狐冲 450205198703159919")
     assert [h["match"] for h in masked["hits"]][:1] == ["masked_id"]
-    # Alone, it is offered with his name (never 未发现 beside it), and the clerk is told
-    # to check again with the name.
+    # Alone, not found is no conclusion (never a plain 未发现 beside it), and the clerk is
+    # told to check again with the name.
     alone = check(qtbot, view, "450205198703159919")
-    assert alone["status"] == "possible_match"
-    assert [p["name"] for p in alone["possible"]] == ["令狐冲"]
-    assert view.banner.status == "possible_match"
+    assert (alone["status"], alone["conclusive"]) == ("not_listed", False)
     assert "证件号码被遮蔽" in view.banner.detail.text()
+    assert "不能作为依据" in view.banner.detail.text()
 
 
 def test_a_subject_not_listed(qtbot: QtBot, office) -> None:  # noqa: F811

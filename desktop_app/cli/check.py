@@ -32,7 +32,8 @@ EXIT_STATUS_HELP = """退出状态：
   3  结果不能作为依据：本机尚未导入任何失信名单，或只有程序自带的演示名单。
      --json 输出中 "conclusive" 为 false，"inconclusive_reason" 为 no_lists 或
      demo_lists_only（输入有误时为 invalid_input）；号码末三位为000、未发现记录时
-     为 id_may_be_truncated（可能是Excel丢失了末三位的号码）。
+     为 id_may_be_truncated（可能是Excel丢失了末三位的号码）；只输入号码而名单上有
+     可见部分一致的遮蔽号码时为 masked_ids_need_name（请同时输入姓名/名称）。
   6  办公数据库服务器连接不上，核查没有保存
   7  需要登录、登录失败或无权执行（--json 输出是带 "kind" 的错误信息）"""
 

@@ -219,7 +219,8 @@ class CheckResult:
     rejects, `measures` those of the clerk's department that the hits in force bring (each
     once, tied to its hits). `conclusive` is False when the result cannot be relied on at
     all, with `inconclusive_reason` (no_lists, demo_lists_only, invalid_input,
-    id_may_be_truncated: an ID ending with 000 not found, perhaps cut short by Excel).
+    id_may_be_truncated: an ID ending with 000 not found, perhaps cut short by Excel;
+    masked_ids_need_name: an ID checked alone not found, which masked listings may be).
     `input_notes` says what the text rule removed or mapped in the input (`InputNote`); the
     JSON has it only when there is something to say, so that a plain check's JSON is what
     it always was.

@@ -54,10 +54,8 @@ NOT_AN_ID_BESIDE_NAME = (
     "“{query}”不是证件号码。另填了姓名/名称“{name}”时，号码一栏请填写证件号码；"
     "没有号码时请只按姓名/名称核查。"
 )
-MASKED_ID_NOTE = (
-    "名单上的证件号码被遮蔽，可见部分与所查号码一致；"
-    "名单上的姓名/名称为“{name}”，请核对是否同一主体"
-)
+# The inconclusive reason of an ID checked alone that masked listings may be.
+MASKED_NEEDS_NAME = "masked_ids_need_name"
 MASKED_NEAR_NOTE = "名单上的证件号码被遮蔽，可见部分与所查号码一致，姓名/名称相近"
 # Masked listings offered for one ID at most (their visible characters are all the ID's).
 MASKED_OFFERED = 20
@@ -78,7 +76,8 @@ DEMO_LISTS_WARNING = (
 INCONCLUSIVE_WARNINGS = {"no_lists": NO_LISTS_WARNING, "demo_lists_only": DEMO_LISTS_WARNING}
 MASKED_ONLY_WARNING = (
     "名单中有{count}条有效记录的证件号码被遮蔽，可见部分与该号码一致；遮蔽的号码只有同时核对"
-    "姓名/名称才能确认是否同一主体。请同时输入姓名/名称后重新核查。"
+    "姓名/名称才能确认是否同一主体，只凭号码得出的“未发现”不能作为依据。"
+    "请同时输入姓名/名称后重新核查。"
 )
 SHARED_NAME_ADVICE = {
     "person": "名单中有 {count} 条与“{name}”同名的有效记录，同名的可能是不同的人。"
@@ -326,6 +325,11 @@ def run_check(
         _check_name(checker, result, parsed.value, as_of_iso, limit)
     else:
         _check_id(checker, result, parsed.kind, parsed.value, given_name, as_of_iso, limit)
+        if result.inconclusive_reason == MASKED_NEEDS_NAME:
+            # Set by `_check_id`: only a result found without them is no conclusion.
+            inconclusive = result.status == "not_listed" and result.conclusive
+            result.conclusive = result.conclusive and not inconclusive
+            result.inconclusive_reason = MASKED_NEEDS_NAME if inconclusive else reason
         if exclusions is not None and result.possible:
             _apply_exclusions(
                 result, exclusions.excluded_for(subject_key(parsed.kind, parsed.value))
@@ -418,13 +422,11 @@ def _check_id(
     )
     if not given_norm and masked:
         # A masked ID whose visible characters are the ID's may be the subject: only the
-        # name can tell. Offered with its name (never 未发现 beside it), the clerk told to
+        # name can tell (on a list published with masked IDs, several other people share
+        # them). Not found is then no conclusion (see `run_check`); the clerk is told to
         # check again with the name.
         result.warnings.append(MASKED_ONLY_WARNING.format(count=len(masked)))
-        for listing in store.listings_by_id([m["id"] for m in masked[:MASKED_OFFERED]]):
-            entry = checker.entry(listing, as_of)
-            entry.update(score=100.0, reason=MASKED_ID_NOTE.format(name=listing["name"]))
-            possible.append(entry)
+        result.inconclusive_reason = MASKED_NEEDS_NAME
     if given_norm:
         assert given_name is not None
         for listing in store.find_masked(given_norm, value):
