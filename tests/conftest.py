@@ -21,6 +21,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from hypothesis import HealthCheck, settings
 
@@ -155,3 +156,15 @@ def pg_office(pg_schema: str, tmp_path: Path, monkeypatch) -> str:
     empty office database on PostgreSQL; its URL."""
     _office_on_server(pg_schema, tmp_path, monkeypatch)
     return pg_schema
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Iterator[Any]:
+    """The bundled measure catalog, opened once per test module (a module that defines its
+    own `catalog` fixture uses that one)."""
+    from desktop_app import paths
+    from desktop_app.models.catalog import Catalog
+
+    opened = Catalog.open(paths.catalog_path())
+    yield opened
+    opened.close()

@@ -219,3 +219,16 @@ def numbered_rows(count: int, start: int = 0, **fields: Any) -> list[dict[str, A
         )
         for n in range(start, start + count)
     ]
+
+
+def names_list(tmp_path: Path, catalog: Any, listed_names: Sequence[str]) -> Any:
+    """A lists.db in `tmp_path` holding one listing of 失信被执行人 per name, imported whole
+    (the caller closes it)."""
+    from desktop_app.models.lists_store import ListStore
+    from desktop_app.services.lists.session import import_list
+
+    rows = [row(name, 信息唯一标识=f"N{number}") for number, name in enumerate(listed_names)]
+    path = write_csv(tmp_path / "list.csv", rows, header=FIELDS)
+    store = ListStore.open(tmp_path / "lists.db")
+    assert import_list(store, path, "失信被执行人", catalog=catalog).rejected == 0
+    return store

@@ -8,15 +8,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from lists_support import FIELDS, row, write_csv
+from lists_support import names_list
 
-from desktop_app import paths
 from desktop_app.models import db, identifiers, lists_store, lookalikes, names, pinyin, typos
-from desktop_app.models.catalog import Catalog
 from desktop_app.models.lists_store import ListStore
 from desktop_app.models.name_similarity import similarity
 from desktop_app.models.names import POSSIBLE_MATCH_THRESHOLD as THRESHOLD
-from desktop_app.services.lists.session import import_list
 from desktop_app.services.screening.check import run_check
 
 
@@ -85,27 +82,21 @@ def test_r_l_and_an_ang_are_near_homophones(typed, listed) -> None:
     assert pinyin.fuzzy_readings(typed) & pinyin.fuzzy_readings(listed)
 
 
-@pytest.fixture(scope="module")
-def catalog():
-    opened = Catalog.open(paths.catalog_path())
-    yield opened
-    opened.close()
-
-
 @pytest.fixture
 def store(tmp_path, catalog):
-    rows = [
-        row("大连市第二十四中学", 信息唯一标识="A"),
-        row("遂宁市船山区刘记冷锅鱼店（个体工商户）", 信息唯一标识="B"),
-        row("抚顺市新抚区煤都机电设备有限公司", 信息唯一标识="C"),
-        row("大理市下关镇苍洱本草药业有限公司", 信息唯一标识="D"),
-        row("玛依拉·吐尔逊", 信息唯一标识="E"),
-        row("邵阳市双清区荣华五金有限公司", 信息唯一标识="F"),
-        row("大连市第二十五中学", 信息唯一标识="G"),
-    ]
-    path = write_csv(tmp_path / "list.csv", rows, header=FIELDS)
-    opened = ListStore.open(tmp_path / "lists.db")
-    assert import_list(opened, path, "失信被执行人", catalog=catalog).rejected == 0
+    opened = names_list(
+        tmp_path,
+        catalog,
+        [
+            "大连市第二十四中学",
+            "遂宁市船山区刘记冷锅鱼店（个体工商户）",
+            "抚顺市新抚区煤都机电设备有限公司",
+            "大理市下关镇苍洱本草药业有限公司",
+            "玛依拉·吐尔逊",
+            "邵阳市双清区荣华五金有限公司",
+            "大连市第二十五中学",
+        ],
+    )
     yield opened
     opened.close()
 

@@ -9,15 +9,11 @@ among millions, by the keys it is filed under (`fuzzy_keys`) and those the query
 from __future__ import annotations
 
 import pytest
-from lists_support import FIELDS, row, write_csv
+from lists_support import names_list
 
-from desktop_app import paths
 from desktop_app.models import lookalikes, names
-from desktop_app.models.catalog import Catalog
-from desktop_app.models.lists_store import ListStore
 from desktop_app.models.name_similarity import core_bound, similarity
 from desktop_app.models.names import POSSIBLE_MATCH_THRESHOLD as THRESHOLD
-from desktop_app.services.lists.session import import_list
 from desktop_app.services.screening.check import run_check
 
 SYNONYMS = [
@@ -139,26 +135,20 @@ def test_a_six_character_mongolian_name_is_compared_as_a_person() -> None:
     assert similarity("张伟", "张伟鑫源五金").score < THRESHOLD
 
 
-@pytest.fixture(scope="module")
-def catalog():
-    opened = Catalog.open(paths.catalog_path())
-    yield opened
-    opened.close()
-
-
 @pytest.fixture
 def store(tmp_path, catalog):
-    rows = [
-        row("澧县宏建建筑工程有限公司", 信息唯一标识="A"),
-        row("澧县宏达建筑工程有限公司", 信息唯一标识="B"),
-        row("贾志伟", 信息唯一标识="C"),
-        row("百色市田阳区壮乡芒果种植有限公司", 信息唯一标识="D"),
-        row("甘肃众力劳务派遣有限公司", 信息唯一标识="E"),
-        row("乌日根毕力格", 信息唯一标识="F"),
-    ]
-    path = write_csv(tmp_path / "list.csv", rows, header=FIELDS)
-    opened = ListStore.open(tmp_path / "lists.db")
-    assert import_list(opened, path, "失信被执行人", catalog=catalog).rejected == 0
+    opened = names_list(
+        tmp_path,
+        catalog,
+        [
+            "澧县宏建建筑工程有限公司",
+            "澧县宏达建筑工程有限公司",
+            "贾志伟",
+            "百色市田阳区壮乡芒果种植有限公司",
+            "甘肃众力劳务派遣有限公司",
+            "乌日根毕力格",
+        ],
+    )
     yield opened
     opened.close()
 
