@@ -223,16 +223,35 @@ def test_masked_ids_match_only_together_with_the_name(catalog, store):
 
 
 @pytest.mark.parametrize("given", ["李娜 女", "李娜等", "被执行人李娜", "李娜、王五"])
-def test_a_name_given_with_an_id_that_is_not_one_name_is_refused(catalog, store, given):
+def test_a_name_given_with_an_id_that_is_no_name_is_not_used_and_nothing_concluded(
+    catalog, store, given
+):
     # With 女 or 等 added, the masked listing of 李娜 is not matched by name: the check
-    # would answer 未发现 for her. Refused as the same text typed alone is, in the name field
-    # and pasted with the ID in one field.
+    # would answer 未发现 for her. The ID is checked without the name (in the name field or
+    # pasted with the ID in one field), the warning says why, and not found is no
+    # conclusion.
     pasted = [] if "、" in given else [check(catalog, store, f"{given} {LI_NA}")]
     for result in [check(catalog, store, LI_NA, name=given), *pasted]:
-        assert result["status"] == "invalid_input" and "李娜" in result["error"]
+        assert (result["status"], result["conclusive"]) == ("not_listed", False), result
+        assert result["name"] is None
+        assert any("另填的姓名/名称没有用于核对" in w and "李娜" in w for w in result["warnings"])
+    # A listed ID stays a hit.
+    listed = check(catalog, store, ZHANG_WEI, name=given)
+    assert (listed["status"], listed["conclusive"]) == ("listed", True)
     # Cells copied from a table row with the ID: the first with Chinese is the name.
     assert check(catalog, store, f"李娜、王五 {LI_NA}")["status"] == "listed"
     assert check(catalog, store, LI_NA, name="姓名：李娜")["status"] == "listed"
+
+
+def test_a_name_the_rules_refuse_is_searched_when_a_listing_has_it_exactly(tmp_path, catalog):
+    # 陈平等 is a person's whole name (等 a given name), 中核四〇四有限公司 a real company:
+    # refused as written they would be a dead end for a listed subject.
+    from lists_support import names_list
+
+    store = names_list(tmp_path, catalog, ["陈平等", "约翰·史密斯（JOHN SMITH）"])
+    assert check(catalog, store, "陈平等")["status"] == "listed"
+    assert check(catalog, store, "韦小宝等")["status"] == "invalid_input"
+    store.close()
 
 
 def test_an_id_without_a_name_that_masked_listings_may_be_is_no_conclusion(catalog, store):

@@ -537,6 +537,19 @@ def test_a_name_with_words_that_are_not_part_of_it_is_refused(typed, notes, name
         ("柳州市鑫源贸易有限公司#", "中有不属于名称的字符（“#”）"),
         ("那日苏\n其木格", "像是多个主体（“那日苏”、“其木格”）"),
         ("柳州市鑫源贸易有限公司" * 10, "比任何姓名或单位名称都长"),
+        # A false-refusal pass's "let through" list:
+        ("被告人韦小宝", "中的“被告人”不是"),  # not 被告 + 人韦小宝
+        ("法人代表张三", "请只输入“张三”核查"),
+        ("张三和李四", "像是多个主体（“张三”、“李四”）"),
+        ("柳州市鑫源贸易有限公司及张三", "像是多个主体"),
+        ("张三曾用名张四", "“曾用名”后面是另一个名字"),
+        ("韦小宝韦小宝", "同一个名字粘贴了两次"),
+        ("王先生", "只有姓氏“王”和称呼“先生”"),
+        ("柳州市鑫源贸易有限公司（原柳州市恒通物流有限公司）", "不是姓名或名称的一部分"),
+        ("柳州市鑫源贸易有限公司盖章", "中的“盖章”不是"),
+        ("韦小宝 已故", "中的“已故”不是"),
+        ("第1名韦小宝", "开头的“第1名”像是序号"),
+        ("艾力 麦麦提", "请用间隔号“·”连接各部分"),
     ],
 )
 def test_what_no_name_has_is_refused_with_what_to_type(typed, says) -> None:
@@ -554,6 +567,7 @@ def test_what_no_name_has_is_refused_with_what_to_type(typed, says) -> None:
         ("【柳州市鑫源贸易有限公司】", "柳州市鑫源贸易有限公司"),
         ("户名：韦小宝", "韦小宝"),
         ("供应商：柳州市鑫源贸易有限公司", "柳州市鑫源贸易有限公司"),
+        ("《柳州市恒通贸易（普通合伙）》", "柳州市恒通贸易(普通合伙)"),  # brackets inside
     ],
 )
 def test_a_name_wrapped_in_brackets_or_after_any_label_is_searched_without_them(
@@ -577,6 +591,20 @@ def test_a_name_wrapped_in_brackets_or_after_any_label_is_searched_without_them(
         "JOHN SMITH",
         "华信（柳州）汽车零部件有限公司",
         "张三（个体工商户）",
+        # A false-refusal pass: real names the first rules refused.
+        "中核四〇四有限公司",
+        "中国人民解放军第一〇一医院",
+        "约翰·史密斯（JOHN SMITH）",  # how courts write a foreigner's name
+        "Maria José",
+        "JOHN O'BRIEN",
+        "SAMSUNG ELECTRONICS CO., LTD.",
+        "SMITH, JOHN",
+        "3M",
+        "H&M",
+        "甲、乙联合体",
+        "广西建工集团第一建筑工程有限责任公司、柳州市城建工程有限公司联合体",
+        "柳州市A/B科技有限公司",
+        "王和平",
     ],
 )
 def test_names_with_dots_digits_and_signs_of_their_own_are_searched(typed) -> None:
@@ -666,3 +694,19 @@ def test_a_full_id_looks_up_one_key_for_each_shape_of_mask_a_list_has() -> None:
     assert masked_key_shape("*18~4501|1234") == "18~4|4"
     assert masked_key_shape("*15~|") == "15~0|0"
     assert masked_lookup_keys(VALID_ID, {"15~4|4"}) == []
+
+
+@pytest.mark.parametrize(
+    "typed, name",
+    [
+        ("91450200MA5KB5X91T TCL科技集团股份有限公司", "TCL科技集团股份有限公司"),
+        ("3M中国有限公司 91450200MA5KB5X91T", "3M中国有限公司"),
+        (f"李JOHN {VALID_ID}", "李JOHN"),
+        (f"{VALID_ID} 李JOHN", "李JOHN"),
+    ],
+)
+def test_a_name_beginning_or_ending_with_letters_is_told_from_the_id_beside_it(typed, name):
+    # The ID and the name's letters were read as one run: "several numbers" refused it.
+    parsed = parse_query(typed)
+    assert (parsed.name, parsed.error) == (name, None)
+    assert parsed.kind in (InputKind.USCC, InputKind.RESIDENT_ID)

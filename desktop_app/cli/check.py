@@ -33,7 +33,8 @@ EXIT_STATUS_HELP = """退出状态：
      --json 输出中 "conclusive" 为 false，"inconclusive_reason" 为 no_lists 或
      demo_lists_only（输入有误时为 invalid_input）；号码末三位为000、未发现记录时
      为 id_may_be_truncated（可能是Excel丢失了末三位的号码）；只输入号码而名单上有
-     可见部分一致的遮蔽号码时为 masked_ids_need_name（请同时输入姓名/名称）。
+     可见部分一致的遮蔽号码时为 masked_ids_need_name（请同时输入姓名/名称）；另填的
+     姓名/名称不像一个姓名或名称、只按号码核查而未发现时为 name_not_checked。
   6  办公数据库服务器连接不上，核查没有保存
   7  需要登录、登录失败或无权执行（--json 输出是带 "kind" 的错误信息）"""
 

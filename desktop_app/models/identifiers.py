@@ -59,6 +59,10 @@ class ParsedQuery:
     # What the text rule removed or mapped (`text.TextNote`: invisible characters, digits
     # of other scripts, look-alike letters, stray accents), for the clerk and the record.
     notes: tuple[TextNote, ...] = ()
+    # Why the name (typed alone, or pasted with the identifier) is not one name as written
+    # (`check_name_text`): the check searches it all the same when a listing has exactly
+    # this name, and checks an identifier without it otherwise.
+    name_refused: str | None = None
 
 
 @dataclass(frozen=True)
@@ -459,8 +463,8 @@ def _parse_clean(text: str) -> ParsedQuery:
             display = names.clean_display(text)
             return ParsedQuery(text, InputKind.NAME, display, _NOT_ONE_SUBJECT, None, False)
         parsed = _parse_clean(identifier)
-        name, name_error = check_name_text(name) if name else (name, None)
-        return dataclasses.replace(parsed, raw=text, name=name, error=parsed.error or name_error)
+        name, name_refused = check_name_text(name) if name else (name, None)
+        return dataclasses.replace(parsed, raw=text, name=name, name_refused=name_refused)
     cleaned = clean_id_text(text)
     digits = _digit_count(cleaned)
     if digits >= 5 and any(char in _MASK_CHARS for char in cleaned):
@@ -487,13 +491,16 @@ def _parse_clean(text: str) -> ParsedQuery:
         return ParsedQuery(text, InputKind.NAME, display, _NOT_ONE_SUBJECT, None, False)
     # Lines and tab-separated cells stay apart (the display turns them into spaces).
     cells = "、".join(line for line in _LINES_RE.split(text) if line.strip())
-    display, error = check_name_text(names.clean_display(cells).strip(_AROUND_NAME_QUERY))
+    display, refused = check_name_text(names.clean_display(cells).strip(_AROUND_NAME_QUERY))
     _mapped, notes = text_rules.map_name_lookalikes(display)
+    error = refused
     if not display:
         error = "请输入身份证号码、统一社会信用代码、组织机构代码或名称。"
     elif len(names.normalize_name(display)) < 2:
         error = "名称至少输入两个字。请输入完整的姓名或单位名称。"
-    return ParsedQuery(text, InputKind.NAME, display, error, None, False, notes=notes)
+    return ParsedQuery(
+        text, InputKind.NAME, display, error, None, False, notes=notes, name_refused=refused
+    )
 
 
 def check_name_text(display: str) -> tuple[str, str | None]:
@@ -527,10 +534,14 @@ _CLOSING_OF = dict(zip(_OPENINGS, _CLOSINGS, strict=True))
 def _unwrapped(display: str) -> str:
     """A name wrapped whole in brackets or book-title marks (《韦小宝》, 【柳州市…有限公司】)
     without them."""
-    first, last, inside = display[:1], display[-1:], display[1:-1]
-    if _CLOSING_OF.get(first) == last and not any(c in inside for c in _OPENINGS + _CLOSINGS):
-        return inside.strip()
-    return display
+    if _CLOSING_OF.get(display[:1]) != display[-1:] or len(display) < 3:
+        return display
+    depth = 0
+    for position, char in enumerate(display):
+        depth += (char in _OPENINGS) - (char in _CLOSINGS)
+        if depth == 0 and position < len(display) - 1:
+            return display  # the first bracket closes before the end: (1)韦小宝, (中国)…(有限)
+    return display[1:-1].strip()
 
 
 def _unpaired_brackets(display: str) -> str | None:
@@ -547,24 +558,34 @@ def _unpaired_brackets(display: str) -> str | None:
 # label with its value (（法定代表人：韦小宝）, （原名：…）).
 _ORG_NOTE_RE = re.compile(
     r"^(?P<name>.+?)\s*[(\[【〔〈<《「『]\s*(?P<note>(?:已)?(?:盖章|公章|签章|签字|印章|章)"
-    r"|[^()]{1,12}[:：][^()]*)\s*[)\]】〕〉>》」』]$"
+    r"|[^()]{1,12}[:：][^()]*|原[^()]{4,}|(?:法定代表人|法人代表|负责人|联系人|经营者)[^()]+)"
+    r"\s*[)\]】〕〉>》」』]$"
 )
+# A stamp written after an organisation's name without brackets.
+_STAMP_AFTER_RE = re.compile(r"(?:已)?(?:盖章|盖公章|公章|签章)$")
 
 
 def _annotated_organization(display: str) -> str | None:
     match = _ORG_NOTE_RE.match(display)
-    if match is None or not names.name_parts(match["name"]).is_organization:
-        return None
-    return _note_message(display, [f"（{match['note']}）"], match["name"].strip())
+    if match is not None and names.name_parts(match["name"]).is_organization:
+        return _note_message(display, [f"（{match['note']}）"], match["name"].strip())
+    stamp = _STAMP_AFTER_RE.search(display)
+    if stamp and names.name_parts(display[: stamp.start()]).suffix:
+        return _note_message(display, [stamp.group()], display[: stamp.start()].strip())
+    return None
 
 
 # A number before a name, as in a numbered list (1.韦小宝, （1）韦小宝, 1、, ①).
-_NUMBERING_RE = re.compile(r"^(?:\d{1,3}\s*[.、)]|\(\d{1,3}\))\s*(?=\D)")
+_NUMBERING_RE = re.compile(r"^(?:\d{1,3}\s*[.、)]|\(\d{1,3}\)|第\d{1,3}[名位号])\s*(?=\D)")
 # Characters of a person's name besides Chinese ones: middle dots (and what looks like
 # one), spaces, Latin letters (a foreigner's name). An organisation's name may also have
 # digits, brackets, quotes and a few signs (3D科技, A&B, “好又多”, 1+1).
-_PERSON_EXTRA = frozenset(" ·" + text_rules.DOT_LOOKALIKES + text_rules.MIDDLE_DOT_STAND_INS)
-_ORGANIZATION_EXTRA = frozenset(_PERSON_EXTRA | set(_OPENINGS + _CLOSINGS) | set("-&.'+\"“”‘’/_,"))
+# (A person's name keeps brackets only around a Latin original that `_annotated_person`
+# let through: 约翰·史密斯（JOHN SMITH）.)
+_PERSON_EXTRA = frozenset(" ·'()" + text_rules.DOT_LOOKALIKES + text_rules.MIDDLE_DOT_STAND_INS)
+_ORGANIZATION_EXTRA = frozenset(
+    _PERSON_EXTRA | set(_OPENINGS + _CLOSINGS) | set("-&.'+\"“”‘’/_,、")
+)
 
 
 def _strange_characters(display: str) -> str | None:
@@ -576,21 +597,26 @@ def _strange_characters(display: str) -> str | None:
             f"“{display}”开头的“{numbering.group().strip()}”像是序号，不是名称的一部分。"
             f"请只输入“{display[numbering.end() :]}”核查。"
         )
-    person = not names.name_parts(display).is_organization
+    # A name without Chinese characters (SAMSUNG CO., LTD., H&M, 3M) is read by its signs
+    # as an organisation's may be.
+    person = any(map(_is_name_char, display)) and not names.name_parts(display).is_organization
     allowed = _PERSON_EXTRA if person else _ORGANIZATION_EXTRA
     odd = [
         c
         for c in dict.fromkeys(display)
         if not (
             _is_name_char(c)
-            or (c.isascii() and c.isalpha())
+            or c.isalpha()
             or (c.isdigit() and c.isascii() and not person)
             or c in allowed
         )
     ]
     if not odd:
         return None
-    shown = "、".join(f"“{c}”" for c in odd[:5])
+    shown = "、".join(
+        f"“{c}”（U+{ord(c):04X}）" if not c.isprintable() or _private(c) else f"“{c}”"
+        for c in odd[:5]
+    )
     what = "姓名" if person else "名称"
     return (
         f"{what}“{display}”中有不属于{what}的字符（{shown}），带着它们核查会查不到名单上的主体。"
@@ -599,16 +625,25 @@ def _strange_characters(display: str) -> str | None:
 
 
 def _is_name_char(char: str) -> bool:
-    """A Chinese character (the unified ideographs and their extensions)."""
+    """A Chinese character: the unified ideographs and their extensions, 〇 (中核四〇四), 々,
+    and the private-use area, where older systems keep rare characters of names."""
     return (
         "\u3400" <= char <= "\u9fff"
         or "\uf900" <= char <= "\ufaff"
-        or "\U00020000" <= char <= "\U0003134f"
+        or "\U00020000" <= char <= "\U000323af"
+        or char in "\u3005\u3007"
+        or _private(char)
     )
 
 
+def _private(char: str) -> bool:
+    return "\ue000" <= char <= "\uf8ff"
+
+
 # A label pasted before a name (姓名：, 被执行人名称：), taken off as it is before an ID.
-_NAME_LABEL_RE = re.compile(r"^[\u4e00-\u9fff]{0,8}\s*[:：]\s*")
+_NAME_LABEL_RE = re.compile(
+    r"^(?:[\u4e00-\u9fff]{0,7}(?:名|称|人|方|商|者|位|业|象|体|户))?\s*[:：]\s*"
+)
 # Words written with a name that are not part of it. After a gap, a person's sex, nation or
 # form of address, or 等 (and others); before it, a role in the case, with or without a gap
 # (被执行人韦小宝). Joined after a name, only the words no given name ends with (a given name
@@ -648,9 +683,27 @@ _ROLES_BEFORE = (
     "中标人",
     "户主",
     "法人",
+    "法人代表",
     "姓名",
     "名称",
+    "被告人",
+    "被告",
+    "原告",
+    "第三人",
+    "申请执行人",
+    "犯罪嫌疑人",
+    "罪犯",
+    "个体工商户",
+    "个体户",
 )
+# Longest first: 被告人张三 is 被告人 + 张三, not 被告 + 人张三.
+_ROLES_LONGEST_FIRST = sorted(_ROLES_BEFORE, key=len, reverse=True)
+# A former or other name written after the name (张三曾用名张四, 张三又名张四).
+_ALIAS_RE = re.compile(r"^(?P<name>.{2,}?)\s*(?P<word>曾用名|又名|别名|原名|化名)\s*[:：]?\s*\S")
+# A form of address after a surname alone (王先生, 张女士, 李老板, 王总).
+_ADDRESS_AFTER_SURNAME = ("先生", "女士", "小姐", "老板", "总", "经理", "老师", "师傅", "同志")
+# Two subjects joined by a word (张三和李四, 柳州市…有限公司及张三).
+_JOINED_RE = re.compile(r"(?:和|与|及|以及|跟)")
 # What apart parts of a name query: cell and list separators, and spaces (a name may have
 # spaces: 王 振邦, 天津市 滨海新区 鑫达物流有限公司).
 _NAME_SEPARATORS_RE = re.compile(r"[\t\n,;|/\\、]+")
@@ -683,7 +736,11 @@ def _whole_name(text: str) -> bool:
     if _complete_subject(text):
         return True
     norm = names.normalize_name(text)
-    return bool(_CJK_ONLY_RE.fullmatch(norm)) and not names.name_parts(norm).is_organization
+    return (
+        len(norm) >= 2
+        and bool(_CJK_ONLY_RE.fullmatch(norm))
+        and not names.name_parts(norm).is_organization
+    )
 
 
 def _is_note(word: str) -> bool:
@@ -707,16 +764,41 @@ def _not_one_name(display: str) -> str | None:
         if (notes or role) and kept:
             name = " ".join(kept) if len(cells) == 1 else kept[0]
             return _note_message(display, [role] if role else notes, name)
-        # Apart by a separator, or by spaces between whole names only (a space inside one
-        # name, 王 振邦, 苏州 市信联投资有限公司, leaves a part that is no whole name).
-        shown = cells if len(cells) > 1 else words
-        if len(cells) > 1 or all(map(_complete_subject, words)):
-            return (
-                "输入的内容像是多个主体（" + "、".join(f"“{p}”" for p in shown) + "），"
-                "无法分辨要核查哪一个。每次请只输入一个姓名或名称；多个主体请分别核查，或用批量核查。"
-            )
+        if (
+            len(cells) == 1
+            and _complete_subject(words[0])
+            and all(len(w) >= 2 and not _complete_subject(w) for w in words[1:])
+            and not names.name_parts(display).is_organization
+        ):
+            return _note_message(display, words[1:], words[0])  # 韦小宝 已故
+        # Whole names apart by a separator or by spaces (a space or a separator inside one
+        # name, 王 振邦, 苏州 市信联投资有限公司, 甲、乙联合体, A/B科技, leaves a part that is
+        # no whole name).
+        if len(cells) > 1 and all(map(_whole_name, cells)):
+            return _several_message(cells)
+        if len(cells) == 1 and all(map(_complete_subject, words)):
+            return _several_message(words, spaced=True)
+    joined = [p for p in _JOINED_RE.split(display.replace(" ", "")) if p]
+    if len(joined) > 1 and all(map(_complete_subject, joined)):
+        return _several_message(joined)
+    alias = _ALIAS_RE.match(display)
+    if alias and _whole_name(alias["name"]):
+        return (
+            f"“{display}”中“{alias['word']}”后面是另一个名字。请只输入“{alias['name'].strip()}”"
+            "核查；曾用名、别名请另行输入核查。"
+        )
     norm = display.replace(" ", "")
-    for role in _ROLES_BEFORE:
+    half = len(norm) // 2
+    if len(norm) >= 4 and len(norm) % 2 == 0 and norm[:half] == norm[half:]:
+        return f"“{display}”像是同一个名字粘贴了两次。请只输入一次“{norm[:half]}”核查。"
+    for word in _ADDRESS_AFTER_SURNAME:
+        surname = norm[: -len(word)]
+        if norm.endswith(word) and names.looks_like_surname(surname):
+            return (
+                f"“{display}”只有姓氏“{surname}”和称呼“{word}”，不是完整的姓名，"
+                "核查会查不到名单上的人。请输入完整的姓名核查。"
+            )
+    for role in _ROLES_LONGEST_FIRST:
         rest = norm[len(role) :]
         if norm.startswith(role) and len(rest) >= 2 and _whole_name(rest):
             return _note_message(display, [role], rest)
@@ -728,6 +810,19 @@ def _not_one_name(display: str) -> str | None:
         if norm.endswith(word) and len(rest) >= 2 and _whole_name(rest):
             return _note_message(display, [word], rest)
     return None
+
+
+def _several_message(parts: list[str], spaced: bool = False) -> str:
+    hint = (
+        "如果这是一个人的姓名（如少数民族或外国人的姓名），请用间隔号“·”连接各部分后核查。"
+        if spaced
+        else ""
+    )
+    return (
+        "输入的内容像是多个主体（" + "、".join(f"“{p}”" for p in parts) + "），"
+        "无法分辨要核查哪一个。每次请只输入一个姓名或名称；多个主体请分别核查，或用批量核查。"
+        + hint
+    )
 
 
 def _note_message(display: str, notes: list[str], name: str) -> str:
@@ -755,6 +850,8 @@ def _annotated_person(display: str) -> str | None:
     match = _ANNOTATED_NAME_RE.match(display)
     if match is None or match["note"] in _NAME_FORMS_IN_BRACKETS:
         return None
+    if match["note"] and not any(map(_is_name_char, match["note"])):
+        return None  # 约翰·史密斯（JOHN SMITH）, 陈大文（CHAN TAI MAN）: how courts write them
     person = names.normalize_name(match["name"])
     if len(person) < 2 or names.name_parts(match["name"]).is_organization:
         return None
@@ -823,21 +920,35 @@ def _split_name_and_id(text: str) -> tuple[str | None, str] | None:
     """
     if not any(_is_cjk(char) for char in text):
         return None
-    runs, several = [], False
+    runs: list[tuple[int, int]] = []
+    several = False
     for found in _ID_RUN_RE.finditer(text):
-        run = clean_id_text(found.group())
-        before = text[found.start() - 1] if found.start() else ""
-        after = text[found.end()] if found.end() < len(text) else ""
-        if _is_identifier_run(run, before, after):
-            runs.append(found)
-        elif len(run) > 15 and _digit_count(run) >= 5:
-            several = True
+        spans = [(found.start(), found.end())]
+        if not _is_identifier_span(text, *spans[0]) and any(c.isspace() for c in found.group()):
+            # A name starting or ending with letters or digits next to the identifier
+            # (91450200MA5KB5X91T TCL科技集团…, 李JOHN 4502…): its words one by one.
+            words = [
+                (found.start() + word.start(), found.start() + word.end())
+                for word in re.finditer(r"\S+", found.group())
+            ]
+            # Only beside words with letters: digits beside an ID may be more of a number
+            # (张三 4502…1239 123 stays refused).
+            if all(
+                _is_identifier_span(text, *word) or not text[word[0] : word[1]].isdigit()
+                for word in words
+            ):
+                spans = words
+        identifiers_in = [span for span in spans if _is_identifier_span(text, *span)]
+        runs += identifiers_in
+        if not identifiers_in:
+            run = clean_id_text(found.group())
+            several = several or (len(run) > 15 and _digit_count(run) >= 5)
     if several or len(runs) > 1:
         return None, ""
     if not runs:
         return None
-    found = runs[0]
-    rest = f"{text[: found.start()]} {text[found.end() :]}"
+    start, end = runs[0]
+    rest = f"{text[:start]} {text[end:]}"
     rest = _EMPTY_BRACKETS_RE.sub(" ", rest)  # where the identifier was in brackets
     cells = [
         cell.strip(_AROUND_NAME).rstrip(_OPENING).lstrip(_CLOSING).strip(_AROUND_NAME)
@@ -847,10 +958,16 @@ def _split_name_and_id(text: str) -> tuple[str | None, str] | None:
     named = [cell for cell in cells if any(_is_cjk(char) for char in cell)]
     name = names.clean_display(named[0] if named else " ".join(cells))
     if not name:
-        return None, found.group()  # a label and the identifier
+        return None, text[start:end]  # a label and the identifier
     if not any(_is_cjk(char) for char in name):
         return None, ""
-    return name, found.group()
+    return name, text[start:end]
+
+
+def _is_identifier_span(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    return _is_identifier_run(clean_id_text(text[start:end]), before, after)
 
 
 def _masked_cell(cleaned: str) -> IdCell:

@@ -898,6 +898,11 @@ _COMPOUND_SURNAMES = frozenset(
 )
 
 
+def looks_like_surname(text: str) -> bool:
+    """Whether `text` is a common surname alone (王, 欧阳)."""
+    return text in _SURNAMES or text in _COMPOUND_SURNAMES
+
+
 def looks_like_person(core: str) -> bool:
     """A core of two to four characters that starts with a common surname: a person's name
     rather than a brand typed alone."""

@@ -220,7 +220,9 @@ class CheckResult:
     once, tied to its hits). `conclusive` is False when the result cannot be relied on at
     all, with `inconclusive_reason` (no_lists, demo_lists_only, invalid_input,
     id_may_be_truncated: an ID ending with 000 not found, perhaps cut short by Excel;
-    masked_ids_need_name: an ID checked alone not found, which masked listings may be).
+    masked_ids_need_name: an ID checked alone not found, which masked listings may be;
+    name_not_checked: an ID checked without the name given with it, which is no name as
+    written, and not found).
     `input_notes` says what the text rule removed or mapped in the input (`InputNote`); the
     JSON has it only when there is something to say, so that a plain check's JSON is what
     it always was.

@@ -50,6 +50,9 @@ TRUNCATED_ID_WARNING = (
     "号码末三位是000：如果它来自Excel表格，可能已按数字存储而丢失了末三位（Excel只保留15位"
     "有效数字），查的就不是原来的号码。请与原件核对完整号码；未发现失信记录的结论不能作为依据。"
 )
+NAME_NOT_USED = (
+    "另填的姓名/名称没有用于核对：{why} 本次只按号码核查；未发现失信记录的结论不能作为依据。"
+)
 NOT_AN_ID_BESIDE_NAME = (
     "“{query}”不是证件号码。另填了姓名/名称“{name}”时，号码一栏请填写证件号码；"
     "没有号码时请只按姓名/名称核查。"
@@ -230,6 +233,14 @@ def only_demo_lists(lists: list[dict[str, Any]]) -> bool:
     return bool(lists) and all(DEMO_LIST_MARK in item["list"] for item in lists)
 
 
+def _listed_exactly(store: ListStore, written: str) -> bool:
+    """Whether a listing has exactly this name (as matching normalises it), or had it."""
+    norm = names.normalize_name(written)
+    return store.count_by_name(norm, "9999-12-31")[0] > 0 or bool(
+        store.find_by_former_name(norm, 1)
+    )
+
+
 def _inconclusive_reason(lists: list[dict[str, Any]]) -> str | None:
     """Why a check against these lists tells nothing (None when it does)."""
     if not lists:
@@ -281,13 +292,27 @@ def run_check(
     notes = [note.to_json("query") for note in parsed.notes]
     given_name = parsed.name
     error = parsed.error
+    name_refused = parsed.name_refused
     if name:
         cleaned_name = text_rules.clean(name)
         notes += [note.to_json("name") for note in cleaned_name.notes]
-        given_name, name_error = identifiers.check_name_text(names.clean_display(cleaned_name.text))
+        given_name, name_refused = identifiers.check_name_text(
+            names.clean_display(cleaned_name.text)
+        )
         if cleaned_name.undecodable and error is None:
             error = NAME_UNDECODABLE
-        error = error or name_error
+    # The name rules refuse what is no name as written, lest it answer 未发现: a name that a
+    # listing has exactly is searched all the same (陈平等, 中核四〇四…, 约翰·史密斯（JOHN SMITH）).
+    written = parsed.value if parsed.kind is InputKind.NAME else given_name
+    if name_refused and written and _listed_exactly(store, written):
+        error = None if error == name_refused else error
+        name_refused = None
+    name_unused = None
+    if name_refused and parsed.kind is not InputKind.NAME and error is None:
+        # An identifier with a name that is no name: the identifier is checked without it,
+        # and a result not found is no conclusion (listings without an ID, or with a masked
+        # one, are told apart by the name alone).
+        name_unused, given_name = NAME_NOT_USED.format(why=name_refused), None
     lists = store.data_versions()
     result = CheckResult(
         query=query,
@@ -320,6 +345,8 @@ def run_check(
     reason = _inconclusive_reason(lists)
     result.conclusive, result.inconclusive_reason = reason is None, reason
     result.warnings = [INCONCLUSIVE_WARNINGS[reason]] if reason else []
+    if name_unused:
+        result.warnings.append(name_unused)
     checker = _Checker(store, measures)
     if parsed.kind is InputKind.NAME:
         _check_name(checker, result, parsed.value, as_of_iso, limit)
@@ -334,6 +361,8 @@ def run_check(
             _apply_exclusions(
                 result, exclusions.excluded_for(subject_key(parsed.kind, parsed.value))
             )
+    if name_unused and result.status == "not_listed" and result.conclusive:
+        result.conclusive, result.inconclusive_reason = False, "name_not_checked"
     if parsed.kind is InputKind.RESIDENT_ID and identifiers.may_be_truncated(parsed.value):
         # A valid ID ending with 000 may be another one Excel cut short: never a plain 未发现.
         result.warnings.append(TRUNCATED_ID_WARNING)
