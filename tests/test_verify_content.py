@@ -221,3 +221,24 @@ def test_two_pdfs_verified_at_once_do_not_crash_the_program() -> None:
         timeout=120,
     )
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_a_printed_pdf_still_verifies_when_a_later_program_words_it_differently(
+    printed, monkeypatch
+) -> None:
+    # The file the audit trail says was printed (its SHA-256 in the print entry) shows what
+    # it showed then; a renderer that words a section differently today is no forgery. A
+    # file not printed as is is still compared page by page.
+    original = record_pdf.render_check_record
+
+    def reworded(record, block):
+        return original({**record, "advice": "（后来的程序在这里多写了一句话）"}, block)
+
+    monkeypatch.setattr(record_pdf, "render_check_record", reworded)
+    result = verify_record_pdf(printed, printed.pdf)
+    assert result["ok"], result["problems"]
+    assert result["content"]["printed_as_is"]["user"] == "zhang"
+    assert result["content"]["differences"]  # kept for information
+    copy = printed.pdf.parent / "copy.pdf"
+    copy.write_bytes(printed.pdf.read_bytes() + b"\n% appended\n")
+    assert not verify_record_pdf(printed, copy)["ok"]

@@ -8,6 +8,7 @@ reordered, and checks every stored check record against its own hash and its aud
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
@@ -436,7 +437,7 @@ def record_trail(ctx: AppContext, record_number: str, record_hash: str) -> dict[
     Returns `{"known", "version", "in_store", "in_audit", "printed", "problems"}` where
     `version` is the record version with that hash, `in_store` whether the stored version
     still hashes to it, `in_audit` whether a check/feedback entry registered it, and
-    `printed` the audit entries (seq, at, user) that printed that version.
+    `printed` the audit entries (seq, at, user, pdf_sha256) that printed that version.
     """
     return document_trail(
         ctx,
@@ -449,6 +450,25 @@ def record_trail(ctx: AppContext, record_number: str, record_hash: str) -> dict[
         actions=RECORD_VERSION_ACTIONS,
         print_action="print",
     )
+
+
+def printed_as_is(data: bytes, trail: dict[str, Any], compared: dict[str, Any]) -> dict[str, Any]:
+    """`compared` (a PDF's pages against its stored version rendered now), unless the PDF is
+    byte for byte the one the audit trail says this program printed (its print entry keeps
+    the file's SHA-256): then it shows what it showed when printed, and a difference is only
+    a later program wording a section differently — kept for information, no problem."""
+    if compared["matches"]:
+        return compared
+    digest = hashlib.sha256(data).hexdigest()
+    entry = next((p for p in trail.get("printed") or [] if p.get("pdf_sha256") == digest), None)
+    if entry is None:
+        return compared
+    return {
+        **compared,
+        "matches": True,
+        "problems": [],
+        "printed_as_is": {"seq": entry["seq"], "at": entry["at"], "user": entry["user"]},
+    }
 
 
 def document_trail(
@@ -492,7 +512,7 @@ def document_trail(
     if registered and not in_store:
         problems.append(f"{noun} {number} 第 {version} 版在数据库中缺失或被改动，与审计日志不符。")
     printed = [
-        {"seq": e.seq, "at": e.at, "user": e.user_name}
+        {"seq": e.seq, "at": e.at, "user": e.user_name, "pdf_sha256": e.details.get("pdf_sha256")}
         for e in trail
         if e.action == print_action and e.record_hash == doc_hash
     ]

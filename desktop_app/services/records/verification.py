@@ -53,7 +53,8 @@ def verify_record_pdf(ctx: AppContext, path: Path) -> dict[str, Any]:
             )
         stored = ctx.office.records.get(number, trail["version"]) if trail["in_store"] else None
         if stored is not None and signature["signed"] and isinstance(data, bytes):
-            content = pdf_content.compare_with_record(data, dict(stored), signature)
+            compared = pdf_content.compare_with_record(data, dict(stored), signature)
+            content = audit.printed_as_is(data, trail, compared)
             problems += content["problems"]
     return {
         "ok": not problems,

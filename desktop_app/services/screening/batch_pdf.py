@@ -680,7 +680,10 @@ def verify_batch_pdf(
     content = None
     stored = ctx.office.batches.get(number, trail["version"]) if trail["in_store"] else None
     if stored is not None and signature["signed"] and isinstance(data, bytes):
-        content = compare_with_batch(data, stored, signature)
+        from desktop_app.services.audit import printed_as_is
+
+        compared = compare_with_batch(data, stored, signature)
+        content = printed_as_is(data, trail, compared)
         problems += content["problems"]
     return {
         "ok": not problems,
