@@ -534,3 +534,13 @@ def test_an_id_ending_with_000_may_be_one_excel_cut_short(catalog, store):
     assert valid["status"] == "not_listed"
     assert (valid["conclusive"], valid["inconclusive_reason"]) == (False, "id_may_be_truncated")
     assert any("丢失了末三位" in w for w in valid["warnings"])
+
+
+@pytest.mark.parametrize("given", ["李娜-", "广西李娜", "李娜户", "李娜娜"])
+def test_a_name_holding_a_masked_listings_name_is_offered_with_the_id(catalog, store, given):
+    # The ID's visible characters are the masked listing's, and one name holds the other:
+    # never a conclusive 未发现 (it was, for 令狐冲- and 令狐冲户 with his full ID).
+    result = check(catalog, store, LI_NA, name=given)
+    assert result["status"] in ("listed", "possible_match") or not result["conclusive"], result
+    if result["status"] == "possible_match":
+        assert [p["name"] for p in result["possible"]] == ["李娜"]

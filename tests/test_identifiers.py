@@ -710,3 +710,44 @@ def test_a_name_beginning_or_ending_with_letters_is_told_from_the_id_beside_it(t
     parsed = parse_query(typed)
     assert (parsed.name, parsed.error) == (name, None)
     assert parsed.kind in (InputKind.USCC, InputKind.RESIDENT_ID)
+
+
+@pytest.mark.parametrize(
+    "typed, says",
+    [
+        # A second attacker's pass: each was a conclusive 未发现 for a listed subject.
+        ("令狐冲 户主", "中的“户主”不是"),  # after a gap, whatever the surname
+        ("那日苏 已故", "中的“已故”不是"),
+        ("其木格 备注", "中的“备注”不是"),
+        ("韦小宝 1985", "中的“1985”不是"),
+        ("韦小宝之妻", "中的“之妻”不是"),
+        ("韦小宝签字", "中的“签字”不是"),
+        ("韦小宝总经理", "中的“总经理”不是"),
+        ("韦小宝w", "（“w”）"),
+        ("wei韦小宝", "（“w”、“e”、“i”）"),
+    ],
+)
+def test_words_and_letters_written_with_a_name_are_refused(typed, says) -> None:
+    parsed = parse_query(typed)
+    assert parsed.error is not None and says in parsed.error, parsed.error
+
+
+@pytest.mark.parametrize(
+    "typed, searched",
+    [
+        ("韦小宝-", "韦小宝"),  # a dash at either end is no part of a name
+        ("——韦小宝", "韦小宝"),
+        ("柳州市鑫源贸易有限\n公司", "柳州市鑫源贸易有限公司"),  # a cell's line break
+        ("韦小\n宝", "韦小宝"),
+    ],
+)
+def test_dashes_around_a_name_and_a_line_break_inside_it_are_taken_out(typed, searched):
+    parsed = parse_query(typed)
+    assert (parsed.value, parsed.error) == (searched, None)
+
+
+@pytest.mark.parametrize("typed", ["MATLCF01.3", "matlcf01_3", "MATLCF01/3", "MATLCF01。3"])
+def test_an_organisation_code_with_another_separator_is_a_code(typed) -> None:
+    # With few digits it was searched as a Latin name: 未发现 for a listed organisation.
+    parsed = parse_query(typed)
+    assert parsed.kind is InputKind.ORG_CODE and parsed.value == "MATLCF013"

@@ -446,6 +446,9 @@ def parse_query(text: str) -> ParsedQuery:
 
 def _parse_clean(text: str) -> ParsedQuery:
     """`parse_query` of a text the text rule has cleaned."""
+    code = _ODD_CODE_SEPARATOR_RE.fullmatch(text)
+    if code:  # MATLCF01.3, MATLCF01_3: an organisation code with another separator
+        text = f"{code[1]}-{code[2]}"
     found = _identifier_runs(text)
     if len(found) > 1:
         read = _read_identifier(clean_id_text(text)) if _id_shaped(clean_id_text(text)) else None
@@ -489,8 +492,12 @@ def _parse_clean(text: str) -> ParsedQuery:
     if has_cjk and digits >= _MIXED_DIGITS:
         display = names.clean_display(text)
         return ParsedQuery(text, InputKind.NAME, display, _NOT_ONE_SUBJECT, None, False)
-    # Lines and tab-separated cells stay apart (the display turns them into spaces).
-    cells = "、".join(line for line in _LINES_RE.split(text) if line.strip())
+    # Lines and tab-separated cells stay apart (the display turns them into spaces) when
+    # each is a whole name or a note; otherwise the break is inside one name (a cell's
+    # line break in the middle of 柳州市鑫源贸易有限 / 公司).
+    lines = [line.strip() for line in _LINES_RE.split(text) if line.strip()]
+    apart = all(_whole_name(names.clean_display(line)) or _is_note(line) for line in lines)
+    cells = ("、" if apart else "").join(lines)
     display, refused = check_name_text(names.clean_display(cells).strip(_AROUND_NAME_QUERY))
     _mapped, notes = text_rules.map_name_lookalikes(display)
     error = refused
@@ -575,6 +582,9 @@ def _annotated_organization(display: str) -> str | None:
     return None
 
 
+# An organisation code written with a separator other than a hyphen before its check
+# character (new codes have few digits: MATLCF01.3 would otherwise be searched as a name).
+_ODD_CODE_SEPARATOR_RE = re.compile(r"\s*([0-9A-Za-z]{8})\s*[.．。·_/,，、:：]\s*([0-9A-Za-z])\s*")
 # A number before a name, as in a numbered list (1.韦小宝, （1）韦小宝, 1、, ①).
 _NUMBERING_RE = re.compile(r"^(?:\d{1,3}\s*[.、)]|\(\d{1,3}\)|第\d{1,3}[名位号])\s*(?=\D)")
 # Characters of a person's name besides Chinese ones: middle dots (and what looks like
@@ -612,6 +622,13 @@ def _strange_characters(display: str) -> str | None:
         )
     ]
     if not odd:
+        # Letters mixed into a Chinese name outside brackets (韦小宝w, wei韦小宝: an input
+        # method's leftovers); a Latin original in brackets is how courts write one.
+        latin = [c for c in _BRACKETED_RE.sub("", display) if c.isascii() and c.isalpha()]
+        rest = "".join(c for c in display if not (c.isascii() and c.isalpha())).strip()
+        if latin and _whole_name(rest) and not names.name_parts(rest).is_organization:
+            odd, person = list(dict.fromkeys(latin)), True
+    if not odd:
         return None
     shown = "、".join(
         f"“{c}”（U+{ord(c):04X}）" if not c.isprintable() or _private(c) else f"“{c}”"
@@ -648,20 +665,15 @@ _NAME_LABEL_RE = re.compile(
 # form of address, or 等 (and others); before it, a role in the case, with or without a gap
 # (被执行人韦小宝). Joined after a name, only the words no given name ends with (a given name
 # may end with 男: 李胜男).
-_NOTE_AFTER_GAP = frozenset({"男", "女", "男性", "女性", "先生", "女士", "同志", "等", "等人"})
+_NOTE_AFTER_GAP = frozenset(
+    {"男", "女", "男性", "女性", "先生", "女士", "同志", "等", "等人", "户主", "本人", "家属"}
+    | {"已故", "死亡", "已死亡", "备注", "待查", "待核", "签字", "签名", "盖章"}
+)
 _NATION_RE = re.compile(r"^[\u4e00-\u9fff]{1,4}族$")
 _NOTE_JOINED_AFTER = (
-    "等人",
-    "先生",
-    "女士",
-    "同志",
-    "本人",
-    "夫妇",
-    "老板",
-    "全家",
-    "一家",
-    "们",
-    "等",
+    *("等人", "先生", "女士", "同志", "本人", "夫妇", "老板", "全家", "一家", "们", "等"),
+    *("户主", "之妻", "之夫", "之子", "之女", "之父", "之母", "夫妻", "家属", "签字", "签名"),
+    *("总经理", "经理", "董事长", "老师", "律师", "同学"),
 )
 # 等3家, 等五人: others left out.
 _OTHERS_AFTER_RE = re.compile(r"等[\d一二三四五六七八九十两几多]+[家人户个名位]$")
@@ -710,6 +722,7 @@ _NAME_SEPARATORS_RE = re.compile(r"[\t\n,;|/\\、]+")
 
 
 _CJK_ONLY_RE = re.compile(r"[\u4e00-\u9fff]+")
+_BRACKETED_RE = re.compile(r"\([^()]*\)")
 
 
 def _complete_subject(part: str) -> bool:
@@ -744,7 +757,14 @@ def _whole_name(text: str) -> bool:
 
 
 def _is_note(word: str) -> bool:
-    return word in _NOTE_AFTER_GAP or _NATION_RE.match(word) is not None
+    """A word written after a name that is no part of it (sex, nation, role, remark, a
+    number such as a year or a telephone number)."""
+    return (
+        word in _NOTE_AFTER_GAP
+        or word in _ROLES_BEFORE
+        or _NATION_RE.match(word) is not None
+        or (word.isdigit() and word.isascii())
+    )
 
 
 def _not_one_name(display: str) -> str | None:
@@ -887,7 +907,7 @@ _LABEL_RE = re.compile(
 _CELL_SEPARATORS_RE = re.compile(r"[\t,;|、，；]+")
 _AROUND_NAME = " \t\r\n:;,|/'\"、，；：“”‘’"
 # Around a name typed alone: quotes and the punctuation of a sentence it was copied from.
-_AROUND_NAME_QUERY = " 。，、；：？！.,;:!?\"'`“”‘’"
+_AROUND_NAME_QUERY = " 。，、；：？！.,;:!?\"'`“”‘’-‐‒–—―－"
 _OPENING, _CLOSING = "([【《<（", ")]】》>）"
 _EMPTY_BRACKETS_RE = re.compile(r"[(\[【《<（]\s*[)\]】》>）]")
 # Around an identifier typed alone: quotes (Excel's text mark), brackets, full stops.

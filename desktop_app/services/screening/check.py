@@ -233,6 +233,11 @@ def only_demo_lists(lists: list[dict[str, Any]]) -> bool:
     return bool(lists) and all(DEMO_LIST_MARK in item["list"] for item in lists)
 
 
+def _one_inside_the_other(given: str, listed: str) -> bool:
+    """Whether one matching form holds the other whole (two characters at least)."""
+    return min(len(given), len(listed)) >= 2 and (given in listed or listed in given)
+
+
 def _listed_exactly(store: ListStore, written: str) -> bool:
     """Whether a listing has exactly this name (as matching normalises it), or had it."""
     norm = names.normalize_name(written)
@@ -462,18 +467,26 @@ def _check_id(
             if identifiers.masked_matches(listing["id_value"], value):
                 hits.append(checker.hit(listing, "masked_id", as_of))
         # A masked ID with a name near the given one (a slip in either): offered.
+        # A masked ID with a name near the given one (a slip in either), or one written
+        # inside the other (令狐冲- , 令狐冲签字, 广西令狐冲, 令狐): offered.
         near_masked = [
             m["id"]
             for m in masked
             if m["name_norm"] != given_norm
-            and similarity(given_name, m["name_norm"], explain=False).score
-            >= names.POSSIBLE_MATCH_THRESHOLD
+            and (
+                _one_inside_the_other(given_norm, m["name_norm"])
+                or similarity(given_name, m["name_norm"], explain=False).score
+                >= names.POSSIBLE_MATCH_THRESHOLD
+            )
         ]
         for listing in store.listings_by_id(near_masked[:MASKED_OFFERED]):
             alike = similarity(given_name, listing["name"])
             entry = checker.entry(listing, as_of)
+            inside = _one_inside_the_other(given_norm, listing["name_norm"])
+            why = f"输入的“{given_name}”与名单上的“{listing['name']}”互相包含" if inside else ""
             entry.update(
-                score=alike.score, reason=f"{MASKED_NEAR_NOTE}；{alike.reason}".rstrip("；")
+                score=max(alike.score, names.POSSIBLE_MATCH_THRESHOLD) if inside else alike.score,
+                reason="；".join(p for p in (MASKED_NEAR_NOTE, why or alike.reason) if p),
             )
             entry["matched_parts"] = alike.parts_json()
             possible.append(entry)
