@@ -960,17 +960,19 @@ class ListStore:
         """The shapes of the keys the list's masked IDs are filed under (see module doc)."""
         return frozenset(r[0] for r in self.conn.execute("SELECT shape FROM masked_shapes"))
 
-    def masked_like(self, full_id: str, limit: int = 5000) -> list[dict[str, Any]]:
+    def masked_like(self, full_id: str, limit: int | None = 5000) -> list[dict[str, Any]]:
         """(`id`, `id_value`, `name_norm`, `listed_on`, `revoked_on`) of listings with a
         masked ID filed under a key `full_id` could have (their visible characters may still
-        differ: see `identifiers.masked_matches`), read from the index of masked IDs alone."""
+        differ: see `identifiers.masked_matches`), read from the index of masked IDs alone;
+        all of them with `limit` None."""
         keys = identifiers.masked_lookup_keys(full_id, self.masked_shapes())
         if not keys:
             return []
         marks = ", ".join("?" for _ in keys)
         rows = self.conn.execute(
             "SELECT id, id_value, name_norm, listed_on, revoked_on FROM listings"
-            f" WHERE id_key IN ({marks}) {_AND_MASKED} LIMIT {int(limit)}",
+            f" WHERE id_key IN ({marks}) {_AND_MASKED}"
+            + ("" if limit is None else f" LIMIT {int(limit)}"),
             keys,
         ).fetchall()
         return [dict(r) for r in rows]
@@ -982,40 +984,37 @@ class ListStore:
         marks = ", ".join("?" for _ in listing_ids)
         return self._listings(f"l.id IN ({marks})", list(listing_ids), None, _BY_NAME_ORDER)
 
-    def find_masked(self, name_norm: str, full_id: str, limit: int = 2000) -> list[dict[str, Any]]:
+    def find_masked(
+        self,
+        name_norm: str,
+        full_id: str,
+        limit: int = 2000,
+        candidates: Sequence[Mapping[str, Any]] | None = None,
+    ) -> list[dict[str, Any]]:
         """Up to `limit` listings with exactly this normalised name and a masked ID filed
         under a key `full_id` could have (their visible characters may still differ: see
-        `identifiers.masked_matches`), those in force first.
+        `identifiers.masked_matches`), those in force first. `candidates` are
+        `masked_like(full_id, None)` when the caller has them already.
 
         Found on the ID index, the name compared on the few listings filed under those keys:
         on the name index, a common name's tens of thousands of listings would each be read
         to find its masked ones (0.5–1 s at 10 M listings when they are read from disk).
         """
-        keys = identifiers.masked_lookup_keys(full_id, self.masked_shapes())
-        if not keys:
-            return []
-        marks = ", ".join("?" for _ in keys)
-        rows = self.conn.execute(
-            "SELECT id, name_norm, revoked_on, listed_on FROM listings"
-            f" WHERE id_key IN ({marks}) {_AND_MASKED}",
-            keys,
-        ).fetchall()
+        rows = self.masked_like(full_id, None) if candidates is None else candidates
         # The name is compared here, not in SQL: given the name too, SQLite takes the name
         # index (it yields `_BY_NAME_ORDER` without a sort). Sorted as that order sorts
         # (NULL first) before the limit.
         named = sorted(
-            (r for r in rows if r[1] == name_norm),
-            key=lambda r: (r[2] is not None, r[2] or "", r[3] is not None, r[3] or "", r[0]),
+            (r for r in rows if r["name_norm"] == name_norm),
+            key=lambda r: (
+                r["revoked_on"] is not None,
+                r["revoked_on"] or "",
+                r["listed_on"] is not None,
+                r["listed_on"] or "",
+                r["id"],
+            ),
         )[:limit]
-        if not named:
-            return []
-        return self._listings(
-            f"l.id IN ({', '.join('?' for _ in named)})"
-            " AND l.id_kind IN ('masked_resident_id', 'masked_other')",
-            [r[0] for r in named],
-            None,
-            _BY_NAME_ORDER,
-        )
+        return self.listings_by_id([r["id"] for r in named])
 
     def find_by_legal_rep(self, name_norm: str, limit: int) -> tuple[int, list[dict[str, Any]]]:
         """(count, first listings) of organisations whose legal representative has this name."""

@@ -445,10 +445,12 @@ def _check_id(
                 note = NAME_DIFFERS_NOTE.format(listed=listing["name"], given=given_name)
         hits.append(checker.hit(listing, match, as_of, note=note))
     possible: list[dict[str, Any]] = []
+    # The masked listings this ID may be, read once from the index of masked IDs.
+    candidates = store.masked_like(value, None)
     masked = (
         [
             listing
-            for listing in store.masked_like(value)
+            for listing in candidates
             if identifiers.masked_matches(listing["id_value"], value) and is_active(listing, as_of)
         ]
         if kind is not InputKind.ORG_CODE
@@ -463,10 +465,9 @@ def _check_id(
         result.inconclusive_reason = MASKED_NEEDS_NAME
     if given_norm:
         assert given_name is not None
-        for listing in store.find_masked(given_norm, value):
+        for listing in store.find_masked(given_norm, value, candidates=candidates):
             if identifiers.masked_matches(listing["id_value"], value):
                 hits.append(checker.hit(listing, "masked_id", as_of))
-        # A masked ID with a name near the given one (a slip in either): offered.
         # A masked ID with a name near the given one (a slip in either), or one written
         # inside the other (令狐冲- , 令狐冲签字, 广西令狐冲, 令狐): offered.
         near_masked = [
